@@ -1,0 +1,31 @@
+# Set-up on a fresh machine: `make demo` and `make test` (both create .venv and install everything).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export XLWINGS_LICENSE_KEY ?= noncommercial
+
+.PHONY: install demo test templates bench serve clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[addin,test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/rendiconta demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+templates: install
+	$(BIN)/rendiconta modelli --anno 2026 --out-dir workbook_templates
+
+bench: install
+	$(BIN)/python bench/verifica.py
+	$(BIN)/python bench/consolida.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,281 @@
+"""Eligibility of expense rows: each row gets an outcome, an admitted amount and its reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from addin.config.models import Config
+from addin.rules.catalogue import effetto
+from addin.rules.lookup import lookup_for, norm
+from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.money import ZERO, allocate, fmt_eur, money
+from addin.rules.windows import FinestraAnno, finestra_di, finestre_anno
+
+_NO_DECISIONS = {"non ammessa", "non ammesso", "respinta", "respinto", "no", "rigettata", "esclusa"}
+
+
+@dataclass
+class Contesto:
+    """Everything a check depends on besides the rows; the reference date is always explicit."""
+
+    config: Config
+    programma: int
+    anno: int
+    data_riferimento: dt.date
+    # reasons found outside the rules (seals), by row number
+    motivi_extra: Mapping[int, list[Motivo]] = field(default_factory=dict)
+
+
+def data_decisiva(config: Config, s: Spesa) -> dt.date | None:
+    """The date that decides the window: payment date (expense incurred), else document date."""
+    if config.regole.data_decisiva == "pagamento":
+        return s.data_pagamento or s.data_documento
+    return s.data_documento or s.data_pagamento
+
+
+def _fmt_date(d: dt.date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def _row_reasons(ctx: Contesto, s: Spesa, importo: Decimal, win: FinestraAnno | None,
+                 decisive: dt.date | None) -> tuple[list[Motivo], Decimal]:
+    """Per-row checks. Returns the reasons and the amount left after row-level reductions."""
+    cfg = ctx.config
+    lk = lookup_for(cfg)
+    prog = cfg.programma(ctx.programma)
+    out: list[Motivo] = list(s.errori)
+    ammesso = importo
+
+    def add(code: str, msg: str) -> None:
+        out.append(Motivo(code, msg))
+
+    # amount
+    if s.importo is None or s.importo <= 0:
+        if not any(m.codice == "IMPORTO_NON_VALIDO" for m in out):
+            add("IMPORTO_NON_VALIDO", "Importo rendicontato mancante, nullo o negativo.")
+    elif s.importo_documento is not None:
+        if s.importo_documento <= 0:
+            add("IMPORTO_NON_VALIDO", "Importo del documento nullo o negativo.")
+        elif importo > s.importo_documento:
+            ammesso = money(s.importo_documento)
+            add("IMPORTO_OLTRE_DOCUMENTO",
+                f"Importo rendicontato {fmt_eur(importo)} superiore all'importo del documento "
+                f"{fmt_eur(s.importo_documento)}: non ammessi {fmt_eur(importo - ammesso)}.")
+
+    # category
+    cat = lk.categoria(s.categoria)
+    if cat is None:
+        if not s.categoria:
+            add("CATEGORIA_NON_AMMISSIBILE", "Categoria di spesa mancante.")
+        elif (na := lk.costo_non_ammissibile(s.categoria)) is not None:
+            add("CATEGORIA_NON_AMMISSIBILE", f"«{na}» è un costo non ammissibile.")
+        else:
+            add("CATEGORIA_NON_AMMISSIBILE", f"«{s.categoria}» non è una categoria di spesa ammissibile.")
+
+    # action
+    if lk.azione(prog, s.azione) is None:
+        if not s.azione:
+            add("AZIONE_NON_DEL_PROGRAMMA", "Azione mancante.")
+        else:
+            add("AZIONE_NON_DEL_PROGRAMMA",
+                f"L'azione «{s.azione}» non appartiene al programma {prog.codice} "
+                f"(azioni: {', '.join(prog.codici_azioni)}).")
+
+    # partner
+    if lk.partner(s.partner) is None:
+        if not s.partner:
+            add("PARTNER_NON_ATS", "Partner mancante.")
+        else:
+            add("PARTNER_NON_ATS", f"«{s.partner}» non è un componente dell'ATS {cfg.ats}.")
+
+    # period
+    if decisive is not None:
+        start = max(cfg.periodo.inizio, dt.date(ctx.anno, 1, 1))
+        end = min(cfg.periodo.fine, dt.date(ctx.anno, 12, 31))
+        if not start <= decisive <= end:
+            add("DATA_FUORI_PERIODO",
+                f"Spesa sostenuta il {_fmt_date(decisive)}, fuori dall'anno {ctx.anno} "
+                f"della rendicontazione.")
+        elif s.data_documento is not None and s.data_documento < cfg.periodo.inizio:
+            add("DATA_FUORI_PERIODO",
+                f"Documento del {_fmt_date(s.data_documento)}, anteriore all'inizio della "
+                f"co-progettazione ({_fmt_date(cfg.periodo.inizio)}).")
+        elif s.data_documento is not None and s.data_pagamento is not None \
+                and s.data_documento > end:
+            add("DATA_FUORI_PERIODO",
+                f"Documento del {_fmt_date(s.data_documento)}, successivo all'anno {ctx.anno}.")
+
+    # payment
+    if s.data_pagamento is None or not s.modalita_pagamento:
+        missing = [n for n, v in (("data", s.data_pagamento), ("modalità", s.modalita_pagamento)) if not v]
+        add("PAGAMENTO_MANCANTE", f"Pagamento non documentato: manca {' e '.join(missing)} di pagamento.")
+    if s.modalita_pagamento:
+        mod = lk.modalita(s.modalita_pagamento)
+        if mod is None or not mod.tracciabile:
+            cap = money(cfg.limiti.contanti_massimo)
+            label = mod.nome if mod else s.modalita_pagamento
+            if cap <= 0 or mod is None:
+                add("PAGAMENTO_NON_TRACCIABILE", f"Pagamento «{label}» non tracciabile: spesa non ammessa.")
+            elif ammesso > cap:
+                add("PAGAMENTO_NON_TRACCIABILE",
+                    f"Pagamento «{label}» non tracciabile: ammesso fino a {fmt_eur(cap)}.")
+                ammesso = cap
+
+    # documents
+    missing_docs = [n for n, v in (("giustificativo", s.doc_giustificativo),
+                                   ("conservazione agli atti", s.doc_conservata),
+                                   ("trasmissione al Comune", s.doc_trasmessa)) if v is not True]
+    if missing_docs:
+        add("DOCUMENTAZIONE_MANCANTE", f"Documentazione mancante: {', '.join(missing_docs)}.")
+    elif s.data_trasmissione is None:
+        add("DOCUMENTAZIONE_MANCANTE", "Documentazione dichiarata trasmessa ma senza data di trasmissione.")
+    elif win is not None and s.data_trasmissione > win.blocco:
+        add("TRASMISSIONE_TARDIVA",
+            f"Documentazione trasmessa il {_fmt_date(s.data_trasmissione)}, dopo il blocco della "
+            f"finestra {win.etichetta} ({_fmt_date(win.blocco)}).")
+
+    # personnel
+    if cat is not None and cat.personale:
+        absent = [n for n, v in (("persona", s.persona), ("ore", s.ore), ("costo orario", s.costo_orario))
+                  if v is None or v == ""]
+        if absent:
+            add("PERSONALE_DATI_MANCANTI", f"Spesa di personale senza {', '.join(absent)}.")
+        elif s.ore <= 0 or s.costo_orario <= 0:
+            add("PERSONALE_DATI_MANCANTI", "Ore e costo orario devono essere positivi.")
+        elif s.importo is not None and s.importo > 0:
+            expected = money(s.ore * s.costo_orario)
+            if abs(expected - money(s.importo)) > cfg.regole.tolleranza_personale:
+                add("PERSONALE_IMPORTO_INCOERENTE",
+                    f"Ore × costo orario = {fmt_eur(expected)}, importo rendicontato "
+                    f"{fmt_eur(s.importo)}: differenza oltre {fmt_eur(cfg.regole.tolleranza_personale)}.")
+
+    # the Comune's decision
+    if s.decisione_comune and norm(s.decisione_comune) in _NO_DECISIONS:
+        why = (s.motivazione_comune or "").strip()
+        add("DECISIONE_COMUNE", f"Non ammessa dal Comune: {why}" if why
+            else "Non ammessa dal Comune (motivazione non indicata).")
+
+    out.extend(ctx.motivi_extra.get(s.riga, ()))
+    return out, ammesso
+
+
+def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
+    """Apply every rule to the expense rows of one programme workbook for one year."""
+    cfg = ctx.config
+    lk = lookup_for(cfg)
+    last_lock = finestre_anno(cfg, ctx.anno)[-1].blocco
+    results: list[EsitoRiga] = []
+    for s in spese:
+        importo = money(s.importo) if s.importo is not None and s.importo > 0 else ZERO
+        decisive = data_decisiva(cfg, s)
+        win = finestra_di(cfg, decisive) if decisive is not None else None
+        motivi, ammesso = _row_reasons(ctx, s, importo, win, decisive)
+        effects = {effetto(m.codice) for m in motivi}
+        if "non_ammessa" in effects:
+            esito, ammesso = Esito.NON_AMMESSA, ZERO
+        elif "esclusa" in effects:
+            esito, ammesso = Esito.ESCLUSA, ZERO
+        elif "integrabile" in effects:
+            closed = win.chiusa(ctx.data_riferimento) if win is not None else ctx.data_riferimento > last_lock
+            esito, ammesso = (Esito.ESCLUSA if closed else Esito.DA_INTEGRARE), ZERO
+            if closed:
+                when = _fmt_date(win.blocco if win is not None else last_lock)
+                motivi = [Motivo(m.codice, f"{m.messaggio} Non integrata entro il blocco del {when}: esclusa.")
+                          if effetto(m.codice) == "integrabile" else m for m in motivi]
+        else:
+            esito = Esito.AMMESSA if ammesso > 0 else Esito.NON_AMMESSA
+        results.append(EsitoRiga(s.riga, esito, importo, ammesso, motivi,
+                                 win.numero if win is not None and win.anno == ctx.anno else None, decisive))
+
+    _cap_duplicates(spese, results)
+    _cap_overheads(ctx, spese, results, lk)
+    return results
+
+
+def chiave_documento(fornitore: object, numero: object) -> tuple[str, str] | None:
+    """The identity of a document: normalised supplier and number; None when either is missing."""
+    f, n = norm(fornitore), norm(numero).replace(" ", "")
+    return (f, n) if f and n else None
+
+
+def _reduce(r: EsitoRiga, new_amount: Decimal, motivo: Motivo) -> None:
+    r.importo_ammesso = new_amount
+    r.motivi.append(motivo)
+    if new_amount <= 0:
+        r.esito = Esito.NON_AMMESSA
+        r.importo_ammesso = ZERO
+
+
+def _cap_duplicates(spese: Sequence[Spesa], results: list[EsitoRiga]) -> None:
+    """The same document (supplier + number) may be imputed up to 100% of its amount, in row order."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, s in enumerate(spese):
+        key = chiave_documento(s.fornitore, s.numero_documento)
+        if key is not None:
+            groups[key].append(i)
+    for idxs in groups.values():
+        if len(idxs) < 2:
+            continue
+        doc_amounts = [spese[i].importo_documento for i in idxs if spese[i].importo_documento]
+        cap = money(max(doc_amounts)) if doc_amounts else max(results[i].importo for i in idxs)
+        used = ZERO
+        rows = ", ".join(str(spese[i].riga) for i in idxs)
+        for i in sorted(idxs, key=lambda k: spese[k].riga):
+            r = results[i]
+            if r.importo_ammesso <= 0:
+                continue
+            room = max(ZERO, cap - used)
+            if r.importo_ammesso > room:
+                cut = r.importo_ammesso - room
+                _reduce(r, room, Motivo(
+                    "DOCUMENTO_DUPLICATO",
+                    f"Documento {spese[i].numero_documento} di {spese[i].fornitore} imputato anche "
+                    f"nelle righe {rows} oltre il suo importo ({fmt_eur(cap)}): non ammessi {fmt_eur(cut)}."))
+            used += r.importo_ammesso
+
+
+def _cap_overheads(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], lk) -> None:
+    """Overheads are admitted up to a share of the admitted direct costs; the excess is cut pro rata."""
+    quota = ctx.config.limiti.spese_generali_quota
+    by_partner = ctx.config.limiti.spese_generali_livello == "partner"
+    groups: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for i, s in enumerate(spese):
+        if results[i].importo_ammesso <= 0:
+            continue
+        cat = lk.categoria(s.categoria)
+        if cat is None:
+            continue
+        key = norm(s.partner) if by_partner else ""
+        groups[key][1 if cat.spese_generali else 0].append(i)
+    for direct, overhead in groups.values():
+        if not overhead:
+            continue
+        direct_sum = sum((results[i].importo_ammesso for i in direct), ZERO)
+        over_sum = sum((results[i].importo_ammesso for i in overhead), ZERO)
+        cap = money(direct_sum * quota)
+        if over_sum <= cap:
+            continue
+        parts = allocate(cap, [results[i].importo_ammesso for i in overhead])
+        for i, part in zip(overhead, parts):
+            cut = results[i].importo_ammesso - part
+            _reduce(results[i], part, Motivo(
+                "SPESE_GENERALI_OLTRE_LIMITE",
+                f"Spese generali {fmt_eur(over_sum)} oltre il {quota * 100:.0f}% dei costi diretti ammessi "
+                f"({fmt_eur(cap)}): non ammessi {fmt_eur(cut)}."))
+
+
+def totali(results: Iterable[EsitoRiga]) -> dict[str, Decimal]:
+    t = {"rendicontato": ZERO, "ammesso": ZERO, "non_ammesso": ZERO, "da_integrare": ZERO, "escluso": ZERO}
+    for r in results:
+        t["rendicontato"] += r.importo
+        t["ammesso"] += r.importo_ammesso
+        t["non_ammesso"] += r.importo - r.importo_ammesso
+        if r.esito is Esito.DA_INTEGRARE:
+            t["da_integrare"] += r.importo
+        elif r.esito is Esito.ESCLUSA:
+            t["escluso"] += r.importo
+    return t

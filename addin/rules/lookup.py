@@ -1,0 +1,80 @@
+"""Resolve what partners type (names, labels, codes) to configuration entries."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from addin.config.models import Categoria, Config, ModalitaPagamento, Partner, Programma
+
+_SPACES = re.compile(r"\s+")
+
+
+def norm(text: object) -> str:
+    """Normalise text for matching: no accents, lower case, single spaces, no outer punctuation."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.replace("'", " ").replace("’", " ")
+    return _SPACES.sub(" ", s).strip().casefold()
+
+
+def norm_action(value: object) -> str:
+    """'1.2', ' 1.2 - Titolo', 1.2 -> '1.2'."""
+    s = str(value).strip() if value is not None else ""
+    m = re.match(r"^(\d+)\s*[.,]\s*(\d+)", s)
+    return f"{int(m.group(1))}.{int(m.group(2))}" if m else s
+
+
+@dataclass
+class Lookup:
+    """Pre-built lookup tables for one configuration."""
+
+    config: Config
+    _partner: dict[str, Partner] = field(default_factory=dict)
+    _categoria: dict[str, Categoria] = field(default_factory=dict)
+    _non_ammissibili: dict[str, str] = field(default_factory=dict)
+    _modalita: dict[str, ModalitaPagamento] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for p in self.config.partner:
+            for name in [p.nome, *p.alias]:
+                self._partner[norm(name)] = p
+        for c in self.config.categorie:
+            self._categoria[norm(c.codice)] = c
+            self._categoria[norm(c.nome)] = c
+            self._categoria[norm(c.codice.replace("_", " "))] = c
+        for c in self.config.costi_non_ammissibili:
+            self._non_ammissibili[norm(c.codice)] = c.nome
+            self._non_ammissibili[norm(c.nome)] = c.nome
+        for m in self.config.modalita_pagamento:
+            self._modalita[norm(m.nome)] = m
+
+    def partner(self, text: object) -> Partner | None:
+        return self._partner.get(norm(text))
+
+    def categoria(self, text: object) -> Categoria | None:
+        return self._categoria.get(norm(text))
+
+    def costo_non_ammissibile(self, text: object) -> str | None:
+        return self._non_ammissibili.get(norm(text))
+
+    def modalita(self, text: object) -> ModalitaPagamento | None:
+        return self._modalita.get(norm(text))
+
+    def azione(self, programma: Programma, text: object) -> str | None:
+        code = norm_action(text)
+        return code if code in programma.codici_azioni else None
+
+
+_cache: dict[int, Lookup] = {}
+
+
+def lookup_for(config: Config) -> Lookup:
+    key = id(config)
+    lk = _cache.get(key)
+    if lk is None or lk.config is not config:
+        lk = _cache[key] = Lookup(config)
+    return lk

@@ -1,0 +1,69 @@
+"""The Comune's audit sample: up to 10% of the personnel each semester, reproducible from a seed."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from addin.config.models import Config
+from addin.rules.eligibility import data_decisiva
+from addin.rules.lookup import lookup_for, norm
+from addin.rules.models import Spesa
+
+
+@dataclass(frozen=True, slots=True)
+class Campione:
+    anno: int
+    semestre: int
+    seme: int
+    persone: int  # distinct persons in the semester
+    dimensione: int
+    estratti: list[str]  # display names, in draw order
+    righe: dict[str, list[int]]  # person -> row numbers of that person's expenses in the semester
+
+
+def dimensione_campione(config: Config, persone: int) -> int:
+    if persone <= 0:
+        return 0
+    size = math.ceil(Decimal(persone) * config.campionamento.quota)
+    return min(persone, max(size, config.campionamento.minimo))
+
+
+def seme_predefinito(programma: int, anno: int, semestre: int) -> int:
+    """A documented default seed, so that anyone can redraw the same sample."""
+    digest = hashlib.sha256(f"rendiconta-{programma}-{anno}-S{semestre}".encode()).hexdigest()
+    return int(digest[:8], 16)
+
+
+def semestre_di(month: int) -> int:
+    return 1 if month <= 6 else 2
+
+
+def campione_personale(config: Config, spese: Sequence[Spesa], programma: int, anno: int, semestre: int,
+                       seme: int | None = None) -> Campione:
+    """Draw ceil(quota × distinct persons) persons (at least `minimo`) among the personnel rows whose
+    deciding date falls in the semester. Same rows and seed, same sample."""
+    lk = lookup_for(config)
+    names: dict[str, str] = {}
+    rows: dict[str, list[int]] = {}
+    for s in spese:
+        cat = lk.categoria(s.categoria)
+        if cat is None or not cat.personale or not s.persona or not str(s.persona).strip():
+            continue
+        d = data_decisiva(config, s)
+        if d is None or d.year != anno or semestre_di(d.month) != semestre:
+            continue
+        key = norm(s.persona)
+        names.setdefault(key, str(s.persona).strip())
+        rows.setdefault(key, []).append(s.riga)
+    if seme is None:
+        seme = seme_predefinito(programma, anno, semestre)
+    population = sorted(names)
+    k = dimensione_campione(config, len(population))
+    drawn = random.Random(seme).sample(population, k)
+    return Campione(anno, semestre, seme, len(population), k, [names[p] for p in drawn],
+                    {names[p]: rows[p] for p in drawn})

@@ -1,0 +1,64 @@
+"""Reporting windows: which window a date falls in, its lock date, whether it is closed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from addin.config.models import Config, month_day
+
+
+@dataclass(frozen=True, slots=True)
+class FinestraAnno:
+    anno: int
+    numero: int
+    inizio: dt.date
+    fine: dt.date
+    blocco: dt.date
+
+    def chiusa(self, riferimento: dt.date) -> bool:
+        """Closed once the lock date has passed: the lock date itself is still open."""
+        return riferimento > self.blocco
+
+    def contiene(self, data: dt.date) -> bool:
+        return self.inizio <= data <= self.fine
+
+    @property
+    def etichetta(self) -> str:
+        return f"{self.numero}/{self.anno}"
+
+    @property
+    def descrizione(self) -> str:
+        return (f"Finestra {self.numero}/{self.anno}: spese dal {self.inizio:%d/%m/%Y} "
+                f"al {self.fine:%d/%m/%Y}, blocco il {self.blocco:%d/%m/%Y}")
+
+    def stato(self, riferimento: dt.date) -> str:
+        if self.chiusa(riferimento):
+            return "CHIUSA"
+        if riferimento < self.inizio:
+            return "NON INIZIATA"
+        return "APERTA"
+
+
+def finestre_anno(config: Config, anno: int) -> list[FinestraAnno]:
+    out = []
+    for f in config.finestre:
+        blocco_anno = anno + 1 if f.blocco_anno_successivo else anno
+        out.append(FinestraAnno(anno, f.numero, month_day(anno, f.inizio),
+                                month_day(anno, f.fine), month_day(blocco_anno, f.blocco)))
+    return out
+
+
+def finestra_di(config: Config, data: dt.date) -> FinestraAnno:
+    for f in finestre_anno(config, data.year):
+        if f.contiene(data):
+            return f
+    raise AssertionError("windows tile the year")  # guaranteed by Config validation
+
+
+def finestra_chiusa(config: Config, data: dt.date, riferimento: dt.date) -> bool:
+    return finestra_di(config, data).chiusa(riferimento)
+
+
+def scadenza_blocco(config: Config, data: dt.date) -> dt.date:
+    return finestra_di(config, data).blocco
