@@ -57,30 +57,74 @@ def eur(v) -> str:
 
 
 def print_quadro(config, anno: int) -> None:
+    """Two tables that fit 80 columns: budget and co-financing share, then the tranche plan."""
+    from rich import box
+
     from addin.overview import quadro_annuale
     from addin.rules.money import fmt_pct
 
+    if anno not in config.periodo.anni:
+        raise typer.BadParameter(f"l'anno {anno} è fuori dal periodo della co-progettazione "
+                                 f"({config.periodo.anni[0]}-{config.periodo.anni[-1]})", param_hint="--anno")
     rows = quadro_annuale(config, anno)
-    minimum = fmt_pct(config.cofinanziamento.quota_minima)
-    t = Table(title=f"Budget {anno}, cofinanziamento e piano delle tranche", header_style="bold")
-    for col, just in [("Programma", "left"), ("Finanziamento comunale", "right"), ("Cofinanziamento", "right"),
-                      ("Costo totale", "right"), ("Quota cofin.", "right"), (f"≥ {minimum}", "left")]:
-        t.add_column(col, justify=just)
-    for r in rows[0].tranche:
-        t.add_column(f"Tranche {r.numero} ({r.quota * 100:.0f}%)\nentro {r.scadenza:%d/%m/%Y}", justify="right")
+
+    def num(v) -> str:  # Italian format without the currency sign (the header says €)
+        return eur(v).removesuffix(" €")
+
+    def table(title: str, caption: str | None = None) -> Table:
+        return Table(title=title, caption=caption, header_style="bold", box=box.SIMPLE_HEAD,
+                     show_edge=False, padding=(0, 0), caption_justify="left")
+
+    def name_col(t: Table, width: int) -> None:
+        t.add_column("Programma", no_wrap=True, overflow="ellipsis", max_width=max(12, width))
+
+    def label(row) -> str:
+        name = row.nome.removeprefix("ATS ") if row.codice == "ATS" else row.nome
+        return f"{row.codice} {name}"
+
+    minimum = fmt_pct(config.cofinanziamento.quota_minima).replace(",00", "")
+    base = ("del costo totale (comunale + cofinanziamento)" if config.cofinanziamento.base == "costo_totale"
+            else "del finanziamento comunale")
+    levels = {"ats": "l'ATS", "programma": "ciascun programma"}
+    caption = (f"Cofinanziamento minimo {minimum} {base}: vincolante per "
+               f"{levels[config.cofinanziamento.livello_vincolante]}, indicativo per "
+               f"{levels[config.cofinanziamento.livello_indicativo]}.")
+    width = console.width
+    t = table(f"Budget {anno} e quota di cofinanziamento", caption)
+    name_w = width - 62
+    name_col(t, name_w)
+    for col in ("Comunale €", "Cofinanz. €", "Totale €"):
+        t.add_column(col, justify="right", min_width=12)
+    t.add_column("Quota", justify="right", min_width=6)
+    t.add_column(f"≥ {minimum}", min_width=15)
     for row in rows:
+        level = "(vincolante)" if row.vincolante else "(indicativo)"
         if row.quota.rispettato:
-            flag = "[green]sì[/]" + (" (vincolante)" if row.vincolante else "")
+            flag = "[green]sì[/] " + (level if row.vincolante else "")
         else:
-            flag = "[bold red]NO[/] " + ("(vincolante)" if row.vincolante else "(indicativo)")
-        style = "bold" if row.codice == "ATS" else None
-        t.add_row(f"{row.codice} {row.nome}", eur(row.comunale), eur(row.cofinanziamento), eur(row.totale),
-                  fmt_pct(row.quota.quota), flag, *[eur(r.importo) for r in row.tranche], style=style,
+            flag = f"[bold red]NO[/] {level}"
+        t.add_row(label(row), num(row.comunale), num(row.cofinanziamento), num(row.totale),
+                  fmt_pct(row.quota.quota), flag.rstrip(), style="bold" if row.codice == "ATS" else None,
                   end_section=row is rows[-2])
     console.print(t)
-    low = [r.codice for r in rows if not r.quota.rispettato]
-    if low:
-        console.print(f"[bold red]Attenzione[/]: cofinanziamento sotto il {minimum} per {', '.join(low)}.")
+    low = [r for r in rows if not r.quota.rispettato]
+    for r in low:
+        level = "vincolante" if r.vincolante else "indicativo"
+        console.print(f"[bold red]Attenzione[/]: {r.codice}, cofinanziamento {fmt_pct(r.quota.quota)}: sotto "
+                      f"il minimo del {minimum} ({level}), mancano {eur(r.quota.mancante)}.", highlight=False)
+    console.print()
+
+    t = table(f"Piano delle tranche {anno} (sul finanziamento comunale)")
+    name_w = width - 4 * 13
+    name_col(t, name_w)
+    t.add_column("Contributo €", justify="right", min_width=12)
+    for r in rows[0].tranche:
+        what = "Saldo" if r.saldo else f"{r.numero}ª tranche"
+        t.add_column(f"{what}\n{r.quota * 100:.0f}% entro\n{r.scadenza:%d/%m/%Y}", justify="right", min_width=12)
+    for row in rows:
+        t.add_row(label(row), num(row.comunale), *[num(r.importo) for r in row.tranche],
+                  style="bold" if row.codice == "ATS" else None, end_section=row is rows[-2])
+    console.print(t)
 
 
 @app.command("budget")

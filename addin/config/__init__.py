@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from pathlib import Path
 
@@ -23,10 +24,49 @@ def _key(loc: tuple) -> str:
     return ".".join(str(p) for p in loc) or "(radice)"
 
 
+_ARRAY_HINT = {"programmi": "codice", "partner": "nome", "categorie": "codice", "finestre": "numero",
+               "tranche": "numero", "costi_non_ammissibili": "codice", "modalita_pagamento": "nome"}
+
+
+def _where(loc: tuple, data: object) -> str:
+    """The dotted key, plus which [[array]] element it is when the path goes through one
+    (list indices in the key count from 0, as in pydantic; the hint counts from 1)."""
+    node: object = data
+    prev: object = None
+    hints: list[str] = []
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            elem = node[part]
+            label = f"[[{prev}]] {part + 1}° elemento"
+            field = _ARRAY_HINT.get(str(prev))
+            if isinstance(elem, dict) and field and field in elem:
+                label += f", {field} = {elem[field]!r}"
+            hints.append(label)
+            node = elem
+        elif isinstance(node, dict):
+            node = node.get(part, node.get(str(part)))
+        else:
+            node = None
+        prev = part
+    key = _key(loc)
+    return f"{key} ({'; '.join(hints)})" if hints else key
+
+
+_TOML_POS = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
+
+
 _MESSAGES = {
     "missing": "chiave obbligatoria mancante",
     "extra_forbidden": "chiave non prevista",
     "decimal_parsing": "non è un numero",
+    "decimal_type": "deve essere un numero (tra virgolette, es. \"1234.56\")",
+    "float_parsing": "non è un numero",
+    "float_type": "deve essere un numero",
+    "int_from_float": "deve essere un numero intero",
+    "model_type": "deve essere una tabella",
+    "less_than": "valore troppo grande",
+    "date_from_datetime_inexact": "deve essere una data senza ora (AAAA-MM-GG)",
+    "date_from_datetime_parsing": "deve essere una data (AAAA-MM-GG)",
     "int_parsing": "non è un numero intero",
     "int_type": "deve essere un numero intero",
     "bool_type": "deve essere true o false",
@@ -48,14 +88,24 @@ def parse_config(text: str, source: str = "configurazione") -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: TOML non valido ({exc})") from None
+        m = _TOML_POS.match(str(exc))
+        if m is None:
+            raise ConfigError(f"{source}: TOML non valido ({exc})") from None
+        line_no = int(m.group(2))
+        lines = text.splitlines()
+        line = lines[line_no - 1].strip() if 0 < line_no <= len(lines) else ""
+        raise ConfigError(f"{source}: TOML non valido alla riga {line_no}, colonna {m.group(3)} "
+                          f"({m.group(1)}): «{line}»") from None
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
             msg = _MESSAGES.get(err["type"], err["msg"].removeprefix("Value error, "))
-            lines.append(f"  - {_key(err['loc'])}: {msg}")
+            if err["loc"]:
+                lines.append(f"  - {_where(err['loc'], data)}: {msg}")
+            else:  # whole-file checks: the message names the key itself
+                lines.append(f"  - {msg}")
         raise ConfigError(f"{source}: configurazione non valida\n" + "\n".join(lines)) from None
 
 

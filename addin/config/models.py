@@ -200,6 +200,20 @@ class Config(_Strict):
                 raise ValueError(f"volontari.categorie_riferimento: categoria sconosciuta {c}")
         if self.periodo.fine < self.periodo.inizio:
             raise ValueError("periodo: la fine precede l'inizio")
+        for i, p in enumerate(self.programmi):
+            missing = [str(a) for a in self.periodo.anni if a not in p.budget]
+            if missing:
+                raise ValueError(f"programmi.{i}.budget (programma {p.codice}): manca il budget "
+                                 f"dell'anno {', '.join(missing)}")
+        numbers = [f.numero for f in self.finestre]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("finestre: numeri ripetuti")
+        numbers = [t.numero for t in self.tranche]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("tranche: numeri ripetuti")
+        names = [p.nome for p in self.partner]
+        if len(set(names)) != len(names):
+            raise ValueError("partner: nomi ripetuti")
         # windows must tile the calendar year in order
         prev_end = None
         for i, f in enumerate(self.finestre):

@@ -62,7 +62,8 @@ def uso_budget(config: Config, voci: Sequence[VoceBudget], spese: Sequence[Spesa
     lk = lookup_for(config)
     budget: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for v in voci:
-        budget[(norm_action(v.azione), v.categoria)] += v.totale_attuale
+        cat = lk.categoria(v.categoria)  # a code, or the Italian label as written in the sheet
+        budget[(norm_action(v.azione), cat.codice if cat is not None else v.categoria)] += v.totale_attuale
     rep: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     adm: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for s, r in zip(spese, esiti, strict=True):

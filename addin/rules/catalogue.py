@@ -36,7 +36,10 @@ _ENTRIES = [
     VoceCatalogo("PAGAMENTO_MANCANTE", "integrabile",
                  "Mancano la data o la modalità di pagamento: la spesa non risulta quietanzata."),
     VoceCatalogo("PAGAMENTO_NON_TRACCIABILE", "non_ammessa",
-                 "Pagamento in contanti o con modalità non tracciabile oltre il limite ammesso."),
+                 "Pagamento in contanti o con modalità non tracciabile o sconosciuta (nessun limite per i contanti)."),
+    VoceCatalogo("CONTANTI_OLTRE_LIMITE", "riduzione",
+                 "Pagamento non tracciabile ammesso solo fino al limite configurato per i contanti "
+                 "(limiti.contanti_massimo, predefinito 0: in tal caso vale PAGAMENTO_NON_TRACCIABILE)."),
     VoceCatalogo("IMPORTO_NON_VALIDO", "non_ammessa",
                  "Importo mancante, non numerico, nullo o negativo."),
     VoceCatalogo("IMPORTO_OLTRE_DOCUMENTO", "riduzione",

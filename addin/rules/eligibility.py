@@ -120,9 +120,10 @@ def _row_reasons(ctx: Contesto, s: Spesa, importo: Decimal, win: FinestraAnno | 
             label = mod.nome if mod else s.modalita_pagamento
             if cap <= 0 or mod is None:
                 add("PAGAMENTO_NON_TRACCIABILE", f"Pagamento «{label}» non tracciabile: spesa non ammessa.")
-            elif ammesso > cap:
-                add("PAGAMENTO_NON_TRACCIABILE",
-                    f"Pagamento «{label}» non tracciabile: ammesso fino a {fmt_eur(cap)}.")
+            elif ammesso > cap:  # a configured cash allowance: admitted up to it
+                add("CONTANTI_OLTRE_LIMITE",
+                    f"Pagamento «{label}» non tracciabile: ammesso fino a {fmt_eur(cap)}, "
+                    f"non ammessi {fmt_eur(ammesso - cap)}.")
                 ammesso = cap
 
     # documents
@@ -223,8 +224,8 @@ def _cap_duplicates(spese: Sequence[Spesa], results: list[EsitoRiga]) -> None:
         doc_amounts = [spese[i].importo_documento for i in idxs if spese[i].importo_documento]
         cap = money(max(doc_amounts)) if doc_amounts else max(results[i].importo for i in idxs)
         used = ZERO
-        rows = ", ".join(str(spese[i].riga) for i in idxs)
         for i in sorted(idxs, key=lambda k: spese[k].riga):
+            rows = ", ".join(str(spese[k].riga) for k in sorted(idxs, key=lambda k: spese[k].riga) if k != i)
             r = results[i]
             if r.importo_ammesso <= 0:
                 continue
@@ -262,6 +263,8 @@ def _cap_overheads(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRig
         parts = allocate(cap, [results[i].importo_ammesso for i in overhead])
         for i, part in zip(overhead, parts):
             cut = results[i].importo_ammesso - part
+            if cut <= 0:
+                continue
             _reduce(results[i], part, Motivo(
                 "SPESE_GENERALI_OLTRE_LIMITE",
                 f"Spese generali {fmt_eur(over_sum)} oltre il {quota * 100:.0f}% dei costi diretti ammessi "
