@@ -1,0 +1,4 @@
+"""Excel entry points of the add-in (xlwings): custom functions, scripts, desktop wrappers.
+
+Each entry point is a few lines calling `addin.xlbridge`; the logic lives in `addin`.
+"""
