@@ -1,0 +1,87 @@
+"""Property tests (hypothesis): money rounding, allocation, tranches, final contribution."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from addin.config import default_config
+from addin.rules.money import allocate, money
+from addin.rules.tranches import liquidazione, piano_tranche
+
+CFG = default_config()
+
+# amounts in cents up to 100 million euro
+cents = st.integers(min_value=0, max_value=10**10)
+
+
+def money_by_integers(units: int, scale: int) -> D:
+    """Independent reference: the number units / 10**scale rounded half away from zero to cents,
+    computed with integers only."""
+    sign = -1 if units < 0 else 1
+    n = abs(units)
+    if scale <= 2:
+        c = n * 10 ** (2 - scale)
+    else:
+        div = 10 ** (scale - 2)
+        c, rem = divmod(n, div)
+        if 2 * rem >= div:
+            c += 1
+    return D(sign * c) / 100
+
+
+@given(st.integers(min_value=-10**14, max_value=10**14), st.integers(min_value=0, max_value=8))
+def test_money_half_up_matches_integer_reference(units, scale):
+    value = D(units).scaleb(-scale)
+    assert money(value) == money_by_integers(units, scale)
+    assert money(str(value)) == money(value)
+
+
+def test_money_known_values():
+    assert [money(D(x)) for x in ("0.005", "0.015", "-0.005", "2.675", "1.004999")] == [
+        D("0.01"), D("0.02"), D("-0.01"), D("2.68"), D("1.00")]
+    assert money(0.1) == D("0.10") and money(2.675) == D("2.68")  # floats through repr, as typed
+    assert money(None) == D("0.00")
+
+
+@given(cents, st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=30))
+def test_allocate_sums_exactly_and_is_proportional(total_cents, weights_cents):
+    total = D(total_cents) / 100
+    weights = [D(w) / 100 for w in weights_cents]
+    parts = allocate(total, weights)
+    assert len(parts) == len(weights)
+    wsum = sum(weights)
+    if wsum == 0:
+        assert all(p == 0 for p in parts)
+        return
+    assert sum(parts) == total
+    for p, w in zip(parts, weights):
+        assert p >= 0 and p == money(p)
+        assert abs(p - total * w / wsum) < D("0.01")
+
+
+@given(cents, st.sampled_from([2026, 2027, 2028]))
+def test_tranches_add_up_to_the_contribution(contrib_cents, anno):
+    contributo = D(contrib_cents) / 100
+    plan = piano_tranche(CFG, anno, contributo)
+    assert sum(r.importo for r in plan) == contributo
+    for r in plan[:-1]:
+        assert r.importo == money(contributo * r.quota)
+    assert plan[-1].saldo and plan[-1].importo >= 0
+    assert abs(plan[-1].importo - contributo * plan[-1].quota) <= D("0.01")
+
+
+@settings(max_examples=300)
+@given(cents, cents, cents, cents, cents)
+def test_final_contribution_bounds(contrib, previsto, realizzato, ammesso, monetario):
+    c, p, r, a, m = (D(x) / 100 for x in (contrib, previsto, realizzato, ammesso, monetario))
+    liq = liquidazione(CFG, 2026, c, p, r, a, m)
+    assert D(0) <= liq.contributo_finale <= c
+    assert liq.contributo_finale <= max(D(0), a - m)
+    assert liq.contributo_finale == money(liq.contributo_finale)
+    assert liq.saldo == liq.contributo_finale - liq.anticipi
+    assert liq.da_recuperare == (-liq.saldo if liq.saldo < 0 else 0)
+    if p > 0 and r >= p and a - m >= c:
+        assert liq.contributo_finale == c

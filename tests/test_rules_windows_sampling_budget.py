@@ -1,0 +1,141 @@
+"""Reporting windows, the personnel audit sample and the budget use per action x category."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from addin.rules.budget import VoceBudget, uso_budget
+from addin.rules.eligibility import Contesto, valuta_spese
+from addin.rules.models import Spesa
+from addin.rules.sampling import campione_personale, dimensione_campione, seme_predefinito
+from addin.rules.windows import finestra_chiusa, finestra_di, finestre_anno, scadenza_blocco
+
+d = dt.date
+
+
+# --- windows --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day,numero,blocco", [
+    (d(2026, 1, 1), 1, d(2026, 5, 31)), (d(2026, 4, 30), 1, d(2026, 5, 31)),
+    (d(2026, 5, 1), 2, d(2026, 9, 30)), (d(2026, 8, 31), 2, d(2026, 9, 30)),
+    (d(2026, 9, 1), 3, d(2027, 1, 31)), (d(2026, 12, 31), 3, d(2027, 1, 31)),
+    (d(2028, 2, 29), 1, d(2028, 5, 31)),
+])
+def test_window_of_a_date(cfg, day, numero, blocco):
+    f = finestra_di(cfg, day)
+    assert (f.numero, f.anno, f.blocco) == (numero, day.year, blocco)
+    assert scadenza_blocco(cfg, day) == blocco
+
+
+def test_window_closed_after_lock_day(cfg):
+    assert not finestra_chiusa(cfg, d(2026, 3, 1), d(2026, 5, 31))
+    assert finestra_chiusa(cfg, d(2026, 3, 1), d(2026, 6, 1))
+    f = finestra_di(cfg, d(2026, 10, 1))
+    assert [f.stato(x) for x in (d(2026, 8, 1), d(2026, 10, 2), d(2027, 1, 31), d(2027, 2, 1))] == [
+        "NON INIZIATA", "APERTA", "APERTA", "CHIUSA"]
+    assert f.etichetta == "3/2026"
+    assert "blocco il 31/01/2027" in f.descrizione
+
+
+def test_windows_of_a_year(cfg):
+    ws = finestre_anno(cfg, 2027)
+    assert [(w.inizio, w.fine) for w in ws] == [(d(2027, 1, 1), d(2027, 4, 30)), (d(2027, 5, 1), d(2027, 8, 31)),
+                                                (d(2027, 9, 1), d(2027, 12, 31))]
+
+
+# --- sampling -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("persone,size", [(0, 0), (1, 1), (5, 1), (10, 1), (11, 2), (20, 2), (25, 3), (100, 10),
+                                          (101, 11)])
+def test_sample_size(cfg, persone, size):
+    assert dimensione_campione(cfg, persone) == size
+
+
+def _staff(n, month=3, categoria="Personale interno"):
+    return [Spesa(riga=4 + i, categoria=categoria, persona=f"Persona {i:02d}",
+                  data_pagamento=d(2026, month, 10)) for i in range(n)]
+
+
+def test_sample_reproducible_and_reports_seed(cfg):
+    rows = _staff(25)
+    a = campione_personale(cfg, rows, 1, 2026, 1, seme=12345)
+    b = campione_personale(cfg, list(reversed(rows)), 1, 2026, 1, seme=12345)
+    assert a.seme == 12345 and a.persone == 25 and a.dimensione == 3
+    assert a.estratti == b.estratti and len(set(a.estratti)) == 3
+    assert all(a.righe[p] == [4 + int(p[-2:])] for p in a.estratti)
+
+
+def test_sample_changes_with_seed(cfg):
+    rows = _staff(25)
+    samples = {tuple(campione_personale(cfg, rows, 1, 2026, 1, seme=s).estratti) for s in range(1, 11)}
+    assert len(samples) > 1
+
+
+def test_default_seed_is_documented_and_stable(cfg):
+    c = campione_personale(cfg, _staff(12), 3, 2026, 1)
+    assert c.seme == seme_predefinito(3, 2026, 1) == seme_predefinito(3, 2026, 1)
+    assert seme_predefinito(3, 2026, 1) != seme_predefinito(3, 2026, 2)
+    assert c.estratti == campione_personale(cfg, _staff(12), 3, 2026, 1, seme=c.seme).estratti
+
+
+def test_sample_counts_distinct_persons_of_the_semester(cfg):
+    rows = [Spesa(riga=4, categoria="Personale interno", persona="Anna Verdi", data_pagamento=d(2026, 2, 1)),
+            Spesa(riga=5, categoria="Personale interno", persona=" anna verdi ", data_pagamento=d(2026, 3, 1)),
+            Spesa(riga=6, categoria="Personale esterno e professionisti", persona="Luca Neri",
+                  data_documento=d(2026, 6, 30)),
+            Spesa(riga=7, categoria="Personale interno", persona="Sara Blu", data_pagamento=d(2026, 7, 1)),
+            Spesa(riga=8, categoria="Beni di consumo e materie prime", persona="Non personale",
+                  data_pagamento=d(2026, 1, 5)),
+            Spesa(riga=9, categoria="Personale interno", persona="", data_pagamento=d(2026, 1, 5))]
+    s1 = campione_personale(cfg, rows, 1, 2026, 1, seme=1)
+    assert s1.persone == 2 and s1.dimensione == 1
+    assert s1.estratti[0] in {"Anna Verdi", "Luca Neri"}
+    from addin.config import DEFAULT_CONFIG, parse_config
+
+    everyone = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        '[campionamento]                        # [C] fino al 10% del personale ogni semestre\nquota = "0.10"',
+        '[campionamento]\nquota = "1"', 1))
+    full = campione_personale(everyone, rows, 1, 2026, 1, seme=7)
+    assert full.dimensione == 2 and sorted(full.estratti) == ["Anna Verdi", "Luca Neri"]
+    assert full.righe == {"Anna Verdi": [4, 5], "Luca Neri": [6]}
+    s2 = campione_personale(cfg, rows, 1, 2026, 2, seme=1)
+    assert (s2.persone, s2.estratti) == (1, ["Sara Blu"])
+    empty = campione_personale(cfg, rows, 1, 2027, 1, seme=1)
+    assert (empty.persone, empty.dimensione, empty.estratti) == (0, 0, [])
+
+
+# --- budget per action x category -----------------------------------------------------------------
+
+def test_current_budget_is_initial_plus_variations():
+    v = VoceBudget("1.1", "BENI", comunale_iniziale=D("1000.00"), comunale_luglio=D("250.50"),
+                   comunale_novembre=D("-100.25"), cofin_iniziale=D("200.00"), cofin_novembre=D("50"))
+    assert v.comunale_attuale == D("1150.25")
+    assert v.cofin_attuale == D("250.00")
+    assert v.totale_attuale == D("1400.25")
+
+
+def test_budget_use_flags_overspending(cfg):
+    voci = [VoceBudget("1.1", "Beni di consumo e materie prime", comunale_iniziale=D("1000.00"),
+                       comunale_luglio=D("100.00"), comunale_novembre=D("-50.00"), cofin_iniziale=D("100.00")),
+            VoceBudget("1.2", "SERVIZI", comunale_iniziale=D("5000.00"))]
+    spese = [Spesa(riga=4 + i, azione=a, partner="Igea", categoria=c, fornitore="F", numero_documento=str(i),
+                   data_documento=d(2026, 2, 1), data_pagamento=d(2026, 2, 2), modalita_pagamento="Bonifico",
+                   importo=D(x), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+                   data_trasmissione=d(2026, 3, 1))
+             for i, (a, c, x) in enumerate([("1.1", "BENI", "800.00"), ("1.1 ", "beni", "400.00"),
+                                             ("1.1", "BENI", "99.00"), ("1.2", "Servizi e prestazioni professionali di enti terzi", "4999.99"),
+                                             ("1.3", "SERVIZI", "10.00")])]
+    spese[2].modalita_pagamento = "Contanti"  # reported, not admitted
+    esiti = valuta_spese(spese, Contesto(cfg, 1, 2026, d(2026, 4, 1)))
+    uso = {(u.azione, u.categoria): u for u in uso_budget(cfg, voci, spese, esiti)}
+    beni = uso[("1.1", "BENI")]
+    assert (beni.budget, beni.rendicontato, beni.ammesso) == (D("1150.00"), D("1299.00"), D("1200.00"))
+    assert beni.superato and beni.residuo == D("-50.00")
+    serv = uso[("1.2", "SERVIZI")]
+    assert not serv.superato and serv.residuo == D("0.01")
+    extra = uso[("1.3", "SERVIZI")]  # spending without a budget line
+    assert extra.budget == D("0") and extra.superato
+    assert list(uso) == [("1.1", "BENI"), ("1.2", "SERVIZI"), ("1.3", "SERVIZI")]
