@@ -1,0 +1,93 @@
+"""Cell locking and sheet protection with openpyxl (used by `rendiconta blocca`).
+
+Excel (and LibreOffice) only enforce a cell's "locked" flag while its sheet is protected: every cell
+is locked by default, so the data area is explicitly unlocked except the rows being frozen.
+The protection password, if any, is given by the caller (configuration or prompt), never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from openpyxl.styles import Protection
+from openpyxl.utils import range_boundaries
+from openpyxl.utils.protection import hash_password
+from openpyxl.worksheet.worksheet import Worksheet
+
+from addin.errors import ErroreInput
+from addin.workbook import schema
+
+HEADER_SCAN_ROWS = 10
+
+
+def _key(v: object) -> str:
+    return " ".join(v.split()).casefold() if isinstance(v, str) else ""
+
+
+def trova_intestazione(ws: Worksheet, cols: tuple[schema.Col, ...]) -> tuple[int, dict[str, int]]:
+    """(header row number, column key -> column number) by scanning the first rows for the headers."""
+    wanted = {_key(c.header): c for c in cols}
+    best_row, best = 0, {}
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
+        found: dict[str, int] = {}
+        for i, v in enumerate(row, start=1):
+            c = wanted.get(_key(v))
+            if c is not None and c.key not in found:
+                found[c.key] = i
+        if len(found) > len(best):
+            best_row, best = r, found
+    if len(best) < 2:
+        raise ErroreInput(f"intestazione della tabella non trovata nelle prime {HEADER_SCAN_ROWS} righe.",
+                          foglio=ws.title)
+    return best_row, best
+
+
+def ultima_riga_dati(ws: Worksheet, header_row: int) -> int:
+    """The last row of the data area: the end of the sheet's Excel table, or the last used row."""
+    last = max(ws.max_row, header_row + 1)
+    for t in ws.tables.values():
+        _, min_row, _, max_row = range_boundaries(t.ref)
+        if min_row <= header_row <= max_row:
+            last = max(last, max_row)
+    return last
+
+
+def imposta_blocchi(ws: Worksheet, cols: tuple[schema.Col, ...], righe_bloccate: Iterable[int],
+                    chiavi_bloccate: Iterable[str]) -> int:
+    """Lock the cells of `chiavi_bloccate` columns on `righe_bloccate` rows; unlock every other cell of
+    the data area (input and output columns). Returns how many cells changed."""
+    header_row, mapping = trova_intestazione(ws, cols)
+    rows = set(righe_bloccate)
+    keys = set(chiavi_bloccate)
+    kinds = {c.key: c.kind for c in cols}
+    last = max([ultima_riga_dati(ws, header_row), *rows]) if rows else ultima_riga_dati(ws, header_row)
+    changed = 0
+    for key, col in mapping.items():
+        if kinds[key] == "formula":
+            continue  # formulas stay as the template made them
+        for r in range(header_row + 1, last + 1):
+            want = r in rows and key in keys
+            cell = ws.cell(row=r, column=col)
+            if bool(cell.protection.locked) != want:
+                cell.protection = Protection(locked=want, hidden=cell.protection.hidden)
+                changed += 1
+    return changed
+
+
+def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
+    """Protect the sheet (users may still select cells, resize columns and filter). An already
+    protected sheet is left as it is unless a different password is requested. True if changed."""
+    p = ws.protection
+    if p.sheet and (password is None or p.password == hash_password(password)):
+        return False
+    p.sheet = True
+    p.selectLockedCells = False
+    p.selectUnlockedCells = False
+    p.formatColumns = False      # allowed: resize columns
+    p.autoFilter = False         # allowed: filter the table
+    p.sort = True
+    p.insertRows = True
+    p.deleteRows = True
+    if password:
+        p.password = password
+    return True

@@ -1,0 +1,310 @@
+"""Seals of closed windows on parsed models (no file I/O): canonical form, HMAC, verification."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from addin.errors import ErroreChiave
+from addin.rules.models import Spesa, VoceCofinanziamento
+from addin.workbook import schema
+from addin.workbook.reader import CartellaRendiconto
+from addin.workbook.seals import (COLONNE_SPESE, carica_chiave, forma_canonica, leggi_sigilli, nuovi_sigilli,
+                                  verifica_sigilli)
+
+KEY = b"chiave-di-prova-del-comune-0123456789"
+D = dt.date
+
+
+def spesa(riga, pag, importo="100.00", **kw):
+    base = dict(azione="1.1", partner="Consorzio Arcobaleno", categoria="Beni di consumo e materie prime",
+                descrizione=f"Materiale {riga}", fornitore="Cartoleria Rossi", tipo_documento="Fattura",
+                numero_documento=f"F{riga}", data_documento=pag, data_pagamento=pag,
+                modalita_pagamento="Bonifico", importo_documento=Decimal(importo), importo=Decimal(importo),
+                doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True, data_trasmissione=pag)
+    base.update(kw)
+    return Spesa(riga=riga, **base)
+
+
+def cartella(spese, cofin=(), meta=None):
+    return CartellaRendiconto(path=None, programma=1, anno=2026, versione="1", spese=list(spese),
+                              cofinanziamento=list(cofin), budget=[], meta=dict(meta or {"programma": "1"}))
+
+
+def seal_into(c, cfg, when, key=KEY):
+    """Seal what is due at `when` and store it in c.meta as blocca does."""
+    for s in nuovi_sigilli(c, cfg, key, when):
+        c.meta.update(dict(s.voci_meta()))
+    return c
+
+
+BASE = [spesa(4, D(2026, 1, 15)), spesa(5, D(2026, 3, 31), "250.50"), spesa(6, D(2026, 4, 30), "12.34"),
+        spesa(7, D(2026, 5, 2), "80.00"), spesa(8, None, "10.00", data_documento=D(2026, 2, 10))]
+LOCK = D(2026, 6, 1)
+
+
+# --- canonical form -------------------------------------------------------------------------------
+
+def test_canonical_form_has_every_partner_field_in_schema_order():
+    s = spesa(4, D(2026, 1, 15), ore=Decimal("12.50"), costo_orario=Decimal("20"), persona="Anna")
+    obj = json.loads(forma_canonica(s))
+    expected = [c.key for c in schema.input_cols(schema.SPESE_COLS)
+                if c.key not in ("decisione_comune", "motivazione_comune")]
+    assert list(obj) == expected
+    assert obj["importo"] == "100" and obj["ore"] == "12.5" and obj["costo_orario"] == "20"
+    assert obj["data_pagamento"] == "2026-01-15" and obj["doc_trasmessa"] is True
+    assert obj["persona"] == "Anna" and obj["modalita_pagamento"] == "Bonifico"
+
+
+def test_canonical_amount_is_value_based_not_representation_based():
+    a = spesa(4, D(2026, 1, 15), importo="100.50")
+    b = dataclasses.replace(a, importo=Decimal("100.5000"), importo_documento=Decimal("100.5"))
+    assert forma_canonica(a) == forma_canonica(b)
+    c = dataclasses.replace(a, importo=Decimal("100.51"))
+    assert forma_canonica(a) != forma_canonica(c)
+
+
+# --- sealing --------------------------------------------------------------------------------------
+
+def test_seal_covers_rows_of_closed_window_by_deciding_date(cfg):
+    c = seal_into(cartella(BASE), cfg, LOCK)
+    seals = leggi_sigilli(c.meta)
+    assert list(seals) == ["finestra1"]            # window 2 closes on 30/09, co-financing after 31/01/2027
+    s = seals["finestra1"]
+    # rows 4, 5, 6 (payment 15/01, 31/03, 30/04) and row 8 (no payment: document date 10/02)
+    assert [r.riga for r in s.righe] == [4, 5, 6, 8]
+    assert s.intestazione["righe"] == "4" and s.intestazione["blocco"] == "2026-05-31"
+    assert s.intestazione["data"] == "2026-06-01" and s.intestazione["finestra"] == "1/2026"
+    assert len(s.hmac) == 64
+    assert all(k.startswith("sigillo.") for k in c.meta if k != "programma")
+
+
+def test_lock_date_itself_is_still_open(cfg):
+    assert nuovi_sigilli(cartella(BASE), cfg, KEY, D(2026, 5, 31)) == []
+
+
+def test_cofinancing_sealed_once_the_year_is_closed(cfg):
+    cof = [VoceCofinanziamento(4, "Igea", "1.1", "Monetario", "Quota", None, Decimal("500"))]
+    c = seal_into(cartella(BASE, cof), cfg, D(2027, 2, 1))
+    assert set(leggi_sigilli(c.meta)) == {"finestra1", "finestra2", "finestra3", "cofinanziamento"}
+    assert [r.riga for r in leggi_sigilli(c.meta)["cofinanziamento"].righe] == [4]
+    c2 = seal_into(cartella(BASE, cof), cfg, D(2027, 1, 31))
+    assert "cofinanziamento" not in leggi_sigilli(c2.meta)
+
+
+def test_intact_seal_is_verified(cfg):
+    c = seal_into(cartella(BASE), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.stato == "verificati" and r.integri and r.motivi == {}
+    assert "nessuna riga bloccata è stata modificata" in r.dettagli[0]
+
+
+def test_relocking_keeps_existing_seal(cfg):
+    c = seal_into(cartella(BASE), cfg, LOCK)
+    before = dict(c.meta)
+    assert nuovi_sigilli(c, cfg, KEY, LOCK) == []
+    assert nuovi_sigilli(c, cfg, KEY, D(2026, 7, 1)) == []
+    seal_into(c, cfg, D(2026, 10, 1))   # window 2 closes: window 1's entries stay byte-identical
+    assert {k: v for k, v in c.meta.items() if k in before} == before
+    assert "sigillo.finestra2.hmac" in c.meta
+
+
+# --- verification ---------------------------------------------------------------------------------
+
+def test_changed_amount_shows_old_and_new_value(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese[1].importo = Decimal("2500.50")
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert list(r.motivi) == [5]
+    (m,) = r.motivi[5]
+    assert m.codice == "RIGA_SIGILLATA_MODIFICATA"
+    assert "Importo rendicontato: 250,50 € → 2.500,50 €" in m.messaggio or \
+        "Importo rendicontato: € 250,50 → € 2.500,50" in m.messaggio, m.messaggio
+    assert "Importo documento" not in m.messaggio
+    assert not r.integri
+
+
+def test_retroactive_insertion_and_deletion(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese = [s for s in c.spese if s.riga != 6] + [spesa(9, D(2026, 3, 10), "40.00")]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert [m.codice for m in r.motivi[9]] == ["INSERIMENTO_RETROATTIVO"]
+    assert "10/03/2026" in r.motivi[9][0].messaggio
+    assert r.righe_cancellate == [6]
+    assert any("riga 6" in d and "cancellata" in d and "12,34" in d for d in r.dettagli)
+    assert set(r.motivi) == {9}
+
+
+def test_open_window_row_added_is_fine(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese.append(spesa(9, D(2026, 6, 10)))
+    assert verifica_sigilli(c, cfg, KEY, LOCK).motivi == {}
+
+
+def test_reordered_rows_are_detected(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    a, b = c.spese[0], c.spese[1]
+    a.riga, b.riga = 5, 4
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert set(r.motivi) == {4, 5}
+    assert "spostata" in r.motivi[4][0].messaggio and "riga 5" in r.motivi[4][0].messaggio
+
+
+def test_row_moved_down_is_detected(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese[0].riga = 20
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert [m.codice for m in r.motivi[20]] == ["RIGA_SIGILLATA_MODIFICATA"]
+    assert "dalla riga 4 alla riga 20" in r.motivi[20][0].messaggio
+    assert r.righe_cancellate == []
+
+
+def test_date_moved_out_of_window_is_still_a_change(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese[0].data_pagamento = D(2026, 6, 15)
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert "Data pagamento: 15/01/2026 → 15/06/2026" in r.motivi[4][0].messaggio
+
+
+def test_comune_decision_after_lock_does_not_break_seal(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese[0].decisione_comune = "Non ammessa"
+    c.spese[0].motivazione_comune = "Spesa non pertinente"
+    assert verifica_sigilli(c, cfg, KEY, LOCK).integri
+
+
+@pytest.mark.parametrize("field", ["hmac", "righe", "data", "riga.5"])
+def test_tampering_with_the_seal_itself_is_reported(cfg, field):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    k = f"sigillo.finestra1.{field}"
+    if field == "riga.5":
+        mac, _, text = c.meta[k].partition(" ")
+        obj = json.loads(text)
+        obj["importo"] = "999"   # the partner edits the row AND its stored copy, keeping the row MAC
+        c.meta[k] = mac + " " + json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        c.spese[1].importo = Decimal("999")
+        r = verifica_sigilli(c, cfg, KEY, LOCK)
+        assert 5 in r.motivi and any("testo registrato" in d for d in r.dettagli)
+        return
+    c.meta[k] = "0" * 64 if field == "hmac" else "3" if field == "righe" else "2026-09-01"
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.sigilli_alterati == ["finestra 1/2026"] and not r.integri
+    assert set(r.motivi) == {4, 5, 6, 8}
+    assert any("ALTERATO" in d for d in r.dettagli)
+
+
+def test_deleting_a_seal_entry_from_meta_is_reported(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    del c.meta["sigillo.finestra1.riga.6"]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.sigilli_alterati and 6 in r.motivi
+
+
+def test_without_key_never_claims_intact(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, None, LOCK)
+    assert r.stato == "non_verificabili" and not r.integri and r.motivi == {}
+    assert "NON verificati" in r.dettagli[0]
+
+
+def test_wrong_key_is_not_verifiable(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, b"un'altra-chiave-lunga-abbastanza", LOCK)
+    assert r.stato == "non_verificabili" and not r.integri
+    assert any("un'altra chiave" in d for d in r.dettagli)
+
+
+def test_no_seals_closed_window_is_reported(cfg):
+    r = verifica_sigilli(cartella(BASE), cfg, KEY, LOCK)
+    assert r.stato == "assenti" and not r.integri
+    assert any("1/2026" in d and "blocca" in d for d in r.dettagli)
+
+
+def test_cofinancing_change_and_insertion(cfg):
+    cof = [VoceCofinanziamento(4, "Igea", "1.1", "Monetario", "Quota", None, Decimal("500")),
+           VoceCofinanziamento(5, "Igea", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20.07"))]
+    when = D(2027, 2, 1)
+    c = seal_into(cartella(copy.deepcopy(BASE), copy.deepcopy(cof)), cfg, when)
+    c.cofinanziamento[1].quantita = Decimal("100")
+    c.cofinanziamento.append(VoceCofinanziamento(6, "Igea", "1.1", "Monetario", "Nuova", None, Decimal("1")))
+    r = verifica_sigilli(c, cfg, KEY, when)
+    assert r.motivi == {}
+    assert [m.codice for m in r.motivi_cofinanziamento[5]] == ["RIGA_SIGILLATA_MODIFICATA"]
+    assert "Ore o quantità: 10 → 100" in r.motivi_cofinanziamento[5][0].messaggio
+    assert [m.codice for m in r.motivi_cofinanziamento[6]] == ["INSERIMENTO_RETROATTIVO"]
+
+
+# --- key loading ----------------------------------------------------------------------------------
+
+def test_carica_chiave_file_env_and_errors(tmp_path, monkeypatch):
+    monkeypatch.delenv("RENDICONTA_CHIAVE", raising=False)
+    assert carica_chiave(None) is None
+    f = tmp_path / "chiave.txt"
+    f.write_text("  abcdefghijklmnopqrstuvwxyz0123456789\n")
+    assert carica_chiave(f) == b"abcdefghijklmnopqrstuvwxyz0123456789"
+    monkeypatch.setenv("RENDICONTA_CHIAVE", "segreto-del-comune-molto-lungo")
+    assert carica_chiave(None) == b"segreto-del-comune-molto-lungo"
+    monkeypatch.setenv("RENDICONTA_CHIAVE", str(f))
+    assert carica_chiave(None) == b"abcdefghijklmnopqrstuvwxyz0123456789"
+    with pytest.raises(ErroreChiave, match="troppo corta"):
+        f.write_text("corta")
+        carica_chiave(f)
+    with pytest.raises(ErroreChiave, match="impossibile leggere"):
+        carica_chiave(tmp_path / "manca.txt")
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                max_size=12).map(str.strip).filter(bool)
+_money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
+_date = st.dates(min_value=D(2026, 1, 1), max_value=D(2026, 12, 31))
+_VALUES = {"text": _text, "money": _money, "number": st.decimals(min_value=0, max_value=1000, places=2),
+           "date": _date, "bool": st.booleans()}
+
+
+@st.composite
+def _rows(draw):
+    n = draw(st.integers(min_value=1, max_value=6))
+    out = []
+    for i in range(n):
+        s = spesa(4 + i, draw(st.dates(min_value=D(2026, 1, 1), max_value=D(2026, 4, 30))),
+                  str(draw(_money)))
+        s.ore = draw(st.none() | _VALUES["number"])
+        s.persona = draw(st.none() | _text)
+        out.append(s)
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_rows(), data=st.data())
+def test_property_any_single_field_change_is_detected(cfg, rows, data):
+    c = seal_into(cartella(rows), cfg, LOCK)
+    target = data.draw(st.sampled_from(c.spese))
+    col = data.draw(st.sampled_from(COLONNE_SPESE))
+    old = getattr(target, col.key)
+    new = data.draw((st.none() | _VALUES[col.kind]).filter(
+        lambda v: v != old and not (isinstance(v, Decimal) and isinstance(old, Decimal) and v == old)))
+    setattr(target, col.key, new)
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert [m.codice for m in r.motivi.get(target.riga, [])] == ["RIGA_SIGILLATA_MODIFICATA"], (col.key, old, new)
+    assert col.header in r.motivi[target.riga][0].messaggio
+    assert set(r.motivi) == {target.riga}
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=_rows(), later=st.dates(min_value=D(2026, 6, 1), max_value=D(2027, 12, 31)))
+def test_property_relocking_unchanged_keeps_seal(cfg, rows, later):
+    c = seal_into(cartella(rows), cfg, LOCK)
+    first = {k: v for k, v in c.meta.items() if k.startswith("sigillo.finestra1.")}
+    assert nuovi_sigilli(c, cfg, KEY, LOCK) == []
+    seal_into(c, cfg, later)
+    assert {k: v for k, v in c.meta.items() if k.startswith("sigillo.finestra1.")} == first
+    assert verifica_sigilli(c, cfg, KEY, later).integri
