@@ -150,12 +150,178 @@ def cmd_regole() -> None:
     console.print(t)
 
 
+# --- verifica (issue: one-click check) ---------------------------------------------------------
+def print_verifica(r, dest: Optional[Path]) -> None:
+    """Rich summary of a Verifica result (Italian)."""
+    from addin.rules.models import Esito
+    from addin.rules.money import fmt_pct
+    from addin.workbook.report import etichetta_esito
+
+    t = Table(title=f"Verifica programma {r.programma}, anno {r.anno}, al {r.data_riferimento:%d/%m/%Y}",
+              header_style="bold")
+    for col, just in [("Esito", "left"), ("Righe", "right"), ("Rendicontato", "right"), ("Ammesso", "right")]:
+        t.add_column(col, justify=just)
+    n = r.conteggi()
+    for e in Esito:
+        rows = [x for x in r.esiti if x.esito is e]
+        t.add_row(etichetta_esito(e), str(n[e]), eur(sum((x.importo for x in rows), 0)),
+                  eur(sum((x.importo_ammesso for x in rows), 0)))
+    t.add_row("Totale", str(len(r.esiti)), eur(r.totali["rendicontato"]), eur(r.totali["ammesso"]), style="bold")
+    console.print(t)
+    top = r.motivi_frequenti()[:8]
+    if top:
+        m = Table(title="Motivi principali", header_style="bold")
+        m.add_column("Codice")
+        m.add_column("Righe", justify="right")
+        m.add_column("Non ammesso", justify="right")
+        for code, rows, amt in top:
+            m.add_row(code, str(rows), eur(amt))
+        console.print(m)
+    q = r.cofin_quota
+    console.print(f"Cofinanziamento: {eur(q.cofinanziamento)} = {fmt_pct(q.quota)} di {eur(q.base)} "
+                  f"(minimo {eur(q.minimo)}): " + ("[green]rispettato[/]" if q.rispettato else "[bold red]NON rispettato[/]"))
+    liq = r.liquidazione
+    console.print("Tranche: " + "; ".join(f"{p.numero}) {eur(p.importo)} entro {p.scadenza:%d/%m/%Y}" for p in r.piano))
+    running = r.data_riferimento <= r.finestre[-1].fine
+    console.print(f"Realizzazione {fmt_pct(liq.percentuale_realizzazione)}: contributo finale {eur(liq.contributo_finale)}, "
+                  f"saldo {eur(liq.saldo)}" + (" (da recuperare)" if liq.saldo < 0 else "")
+                  + (" [dim]- anno in corso: proiezione sulle sole spese ammesse finora[/]" if running else ""))
+    console.print("Finestre: " + "; ".join(f"{f.etichetta} {f.stato(r.data_riferimento).lower()} (blocco {f.blocco:%d/%m/%Y})"
+                                           for f in r.finestre))
+    for c in r.campioni:
+        console.print(f"Campione semestre {c.semestre}: {', '.join(c.estratti) or 'nessuna persona'} "
+                      f"({c.dimensione} su {c.persone}, seme {c.seme})")
+    console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}.")
+    for a in r.avvisi:
+        console.print(f"[yellow]Avviso[/]: {a}", highlight=False)
+    if dest is not None:
+        console.print(f"Report scritto in [bold]{dest}[/]")
+
+
+@app.command("verifica")
+def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
+                 data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
+                 out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (predefinito: <nome>_verifica.xlsx)."),
+                 json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
+                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: documentato)."),
+                 config: Optional[Path] = ConfigOpt) -> None:
+    """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni."""
+    import json
+
+    from addin.check import risultato_json, verifica_file
+
+    cfg = load(config)
+    rif = parse_data(data)
+    try:
+        key = None
+        try:
+            from addin.workbook.seals import carica_chiave
+        except ImportError:
+            carica_chiave = None
+        if carica_chiave is not None:
+            key = carica_chiave(chiave)
+        r, dest = verifica_file(file, cfg, rif, out=out, chiave=key, seme=seme)
+    except ErroreRendiconta as exc:
+        fail(exc)
+    if json_out:
+        typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
+    else:
+        print_verifica(r, dest)
+
+
+# --- modelli (issue: Excel-native templates) -------------------------------------------------------
+@app.command("modello")
+def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice del programma (1-6)."),
+                anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
+                out: Path = typer.Option(..., "--out", help="File .xlsx da scrivere."),
+                config: Optional[Path] = ConfigOpt) -> None:
+    """Genera la cartella di lavoro vuota di un programma per un anno."""
+    from addin.templates import genera_modello
+
+    try:
+        path = genera_modello(load(config), programma, anno, out)
+    except ErroreRendiconta as exc:
+        fail(exc)
+    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{path}[/]")
+
+
+@app.command("modelli")
+def cmd_modelli(anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
+                out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir", help="Cartella di destinazione."),
+                config: Optional[Path] = ConfigOpt) -> None:
+    """Genera i modelli di tutti i programmi (e del consolidamento) per un anno."""
+    from addin.templates import genera_modelli
+
+    try:
+        res = genera_modelli(load(config), anno, out_dir)
+    except ErroreRendiconta as exc:
+        fail(exc)
+    for p in res.file:
+        console.print(f"Scritto [bold]{p}[/]")
+    for n in res.note:
+        console.print(f"[yellow]Nota[/]: {n}", highlight=False)
+
+
+def demo_verifica(cfg, anno: int) -> None:
+    """Generate the demo workbook of programme 1, check it and print the summary."""
+    from addin.check import verifica_file
+    from addin.demo_data import DATA_DEMO, scrivi_demo
+
+    path = scrivi_demo(cfg, Path("demo_output") / f"rendiconto_P1_{anno}_demo.xlsx", anno=anno)
+    console.print(f"\nCartella dimostrativa generata: [bold]{path}[/]")
+    try:
+        r, dest = verifica_file(path, cfg, DATA_DEMO.replace(year=anno))
+    except ErroreRendiconta as exc:
+        fail(exc)
+    print_verifica(r, dest)
+
+
+# --- blocca (issue: lock closed windows with seals) ---------------------------------------------
+@app.command("blocca")
+def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
+               data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
+               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune (o RENDICONTA_CHIAVE)."),
+               password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
+                                             "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
+               config: Optional[Path] = ConfigOpt) -> None:
+    """Blocca le finestre chiuse: sigilla le loro righe, blocca le celle e protegge i fogli."""
+    import os
+
+    from addin.lock import blocca_file
+    from addin.workbook.seals import carica_chiave
+
+    cfg = load(config)
+    rif = parse_data(data)
+    pw = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
+    if password:
+        pw = typer.prompt("Password di protezione dei fogli", hide_input=True, confirmation_prompt=True)
+    try:
+        r = blocca_file(file, cfg, rif, carica_chiave(chiave), password=pw)
+    except ErroreRendiconta as exc:
+        fail(exc)
+    for a in r.avvisi:
+        console.print(f"[bold yellow]Attenzione[/]: {a}", highlight=False)
+    if r.nuovi:
+        console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}.")
+    if r.esistenti:
+        console.print(f"Sigilli già presenti (non modificati): {', '.join(r.esistenti)}.")
+    if not r.nuovi and not r.esistenti:
+        console.print(f"Nessuna finestra chiusa al {rif:%d/%m/%Y}: nulla da bloccare.")
+    console.print(f"Righe bloccate: {r.righe_spese} spese, {r.righe_cofinanziamento} voci di cofinanziamento.")
+    if r.modificato:
+        console.print(f"File aggiornato: [bold]{r.path}[/] (copia del precedente: {r.backup}).")
+    else:
+        console.print(f"File non modificato: [bold]{r.path}[/].")
+
+
 @app.command("demo")
 def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione."),
              config: Optional[Path] = ConfigOpt) -> None:
     """Dimostrazione sulla configurazione di Crema."""
     cfg = load(config)
     print_quadro(cfg, anno)
+    demo_verifica(cfg, anno)
 
 
 def main() -> None:

@@ -4,16 +4,35 @@ INTERFACE CONTRACT (used by check, lock, consolidate and the add-in):
     leggi_cartella(path, config) -> CartellaRendiconto, raising ErroreInput (Italian, with
     sheet/row/column) when the file cannot be read as a reporting workbook. Cell-level problems
     of a single row do not raise: they become `Spesa.errori` reasons of that row.
+
+    parse_cartella(sheets, config, path=None) -> CartellaRendiconto does the same on raw cell grids
+    (sheet name -> rows of values as calamine returns them; also ISO date strings and Excel serial
+    numbers, as the xlwings remote interpreter delivers them).
+
+Safety: before python-calamine touches a file, `controlla_file` checks it is a real xlsx zip (not
+an .xls, a CSV or an empty file), not an encrypted (password-protected) OLE container, not a
+corrupt zip, not a decompression bomb (entry count, declared and actual uncompressed size,
+compression ratio), and that no worksheet declares absurd dimensions. Macros (vbaProject.bin) are
+never executed: the data are read and a warning is added.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zipfile
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from addin.config.models import Config
+from addin.errors import ErroreInput
 from addin.rules.budget import VoceBudget
-from addin.rules.models import Spesa, VoceCofinanziamento
+from addin.rules.lookup import lookup_for, norm_action
+from addin.rules.models import Motivo, Spesa, VoceCofinanziamento
+from addin.workbook import schema as S
 
 
 @dataclass
@@ -29,5 +48,486 @@ class CartellaRendiconto:
     avvisi: list[str] = field(default_factory=list)      # non-blocking warnings (Italian)
 
 
+# --- limits against hostile files -----------------------------------------------------------
+MAX_FILE_BYTES = 200 * 1024 * 1024          # compressed file size
+MAX_ENTRIES = 2_000                         # zip entries
+MAX_TOTAL_UNCOMPRESSED = 600 * 1024 * 1024  # sum of uncompressed sizes
+MAX_RATIO = 200                             # per entry, for entries above RATIO_MIN_SIZE
+RATIO_MIN_SIZE = 2 * 1024 * 1024
+MAX_ROWS = 250_000                          # rows of a worksheet
+MAX_COLS = 200                              # columns of a worksheet (the templates use < 30)
+HEADER_SCAN_ROWS = 10
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+_DIM_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
+_WIDE_COL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{2,3})(\d+)"')
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?r="(\d+)"')
+
+
+def _col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def col_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A)."""
+    index += 1
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
+                     fname: str) -> None:
+    """Stream-decompress one worksheet (bounded) and reject absurd dimensions."""
+    data = bytearray()
+    with zf.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            data += chunk
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise ErroreInput("il file si espande a dimensioni eccessive una volta decompresso "
+                                  "(possibile «zip bomb»): non viene aperto.", file=fname)
+    data = bytes(data)
+    m = _DIM_RE.search(data, 0, 4096)
+    if m and m.group(3):
+        rows, cols = int(m.group(4)), _col_number(m.group(3))
+        if rows > MAX_ROWS or cols > MAX_COLS:
+            raise ErroreInput(f"un foglio dichiara dimensioni eccessive ({cols} colonne × {rows} righe, "
+                              f"massimo {MAX_COLS} × {MAX_ROWS}): non viene aperto.", file=fname)
+    for m in _WIDE_COL_RE.finditer(data):
+        if _col_number(m.group(1)) > MAX_COLS:
+            raise ErroreInput(f"la cella {m.group(1).decode()}{m.group(2).decode()} è oltre la colonna "
+                              f"massima ammessa ({col_letter(MAX_COLS - 1)}): il file non è un rendiconto "
+                              "valido.", file=fname)
+    tail = data[-65536:]
+    last = None
+    for last in _ROW_RE.finditer(tail):
+        pass
+    if last is not None and int(last.group(1)) > MAX_ROWS:
+        raise ErroreInput(f"un foglio arriva alla riga {int(last.group(1)):,}".replace(",", ".")
+                          + f", oltre il massimo di {MAX_ROWS:,} righe: non viene aperto.".replace(",", "."),
+                          file=fname)
+
+
+def controlla_file(path: str | Path) -> list[str]:
+    """Check a file is a safe xlsx before any parser opens it; returns warnings (Italian)."""
+    p = Path(path)
+    fname = p.name
+    if not p.exists():
+        raise ErroreInput("il file non esiste.", file=str(p))
+    if not p.is_file():
+        raise ErroreInput("il percorso indicato non è un file.", file=str(p))
+    size = p.stat().st_size
+    if size == 0:
+        raise ErroreInput("il file è vuoto (0 byte).", file=fname)
+    if size > MAX_FILE_BYTES:
+        raise ErroreInput(f"il file è troppo grande ({size // (1024 * 1024)} MB).", file=fname)
+    with p.open("rb") as fh:
+        head = fh.read(8)
+    if head == _OLE_MAGIC:
+        content = p.read_bytes()
+        if _ENCRYPTED_MARK in content:
+            raise ErroreInput("il file è protetto da password (cifrato): salvarlo senza password "
+                              "di apertura e riprovare.", file=fname)
+        raise ErroreInput("il file è nel vecchio formato Excel 97-2003 (.xls) o non è un file Excel: "
+                          "salvarlo come cartella di lavoro Excel (.xlsx) partendo dal modello.", file=fname)
+    if not head.startswith(b"PK"):
+        text_like = all(b in b"\t\r\n" or 32 <= b < 127 or b >= 128 for b in head)
+        what = ("sembra un file di testo (CSV?) rinominato" if text_like
+                else "non è una cartella di lavoro Excel (.xlsx)")
+        raise ErroreInput(f"il file {what}: usare il modello .xlsx del programma.", file=fname)
+    try:
+        zf = zipfile.ZipFile(p)
+    except zipfile.BadZipFile:
+        raise ErroreInput("il file è danneggiato (archivio zip non leggibile): non è una cartella di "
+                          "lavoro .xlsx valida.", file=fname) from None
+    except Exception as exc:  # noqa: BLE001 - any zip parsing failure is a corrupt file
+        raise ErroreInput(f"il file è danneggiato e non può essere aperto ({type(exc).__name__}).",
+                          file=fname) from None
+    avvisi: list[str] = []
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise ErroreInput(f"l'archivio contiene troppi elementi ({len(infos)}): possibile «zip bomb», "
+                              "il file non viene aperto.", file=fname)
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.flag_bits & 0x1:
+                raise ErroreInput("il file contiene parti cifrate: salvarlo senza password e riprovare.",
+                                  file=fname)
+            if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise ErroreInput(f"l'elemento «{info.filename}» ha un rapporto di compressione anomalo "
+                                  f"({info.file_size // max(info.compress_size, 1)}:1): possibile «zip bomb», "
+                                  "il file non viene aperto.", file=fname)
+        if total > MAX_TOTAL_UNCOMPRESSED:
+            raise ErroreInput(f"il file decompresso occuperebbe {total // (1024 * 1024)} MB: possibile "
+                              "«zip bomb», il file non viene aperto.", file=fname)
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            if "word/document.xml" in names:
+                raise ErroreInput("il file è un documento Word, non una cartella di lavoro Excel.", file=fname)
+            if "content.xml" in names:
+                raise ErroreInput("il file è in formato OpenDocument (.ods): salvarlo come .xlsx.", file=fname)
+            raise ErroreInput("l'archivio non contiene una cartella di lavoro Excel (.xlsx).", file=fname)
+        if "xl/workbook.bin" in names:
+            raise ErroreInput("il file è in formato Excel binario (.xlsb): salvarlo come .xlsx.", file=fname)
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            avvisi.append("Il file contiene macro (vbaProject.bin): le macro non sono state eseguite, "
+                          "sono stati letti solo i dati.")
+        # actual decompression of the worksheets and shared strings, bounded (declared sizes can lie)
+        budget = [MAX_TOTAL_UNCOMPRESSED]
+        try:
+            for info in infos:
+                n = info.filename
+                if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+                    _check_sheet_xml(n, zf, info, budget, fname)
+                elif n == "xl/sharedStrings.xml" or n == "xl/workbook.xml":
+                    with zf.open(info) as fh:
+                        while chunk := fh.read(1 << 20):
+                            budget[0] -= len(chunk)
+                            if budget[0] < 0:
+                                raise ErroreInput("il file si espande a dimensioni eccessive una volta "
+                                                  "decompresso (possibile «zip bomb»): non viene aperto.",
+                                                  file=fname)
+        except ErroreInput:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+            raise ErroreInput(f"il file è danneggiato: una sua parte non si decomprime ({type(exc).__name__}).",
+                              file=fname) from None
+    return avvisi
+
+
+# --- opening ---------------------------------------------------------------------------------
+_SHEETS = (S.SPESE, S.COFINANZIAMENTO, S.BUDGET, S.META)
+
+
+def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dict[str, list[list[object]]], list[str]]:
+    """Safely open an xlsx and return the raw grids (from A1) of the requested sheets that exist."""
+    import python_calamine as pc
+
+    avvisi = controlla_file(path)
+    fname = Path(path).name
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        raise ErroreInput("il file è protetto da password: salvarlo senza password e riprovare.",
+                          file=fname) from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises several error types on bad files
+        raise ErroreInput(f"il file è danneggiato o non è una cartella di lavoro .xlsx valida "
+                          f"({type(exc).__name__}).", file=fname) from None
+    grids: dict[str, list[list[object]]] = {}
+    try:
+        names = set(wb.sheet_names)
+        for name in fogli:
+            if name in names:
+                try:
+                    grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                except Exception as exc:  # noqa: BLE001
+                    raise ErroreInput(f"il foglio non è leggibile ({type(exc).__name__}).", file=fname,
+                                      foglio=name) from None
+    finally:
+        wb.close()
+    return grids, avvisi
+
+
 def leggi_cartella(path: str | Path, config: Config) -> CartellaRendiconto:
-    raise NotImplementedError("reader: being implemented (issue: one-click check)")
+    grids, avvisi = leggi_griglie(path)
+    c = parse_cartella(grids, config, path=str(path))
+    c.avvisi[:0] = avvisi
+    return c
+
+
+# --- cell parsing ----------------------------------------------------------------------------
+_EPOCH = dt.date(1899, 12, 30)
+_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$")
+_IT_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_SI = {"si", "sì", "s", "x", "true", "vero", "yes", "1"}
+_NO = {"no", "n", "false", "falso", "0"}
+
+
+class _Bad(Exception):
+    pass
+
+
+def _empty(v: object) -> bool:
+    return v is None or v == "" or (isinstance(v, str) and not v.strip())
+
+
+def _text(v: object) -> str | None:
+    if _empty(v):
+        return None
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, bool):
+        return "SI" if v else "NO"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%d/%m/%Y") if v.time() == dt.time() else v.strftime("%d/%m/%Y %H:%M")
+    if isinstance(v, dt.date):
+        return v.strftime("%d/%m/%Y")
+    return str(v).strip()
+
+
+def _number(v: object) -> Decimal:
+    if isinstance(v, bool):
+        raise _Bad
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            raise _Bad
+        return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            raise _Bad
+        return v
+    if isinstance(v, str):
+        s = v.strip().replace("€", "").replace("\u00a0", "").replace(" ", "").replace("'", "")
+        if s.startswith("EUR"):
+            s = s[3:]
+        if not s:
+            raise _Bad
+        if "," in s:  # Italian: 1.234,56
+            s = s.replace(".", "").replace(",", ".")
+        elif _THOUSANDS_DOT.match(s):  # 1.234 (Italian thousands)
+            s = s.replace(".", "")
+        try:
+            d = Decimal(s)
+        except InvalidOperation:
+            raise _Bad from None
+        if not d.is_finite() or abs(d) >= Decimal("1e12"):
+            raise _Bad
+        return d
+    raise _Bad
+
+
+def _date(v: object) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, bool):
+        raise _Bad
+    if isinstance(v, (int, float)):
+        if not 1 <= v < 2958466:
+            raise _Bad
+        return _EPOCH + dt.timedelta(days=int(v))
+    if isinstance(v, str):
+        s = v.strip()
+        try:
+            m = _ISO_RE.match(s)
+            if m:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            m = _IT_RE.match(s)
+            if m:
+                y = int(m.group(3))
+                if y < 100:
+                    y += 2000
+                return dt.date(y, int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            raise _Bad from None
+    raise _Bad
+
+
+def _bool(v: object) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str):
+        s = v.strip().casefold()
+        if s in _SI:
+            return True
+        if s in _NO:
+            return False
+    raise _Bad
+
+
+def _show(v: object) -> str:
+    s = _text(v) or ""
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+_KIND_MSG = {"money": "non è un importo valido (es. 1.234,56)", "number": "non è un numero valido",
+             "date": "non è una data valida (gg/mm/aaaa)", "bool": "non è SI o NO"}
+
+
+# --- tables ----------------------------------------------------------------------------------
+def _key(v: object) -> str:
+    return " ".join(str(v).split()).casefold() if isinstance(v, str) else ""
+
+
+def _find_header(grid: list[list[object]], cols: tuple[S.Col, ...], sheet: str, fname: str | None,
+                 required: tuple[S.Col, ...]) -> tuple[int, dict[str, int]]:
+    """Locate the header row (first 10 rows) and map each column key to its index by header text."""
+    wanted = {_key(c.header): c for c in cols}
+    best_row, best_map = -1, {}
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for i, v in enumerate(row):
+            c = wanted.get(_key(v))
+            if c is not None and c.key not in found:
+                found[c.key] = i
+        if len(found) > len(best_map):
+            best_row, best_map = r, found
+    if len(best_map) < 2:
+        raise ErroreInput(f"intestazione della tabella non trovata nelle prime {HEADER_SCAN_ROWS} righe "
+                          f"(attese colonne come «{required[0].header}», «{required[-1].header}»).",
+                          file=fname, foglio=sheet)
+    for c in required:
+        if c.key not in best_map:
+            raise ErroreInput(f"manca la colonna obbligatoria «{c.header}» nell'intestazione.",
+                              file=fname, foglio=sheet, riga=best_row + 1, colonna=c.header)
+    return best_row, best_map
+
+
+def _parse_rows(grid, cols, mapping, header_row, sheet, make, money_code, stop_at_blank=False):
+    """Model objects for non-empty rows; cell problems become reasons of the row. With `stop_at_blank`
+    the table ends at its first empty row (what follows, e.g. a totals block, is not data)."""
+    specs = [(c.key, c.kind, c.header, mapping[c.key]) for c in S.input_cols(cols) if c.key in mapping]
+    idxs = [i for _, _, _, i in specs]
+    out = []
+    for r in range(header_row + 1, len(grid)):
+        row = grid[r]
+        n = len(row)
+        if all(i >= n or _empty(row[i]) for i in idxs):
+            if stop_at_blank and out:
+                break
+            continue
+        excel_row = r + 1
+        vals: dict[str, object] = {}
+        errs: list[Motivo] = []
+        for key, kind, header, i in specs:
+            v = row[i] if i < n else None
+            if _empty(v):
+                continue
+            try:
+                if kind == "text":
+                    vals[key] = _text(v)
+                elif kind == "money" or kind == "number":
+                    vals[key] = _number(v)
+                elif kind == "date":
+                    vals[key] = _date(v)
+                elif kind == "bool":
+                    vals[key] = _bool(v)
+            except _Bad:
+                code = money_code.get(key, "DATO_NON_VALIDO")
+                errs.append(Motivo(code, f"Foglio «{sheet}», riga {excel_row}, colonna «{header}» "
+                                         f"(cella {col_letter(i)}{excel_row}): «{_show(v)}» {_KIND_MSG[kind]}."))
+        out.append(make(excel_row, vals, errs))
+    return out
+
+
+def _meta(grid: list[list[object]] | None, fname: str | None) -> dict[str, str]:
+    if grid is None:
+        raise ErroreInput(f"manca il foglio nascosto «{S.META}»: il file non è stato creato dal modello "
+                          "della rendicontazione (usare `rendiconta modello`).", file=fname)
+    meta: dict[str, str] = {}
+    for row in grid:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            k = row[0].strip()
+            if k == "chiave":
+                continue
+            meta[k] = _text(row[1]) or ""
+    return meta
+
+
+def _int_meta(meta: dict[str, str], key: str, fname: str | None) -> int:
+    raw = meta.get(key)
+    if not raw:
+        raise ErroreInput(f"manca il valore «{key}» nel foglio nascosto: il file non è stato creato dal "
+                          "modello della rendicontazione.", file=fname, foglio=S.META)
+    try:
+        return int(Decimal(raw.replace(",", ".")))
+    except (InvalidOperation, ValueError):
+        raise ErroreInput(f"il valore «{key}» = «{raw}» non è un numero.", file=fname, foglio=S.META) from None
+
+
+def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
+                   path: str | None = None) -> CartellaRendiconto:
+    fname = Path(path).name if path else None
+    meta = _meta(sheets.get(S.META), fname)
+    versione = meta.get(S.META_VERSIONE, "")
+    if not versione:
+        raise ErroreInput("manca la versione dello schema nel foglio nascosto: il file non è stato creato "
+                          "dal modello della rendicontazione.", file=fname, foglio=S.META)
+    if versione != S.SCHEMA_VERSION:
+        raise ErroreInput(f"versione dello schema «{versione}» non supportata (attesa «{S.SCHEMA_VERSION}»): "
+                          "rigenerare il file dal modello aggiornato.", file=fname, foglio=S.META)
+    tipo = meta.get(S.META_TIPO, "programma")
+    if tipo and tipo != "programma":
+        raise ErroreInput(f"il file è di tipo «{tipo}», non il rendiconto di un programma.", file=fname,
+                          foglio=S.META)
+    programma = _int_meta(meta, S.META_PROGRAMMA, fname)
+    anno = _int_meta(meta, S.META_ANNO, fname)
+    try:
+        prog = config.programma(programma)
+    except KeyError:
+        raise ErroreInput(f"il programma {programma} non è previsto dalla configurazione «{config.nome}».",
+                          file=fname, foglio=S.META) from None
+    if anno not in config.periodo.anni or anno not in prog.budget:
+        raise ErroreInput(f"l'anno {anno} non è un anno della co-progettazione "
+                          f"({config.periodo.inizio.year}-{config.periodo.fine.year}).", file=fname, foglio=S.META)
+    for name in (S.SPESE, S.COFINANZIAMENTO, S.BUDGET):
+        if name not in sheets:
+            raise ErroreInput(f"manca il foglio «{name}»: il file non corrisponde al modello della "
+                              "rendicontazione.", file=fname)
+        g = sheets[name]
+        if len(g) > MAX_ROWS or any(len(row) > MAX_COLS for row in g[:HEADER_SCAN_ROWS]):
+            raise ErroreInput(f"il foglio ha dimensioni eccessive ({len(g)} righe): massimo {MAX_ROWS}.",
+                              file=fname, foglio=name)
+
+    # Spese
+    grid = sheets[S.SPESE]
+    hr, mp = _find_header(grid, S.SPESE_COLS, S.SPESE, fname, S.input_cols(S.SPESE_COLS))
+    spese = _parse_rows(grid, S.SPESE_COLS, mp, hr, S.SPESE,
+                        lambda r, v, e: Spesa(riga=r, errori=e, **v),
+                        {"importo": "IMPORTO_NON_VALIDO", "importo_documento": "IMPORTO_NON_VALIDO"})
+    for s in spese:
+        if s.azione is not None:
+            s.azione = norm_action(s.azione) or s.azione
+
+    # Cofinanziamento
+    grid = sheets[S.COFINANZIAMENTO]
+    cof_req = tuple(c for c in S.input_cols(S.COFIN_COLS))
+    hr, mp = _find_header(grid, S.COFIN_COLS, S.COFINANZIAMENTO, fname, cof_req)
+    cofin = _parse_rows(grid, S.COFIN_COLS, mp, hr, S.COFINANZIAMENTO,
+                        lambda r, v, e: VoceCofinanziamento(riga=r, errori=e, **v),
+                        {"valore_unitario": "IMPORTO_NON_VALIDO"})
+    for c in cofin:
+        if c.azione is not None:
+            c.azione = norm_action(c.azione) or c.azione
+
+    # Budget
+    grid = sheets[S.BUDGET]
+    bud_req = S.input_cols(S.BUDGET_COLS)
+    hr, mp = _find_header(grid, S.BUDGET_COLS, S.BUDGET, fname, bud_req)
+    avvisi: list[str] = []
+    lk = lookup_for(config)
+    budget: list[VoceBudget] = []
+    rows = _parse_rows(grid, S.BUDGET_COLS, mp, hr, S.BUDGET, lambda r, v, e: (r, v, e), {}, stop_at_blank=True)
+    for r, v, e in rows:
+        if e:
+            m = e[0].messaggio
+            raise ErroreInput(m.split(": ", 1)[1] if ": " in m else m, file=fname, foglio=S.BUDGET, riga=r)
+        if not v.get("azione") and not v.get("categoria"):
+            if any(isinstance(x, Decimal) and x for x in v.values()):
+                avvisi.append(f"Foglio «{S.BUDGET}», riga {r}: importi senza azione e categoria, ignorati.")
+            continue
+        cat = lk.categoria(v.get("categoria"))
+        if cat is None:
+            avvisi.append(f"Foglio «{S.BUDGET}», riga {r}: categoria «{v.get('categoria') or ''}» non "
+                          "riconosciuta, riga ignorata.")
+            continue
+        amounts = {k: x for k, x in v.items() if isinstance(x, Decimal)}
+        budget.append(VoceBudget(azione=norm_action(v.get("azione")), categoria=cat.codice, riga=r, **amounts))
+
+    return CartellaRendiconto(path=path, programma=programma, anno=anno, versione=versione, spese=spese,
+                              cofinanziamento=cofin, budget=budget, meta=meta, avvisi=avvisi)

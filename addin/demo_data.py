@@ -1,0 +1,250 @@
+"""Deterministic, realistic demo data: a filled programme workbook with a realistic share of problems.
+
+`genera_demo(config, programma, anno, seme)` returns expense, co-financing and budget rows (seeded
+random: same seed, same rows); `scrivi_demo(config, path)` writes them into the real template.
+The problems planted in the data, so that the check has something to find: missing documents, late
+transmission, cash payments, a duplicated invoice, personnel rows whose hours × rate do not match the
+amount or lack the hours, a missing payment, an amount above its document, an expense out of period,
+an officer's rejection, and overheads above their cap for one partner-heavy month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from addin.config.models import Config
+from addin.rules.budget import VoceBudget
+from addin.rules.models import Spesa, VoceCofinanziamento
+from addin.rules.money import ZERO, allocate, money
+from addin.workbook import schema as S
+
+DATA_DEMO = dt.date(2026, 10, 15)  # windows 1 and 2 locked, window 3 open
+SEME_DEMO = 2026
+
+_PARTNERS = ["Consorzio Arcobaleno", "Igea", "Scacco Matto", "Koala", "Sentiero", "Meraki",
+             "Insieme per la famiglia", "Cospes"]
+_NAMES = ["Giulia Bianchi", "Marco Ferrari", "Sara Colombo", "Luca Ricci", "Chiara Marino", "Paolo Greco",
+          "Elena Bruno", "Davide Gallo", "Francesca Conti", "Andrea De Luca", "Martina Costa", "Simone Giordano",
+          "Valentina Mancini", "Matteo Rizzo", "Alessia Lombardi", "Stefano Moretti", "Federica Barbieri",
+          "Roberto Fontana", "Silvia Santoro", "Nicola Mariani", "Laura Rinaldi", "Giorgio Caruso",
+          "Anna Ferrara", "Fabio Galli", "Elisa Martini", "Michele Leone", "Irene Longo", "Tommaso Gentile"]
+_SUPPLIERS_BENI = ["Cartoleria Cremasca srl", "Giochi Educativi spa", "Ingrosso Alimentari Lodi",
+                   "Libreria Pagine", "Ferramenta Centrale", "Forniture Ufficio Nord srl"]
+_SUPPLIERS_SERVIZI = ["Trasporti Cremaschi scarl", "Pulizie Brillanti srl", "Teatro Ragazzi aps",
+                      "Piscina Comunale Crema ssd", "Assicurazioni Padane", "Cooperativa Mensa Insieme"]
+_PROFESSIONALS = ["Dott.ssa Laura Verdi (psicologa)", "Dott. Pietro Neri (pedagogista)",
+                  "Maria Russo (educatrice libera professionista)", "Studio Logopedia Crema",
+                  "Dott. Carlo Villa (supervisore)"]
+_BENI = ["Materiale didattico", "Materiale di cancelleria", "Giochi per la prima infanzia",
+         "Materiale per laboratori creativi", "Merende per il centro estivo", "Libri per la biblioteca 0-6"]
+_SERVIZI = ["Trasporto uscite didattiche", "Pulizia locali", "Spettacolo teatrale per famiglie",
+            "Ingressi piscina centro estivo", "Polizza infortuni partecipanti", "Servizio mensa centro estivo"]
+_GENERALI = ["Utenze sede (quota)", "Affitto sede (quota di riparto)", "Telefonia e connettività (quota)",
+             "Consulenza paghe (quota)"]
+_MODALITA = ["Bonifico", "Bonifico", "Bonifico", "Bonifico", "Carta di credito o debito", "RID/SDD"]
+
+
+@dataclass
+class DatiDemo:
+    spese: list[Spesa]
+    cofinanziamento: list[VoceCofinanziamento]
+    budget: list[VoceBudget]
+
+
+def _cents(rnd: random.Random, lo: float, hi: float) -> Decimal:
+    return money(Decimal(rnd.randint(int(lo * 100), int(hi * 100))) / 100)
+
+
+def _lock_of(config: Config, d: dt.date) -> dt.date:
+    from addin.rules.windows import finestra_di
+
+    return finestra_di(config, d).blocco
+
+
+def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int = SEME_DEMO,
+                fino_al: dt.date | None = None) -> DatiDemo:
+    """Several hundred realistic rows from January up to `fino_al` (default: DATA_DEMO in `anno`)."""
+    rnd = random.Random(seme)
+    prog = config.programma(programma)
+    actions = prog.codici_azioni
+    cat = {c.codice: c.nome for c in config.categorie}
+    end = fino_al or DATA_DEMO.replace(year=anno)
+    last_month = end.month if end.year == anno else 12
+    spese: list[Spesa] = []
+
+    def tx_date(d: dt.date) -> dt.date:
+        # transmitted some days after payment, before the lock of its window
+        lock = _lock_of(config, d)
+        t = d + dt.timedelta(days=rnd.randint(5, 40))
+        return min(t, lock - dt.timedelta(days=rnd.randint(1, 10)), end)
+
+    def add(**kw) -> Spesa:
+        s = Spesa(riga=0, **kw)
+        spese.append(s)
+        return s
+
+    # personnel: each person works for one partner on one or two actions, a row per month
+    people = []
+    for i, name in enumerate(_NAMES[:24]):
+        partner = _PARTNERS[i % len(_PARTNERS)]
+        rate = _cents(rnd, 19.5, 29.0)
+        people.append((name, partner, rnd.choice(actions), rate))
+    for month in range(1, last_month + 1):
+        for name, partner, action, rate in people:
+            if rnd.random() < 0.12:  # not every person every month
+                continue
+            pay = dt.date(anno, month, 27)
+            if pay > end:
+                continue
+            hours = Decimal(rnd.choice([20, 30, 40, 48, 60, 64, 72, 80]))
+            amount = money(hours * rate)
+            add(azione=action, partner=partner, categoria=cat["PERSONALE_INTERNO"],
+                descrizione=f"Ore di {name} - {pay:%m/%Y}", fornitore=name, tipo_documento="Cedolino",
+                numero_documento=f"CED-{pay:%Y%m}-{_NAMES.index(name) + 1:02d}", data_documento=pay,
+                data_pagamento=pay, modalita_pagamento="Bonifico", importo_documento=money(amount * Decimal("1.6")),
+                importo=amount, persona=name, ore=hours, costo_orario=rate, doc_giustificativo=True,
+                doc_conservata=True, doc_trasmessa=True, data_trasmissione=tx_date(pay))
+
+    def random_day(month: int) -> dt.date:
+        d = dt.date(anno, month, rnd.randint(1, 28))
+        return min(d, end - dt.timedelta(days=3))
+
+    def other(n: int, code: str, descr: Sequence[str], suppliers: Sequence[str], doc: str, lo: float, hi: float,
+              prefix: str) -> None:
+        for k in range(n):
+            month = rnd.randint(1, last_month)
+            d = random_day(month)
+            pay = min(d + dt.timedelta(days=rnd.randint(0, 30)), end - dt.timedelta(days=1))
+            amount = _cents(rnd, lo, hi)
+            supplier = rnd.choice(suppliers)
+            person = hours = rate = None
+            if config.categoria(code).personale:  # professionals: hours x hourly fee
+                person, hours, rate = supplier, Decimal(rnd.randint(6, 40)), _cents(rnd, 35, 70)
+                amount = money(hours * rate)
+            full = amount if rnd.random() < 0.7 else money(amount * Decimal(rnd.choice(["1.25", "1.5", "2"])))
+            add(azione=rnd.choice(actions), partner=rnd.choice(_PARTNERS), categoria=cat[code],
+                descrizione=rnd.choice(descr), fornitore=supplier, tipo_documento=doc,
+                numero_documento=f"{prefix}{rnd.randint(1, 999)}/{anno}", data_documento=d, data_pagamento=pay,
+                modalita_pagamento=rnd.choice(_MODALITA), importo_documento=full, importo=amount,
+                persona=person, ore=hours, costo_orario=rate,
+                doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True, data_trasmissione=tx_date(pay))
+
+    other(40, "PERSONALE_ESTERNO", ["Supervisione équipe", "Consulenza pedagogica", "Laboratorio logopedico",
+                                    "Sportello psicologico genitori"], _PROFESSIONALS, "Notula", 300, 2400, "N")
+    other(70, "BENI", _BENI, _SUPPLIERS_BENI, "Fattura", 40, 1400, "FT")
+    other(40, "SERVIZI", _SERVIZI, _SUPPLIERS_SERVIZI, "Fattura", 250, 4800, "FS")
+    other(22, "SPESE_GENERALI", _GENERALI, ["A2A Energia", "Immobiliare San Marco", "TIM", "Studio Paghe Rossi"],
+          "Fattura", 90, 700, "G")
+
+    # --- the problems -------------------------------------------------------------------
+    personnel = [s for s in spese if s.persona]
+    goods = [s for s in spese if s.categoria == cat["BENI"]]
+    early = [s for s in spese if s.data_pagamento and s.data_pagamento.month <= 4 and not s.persona]
+    recent = [s for s in spese if s.data_pagamento and s.data_pagamento.month >= 9 and not s.persona]
+    mid = [s for s in spese if s.data_pagamento and 5 <= s.data_pagamento.month <= 8 and not s.persona]
+    for s in rnd.sample(early, 3) + rnd.sample(mid, 2):  # late transmission
+        s.data_trasmissione = _lock_of(config, s.data_pagamento) + dt.timedelta(days=rnd.randint(3, 40))
+    for s in rnd.sample(recent, min(4, len(recent))):  # documents still to transmit (window open)
+        s.doc_trasmessa, s.data_trasmissione = False, None
+    for s in rnd.sample(mid, 2):  # never transmitted: excluded after the lock
+        s.doc_conservata = False
+    for s in rnd.sample(goods, 3):  # cash
+        s.modalita_pagamento = "Contanti"
+        s.importo = s.importo_documento = _cents(rnd, 15, 90)
+    dup = rnd.choice([s for s in goods if s.modalita_pagamento != "Contanti"])  # duplicated invoice
+    twin = Spesa(**{k: getattr(dup, k) for k in Spesa.__slots__ if k not in ("errori",)})
+    twin.importo = twin.importo_documento = dup.importo_documento = dup.importo
+    twin.azione = rnd.choice([a for a in actions if a != dup.azione] or actions)
+    spese.append(twin)
+    for s in rnd.sample(personnel, 3):  # hours x rate inconsistent
+        s.importo = money(s.importo + _cents(rnd, 40, 300))
+    for s in rnd.sample(personnel, 2):  # hours missing
+        s.ore = None
+    for s in rnd.sample(recent, min(2, len(recent))):  # not yet paid
+        s.data_pagamento, s.modalita_pagamento = None, None
+    over = rnd.choice([s for s in spese if not s.persona and s.importo_documento and s.modalita_pagamento])
+    over.importo = money(over.importo_documento + _cents(rnd, 50, 200))  # above the document
+    old = rnd.choice(goods)  # an invoice of the previous year
+    old.data_documento = dt.date(anno - 1, 12, rnd.randint(1, 20))
+    old.data_pagamento = dt.date(anno - 1, 12, 28)
+    rejected = rnd.choice([s for s in spese if s.categoria == cat["SERVIZI"]])
+    rejected.decisione_comune = "Non ammessa"
+    rejected.motivazione_comune = "Spesa non pertinente alle attività dell'azione"
+    add(azione=actions[0], partner="Cooperativa Esterna Alfa", categoria=cat["BENI"],
+        descrizione="Materiale acquistato da soggetto non dell'ATS", fornitore="Cartoleria Cremasca srl",
+        tipo_documento="Fattura", numero_documento=f"FT900/{anno}", data_documento=dt.date(anno, 3, 3),
+        data_pagamento=dt.date(anno, 3, 10), modalita_pagamento="Bonifico", importo_documento=Decimal("210.00"),
+        importo=Decimal("210.00"), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+        data_trasmissione=dt.date(anno, 4, 2))
+    add(azione=actions[1], partner=_PARTNERS[1], categoria="Interessi passivi",
+        descrizione="Interessi sul fido bancario", fornitore="Banca Popolare", tipo_documento="Estratto conto",
+        numero_documento=f"EC-03/{anno}", data_documento=dt.date(anno, 3, 31), data_pagamento=dt.date(anno, 3, 31),
+        modalita_pagamento="RID/SDD", importo_documento=Decimal("84.30"), importo=Decimal("84.30"),
+        doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True, data_trasmissione=dt.date(anno, 4, 20))
+
+    # the rows as a partner would have typed them: grouped by month
+    spese.sort(key=lambda s: (s.data_documento or end, s.partner or ""))
+    for i, s in enumerate(spese):
+        s.riga = 4 + i
+
+    # co-financing: monetary, non-monetary and volunteers (valued at most at the volunteer rate)
+    cofin: list[VoceCofinanziamento] = []
+    r = 4
+    for partner in _PARTNERS[:5]:
+        cofin.append(VoceCofinanziamento(r, partner, rnd.choice(actions), S.TIPI_COFIN["MONETARIO"],
+                                         "Quota di risorse proprie", None, _cents(rnd, 2500, 6000)))
+        r += 1
+    for partner, what in (("Consorzio Arcobaleno", "Uso locali sede (ore)"), ("Igea", "Pulmino 9 posti (giorni)"),
+                          ("Koala", "Attrezzature ludiche"), ("Meraki", "Coordinamento volontario")):
+        cofin.append(VoceCofinanziamento(r, partner, rnd.choice(actions), S.TIPI_COFIN["NON_MONETARIO"], what,
+                                         Decimal(rnd.randint(20, 120)), _cents(rnd, 15, 60)))
+        r += 1
+    for partner in ("Sentiero", "Insieme per la famiglia", "Cospes"):
+        for action in actions[:3]:
+            cofin.append(VoceCofinanziamento(r, partner, action, S.TIPI_COFIN["VOLONTARIATO"],
+                                             "Ore di volontariato (accompagnamento e animazione)",
+                                             Decimal(rnd.randint(60, 220)), Decimal(rnd.choice(["18.00", "20.07", "25.00"]))))
+            r += 1
+
+    # budget: the programme's yearly budget split over actions x categories
+    b = prog.budget_anno(anno)
+    weights = {"PERSONALE_INTERNO": 55, "PERSONALE_ESTERNO": 12, "BENI": 10, "SERVIZI": 16, "SPESE_GENERALI": 7}
+    keys = [(a, c) for a in actions for c in weights]
+    w = [Decimal(weights[c] * (3 if i == 0 else 2)) for i, (a, c) in enumerate(keys)]
+    com = allocate(b.comunale, w)
+    cof = allocate(b.cofinanziamento, w)
+    budget = [VoceBudget(a, c, comunale_iniziale=x, cofin_iniziale=y) for (a, c), x, y in zip(keys, com, cof)]
+    if budget:  # a July variation moving money between two lines
+        moved = money(budget[0].comunale_iniziale * Decimal("0.05"))
+        budget[0].comunale_luglio = -moved
+        budget[1].comunale_luglio = moved
+    return DatiDemo(spese, cofin, budget)
+
+
+def cartella_compilata(config: Config, programma: int, anno: int, spese: Sequence[Spesa],
+                       cofinanziamento: Sequence[VoceCofinanziamento] = (), budget: list[VoceBudget] | None = None):
+    """An openpyxl workbook built from the real template and filled with the rows."""
+    from addin.workbook.filler import fill_workbook
+    from addin.workbook.template import build_template
+
+    wb = build_template(config, programma, anno)
+    fill_workbook(wb, list(spese), list(cofinanziamento), budget)
+    return wb
+
+
+def scrivi_demo(config: Config, path: str | Path, programma: int = 1, anno: int = 2026,
+                seme: int = SEME_DEMO) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    d = genera_demo(config, programma, anno, seme)
+    cartella_compilata(config, programma, anno, d.spese, d.cofinanziamento, d.budget).save(p)
+    return p
+
+
+def totale(spese: Sequence[Spesa]) -> Decimal:
+    return sum((s.importo or ZERO for s in spese), ZERO)

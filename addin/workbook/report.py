@@ -1,0 +1,255 @@
+"""The Verifica report workbook: Esito, Sintesi, Campione, Osservazioni.
+
+`tabelle_report(r)` builds plain rows (sheet name -> rows incl. header) that both the openpyxl writer
+below and the xlwings add-in write. Values are str, int, Decimal, datetime.date or None.
+Text taken from the checked workbook is always written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from addin.errors import ErroreOutput
+from addin.rules.models import Esito
+from addin.rules.money import ZERO, fmt_eur, fmt_pct
+
+ESITO, SINTESI, CAMPIONE, OSSERVAZIONI, AVVISI = "Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"
+
+ESITO_HEADER = ["Riga", "Azione", "Partner", "Categoria", "Descrizione", "Fornitore/Percettore", "N. documento",
+                "Data decisiva", "Finestra", "Importo rendicontato", "Esito", "Importo ammesso",
+                "Importo non ammesso", "Codici motivi", "Motivi",
+                # controller columns
+                "In campione", "Importo decurtato", "Tipologia errore", "Commento del controllore",
+                "Importo certificato"]
+
+_ESITO_LABEL = {Esito.AMMESSA: "Ammessa", Esito.DA_INTEGRARE: "Da integrare", Esito.NON_AMMESSA: "Non ammessa",
+                Esito.ESCLUSA: "Esclusa"}
+
+_STATO_SIGILLI = {"verificati": "Sigilli verificati", "non_verificabili": "Sigilli presenti ma non verificabili "
+                  "(chiave non fornita)", "assenti": "Nessun sigillo nel file",
+                  "non_disponibile": "Verifica dei sigilli non disponibile"}
+
+
+def etichetta_esito(e: Esito) -> str:
+    return _ESITO_LABEL[e]
+
+
+def _group_totals(r, keyfn) -> list[list]:
+    acc: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO, 0])
+    order: list[str] = []
+    for s, e in zip(r.spese, r.esiti):
+        k = keyfn(s)
+        if k not in acc:
+            order.append(k)
+        a = acc[k]
+        a[0] += e.importo
+        a[1] += e.importo_ammesso
+        a[2] += e.importo - e.importo_ammesso
+        if e.esito is Esito.DA_INTEGRARE:
+            a[3] += e.importo
+        a[4] += 1
+    return [[k, acc[k][4], acc[k][0], acc[k][1], acc[k][2], acc[k][3]] for k in sorted(order)]
+
+
+def tabelle_report(r) -> dict[str, list[list]]:
+    cfg = r.cartella
+    rows_camp = r.righe_campione()
+    # --- Esito
+    esito_rows: list[list] = [ESITO_HEADER]
+    for s, e in zip(r.spese, r.esiti):
+        non_amm = e.importo - e.importo_ammesso
+        esito_rows.append([
+            e.riga, s.azione, s.partner, s.categoria, s.descrizione, s.fornitore, s.numero_documento,
+            e.data_decisiva, f"{e.finestra}/{r.anno}" if e.finestra else None, e.importo,
+            etichetta_esito(e.esito), e.importo_ammesso, non_amm, ", ".join(dict.fromkeys(e.codici)) or None,
+            e.testo_motivi() or None,
+            "SI" if e.riga in rows_camp else "NO", non_amm,
+            e.motivi[0].codice if e.motivi and non_amm > 0 else None, None, e.importo_ammesso])
+
+    # --- Sintesi
+    t = r.totali
+    n = r.conteggi()
+    sint: list[list] = [
+        [f"Verifica del rendiconto - Programma {r.programma}, anno {r.anno}"],
+        ["Data di riferimento", r.data_riferimento],
+        ["File", cfg.path and Path(cfg.path).name],
+        ["Stato dei sigilli", _STATO_SIGILLI.get(r.sigilli.stato, r.sigilli.stato)],
+    ]
+    for d in r.sigilli.dettagli:
+        sint.append(["", d])
+    sint += [[], ["Totali", "Righe", "Importo"],
+             ["Rendicontato", len(r.esiti), t["rendicontato"]],
+             ["Ammesso", n[Esito.AMMESSA], t["ammesso"]],
+             ["Non ammesso (totale)", None, t["non_ammesso"]],
+             ["di cui esclusi", n[Esito.ESCLUSA], t["escluso"]],
+             ["di cui da integrare", n[Esito.DA_INTEGRARE], t["da_integrare"]],
+             ["Righe non ammesse", n[Esito.NON_AMMESSA], None]]
+    head = ["Righe", "Rendicontato", "Ammesso", "Non ammesso", "di cui da integrare"]
+    for title, fn in (("Per azione", lambda s: s.azione or "(mancante)"),
+                      ("Per categoria", lambda s: s.categoria or "(mancante)"),
+                      ("Per partner", lambda s: s.partner or "(mancante)")):
+        sint += [[], [title, *head], *_group_totals(r, fn)]
+    # deductions by reason x category
+    ded: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    cats: list[str] = []
+    for s, e in zip(r.spese, r.esiti):
+        cut = e.importo - e.importo_ammesso
+        if cut <= 0:
+            continue
+        code = e.motivi[0].codice if e.motivi else "ALTRO"
+        # a reduction is attributed to the reducing reason (the last one added)
+        if e.esito is Esito.AMMESSA and e.motivi:
+            code = e.motivi[-1].codice
+        c = s.categoria or "(mancante)"
+        if c not in cats:
+            cats.append(c)
+        ded[(code, c)] += cut
+    if ded:
+        cats.sort()
+        codes = sorted({k[0] for k in ded})
+        sint += [[], ["Decurtazioni per motivo e categoria", *cats, "Totale"]]
+        for code in codes:
+            vals = [ded.get((code, c), ZERO) for c in cats]
+            sint.append([code, *vals, sum(vals, ZERO)])
+    # co-financing
+    q = r.cofin_quota
+    ct = r.cofin_totali
+    sint += [[], ["Cofinanziamento", "Importo"],
+             ["Monetario", ct.monetario], ["Non monetario", ct.non_monetario],
+             [f"Volontariato (tariffa oraria massima {fmt_eur(r.tariffa.valore)}: {r.tariffa.fonte})", ct.volontariato],
+             ["Totale cofinanziamento", q.cofinanziamento], ["Base di calcolo", q.base],
+             ["Quota realizzata", fmt_pct(q.quota)], ["Minimo richiesto", q.minimo],
+             ["Quota minima rispettata", "SI" if q.rispettato else f"NO: mancano {fmt_eur(q.mancante)}"]]
+    # tranches and balance
+    liq = r.liquidazione
+    sint += [[], ["Piano delle tranche", "Quota", "Scadenza", "Importo"]]
+    for p in r.piano:
+        sint.append([f"Tranche {p.numero} - {p.descrizione}", fmt_pct(p.quota), p.scadenza, p.importo])
+    sint += [["Contributo comunale previsto", None, None, liq.contributo_previsto],
+             ["Valore previsto del programma", None, None, liq.valore_previsto],
+             ["Valore realizzato (spese ammesse + cofinanziamento valorizzato)", None, None, liq.valore_realizzato],
+             ["Percentuale di realizzazione", fmt_pct(liq.percentuale_realizzazione), None, None],
+             ["Contributo finale riconosciuto", None, None, liq.contributo_finale],
+             ["Anticipi (tranche 1 e 2)", None, None, liq.anticipi],
+             ["Saldo (negativo: da recuperare)", None, None, liq.saldo]]
+    # windows
+    sint += [[], ["Finestre rendicontative", "Dal", "Al", "Blocco", "Stato"]]
+    for f in r.finestre:
+        sint.append([f"Finestra {f.etichetta}", f.inizio, f.fine, f.blocco, f.stato(r.data_riferimento)])
+    # budget use
+    if r.uso_budget:
+        sint += [[], ["Uso del budget (azione, categoria)", "Categoria", "Budget attuale", "Rendicontato",
+                      "Ammesso", "Residuo", "Superato"]]
+        for u in r.uso_budget:
+            sint.append([u.azione, u.categoria, u.budget, u.rendicontato, u.ammesso, u.residuo,
+                         "SI" if u.superato else "NO"])
+    sint += [[], ["Termine per le osservazioni dell'ATS", r.scadenza_osservazioni]]
+
+    # --- Campione
+    camp: list[list] = [["Semestre", "Seme", "Persone nel semestre", "Estratte", "Persona", "Righe"]]
+    for c in r.campioni:
+        if not c.estratti:
+            camp.append([f"{c.semestre}/{c.anno}", c.seme, c.persone, c.dimensione, None, None])
+        for p in c.estratti:
+            camp.append([f"{c.semestre}/{c.anno}", c.seme, c.persone, c.dimensione, p,
+                         ", ".join(str(x) for x in c.righe[p])])
+
+    # --- Osservazioni
+    oss: list[list] = [
+        [f"Spese non ammesse: l'ATS può presentare osservazioni entro il "
+         f"{r.scadenza_osservazioni:%d/%m/%Y}"],
+        ["Riga", "Partner", "Azione", "Categoria", "Descrizione", "Importo rendicontato", "Importo non ammesso",
+         "Esito", "Motivi", "Termine osservazioni", "Osservazioni dell'ATS"]]
+    for s, e in r.respinte():
+        oss.append([e.riga, s.partner, s.azione, s.categoria, s.descrizione, e.importo,
+                    e.importo - e.importo_ammesso, etichetta_esito(e.esito), e.testo_motivi(),
+                    r.scadenza_osservazioni, None])
+
+    out = {ESITO: esito_rows, SINTESI: sint, CAMPIONE: camp, OSSERVAZIONI: oss}
+    if r.avvisi:
+        out[AVVISI] = [["Avviso"], *[[a] for a in r.avvisi]]
+    return out
+
+
+# --- writer ----------------------------------------------------------------------------------
+_WIDTHS = {ESITO: [7, 8, 24, 24, 34, 22, 13, 12, 9, 14, 13, 14, 14, 28, 60, 11, 14, 24, 30, 14],
+           SINTESI: [48, 16, 16, 16, 16, 16, 12], CAMPIONE: [10, 12, 12, 10, 26, 30],
+           OSSERVAZIONI: [7, 24, 8, 24, 34, 14, 14, 13, 60, 14, 40], AVVISI: [120]}
+_SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner", "Decurtazioni per motivo e categoria",
+            "Cofinanziamento", "Piano delle tranche", "Finestre rendicontative",
+            "Uso del budget (azione, categoria)"}
+_HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
+
+
+def _safe_text(value: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value[:32767]
+
+
+def scrivi_report(r, path: str | Path) -> Path:
+    """Write the report atomically (temporary file + rename)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    dest = Path(path)
+    tables = tabelle_report(r)
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for name, rows in tables.items():
+        ws = wb.create_sheet(name)
+        for i, w in enumerate(_WIDTHS.get(name, []), start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        hdr = _HEADER_ROW.get(name, 1)
+        if hdr:
+            ws.freeze_panes = f"A{hdr + 1}"
+        for ri, row in enumerate(rows, start=1):
+            cells = []
+            is_head = ri == hdr or (name == SINTESI and (ri == 1 or (bool(row) and row[0] in _SEZIONI)))
+            for v in row:
+                c = WriteOnlyCell(ws)
+                if isinstance(v, str):
+                    c.value = _safe_text(v)
+                    c.data_type = "s"  # never a formula, whatever the text starts with
+                elif isinstance(v, bool):
+                    c.value = "SI" if v else "NO"
+                else:
+                    c.value = v
+                    if isinstance(v, Decimal):
+                        c.number_format = "#,##0.00"
+                    elif isinstance(v, dt.date):
+                        c.number_format = "DD/MM/YYYY"
+                if is_head:
+                    c.font = bold
+                    c.fill = fill
+                elif name in (ESITO, OSSERVAZIONI) and isinstance(v, str) and len(v) > 60:
+                    c.alignment = wrap
+                cells.append(c)
+            ws.append(cells)
+    dest_dir = dest.parent if str(dest.parent) else Path(".")
+    if not dest_dir.is_dir():
+        raise ErroreOutput(f"la cartella di destinazione «{dest_dir}» non esiste.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=dest_dir)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise ErroreOutput(f"impossibile scrivere il report «{dest}»: {exc.strerror or exc}.") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest
+
+
+__all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER"]
