@@ -315,6 +315,54 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
         console.print(f"File non modificato: [bold]{r.path}[/].")
 
 
+# --- consolida (issue: capofila consolidation of the six programmes) -----------------------------
+@app.command("consolida")
+def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx)."),
+                  out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx)."),
+                  data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
+                  anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: quello dei file)."),
+                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
+                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                  config: Optional[Path] = ConfigOpt) -> None:
+    """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
+    import json
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from addin.consolidate import consolida_file, risultato_json
+    from addin.workbook.seals import carica_chiave
+
+    cfg = load(config)
+    rif = parse_data(data)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, transient=True, disable=json_out) as bar:
+            task = bar.add_task("Consolidamento", total=None)
+            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave),
+                               progress=lambda step, done, total: bar.update(task, description=step,
+                                                                             completed=done, total=total))
+    except ErroreRendiconta as exc:
+        fail(exc)
+    if json_out:
+        typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
+        return
+    from addin.consolidate import print_rows
+
+    t = Table(title=f"Consolidato {r.anno} al {rif:%d/%m/%Y}", header_style="bold")
+    for col in ("Programma", "File", "Rendicontato", "Ammesso", "Quota cofin.", "Saldo"):
+        t.add_column(col, justify="left" if col in ("Programma", "File") else "right")
+    for row in print_rows(r):
+        t.add_row(*row, style="bold" if row[0] == "ATS" else None)
+    console.print(t)
+    for e in r.errori:
+        console.print(f"[bold red]File non leggibile[/]: {e.messaggio}", highlight=False)
+    if r.programmi_mancanti:
+        console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
+    grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
+    console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+    console.print(f"Consolidato scritto in [bold]{r.path}[/]")
+
+
 @app.command("demo")
 def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione."),
              config: Optional[Path] = ConfigOpt) -> None:

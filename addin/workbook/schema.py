@@ -118,3 +118,13 @@ def col_by_key(cols: tuple[Col, ...], key: str) -> Col:
 
 def input_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
     return tuple(c for c in cols if c.kind not in ("formula", "output"))
+
+
+# --- consolidated workbook (capofila: the six programmes of a year) -------------------------------
+CONS_PROGRAMMI = "Programmi"
+CONS_AZIONI = "Azioni"
+CONS_PARTNER = "Partner"
+CONS_ANOMALIE = "Anomalie"
+CONS_SPESE = "Spese"
+CONS_GRAFICI = "Grafici"
+TIPO_PROGRAMMA, TIPO_CONSOLIDATO = "programma", "consolidato"   # values of META_TIPO

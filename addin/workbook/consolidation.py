@@ -1,0 +1,473 @@
+"""Writer of the consolidated workbook (capofila) with openpyxl, native Excel charts included.
+
+Sheets: Programmi, Azioni, Partner, Anomalie, Spese, Grafici and the hidden `_meta`.
+
+Every sheet is built with openpyxl, except the rows of `Spese`: with six programmes of 10,000 rows
+openpyxl needs over 10 s for them, so the sheet is laid out by openpyxl (title, header, styles,
+filter, a sample row) and its rows are then streamed as worksheet XML straight into the saved
+package, reusing the style ids openpyxl gave the sample row. Strings are written as inline strings,
+so text coming from the input workbooks is always text, never a formula. The file is written to a
+temporary file in the destination folder and renamed over the destination (atomic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from addin.config.models import Config
+from addin.errors import ErroreOutput
+from addin.rules.money import money
+from addin.workbook import schema as S
+
+if TYPE_CHECKING:
+    from addin.consolidate import RigaProgramma, RisultatoConsolidato
+
+MONEY_FMT = "#,##0.00"
+PCT_FMT = "0.00%"
+DATE_FMT = "DD/MM/YYYY"
+HEADER_ROW = 3          # as in the programme workbooks: title, note, header, data from row 4
+FIRST_DATA_ROW = HEADER_ROW + 1
+_BOLD = Font(bold=True)
+_TITLE = Font(bold=True, size=14)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_ATS_FILL = PatternFill("solid", fgColor="FFF2CC")
+_GENERATOR = "rendiconta (consolidamento)"
+
+# columns of the Programmi sheet: (header, attribute getter, kind, width)
+_PROG_STATIC = [
+    ("Programma", "codice", "text", 11), ("Nome", "nome", "text", 40), ("File", "file", "text", 30),
+    ("Budget comunale", "budget_comunale", "money", 15), ("Budget cofinanziamento", "budget_cofin", "money", 15),
+    ("Budget totale", "budget_totale", "money", 15), ("Quota cofin. prevista", "quota_prevista", "pct", 12),
+    ("Rendicontato", "rendicontato", "money", 15), ("Ammesso", "ammesso", "money", 15),
+    ("Non ammesso", "non_ammesso", "money", 15), ("di cui da integrare", "da_integrare", "money", 15),
+    ("di cui escluso", "escluso", "money", 15),
+    ("Cofin. monetario", "cofin_monetario", "money", 15), ("Cofin. non monetario", "cofin_non_monetario", "money", 15),
+    ("Volontariato", "cofin_volontariato", "money", 15), ("Cofinanziamento realizzato", "cofin_totale", "money", 15),
+    ("Quota cofin. realizzata", "quota_realizzata", "pct", 12), ("Quota minima", "quota_minima", "pct", 10),
+    ("Esito quota", "esito_quota", "text", 22),
+]
+_PROG_TAIL = [
+    ("Contributo finale", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
+    ("Doppio finanziamento", "doppio_finanziamento", "money", 15), ("Righe", "righe", "int", 9),
+]
+
+SPESE_PREFIX = ("File", "Programma", "Riga")
+SPESE_SUFFIX = ("Esito", "Importo ammesso", "Motivi")
+
+
+def _safe_text(value: str) -> str:
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value[:32767]
+
+
+def _put(ws, row: int, col: int, value, kind: str = "text"):
+    """Write one cell; strings always as text (never a formula), money rounded to cents."""
+    c = ws.cell(row=row, column=col)
+    if value is None:
+        return c
+    if isinstance(value, Decimal):
+        value = float(money(value)) if kind == "money" else float(value)
+    if isinstance(value, str):
+        c.value = _safe_text(value)
+        c.data_type = "s"
+    else:
+        c.value = value
+    if kind == "money":
+        c.number_format = MONEY_FMT
+    elif kind == "pct":
+        c.number_format = PCT_FMT
+    elif kind == "date":
+        c.number_format = DATE_FMT
+    return c
+
+
+def _head(ws, title: str, note: str, headers: Sequence[tuple[str, int]]) -> None:
+    ws.cell(row=1, column=1, value=title).font = _TITLE
+    ws.cell(row=2, column=1, value=note).font = Font(italic=True)
+    for j, (h, w) in enumerate(headers, start=1):
+        c = ws.cell(row=HEADER_ROW, column=j, value=h)
+        c.font = _BOLD
+        c.fill = _HEAD_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
+
+
+def _prog_value(r: "RigaProgramma", key: str, config: Config):
+    if key == "file":
+        return ", ".join(Path(f).name for f in r.file) if r.file else ("Nessun file" if r.programma else "")
+    if key == "quota_prevista":
+        return r.quota_budget.quota if r.quota_budget else None
+    if key == "quota_realizzata":
+        return r.quota.quota if (r.quota and r.presente) else None
+    if key == "quota_minima":
+        return config.cofinanziamento.quota_minima
+    if key == "esito_quota":
+        if not r.presente or r.quota is None:
+            return "nessun dato"
+        level = "vincolante" if r.vincolante else "indicativa"
+        return f"{'rispettata' if r.quota.rispettato else 'NON rispettata'} ({level})"
+    if key.startswith("cofin_"):
+        return getattr(r.cofin, key.removeprefix("cofin_"))
+    if key in ("contributo_finale", "saldo"):
+        return getattr(r.liquidazione, key) if (r.liquidazione and r.presente) else None
+    return getattr(r, key)
+
+
+def _programmi(wb: Workbook, r: "RisultatoConsolidato", config: Config) -> tuple[int, dict[str, int]]:
+    ws = wb.active
+    ws.title = S.CONS_PROGRAMMI
+    ntr = len(r.ats.anticipi)
+    tranche_cols = [(f"Tranche {i + 1} ({config.tranche[i].quota * 100:.0f}%)", f"tranche{i}", "money", 15)
+                    for i in range(ntr)]
+    win_cols = [(f"Ammesso finestra {f.etichetta} ({f.stato.lower()})", f"fin{n}", "money", 15)
+                for n, f in enumerate(r.finestre, start=1)]
+    cols = _PROG_STATIC + tranche_cols + _PROG_TAIL + win_cols
+    stato = "; ".join(f"finestra {f.etichetta} {f.stato} (blocco {f.blocco:%d/%m/%Y})" for f in r.finestre)
+    _head(ws, f"Consolidato {r.anno}: programmi dell'ATS {config.ats}",
+          f"Data di riferimento {r.data_riferimento:%d/%m/%Y}. Stato delle finestre: {stato}. "
+          f"Cofinanziamento: vincolante il livello "
+          f"{'ATS' if config.cofinanziamento.livello_vincolante == 'ats' else 'programma'}, "
+          "indicativo l'altro.", [(h, w) for h, _, _, w in cols])
+    rows = r.programmi + [r.ats]
+    for i, row in enumerate(rows):
+        n = FIRST_DATA_ROW + i
+        for j, (_, key, kind, _) in enumerate(cols, start=1):
+            if key.startswith("tranche"):
+                k = int(key.removeprefix("tranche"))
+                v = row.anticipi[k] if k < len(row.anticipi) else None
+            elif key.startswith("fin"):
+                v = row.ammesso_finestra.get(int(key.removeprefix("fin")), Decimal(0)) if row.presente else None
+            else:
+                v = _prog_value(row, key, config)
+            c = _put(ws, n, j, v, kind)
+            if row.programma is None:
+                c.font = _BOLD
+                c.fill = _ATS_FILL
+    ws.auto_filter.ref = None
+    index = {key: j for j, (_, key, _, _) in enumerate(cols, start=1)}
+    return len(r.programmi), index
+
+
+def _azioni(wb: Workbook, r: "RisultatoConsolidato") -> None:
+    ws = wb.create_sheet(S.CONS_AZIONI)
+    cols = [("Programma", 11), ("Azione", 9), ("Titolo azione", 44), ("Categoria", 30), ("Budget comunale", 15),
+            ("Budget cofinanziamento", 15), ("Budget totale", 15), ("Rendicontato", 15), ("Ammesso", 15),
+            ("Residuo", 15), ("Oltre il budget", 10)]
+    _head(ws, f"Consolidato {r.anno}: programma × azione × categoria",
+          "Budget attuale dal foglio Budget dei file (con le variazioni di luglio e novembre); "
+          "ammesso secondo la verifica.", cols)
+    for i, a in enumerate(r.azioni):
+        n = FIRST_DATA_ROW + i
+        vals = [(f"P{a.programma}", "text"), (a.azione, "text"), (a.titolo, "text"), (a.categoria, "text"),
+                (a.budget_comunale, "money"), (a.budget_cofin, "money"), (a.budget_totale, "money"),
+                (a.rendicontato, "money"), (a.ammesso, "money"), (a.residuo, "money"),
+                (S.SI if a.ammesso > a.budget_totale else "", "text")]
+        for j, (v, kind) in enumerate(vals, start=1):
+            _put(ws, n, j, v, kind)
+    if r.azioni:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW + len(r.azioni) - 1}"
+
+
+def _partner(wb: Workbook, r: "RisultatoConsolidato", config: Config) -> None:
+    ws = wb.create_sheet(S.CONS_PARTNER)
+    progs = [p.codice for p in config.programmi]
+    cols = ([("Partner", 32), ("Componente ATS", 10), ("Capofila", 9)]
+            + [(f"Ammesso P{p}", 14) for p in progs]
+            + [("Rendicontato", 15), ("Ammesso", 15), ("Non ammesso", 15), ("Cofinanziamento", 15), ("Righe", 9)])
+    _head(ws, f"Consolidato {r.anno}: partner nei programmi",
+          "Spese rendicontate e ammesse di ogni partner in ogni programma; cofinanziamento valorizzato.", cols)
+    n = FIRST_DATA_ROW
+    for p in r.partner:
+        vals = ([(p.partner, "text"), (S.SI if p.nell_ats else S.NO, "text"), (S.SI if p.capofila else "", "text")]
+                + [(p.ammesso_programma.get(k, Decimal(0)), "money") for k in progs]
+                + [(p.rendicontato, "money"), (p.ammesso, "money"), (p.rendicontato - p.ammesso, "money"),
+                   (p.cofinanziamento, "money"), (p.righe, "int")])
+        for j, (v, kind) in enumerate(vals, start=1):
+            _put(ws, n, j, v, kind)
+        n += 1
+    tot = ([("Totale", "text"), ("", "text"), ("", "text")]
+           + [(sum((p.ammesso_programma.get(k, Decimal(0)) for p in r.partner), Decimal(0)), "money") for k in progs]
+           + [(sum((p.rendicontato for p in r.partner), Decimal(0)), "money"),
+              (sum((p.ammesso for p in r.partner), Decimal(0)), "money"),
+              (sum((p.rendicontato - p.ammesso for p in r.partner), Decimal(0)), "money"),
+              (sum((p.cofinanziamento for p in r.partner), Decimal(0)), "money"),
+              (sum(p.righe for p in r.partner), "int")])
+    for j, (v, kind) in enumerate(tot, start=1):
+        c = _put(ws, n, j, v, kind)
+        c.font = _BOLD
+        c.fill = _ATS_FILL
+
+
+_SEVERITY = {"Bloccante": 0, "Attenzione": 1, "Informazione": 2}
+
+
+def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
+    ws = wb.create_sheet(S.CONS_ANOMALIE)
+    cols = [("N.", 6), ("Tipo", 28), ("Gravità", 13), ("Programma", 11), ("File", 30), ("Riga", 7),
+            ("Fornitore", 24), ("N. documento", 14), ("Importo", 14), ("Gruppo", 8), ("Descrizione", 90)]
+    _head(ws, f"Consolidato {r.anno}: anomalie",
+          f"{len(r.anomalie)} anomalie. «Gruppo» unisce i luoghi in cui compare lo stesso documento "
+          "(doppio finanziamento); «Importo» è l'eccedenza oltre il 100% del documento su quella riga.", cols)
+    ordered = sorted(r.anomalie, key=lambda a: _SEVERITY.get(a.gravita, 9))
+    for i, a in enumerate(ordered):
+        n = FIRST_DATA_ROW + i
+        vals = [(i + 1, "int"), (a.tipo, "text"), (a.gravita, "text"),
+                (f"P{a.programma}" if a.programma is not None else "", "text"),
+                (a.file or "", "text"), (a.riga, "int"), (a.fornitore, "text"), (a.numero_documento, "text"),
+                (a.importo, "money"), (a.gruppo, "int"), (a.descrizione, "text")]
+        for j, (v, kind) in enumerate(vals, start=1):
+            c = _put(ws, n, j, v, kind)
+            if j == len(vals):
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+    if ordered:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW + len(ordered) - 1}"
+
+
+def _spese_cols() -> list[tuple[str, str, str, float]]:
+    """(header, Spesa attribute or special key, kind, width) of the consolidated Spese sheet."""
+    cols: list[tuple[str, str, str, float]] = [("File", "_file", "text", 24), ("Programma", "_prog", "text", 10),
+                                               ("Riga", "_riga", "int", 7)]
+    for c in S.input_cols(S.SPESE_COLS):
+        cols.append((c.header, c.key, c.kind, c.width))
+    cols += [("Esito", "_esito", "text", 14), ("Importo ammesso", "_ammesso", "money", 14),
+             ("Motivi", "_motivi", "text", 60)]
+    return cols
+
+
+def _spese_layout(wb: Workbook, r: "RisultatoConsolidato") -> list[tuple[str, str, str, float]]:
+    ws = wb.create_sheet(S.CONS_SPESE)
+    cols = _spese_cols()
+    _head(ws, f"Consolidato {r.anno}: tutte le spese",
+          f"{r.righe_spese} righe dai file dei programmi, con esito e importo ammesso della verifica del "
+          f"{r.data_riferimento:%d/%m/%Y}. «Riga» è la riga del foglio Spese del file di origine.",
+          [(h, w) for h, _, _, w in cols])
+    return cols
+
+
+def _grafici(wb: Workbook, r: "RisultatoConsolidato", nprog: int, index: dict[str, int]) -> None:
+    src = wb[S.CONS_PROGRAMMI]
+    ws = wb.create_sheet(S.CONS_GRAFICI)
+    ws.cell(row=1, column=1, value=f"Consolidato {r.anno}: grafici").font = _TITLE
+    first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + nprog - 1
+    cats = Reference(src, min_col=index["codice"], min_row=first, max_row=last)
+
+    bar = BarChart()
+    bar.type = "col"
+    bar.grouping = "clustered"
+    bar.title = "Budget e ammesso per programma"
+    bar.y_axis.title = "Euro"
+    bar.y_axis.numFmt = MONEY_FMT
+    for key in ("budget_totale", "ammesso"):
+        bar.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
+    bar.set_categories(cats)
+    bar.height, bar.width = 9, 18
+    ws.add_chart(bar, "A3")
+
+    share = BarChart()
+    share.type = "col"
+    share.title = "Quota di cofinanziamento per programma (minimo 10%)"
+    share.y_axis.title = "Quota"
+    share.y_axis.numFmt = "0%"
+    for key in ("quota_prevista", "quota_realizzata"):
+        share.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
+    share.set_categories(cats)
+    line = LineChart()
+    line.add_data(Reference(src, min_col=index["quota_minima"], min_row=HEADER_ROW, max_row=last),
+                  titles_from_data=True)
+    line.set_categories(cats)
+    line.series[0].graphicalProperties.line.solidFill = "C00000"
+    line.series[0].graphicalProperties.line.width = 28575
+    share += line
+    share.height, share.width = 9, 18
+    ws.add_chart(share, "A23")
+
+
+def _meta(wb: Workbook, r: "RisultatoConsolidato") -> None:
+    ws = wb.create_sheet(S.META)
+    rows = [("chiave", "valore"), (S.META_PROGRAMMA, ""), (S.META_ANNO, str(r.anno)),
+            (S.META_VERSIONE, S.SCHEMA_VERSION), (S.META_TIPO, S.TIPO_CONSOLIDATO),
+            (S.META_GENERATORE, _GENERATOR), ("data_riferimento", r.data_riferimento.isoformat())]
+    rows += [(f"file.{i + 1}", f.path) for i, f in enumerate(r.fonti)]
+    for i, (k, v) in enumerate(rows, start=1):
+        _put(ws, i, 1, k)
+        _put(ws, i, 2, v)
+    ws.sheet_state = "hidden"
+
+
+def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook, list]:
+    """Every sheet but the rows of Spese (see `scrivi_consolidato`)."""
+    wb = Workbook()
+    nprog, index = _programmi(wb, r, config)
+    _azioni(wb, r)
+    _partner(wb, r, config)
+    _anomalie(wb, r)
+    cols = _spese_layout(wb, r)
+    _grafici(wb, r, nprog, index)
+    _meta(wb, r)
+    wb.active = 0
+    return wb, cols
+
+
+def build_consolidation_template(config: Config, anno: int) -> Workbook:
+    """The empty consolidation workbook of a year: programmes with their configured budget, the
+    charts, empty Azioni/Partner/Anomalie/Spese tables."""
+    from addin.consolidate import consolida
+
+    r = consolida([], config, dt.date(anno, 1, 1), anno=anno)
+    r.anomalie.clear()
+    wb, _ = build_workbook(r, config)
+    return wb
+
+
+# --- the Spese rows as streamed worksheet XML -------------------------------------------------------------
+
+_EPOCH = dt.date(1899, 12, 30)
+_SHEET_RE = re.compile(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL_RE = re.compile(r'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
+                     r'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+def _esc(s: str) -> str:
+    s = ILLEGAL_CHARACTERS_RE.sub("", s)[:32767]
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
+    wbxml = z.read("xl/workbook.xml").decode("utf-8")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    rid = next(m.group(2) for m in _SHEET_RE.finditer(wbxml) if m.group(1) == name)
+    for m in _REL_RE.finditer(rels):
+        i, t = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if i == rid:
+            t = t.lstrip("/")
+            return t if t.startswith("xl/") else "xl/" + t
+    raise KeyError(name)
+
+
+def _row_iter(r: "RisultatoConsolidato", cols, styles: dict[str, str]) -> Iterator[str]:
+    letters = [get_column_letter(j) for j in range(1, len(cols) + 1)]
+    s_money, s_date, s_num = styles["money"], styles["date"], styles["number"]
+    n = FIRST_DATA_ROW
+    getters = [key for _, key, _, _ in cols]
+    kinds = [kind for _, _, kind, _ in cols]
+    for f in r.fonti:
+        fname = _esc(Path(f.path).name)
+        prog = f"P{f.cartella.programma}"
+        for s, e in zip(f.cartella.spese, f.esiti, strict=True):
+            parts = [f'<row r="{n}">']
+            for L, key, kind in zip(letters, getters, kinds):
+                if key == "_file":
+                    v: object = fname
+                elif key == "_prog":
+                    v = prog
+                elif key == "_riga":
+                    v = s.riga
+                elif key == "_esito":
+                    v = e.esito.value
+                elif key == "_ammesso":
+                    v = e.importo_ammesso
+                elif key == "_motivi":
+                    v = "; ".join(m.messaggio for m in e.motivi) if e.motivi else None
+                else:
+                    v = getattr(s, key)
+                if v is None or v == "":
+                    continue
+                if kind == "bool":
+                    v = S.SI if v else S.NO
+                if isinstance(v, str):
+                    t = v if key == "_file" else _esc(v)
+                    parts.append(f'<c r="{L}{n}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+                elif isinstance(v, dt.date):
+                    parts.append(f'<c r="{L}{n}" s="{s_date}"><v>{(v - _EPOCH).days if not isinstance(v, dt.datetime) else (v.date() - _EPOCH).days}</v></c>')
+                elif isinstance(v, Decimal):
+                    st = s_money if kind == "money" else s_num
+                    parts.append(f'<c r="{L}{n}" s="{st}"><v>{v:f}</v></c>')
+                elif isinstance(v, bool):
+                    parts.append(f'<c r="{L}{n}" t="inlineStr"><is><t>{S.SI if v else S.NO}</t></is></c>')
+                else:
+                    parts.append(f'<c r="{L}{n}"><v>{v}</v></c>')
+            parts.append("</row>")
+            yield "".join(parts)
+            n += 1
+
+
+def _inject_spese(src: bytes, dest: Path, r: "RisultatoConsolidato", cols) -> None:
+    zin = zipfile.ZipFile(io.BytesIO(src))
+    part = _sheet_part(zin, S.CONS_SPESE)
+    xml = zin.read(part).decode("utf-8")
+    sample = re.search(rf'<row r="{FIRST_DATA_ROW}"[^>]*>.*?</row>', xml, re.S)
+    if sample is None:
+        raise AssertionError("sample row missing")
+    cells = dict(re.findall(r'<c r="([A-Z]+)\d+"[^>]*?s="(\d+)"', sample.group(0)))
+    styles = {"money": cells["A"], "date": cells["B"], "number": cells["C"]}
+    nrows = r.righe_spese
+    last_row = FIRST_DATA_ROW + nrows - 1 if nrows else HEADER_ROW
+    last_col = get_column_letter(len(cols))
+    head, tail = xml[:sample.start()], xml[sample.end():]
+    head = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="A1:{last_col}{last_row}"', head, count=1)
+    tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{HEADER_ROW}:{last_col}{last_row}"', tail,
+                  count=1)
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        for info in zin.infolist():
+            if info.filename == part:
+                with zout.open(part, "w", force_zip64=True) as fh:
+                    fh.write(head.encode("utf-8"))
+                    buf: list[str] = []
+                    for row in _row_iter(r, cols, styles):
+                        buf.append(row)
+                        if len(buf) >= 2000:
+                            fh.write("".join(buf).encode("utf-8"))
+                            buf.clear()
+                    fh.write("".join(buf).encode("utf-8"))
+                    fh.write(tail.encode("utf-8"))
+            else:
+                zout.writestr(info.filename, zin.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+
+
+def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Config) -> Path:
+    """Write the consolidated workbook atomically (temporary file in the same folder, then rename)."""
+    dest = Path(path)
+    wb, cols = build_workbook(r, config)
+    ws = wb[S.CONS_SPESE]
+    # sample row: its cells give the style ids the streamed rows use; it is replaced by the real rows
+    _put(ws, FIRST_DATA_ROW, 1, Decimal("0"), "money")
+    _put(ws, FIRST_DATA_ROW, 2, dt.date(2000, 1, 1), "date")
+    c = _put(ws, FIRST_DATA_ROW, 3, 0.5, "number")
+    c.number_format = "0.##"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    if dest.suffix.lower() != ".xlsx":
+        raise ErroreOutput(f"il file di uscita «{dest.name}» deve avere estensione .xlsx.")
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise ErroreOutput(f"la cartella di destinazione «{folder}» non esiste.")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=folder)
+        os.close(fd)
+        _inject_spese(buf.getvalue(), Path(tmp), r, cols)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise ErroreOutput(f"impossibile scrivere «{dest}»: {exc.strerror or exc}.") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return dest
+
