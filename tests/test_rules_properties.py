@@ -85,3 +85,16 @@ def test_final_contribution_bounds(contrib, previsto, realizzato, ammesso, monet
     assert liq.da_recuperare == (-liq.saldo if liq.saldo < 0 else 0)
     if p > 0 and r >= p and a - m >= c:
         assert liq.contributo_finale == c
+
+
+def test_to_decimal_italian_and_international():
+    from addin.rules.money import to_decimal
+
+    cases = {"1.234,56": "1234.56", "1,234.56": "1234.56", "1234,5": "1234.5", "12.50": "12.50",
+             "1.234.567": "1234567", "1,234,567": "1234567", " 1.000,00 € ": "1000.00", "-3,5": "-3.5",
+             "\u00a02\u00a0500,10": "2500.10"}
+    for text, expected in cases.items():
+        assert to_decimal(text) == D(expected), text
+    for bad in ("", "abc", "1,2,3.4.5", "NaN", "inf", None, True):
+        assert to_decimal(bad) is None, bad
+    assert to_decimal(3) == D(3) and to_decimal(0.1) == D("0.1")

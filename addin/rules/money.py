@@ -34,8 +34,14 @@ def to_decimal(value: object) -> Decimal | None:
         s = value.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
         if not s:
             return None
-        if "," in s:  # Italian: 1.234,56
-            s = s.replace(".", "").replace(",", ".")
+        if "," in s and "." in s:  # the last separator is the decimal one: 1.234,56 or 1,234.56
+            s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
+        elif s.count(",") == 1:  # Italian decimal comma: 1234,56
+            s = s.replace(",", ".")
+        elif s.count(",") > 1:  # thousands only: 1,234,567
+            s = s.replace(",", "")
+        elif s.count(".") > 1:  # Italian thousands only: 1.234.567
+            s = s.replace(".", "")
         try:
             d = Decimal(s)
         except InvalidOperation:
