@@ -156,3 +156,260 @@ def tariffa_volontari(anno: object = None, config: Config | None = None) -> floa
 
     a = today().year if anno in (None, "") else to_int(anno, "Anno")
     return float(tariffa_tabellare(_cfg(config), a).valore)
+
+
+@in_cella
+def esito_riga(riga: Sequence[Sequence[object]], oggi: dt.date | None = None,
+               config: Config | None = None) -> list[list[object]]:
+    """Outcome and reasons of one `Spese` row (cells in schema order, from «Azione»), checked alone:
+    the checks across rows (duplicate documents, overheads cap, seals) need Valida/Verifica."""
+    from addin.rules.eligibility import Contesto, data_decisiva, valuta_spese
+    from addin.workbook.reader import parse_cartella
+    from addin.workbook.report import etichetta_esito
+
+    cfg = _cfg(config)
+    cells = list(riga[0]) if riga and isinstance(riga[0], (list, tuple)) else list(riga or [])
+    width = len(schema.input_cols(schema.SPESE_COLS))
+    if not any(c not in (None, "") for c in cells[:width]):
+        return [["", ""]]
+    programma = _programma_da_azione(cells[0], cfg)
+    grids = _griglie_minime(cfg, programma, cfg.periodo.inizio.year, cells[:len(schema.SPESE_COLS)])
+    spesa = parse_cartella(grids, cfg).spese[0]
+    d = data_decisiva(cfg, spesa)
+    anno = d.year if d is not None and d.year in cfg.periodo.anni else cfg.periodo.inizio.year
+    e = valuta_spese([spesa], Contesto(cfg, programma, anno, oggi or today()))[0]
+    return [[etichetta_esito(e.esito), e.testo_motivi()]]
+
+
+def _programma_da_azione(azione: object, cfg: Config) -> int:
+    text = "" if azione is None else str(azione).strip()
+    head = text.split(".")[0]
+    try:
+        numero = int(float(head))
+        cfg.programma(numero)
+        return numero
+    except (ValueError, KeyError):
+        return cfg.programmi[0].codice  # the action check will then report the wrong action
+
+
+def _griglie_minime(cfg: Config, programma: int, anno: int, riga: list[object]) -> dict[str, list[list]]:
+    def head(cols):
+        return [c.header for c in cols]
+    return {
+        schema.META: [["chiave", "valore"], [schema.META_PROGRAMMA, str(programma)], [schema.META_ANNO, str(anno)],
+                      [schema.META_VERSIONE, schema.SCHEMA_VERSION], [schema.META_TIPO, "programma"]],
+        schema.SPESE: [head(schema.SPESE_COLS), riga + [None] * (len(schema.SPESE_COLS) - len(riga))],
+        schema.COFINANZIAMENTO: [head(schema.COFIN_COLS)],
+        schema.BUDGET: [head(schema.BUDGET_COLS)],
+    }
+
+
+# --- reading a workbook -------------------------------------------------------------------------
+
+def griglia(sheet) -> list[list[object]]:
+    """The values of a sheet from A1 to the end of its used range (None for empty cells; dates as
+    datetime, which the remote interpreter derives from the ISO strings sent by Office.js)."""
+    last = sheet.used_range.last_cell
+    values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    return [list(r) for r in (values or [])]
+
+
+def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[object]]]:
+    wanted = fogli or (schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET, schema.META)
+    names = [s.name for s in book.sheets]
+    return {n: griglia(book.sheets[n]) for n in wanted if n in names}
+
+
+def leggi(book, config: Config):
+    from addin.workbook.reader import parse_cartella
+
+    return parse_cartella(griglie(book), config, path=book.name)
+
+
+def trova_intestazione(grid: list[list[object]], cols: tuple[schema.Col, ...]) -> tuple[int, dict[str, int]]:
+    """(1-based header row, key -> 1-based column) of a schema table: scans the first 10 rows."""
+    wanted = {c.header.strip().lower(): c.key for c in cols}
+    best: tuple[int, dict[str, int]] = (0, {})
+    for i, row in enumerate(grid[:10]):
+        found = {wanted[str(v).strip().lower()]: j + 1 for j, v in enumerate(row)
+                 if v is not None and str(v).strip().lower() in wanted}
+        if len(found) > len(best[1]):
+            best = (i + 1, found)
+    return best
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+COLORI_ESITO = {"AMMESSA": "#C6EFCE", "DA_INTEGRARE": "#FFEB9C", "NON_AMMESSA": "#FFC7CE", "ESCLUSA": "#F4B183"}
+FORMATO_IMPORTO = "#,##0.00"
+FORMATO_DATA = "dd/mm/yyyy"
+FORMATO_TESTO = "@"
+_MAX_TEXT = 32767
+
+
+def _cella(v: object) -> tuple[object, str | None]:
+    """A value as written by xlwings and the number format it needs (None = leave General)."""
+    if v is None:
+        return None, None
+    if isinstance(v, bool):
+        return ("SI" if v else "NO"), FORMATO_TESTO
+    if isinstance(v, Decimal):
+        return float(v), FORMATO_IMPORTO
+    if isinstance(v, float):
+        return v, FORMATO_IMPORTO
+    if isinstance(v, int):
+        return v, "0"
+    if isinstance(v, (dt.date, dt.datetime)):
+        return (v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)), FORMATO_DATA
+    text = "".join(ch for ch in str(v) if ch >= " " or ch in "\t\n")[:_MAX_TEXT]
+    return text, FORMATO_TESTO  # text stays text: Excel must not turn "1/2026" into a date or "=x" into a formula
+
+
+def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]]) -> None:
+    """Write rows at (riga, colonna) with one value action, after one number-format action per
+    run of same-format cells in each column (text as text, amounts with cents, dates as dates)."""
+    if not righe:
+        return
+    width = max(len(r) for r in righe) or 1
+    values: list[list[object]] = []
+    formats: list[list[str | None]] = []
+    for r in righe:
+        cells = [_cella(v) for v in r] + [(None, None)] * (width - len(r))
+        values.append([v for v, _ in cells])
+        formats.append([f for _, f in cells])
+    for j in range(width):
+        start, current = 0, None
+        for i in range(len(righe) + 1):
+            f = formats[i][j] if i < len(righe) else "<end>"
+            if f is None and i < len(righe):
+                continue
+            if f != current:
+                if current is not None:
+                    sheet.range((riga + start, colonna + j), (riga + i - 1, colonna + j)).number_format = current
+                start, current = i, f
+        # cells left None at the end simply share the last run's format
+    sheet.range((riga, colonna)).value = [[("" if v is None else v) for v in row] for row in values]
+
+
+def _foglio_pulito(book, nome: str):
+    names = [s.name for s in book.sheets]
+    if nome in names:
+        sheet = book.sheets[nome]
+        sheet.clear()
+        return sheet
+    return book.sheets.add(nome, after=book.sheets[len(names) - 1])
+
+
+def avviso(book, testo: str, titolo: str = "Rendiconta", critico: bool = False) -> None:
+    book.app.alert(testo, title=titolo, buttons="ok", mode="critical" if critico else "info")
+
+
+def _errori_in_avviso(fn):
+    """Scripts show an Italian alert for user errors instead of a stack trace."""
+    @functools.wraps(fn)
+    def wrapper(book, *args, **kwargs):
+        try:
+            return fn(book, *args, **kwargs)
+        except ErroreRendiconta as exc:
+            avviso(book, str(exc), "Rendiconta: errore", critico=True)
+            return None
+    return wrapper
+
+
+# --- scripts ----------------------------------------------------------------------------------
+
+def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None):
+    from addin.check import esegui_verifica
+
+    return esegui_verifica(leggi(book, config), config, oggi or today(), chiave=chiave)
+
+
+def _chiave() -> bytes | None:
+    from addin.workbook.seals import carica_chiave
+
+    return carica_chiave(None)
+
+
+def scrivi_esiti(book, r):
+    """Esito, Importo ammesso and Motivi of every expense row on `Spese`; outputs of rows that are no
+    longer expenses are cleared. Returns the colouring of those cells by outcome, to run last (after
+    the alert), so that a sheet protected against formatting still gets values and summary."""
+    from addin.workbook.report import etichetta_esito
+
+    sheet = book.sheets[schema.SPESE]
+    grid = griglia(sheet)
+    header, cols = trova_intestazione(grid, schema.SPESE_COLS)
+    keys = ("esito", "importo_ammesso", "motivi")
+    if header == 0 or any(k not in cols for k in keys) or cols["motivi"] - cols["esito"] != 2:
+        from addin.errors import ErroreInput
+        raise ErroreInput("mancano le colonne Esito, Importo ammesso e Motivi (in quest'ordine).",
+                          foglio=schema.SPESE)
+    first = header + 1
+    last = max([first] + [e.riga for e in r.esiti])
+    c0 = cols["esito"]
+    for i in range(first - 1, len(grid)):  # stale outputs below the last expense row
+        if any(grid[i][c - 1] not in (None, "") for c in (c0, c0 + 1, c0 + 2) if c - 1 < len(grid[i])):
+            last = max(last, i + 1)
+    by_row = {e.riga: e for e in r.esiti}
+    rows, colours = [], []
+    for n in range(first, last + 1):
+        e = by_row.get(n)
+        if e is None:
+            rows.append([None, None, None])
+            colours.append([None] * 3)
+        else:
+            rows.append([etichetta_esito(e.esito), e.importo_ammesso, e.testo_motivi() or None])
+            colours.append([COLORI_ESITO[e.esito.value]] * 3)
+    scrivi_tabella(sheet, first, c0, rows)
+    return lambda: sheet.range((first, c0), (last, c0 + 2)).set_colors(colours)
+
+
+def _riepilogo(r) -> str:
+    from addin.rules.models import Esito
+    from addin.rules.money import fmt_eur
+
+    n = r.conteggi()
+    t = r.totali
+    return (f"Programma {r.programma}, anno {r.anno}: {len(r.esiti)} righe di spesa controllate al "
+            f"{r.data_riferimento:%d/%m/%Y}.\n"
+            f"Ammesse: {n[Esito.AMMESSA]} · Da integrare: {n[Esito.DA_INTEGRARE]} · "
+            f"Non ammesse: {n[Esito.NON_AMMESSA]} · Escluse: {n[Esito.ESCLUSA]}.\n"
+            f"Importo ammesso {fmt_eur(t['ammesso'])} su {fmt_eur(t['rendicontato'])} rendicontati"
+            + (f"; da integrare {fmt_eur(t['da_integrare'])}." if t["da_integrare"] else "."))
+
+
+@_errori_in_avviso
+def valida(book, oggi: dt.date | None = None, config: Config | None = None):
+    """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
+    cfg = _cfg(config)
+    r = _verifica(book, cfg, oggi, _chiave())
+    colora = scrivi_esiti(book, r)
+    avviso(book, _riepilogo(r), "Valida")
+    colora()
+    return r
+
+
+FOGLIO_VERIFICA, FOGLIO_CAMPIONE, FOGLIO_OSSERVAZIONI = "Verifica", "Campione", "Osservazioni"
+
+
+@_errori_in_avviso
+def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None):
+    """Comune: the whole check in sheets Verifica (summary, row outcomes, warnings), Campione and
+    Osservazioni, plus the outcomes on `Spese`."""
+    from addin.workbook import report as rep
+
+    cfg = _cfg(config)
+    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave())
+    t = rep.tabelle_report(r)
+    colora = scrivi_esiti(book, r)
+    righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
+    if rep.AVVISI in t:
+        righe += [[], *t[rep.AVVISI]]
+    for nome, rows in ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]),
+                       (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI])):
+        sheet = _foglio_pulito(book, nome)
+        scrivi_tabella(sheet, 1, 1, rows)
+    book.sheets[FOGLIO_VERIFICA].activate()
+    avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
+    colora()
+    return r

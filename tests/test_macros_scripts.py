@@ -1,0 +1,193 @@
+"""Task-pane scripts through xlwings' remote interpreter (xw.Book(json=...)) on book JSON built from
+the real template filled with demo rows; the outcomes must equal those of `rendiconta verifica`."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+
+import copy  # noqa: E402
+import datetime as dt  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import pytest  # noqa: E402
+import xlwings as xw  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from addin import xlbridge  # noqa: E402
+from addin.cli import app  # noqa: E402
+from addin.demo_data import cartella_compilata, genera_demo  # noqa: E402
+from addin.rules.models import Spesa  # noqa: E402
+from addin.workbook import schema  # noqa: E402
+from xlwings_book import actions, book_json  # noqa: E402
+
+OGGI = dt.date(2026, 10, 15)
+
+
+@pytest.fixture(scope="module")
+def demo(cfg, tmp_path_factory):
+    """The demo programme workbook (P1 2026), saved, its book JSON, and the CLI report of it."""
+    d = genera_demo(cfg, 1, 2026)
+    wb = cartella_compilata(cfg, 1, 2026, d.spese, d.cofinanziamento, d.budget)
+    folder = tmp_path_factory.mktemp("demo")
+    path = folder / "P1_2026.xlsx"
+    wb.save(path)
+    out = folder / "report.xlsx"
+    res = CliRunner().invoke(app, ["verifica", str(path), "--data", OGGI.strftime("%d/%m/%Y"), "--out", str(out)])
+    assert out.exists(), res.output
+    return {"wb": load_workbook(path), "json": book_json(load_workbook(path), "P1_2026.xlsx"),
+            "report": load_workbook(out), "n": len(d.spese)}
+
+
+def _sheet_index(j: dict, name: str) -> int:
+    return [s["name"] for s in j["sheets"]].index(name)
+
+
+def _report_table(ws) -> list[dict]:
+    rows = list(ws.iter_rows(values_only=True))
+    h = next(i for i, r in enumerate(rows) if r and r[0] == "Riga")
+    head = rows[h]
+    return [dict(zip(head, r)) for r in rows[h + 1:] if r and r[0] is not None]
+
+
+def _written_outputs(book, j) -> dict[int, tuple]:
+    """Row -> (Esito, Importo ammesso, Motivi) from the setValues action on Spese."""
+    spese = _sheet_index(j, schema.SPESE)
+    col = [c.key for c in schema.SPESE_COLS].index("esito")  # 0-based, template column order
+    acts = [a for a in actions(book, "setValues") if a["sheet_position"] == spese and a["start_column"] == col]
+    assert len(acts) == 1
+    a = acts[0]
+    return {a["start_row"] + 1 + i: tuple(v) for i, v in enumerate(a["values"])}
+
+
+def test_valida_writes_the_cli_outcomes_on_spese(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.valida(book, oggi=OGGI, config=cfg)
+    written = _written_outputs(book, demo["json"])
+    expected = _report_table(demo["report"]["Esito"])
+    assert len(expected) == demo["n"] > 300
+    kinds = set()
+    for e in expected:
+        esito, ammesso, motivi = written[e["Riga"]]
+        kinds.add(esito)
+        assert esito == e["Esito"]
+        assert Decimal(str(ammesso)).quantize(Decimal("0.01")) == Decimal(str(e["Importo ammesso"])).quantize(Decimal("0.01"))
+        assert (motivi or None) == e["Motivi"]
+    assert kinds == {"Ammessa", "Da integrare", "Non ammessa", "Esclusa"}   # the demo exercises every outcome
+    # rows below the last expense carry no outcome
+    assert all(v == ("", "", "") for r, v in written.items() if r > max(e["Riga"] for e in expected))
+
+
+def test_valida_colours_by_outcome_and_alerts_a_summary(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    r = xlbridge.valida(book, oggi=OGGI, config=cfg)
+    written = _written_outputs(book, demo["json"])
+    colours = actions(book, "setRangeColors")
+    assert len(colours) == 1
+    first = colours[0]["start_row"] + 1
+    matrix = colours[0]["args"][0]
+    expected = {"Ammessa": "#c6efce", "Da integrare": "#ffeb9c", "Non ammessa": "#ffc7ce", "Esclusa": "#f4b183"}
+    for i, row in enumerate(matrix):
+        esito = written[first + i][0]
+        assert row == ([expected[esito]] * 3 if esito else [None] * 3)
+    (alert,) = actions(book, "alert")
+    n = r.conteggi()
+    text = alert["args"][0]
+    assert f"{demo['n']} righe di spesa controllate al 15/10/2026" in text
+    assert f"Ammesse: {sum(1 for e in _report_table(demo['report']['Esito']) if e['Esito'] == 'Ammessa')}" in text
+    assert sum(n.values()) == demo["n"]
+    # the alert comes after the values and before the colours (a protected sheet may refuse formatting)
+    funcs = [a["func"] for a in book.json()["actions"]]
+    assert funcs.index("setValues") < funcs.index("alert") < funcs.index("setRangeColors")
+
+
+def test_text_is_written_as_text(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.valida(book, oggi=OGGI, config=cfg)
+    spese = _sheet_index(demo["json"], schema.SPESE)
+    col = [c.key for c in schema.SPESE_COLS].index("esito")
+    fmts = {a["start_column"] - col: a["args"][0] for a in actions(book, "setNumberFormat")
+            if a["sheet_position"] == spese}
+    assert fmts == {0: "@", 1: "#,##0.00", 2: "@"}
+
+
+def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    j = book.json()
+    added = [a["args"][1] for a in actions(j, "addSheet")]
+    assert added == ["Verifica", "Campione", "Osservazioni"]
+    n0 = len(demo["json"]["sheets"])
+    by_sheet = {a["sheet_position"]: a["values"] for a in actions(j, "setValues") if a["sheet_position"] >= n0}
+    verifica, campione, osservazioni = by_sheet[n0], by_sheet[n0 + 1], by_sheet[n0 + 2]
+    # Campione: the same sample (same documented seed) as the CLI report
+    rep = [list(r) for r in demo["report"]["Campione"].iter_rows(values_only=True)]
+    assert [[("" if v is None else v) for v in r] for r in rep] == [r[:len(rep[0])] for r in campione]
+    # Osservazioni: the same rejected rows
+    rep_oss = _report_table(demo["report"]["Osservazioni"])
+    rows = [r for r in osservazioni[2:]]
+    assert [r[0] for r in rows] == [e["Riga"] for e in rep_oss] and rep_oss
+    # Verifica: summary first, then the outcome of every row as in the report's Esito sheet
+    assert verifica[0][0] == "Verifica del rendiconto - Programma 1, anno 2026"
+    h = next(i for i, r in enumerate(verifica) if r[0] == "Riga")
+    esiti = {r[0]: r[10] for r in verifica[h + 1:] if r[0] not in ("", None) and isinstance(r[0], int)}
+    assert esiti == {e["Riga"]: e["Esito"] for e in _report_table(demo["report"]["Esito"])}
+    # the outcomes are also written on Spese, and the Verifica sheet is shown
+    assert _written_outputs(book, demo["json"])
+    assert actions(j, "activateSheet")
+
+
+def test_verifica_reuses_existing_sheets(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    book.sheets.add("Campione")
+    book.json()["actions"].clear()
+    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    assert [a["args"][1] for a in actions(book, "addSheet")] == ["Verifica", "Osservazioni"]
+    assert len(actions(book, "sheetClear")) == 1
+
+
+def test_not_a_reporting_workbook_gives_an_italian_alert(cfg, demo):
+    j = book_json(demo["wb"])
+    j["sheets"] = [s for s in j["sheets"] if s["name"] != schema.META]
+    book = xw.Book(json=j)
+    assert xlbridge.valida(book, oggi=OGGI, config=cfg) is None
+    (alert,) = actions(book, "alert")
+    assert alert["args"][1] == "Rendiconta: errore" and alert["args"][3] == "critical"
+    assert "foglio nascosto" in alert["args"][0] or "_meta" in alert["args"][0]
+    assert not actions(book, "setValues")
+
+
+def test_esito_function_on_one_row(cfg):
+    import asyncio
+
+    import xlwings.server
+
+    import macros_py.functions as F
+
+    s = Spesa(riga=4, azione="1.1", partner="Consorzio Arcobaleno", categoria="Beni di consumo e materie prime",
+              descrizione="Materiale", fornitore="Cartoleria Rossi", tipo_documento="Fattura",
+              numero_documento="F1", data_documento=dt.date(2026, 3, 2), data_pagamento=dt.date(2026, 3, 5),
+              modalita_pagamento="Contanti", importo_documento=Decimal("100"), importo=Decimal("100"),
+              doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+              data_trasmissione=dt.date(2026, 3, 10))
+    from addin.workbook.filler import fill_workbook
+    from addin.workbook.template import build_template
+
+    wb = build_template(cfg, 1, 2026)
+    fill_workbook(wb, [s])
+    j = book_json(wb)
+    row = j["sheets"][_sheet_index(j, schema.SPESE)]["values"][3][:len(schema.SPESE_COLS)]
+    data = {"func_name": "esito", "args": [[row]], "caller_address": "Spese!Y4", "version": xw.__version__,
+            "client": "Office.js", "runtime": "1.4", "culture_info_name": "it-IT", "date_format": "gg/mm/aaaa"}
+    out = asyncio.run(xlwings.server.custom_functions_call(data, F))
+    (esito, motivi), = out
+    # cash is not traceable: admitted up to the configured cash allowance (0 €) -> not admitted
+    assert esito == "Non ammessa" and "ontant" in motivi
+    ok = dict(zip([c.key for c in schema.SPESE_COLS], row)) | {"modalita_pagamento": "Bonifico"}
+    data["args"] = [[[ok[c.key] for c in schema.SPESE_COLS]]]
+    assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["Ammessa", ""]]
+    data["args"] = [[[None] * len(schema.SPESE_COLS)]]
+    assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["", ""]]

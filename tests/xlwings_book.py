@@ -1,0 +1,58 @@
+"""Test helper of the add-in tests: the book JSON that xlwings' Office.js client sends for a real
+xlsx workbook (see getBookData in xlwings_server/static/js/custom-scripts/index.js): values anchored
+at A1 up to the last cell with a value, empty cells as "", dates as ISO strings ending in Z
+(the client converts date-formatted cells so), formulas as their (here: not computed) empty value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openpyxl.utils import get_column_letter
+
+
+def _cell(v: object) -> object:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(v, dt.date):
+        return f"{v.isoformat()}T00:00:00.000Z"
+    if isinstance(v, str) and v.startswith("="):
+        return ""  # a formula: openpyxl holds no computed value
+    if hasattr(v, "text"):  # openpyxl ArrayFormula / rich objects
+        return ""
+    return v
+
+
+def book_json(wb, name: str = "Programma.xlsx", active: int = 0) -> dict:
+    import xlwings as xw
+
+    sheets = []
+    for ws in wb.worksheets:
+        last_r = last_c = 0
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value not in (None, ""):
+                    last_r, last_c = max(last_r, c.row), max(last_c, c.column)
+        values = [[_cell(v) for v in row] for row in ws.iter_rows(min_row=1, max_row=max(last_r, 1),
+                                                                  max_col=max(last_c, 1), values_only=True)]
+        tables = []
+        for t in ws.tables.values():
+            tables.append({"name": t.displayName, "range_address": t.ref, "columns": [c.name for c in t.tableColumns],
+                           "show_headers": True, "show_totals": False})
+        sheets.append({
+            "name": ws.title,
+            "visibility": {"visible": "Visible", "hidden": "Hidden"}.get(ws.sheet_state, "VeryHidden"),
+            "show_gridlines": True, "print_area": None, "notes": [], "notes_supported": True,
+            "used_range_address": f"A1:{get_column_letter(last_c)}{last_r}" if last_r else None,
+            "used_range_row_count": last_r, "used_range_column_count": last_c,
+            "values": values, "pictures": [], "shapes": [], "charts": [], "tables": tables, "pivot_tables": [],
+        })
+    return {"client": "Office.js", "version": xw.__version__,
+            "book": {"name": name, "active_sheet_index": active, "selection": "A1", "calculation": "automatic"},
+            "names": [], "sheets": sheets}
+
+
+def actions(book_or_json, func: str | None = None) -> list[dict]:
+    acts = (book_or_json.json() if hasattr(book_or_json, "json") else book_or_json)["actions"]
+    return [a for a in acts if func is None or a["func"] == func]
