@@ -19,12 +19,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from addin.config.models import Config
 from addin.errors import ErroreChiave, ErroreInput, ErroreOutput
 from addin.workbook import schema
-from addin.workbook.protection import imposta_blocchi, proteggi_foglio
+from addin.workbook.protection import aggiungi_meta, applica_blocco, apri_cartella
 from addin.workbook.reader import leggi_cartella
 from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, COLONNE_SPESE, RisultatoSigilli, Sigillo,
                                   leggi_sigilli, nuovi_sigilli, verifica_sigilli)
@@ -57,18 +55,6 @@ def _backup_path(path: Path) -> Path:
         n += 1
         cand = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
     return cand
-
-
-def _append_meta(ws, voci: list[tuple[str, str]]) -> None:
-    last = 0
-    for r in range(1, ws.max_row + 1):
-        if ws.cell(row=r, column=1).value not in (None, ""):
-            last = r
-    for i, (k, v) in enumerate(voci, start=last + 1):
-        ws.cell(row=i, column=1).value = k
-        c = ws.cell(row=i, column=2)
-        c.value = v
-        c.data_type = "s"
 
 
 def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chiave: bytes | None,
@@ -108,23 +94,12 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
     if not seals:
         return res   # no window closed yet: nothing to lock
 
-    keep_vba = path.suffix.lower() == ".xlsm"
-    try:
-        wb = load_workbook(path, keep_vba=keep_vba, keep_links=True)
-    except Exception as exc:  # noqa: BLE001 - the reader accepted it, openpyxl should too
-        raise ErroreInput(f"impossibile aprire il file per il blocco: {exc}", file=path.name) from None
-    for name in (schema.SPESE, schema.COFINANZIAMENTO, schema.META):
-        if name not in wb.sheetnames:
-            raise ErroreInput(f"manca il foglio «{name}».", file=path.name)
-    changed = bool(new)
-    changed |= imposta_blocchi(wb[schema.SPESE], schema.SPESE_COLS, spese_rows, CHIAVI_BLOCCATE_SPESE) > 0
-    changed |= imposta_blocchi(wb[schema.COFINANZIAMENTO], schema.COFIN_COLS, cofin_rows,
-                               CHIAVI_BLOCCATE_COFIN) > 0
-    changed |= proteggi_foglio(wb[schema.SPESE], password)
-    changed |= proteggi_foglio(wb[schema.COFINANZIAMENTO], password)
+    wb = apri_cartella(path)
+    changed = applica_blocco(wb, spese_rows, CHIAVI_BLOCCATE_SPESE, cofin_rows, CHIAVI_BLOCCATE_COFIN, password)
+    changed |= bool(new)
     if not changed:
         return res
-    _append_meta(wb[schema.META], [kv for s in new for kv in s.voci_meta()])
+    aggiungi_meta(wb, [kv for s in new for kv in s.voci_meta()])
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)

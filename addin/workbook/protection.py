@@ -7,8 +7,10 @@ The protection password, if any, is given by the caller (configuration or prompt
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Protection
 from openpyxl.utils import range_boundaries
 from openpyxl.utils.protection import hash_password
@@ -91,3 +93,42 @@ def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
     if password:
         p.password = password
     return True
+
+
+def apri_cartella(path: str | Path) -> Workbook:
+    """Open a workbook for editing with openpyxl, keeping macros of .xlsm files and external links."""
+    path = Path(path)
+    try:
+        wb = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
+    except Exception as exc:  # noqa: BLE001 - any openpyxl failure is an unreadable input
+        raise ErroreInput(f"impossibile aprire il file per il blocco: {exc}", file=path.name) from None
+    for name in (schema.SPESE, schema.COFINANZIAMENTO, schema.META):
+        if name not in wb.sheetnames:
+            raise ErroreInput(f"manca il foglio «{name}».", file=path.name)
+    return wb
+
+
+def aggiungi_meta(wb: Workbook, voci: Sequence[tuple[str, str]]) -> None:
+    """Append key/value rows (as text) after the last used row of the hidden `_meta` sheet."""
+    ws = wb[schema.META]
+    last = 0
+    for r in range(1, ws.max_row + 1):
+        if ws.cell(row=r, column=1).value not in (None, ""):
+            last = r
+    for i, (k, v) in enumerate(voci, start=last + 1):
+        ws.cell(row=i, column=1).value = k
+        c = ws.cell(row=i, column=2)
+        c.value = v
+        c.data_type = "s"
+        ws.cell(row=i, column=1).number_format = c.number_format = "@"
+
+
+def applica_blocco(wb: Workbook, righe_spese: Iterable[int], chiavi_spese: Iterable[str],
+                   righe_cofin: Iterable[int], chiavi_cofin: Iterable[str], password: str | None) -> bool:
+    """Lock the sealed rows of `Spese` and `Cofinanziamento`, unlock the rest, protect both sheets.
+    True if anything changed."""
+    changed = imposta_blocchi(wb[schema.SPESE], schema.SPESE_COLS, righe_spese, chiavi_spese) > 0
+    changed |= imposta_blocchi(wb[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin, chiavi_cofin) > 0
+    changed |= proteggi_foglio(wb[schema.SPESE], password)
+    changed |= proteggi_foglio(wb[schema.COFINANZIAMENTO], password)
+    return changed
