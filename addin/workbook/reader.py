@@ -230,7 +230,7 @@ def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dic
                 try:
                     grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 except Exception as exc:  # noqa: BLE001
-                    raise ErroreInput(f"il foglio non è leggibile ({type(exc).__name__}).", file=fname,
+                    raise ErroreInput(f"il foglio è danneggiato e non è leggibile ({type(exc).__name__}).", file=fname,
                                       foglio=name) from None
     finally:
         wb.close()
