@@ -190,3 +190,13 @@ def test_file_error_names_the_file(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_config(f)
     assert str(f) in str(exc.value)
+
+
+def test_lock_before_window_end():
+    msg = _error(_broken('blocco = "05-31"', 'blocco = "04-15"'))
+    assert "finestre.0.blocco" in msg and "precede la fine" in msg
+
+
+def test_repeated_category_code():
+    msg = _error(_broken('codice = "SERVIZI"', 'codice = "BENI"'))
+    assert "categorie: codici ripetuti" in msg

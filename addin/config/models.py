@@ -195,6 +195,8 @@ class Config(_Strict):
         if len(set(codes)) != len(codes):
             raise ValueError("programmi: codici ripetuti")
         cats = {c.codice for c in self.categorie}
+        if len(cats) != len(self.categorie):
+            raise ValueError("categorie: codici ripetuti")
         for c in self.volontari.categorie_riferimento:
             if c not in cats:
                 raise ValueError(f"volontari.categorie_riferimento: categoria sconosciuta {c}")
@@ -221,6 +223,9 @@ class Config(_Strict):
             end = month_day(2024, f.fine)
             if end < start:
                 raise ValueError(f"finestre.{i}: la fine precede l'inizio")
+            lock = month_day(2028 if f.blocco_anno_successivo else 2024, f.blocco)  # 2028: later and leap
+            if lock < end:
+                raise ValueError(f"finestre.{i}.blocco: il blocco precede la fine della finestra")
             expected = dt.date(2024, 1, 1) if prev_end is None else prev_end + dt.timedelta(days=1)
             if start != expected:
                 raise ValueError(f"finestre.{i}: le finestre devono coprire l'anno senza buchi")
