@@ -413,3 +413,129 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
     colora()
     return r
+
+
+# --- blocca ---------------------------------------------------------------------------------------
+
+CALLBACK_PROTEZIONE = "proteggiRighe"   # registered by the task pane (static/js/main.js)
+
+
+def _lettera(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _runs(numbers) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
+
+
+def _ultima_riga(sheet, header: int) -> int:
+    last = sheet.used_range.last_cell.row
+    for t in sheet.tables:
+        rng = t.range
+        if rng.row <= header <= rng.last_cell.row:
+            last = max(last, rng.last_cell.row)
+    return last
+
+
+def protezione_foglio(sheet, cols: tuple[schema.Col, ...], righe: set[int], chiavi: tuple[str, ...],
+                      password: str | None) -> dict:
+    """What the protection callback does on one sheet, as A1 addresses: unlock the data area (every
+    non-formula column), lock the `chiavi` columns of the sealed `righe`, protect the sheet."""
+    header, mapping = trova_intestazione(griglia(sheet), cols)
+    if header == 0:
+        from addin.errors import ErroreInput
+        raise ErroreInput("intestazione della tabella non trovata.", foglio=sheet.name)
+    kinds = {c.key: c.kind for c in cols}
+    last = max([_ultima_riga(sheet, header), *righe])
+    aperte = [mapping[k] for k in mapping if kinds[k] != "formula"]
+    chiuse = [mapping[k] for k in chiavi if k in mapping]
+    area = [f"{_lettera(a)}{header + 1}:{_lettera(b)}{last}" for a, b in _runs(aperte)]
+    bloccate = [f"{_lettera(a)}{r0}:{_lettera(b)}{r1}" for r0, r1 in _runs(righe) for a, b in _runs(chiuse)]
+    return {"foglio": sheet.name, "sbloccate": area, "bloccate": bloccate, "password": password or ""}
+
+
+def proteggi(book, fogli: list[dict]) -> None:
+    """Excel on the web/Windows/Mac through the add-in: the task-pane callback (Office.js
+    worksheet.protection). Desktop Excel with classic xlwings: the COM object model (Windows)."""
+    if book.app.engine.name == "remote":
+        book.app.macro(CALLBACK_PROTEZIONE)(fogli)
+        return
+    for f in fogli:  # classic xlwings on Windows (pywin32)
+        ws = book.sheets[f["foglio"]]
+        ws.api.Unprotect(f["password"])
+        for a in f["sbloccate"]:
+            ws.range(a).api.Locked = False
+        for a in f["bloccate"]:
+            ws.range(a).api.Locked = True
+        ws.api.Protect(Password=f["password"], AllowFormattingCells=True, AllowFormattingColumns=True,
+                       AllowFiltering=True)
+
+
+@_errori_in_avviso
+def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
+           password: str | None = None):
+    """Comune: seal the windows closed at the reference date into `_meta` (existing seals are kept and
+    checked), lock the sealed rows and protect `Spese` and `Cofinanziamento` (same rules as
+    `rendiconta blocca`, addin.lock)."""
+    from addin.errors import ErroreChiave, ErroreInput
+    from addin.lock import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE
+    from addin.workbook.seals import AMBITO_COFIN, leggi_sigilli, nuovi_sigilli, verifica_sigilli
+
+    cfg = _cfg(config)
+    oggi = oggi or today()
+    chiave = chiave if chiave is not None else _chiave()
+    if chiave is None:
+        raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: impostare sul server la "
+                           "variabile d'ambiente RENDICONTA_CHIAVE.")
+    if password is None:
+        password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
+    cartella = leggi(book, cfg)
+    esistenti = leggi_sigilli(cartella.meta)
+    avvisi: list[str] = []
+    if esistenti:
+        check = verifica_sigilli(cartella, cfg, chiave, oggi)
+        if check.stato == "non_verificabili":
+            raise ErroreChiave("i sigilli presenti sono stati creati con un'altra chiave: usare la chiave con "
+                               "cui il file è stato bloccato.")
+        if check.sigilli_alterati:
+            raise ErroreInput(f"i sigilli {', '.join(check.sigilli_alterati)} risultano alterati: il file non "
+                              "viene bloccato di nuovo. Eseguire Verifica e ripartire da una copia integra.",
+                              foglio=schema.META)
+        for riga, motivi in sorted(check.motivi.items()):
+            avvisi += [f"Spese, riga {riga}: {m.messaggio}" for m in motivi]
+    nuovi = nuovi_sigilli(cartella, cfg, chiave, oggi)
+    sigilli = list(esistenti.values()) + nuovi
+    if not sigilli:
+        avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
+        return []
+    righe_spese = {r.riga for s in sigilli if s.ambito != AMBITO_COFIN for r in s.righe}
+    righe_cofin = {r.riga for s in sigilli if s.ambito == AMBITO_COFIN for r in s.righe}
+
+    voci = [kv for s in nuovi for kv in s.voci_meta()]
+    if voci:
+        meta = book.sheets[schema.META]
+        grid = griglia(meta)
+        last = max([0] + [i + 1 for i, row in enumerate(grid) if row and row[0] not in (None, "")])
+        scrivi_tabella(meta, last + 1, 1, voci)   # all text: Excel must not turn "2026-05-31" into a date
+    fogli = [protezione_foglio(book.sheets[schema.SPESE], schema.SPESE_COLS, righe_spese, CHIAVI_BLOCCATE_SPESE,
+                               password),
+             protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
+                               CHIAVI_BLOCCATE_COFIN, password)]
+    proteggi(book, fogli)
+    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già presenti: "
+             f"{', '.join(s.etichetta for s in esistenti.values()) or 'nessuno'}.\n"
+             f"Righe bloccate: {len(righe_spese)} di Spese, {len(righe_cofin)} di Cofinanziamento.")
+    if avvisi:
+        testo += "\nAttenzione, righe modificate dopo il blocco:\n" + "\n".join(avvisi[:20])
+    avviso(book, testo, "Blocca")
+    return nuovi

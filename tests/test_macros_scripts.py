@@ -38,8 +38,9 @@ def demo(cfg, tmp_path_factory):
     out = folder / "report.xlsx"
     res = CliRunner().invoke(app, ["verifica", str(path), "--data", OGGI.strftime("%d/%m/%Y"), "--out", str(out)])
     assert out.exists(), res.output
-    return {"wb": load_workbook(path), "json": book_json(load_workbook(path), "P1_2026.xlsx"),
-            "report": load_workbook(out), "n": len(d.spese)}
+    return {"wb": load_workbook(path), "json": book_json(load_workbook(path), "P1_2026.xlsx"), "path": path,
+            "report": load_workbook(out), "n": len(d.spese),
+            "rows": {4 + i: s for i, s in enumerate(d.spese)}}   # fill_workbook numbers rows from 4
 
 
 def _sheet_index(j: dict, name: str) -> int:
@@ -191,3 +192,70 @@ def test_esito_function_on_one_row(cfg):
     assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["Ammessa", ""]]
     data["args"] = [[[None] * len(schema.SPESE_COLS)]]
     assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["", ""]]
+
+
+# --- blocca ---------------------------------------------------------------------------------------
+
+KEY = b"chiave-di-prova-del-comune-0123456789"
+
+
+def _rows_of(ranges: list[str]) -> set[int]:
+    import re
+
+    out: set[int] = set()
+    for a in ranges:
+        m = re.fullmatch(r"([A-Z]+)(\d+):([A-Z]+)(\d+)", a)
+        out |= set(range(int(m.group(2)), int(m.group(4)) + 1))
+    return out
+
+
+def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(cfg, demo, tmp_path):
+    from addin.workbook.reader import leggi_cartella
+    from addin.workbook.seals import verifica_sigilli
+
+    j = copy.deepcopy(demo["json"])
+    book = xw.Book(json=j)
+    nuovi = xlbridge.blocca(book, oggi=OGGI, config=cfg, chiave=KEY, password="pw")
+    assert [s.etichetta for s in nuovi] == ["finestra 1/2026", "finestra 2/2026"]
+    meta = _sheet_index(j, schema.META)
+    (write,) = [a for a in actions(book, "setValues") if a["sheet_position"] == meta]
+    fmts = [a for a in actions(book, "setNumberFormat") if a["sheet_position"] == meta]
+    assert {a["args"][0] for a in fmts} == {"@"} and len(fmts) == 2
+    assert write["start_row"] == 6 and write["start_column"] == 0   # after the 6 rows of the template
+    # put the written entries into the real file and check the seals with the CLI's own reader
+    wb = load_workbook(demo["path"])
+    for i, (k, v) in enumerate(write["values"], start=write["start_row"] + 1):
+        wb[schema.META].cell(i, 1).value = k
+        wb[schema.META].cell(i, 2).value = v
+    out = tmp_path / "sealed.xlsx"
+    wb.save(out)
+    check = verifica_sigilli(leggi_cartella(out, cfg), cfg, KEY, OGGI)
+    assert check.stato == "verificati" and check.integri and len(check.sigilli) == 2
+    # the protection callback: sealed rows = expenses paid (else documented) in Jan-Aug 2026
+    (macro,) = actions(book, "runMacro")
+    assert macro["args"][0] == "proteggiRighe"
+    spese, cofin = macro["args"][1]
+    due = {r for r, s in demo["rows"].items()
+           if (d := s.data_pagamento or s.data_documento) and dt.date(2026, 1, 1) <= d <= dt.date(2026, 8, 31)}
+    assert spese["foglio"] == "Spese" and _rows_of(spese["bloccate"]) == due and due
+    assert all(a.startswith("A") and ":U" in a for a in spese["bloccate"])     # the 21 input columns
+    assert spese["sbloccate"] == ["A4:X1003"] and spese["password"] == "pw"
+    assert cofin["foglio"] == "Cofinanziamento" and cofin["bloccate"] == []    # the year is not closed yet
+    assert cofin["sbloccate"] == ["A4:F303"]                                   # the formula column stays locked
+    (alert,) = actions(book, "alert")
+    assert "finestra 1/2026, finestra 2/2026" in alert["args"][0]
+
+
+def test_blocca_without_key_explains_what_to_set(cfg, demo, monkeypatch):
+    monkeypatch.delenv("RENDICONTA_CHIAVE", raising=False)
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    assert xlbridge.blocca(book, oggi=OGGI, config=cfg) is None
+    (alert,) = actions(book, "alert")
+    assert "RENDICONTA_CHIAVE" in alert["args"][0] and alert["args"][3] == "critical"
+    assert not actions(book, "runMacro") and not actions(book, "setValues")
+
+
+def test_blocca_before_any_lock_date_does_nothing(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    assert xlbridge.blocca(book, oggi=dt.date(2026, 5, 31), config=cfg, chiave=KEY) == []
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
