@@ -192,6 +192,8 @@ def print_verifica(r, dest: Optional[Path]) -> None:
         console.print(f"Campione semestre {c.semestre}: {', '.join(c.estratti) or 'nessuna persona'} "
                       f"({c.dimensione} su {c.persone}, seme {c.seme})")
     console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}.")
+    for d in getattr(r.sigilli, "dettagli", ()):
+        console.print(f"Sigilli: {d}", highlight=False)
     for a in r.avvisi:
         console.print(f"[yellow]Avviso[/]: {a}", highlight=False)
     if dest is not None:
