@@ -306,6 +306,8 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
         console.print(f"[bold yellow]Attenzione[/]: {a}", highlight=False)
     if r.nuovi:
         console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}.")
+        for label, mac in r.impronte.items():
+            console.print(f"Impronta del sigillo {label} (da conservare agli atti): {mac}", highlight=False)
     if r.esistenti:
         console.print(f"Sigilli già presenti (non modificati): {', '.join(r.esistenti)}.")
     if not r.nuovi and not r.esistenti:

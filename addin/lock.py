@@ -44,6 +44,7 @@ class RisultatoBlocco:
     modificato: bool = False
     backup: Path | None = None
     avvisi: list[str] = field(default_factory=list)       # problems found in existing seals (Italian)
+    impronte: dict[str, str] = field(default_factory=dict)  # new seal label -> its HMAC (for the records)
     verifica: RisultatoSigilli | None = None
 
 
@@ -87,6 +88,7 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
 
     new: list[Sigillo] = nuovi_sigilli(cartella, config, chiave, data_riferimento)
     res.nuovi = [s.etichetta for s in new]
+    res.impronte = {s.etichetta: s.hmac for s in new}
     seals = list(existing.values()) + new
     spese_rows = {r.riga for s in seals if s.ambito != AMBITO_COFIN for r in s.righe}
     cofin_rows = {r.riga for s in seals if s.ambito == AMBITO_COFIN for r in s.righe}
