@@ -105,7 +105,7 @@ def _head(ws, title: str, note: str, headers: Sequence[tuple[str, int]]) -> None
         c.fill = _HEAD_FILL
         c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = w
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=1)
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
 
 
 def _prog_value(r: "RigaProgramma", key: str, config: Config):
