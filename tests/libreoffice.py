@@ -1,6 +1,6 @@
 """Reusable LibreOffice harness for tests (recalculation, PDF/PNG export, UNO scripts).
 
-    from tests.libreoffice import (richiede_libreoffice, ricalcola, esporta_pdf, pagine_png, testo_pdf,
+    from tests.libreoffice import (richiede_libreoffice, ricalcola, esporta_pdf, pagine_png, estrai_testo_pdf,
                                    esegui_uno)
 
 Every call uses its own LibreOffice profile (parallel-safe) with OOXMLRecalcMode=0, so formulas
@@ -100,13 +100,13 @@ def pagine_png(pdf: str | Path, out_dir: str | Path, dpi: int = 60, prima: int |
     return sorted(out_dir.glob("pagina*.png"))
 
 
-def testo_pdf(pdf: str | Path) -> str:
+def estrai_testo_pdf(pdf: str | Path) -> str:
     res = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=120)
     return res.stdout.decode("utf-8", "replace")
 
 
 def numero_pagine(pdf: str | Path) -> int:
-    return testo_pdf(pdf).count("\f") or 1
+    return estrai_testo_pdf(pdf).count("\f") or 1
 
 
 # --- UNO ------------------------------------------------------------------------------------------------
