@@ -31,6 +31,7 @@ from addin.workbook.reader import CartellaRendiconto
 class StatoSigilli:
     stato: str                      # "verificati" | "non_verificabili" | "assenti" | "non_disponibile"
     dettagli: list[str] = field(default_factory=list)
+    cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
 
 
 @dataclass
@@ -101,7 +102,9 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
     except ImportError:
         return {}, StatoSigilli("non_disponibile", ["Verifica dei sigilli non disponibile in questa versione."])
     rs = verifica_sigilli(cartella, config, chiave, data_riferimento)
-    return dict(rs.motivi), StatoSigilli(rs.stato, list(rs.dettagli))
+    st = StatoSigilli(rs.stato, list(rs.dettagli))
+    st.cofinanziamento = {r: list(m) for r, m in (getattr(rs, "motivi_cofinanziamento", None) or {}).items()}
+    return dict(rs.motivi), st
 
 
 def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, *,
@@ -114,9 +117,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     tot = totali(esiti)
 
     tariffa = tariffa_volontari(config, anno, cartella.spese)
-    voci_ok = [v for v in cartella.cofinanziamento if not v.errori]
+    voci_ok = [v for v in cartella.cofinanziamento if not v.errori and v.riga not in sig.cofinanziamento]
     cofin_tot = totali_cofinanziamento(voci_ok, tariffa.valore)
-    valori = {v.riga: (valore_voce(v, tariffa.valore) if not v.errori else ZERO) for v in cartella.cofinanziamento}
+    ok_rows = {v.riga for v in voci_ok}
+    valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
     quota = verifica_realizzato(config, tot["ammesso"], cofin_tot)
 
     b = prog.budget_anno(anno)
@@ -129,6 +133,9 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     for v in cartella.cofinanziamento:
         for m in v.errori:
             avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")
+    for riga, motivi in sorted(sig.cofinanziamento.items()):
+        for m in motivi:
+            avvisi.append(f"Foglio «Cofinanziamento», riga {riga}: {m.messaggio} Voce non conteggiata.")
     lk = lookup_for(config)
     for v in voci_ok:
         if tipo_cofinanziamento(v.tipo) is None:

@@ -197,7 +197,7 @@ def print_verifica(r, dest: Optional[Path]) -> None:
     for a in r.avvisi:
         console.print(f"[yellow]Avviso[/]: {a}", highlight=False)
     if dest is not None:
-        console.print(f"Report scritto in [bold]{dest}[/]")
+        console.print(f"Report scritto in [bold]{dest}[/]", soft_wrap=True)
 
 
 @app.command("verifica")

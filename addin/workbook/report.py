@@ -201,6 +201,9 @@ def scrivi_report(r, path: str | Path) -> Path:
     from openpyxl.utils import get_column_letter
 
     dest = Path(path)
+    dest_dir = dest.parent if str(dest.parent) else Path(".")
+    if not dest_dir.is_dir():
+        raise ErroreOutput(f"la cartella di destinazione «{dest_dir}» non esiste.")
     tables = tabelle_report(r)
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -236,9 +239,6 @@ def scrivi_report(r, path: str | Path) -> Path:
                     c.alignment = wrap
                 cells.append(c)
             ws.append(cells)
-    dest_dir = dest.parent if str(dest.parent) else Path(".")
-    if not dest_dir.is_dir():
-        raise ErroreOutput(f"la cartella di destinazione «{dest_dir}» non esiste.")
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=dest_dir)
     os.close(fd)
     try:

@@ -1,0 +1,281 @@
+"""Verifica end to end on workbooks built from the real templates: every reason code and outcome,
+windows open and closed for the same rows, co-financing, tranches, sample, report and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from addin.check import esegui_verifica, risultato_json, verifica_file
+from addin.cli import app
+from addin.rules.catalogue import CATALOGO
+from addin.rules.models import Esito, Spesa, VoceCofinanziamento
+from addin.workbook import schema as S
+from addin.workbook.reader import leggi_cartella
+from hostile.build import REAL_TEMPLATES, build_workbook, save_workbook
+
+runner = CliRunner()
+OPEN, CLOSED = dt.date(2026, 5, 31), dt.date(2026, 6, 1)   # window 1 locks on 31/05/2026
+A, N, X, I = Esito.AMMESSA, Esito.NON_AMMESSA, Esito.ESCLUSA, Esito.DA_INTEGRARE
+_n = iter(range(1, 10_000))
+
+
+def sp(**kw) -> Spesa:
+    base = dict(riga=0, azione="1.1", partner="Igea", categoria="BENI", descrizione="Materiale didattico",
+                fornitore="Cartoleria srl", tipo_documento="Fattura", numero_documento=f"F{next(_n)}/2026",
+                data_documento=dt.date(2026, 2, 1), data_pagamento=dt.date(2026, 2, 10),
+                modalita_pagamento="Bonifico", importo_documento=D("100.00"), importo=D("100.00"),
+                doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+                data_trasmissione=dt.date(2026, 3, 1))
+    base.update(kw)
+    return Spesa(**base)
+
+
+def pers(nome, ore, costo, importo, **kw) -> Spesa:
+    return sp(categoria="PERSONALE_INTERNO", fornitore=nome, persona=nome, ore=ore, costo_orario=costo,
+              importo=importo, importo_documento=D("3000.00"), tipo_documento="Cedolino", **kw)
+
+
+# row -> (outcome with window 1 open, outcome closed, admitted, codes); amounts hand-computed
+ROWS = [
+    (sp(), A, A, "100.00", []),
+    (sp(categoria="Interessi passivi"), N, N, "0.00", ["CATEGORIA_NON_AMMISSIBILE"]),
+    (sp(azione="2.1"), N, N, "0.00", ["AZIONE_NON_DEL_PROGRAMMA"]),
+    (sp(partner="Ditta Esterna srl"), N, N, "0.00", ["PARTNER_NON_ATS"]),
+    (sp(data_documento=dt.date(2025, 12, 10), data_pagamento=dt.date(2025, 12, 20),
+        data_trasmissione=dt.date(2026, 1, 15)), N, N, "0.00",
+     ["DATA_FUORI_PERIODO"]),
+    (sp(data_pagamento=None), I, X, "0.00", ["PAGAMENTO_MANCANTE"]),
+    (sp(modalita_pagamento="Contanti"), N, N, "0.00", ["PAGAMENTO_NON_TRACCIABILE"]),
+    (sp(), N, N, "0.00", ["IMPORTO_NON_VALIDO"]),                       # amount overwritten with text below
+    (sp(importo=D("120.00")), A, A, "100.00", ["IMPORTO_OLTRE_DOCUMENTO"]),
+    (sp(fornitore="Tipografia Blu", numero_documento="77/2026", importo_documento=D("300.00"),
+        importo=D("200.00")), A, A, "200.00", []),
+    (sp(fornitore="Tipografia Blu", numero_documento="77/2026", importo_documento=D("300.00"),
+        importo=D("200.00"), azione="1.2"), A, A, "100.00", ["DOCUMENTO_DUPLICATO"]),
+    (sp(doc_trasmessa=False, data_trasmissione=None), I, X, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),
+    (sp(data_trasmissione=dt.date(2026, 6, 5)), X, X, "0.00", ["TRASMISSIONE_TARDIVA"]),
+    (pers("Anna Neri", None, D("20.00"), D("200.00")), I, X, "0.00", ["PERSONALE_DATI_MANCANTI"]),
+    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), I, X, "0.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
+    (sp(decisione_comune="Non ammessa", motivazione_comune="Non pertinente all'azione"), N, N, "0.00",
+     ["DECISIONE_COMUNE"]),
+    (sp(), I, X, "0.00", ["DATO_NON_VALIDO"]),                          # document date overwritten below
+    (sp(data_documento=dt.date(2026, 10, 1), data_pagamento=dt.date(2026, 10, 2), doc_trasmessa=False,
+        data_trasmissione=None), I, I, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),   # window 3: still open
+    (pers("Bruno Verdi", D("10"), D("20.00"), D("200.00")), A, A, "200.00", []),
+]
+COFIN = [VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Risorse proprie", None, D("50.00")),
+         VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", D("10"), D("25.00")),
+         VoceCofinanziamento(0, "Koala", "1.2", "Non monetario", "Uso locali (ore)", D("2"), D("30.00"))]
+
+
+def _col(ws, header: str) -> int:
+    for row in ws.iter_rows(min_row=1, max_row=10):
+        for c in row:
+            if c.value == header:
+                return c.column
+    raise AssertionError(header)
+
+
+def _text_cell(ws, row: int, header: str, value: str) -> None:
+    c = ws.cell(row, _col(ws, header))
+    c.value = value
+    c.data_type = "s"   # typed as text by the partner (Excel stores it as a string, not a formula)
+
+
+@pytest.fixture(scope="module")
+def main_file(tmp_path_factory, cfg) -> Path:
+    wb = build_workbook(cfg, [r[0] for r in ROWS], COFIN)
+    ws = wb[S.SPESE]
+    _text_cell(ws, 4 + 7, "Importo rendicontato", "cento euro")
+    _text_cell(ws, 4 + 16, "Data documento", "31/02/2026")
+    _text_cell(ws, 4, "Descrizione", '=HYPERLINK("http://example.org","clic")')
+    p = tmp_path_factory.mktemp("v") / "P1_2026.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_built_from_real_templates():
+    assert REAL_TEMPLATES
+
+
+@pytest.mark.parametrize("when,idx", [(OPEN, 1), (CLOSED, 2)], ids=["finestra_aperta", "finestra_chiusa"])
+def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
+    c = leggi_cartella(main_file, cfg)
+    r = esegui_verifica(c, cfg, when)
+    assert [e.riga for e in r.esiti] == list(range(4, 4 + len(ROWS)))
+    for e, row in zip(r.esiti, ROWS):
+        expected_codes = row[4]
+        assert e.esito is row[idx], (e.riga, e.esito, e.motivi)
+        assert e.importo_ammesso == D(row[3]), (e.riga, e.importo_ammesso)
+        assert list(dict.fromkeys(e.codici)) == expected_codes, (e.riga, e.codici)
+
+
+def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
+    r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, CLOSED)
+    assert r.totali == {"rendicontato": D("2370.00"), "ammesso": D("700.00"), "non_ammesso": D("1670.00"),
+                        "da_integrare": D("100.00"), "escluso": D("850.00")}
+    # volunteers capped at the lowest hourly cost of internal personnel (20.00): 10 h x 20 = 200
+    assert r.tariffa.valore == D("20.00")
+    ct = r.cofin_totali
+    assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.00"))
+    q = r.cofin_quota
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("960.00"), D("96.00"), True)
+    assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
+        (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
+        (3, dt.date(2027, 4, 30), D("72246.13"))]
+    # final contribution: min(722,461.31 x 960 / 810,897.48 = 855.30, 700 - 50 = 650.00)
+    assert r.liquidazione.contributo_finale == D("650.00")
+    assert r.liquidazione.saldo == D("-649565.18")
+    assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
+    assert [f.stato(CLOSED) for f in r.finestre] == ["CHIUSA", "APERTA", "NON INIZIATA"]
+    assert [f.stato(OPEN) for f in r.finestre] == ["APERTA", "APERTA", "NON INIZIATA"]
+    s1 = r.campioni[0]
+    assert (s1.semestre, s1.persone, s1.dimensione) == (1, 3, 1)
+    assert set(s1.estratti) <= {"Anna Neri", "Carla Blu", "Bruno Verdi"}
+    assert r.campioni[1].persone == 0
+
+
+def test_seed_makes_the_sample_reproducible(main_file, cfg):
+    c = leggi_cartella(main_file, cfg)
+    a = esegui_verifica(c, cfg, CLOSED, seme=12345)
+    b = esegui_verifica(c, cfg, CLOSED, seme=12345)
+    assert a.campioni[0].seme == 12345
+    assert a.campioni[0].estratti == b.campioni[0].estratti
+
+
+def test_overheads_cap_and_cash_allowance(cfg, tmp_path):
+    rows = [sp(importo=D("1000.00"), importo_documento=D("1000.00")),
+            sp(categoria="SPESE_GENERALI", importo=D("150.00"), importo_documento=D("150.00"))]
+    r, _ = verifica_file(save_workbook(tmp_path / "sg.xlsx", cfg, rows), cfg, CLOSED)
+    assert [(e.esito, e.importo_ammesso, e.codici) for e in r.esiti] == [
+        (A, D("1000.00"), []), (A, D("100.00"), ["SPESE_GENERALI_OLTRE_LIMITE"])]
+    cash_cfg = cfg.model_copy(update={"limiti": cfg.limiti.model_copy(update={"contanti_massimo": D("50")})})
+    p = save_workbook(tmp_path / "cash.xlsx", cfg, [sp(modalita_pagamento="Contanti", importo=D("80.00"),
+                                                       importo_documento=D("80.00"))])
+    r, _ = verifica_file(p, cash_cfg, CLOSED)
+    e = r.esiti[0]
+    assert (e.esito, e.importo_ammesso, e.codici) == (A, D("50.00"), ["CONTANTI_OLTRE_LIMITE"])
+
+
+def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
+    from addin.lock import blocca_file
+
+    key = b"k" * 32
+    keyfile = tmp_path / "chiave.txt"
+    keyfile.write_bytes(key)
+    p = save_workbook(tmp_path / "P1.xlsx", cfg, [sp(), sp()])
+    blocca_file(p, cfg, CLOSED, key)
+    wb = openpyxl.load_workbook(p)
+    ws = wb[S.SPESE]
+    ws.cell(4, _col(ws, "Importo rendicontato")).value = 90.0            # a sealed row changed
+    for h, v in (("Azione", "1.1"), ("Partner", "Igea"), ("Categoria", "Beni di consumo e materie prime"),
+                 ("Fornitore/Percettore", "Nuovo srl"), ("N. documento", "X9"),
+                 ("Data documento", dt.date(2026, 3, 1)), ("Data pagamento", dt.date(2026, 3, 2)),
+                 ("Modalità pagamento", "Bonifico"), ("Importo documento", 40.0), ("Importo rendicontato", 40.0),
+                 ("Doc. giustificativo", "SI"), ("Doc. conservata", "SI"), ("Doc. trasmessa", "SI"),
+                 ("Data trasmissione", dt.date(2026, 3, 5))):
+        ws.cell(6, _col(ws, h)).value = v                                 # added to the closed window
+    wb.save(p)
+    r = esegui_verifica(leggi_cartella(p, cfg), cfg, dt.date(2026, 6, 10), chiave=key)
+    got = {e.riga: (e.esito, e.codici) for e in r.esiti}
+    assert got[4] == (N, ["RIGA_SIGILLATA_MODIFICATA"])
+    assert got[5] == (A, [])
+    assert got[6] == (X, ["INSERIMENTO_RETROATTIVO"])
+    assert r.sigilli.stato == "verificati"
+    res = runner.invoke(app, ["verifica", str(p), "--data", "10/06/2026", "--chiave", str(keyfile), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [m["codice"] for m in data["righe"][0]["motivi"]] == ["RIGA_SIGILLATA_MODIFICATA"]
+    without = esegui_verifica(leggi_cartella(p, cfg), cfg, dt.date(2026, 6, 10), chiave=None)
+    assert without.sigilli.stato == "non_verificabili"
+
+
+def test_every_catalogue_code_is_covered():
+    covered = {c for row in ROWS for c in row[4]} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
+                                                     "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO"}
+    assert covered == set(CATALOGO)
+    assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
+
+
+def _digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
+    src = tmp_path / "P1_2026.xlsx"
+    src.write_bytes(main_file.read_bytes())
+    before = _digest(src)
+    res = runner.invoke(app, ["verifica", str(src), "--data", "01/06/2026"])
+    assert res.exit_code == 0, res.output
+    assert _digest(src) == before
+    out = tmp_path / "P1_2026_verifica.xlsx"
+    assert out.is_file() and str(out) in "".join(res.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["P1_2026.xlsx", "P1_2026_verifica.xlsx"]
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Esito", "Sintesi", "Campione", "Osservazioni"]
+    ws = wb["Esito"]
+    head = [c.value for c in ws[1]]
+    for h in ("Riga", "Esito", "Importo ammesso", "Motivi", "In campione", "Importo decurtato",
+              "Tipologia errore", "Commento del controllore", "Importo certificato"):
+        assert h in head
+    rows = {r[0].value: {h: c for h, c in zip(head, r)} for r in ws.iter_rows(min_row=2)}
+    assert len(rows) == len(ROWS)
+    desc = rows[4]["Descrizione"]
+    assert desc.value == '=HYPERLINK("http://example.org","clic")' and desc.data_type == "s"
+    r12 = rows[12]
+    assert (r12["Esito"].value, r12["Importo ammesso"].value, r12["Importo decurtato"].value,
+            r12["Codici motivi"].value) == ("Ammessa", 100, 20, "IMPORTO_OLTRE_DOCUMENTO")
+    assert rows[22]["In campione"].value in ("SI", "NO")
+    oss = wb["Osservazioni"]
+    assert "entro il 11/06/2026" in oss["A1"].value
+    listed = [r[0].value for r in oss.iter_rows(min_row=3)]
+    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20]
+    sint = [[c.value for c in r] for r in wb["Sintesi"].iter_rows()]
+    flat = [v for r in sint for v in r if v is not None]
+    assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
+    assert any(r[0] == "Rendicontato" and r[2] == 2370 for r in sint)
+    camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
+    assert camp[0][0] == "1/2026" and camp[0][4] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
+
+
+def test_cli_json_structure(main_file, tmp_path):
+    out = tmp_path / "r.xlsx"
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    for k in ("programma", "anno", "data_riferimento", "righe", "totali", "cofinanziamento", "tranche", "saldo",
+              "campione"):
+        assert k in data
+    assert (data["programma"], data["anno"], data["data_riferimento"]) == (1, 2026, "2026-06-01")
+    r12 = next(r for r in data["righe"] if r["riga"] == 12)
+    assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
+                   "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
+    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "96.00"
+    assert data["cofinanziamento"]["rispettato"] is True
+    assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
+    assert data["saldo"] == "-649565.18"
+    assert data["totali"]["ammesso"] == "700.00"
+    assert out.is_file()
+
+
+def test_report_never_overwrites_input(main_file, tmp_path):
+    src = tmp_path / "a.xlsx"
+    src.write_bytes(main_file.read_bytes())
+    before = _digest(src)
+    res = runner.invoke(app, ["verifica", str(src), "--out", str(src)])
+    assert res.exit_code == 5 and _digest(src) == before
+    res = runner.invoke(app, ["verifica", str(src), "--out", str(tmp_path / "nope" / "r.xlsx")])
+    assert res.exit_code == 5 and "non esiste" in res.output
+
+
+def test_risultato_json_is_json_serialisable(main_file, cfg):
+    r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, OPEN)
+    json.dumps(risultato_json(r))
