@@ -265,18 +265,25 @@ def _cella(v: object) -> tuple[object, str | None]:
     return text, FORMATO_TESTO  # text stays text: Excel must not turn "1/2026" into a date or "=x" into a formula
 
 
-def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]]) -> None:
-    """Write rows at (riga, colonna) with one value action, after one number-format action per
-    run of same-format cells in each column (text as text, amounts with cents, dates as dates)."""
+BLOCCO_RIGHE = 2000   # rows per value action: keeps each Office.js request well under its size limit
+
+
+def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]],
+                   formati: Mapping[int, str] | None = None) -> None:
+    """Write rows at (riga, colonna): one number-format action per run of same-format cells in each
+    column (text as text, amounts with cents, dates as dates; `formati` overrides the format of the
+    non-text cells of a column, by 0-based index), then the values in blocks of BLOCCO_RIGHE rows."""
     if not righe:
         return
     width = max(len(r) for r in righe) or 1
+    formati = formati or {}
     values: list[list[object]] = []
     formats: list[list[str | None]] = []
     for r in righe:
         cells = [_cella(v) for v in r] + [(None, None)] * (width - len(r))
         values.append([v for v, _ in cells])
-        formats.append([f for _, f in cells])
+        formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
+                        for j, (_, f) in enumerate(cells)])
     for j in range(width):
         start, current = 0, None
         for i in range(len(righe) + 1):
@@ -288,7 +295,9 @@ def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[obje
                     sheet.range((riga + start, colonna + j), (riga + i - 1, colonna + j)).number_format = current
                 start, current = i, f
         # cells left None at the end simply share the last run's format
-    sheet.range((riga, colonna)).value = [[("" if v is None else v) for v in row] for row in values]
+    for i in range(0, len(values), BLOCCO_RIGHE):
+        block = values[i:i + BLOCCO_RIGHE]
+        sheet.range((riga + i, colonna)).value = [[("" if v is None else v) for v in row] for row in block]
 
 
 def _foglio_pulito(book, nome: str):
@@ -539,3 +548,120 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
         testo += "\nAttenzione, righe modificate dopo il blocco:\n" + "\n".join(avvisi[:20])
     avviso(book, testo, "Blocca")
     return nuovi
+
+
+# --- consolida --------------------------------------------------------------------------------------
+
+FOGLI_CONSOLIDATO = (schema.CONS_PROGRAMMI, schema.CONS_AZIONI, schema.CONS_PARTNER, schema.CONS_ANOMALIE,
+                     schema.CONS_SPESE, schema.META)
+
+
+def _json_cella(v: object) -> object:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return {"data": (v.date() if isinstance(v, dt.datetime) else v).isoformat()}
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def _da_json(v: object) -> object:
+    if isinstance(v, dict) and set(v) == {"data"}:
+        return dt.date.fromisoformat(str(v["data"]))
+    if isinstance(v, (dict, list)):
+        raise ValueError("cella non valida")
+    return v
+
+
+def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: dt.date | None = None,
+                     cartella_lavoro: str | None = None) -> dict:
+    """Consolidate programme workbooks (files on the server, e.g. uploaded by the task pane) with the
+    consolidation use case and return, as JSON, what goes into each sheet of the consolidation
+    workbook: {"fogli": {name: {"righe": [[...]], "formati": {col: number format}}}, "riepilogo": str}."""
+    import tempfile
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from addin.consolidate import consolida_file
+
+    cfg = _cfg(config)
+    with tempfile.TemporaryDirectory(dir=cartella_lavoro) as tmp:
+        out = Path(tmp) / "consolidato.xlsx"
+        r = consolida_file(list(paths), cfg, oggi or today(), out)
+        wb = load_workbook(out, read_only=True)
+        fogli = {}
+        for name in FOGLI_CONSOLIDATO:
+            if name not in wb.sheetnames:
+                continue
+            ws = wb[name]
+            righe, formati = [], {}
+            for i, row in enumerate(ws.iter_rows()):
+                righe.append([_json_cella(c.value) for c in row])
+                if i == 3:   # first data row (title, note, header, data): its formats stand for the column
+                    formati = {j: c.number_format for j, c in enumerate(row)
+                               if c.number_format and c.number_format != "General"}
+            while righe and all(v in (None, "") for v in righe[-1]):
+                righe.pop()
+            fogli[name] = {"righe": righe, "formati": formati}
+        wb.close()
+    testo = (f"Consolidato {r.anno} al {r.data_riferimento:%d/%m/%Y}: {len(r.fonti)} cartelle di programma, "
+             f"{r.righe_spese} righe di spesa; anomalie: {len(r.anomalie)}"
+             + (f"; file non letti: {len(r.errori)}" if r.errori else "")
+             + (f"; programmi mancanti: {', '.join(map(str, r.programmi_mancanti))}" if r.programmi_mancanti else "")
+             + ".")
+    return {"fogli": fogli, "riepilogo": testo}
+
+
+@_errori_in_avviso
+def scrivi_consolidato(book, dati: Mapping) -> list[str]:
+    """Capofila: write the sheets prepared by `dati_consolidato` into the open consolidation workbook
+    (contents of existing sheets are replaced, their formatting kept)."""
+    from addin.errors import ErroreInput
+
+    fogli = dati.get("fogli") if isinstance(dati, Mapping) else None
+    if not fogli:
+        raise ErroreInput("nessun dato da scrivere: caricare prima le cartelle dei programmi dal riquadro.")
+    names = [s.name for s in book.sheets]
+    if schema.META in names:
+        meta = {str(r[0]).strip(): r[1] for r in griglia(book.sheets[schema.META]) if r and r[0]}
+        if meta.get(schema.META_TIPO) not in (None, "", schema.TIPO_CONSOLIDATO):
+            raise ErroreInput("questa non è la cartella di consolidamento: aprire il file del consolidato "
+                              "(generato da «rendiconta modelli») e riprovare.", foglio=schema.META)
+    scritti = []
+    for name in FOGLI_CONSOLIDATO:
+        if name not in fogli:
+            continue
+        f = fogli[name]
+        try:
+            righe = [[_da_json(v) for v in row] for row in f["righe"]]
+            formati = {int(k): str(v) for k, v in (f.get("formati") or {}).items()}
+        except (KeyError, TypeError, ValueError):
+            raise ErroreInput("dati del consolidato non validi.", foglio=name) from None
+        if name in names:
+            sheet = book.sheets[name]
+            sheet.clear_contents()
+        else:
+            sheet = book.sheets.add(name, after=book.sheets[len(names) - 1])
+            names.append(name)
+        scrivi_tabella(sheet, 1, 1, righe, formati)
+        scritti.append(name)
+    if schema.CONS_PROGRAMMI in names:
+        book.sheets[schema.CONS_PROGRAMMI].activate()
+    avviso(book, str(dati.get("riepilogo") or "Consolidato aggiornato."), "Consolida")
+    return scritti
+
+
+def consolida_cartella(book) -> None:
+    """Desktop (classic xlwings): consolidate the programme workbooks in the folder of the open
+    consolidation workbook."""
+    from pathlib import Path
+
+    here = Path(book.fullname)
+    paths = sorted(str(p) for p in here.parent.glob("*.xlsx")
+                   if p.resolve() != here.resolve() and not p.name.startswith(("~$", ".")))
+    try:
+        dati = dati_consolidato(paths)
+    except ErroreRendiconta as exc:
+        avviso(book, str(exc), "Rendiconta: errore", critico=True)
+        return
+    scrivi_consolidato(book, dati)
