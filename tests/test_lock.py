@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.utils.protection import hash_password
 from typer.testing import CliRunner
@@ -277,3 +279,62 @@ def test_cli_blocca(cfg, wbpath, tmp_path, monkeypatch):
     monkeypatch.delenv("RENDICONTA_CHIAVE")
     res = runner.invoke(app, ["verifica", str(wbpath), "--data", "01/06/2026", "--out", str(tmp_path / "r.xlsx")])
     assert res.exit_code == 0 and "NON verificati" in res.output and "Sigilli verificati" not in res.output
+
+
+# --- property on real files: a single edited cell of a sealed row is always found -------------------
+
+_CELL_VALUES = {
+    "text": st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ0123456789.-/àèéìòù", min_size=1,
+                    max_size=15).filter(lambda s: s.strip()),
+    "money": st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2).map(float),
+    "number": st.decimals(min_value=Decimal("0.5"), max_value=Decimal("500"), places=1).map(float),
+    "date": st.dates(min_value=D(2025, 12, 1), max_value=D(2027, 1, 31)).map(
+        lambda d: dt.datetime(d.year, d.month, d.day)),
+    "bool": st.sampled_from(["SI", "NO"]),
+}
+
+
+@pytest.fixture(scope="module")
+def locked_base(tmp_path_factory):
+    from addin.config import default_config
+
+    cfg = default_config()
+    wb = build_template(cfg, 1, 2026)
+    fill_workbook(wb, ROWS, COFIN, config=cfg)
+    p = tmp_path_factory.mktemp("base") / "P1.xlsx"
+    wb.save(p)
+    blocca_file(p, cfg, LOCK, KEY)
+    return p
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_property_any_single_cell_edit_on_file_is_detected(cfg, locked_base, tmp_path, data):
+    from addin.workbook.seals import COLONNE_SPESE, verifica_sigilli
+
+    row = data.draw(st.sampled_from(SEALED))
+    col = data.draw(st.sampled_from(COLONNE_SPESE))
+    before = {s.riga: s for s in leggi_cartella(locked_base, cfg).spese}[row]
+    old = getattr(before, col.key)
+    new = data.draw((st.none() | _CELL_VALUES[col.kind]).filter(lambda v: _differs(col.kind, old, v)))
+    p = tmp_path / f"e{abs(hash((row, col.key, str(new))))}.xlsx"
+    p.write_bytes(locked_base.read_bytes())
+    _edit(p, row, col.header, new)
+    r = verifica_sigilli(leggi_cartella(p, cfg), cfg, KEY, LOCK)
+    assert [m.codice for m in r.motivi.get(row, [])] == ["RIGA_SIGILLATA_MODIFICATA"], (row, col.key, old, new)
+    assert col.header in r.motivi[row][0].messaggio
+    assert set(r.motivi) == {row}
+
+
+def _differs(kind: str, old, new) -> bool:
+    if new is None:
+        return old is not None
+    if old is None:
+        return True
+    if kind == "text":
+        return new.strip() != old
+    if kind in ("money", "number"):
+        return Decimal(repr(new)) != old
+    if kind == "date":
+        return new.date() != old
+    return (new == "SI") != old

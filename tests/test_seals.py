@@ -308,3 +308,11 @@ def test_property_relocking_unchanged_keeps_seal(cfg, rows, later):
     seal_into(c, cfg, later)
     assert {k: v for k, v in c.meta.items() if k.startswith("sigillo.finestra1.")} == first
     assert verifica_sigilli(c, cfg, KEY, later).integri
+
+
+def test_empty_window_is_sealed_and_later_insertion_found(cfg):
+    c = seal_into(cartella([spesa(4, D(2026, 6, 3))]), cfg, LOCK)
+    assert leggi_sigilli(c.meta)["finestra1"].intestazione["righe"] == "0"
+    c.spese.append(spesa(5, D(2026, 1, 20)))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert [m.codice for m in r.motivi[5]] == ["INSERIMENTO_RETROATTIVO"] and 4 not in r.motivi
