@@ -16,7 +16,7 @@ from addin.errors import ErroreChiave
 from addin.rules.models import Spesa, VoceCofinanziamento
 from addin.workbook import schema
 from addin.workbook.reader import CartellaRendiconto
-from addin.workbook.seals import (COLONNE_SPESE, carica_chiave, forma_canonica, leggi_sigilli, nuovi_sigilli,
+from addin.workbook.seals import (carica_chiave, forma_canonica, leggi_sigilli, nuovi_sigilli,
                                   verifica_sigilli)
 
 KEY = b"chiave-di-prova-del-comune-0123456789"
@@ -288,7 +288,7 @@ def _rows(draw):
 def test_property_any_single_field_change_is_detected(cfg, rows, data):
     c = seal_into(cartella(rows), cfg, LOCK)
     target = data.draw(st.sampled_from(c.spese))
-    col = data.draw(st.sampled_from(COLONNE_SPESE))
+    col = data.draw(st.sampled_from(PARTNER_COLS))
     old = getattr(target, col.key)
     new = data.draw((st.none() | _VALUES[col.kind]).filter(
         lambda v: v != old and not (isinstance(v, Decimal) and isinstance(old, Decimal) and v == old)))
@@ -316,3 +316,8 @@ def test_empty_window_is_sealed_and_later_insertion_found(cfg):
     c.spese.append(spesa(5, D(2026, 1, 20)))
     r = verifica_sigilli(c, cfg, KEY, LOCK)
     assert [m.codice for m in r.motivi[5]] == ["INSERIMENTO_RETROATTIVO"] and 4 not in r.motivi
+
+
+# independent of the code under test: every input column except the two reserved to the Comune
+PARTNER_COLS = [c for c in schema.input_cols(schema.SPESE_COLS)
+                if c.header not in ("Decisione Comune", "Motivazione Comune")]
