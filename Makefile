@@ -27,5 +27,9 @@ bench: install
 	$(BIN)/python bench/verifica.py
 	$(BIN)/python bench/consolida.py
 
+# The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs)
+serve: install
+	$(BIN)/rendiconta serve
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

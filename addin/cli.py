@@ -367,6 +367,19 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     console.print(f"Consolidato scritto in [bold]{r.path}[/]")
 
 
+@app.command("serve")
+def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare."),
+              port: int = typer.Option(8000, "--port", help="Porta."),
+              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS).")) -> None:
+    """Avvia il server del componente aggiuntivo di Excel (https://127.0.0.1:8000, certificati mkcert)."""
+    from addin.serve import avvia
+
+    try:
+        avvia(host, port, https=not http)
+    except ErroreRendiconta as exc:
+        fail(exc)
+
+
 @app.command("demo")
 def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione."),
              config: Optional[Path] = ConfigOpt) -> None:

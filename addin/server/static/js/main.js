@@ -89,3 +89,9 @@ registerAlpineComponent("consolida", {
     }
   },
 });
+
+// Preview outside Excel (documentation screenshots, e.g. /taskpane.html?anteprima=1): without an
+// Office host the "add-in didn't load" overlay would cover the page.
+if (new URLSearchParams(window.location.search).has("anteprima")) {
+  document.getElementById("xlwings-office-ready-error")?.remove();
+}
