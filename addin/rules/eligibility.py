@@ -170,10 +170,15 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
     lk = lookup_for(cfg)
     last_lock = finestre_anno(cfg, ctx.anno)[-1].blocco
     results: list[EsitoRiga] = []
+    windows_seen: dict[dt.date, FinestraAnno] = {}
     for s in spese:
         importo = money(s.importo) if s.importo is not None and s.importo > 0 else ZERO
         decisive = data_decisiva(cfg, s)
-        win = finestra_di(cfg, decisive) if decisive is not None else None
+        win = None
+        if decisive is not None:  # perf: one window lookup per distinct date
+            win = windows_seen.get(decisive)
+            if win is None:
+                win = windows_seen[decisive] = finestra_di(cfg, decisive)
         motivi, ammesso = _row_reasons(ctx, s, importo, win, decisive)
         effects = {effetto(m.codice) for m in motivi}
         if "non_ammessa" in effects:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,9 +16,17 @@ def norm(text: object) -> str:
     """Normalise text for matching: no accents, lower case, single spaces, no outer punctuation."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.replace("'", " ").replace("’", " ")
+    return _norm_str(text if isinstance(text, str) else str(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _norm_str(s: str) -> str:
+    # perf (verifica bench): cached, and ASCII text has no accents to strip (NFKD is the identity)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
+        s = s.replace("’", " ")
+    s = s.replace("'", " ")
     return _SPACES.sub(" ", s).strip().casefold()
 
 

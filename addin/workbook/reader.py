@@ -61,6 +61,7 @@ HEADER_SCAN_ROWS = 10
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _DIM_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
+_WIDE_COL_QUICK = re.compile(rb'r="[A-Z][A-Z]')     # any cell reference from column AA on (fast scan)
 _WIDE_COL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{2,3})(\d+)"')
 _ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?r="(\d+)"')
 
@@ -100,7 +101,7 @@ def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budg
         if rows > MAX_ROWS or cols > MAX_COLS:
             raise ErroreInput(f"un foglio dichiara dimensioni eccessive ({cols} colonne × {rows} righe, "
                               f"massimo {MAX_COLS} × {MAX_ROWS}): non viene aperto.", file=fname)
-    for m in _WIDE_COL_RE.finditer(data):
+    for m in (_WIDE_COL_RE.finditer(data) if _WIDE_COL_QUICK.search(data) else ()):
         if _col_number(m.group(1)) > MAX_COLS:
             raise ErroreInput(f"la cella {m.group(1).decode()}{m.group(2).decode()} è oltre la colonna "
                               f"massima ammessa ({col_letter(MAX_COLS - 1)}): il file non è un rendiconto "
@@ -392,36 +393,38 @@ def _parse_rows(grid, cols, mapping, header_row, sheet, make, money_code, stop_a
     """Model objects for non-empty rows; cell problems become reasons of the row. With `stop_at_blank`
     the table ends at its first empty row (what follows, e.g. a totals block, is not data)."""
     specs = [(c.key, c.kind, c.header, mapping[c.key]) for c in S.input_cols(cols) if c.key in mapping]
-    idxs = [i for _, _, _, i in specs]
+    parsers = {"text": _text, "money": _number, "number": _number, "date": _date, "bool": _bool}
+    fast = [(key, parsers[kind], kind, header, i) for key, kind, header, i in specs]
+    width = max((i for *_, i in fast), default=-1) + 1
     out = []
     for r in range(header_row + 1, len(grid)):
         row = grid[r]
-        n = len(row)
-        if all(i >= n or _empty(row[i]) for i in idxs):
-            if stop_at_blank and out:
-                break
-            continue
-        excel_row = r + 1
+        if len(row) < width:
+            row = list(row) + [None] * (width - len(row))
         vals: dict[str, object] = {}
         errs: list[Motivo] = []
-        for key, kind, header, i in specs:
-            v = row[i] if i < n else None
-            if _empty(v):
+        for key, parse, kind, header, i in fast:
+            v = row[i]
+            if v == "" or v is None:
                 continue
-            try:
+            if type(v) is str:
+                if not v.strip():
+                    continue
                 if kind == "text":
-                    vals[key] = _text(v)
-                elif kind == "money" or kind == "number":
-                    vals[key] = _number(v)
-                elif kind == "date":
-                    vals[key] = _date(v)
-                elif kind == "bool":
-                    vals[key] = _bool(v)
+                    vals[key] = v.strip()
+                    continue
+            try:
+                vals[key] = parse(v)
             except _Bad:
+                excel_row = r + 1
                 code = money_code.get(key, "DATO_NON_VALIDO")
                 errs.append(Motivo(code, f"Foglio «{sheet}», riga {excel_row}, colonna «{header}» "
                                          f"(cella {col_letter(i)}{excel_row}): «{_show(v)}» {_KIND_MSG[kind]}."))
-        out.append(make(excel_row, vals, errs))
+        if not vals and not errs:
+            if stop_at_blank and out:
+                break
+            continue
+        out.append(make(r + 1, vals, errs))
     return out
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
+import zipfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from addin.errors import ErroreOutput
 from addin.rules.models import Esito
@@ -186,63 +189,143 @@ _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner", "Decurtazion
 _HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
 
 
-def _safe_text(value: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EPOCH = dt.date(1899, 12, 30)
 
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+# styles.xml cellXfs indexes
+_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP = 1, 2, 3, 4
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
+    '<numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
+    '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment wrapText="1" vertical="top"/></xf></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def _safe_text(value: str) -> str:
+    value = _ILLEGAL.sub("", value)
     return value[:32767]
 
 
-def scrivi_report(r, path: str | Path) -> Path:
-    """Write the report atomically (temporary file + rename)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def _col(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
+
+def _sheet_xml(name: str, rows: list[list]) -> str:
+    """One worksheet. Strings are inline strings (t="inlineStr"): never formulas, whatever they start with."""
+    hdr = _HEADER_ROW.get(name, 1)
+    widths = _WIDTHS.get(name, [])
+    width = max((len(r) for r in rows), default=1)
+    letters = [_col(i) for i in range(max(width, len(widths), 1))]
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+           'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+           f'<dimension ref="A1:{letters[width - 1]}{max(len(rows), 1)}"/>']
+    if hdr:
+        out.append(f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{hdr}" topLeftCell="A{hdr + 1}" '
+                   'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>')
+    if widths:
+        out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                                      for i, w in enumerate(widths, start=1)) + "</cols>")
+    out.append("<sheetData>")
+    wrap = name in (ESITO, OSSERVAZIONI)
+    for ri, row in enumerate(rows, start=1):
+        head = ri == hdr or (name == SINTESI and (ri == 1 or (bool(row) and row[0] in _SEZIONI)))
+        cells = []
+        for ci, v in enumerate(row):
+            if v is None:
+                continue
+            ref = f"{letters[ci]}{ri}"
+            if isinstance(v, bool):
+                v = "SI" if v else "NO"
+            if isinstance(v, str):
+                t = escape(_safe_text(v))
+                st = _ST_HEAD if head else (_ST_WRAP if wrap and len(v) > 60 else 0)
+                sa = f' s="{st}"' if st else ""
+                cells.append(f'<c r="{ref}"{sa} t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+            elif isinstance(v, Decimal):
+                cells.append(f'<c r="{ref}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')
+            elif isinstance(v, dt.date):
+                d = v.date() if isinstance(v, dt.datetime) else v
+                cells.append(f'<c r="{ref}" s="{_ST_DATE}"><v>{(d - _EPOCH).days}</v></c>')
+            elif isinstance(v, (int, float)):
+                sa = f' s="{_ST_HEAD}"' if head else ""
+                cells.append(f'<c r="{ref}"{sa}><v>{v}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">'
+                             f'{escape(_safe_text(str(v)))}</t></is></c>')
+        out.append(f'<row r="{ri}">{"".join(cells)}</row>')
+    out.append("</sheetData></worksheet>")
+    return "".join(out)
+
+
+def _workbook_parts(tables: dict[str, list[list]]) -> dict[str, str]:
+    names = list(tables)
+    ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+          '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="xml" ContentType="application/xml"/>'
+          '<Override PartName="/xl/workbook.xml" '
+          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+          '<Override PartName="/xl/styles.xml" '
+          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+          + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                    for i in range(1, len(names) + 1)) + "</Types>")
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    wb = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+          '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+          + "".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
+          + "</sheets></workbook>")
+    wbrels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+              + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                        f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                        for i in range(1, len(names) + 1))
+              + f'<Relationship Id="rId{len(names) + 1}" Type="http://schemas.openxmlformats.org/officeDocument/'
+                '2006/relationships/styles" Target="styles.xml"/></Relationships>')
+    parts = {"[Content_Types].xml": ct, "_rels/.rels": rels, "xl/workbook.xml": wb,
+             "xl/_rels/workbook.xml.rels": wbrels, "xl/styles.xml": _STYLES}
+    for i, n in enumerate(names, start=1):
+        parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(n, tables[n])
+    return parts
+
+
+def scrivi_report(r, path: str | Path) -> Path:
+    """Write the report atomically (temporary file + rename). A small dedicated xlsx writer: the
+    report has plain values and four styles, and openpyxl took ~10× longer on 10,000 rows."""
     dest = Path(path)
     dest_dir = dest.parent if str(dest.parent) else Path(".")
     if not dest_dir.is_dir():
         raise ErroreOutput(f"la cartella di destinazione «{dest_dir}» non esiste.")
-    tables = tabelle_report(r)
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for name, rows in tables.items():
-        ws = wb.create_sheet(name)
-        for i, w in enumerate(_WIDTHS.get(name, []), start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-        hdr = _HEADER_ROW.get(name, 1)
-        if hdr:
-            ws.freeze_panes = f"A{hdr + 1}"
-        for ri, row in enumerate(rows, start=1):
-            cells = []
-            is_head = ri == hdr or (name == SINTESI and (ri == 1 or (bool(row) and row[0] in _SEZIONI)))
-            for v in row:
-                c = WriteOnlyCell(ws)
-                if isinstance(v, str):
-                    c.value = _safe_text(v)
-                    c.data_type = "s"  # never a formula, whatever the text starts with
-                elif isinstance(v, bool):
-                    c.value = "SI" if v else "NO"
-                else:
-                    c.value = v
-                    if isinstance(v, Decimal):
-                        c.number_format = "#,##0.00"
-                    elif isinstance(v, dt.date):
-                        c.number_format = "DD/MM/YYYY"
-                if is_head:
-                    c.font = bold
-                    c.fill = fill
-                elif name in (ESITO, OSSERVAZIONI) and isinstance(v, str) and len(v) > 60:
-                    c.alignment = wrap
-                cells.append(c)
-            ws.append(cells)
+    parts = _workbook_parts(tabelle_report(r))
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=dest_dir)
     os.close(fd)
     try:
-        wb.save(tmp)
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for n, text in parts.items():
+                zf.writestr(n, text.encode("utf-8"))
         os.replace(tmp, dest)
     except OSError as exc:
         raise ErroreOutput(f"impossibile scrivere il report «{dest}»: {exc.strerror or exc}.") from None
