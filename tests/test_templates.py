@@ -495,3 +495,24 @@ def test_pdf_and_png_render_without_hashes(ricalcolati, tmp_path):
     assert "640,564.95" in text or "640.564,95" in text   # the amount to recover, in the office's locale
     png = pagine_png(pdf, tmp_path / "png", dpi=40)
     assert len(png) == pages and all(p.stat().st_size > 2000 for p in png)
+
+
+def test_reader_reads_a_filled_template_back(cfg, tmp_path):
+    """Contract 1-3: what the filler writes into a template, the reader reads back as the same rows
+    (row numbers from 4), so the sheets' formulas and the Python check see the same data."""
+    from addin.rules.lookup import lookup_for
+    from addin.workbook.reader import leggi_cartella
+
+    wb = build_template(cfg, 1, 2026)
+    sp, co, bu = _spese(1, True), _cofin(1), _budget(1)
+    fill_workbook(wb, sp, co, bu)
+    wb.save(tmp_path / "p1.xlsx")
+    c = leggi_cartella(tmp_path / "p1.xlsx", cfg)
+    assert (c.programma, c.anno, len(c.spese), len(c.cofinanziamento)) == (1, 2026, len(sp), len(co))
+    assert [s.riga for s in c.spese] == list(range(FIRST_ROW, FIRST_ROW + len(sp)))
+    lk = lookup_for(cfg)
+    for a, b in zip(sp, c.spese):
+        assert (b.azione, b.partner, b.importo, b.data_pagamento, b.costo_orario, b.doc_trasmessa) == \
+            (a.azione, a.partner, a.importo, a.data_pagamento, a.costo_orario, a.doc_trasmessa)
+        assert lk.categoria(b.categoria) == lk.categoria(a.categoria)
+    assert riepilogo(cfg, 1, 2026, c.spese, c.cofinanziamento, c.budget) == riepilogo(cfg, 1, 2026, sp, co, bu)
