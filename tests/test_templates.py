@@ -371,6 +371,12 @@ def test_libreoffice_riepilogo_equals_rules(cfg, ricalcolati, prog):
     assert _eur(_by_label(rows, "Totale rendicontato", 5)) == s.rendicontato
     assert _eur(_by_label(rows, "Totale azioni del programma", 2)) == s.budget_comunale
     assert _eur(_by_label(rows, "Totale azioni del programma", 3)) == s.budget_cofin
+    bud = _values(wb[S.BUDGET])
+    tot = next(x for x in bud if x[1] == "Totale budget attuale")
+    diff = next(x for x in bud if x[1] == "Differenza da ripartire")
+    assert (_eur(tot[5]), _eur(tot[9])) == (s.budget_comunale, s.budget_cofin)
+    assert (_eur(diff[5]), _eur(diff[9])) == (s.contributo_previsto - s.budget_comunale,
+                                              s.cofin_previsto - s.budget_cofin)
     # co-financing, volunteer cap and the 10% share
     assert _eur(_by_label(rows, "Tariffa oraria massima del volontariato", 1)) == s.tariffa.valore
     assert _by_label(rows, "Fonte della tariffa", 1) == s.tariffa.fonte

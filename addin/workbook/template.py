@@ -348,21 +348,22 @@ def _budget(wb: Workbook, d: Dati) -> int:
         ws[f"{L['azione']}{r}"] = a
         ws[f"{L['categoria']}{r}"] = cat
         ws[f"{L['azione']}{r}"].fill = ws[f"{L['categoria']}{r}"].fill = FILL_CALC
-    # totals and the approved budget under the table
+    # totals and the approved budget under the table, aligned with the «attuale» columns
     b = d.prog.budget_anno(d.anno)
     r0 = FIRST_ROW + len(pairs) + 1
+    fc, jc, kc = L["comunale_attuale"], L["cofin_attuale"], L["totale_attuale"]
     rows = [
         ("Totale budget attuale", f"=SUM({_sref(S.TAB_BUDGET, S.col_by_key(cols, 'comunale_attuale').header)})",
          f"=SUM({_sref(S.TAB_BUDGET, S.col_by_key(cols, 'cofin_attuale').header)})"),
         ("Budget approvato (configurazione)", float(b.comunale), float(b.cofinanziamento)),
-        ("Differenza da ripartire", f"=B{r0 + 1}-B{r0}", f"=C{r0 + 1}-C{r0}"),
+        ("Differenza da ripartire", f"={fc}{r0 + 1}-{fc}{r0}", f"={jc}{r0 + 1}-{jc}{r0}"),
     ]
     for i, (label, c1, c2) in enumerate(rows):
         r = r0 + i
-        _cell(ws, r, 1, label, bold=True, fill=FILL_TOTAL)
-        ws.cell(r, 1).alignment = Alignment(wrap_text=False)
-        _cell(ws, r, 2, c1, FMT_EUR, fill=FILL_TOTAL)
-        _cell(ws, r, 3, c2, FMT_EUR, fill=FILL_TOTAL)
+        _cell(ws, r, 2, label, bold=True, fill=FILL_TOTAL)
+        for letter, value in ((fc, c1), (jc, c2), (kc, f"={fc}{r}+{jc}{r}")):
+            c = ws[f"{letter}{r}"]
+            c.value, c.number_format, c.fill, c.border, c.font = value, FMT_EUR, FILL_TOTAL, BORDER, F_BOLD
     _protect(ws)
     return r0
 
@@ -376,7 +377,7 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     _title(ws, f"Riepilogo {d.anno} - Programma {d.programma}: {prog.nome}",
            "Calcolato dalle formule a partire dai fogli Spese, Cofinanziamento e Budget (importi rendicontati, "
            "prima della verifica del Comune).")
-    widths = {"A": 34, "B": 34, "C": 17, "D": 17, "E": 17, "F": 17, "G": 17, "H": 12}
+    widths = {"A": 34, "B": 46, "C": 17, "D": 17, "E": 17, "F": 17, "G": 17, "H": 12}
     for k, v in widths.items():
         ws.column_dimensions[k].width = v
     sp_imp = _sref(S.TAB_SPESE, S.col_by_key(S.SPESE_COLS, "importo").header)
