@@ -441,19 +441,27 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
     one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
     and shown on the place that goes beyond the document, in workbook and row order.
     """
-    keys, files, rows, progs, rep, adm, doc = [], [], [], [], [], [], []
+    # first pass: the identity of every document and the workbooks it appears in
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    located: list[tuple[tuple[str, str], int, Spesa, EsitoRiga]] = []
     for fi, f in enumerate(fonti):
         for s, e in zip(f.cartella.spese, f.esiti, strict=True):
             k = chiave_documento(s.fornitore, s.numero_documento)
-            if k is None:
-                continue
-            keys.append("\x1f".join(k))
-            files.append(fi)
-            rows.append(s.riga)
-            progs.append(f.cartella.programma)
-            rep.append(int(e.importo * 100))
-            adm.append(int(e.importo_ammesso * 100))
-            doc.append(int(money(s.importo_documento) * 100) if s.importo_documento else -1)
+            if k is not None:
+                seen[k].add(fi)
+                located.append((k, fi, s, e))
+    # second pass, only for documents found in more than one workbook
+    keys, files, rows, progs, rep, adm, doc = [], [], [], [], [], [], []
+    for k, fi, s, e in located:
+        if len(seen[k]) < 2:
+            continue
+        keys.append("\x1f".join(k))
+        files.append(fi)
+        rows.append(s.riga)
+        progs.append(fonti[fi].cartella.programma)
+        rep.append(int(e.importo * 100))
+        adm.append(int(e.importo_ammesso * 100))
+        doc.append(int(money(s.importo_documento) * 100) if s.importo_documento else -1)
     if not keys:
         return []
     df = pd.DataFrame({"k": keys, "f": files, "r": rows, "p": progs, "rep": rep, "adm": adm, "doc": doc})
@@ -464,23 +472,23 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
     if flagged.empty:
         return []
     out: list[Anomalia] = []
+    by_row = [{s.riga: s for s in f.cartella.spese} for f in fonti]
     sub = df[df["k"].isin(flagged.index)].sort_values(["k", "f", "r"], kind="stable")
     for n, (k, grp) in enumerate(sub.groupby("k", sort=True), start=1):
         st = flagged.loc[k]
         first = grp.iloc[0]
-        s0 = fonti[int(first["f"])].cartella
         places = len(grp)
         nprog = grp["p"].nunique()
         doc_cents = int(st["doc"])
-        spesa0 = _spesa_at(s0, int(first["r"]))
+        spesa0 = by_row[int(first["f"])].get(int(first["r"]))
         fornitore = spesa0.fornitore if spesa0 else None
         numero = spesa0.numero_documento if spesa0 else None
         where = "; ".join(f"{Path(fonti[int(x.f)].path).name} (P{int(x.p)}) riga {int(x.r)}"
                           for x in grp.itertuples())
         if doc_cents >= 0:
-            doc_amount = Decimal(doc_cents) / 100
+            doc_amount = Decimal(doc_cents).scaleb(-2)
             head = (f"Documento {numero} di {fornitore} (importo {fmt_eur(doc_amount)}) rendicontato per "
-                    f"{fmt_eur(Decimal(int(st['rep'])) / 100)} e ammesso per {fmt_eur(Decimal(int(st['adm'])) / 100)} "
+                    f"{fmt_eur(Decimal(int(st['rep'])).scaleb(-2))} e ammesso per {fmt_eur(Decimal(int(st['adm'])).scaleb(-2))} "
                     f"in {places} righe di {grp['f'].nunique()} file e {nprog} programmi: {where}.")
         else:
             doc_amount = None
@@ -493,21 +501,14 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
                 room = max(0, doc_cents - used)
                 excess = max(0, int(x.adm) - room)
                 used += int(x.adm)
-            sp = _spesa_at(fonti[int(x.f)].cartella, int(x.r))
-            note = f" Eccedenza su questa riga: {fmt_eur(Decimal(excess) / 100)}." if excess else ""
+            sp = by_row[int(x.f)].get(int(x.r))
+            note = f" Eccedenza su questa riga: {fmt_eur(Decimal(excess).scaleb(-2))}." if excess else ""
             out.append(Anomalia(A_DOPPIO, GRAVE, head + note, programma=int(x.p), file=fonti[int(x.f)].path,
                                 riga=int(x.r), fornitore=sp.fornitore if sp else fornitore,
                                 numero_documento=sp.numero_documento if sp else numero,
-                                importo=Decimal(excess) / 100 if doc_amount is not None else None,
+                                importo=Decimal(excess).scaleb(-2) if doc_amount is not None else None,
                                 gruppo=n))
     return out
-
-
-def _spesa_at(c: CartellaRendiconto, riga: int) -> Spesa | None:
-    for s in c.spese:
-        if s.riga == riga:
-            return s
-    return None
 
 
 def _eccedenze_per_programma(doppi: Sequence[Anomalia]) -> dict[int, Decimal]:

@@ -19,6 +19,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -277,6 +278,7 @@ def _grafici(wb: Workbook, r: "RisultatoConsolidato", nprog: int, index: dict[st
         bar.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
     bar.set_categories(cats)
     bar.height, bar.width = 9, 18
+    bar.legend.position = "b"
     ws.add_chart(bar, "A3")
 
     share = BarChart()
@@ -295,6 +297,7 @@ def _grafici(wb: Workbook, r: "RisultatoConsolidato", nprog: int, index: dict[st
     line.series[0].graphicalProperties.line.width = 28575
     share += line
     share.height, share.width = 9, 18
+    share.legend.position = "b"
     ws.add_chart(share, "A23")
 
 
@@ -345,7 +348,10 @@ _REL_RE = re.compile(r'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
 
 def _esc(s: str) -> str:
     s = ILLEGAL_CHARACTERS_RE.sub("", s)[:32767]
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if s[:1].isspace() or s[-1:].isspace():
+        return f'<t xml:space="preserve">{s}</t>'
+    return f"<t>{s}</t>"
 
 
 def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
@@ -360,49 +366,92 @@ def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
     raise KeyError(name)
 
 
-def _row_iter(r: "RisultatoConsolidato", cols, styles: dict[str, str]) -> Iterator[str]:
+_SST = "xl/sharedStrings.xml"
+_SST_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" '
+             b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_SST_REL = (b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'sharedStrings" Target="sharedStrings.xml" Id="rIdRendicontaSst"/>')
+
+
+class _SharedStrings:
+    """The workbook's shared-string table, extended with the strings of the streamed rows."""
+
+    _COUNT_RE = re.compile(r'(<sst\b[^>]*?)\s(?:count|uniqueCount)="\d+"')
+
+    def __init__(self, xml: str | None) -> None:
+        self.xml = xml or ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                           '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></sst>')
+        self.base = len(re.findall(r"<si>", self.xml)) + len(re.findall(r"<si/>", self.xml))
+        self.index: dict[str, int] = {}
+        self.items: list[str] = []
+        self.refs = 0
+
+    def get(self, s: str) -> int:
+        i = self.index.get(s)
+        if i is None:
+            i = self.index[s] = self.base + len(self.items)
+            self.items.append(f"<si>{_esc(s)}</si>")
+        return i
+
+    def render(self) -> bytes:
+        xml = self.xml
+        while self._COUNT_RE.search(xml):
+            xml = self._COUNT_RE.sub(r"\1", xml, count=1)
+        total = self.base + len(self.items)
+        if xml.rstrip().endswith("/>") and "</sst>" not in xml:        # empty table written as <sst .../>
+            xml = xml.rstrip()[:-2] + "></sst>"
+        head, _, _ = xml.rpartition("</sst>")
+        head = re.sub(r"<sst\b", f'<sst count="{total + self.refs}" uniqueCount="{total}"', head, count=1)
+        return (head + "".join(self.items) + "</sst>").encode("utf-8")
+
+
+def _row_iter(r: "RisultatoConsolidato", cols, styles: dict[str, str], sst: _SharedStrings) -> Iterator[str]:
+    """The <row> elements of the Spese sheet. Strings go to the shared-string table (never formulas)."""
     letters = [get_column_letter(j) for j in range(1, len(cols) + 1)]
     s_money, s_date, s_num = styles["money"], styles["date"], styles["number"]
-    n = FIRST_DATA_ROW
-    getters = [key for _, key, _, _ in cols]
+    spesa_keys = [key for _, key, _, _ in cols if not key.startswith("_")]
+    first_spesa = next(i for i, (_, key, _, _) in enumerate(cols) if not key.startswith("_"))
+    get_vals = attrgetter(*spesa_keys)
     kinds = [kind for _, _, kind, _ in cols]
+    serial: dict[dt.date, int] = {}
+    sst_get = sst.get
+    n = FIRST_DATA_ROW
     for f in r.fonti:
-        fname = _esc(Path(f.path).name)
+        fname = Path(f.path).name
         prog = f"P{f.cartella.programma}"
         for s, e in zip(f.cartella.spese, f.esiti, strict=True):
+            vals = ([fname, prog, s.riga][:first_spesa] + list(get_vals(s))
+                    + [e.esito.value, e.importo_ammesso, "; ".join(m.messaggio for m in e.motivi)])
             parts = [f'<row r="{n}">']
-            for L, key, kind in zip(letters, getters, kinds):
-                if key == "_file":
-                    v: object = fname
-                elif key == "_prog":
-                    v = prog
-                elif key == "_riga":
-                    v = s.riga
-                elif key == "_esito":
-                    v = e.esito.value
-                elif key == "_ammesso":
-                    v = e.importo_ammesso
-                elif key == "_motivi":
-                    v = "; ".join(m.messaggio for m in e.motivi) if e.motivi else None
-                else:
-                    v = getattr(s, key)
+            add = parts.append
+            refs = 0
+            for L, kind, v in zip(letters, kinds, vals):
                 if v is None or v == "":
                     continue
-                if kind == "bool":
-                    v = S.SI if v else S.NO
-                if isinstance(v, str):
-                    t = v if key == "_file" else _esc(v)
-                    parts.append(f'<c r="{L}{n}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+                if v.__class__ is str:
+                    add(f'<c r="{L}{n}" t="s"><v>{sst_get(v)}</v></c>')
+                    refs += 1
+                elif v.__class__ is Decimal:
+                    t = str(v)
+                    if "E" in t:
+                        t = f"{v:f}"
+                    add(f'<c r="{L}{n}" s="{s_money if kind == "money" else s_num}"><v>{t}</v></c>')
+                elif v.__class__ is bool:
+                    add(f'<c r="{L}{n}" t="s"><v>{sst_get(S.SI if v else S.NO)}</v></c>')
+                    refs += 1
                 elif isinstance(v, dt.date):
-                    parts.append(f'<c r="{L}{n}" s="{s_date}"><v>{(v - _EPOCH).days if not isinstance(v, dt.datetime) else (v.date() - _EPOCH).days}</v></c>')
-                elif isinstance(v, Decimal):
-                    st = s_money if kind == "money" else s_num
-                    parts.append(f'<c r="{L}{n}" s="{st}"><v>{v:f}</v></c>')
-                elif isinstance(v, bool):
-                    parts.append(f'<c r="{L}{n}" t="inlineStr"><is><t>{S.SI if v else S.NO}</t></is></c>')
+                    d = v.date() if isinstance(v, dt.datetime) else v
+                    k = serial.get(d)
+                    if k is None:
+                        k = serial[d] = (d - _EPOCH).days
+                    add(f'<c r="{L}{n}" s="{s_date}"><v>{k}</v></c>')
+                elif isinstance(v, (int, float)):
+                    add(f'<c r="{L}{n}"><v>{v}</v></c>')
                 else:
-                    parts.append(f'<c r="{L}{n}"><v>{v}</v></c>')
-            parts.append("</row>")
+                    add(f'<c r="{L}{n}" t="s"><v>{sst_get(str(v))}</v></c>')
+                    refs += 1
+            add("</row>")
+            sst.refs += refs
             yield "".join(parts)
             n += 1
 
@@ -410,6 +459,9 @@ def _row_iter(r: "RisultatoConsolidato", cols, styles: dict[str, str]) -> Iterat
 def _inject_spese(src: bytes, dest: Path, r: "RisultatoConsolidato", cols) -> None:
     zin = zipfile.ZipFile(io.BytesIO(src))
     part = _sheet_part(zin, S.CONS_SPESE)
+    names = zin.namelist()
+    has_sst = _SST in names
+    sst = _SharedStrings(zin.read(_SST).decode("utf-8") if has_sst else None)
     xml = zin.read(part).decode("utf-8")
     sample = re.search(rf'<row r="{FIRST_DATA_ROW}"[^>]*>.*?</row>', xml, re.S)
     if sample is None:
@@ -424,20 +476,30 @@ def _inject_spese(src: bytes, dest: Path, r: "RisultatoConsolidato", cols) -> No
     tail = re.sub(r'<autoFilter ref="[^"]*"', f'<autoFilter ref="A{HEADER_ROW}:{last_col}{last_row}"', tail,
                   count=1)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
-        for info in zin.infolist():
-            if info.filename == part:
-                with zout.open(part, "w", force_zip64=True) as fh:
-                    fh.write(head.encode("utf-8"))
-                    buf: list[str] = []
-                    for row in _row_iter(r, cols, styles):
-                        buf.append(row)
-                        if len(buf) >= 2000:
-                            fh.write("".join(buf).encode("utf-8"))
-                            buf.clear()
+        with zout.open(part, "w", force_zip64=True) as fh:
+            fh.write(head.encode("utf-8"))
+            buf: list[str] = []
+            for row in _row_iter(r, cols, styles, sst):
+                buf.append(row)
+                if len(buf) >= 4000:
                     fh.write("".join(buf).encode("utf-8"))
-                    fh.write(tail.encode("utf-8"))
-            else:
-                zout.writestr(info.filename, zin.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                    buf.clear()
+            fh.write("".join(buf).encode("utf-8"))
+            fh.write(tail.encode("utf-8"))
+        for info in zin.infolist():
+            name = info.filename
+            if name == part:
+                continue
+            data = zin.read(name)
+            if name == _SST:
+                data = sst.render()
+            elif not has_sst and name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", _SST_TYPE + b"</Types>")
+            elif not has_sst and name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _SST_REL + b"</Relationships>")
+            zout.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+        if not has_sst:
+            zout.writestr(_SST, sst.render(), compress_type=zipfile.ZIP_DEFLATED)
 
 
 def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Config) -> Path:
