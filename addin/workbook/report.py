@@ -189,7 +189,7 @@ _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner", "Decurtazion
 _HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
 
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EPOCH = dt.date(1899, 12, 30)
 
 # styles.xml cellXfs indexes
@@ -246,32 +246,42 @@ def _sheet_xml(name: str, rows: list[list]) -> str:
                                       for i, w in enumerate(widths, start=1)) + "</cols>")
     out.append("<sheetData>")
     wrap = name in (ESITO, OSSERVAZIONI)
+    append = out.append
     for ri, row in enumerate(rows, start=1):
         head = ri == hdr or (name == SINTESI and (ri == 1 or (bool(row) and row[0] in _SEZIONI)))
         cells = []
+        add = cells.append
         for ci, v in enumerate(row):
             if v is None:
                 continue
-            ref = f"{letters[ci]}{ri}"
-            if isinstance(v, bool):
-                v = "SI" if v else "NO"
-            if isinstance(v, str):
-                t = escape(_safe_text(v))
+            tv = type(v)
+            if tv is bool:
+                v, tv = ("SI" if v else "NO"), str
+            if tv is str:
+                if not (v.isascii() and v.isprintable()):
+                    v = _safe_text(v)
+                t = escape(v) if ("&" in v or "<" in v or ">" in v) else v
+                if len(t) > 32767:
+                    t = t[:32767]
                 st = _ST_HEAD if head else (_ST_WRAP if wrap and len(v) > 60 else 0)
-                sa = f' s="{st}"' if st else ""
-                cells.append(f'<c r="{ref}"{sa} t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
-            elif isinstance(v, Decimal):
-                cells.append(f'<c r="{ref}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')
+                if st:
+                    add(f'<c r="{letters[ci]}{ri}" s="{st}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+                else:
+                    add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+            elif tv is Decimal:
+                add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')
+            elif tv is int or tv is float:
+                if head:
+                    add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD}"><v>{v}</v></c>')
+                else:
+                    add(f'<c r="{letters[ci]}{ri}"><v>{v}</v></c>')
             elif isinstance(v, dt.date):
                 d = v.date() if isinstance(v, dt.datetime) else v
-                cells.append(f'<c r="{ref}" s="{_ST_DATE}"><v>{(d - _EPOCH).days}</v></c>')
-            elif isinstance(v, (int, float)):
-                sa = f' s="{_ST_HEAD}"' if head else ""
-                cells.append(f'<c r="{ref}"{sa}><v>{v}</v></c>')
+                add(f'<c r="{letters[ci]}{ri}" s="{_ST_DATE}"><v>{(d - _EPOCH).days}</v></c>')
             else:
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">'
-                             f'{escape(_safe_text(str(v)))}</t></is></c>')
-        out.append(f'<row r="{ri}">{"".join(cells)}</row>')
+                add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
+                    f'{escape(_safe_text(str(v)))}</t></is></c>')
+        append(f'<row r="{ri}">{"".join(cells)}</row>')
     out.append("</sheetData></worksheet>")
     return "".join(out)
 
