@@ -214,8 +214,12 @@ def griglia(sheet) -> list[list[object]]:
     return [list(r) for r in (values or [])]
 
 
+FOGLI_LETTI = [schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET, schema.META]   # what the scripts read
+FOGLI_CONSOLIDATO_LETTI = [schema.META]
+
+
 def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[object]]]:
-    wanted = fogli or (schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET, schema.META)
+    wanted = fogli or FOGLI_LETTI
     names = [s.name for s in book.sheets]
     return {n: griglia(book.sheets[n]) for n in wanted if n in names}
 

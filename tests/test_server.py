@@ -53,9 +53,12 @@ def programmi(cfg, tmp_path_factory):
 
 
 def _book(path: Path) -> dict:
+    """What the task pane sends for the programme scripts: only the sheets they declare."""
     from openpyxl import load_workbook
 
-    return book_json(load_workbook(path), path.name)
+    from macros_py.scripts import FOGLI_PROGRAMMA
+
+    return book_json(load_workbook(path), path.name, include=FOGLI_PROGRAMMA)
 
 
 def test_the_loaded_modules_are_ours_not_the_bundled_examples():
@@ -93,6 +96,9 @@ def test_scripts_meta_and_roles(client):
     assert set(meta) == {"valida", "verifica", "blocca", "consolida"}
     assert meta["verifica"]["required_roles"] == meta["blocca"]["required_roles"] == ["comune"]
     assert meta["valida"]["required_roles"] is None and meta["consolida"]["required_roles"] is None
+    for name in ("valida", "verifica", "blocca"):
+        assert meta[name]["include"] == "Spese,Cofinanziamento,Budget,_meta"
+    assert meta["consolida"]["include"] == "_meta"
 
 
 def test_manifest_names_the_rc_namespace_and_the_task_pane(client):
@@ -200,7 +206,7 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     # into the consolidation workbook of the year
     from addin.consolidate import build_consolidation_template
 
-    book = book_json(build_consolidation_template(cfg, 2026), "Consolidato_2026.xlsx")
+    book = book_json(build_consolidation_template(cfg, 2026), "Consolidato_2026.xlsx", include=["_meta"])
     book["args"] = [dati]
     r = client.post("/xlwings/custom-scripts-call/consolida", json=book)
     assert r.status_code == 200, r.text

@@ -24,7 +24,8 @@ def _cell(v: object) -> object:
     return v
 
 
-def book_json(wb, name: str = "Programma.xlsx", active: int = 0) -> dict:
+def book_json(wb, name: str = "Programma.xlsx", active: int = 0, include: list[str] | None = None) -> dict:
+    """`include`: the sheets whose values are sent (as the client does for @script(include=...))."""
     import xlwings as xw
 
     sheets = []
@@ -36,6 +37,8 @@ def book_json(wb, name: str = "Programma.xlsx", active: int = 0) -> dict:
                     last_r, last_c = max(last_r, c.row), max(last_c, c.column)
         values = [[_cell(v) for v in row] for row in ws.iter_rows(min_row=1, max_row=max(last_r, 1),
                                                                   max_col=max(last_c, 1), values_only=True)]
+        if include is not None and ws.title not in include:
+            values = [[]]
         tables = []
         for t in ws.tables.values():
             tables.append({"name": t.displayName, "range_address": t.ref, "columns": [c.name for c in t.tableColumns],
