@@ -18,7 +18,6 @@ __all__ = ["finestra", "finestra_chiusa", "scadenza_blocco", "tranche", "scadenz
 
 @func
 @arg("data", dt.date, doc="Data della spesa (pagamento o documento).")
-@ret(date_format="dd/mm/yyyy")
 def finestra(data):
     """Finestra rendicontativa della data, es. «1/2026»."""
     return xlbridge.finestra(data)
