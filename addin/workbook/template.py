@@ -377,7 +377,7 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     _title(ws, f"Riepilogo {d.anno} - Programma {d.programma}: {prog.nome}",
            "Calcolato dalle formule a partire dai fogli Spese, Cofinanziamento e Budget (importi rendicontati, "
            "prima della verifica del Comune).")
-    widths = {"A": 34, "B": 46, "C": 17, "D": 17, "E": 17, "F": 17, "G": 17, "H": 12}
+    widths = {"A": 40, "B": 46, "C": 17, "D": 17, "E": 17, "F": 17, "G": 17, "H": 12}
     for k, v in widths.items():
         ws.column_dimensions[k].width = v
     sp_imp = _sref(S.TAB_SPESE, S.col_by_key(S.SPESE_COLS, "importo").header)
