@@ -226,3 +226,15 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
 def test_consolida_rejects_non_xlsx(client):
     r = client.post("/rendiconta/consolida", files=[("files", ("note.txt", io.BytesIO(b"x"), "text/plain"))])
     assert r.status_code == 400 and "xlsx" in r.json()["detail"]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("node"), reason="needs node for the syntax check")
+@pytest.mark.parametrize("name", ["main.js", "auth.js", "ribbon.js"])
+def test_task_pane_javascript_parses(name, tmp_path):
+    import shutil
+    import subprocess
+
+    src = tmp_path / (Path(name).stem + ".mjs")   # ES module syntax, as the task pane loads them
+    shutil.copy(SERVER_DIR / "static" / "js" / name, src)
+    done = subprocess.run(["node", "--check", str(src)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
