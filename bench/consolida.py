@@ -1,7 +1,7 @@
 """Benchmark of `rendiconta consolida`: six programme workbooks of 10,000 expense rows each.
 
 The workbooks are built from the real templates with fill_workbook (the Spese table is enlarged to
-10,000 rows for the occasion) and cached in bench/.cache/. In the same run the script times
+10,000 rows for the occasion) and cached in the temporary folder (rendiconta_bench_consolida). In the same run the script times
   1. bare python-calamine reads of the same six files (every sheet the reader needs, to Python values);
   2. consolida_file end to end: safe read + parse, the one-click check of each workbook, the
      consolidation (anomalies, double funding, actions, partners) and the writing of the
@@ -31,7 +31,7 @@ from addin.consolidate import consolida, consolida_file  # noqa: E402
 from addin.demo_data import genera_demo  # noqa: E402
 from addin.workbook import schema as S  # noqa: E402
 
-CACHE = ROOT / "bench" / ".cache"
+CACHE = Path(tempfile.gettempdir()) / "rendiconta_bench_consolida"
 DOC = ROOT / "docs" / "consolidamento.md"
 DATA = dt.date(2026, 10, 15)
 
@@ -114,7 +114,7 @@ def main() -> None:
     ap.add_argument("--no-doc", action="store_true", help="do not update docs/consolidamento.md")
     a = ap.parse_args()
     cfg = default_config()
-    print(f"Preparazione di 6 cartelle da {a.rows} righe (cache in {CACHE.relative_to(ROOT)})...", flush=True)
+    print(f"Preparazione di 6 cartelle da {a.rows} righe (cache in {CACHE})...", flush=True)
     paths = build(a.rows)
     bare, full = [], []
     with tempfile.TemporaryDirectory() as d:
@@ -131,8 +131,8 @@ def main() -> None:
     lines = [
         f"- Macchina: {platform.machine()}, Python {platform.python_version()}, {platform.system()}; "
         f"migliore di {a.repeat} esecuzioni, {dt.date.today():%d/%m/%Y}.",
-        f"- Input: 6 cartelle (P1-P6) da {a.rows:,} righe di spesa ciascuna ({r.righe_spese:,} righe in tutto), "
-        "generate dai modelli reali.".replace(",", "."),
+        f"- Input: 6 cartelle (P1-P6) da {a.rows:,} righe di spesa ciascuna ({r.righe_spese:,} righe in tutto)".replace(",", ".")
+        + ", generate dai modelli reali con fill_workbook.",
         f"- Letture «nude» python-calamine degli stessi file: **{b:.2f} s**.",
         f"- `consolida_file` completo (lettura sicura, verifica di ogni file, consolidamento, scrittura di "
         f"un consolidato di {size / 1e6:.1f} MB con il foglio Spese e i grafici): **{f:.2f} s**, "

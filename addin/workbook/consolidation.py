@@ -505,6 +505,11 @@ def _inject_spese(src: bytes, dest: Path, r: "RisultatoConsolidato", cols) -> No
 def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Config) -> Path:
     """Write the consolidated workbook atomically (temporary file in the same folder, then rename)."""
     dest = Path(path)
+    if dest.suffix.lower() != ".xlsx":
+        raise ErroreOutput(f"il file di uscita «{dest.name}» deve avere estensione .xlsx.")
+    folder = dest.parent if str(dest.parent) else Path(".")
+    if not folder.is_dir():
+        raise ErroreOutput(f"la cartella di destinazione «{folder}» non esiste.")
     wb, cols = build_workbook(r, config)
     ws = wb[S.CONS_SPESE]
     # sample row: its cells give the style ids the streamed rows use; it is replaced by the real rows
@@ -515,11 +520,6 @@ def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Conf
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW}"
     buf = io.BytesIO()
     wb.save(buf)
-    if dest.suffix.lower() != ".xlsx":
-        raise ErroreOutput(f"il file di uscita «{dest.name}» deve avere estensione .xlsx.")
-    folder = dest.parent if str(dest.parent) else Path(".")
-    if not folder.is_dir():
-        raise ErroreOutput(f"la cartella di destinazione «{folder}» non esiste.")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=folder)
