@@ -610,6 +610,10 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
         except ErroreInput as exc:
             items.append(ErroreLettura(str(p), exc.testo() if exc.file else f"file «{p}»: {exc.testo()}"))
 
+    if not any(isinstance(x, CartellaRendiconto) for x in items):
+        raise ErroreInput("nessuno dei file indicati è un rendiconto leggibile: "
+                          + "; ".join(x.messaggio for x in items if isinstance(x, ErroreLettura)))
+
     def sub(step: str, done: int, total: int) -> None:
         if progress:
             progress(step, n + done, n + total + 1)

@@ -346,3 +346,19 @@ def test_cli_consolida(lotto, tmp_path):
     assert res.exit_code == 3
     res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(out), "--data", "15/10/2026"])
     assert res.exit_code == 0 and "Consolidato scritto" in res.stdout
+
+
+def test_consolidato_o_file_ripetuto_in_ingresso(lotto, consolidato, cfg, tmp_path):
+    files, _ = lotto
+    _, out, *_ = consolidato
+    r = consolida_file([files["P1"], files["P1"], out], cfg, DATA, tmp_path / "c.xlsx")
+    assert [a.tipo for a in r.anomalie if a.file and Path(a.file) == out] == [A_ILLEGGIBILE]
+    assert "consolidato" in next(a.descrizione for a in r.anomalie if a.tipo == A_ILLEGGIBILE)
+    assert len(r.fonti) == 1 and r.programmi[0].righe == len(leggi_cartella(files["P1"], cfg).spese)
+    assert any(a.tipo == "File indicato più volte" for a in r.anomalie)
+
+
+def test_nessun_file_leggibile(lotto, tmp_path):
+    files, _ = lotto
+    res = CliRunner().invoke(app, ["consolida", str(files["rotto"]), "--out", str(tmp_path / "c.xlsx")])
+    assert res.exit_code == 3 and not (tmp_path / "c.xlsx").exists()
