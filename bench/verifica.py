@@ -6,12 +6,14 @@ document numbers), then timed in the same run:
 - check: addin.workbook.reader.leggi_cartella + addin.check.esegui_verifica (safety checks, parsing,
   every rule, co-financing, tranches, sample);
 - verifica: the whole command path, verifica_file (check + report workbook written with openpyxl).
-Peak memory of the check is measured with tracemalloc (Python allocations). Best of 3 runs.
+Peak memory of the check is measured with tracemalloc (Python allocations); the process peak RSS
+(including python-calamine's native memory) is printed at the end. Best of 3 runs (2 with the report).
 Usage: python bench/verifica.py [sizes...]
 """
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -93,6 +95,8 @@ def main(sizes: list[int]) -> None:
             print(f"{n:>7} | {t_bare:>8.3f}s | {t_check:>19.3f}s | {t_check / t_bare:>7.1f}× | "
                   f"{t_full:>16.3f}s | {t_full / t_bare:>7.1f}× | {peak / 2**20:>10.1f} MB | "
                   f"{src.stat().st_size / 2**20:>5.1f} MB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Picco di memoria del processo (RSS, incluse le allocazioni native di calamine): {rss:.0f} MB")
 
 
 if __name__ == "__main__":
