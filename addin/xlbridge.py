@@ -244,7 +244,6 @@ def trova_intestazione(grid: list[list[object]], cols: tuple[schema.Col, ...]) -
 
 # --- writing -------------------------------------------------------------------------------------
 
-COLORI_ESITO = {"AMMESSA": "#C6EFCE", "DA_INTEGRARE": "#FFEB9C", "NON_AMMESSA": "#FFC7CE", "ESCLUSA": "#F4B183"}
 FORMATO_IMPORTO = "#,##0.00"
 FORMATO_DATA = "dd/mm/yyyy"
 FORMATO_TESTO = "@"
@@ -273,10 +272,11 @@ BLOCCO_RIGHE = 2000   # rows per value action: keeps each Office.js request well
 
 
 def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]],
-                   formati: Mapping[int, str] | None = None) -> None:
+                   formati: Mapping[int, str] | None = None, formatta: bool = True) -> None:
     """Write rows at (riga, colonna): one number-format action per run of same-format cells in each
     column (text as text, amounts with cents, dates as dates; `formati` overrides the format of the
-    non-text cells of a column, by 0-based index), then the values in blocks of BLOCCO_RIGHE rows."""
+    non-text cells of a column, by 0-based index), then the values in blocks of BLOCCO_RIGHE rows.
+    `formatta=False` writes values only, for cells a protected sheet lets edit but not format."""
     if not righe:
         return
     width = max(len(r) for r in righe) or 1
@@ -288,7 +288,7 @@ def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[obje
         values.append([v for v, _ in cells])
         formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
                         for j, (_, f) in enumerate(cells)])
-    for j in range(width):
+    for j in range(width if formatta else 0):
         start, current = 0, None
         for i in range(len(righe) + 1):
             f = formats[i][j] if i < len(righe) else "<end>"
@@ -343,10 +343,11 @@ def _chiave() -> bytes | None:
     return carica_chiave(None)
 
 
-def scrivi_esiti(book, r):
+def scrivi_esiti(book, r) -> None:
     """Esito, Importo ammesso and Motivi of every expense row on `Spese`; outputs of rows that are no
-    longer expenses are cleared. Returns the colouring of those cells by outcome, to run last (after
-    the alert), so that a sheet protected against formatting still gets values and summary."""
+    longer expenses are cleared. Values only: the template protects `Spese` (output cells unlocked,
+    formatting not allowed), formats the output columns and colours the rows by outcome with a
+    conditional format on Esito."""
     from addin.workbook.report import etichetta_esito
 
     sheet = book.sheets[schema.SPESE]
@@ -364,17 +365,17 @@ def scrivi_esiti(book, r):
         if any(grid[i][c - 1] not in (None, "") for c in (c0, c0 + 1, c0 + 2) if c - 1 < len(grid[i])):
             last = max(last, i + 1)
     by_row = {e.riga: e for e in r.esiti}
-    rows, colours = [], []
+    rows = []
     for n in range(first, last + 1):
         e = by_row.get(n)
-        if e is None:
-            rows.append([None, None, None])
-            colours.append([None] * 3)
-        else:
-            rows.append([etichetta_esito(e.esito), e.importo_ammesso, e.testo_motivi() or None])
-            colours.append([COLORI_ESITO[e.esito.value]] * 3)
-    scrivi_tabella(sheet, first, c0, rows)
-    return lambda: sheet.range((first, c0), (last, c0 + 2)).set_colors(colours)
+        rows.append([None, None, None] if e is None else
+                    [etichetta_esito(e.esito), e.importo_ammesso, _testo_sicuro(e.testo_motivi()) or None])
+    scrivi_tabella(sheet, first, c0, rows, formatta=False)
+
+
+def _testo_sicuro(text: str) -> str:
+    """Text written into a General cell: Excel would read a leading = + - @ as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _riepilogo(r) -> str:
@@ -396,9 +397,8 @@ def valida(book, oggi: dt.date | None = None, config: Config | None = None):
     """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
     cfg = _cfg(config)
     r = _verifica(book, cfg, oggi, _chiave())
-    colora = scrivi_esiti(book, r)
+    scrivi_esiti(book, r)
     avviso(book, _riepilogo(r), "Valida")
-    colora()
     return r
 
 
@@ -414,7 +414,7 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     cfg = _cfg(config)
     r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave())
     t = rep.tabelle_report(r)
-    colora = scrivi_esiti(book, r)
+    scrivi_esiti(book, r)
     righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
     if rep.AVVISI in t:
         righe += [[], *t[rep.AVVISI]]
@@ -424,7 +424,6 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
         scrivi_tabella(sheet, 1, 1, rows)
     book.sheets[FOGLIO_VERIFICA].activate()
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
-    colora()
     return r
 
 

@@ -82,37 +82,44 @@ def test_valida_writes_the_cli_outcomes_on_spese(cfg, demo):
     assert all(v == ("", "", "") for r, v in written.items() if r > max(e["Riga"] for e in expected))
 
 
-def test_valida_colours_by_outcome_and_alerts_a_summary(cfg, demo):
+def test_valida_writes_values_only_on_the_protected_spese_and_alerts_a_summary(cfg, demo):
+    # the template protects Spese without the right to format cells: the output cells are unlocked
+    # (values can be written), the rows are coloured by the template's conditional format on Esito
+    ws = demo["wb"][schema.SPESE]
+    assert ws.protection.sheet and ws.protection.formatCells is not False
+    cols = {c.key: i + 1 for i, c in enumerate(schema.SPESE_COLS)}
+    assert not any(ws.cell(5, cols[k]).protection.locked for k in ("esito", "importo_ammesso", "motivi"))
+    assert any(rule.formula and "AMMESSA" in rule.formula[0]
+               for cf in ws.conditional_formatting for rule in cf.rules)
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     r = xlbridge.valida(book, oggi=OGGI, config=cfg)
-    written = _written_outputs(book, demo["json"])
-    colours = actions(book, "setRangeColors")
-    assert len(colours) == 1
-    first = colours[0]["start_row"] + 1
-    matrix = colours[0]["args"][0]
-    expected = {"Ammessa": "#c6efce", "Da integrare": "#ffeb9c", "Non ammessa": "#ffc7ce", "Esclusa": "#f4b183"}
-    for i, row in enumerate(matrix):
-        esito = written[first + i][0]
-        assert row == ([expected[esito]] * 3 if esito else [None] * 3)
+    spese = _sheet_index(demo["json"], schema.SPESE)
+    touching = {a["func"] for a in book.json()["actions"] if a["sheet_position"] == spese}
+    assert touching == {"setValues"}
     (alert,) = actions(book, "alert")
     n = r.conteggi()
     text = alert["args"][0]
     assert f"{demo['n']} righe di spesa controllate al 15/10/2026" in text
     assert f"Ammesse: {sum(1 for e in _report_table(demo['report']['Esito']) if e['Esito'] == 'Ammessa')}" in text
     assert sum(n.values()) == demo["n"]
-    # the alert comes after the values and before the colours (a protected sheet may refuse formatting)
-    funcs = [a["func"] for a in book.json()["actions"]]
-    assert funcs.index("setValues") < funcs.index("alert") < funcs.index("setRangeColors")
+    assert [a["func"] for a in book.json()["actions"]] == ["setValues", "alert"]
 
 
-def test_text_is_written_as_text(cfg, demo):
+def test_report_text_is_written_as_text(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
-    xlbridge.valida(book, oggi=OGGI, config=cfg)
-    spese = _sheet_index(demo["json"], schema.SPESE)
-    col = [c.key for c in schema.SPESE_COLS].index("esito")
-    fmts = {a["start_column"] - col: a["args"][0] for a in actions(book, "setNumberFormat")
-            if a["sheet_position"] == spese}
-    assert fmts == {0: "@", 1: "#,##0.00", 2: "@"}
+    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    n0 = len(demo["json"]["sheets"])
+    # on the new Verifica sheet the Finestra column ("1/2026" must not become a date) is text
+    values = next(a["values"] for a in actions(book, "setValues") if a["sheet_position"] == n0)
+    h = next(i for i, r in enumerate(values) if r[0] == "Riga")
+
+    def fmt(header):
+        j = values[h].index(header)
+        fs = [a for a in actions(book, "setNumberFormat") if a["sheet_position"] == n0
+              and a["start_column"] == j and a["start_row"] <= h + 1 < a["start_row"] + a["row_count"]]
+        return fs[-1]["args"][0]
+    assert fmt("Finestra") == "@" and fmt("Motivi") == "@"
+    assert fmt("Importo ammesso") == "#,##0.00" and fmt("Data decisiva") == "dd/mm/yyyy"
 
 
 def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
