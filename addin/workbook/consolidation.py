@@ -384,7 +384,6 @@ class _SharedStrings:
         self.base = len(re.findall(r"<si>", self.xml)) + len(re.findall(r"<si/>", self.xml))
         self.index: dict[str, int] = {}
         self.items: list[str] = []
-        self.refs = 0
 
     def get(self, s: str) -> int:
         i = self.index.get(s)
@@ -401,7 +400,7 @@ class _SharedStrings:
         if xml.rstrip().endswith("/>") and "</sst>" not in xml:        # empty table written as <sst .../>
             xml = xml.rstrip()[:-2] + "></sst>"
         head, _, _ = xml.rpartition("</sst>")
-        head = re.sub(r"<sst\b", f'<sst count="{total + self.refs}" uniqueCount="{total}"', head, count=1)
+        head = re.sub(r"<sst\b", f'<sst uniqueCount="{total}"', head, count=1)
         return (head + "".join(self.items) + "</sst>").encode("utf-8")
 
 
@@ -410,48 +409,55 @@ def _row_iter(r: "RisultatoConsolidato", cols, styles: dict[str, str], sst: _Sha
     letters = [get_column_letter(j) for j in range(1, len(cols) + 1)]
     s_money, s_date, s_num = styles["money"], styles["date"], styles["number"]
     spesa_keys = [key for _, key, _, _ in cols if not key.startswith("_")]
-    first_spesa = next(i for i, (_, key, _, _) in enumerate(cols) if not key.startswith("_"))
+    special = [key for _, key, _, _ in cols if key.startswith("_")]
+    if special != ["_file", "_prog", "_riga", "_esito", "_ammesso", "_motivi"] or \
+            [key for _, key, _, _ in cols[3:-3]] != spesa_keys:
+        raise AssertionError("unexpected layout of the Spese columns")
     get_vals = attrgetter(*spesa_keys)
     kinds = [kind for _, _, kind, _ in cols]
+    money_cols = {L for L, kind in zip(letters, kinds) if kind == "money"}
     serial: dict[dt.date, int] = {}
+    index = sst.index
     sst_get = sst.get
+    date_cls, datetime_cls, dec_cls, str_cls = dt.date, dt.datetime, Decimal, str
     n = FIRST_DATA_ROW
     for f in r.fonti:
         fname = Path(f.path).name
         prog = f"P{f.cartella.programma}"
         for s, e in zip(f.cartella.spese, f.esiti, strict=True):
-            vals = ([fname, prog, s.riga][:first_spesa] + list(get_vals(s))
-                    + [e.esito.value, e.importo_ammesso, "; ".join(m.messaggio for m in e.motivi)])
-            parts = [f'<row r="{n}">']
+            vals = (fname, prog, s.riga, *get_vals(s), e.esito.value, e.importo_ammesso,
+                    "; ".join([m.messaggio for m in e.motivi]))
+            rn = str(n)
+            parts = [f'<row r="{rn}">']
             add = parts.append
-            refs = 0
-            for L, kind, v in zip(letters, kinds, vals):
-                if v is None or v == "":
-                    continue
-                if v.__class__ is str:
-                    add(f'<c r="{L}{n}" t="s"><v>{sst_get(v)}</v></c>')
-                    refs += 1
-                elif v.__class__ is Decimal:
+            for L, v in zip(letters, vals):
+                c = v.__class__
+                if c is str_cls:
+                    if v:
+                        i = index.get(v)
+                        if i is None:
+                            i = sst_get(v)
+                        add(f'<c r="{L}{rn}" t="s"><v>{i}</v></c>')
+                elif c is dec_cls:
                     t = str(v)
                     if "E" in t:
                         t = f"{v:f}"
-                    add(f'<c r="{L}{n}" s="{s_money if kind == "money" else s_num}"><v>{t}</v></c>')
-                elif v.__class__ is bool:
-                    add(f'<c r="{L}{n}" t="s"><v>{sst_get(S.SI if v else S.NO)}</v></c>')
-                    refs += 1
-                elif isinstance(v, dt.date):
-                    d = v.date() if isinstance(v, dt.datetime) else v
-                    k = serial.get(d)
+                    add(f'<c r="{L}{rn}" s="{s_money if L in money_cols else s_num}"><v>{t}</v></c>')
+                elif v is None:
+                    continue
+                elif c is bool:
+                    add(f'<c r="{L}{rn}" t="s"><v>{sst_get(S.SI if v else S.NO)}</v></c>')
+                elif c is date_cls or c is datetime_cls:
+                    k = serial.get(v)
                     if k is None:
-                        k = serial[d] = (d - _EPOCH).days
-                    add(f'<c r="{L}{n}" s="{s_date}"><v>{k}</v></c>')
-                elif isinstance(v, (int, float)):
-                    add(f'<c r="{L}{n}"><v>{v}</v></c>')
+                        d = v.date() if c is datetime_cls else v
+                        k = serial[v] = (d - _EPOCH).days
+                    add(f'<c r="{L}{rn}" s="{s_date}"><v>{k}</v></c>')
+                elif c is int or c is float:
+                    add(f'<c r="{L}{rn}"><v>{v}</v></c>')
                 else:
-                    add(f'<c r="{L}{n}" t="s"><v>{sst_get(str(v))}</v></c>')
-                    refs += 1
+                    add(f'<c r="{L}{rn}" t="s"><v>{sst_get(str(v))}</v></c>')
             add("</row>")
-            sst.refs += refs
             yield "".join(parts)
             n += 1
 
