@@ -83,6 +83,13 @@ def col_letter(index: int) -> str:
     return out
 
 
+def _no_dtd(head: bytes, fname: str) -> None:
+    """XML parts of an xlsx never carry a DTD: one declaring entities is a hostile file (entity expansion)."""
+    if b"<!DOCTYPE" in head[:4096] or b"<!ENTITY" in head[:4096]:
+        raise ErroreInput("il file contiene dichiarazioni XML (DTD/entità) che un file Excel non ha: "
+                          "possibile file ostile, non viene aperto.", file=fname)
+
+
 def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
                      fname: str) -> None:
     """Stream-decompress one worksheet (bounded) and reject absurd dimensions."""
@@ -95,6 +102,7 @@ def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budg
                 raise ErroreInput("il file si espande a dimensioni eccessive una volta decompresso "
                                   "(possibile «zip bomb»): non viene aperto.", file=fname)
     data = bytes(data)
+    _no_dtd(data, fname)
     m = _DIM_RE.search(data, 0, 4096)
     if m and m.group(3):
         rows, cols = int(m.group(4)), _col_number(m.group(3))
@@ -124,13 +132,16 @@ def controlla_file(path: str | Path) -> list[str]:
         raise ErroreInput("il file non esiste.", file=str(p))
     if not p.is_file():
         raise ErroreInput("il percorso indicato non è un file.", file=str(p))
-    size = p.stat().st_size
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise ErroreInput(f"impossibile leggere il file: {exc.strerror or exc}.", file=fname) from None
     if size == 0:
         raise ErroreInput("il file è vuoto (0 byte).", file=fname)
     if size > MAX_FILE_BYTES:
         raise ErroreInput(f"il file è troppo grande ({size // (1024 * 1024)} MB).", file=fname)
-    with p.open("rb") as fh:
-        head = fh.read(8)
     if head == _OLE_MAGIC:
         content = p.read_bytes()
         if _ENCRYPTED_MARK in content:
@@ -191,7 +202,11 @@ def controlla_file(path: str | Path) -> list[str]:
                     _check_sheet_xml(n, zf, info, budget, fname)
                 elif n == "xl/sharedStrings.xml" or n == "xl/workbook.xml":
                     with zf.open(info) as fh:
+                        first = True
                         while chunk := fh.read(1 << 20):
+                            if first:
+                                _no_dtd(chunk, fname)
+                                first = False
                             budget[0] -= len(chunk)
                             if budget[0] < 0:
                                 raise ErroreInput("il file si espande a dimensioni eccessive una volta "

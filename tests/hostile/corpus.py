@@ -232,6 +232,11 @@ def casi() -> list[tuple[str, Callable[[Path, Path], Path], str]]:
          "manca la colonna obbligatoria «Comunale iniziale»"),
         ("budget_importo_testo", lambda d, b: _openpyxl_edit(b, d, "budget_testo.xlsx", _set_budget_text),
          "«mille euro» non è un importo valido"),
+        ("xml_con_entita", lambda d, b: _sheet_xml_edit(
+            b, d, "entita.xlsx", S.SPESE,
+            lambda x: x.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                                               b"<worksheet", 1)),
+         "dichiarazioni XML (DTD/entità)"),
         ("cartella_non_file", lambda d, b: (d / "una_cartella.xlsx").mkdir() or d / "una_cartella.xlsx",
          "non è un file"),
     ]
