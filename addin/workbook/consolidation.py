@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import queue
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from operator import attrgetter
@@ -483,15 +485,35 @@ def _inject_spese(src: bytes, dest: Path, r: "RisultatoConsolidato", cols) -> No
                   count=1)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
         with zout.open(part, "w", force_zip64=True) as fh:
-            fh.write(head.encode("utf-8"))
-            buf: list[str] = []
-            for row in _row_iter(r, cols, styles, sst):
-                buf.append(row)
-                if len(buf) >= 4000:
-                    fh.write("".join(buf).encode("utf-8"))
-                    buf.clear()
-            fh.write("".join(buf).encode("utf-8"))
-            fh.write(tail.encode("utf-8"))
+            # zlib releases the GIL: compress and write in a second thread while the rows are built
+            chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+            failure: list[BaseException] = []
+
+            def drain() -> None:
+                while (chunk := chunks.get()) is not None:
+                    if not failure:
+                        try:
+                            fh.write(chunk)
+                        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                            failure.append(exc)
+
+            worker = threading.Thread(target=drain, name="consolidato-zip", daemon=True)
+            worker.start()
+            try:
+                chunks.put(head.encode("utf-8"))
+                buf: list[str] = []
+                for row in _row_iter(r, cols, styles, sst):
+                    buf.append(row)
+                    if len(buf) >= 2000:
+                        chunks.put("".join(buf).encode("utf-8"))
+                        buf.clear()
+                chunks.put("".join(buf).encode("utf-8"))
+                chunks.put(tail.encode("utf-8"))
+            finally:
+                chunks.put(None)
+                worker.join()
+            if failure:
+                raise failure[0]
         for info in zin.infolist():
             name = info.filename
             if name == part:
