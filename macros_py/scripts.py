@@ -21,7 +21,7 @@ FOGLI_CONSOLIDATO = xlbridge.FOGLI_CONSOLIDATO_LETTI
 
 @script(include=FOGLI_PROGRAMMA)
 def valida(book: xw.Book):
-    """Partner: Esito, Importo ammesso e Motivi sul foglio Spese, righe colorate, riepilogo."""
+    """Partner: Esito, Importo ammesso e Motivi sul foglio Spese (righe evidenziate dal modello), riepilogo."""
     xlbridge.valida(book)
 
 
