@@ -534,7 +534,9 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
     for r, v, e in rows:
         if e:
             m = e[0].messaggio
-            raise ErroreInput(m.split(": ", 1)[1] if ": " in m else m, file=fname, foglio=S.BUDGET, riga=r)
+            col = re.search(r"colonna «([^»]+)»", m)
+            raise ErroreInput(m.split("): ", 1)[1] if "): " in m else m, file=fname, foglio=S.BUDGET, riga=r,
+                              colonna=col.group(1) if col else None)
         if not v.get("azione") and not v.get("categoria"):
             if any(isinstance(x, Decimal) and x for x in v.values()):
                 avvisi.append(f"Foglio «{S.BUDGET}», riga {r}: importi senza azione e categoria, ignorati.")
