@@ -19,7 +19,7 @@ from addin.rules.catalogue import CATALOGO
 from addin.rules.models import Esito, Spesa, VoceCofinanziamento
 from addin.workbook import schema as S
 from addin.workbook.reader import leggi_cartella
-from hostile.build import REAL_TEMPLATES, build_workbook, save_workbook
+from hostile.build import build_workbook, save_workbook
 
 runner = CliRunner()
 OPEN, CLOSED = dt.date(2026, 5, 31), dt.date(2026, 6, 1)   # window 1 locks on 31/05/2026
@@ -102,8 +102,12 @@ def main_file(tmp_path_factory, cfg) -> Path:
     return p
 
 
-def test_built_from_real_templates():
-    assert REAL_TEMPLATES
+def test_built_from_real_templates(main_file):
+    """The test workbooks come from the real template: its Excel tables, sheets and _meta are there."""
+    wb = openpyxl.load_workbook(main_file)
+    assert S.TAB_SPESE in wb[S.SPESE].tables and S.TAB_COFIN in wb[S.COFINANZIAMENTO].tables
+    assert {S.ISTRUZIONI, S.RIEPILOGO, S.TRANCHE, S.LISTE} <= set(wb.sheetnames)
+    assert wb[S.META].sheet_state != "visible"
 
 
 @pytest.mark.parametrize("when,idx", [(OPEN, 1), (CLOSED, 2)], ids=["finestra_aperta", "finestra_chiusa"])
