@@ -108,7 +108,14 @@ def _head(ws, title: str, note: str, headers: Sequence[tuple[str, int]]) -> None
         c.fill = _HEAD_FILL
         c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = w
+    ws.row_dimensions[HEADER_ROW].height = 45
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
 
 def _prog_value(r: "RigaProgramma", key: str, config: Config):
