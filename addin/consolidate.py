@@ -34,7 +34,8 @@ import pandas as pd
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
 from addin.rules.budget import VoceBudget
-from addin.rules.cofinancing import TotaliCofinanziamento, VerificaQuota, verifica_budget, verifica_realizzato
+from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
+                                     verifica_realizzato)
 from addin.rules.eligibility import chiave_documento
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
@@ -578,7 +579,8 @@ def _partner(config: Config, fonti: Sequence[Fonte]) -> list[RigaPartner]:
             r.righe += 1
         valori = f.risultato.cofin_valori
         for v in f.cartella.cofinanziamento:
-            get(v.partner).cofinanziamento += valori.get(v.riga, ZERO)
+            if tipo_cofinanziamento(v.tipo) is not None:   # as in the check's totals
+                get(v.partner).cofinanziamento += valori.get(v.riga, ZERO)
     return sorted(rows.values(), key=lambda r: (order.get(r.partner, len(order)), r.partner))
 
 

@@ -362,3 +362,29 @@ def test_nessun_file_leggibile(lotto, tmp_path):
     files, _ = lotto
     res = CliRunner().invoke(app, ["consolida", str(files["rotto"]), "--out", str(tmp_path / "c.xlsx")])
     assert res.exit_code == 3 and not (tmp_path / "c.xlsx").exists()
+
+
+def test_azioni_e_partner_riconciliati(consolidato, cfg):
+    """Every admitted euro appears once in Azioni and once in Partner (sheet values, to the cent)."""
+    r, out, *_ = consolidato
+    wb = openpyxl.load_workbook(out, data_only=True)
+
+    def table(name):
+        ws = wb[name]
+        head = [c.value for c in ws[3]]
+        return [dict(zip(head, [c.value for c in row])) for row in ws.iter_rows(min_row=4)]
+
+    az = table(S.CONS_AZIONI)
+    for p in r.programmi:
+        got = sum(Decimal(str(x["Ammesso"])) for x in az if x["Programma"] == p.codice).quantize(CENT)
+        assert got == p.ammesso, p.codice
+    part = table(S.CONS_PARTNER)
+    total = part[-1]
+    assert total["Partner"] == "Totale"
+    assert Decimal(str(total["Ammesso"])).quantize(CENT) == r.ats.ammesso
+    assert Decimal(str(total["Rendicontato"])).quantize(CENT) == r.ats.rendicontato
+    assert Decimal(str(total["Ammesso P2"])).quantize(CENT) == r.programmi[1].ammesso
+    assert Decimal(str(total["Cofinanziamento"])).quantize(CENT) == r.ats.cofin.totale
+    names = [x["Partner"] for x in part[:-1]]
+    assert names[:len(cfg.partner)] == [p.nome for p in cfg.partner]      # every ATS member, in order
+    assert part[0]["Capofila"] == S.SI
