@@ -234,6 +234,10 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
         years = Counter(c.anno for c in cartelle)
         anno = min(years.items(), key=lambda kv: (-kv[1], -kv[0]))[0] if years else data_riferimento.year
     codes = {p.codice for p in config.programmi}
+    missing_budget = [str(p.codice) for p in config.programmi if anno not in p.budget]
+    if missing_budget:
+        raise ErroreInput(f"nessun budget configurato per l'anno {anno} (programmi {', '.join(missing_budget)}): "
+                          f"anni della co-progettazione {', '.join(str(y) for y in config.periodo.anni)}.")
 
     # select the workbooks to consolidate
     seen_paths: dict[str, int] = {}

@@ -388,3 +388,11 @@ def test_azioni_e_partner_riconciliati(consolidato, cfg):
     names = [x["Partner"] for x in part[:-1]]
     assert names[:len(cfg.partner)] == [p.nome for p in cfg.partner]      # every ATS member, in order
     assert part[0]["Capofila"] == S.SI
+
+
+def test_anno_senza_budget(cfg):
+    from addin.errors import ErroreInput
+
+    with pytest.raises(ErroreInput) as exc:
+        consolida([], cfg, DATA, anno=2030)
+    assert "2030" in str(exc.value) and "2026, 2027, 2028" in str(exc.value)
