@@ -396,3 +396,19 @@ def test_anno_senza_budget(cfg):
     with pytest.raises(ErroreInput) as exc:
         consolida([], cfg, DATA, anno=2030)
     assert "2030" in str(exc.value) and "2026, 2027, 2028" in str(exc.value)
+
+
+def test_tabella_stringhe_condivise_esistente():
+    """The writer extends a shared-string table when the workbook already has one."""
+    from addin.workbook.consolidation import _SharedStrings
+
+    old = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           'count="3" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>')
+    sst = _SharedStrings(old)
+    assert sst.get("=SOMMA(A1)") == 2 and sst.get(" x<y ") == 3 and sst.get("=SOMMA(A1)") == 2
+    xml = sst.render().decode()
+    assert 'uniqueCount="4"' in xml and 'count="3"' not in xml
+    assert xml.endswith('<si><t>b</t></si><si><t>=SOMMA(A1)</t></si>'
+                        '<si><t xml:space="preserve"> x&lt;y </t></si></sst>')
+    empty = _SharedStrings(None)
+    assert empty.get("z") == 0 and 'uniqueCount="1"' in empty.render().decode()
