@@ -283,3 +283,22 @@ def test_report_never_overwrites_input(main_file, tmp_path):
 def test_risultato_json_is_json_serialisable(main_file, cfg):
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, OPEN)
     json.dumps(risultato_json(r))
+
+
+@pytest.mark.libreoffice
+def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
+    """The dedicated xlsx writer produces a file a real spreadsheet application loads, with text kept as text."""
+    from tests.libreoffice import SOFFICE, ricalcola
+
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) non installato")
+    _, rep = verifica_file(main_file, cfg, CLOSED, out=tmp_path / "rep.xlsx")
+    back = ricalcola(rep, tmp_path / "lo")
+    wb = openpyxl.load_workbook(back, data_only=True)
+    assert wb.sheetnames[:4] == ["Esito", "Sintesi", "Campione", "Osservazioni"]
+    ws = wb["Esito"]
+    head = [c.value for c in ws[1]]
+    row4 = {h: c.value for h, c in zip(head, ws[2])}
+    assert row4["Riga"] == 4 and row4["Descrizione"] == '=HYPERLINK("http://example.org","clic")'
+    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 10)
+    assert wb["Osservazioni"].max_row == 2 + 15
