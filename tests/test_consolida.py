@@ -8,7 +8,6 @@ Expectations are hand-computed or come from running the one-click check on each 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
