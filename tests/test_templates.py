@@ -262,6 +262,12 @@ def test_filler_types_cells_as_excel_does(cfg):
     assert (bud[f"C{r}"].value, bud[f"H{r}"].value, bud[f"F{r}"].value[:1]) == (1000, -20.05, "=")
     with pytest.raises(ErroreInput, match="righe da scrivere"):
         fill_workbook(wb, [Spesa(riga=0)] * (RIGHE_SPESE + 1))
+    # text that looks like a formula stays text
+    wb2 = build_template(cfg, 1, 2026)
+    fill_workbook(wb2, [Spesa(riga=1, descrizione='=HYPERLINK("http://x","y")', fornitore="=1+1")])
+    d = wb2[S.SPESE].cell(FIRST_ROW, S.SPESE_COLS.index(S.col_by_key(S.SPESE_COLS, "descrizione")) + 1)
+    f = wb2[S.SPESE].cell(FIRST_ROW, S.SPESE_COLS.index(S.col_by_key(S.SPESE_COLS, "fornitore")) + 1)
+    assert (d.data_type, f.data_type, f.value) == ("s", "s", "=1+1")
     with pytest.raises(ErroreInput, match="nessuna riga di budget"):
         fill_workbook(wb, [], budget=[VoceBudget("2.1", "BENI")])
 

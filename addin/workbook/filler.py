@@ -67,6 +67,14 @@ def _cell_value(col: S.Col, value: object, config: Config) -> object:
     return value
 
 
+def _put(ws: Worksheet, row: int, column: int, value: object) -> None:
+    """Write a value; text is always stored as text, even when it begins with '=' (never a formula)."""
+    cell = ws.cell(row, column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
 def _write_rows(ws: Worksheet, table: str, cols: tuple[S.Col, ...], rows: Sequence[object],
                 config: Config) -> None:
     header, where = _header_row(ws, cols)
@@ -79,7 +87,7 @@ def _write_rows(ws: Worksheet, table: str, cols: tuple[S.Col, ...], rows: Sequen
         for col in S.input_cols(cols):
             if not hasattr(row, col.key):
                 continue
-            ws.cell(r, where[col.key]).value = _cell_value(col, getattr(row, col.key), config)
+            _put(ws, r, where[col.key], _cell_value(col, getattr(row, col.key), config))
 
 
 def _write_budget(ws: Worksheet, voci: Iterable[VoceBudget], config: Config) -> None:
@@ -101,7 +109,7 @@ def _write_budget(ws: Worksheet, voci: Iterable[VoceBudget], config: Config) -> 
         for col in S.input_cols(cols):
             if col.key in ("azione", "categoria"):
                 continue
-            ws.cell(r, where[col.key]).value = _cell_value(col, getattr(v, col.key), config)
+            _put(ws, r, where[col.key], _cell_value(col, getattr(v, col.key), config))
 
 
 def fill_workbook(wb: Workbook, spese: Sequence[Spesa], cofinanziamento: Sequence[VoceCofinanziamento] = (),
