@@ -319,6 +319,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
                                              f"prima copia ({Path(copies[0].path).name}), usato nel consolidato.",
                                              programma=p.codice, file=f.path))
     ats = _riga_ats(config, anno, programmi, not binding_programme)
+    indicativa = ("Verifica indicativa: vincolante è il livello "
+                  + ("del programma." if binding_programme else "ATS."))
     for row in programmi + [ats]:
         qb = row.quota_budget
         if qb is not None and not qb.rispettato:
@@ -327,8 +329,7 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
                 A_COFIN_PREVISTO, GRAVE if row.vincolante else ATTENZIONE,
                 f"{who}: cofinanziamento previsto a budget {fmt_eur(qb.cofinanziamento)}, {_pct(qb.quota)} del "
                 f"costo totale {fmt_eur(qb.base)}; minimo {_pct(qb.quota_minima)} ({fmt_eur(qb.minimo)}). "
-                + ("Verifica vincolante." if row.vincolante
-                   else "Verifica indicativa: vincolante è il livello ATS."),
+                + ("Verifica vincolante." if row.vincolante else indicativa),
                 programma=row.programma))
         if row.quota is not None and row.presente and not row.quota.rispettato:
             binding = row.vincolante
@@ -338,7 +339,7 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
                 f"realizzato {fmt_eur(row.quota.cofinanziamento)}, {_pct(row.quota.quota)} della base "
                 f"{fmt_eur(row.quota.base)}; minimo {_pct(row.quota.quota_minima)} "
                 f"({fmt_eur(row.quota.minimo)}), mancano {fmt_eur(row.quota.mancante)}. "
-                + ("Verifica vincolante." if binding else "Verifica indicativa: vincolante è il livello ATS."),
+                + ("Verifica vincolante." if binding else indicativa),
                 programma=row.programma))
 
     risultato = RisultatoConsolidato(
