@@ -29,15 +29,10 @@ from addin.workbook import schema as S
 
 def _header_row(ws: Worksheet, cols: tuple[S.Col, ...]) -> tuple[int, dict[str, int]]:
     """Locate the header row (first 10 rows) and the column number of every schema column."""
-    wanted = {c.header: c.key for c in cols}
-    for r in range(1, 11):
-        found = {}
-        for cell in ws[r]:
-            if isinstance(cell.value, str) and cell.value.strip() in wanted:
-                found[wanted[cell.value.strip()]] = cell.column
-        if len(found) == len(cols):
-            return r, found
-    raise ErroreInput("intestazioni della tabella non trovate nelle prime 10 righe", foglio=ws.title)
+    row, found = S.locate_header(ws.iter_rows(min_row=1, max_row=S.HEADER_SCAN_ROWS, values_only=True), cols)
+    if len(found) != len(cols):
+        raise ErroreInput("intestazioni della tabella non trovate nelle prime 10 righe", foglio=ws.title)
+    return row + 1, {k: i + 1 for k, i in found.items()}
 
 
 def _table_last_row(ws: Worksheet, name: str) -> int:

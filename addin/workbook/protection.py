@@ -19,25 +19,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from addin.errors import ErroreInput
 from addin.workbook import schema
 
-HEADER_SCAN_ROWS = 10
-
-
-def _key(v: object) -> str:
-    return " ".join(v.split()).casefold() if isinstance(v, str) else ""
+HEADER_SCAN_ROWS = schema.HEADER_SCAN_ROWS
 
 
 def trova_intestazione(ws: Worksheet, cols: tuple[schema.Col, ...]) -> tuple[int, dict[str, int]]:
     """(header row number, column key -> column number) by scanning the first rows for the headers."""
-    wanted = {_key(c.header): c for c in cols}
-    best_row, best = 0, {}
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), start=1):
-        found: dict[str, int] = {}
-        for i, v in enumerate(row, start=1):
-            c = wanted.get(_key(v))
-            if c is not None and c.key not in found:
-                found[c.key] = i
-        if len(found) > len(best):
-            best_row, best = r, found
+    row, found = schema.locate_header(ws.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True), cols)
+    best_row, best = row + 1, {k: i + 1 for k, i in found.items()}
     if len(best) < 2:
         raise ErroreInput(f"intestazione della tabella non trovata nelle prime {HEADER_SCAN_ROWS} righe.",
                           foglio=ws.title)

@@ -56,7 +56,7 @@ MAX_RATIO = 200                             # per entry, for entries above RATIO
 RATIO_MIN_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 250_000                          # rows of a worksheet
 MAX_COLS = 200                              # columns of a worksheet (the templates use < 30)
-HEADER_SCAN_ROWS = 10
+HEADER_SCAN_ROWS = S.HEADER_SCAN_ROWS
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -376,23 +376,10 @@ _KIND_MSG = {"money": "non è un importo valido (es. 1.234,56)", "number": "non 
 
 
 # --- tables ----------------------------------------------------------------------------------
-def _key(v: object) -> str:
-    return " ".join(str(v).split()).casefold() if isinstance(v, str) else ""
-
-
 def _find_header(grid: list[list[object]], cols: tuple[S.Col, ...], sheet: str, fname: str | None,
                  required: tuple[S.Col, ...]) -> tuple[int, dict[str, int]]:
     """Locate the header row (first 10 rows) and map each column key to its index by header text."""
-    wanted = {_key(c.header): c for c in cols}
-    best_row, best_map = -1, {}
-    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        found: dict[str, int] = {}
-        for i, v in enumerate(row):
-            c = wanted.get(_key(v))
-            if c is not None and c.key not in found:
-                found[c.key] = i
-        if len(found) > len(best_map):
-            best_row, best_map = r, found
+    best_row, best_map = S.locate_header(grid, cols)
     if len(best_map) < 2:
         raise ErroreInput(f"intestazione della tabella non trovata nelle prime {HEADER_SCAN_ROWS} righe "
                           f"(attese colonne come «{required[0].header}», «{required[-1].header}»).",

@@ -5,6 +5,8 @@ The template builder, the reader, the report writer and the add-in all use these
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -103,6 +105,32 @@ META_ANNO = "anno"
 META_VERSIONE = "versione_schema"
 META_TIPO = "tipo"          # "programma" or "consolidato"
 META_GENERATORE = "generato_da"
+
+
+HEADER_SCAN_ROWS = 10  # the header row of a table is searched in the first rows of its sheet
+
+
+def _header_key(v: object) -> str:
+    return " ".join(v.split()).casefold() if isinstance(v, str) else ""
+
+
+def locate_header(rows: Iterable[Sequence[object]], cols: tuple[Col, ...]) -> tuple[int, dict[str, int]]:
+    """Find the header row among the first HEADER_SCAN_ROWS rows of a sheet.
+
+    Returns the 0-based index of the row matching most schema headers (spacing and case ignored)
+    and a map column key -> 0-based column index; (-1, {}) when no row matches any header.
+    """
+    wanted = {_header_key(c.header): c for c in cols}
+    best_row, best = -1, {}
+    for r, row in enumerate(itertools.islice(rows, HEADER_SCAN_ROWS)):
+        found: dict[str, int] = {}
+        for i, v in enumerate(row):
+            c = wanted.get(_header_key(v))
+            if c is not None and c.key not in found:
+                found[c.key] = i
+        if len(found) > len(best):
+            best_row, best = r, found
+    return best_row, best
 
 
 def header_map(cols: tuple[Col, ...]) -> dict[str, Col]:
