@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -598,7 +599,7 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
     atomically. Inputs are only read. Raises ErroreOutput when `out` cannot be written, ErroreInput
     when `out` is one of the inputs or no file at all could be given."""
     from addin.workbook.consolidation import scrivi_consolidato
-    from addin.workbook.reader import leggi_cartella
+    from addin.workbook.reader import leggi_cartella, leggi_griglie
 
     if not paths:
         raise ErroreInput("nessun file da consolidare.")
@@ -609,13 +610,18 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
                               "indicare un altro nome con --out.", file=str(p))
     items: list[CartellaRendiconto | ErroreLettura] = []
     n = len(paths)
-    for i, p in enumerate(paths):
-        if progress:
-            progress(f"Lettura {Path(p).name}", i, n)
-        try:
-            items.append(leggi_cartella(p, config))
-        except ErroreInput as exc:
-            items.append(ErroreLettura(str(p), exc.testo() if exc.file else f"file «{p}»: {exc.testo()}"))
+    # python-calamine releases the GIL: the files are opened and decoded in worker threads while the
+    # main thread parses the grids already read, in input order.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1, n)) as pool:
+        grids = [pool.submit(leggi_griglie, p) for p in paths]
+        for i, (p, fut) in enumerate(zip(paths, grids)):
+            if progress:
+                progress(f"Lettura {Path(p).name}", i, n)
+            try:
+                items.append(leggi_cartella(p, config, griglie=fut.result()))
+            except ErroreInput as exc:
+                items.append(ErroreLettura(str(p), exc.testo() if exc.file else f"file «{p}»: {exc.testo()}"))
+            grids[i] = None  # release the raw grid as soon as it is parsed
 
     if not any(isinstance(x, CartellaRendiconto) for x in items):
         raise ErroreInput("nessuno dei file indicati è un rendiconto leggibile: "

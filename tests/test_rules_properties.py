@@ -98,3 +98,13 @@ def test_to_decimal_italian_and_international():
     for bad in ("", "abc", "1,2,3.4.5", "NaN", "inf", None, True):
         assert to_decimal(bad) is None, bad
     assert to_decimal(3) == D(3) and to_decimal(0.1) == D("0.1")
+
+
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_document_key_equals_the_normalised_texts(fornitore, numero):
+    # independent expectation: the key is norm() of both texts, spaces removed from the number
+    from addin.rules.eligibility import chiave_documento
+    from addin.rules.lookup import norm
+
+    f, n = norm(fornitore), norm(numero).replace(" ", "")
+    assert chiave_documento(fornitore, numero) == ((f, n) if f and n else None)

@@ -30,10 +30,18 @@ def _norm_str(s: str) -> str:
     return _SPACES.sub(" ", s).strip().casefold()
 
 
+_ACTION = re.compile(r"^(\d+)\s*[.,]\s*(\d+)")
+
+
 def norm_action(value: object) -> str:
     """'1.2', ' 1.2 - Titolo', 1.2 -> '1.2'."""
-    s = str(value).strip() if value is not None else ""
-    m = re.match(r"^(\d+)\s*[.,]\s*(\d+)", s)
+    return _norm_action_str(str(value)) if value is not None else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _norm_action_str(s: str) -> str:
+    s = s.strip()
+    m = _ACTION.match(s)
     return f"{int(m.group(1))}.{int(m.group(2))}" if m else s
 
 
@@ -46,6 +54,8 @@ class Lookup:
     _categoria: dict[str, Categoria] = field(default_factory=dict)
     _non_ammissibili: dict[str, str] = field(default_factory=dict)
     _modalita: dict[str, ModalitaPagamento] = field(default_factory=dict)
+    _azioni: dict[int, frozenset[str]] = field(default_factory=dict)
+    _memo: dict[int, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for p in self.config.partner:
@@ -62,20 +72,36 @@ class Lookup:
             self._modalita[norm(m.nome)] = m
 
     def partner(self, text: object) -> Partner | None:
-        return self._partner.get(norm(text))
+        return self._resolve(self._partner, text)
 
     def categoria(self, text: object) -> Categoria | None:
-        return self._categoria.get(norm(text))
+        return self._resolve(self._categoria, text)
 
     def costo_non_ammissibile(self, text: object) -> str | None:
-        return self._non_ammissibili.get(norm(text))
+        return self._resolve(self._non_ammissibili, text)
 
     def modalita(self, text: object) -> ModalitaPagamento | None:
-        return self._modalita.get(norm(text))
+        return self._resolve(self._modalita, text)
 
     def azione(self, programma: Programma, text: object) -> str | None:
+        codes = self._azioni.get(programma.codice)
+        if codes is None:
+            codes = self._azioni[programma.codice] = frozenset(programma.codici_azioni)
         code = norm_action(text)
-        return code if code in programma.codici_azioni else None
+        return code if code in codes else None
+
+    def _resolve(self, table: dict, text: object):
+        # perf: the same few texts repeat on every row; remember them as typed, before normalising
+        memo = self._memo.get(id(table))
+        if memo is None:
+            memo = self._memo[id(table)] = {}
+        try:
+            return memo[text]
+        except KeyError:
+            found = memo[text] = table.get(norm(text))
+            return found
+        except TypeError:  # unhashable input
+            return table.get(norm(text))
 
 
 _cache: dict[int, Lookup] = {}

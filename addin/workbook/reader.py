@@ -253,8 +253,10 @@ def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dic
     return grids, avvisi
 
 
-def leggi_cartella(path: str | Path, config: Config) -> CartellaRendiconto:
-    grids, avvisi = leggi_griglie(path)
+def leggi_cartella(path: str | Path, config: Config, *,
+                   griglie: tuple[dict[str, list[list[object]]], list[str]] | None = None) -> CartellaRendiconto:
+    """Read a programme workbook; `griglie` is the result of leggi_griglie(path) when already read."""
+    grids, avvisi = griglie if griglie is not None else leggi_griglie(path)
     c = parse_cartella(grids, config, path=str(path))
     c.avvisi[:0] = avvisi
     return c
