@@ -6,19 +6,25 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from addin.config import DEFAULT_CONFIG
 from addin.rules.catalogue import CATALOGO
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "regole.md"
 
 
-def test_every_code_documented_with_its_effect():
-    text = DOC.read_text(encoding="utf-8")
+README = DOC.parents[1] / "README.md"
+
+
+@pytest.mark.parametrize("doc", [DOC, README], ids=["docs/regole.md", "README.md"])
+def test_every_code_documented_with_its_effect(doc):
+    text = doc.read_text(encoding="utf-8")
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA", "integrabile": "DA_INTEGRARE, poi ESCLUSA",
                "riduzione": "riduzione"}
     rows = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\| `([A-Z_]+)` \| ([^|]+) \|", text, re.M)}
     for code, voce in CATALOGO.items():
-        assert code in rows, f"{code} manca in docs/regole.md"
+        assert code in rows, f"{code} manca in {doc.name}"
         assert rows[code] == effects[voce.effetto], code
     assert set(rows) - set(CATALOGO) <= {"AMMESSA", "DA_INTEGRARE", "NON_AMMESSA", "ESCLUSA"}
 
