@@ -13,6 +13,10 @@ from rich.table import Table
 
 from addin.errors import EXIT_CONFIG, EXIT_INTERNAL, ErroreRendiconta
 
+from addin.cli_it import localizza
+
+localizza()
+
 app = typer.Typer(
     help="rendiconta: rendicontazione della co-progettazione Comune di Crema - ATS Impronte Sociali 2.0.",
     no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
