@@ -221,6 +221,15 @@ def test_document_after_the_year_paid_within_it():
 
 # --- payment --------------------------------------------------------------------------------------
 
+def test_payment_after_the_reference_date_is_not_yet_incurred():
+    # paid 20/03/2026: on 15/03 the expense is not yet quietanzata (window 1 still open: to complete)
+    r = one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 15))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.DA_INTEGRARE, D("0.00"), ["PAGAMENTO_MANCANTE"])
+    assert "20/03/2026" in r.motivi[0].messaggio and "15/03/2026" in r.motivi[0].messaggio
+    # the same row once the payment date is reached
+    assert one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 20)).esito is Esito.AMMESSA
+
+
 def test_cash_payment_not_admitted():
     r = one(spesa(modalita_pagamento="contanti"))
     assert (r.esito, r.importo_ammesso, r.codici) == (Esito.NON_AMMESSA, D("0.00"), ["PAGAMENTO_NON_TRACCIABILE"])

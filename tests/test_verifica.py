@@ -68,7 +68,8 @@ ROWS = [
      ["DECISIONE_COMUNE"]),
     (sp(), I, X, "0.00", ["DATO_NON_VALIDO"]),                          # document date overwritten below
     (sp(data_documento=dt.date(2026, 10, 1), data_pagamento=dt.date(2026, 10, 2), doc_trasmessa=False,
-        data_trasmissione=None), I, I, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),   # window 3: still open
+        data_trasmissione=None), I, I, "0.00",   # window 3: still open; paid after both reference dates
+     ["PAGAMENTO_MANCANTE", "DOCUMENTAZIONE_MANCANTE"]),
     (pers("Bruno Verdi", D("10"), D("20.00"), D("200.00")), A, A, "200.00", []),
 ]
 COFIN = [VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Risorse proprie", None, D("50.00")),

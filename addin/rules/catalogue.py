@@ -34,7 +34,7 @@ _ENTRIES = [
     VoceCatalogo("DATA_FUORI_PERIODO", "non_ammessa",
                  "La spesa non è sostenuta nell'anno di rendicontazione o nel periodo della co-progettazione."),
     VoceCatalogo("PAGAMENTO_MANCANTE", "integrabile",
-                 "Mancano la data o la modalità di pagamento: la spesa non risulta quietanzata."),
+                 "Mancano la data o la modalità di pagamento, o il pagamento è successivo alla data di riferimento: la spesa non risulta quietanzata."),
     VoceCatalogo("PAGAMENTO_NON_TRACCIABILE", "non_ammessa",
                  "Pagamento in contanti o con modalità non tracciabile o sconosciuta (nessun limite per i contanti)."),
     VoceCatalogo("CONTANTI_OLTRE_LIMITE", "riduzione",

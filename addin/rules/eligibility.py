@@ -113,6 +113,10 @@ def _row_reasons(ctx: Contesto, s: Spesa, importo: Decimal, win: FinestraAnno | 
     if s.data_pagamento is None or not s.modalita_pagamento:
         missing = [n for n, v in (("data", s.data_pagamento), ("modalità", s.modalita_pagamento)) if not v]
         add("PAGAMENTO_MANCANTE", f"Pagamento non documentato: manca {' e '.join(missing)} di pagamento.")
+    elif s.data_pagamento > ctx.data_riferimento and not any(m.codice == "DATA_FUORI_PERIODO" for m in out):
+        add("PAGAMENTO_MANCANTE",
+            f"Pagamento datato {_fmt_date(s.data_pagamento)}, dopo la data di riferimento "
+            f"{_fmt_date(ctx.data_riferimento)}: la spesa non risulta ancora quietanzata.")
     if s.modalita_pagamento:
         mod = lk.modalita(s.modalita_pagamento)
         if mod is None or not mod.tracciabile:
