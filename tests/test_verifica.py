@@ -303,3 +303,18 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
     assert row4["Riga"] == 4 and row4["Descrizione"] == '=HYPERLINK("http://example.org","clic")'
     assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 10)
     assert wb["Osservazioni"].max_row == 2 + 15
+
+
+def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
+    """A report to file: every sheet A4 landscape fitted to the page width with page numbers; the
+    tables repeat their header row on each page and have filters."""
+    _, rep = verifica_file(main_file, cfg, CLOSED, out=tmp_path / "rep.xlsx")
+    wb = openpyxl.load_workbook(rep)
+    for ws in wb:
+        ps = ws.page_setup
+        assert (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight) == ("landscape", 9, 1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, ws.title
+    assert wb["Esito"].print_title_rows == "$1:$1" and wb["Osservazioni"].print_title_rows == "$2:$2"
+    assert wb["Esito"].auto_filter.ref == f"A1:{wb['Esito'].cell(1, wb['Esito'].max_column).column_letter}" \
+                                         f"{wb['Esito'].max_row}"

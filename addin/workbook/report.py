@@ -237,6 +237,7 @@ def _sheet_xml(name: str, rows: list[list]) -> str:
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
            'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+           '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
            f'<dimension ref="A1:{letters[width - 1]}{max(len(rows), 1)}"/>']
     if hdr:
         out.append(f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{hdr}" topLeftCell="A{hdr + 1}" '
@@ -282,8 +283,24 @@ def _sheet_xml(name: str, rows: list[list]) -> str:
                 add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{escape(_safe_text(str(v)))}</t></is></c>')
         append(f'<row r="{ri}">{"".join(cells)}</row>')
-    out.append("</sheetData></worksheet>")
+    out.append("</sheetData>")
+    if hdr and len(rows) > hdr and name != AVVISI:
+        out.append(f'<autoFilter ref="A{hdr}:{letters[width - 1]}{len(rows)}"/>')
+    # printed for the file: A4 landscape, as wide as the page, header row repeated (Print_Titles),
+    # sheet name and page numbers in the footer
+    out.append('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+               '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+               '<headerFooter><oddFooter>&amp;L&amp;A&amp;RPagina &amp;P di &amp;N</oddFooter></headerFooter>')
+    out.append("</worksheet>")
     return "".join(out)
+
+
+def _print_titles(names: list[str]) -> str:
+    """Defined names repeating each sheet's header row on every printed page."""
+    defs = [f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"'{escape(n)}'!${_HEADER_ROW[n]}:${_HEADER_ROW[n]}</definedName>"
+            for i, n in enumerate(names) if _HEADER_ROW.get(n)]
+    return f"<definedNames>{''.join(defs)}</definedNames>" if defs else ""
 
 
 def _workbook_parts(tables: dict[str, list[list]]) -> dict[str, str]:
@@ -307,7 +324,7 @@ def _workbook_parts(tables: dict[str, list[list]]) -> dict[str, str]:
           '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
           + "".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
-          + "</sheets></workbook>")
+          + "</sheets>" + _print_titles(names) + "</workbook>")
     wbrels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
               + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
