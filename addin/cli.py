@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from addin.errors import EXIT_CONFIG, EXIT_INTERNAL, ErroreRendiconta
@@ -33,7 +34,7 @@ def load(config_path: Optional[Path]):
     try:
         return load_config(config_path)
     except ConfigError as exc:
-        err_console.print(f"[bold red]Errore di configurazione[/]: {exc}")
+        err_console.print(f"[bold red]Errore di configurazione[/]: {lit(exc)}", highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
 
 
@@ -49,8 +50,13 @@ def parse_data(value: Optional[str]) -> dt.date:
     raise typer.BadParameter(f"«{value}» non è una data nel formato GG/MM/AAAA", param_hint="--data")
 
 
+def lit(value: object) -> str:
+    """Text from files, cells or exceptions, shown literally (never read as rich markup)."""
+    return escape(str(value))
+
+
 def fail(exc: ErroreRendiconta) -> None:
-    err_console.print(f"[bold red]Errore[/]: {exc}", highlight=False)
+    err_console.print(f"[bold red]Errore[/]: {lit(exc)}", highlight=False)
     raise typer.Exit(exc.exit_code)
 
 
@@ -193,15 +199,15 @@ def print_verifica(r, dest: Optional[Path]) -> None:
     console.print("Finestre: " + "; ".join(f"{f.etichetta} {f.stato(r.data_riferimento).lower()} (blocco {f.blocco:%d/%m/%Y})"
                                            for f in r.finestre))
     for c in r.campioni:
-        console.print(f"Campione semestre {c.semestre}: {', '.join(c.estratti) or 'nessuna persona'} "
+        console.print(f"Campione semestre {c.semestre}: {lit(', '.join(c.estratti)) or 'nessuna persona'} "
                       f"({c.dimensione} su {c.persone}, seme {c.seme})")
     console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}.")
     for d in getattr(r.sigilli, "dettagli", ()):
-        console.print(f"Sigilli: {d}", highlight=False)
+        console.print(f"Sigilli: {lit(d)}", highlight=False)
     for a in r.avvisi:
-        console.print(f"[yellow]Avviso[/]: {a}", highlight=False)
+        console.print(f"[yellow]Avviso[/]: {lit(a)}", highlight=False)
     if dest is not None:
-        console.print(f"Report scritto in [bold]{dest}[/]", soft_wrap=True)
+        console.print(f"Report scritto in [bold]{lit(dest)}[/]", soft_wrap=True)
 
 
 @app.command("verifica")
@@ -249,7 +255,7 @@ def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice d
         path = genera_modello(load(config), programma, anno, out)
     except ErroreRendiconta as exc:
         fail(exc)
-    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{path}[/]")
+    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{lit(path)}[/]")
 
 
 @app.command("modelli")
@@ -264,9 +270,9 @@ def cmd_modelli(anno: int = typer.Option(2026, "--anno", help="Anno di rendicont
     except ErroreRendiconta as exc:
         fail(exc)
     for p in res.file:
-        console.print(f"Scritto [bold]{p}[/]")
+        console.print(f"Scritto [bold]{lit(p)}[/]")
     for n in res.note:
-        console.print(f"[yellow]Nota[/]: {n}", highlight=False)
+        console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
 
 
 def demo_verifica(cfg, anno: int) -> None:
@@ -275,7 +281,7 @@ def demo_verifica(cfg, anno: int) -> None:
     from addin.demo_data import DATA_DEMO, scrivi_demo
 
     path = scrivi_demo(cfg, Path("demo_output") / f"rendiconto_P1_{anno}_demo.xlsx", anno=anno)
-    console.print(f"\nCartella dimostrativa generata: [bold]{path}[/]")
+    console.print(f"\nCartella dimostrativa generata: [bold]{lit(path)}[/]")
     try:
         r, dest = verifica_file(path, cfg, DATA_DEMO.replace(year=anno))
     except ErroreRendiconta as exc:
@@ -307,7 +313,7 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     except ErroreRendiconta as exc:
         fail(exc)
     for a in r.avvisi:
-        console.print(f"[bold yellow]Attenzione[/]: {a}", highlight=False)
+        console.print(f"[bold yellow]Attenzione[/]: {lit(a)}", highlight=False)
     if r.nuovi:
         console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}.")
         for label, mac in r.impronte.items():
@@ -318,9 +324,9 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
         console.print(f"Nessuna finestra chiusa al {rif:%d/%m/%Y}: nulla da bloccare.")
     console.print(f"Righe bloccate: {r.righe_spese} spese, {r.righe_cofinanziamento} voci di cofinanziamento.")
     if r.modificato:
-        console.print(f"File aggiornato: [bold]{r.path}[/] (copia del precedente: {r.backup}).")
+        console.print(f"File aggiornato: [bold]{lit(r.path)}[/] (copia del precedente: {lit(r.backup)}).")
     else:
-        console.print(f"File non modificato: [bold]{r.path}[/].")
+        console.print(f"File non modificato: [bold]{lit(r.path)}[/].")
 
 
 # --- consolida (issue: capofila consolidation of the six programmes) -----------------------------
@@ -347,7 +353,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
             r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave),
-                               progress=lambda step, done, total: bar.update(task, description=step,
+                               progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
     except ErroreRendiconta as exc:
         fail(exc)
@@ -360,15 +366,15 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     for col in ("Programma", "File", "Rendicontato", "Ammesso", "Quota cofin.", "Saldo"):
         t.add_column(col, justify="left" if col in ("Programma", "File") else "right")
     for row in print_rows(r):
-        t.add_row(*row, style="bold" if row[0] == "ATS" else None)
+        t.add_row(*map(lit, row), style="bold" if row[0] == "ATS" else None)
     console.print(t)
     for e in r.errori:
-        console.print(f"[bold red]File non leggibile[/]: {e.messaggio}", highlight=False)
+        console.print(f"[bold red]File non leggibile[/]: {lit(e.messaggio)}", highlight=False)
     if r.programmi_mancanti:
         console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
     grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
     console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
-    console.print(f"Consolidato scritto in [bold]{r.path}[/]")
+    console.print(f"Consolidato scritto in [bold]{lit(r.path)}[/]")
 
 
 @app.command("serve")
@@ -397,13 +403,13 @@ def main() -> None:
     try:
         app()
     except ErroreRendiconta as exc:
-        err_console.print(f"[bold red]Errore[/]: {exc}", highlight=False)
+        err_console.print(f"[bold red]Errore[/]: {lit(exc)}", highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("Interrotto.")
         sys.exit(130)
     except Exception as exc:  # a bug: say so in Italian, keep the exit code distinct
-        err_console.print(f"[bold red]Errore interno[/]: {type(exc).__name__}: {exc}. "
+        err_console.print(f"[bold red]Errore interno[/]: {type(exc).__name__}: {lit(exc)}. "
                           "Segnalalo agli sviluppatori.", highlight=False)
         sys.exit(EXIT_INTERNAL)
 

@@ -41,3 +41,32 @@ def test_help_is_italian():
     assert "Uso: rendiconta verifica" in r.stdout and "Mostra questo aiuto ed esce." in r.stdout
     assert "Opzioni" in r.stdout and "Argomenti" in r.stdout
     assert not [w for w in ENGLISH if w in r.stdout], r.stdout
+
+
+def test_file_names_are_shown_literally_never_as_markup(tmp_path):
+    # square brackets in a file name are shown as typed (rich would read "[bozza]" as a style)
+    f = tmp_path / "rendiconto [bozza] [bold].xlsx"
+    f.write_text("a;b;c\n", encoding="utf-8")
+    r = run("verifica", str(f))
+    out = " ".join((r.stdout + r.stderr).split())
+    assert r.returncode == 3, out
+    assert "«rendiconto [bozza] [bold].xlsx»" in out and "Traceback" not in out
+
+
+def test_markup_in_an_error_message_does_not_crash(tmp_path, monkeypatch):
+    # text from a workbook can contain a closing tag such as "[/red]": printed as is, exit code kept
+    from typer.testing import CliRunner
+
+    import addin.check
+    from addin.cli import app
+    from addin.errors import ErroreInput
+
+    def boom(*a, **kw):
+        raise ErroreInput("valore «[/red]» non valido", foglio="Spese", riga=4, colonna="Partner")
+
+    monkeypatch.setattr(addin.check, "verifica_file", boom)
+    f = tmp_path / "x.xlsx"
+    f.write_bytes(b"")
+    res = CliRunner().invoke(app, ["verifica", str(f)])
+    assert res.exit_code == 3, res.output
+    assert "valore «[/red]» non valido" in " ".join(res.output.split())
