@@ -668,7 +668,9 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     steps = [
         f"1. Foglio «{S.SPESE}»: una riga per ogni spesa, dalla riga {FIRST_ROW} (la tabella è già predisposta per "
         f"{RIGHE_SPESE} righe). Scegli Azione (solo le azioni di questo programma), Partner, Categoria, Modalità "
-        "di pagamento e i campi SI/NO dagli elenchi; passando sulla colonna compare un suggerimento.",
+        "di pagamento e i campi SI/NO dagli elenchi; passando sulla colonna compare un suggerimento. Se servono "
+        "più righe: Revisione > Rimuovi protezione foglio, scrivi sotto l'ultima riga della tabella (la tabella "
+        "si allarga da sola) e poi Revisione > Proteggi foglio.",
         "2. Date nel formato gg/mm/aaaa; importi in euro con i centesimi. L'Importo rendicontato è la quota del "
         "documento imputata al programma e non può superare l'Importo documento.",
         f"3. Personale (interno o esterno): indica Persona, Ore e Costo orario; ore × costo orario deve "
@@ -686,7 +688,9 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         "novembre concordate in Cabina di regia; le colonne «attuale» sono calcolate.",
         f"8. I fogli «{S.RIEPILOGO}» e «{S.TRANCHE}» si calcolano da soli. I fogli sono protetti senza password "
         "per evitare di cancellare le formule per errore (Revisione > Rimuovi protezione foglio).",
-        f"9. Pagamenti in contanti non ammessi. Conserva la documentazione per {cfg.regole.anni_conservazione} anni.",
+        ("9. Pagamenti in contanti non ammessi." if cfg.limiti.contanti_massimo <= 0 else
+         f"9. Pagamenti in contanti ammessi fino a {fmt_eur(cfg.limiti.contanti_massimo)} per spesa.")
+        + f" Conserva la documentazione per {cfg.regole.anni_conservazione} anni.",
     ]
     for s in steps:
         r = _para(ws, r, s)
