@@ -146,3 +146,14 @@ def test_real_template_roundtrip(cfg, tmp_path):
     assert r.decisione_comune == "Ammessa" and r.errori == []
     # the template's budget rows (actions x categories) are read
     assert {b.azione for b in c.budget} == {"1.1", "1.2", "1.3", "1.4", "1.5"}
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("1,234.56", "1234.56"),      # was read as 1.23456: an amount off by a factor of 1,000
+    ("1.234,56", "1234.56"), ("1.234", "1234"), ("12.500", "12500"), ("1,234,567", "1234567"),
+    ("€ 1.234,56", "1234.56"), ("EUR 10", "10"), ("1'234,50", "1234.50"), ("12.50", "12.50"), ("0.125", "0.125"),
+])
+def test_amounts_typed_as_text(cfg, typed, expected):
+    row = _row(S.SPESE_COLS, azione="1.1", partner="Igea", categoria="BENI", importo=typed)
+    [s] = parse_cartella(_grids([row]), cfg).spese
+    assert s.importo == Decimal(expected) and not s.errori, (typed, s.importo, s.errori)

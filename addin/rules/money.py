@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# one dot followed by groups of exactly three digits, no comma: Italian thousands ("12.500" = 12500)
+_THOUSANDS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 ZERO = Decimal("0.00")
 
 
@@ -20,7 +23,10 @@ def money(value: Decimal | int | str | float | None) -> Decimal:
 
 
 def to_decimal(value: object) -> Decimal | None:
-    """Parse a number written the Italian or the international way; None if it is not one."""
+    """Parse a number written the Italian or the international way; None if it is not one.
+
+    Text: "1.234,56", "1,234.56", "1234,5", "12.500" (Italian thousands), "€ 1.234,56", "EUR 10",
+    "1'234,50"; the last separator is the decimal one when both appear."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
@@ -31,7 +37,9 @@ def to_decimal(value: object) -> Decimal | None:
         d = Decimal(repr(value))
         return d if d.is_finite() else None
     if isinstance(value, str):
-        s = value.strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+        s = value.strip().replace("€", "").replace("\u00a0", "").replace(" ", "").replace("'", "")
+        if s[:3].upper() == "EUR":
+            s = s[3:]
         if not s:
             return None
         if "," in s and "." in s:  # the last separator is the decimal one: 1.234,56 or 1,234.56
@@ -40,7 +48,7 @@ def to_decimal(value: object) -> Decimal | None:
             s = s.replace(",", ".")
         elif s.count(",") > 1:  # thousands only: 1,234,567
             s = s.replace(",", "")
-        elif s.count(".") > 1:  # Italian thousands only: 1.234.567
+        elif s.count(".") > 1 or _THOUSANDS_DOT.match(s):  # Italian thousands only: 1.234.567, 12.500
             s = s.replace(".", "")
         try:
             d = Decimal(s)

@@ -31,6 +31,7 @@ from addin.config.models import Config
 from addin.errors import ErroreInput
 from addin.rules.budget import VoceBudget
 from addin.rules.lookup import lookup_for, norm_action
+from addin.rules.money import to_decimal
 from addin.rules.models import Motivo, Spesa, VoceCofinanziamento
 from addin.workbook import schema as S
 
@@ -266,7 +267,6 @@ def leggi_cartella(path: str | Path, config: Config, *,
 _EPOCH = dt.date(1899, 12, 30)
 _ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$")
 _IT_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
-_THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
 _SI = {"si", "sì", "s", "x", "true", "vero", "yes", "1"}
 _NO = {"no", "n", "false", "falso", "0"}
 
@@ -307,20 +307,8 @@ def _number(v: object) -> Decimal:
             raise _Bad
         return v
     if isinstance(v, str):
-        s = v.strip().replace("€", "").replace("\u00a0", "").replace(" ", "").replace("'", "")
-        if s.startswith("EUR"):
-            s = s[3:]
-        if not s:
-            raise _Bad
-        if "," in s:  # Italian: 1.234,56
-            s = s.replace(".", "").replace(",", ".")
-        elif _THOUSANDS_DOT.match(s):  # 1.234 (Italian thousands)
-            s = s.replace(".", "")
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            raise _Bad from None
-        if not d.is_finite() or abs(d) >= Decimal("1e12"):
+        d = to_decimal(v)   # the one parser of typed numbers (addin.rules.money)
+        if d is None or abs(d) >= Decimal("1e12"):
             raise _Bad
         return d
     raise _Bad
