@@ -19,33 +19,16 @@ from addin.config.models import Config
 from addin.errors import ErroreRendiconta
 from addin.rules.money import money, to_decimal
 from addin.workbook import schema
+from addin.workbook.reader import data_cella, parse_cartella
 
 # --- cell values ---------------------------------------------------------------------------
 
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
 def to_date(value: object) -> dt.date | None:
-    """An Excel date as xlwings may deliver it: date, datetime, serial number, ISO string."""
-    if value is None or value == "" or isinstance(value, bool):
+    """An Excel date as xlwings may deliver it, read exactly as the reader reads date cells
+    (date, datetime, serial number, ISO string, gg/mm/aaaa); None when empty (or a boolean)."""
+    if isinstance(value, bool):
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)):
-        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-    if isinstance(value, str):
-        s = value.strip()
-        try:
-            return dt.date.fromisoformat(s[:10])
-        except ValueError:
-            pass
-        try:
-            return dt.datetime.strptime(s, "%d/%m/%Y").date()
-        except ValueError:
-            pass
-    raise ValueError(f"«{value}» non è una data")
+    return data_cella(value)
 
 
 def to_int(value: object, what: str) -> int:
@@ -164,7 +147,6 @@ def esito_riga(riga: Sequence[Sequence[object]], oggi: dt.date | None = None,
     """Outcome and reasons of one `Spese` row (cells in schema order, from «Azione»), checked alone:
     the checks across rows (duplicate documents, overheads cap, seals) need Valida/Verifica."""
     from addin.rules.eligibility import Contesto, data_decisiva, valuta_spese
-    from addin.workbook.reader import parse_cartella
     from addin.workbook.report import etichetta_esito
 
     cfg = _cfg(config)
@@ -225,7 +207,6 @@ def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[obj
 
 
 def leggi(book, config: Config):
-    from addin.workbook.reader import parse_cartella
 
     return parse_cartella(griglie(book), config, path=book.name)
 

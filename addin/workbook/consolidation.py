@@ -349,7 +349,6 @@ def build_consolidation_template(config: Config, anno: int) -> Workbook:
 
 # --- the Spese rows as streamed worksheet XML -------------------------------------------------------------
 
-_EPOCH = dt.date(1899, 12, 30)
 _SHEET_RE = re.compile(r'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _REL_RE = re.compile(r'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"|'
                      r'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
@@ -459,8 +458,7 @@ def _row_iter(r: "RisultatoConsolidato", cols, styles: dict[str, str], sst: _Sha
                 elif c is date_cls or c is datetime_cls:
                     k = serial.get(v)
                     if k is None:
-                        d = v.date() if c is datetime_cls else v
-                        k = serial[v] = (d - _EPOCH).days
+                        k = serial[v] = S.excel_serial(v)
                     add(f'<c r="{L}{rn}" s="{s_date}"><v>{k}</v></c>')
                 elif c is int or c is float:
                     add(f'<c r="{L}{rn}"><v>{v}</v></c>')

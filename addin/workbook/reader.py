@@ -264,7 +264,6 @@ def leggi_cartella(path: str | Path, config: Config, *,
 
 
 # --- cell parsing ----------------------------------------------------------------------------
-_EPOCH = dt.date(1899, 12, 30)
 _ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$")
 _IT_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _SI = {"si", "sì", "s", "x", "true", "vero", "yes", "1"}
@@ -324,7 +323,7 @@ def _date(v: object) -> dt.date:
     if isinstance(v, (int, float)):
         if not 1 <= v < 2958466:
             raise _Bad
-        return _EPOCH + dt.timedelta(days=int(v))
+        return S.from_excel_serial(v)
     if isinstance(v, str):
         s = v.strip()
         try:
@@ -340,6 +339,17 @@ def _date(v: object) -> dt.date:
         except ValueError:
             raise _Bad from None
     raise _Bad
+
+
+def data_cella(v: object) -> dt.date | None:
+    """A date cell as calamine or xlwings deliver it (date, datetime, Excel serial, ISO text,
+    gg/mm/aaaa); None when empty; ValueError (Italian) when it is not a date."""
+    if _empty(v):
+        return None
+    try:
+        return _date(v)
+    except _Bad:
+        raise ValueError(f"«{v}» non è una data") from None
 
 
 def _bool(v: object) -> bool:

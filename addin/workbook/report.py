@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 from addin.errors import ErroreOutput
 from addin.rules.models import Esito
 from addin.rules.money import ZERO, fmt_eur, fmt_pct
+from addin.workbook.schema import excel_serial
 
 ESITO, SINTESI, CAMPIONE, OSSERVAZIONI, AVVISI = "Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"
 
@@ -190,7 +191,6 @@ _HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_EPOCH = dt.date(1899, 12, 30)
 
 # styles.xml cellXfs indexes
 _ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP = 1, 2, 3, 4
@@ -277,8 +277,7 @@ def _sheet_xml(name: str, rows: list[list]) -> str:
                 else:
                     add(f'<c r="{letters[ci]}{ri}"><v>{v}</v></c>')
             elif isinstance(v, dt.date):
-                d = v.date() if isinstance(v, dt.datetime) else v
-                add(f'<c r="{letters[ci]}{ri}" s="{_ST_DATE}"><v>{(d - _EPOCH).days}</v></c>')
+                add(f'<c r="{letters[ci]}{ri}" s="{_ST_DATE}"><v>{excel_serial(v)}</v></c>')
             else:
                 add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{escape(_safe_text(str(v)))}</t></is></c>')

@@ -5,12 +5,26 @@ The template builder, the reader, the report writer and the add-in all use these
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 SCHEMA_VERSION = "1"
+
+# Excel's 1900 date system: serial 1 = 01/01/1900, counted from 30/12/1899 (its 1900 leap-year quirk)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def excel_serial(d: dt.date) -> int:
+    """The Excel serial number of a date (datetime: its day)."""
+    return ((d.date() if isinstance(d, dt.datetime) else d) - EXCEL_EPOCH).days
+
+
+def from_excel_serial(n: float) -> dt.date:
+    """The date of an Excel serial number (the fraction, a time of day, is dropped)."""
+    return EXCEL_EPOCH + dt.timedelta(days=int(n))
 
 Kind = Literal["text", "date", "money", "number", "bool", "formula", "output"]
 

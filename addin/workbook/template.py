@@ -263,8 +263,8 @@ def _input_table(ws: Worksheet, d: Dati, table: str, cols: tuple[S.Col, ...], n_
                                 error=_LIST_ERRORS.get(col.choices, "Valore non previsto."),
                                 errorTitle="Valore non ammesso", errorStyle="stop")
         elif col.kind == "date":
-            dv = DataValidation(type="date", operator="between", formula1=str(_serial(anno0)),
-                                formula2=str(_serial(anno1)), allow_blank=True, errorStyle="warning",
+            dv = DataValidation(type="date", operator="between", formula1=str(S.excel_serial(anno0)),
+                                formula2=str(S.excel_serial(anno1)), allow_blank=True, errorStyle="warning",
                                 errorTitle="Data", error="Scrivi una data gg/mm/aaaa del periodo "
                                 f"{d.config.periodo.inizio.year}-{d.config.periodo.fine.year}.")
         elif col.kind in ("money", "number") and not is_formula:
@@ -288,10 +288,6 @@ def _input_table(ws: Worksheet, d: Dati, table: str, cols: tuple[S.Col, ...], n_
     ws.add_table(t)
     ws.freeze_panes = f"A{FIRST_ROW}"
     _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
-
-
-def _serial(d: dt.date) -> int:
-    return (d - dt.date(1899, 12, 30)).days
 
 
 def _spese(wb: Workbook, d: Dati) -> None:
@@ -486,7 +482,6 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     lowest = parts[0] if len(parts) == 1 else f"MIN({','.join(parts)})"
     rows: list[tuple[str, object, str | None, str]] = []
     r += 1
-    t_row = r
     rows.append(("Tariffa oraria massima del volontariato",
                  f"=IF({lowest}>={big},{float(fallback.valore)},ROUND({lowest},2))", FMT_EUR, "tariffa"))
     rows.append(("Fonte della tariffa",
