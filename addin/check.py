@@ -20,7 +20,7 @@ from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, Ve
 from addin.rules.eligibility import Contesto, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
-from addin.rules.money import ZERO, money
+from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campione_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
 from addin.rules.windows import FinestraAnno, finestre_anno
@@ -152,10 +152,6 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         sigilli=sig, avvisi=avvisi)
 
 
-def _s(d: Decimal) -> str:
-    return str(money(d))
-
-
 def risultato_json(r: RisultatoVerifica) -> dict:
     """The machine-readable result (amounts as Decimal strings, dates ISO)."""
     q = r.cofin_quota
@@ -163,21 +159,21 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "programma": r.programma,
         "anno": r.anno,
         "data_riferimento": r.data_riferimento.isoformat(),
-        "righe": [{"riga": e.riga, "esito": e.esito.value, "importo": _s(e.importo),
-                   "importo_ammesso": _s(e.importo_ammesso),
+        "righe": [{"riga": e.riga, "esito": e.esito.value, "importo": money_str(e.importo),
+                   "importo_ammesso": money_str(e.importo_ammesso),
                    "motivi": [{"codice": m.codice, "messaggio": m.messaggio} for m in e.motivi]}
                   for e in r.esiti],
-        "totali": {k: _s(v) for k, v in r.totali.items()},
-        "cofinanziamento": {"totale": _s(q.cofinanziamento), "quota": str(q.quota.quantize(Decimal("0.0001"))),
-                            "minimo": _s(q.minimo), "rispettato": q.rispettato,
-                            "monetario": _s(r.cofin_totali.monetario),
-                            "non_monetario": _s(r.cofin_totali.non_monetario),
-                            "volontariato": _s(r.cofin_totali.volontariato),
-                            "tariffa_volontari": _s(r.tariffa.valore)},
-        "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "importo": _s(t.importo)}
+        "totali": {k: money_str(v) for k, v in r.totali.items()},
+        "cofinanziamento": {"totale": money_str(q.cofinanziamento), "quota": str(q.quota.quantize(Decimal("0.0001"))),
+                            "minimo": money_str(q.minimo), "rispettato": q.rispettato,
+                            "monetario": money_str(r.cofin_totali.monetario),
+                            "non_monetario": money_str(r.cofin_totali.non_monetario),
+                            "volontariato": money_str(r.cofin_totali.volontariato),
+                            "tariffa_volontari": money_str(r.tariffa.valore)},
+        "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "importo": money_str(t.importo)}
                     for t in r.piano],
-        "saldo": _s(r.liquidazione.saldo),
-        "contributo_finale": _s(r.liquidazione.contributo_finale),
+        "saldo": money_str(r.liquidazione.saldo),
+        "contributo_finale": money_str(r.liquidazione.contributo_finale),
         "finestre": [{"numero": f.numero, "blocco": f.blocco.isoformat(), "stato": f.stato(r.data_riferimento)}
                      for f in r.finestre],
         "campione": [{"semestre": c.semestre, "seme": c.seme, "persone": c.persone, "dimensione": c.dimensione,

@@ -40,7 +40,7 @@ from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_
 from addin.rules.eligibility import chiave_documento
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
-from addin.rules.money import ZERO, fmt_eur, money
+from addin.rules.money import ZERO, fmt_eur, fmt_pct, money, money_str
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
 from addin.rules.windows import finestre_anno
 from addin.workbook import schema as S
@@ -328,8 +328,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
             who = "ATS" if row.programma is None else f"Programma {row.programma}"
             anomalie.append(Anomalia(
                 A_COFIN_PREVISTO, GRAVE if row.vincolante else ATTENZIONE,
-                f"{who}: cofinanziamento previsto a budget {fmt_eur(qb.cofinanziamento)}, {_pct(qb.quota)} del "
-                f"costo totale {fmt_eur(qb.base)}; minimo {_pct(qb.quota_minima)} ({fmt_eur(qb.minimo)}). "
+                f"{who}: cofinanziamento previsto a budget {fmt_eur(qb.cofinanziamento)}, {fmt_pct(qb.quota)} del "
+                f"costo totale {fmt_eur(qb.base)}; minimo {fmt_pct(qb.quota_minima)} ({fmt_eur(qb.minimo)}). "
                 + ("Verifica vincolante." if row.vincolante else indicativa),
                 programma=row.programma))
         if row.quota is not None and row.presente and not row.quota.rispettato:
@@ -337,8 +337,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
             anomalie.append(Anomalia(
                 A_COFIN, GRAVE if binding else ATTENZIONE,
                 f"{'ATS' if row.programma is None else 'Programma ' + str(row.programma)}: cofinanziamento "
-                f"realizzato {fmt_eur(row.quota.cofinanziamento)}, {_pct(row.quota.quota)} della base "
-                f"{fmt_eur(row.quota.base)}; minimo {_pct(row.quota.quota_minima)} "
+                f"realizzato {fmt_eur(row.quota.cofinanziamento)}, {fmt_pct(row.quota.quota)} della base "
+                f"{fmt_eur(row.quota.base)}; minimo {fmt_pct(row.quota.quota_minima)} "
                 f"({fmt_eur(row.quota.minimo)}), mancano {fmt_eur(row.quota.mancante)}. "
                 + ("Verifica vincolante." if binding else indicativa),
                 programma=row.programma))
@@ -351,12 +351,6 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
                   for f in finestre_anno(config, anno)],
         esclusi=esclusi)
     return risultato
-
-
-def _pct(r: Decimal) -> str:
-    from addin.rules.money import fmt_pct
-
-    return fmt_pct(r)
 
 
 def _budget_key(voci: Sequence[VoceBudget]) -> list[tuple]:
@@ -652,7 +646,7 @@ def build_consolidation_template(config: Config, anno: int):
 # --- JSON -----------------------------------------------------------------------------------------------
 
 def _d(v: Decimal | None) -> str | None:
-    return None if v is None else f"{money(v):.2f}"
+    return None if v is None else money_str(v)
 
 
 def risultato_json(r: RisultatoConsolidato) -> dict:
@@ -691,8 +685,6 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
 
 def print_rows(r: RisultatoConsolidato) -> list[tuple[str, ...]]:
     """The rows of the CLI summary table (Italian formatting)."""
-    from addin.rules.money import fmt_pct
-
     out = []
     for row in r.programmi + [r.ats]:
         files = (", ".join(Path(f).name for f in row.file) if row.programma else f"{len(row.file)} file") \

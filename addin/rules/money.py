@@ -22,6 +22,11 @@ def money(value: Decimal | int | str | float | None) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def money_str(value: Decimal) -> str:
+    """An amount as a machine-readable string with two decimals ("1234.50"), as the JSON outputs give it."""
+    return f"{money(value):.2f}"
+
+
 def to_decimal(value: object) -> Decimal | None:
     """Parse a number written the Italian or the international way; None if it is not one.
 
