@@ -24,7 +24,7 @@ from addin.errors import ErroreChiave, ErroreInput, ErroreOutput
 from addin.workbook import schema
 from addin.workbook.protection import aggiungi_meta, applica_blocco, apri_cartella
 from addin.workbook.reader import leggi_cartella
-from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, COLONNE_SPESE, RisultatoSigilli, Sigillo,
+from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, RisultatoSigilli, Sigillo,
                                   leggi_sigilli, nuovi_sigilli, verifica_sigilli)
 
 # cells locked on sealed rows: every input column (the Comune's columns too: it unprotects the sheet to
