@@ -19,12 +19,15 @@ never executed: the data are read and a warning is added.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
+from itertools import compress, repeat
+from math import isfinite
 from pathlib import Path
 
 from addin.config.models import Config
@@ -391,43 +394,103 @@ def _find_header(grid: list[list[object]], cols: tuple[S.Col, ...], sheet: str, 
     return best_row, best_map
 
 
-def _parse_rows(grid, cols, mapping, header_row, sheet, make, money_code, stop_at_blank=False):
-    """Model objects for non-empty rows; cell problems become reasons of the row. With `stop_at_blank`
-    the table ends at its first empty row (what follows, e.g. a totals block, is not data)."""
-    specs = [(c.key, c.kind, c.header, mapping[c.key]) for c in S.input_cols(cols) if c.key in mapping]
-    parsers = {"text": _text, "money": _number, "number": _number, "date": _date, "bool": _bool}
-    fast = [(key, parsers[kind], kind, header, i) for key, kind, header, i in specs]
-    width = max((i for *_, i in fast), default=-1) + 1
-    out = []
-    for r in range(header_row + 1, len(grid)):
-        row = grid[r]
-        if len(row) < width:
-            row = list(row) + [None] * (width - len(row))
-        vals: dict[str, object] = {}
-        errs: list[Motivo] = []
-        for key, parse, kind, header, i in fast:
-            v = row[i]
-            if v == "" or v is None:
-                continue
-            if type(v) is str:
-                if not v.strip():
-                    continue
-                if kind == "text":
-                    vals[key] = v.strip()
-                    continue
-            try:
-                vals[key] = parse(v)
-            except _Bad:
-                excel_row = r + 1
-                code = money_code.get(key, "DATO_NON_VALIDO")
-                errs.append(Motivo(code, f"Foglio «{sheet}», riga {excel_row}, colonna «{header}» "
-                                         f"(cella {col_letter(i)}{excel_row}): «{_show(v)}» {_KIND_MSG[kind]}."))
-        if not vals and not errs:
-            if stop_at_blank and out:
-                break
-            continue
-        out.append(make(r + 1, vals, errs))
-    return out
+_BAD = object()   # a cell that is not of its column's kind (becomes a reason of the row)
+# exact spellings of SI/NO as typed or chosen from the dropdown (anything else goes through _bool)
+_BOOL_TEXT = {form: value for words, value in ((_SI, True), (_NO, False))
+              for w in words for form in (w, w.upper(), w.capitalize())}
+
+
+def _or_bad(parse, v: object) -> object:
+    """parse(v) for a non-empty cell, None for an empty one, _BAD when it is not of the kind."""
+    if _empty(v):
+        return None
+    try:
+        return parse(v)
+    except _Bad:
+        return _BAD
+
+
+def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> list[object]:
+    """One column converted to its kind. perf: the common cell types are handled inline,
+    column by column (about twice as fast as cell by cell); the rest goes through the parsers."""
+    str_, float_, date_, datetime_ = str, float, dt.date, dt.datetime
+    if kind == "text":
+        return [(v.strip() or None) if v.__class__ is str_ else (None if v is None else _text(v)) for v in raw]
+    if kind in ("money", "number"):
+        def num(v: object) -> object:
+            if v.__class__ is float_ and isfinite(v):
+                d = Decimal(repr(v))
+                if v:
+                    decimals[v] = d
+                return d
+            return _or_bad(_number, v)
+        return [decimals[v] if v.__class__ is float_ and v in decimals else num(v) for v in raw]
+    if kind == "date":
+        return [v if v.__class__ is date_ else v.date() if v.__class__ is datetime_ else _or_bad(_date, v)
+                for v in raw]
+    if kind == "bool":
+        text = _BOOL_TEXT
+        return [text[v] if v.__class__ is str_ and v in text else _or_bad(_bool, v) for v in raw]
+    raise AssertionError(kind)
+
+
+def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dict[str, int], header_row: int,
+                 sheet: str, money_code: dict[str, str], stop_at_blank: bool = False
+                 ) -> tuple[list[int], dict[str, list[object]], list[list[Motivo]]]:
+    """The non-empty rows below the header: their Excel row numbers, the parsed columns (key -> values,
+    None when empty) and each row's reasons for cells that are not of their column's kind. With
+    `stop_at_blank` the table ends at its first empty row (what follows, e.g. a totals block, is not data)."""
+    specs = [(c, mapping[c.key]) for c in S.input_cols(cols) if c.key in mapping]
+    body = grid[header_row + 1:]
+    width = max((i for _, i in specs), default=-1) + 1
+    if body and min(map(len, body)) < width:
+        body = [list(row) + [None] * (width - len(row)) if len(row) < width else row for row in body]
+    first_row = header_row + 2                      # Excel number of body[0]
+    decimals: dict[float, Decimal] = {}
+    columns: dict[str, list[object]] = {}
+    errors: dict[int, list[Motivo]] = {}
+    for c, i in specs:
+        raw = [row[i] for row in body]
+        values = _column(raw, c.kind, decimals)
+        if True in map(operator.is_, values, repeat(_BAD)):   # identity: == on Decimals is slow
+            code = money_code.get(c.key, "DATO_NON_VALIDO")
+            for k, v in enumerate(values):
+                if v is _BAD:
+                    excel_row = first_row + k
+                    errors.setdefault(k, []).append(Motivo(
+                        code, f"Foglio «{sheet}», riga {excel_row}, colonna «{c.header}» (cella "
+                              f"{col_letter(i)}{excel_row}): «{_show(raw[k])}» {_KIND_MSG[c.kind]}."))
+                    values[k] = None
+        columns[c.key] = values
+    # a row counts when any of its cells has a value or an error
+    filled = [list(map(operator.is_not, values, repeat(None))) for values in columns.values()]
+    keep = list(map(any, zip(*filled))) if filled else []
+    for k in errors:
+        keep[k] = True
+    if stop_at_blank and True in keep:
+        start = keep.index(True)
+        if False in keep[start:]:
+            end = keep.index(False, start)
+            keep[end:] = [False] * (len(keep) - end)
+    rows = list(compress(range(first_row, first_row + len(keep)), keep))
+    columns = {key: list(compress(values, keep)) for key, values in columns.items()}
+    errs = [errors.get(k, []) for k in compress(range(len(keep)), keep)]
+    return rows, columns, errs
+
+
+def _models(cls, rows: list[int], columns: dict[str, list[object]], errs: list[list[Motivo]]) -> list:
+    """Row models (Spesa, VoceCofinanziamento) built positionally from the parsed columns."""
+    names = [f.name for f in fields(cls)]
+    if names[0] != "riga" or names[-1] != "errori" or not set(columns) <= set(names):
+        raise AssertionError(f"columns {sorted(set(columns) - set(names))} are not fields of {cls.__name__}")
+    nones = [None] * len(rows)
+    return list(map(cls, rows, *(columns.get(n, nones) for n in names[1:-1]), errs))
+
+
+def _norm_actions(columns: dict[str, list[object]]) -> None:
+    """'1.2 - Titolo' -> '1.2' in the action column (text the rules cannot read is kept as typed)."""
+    if "azione" in columns:
+        columns["azione"] = [a if a is None else norm_action(a) or a for a in columns["azione"]]
 
 
 def _meta(grid: list[list[object]] | None, fname: str | None) -> dict[str, str]:
@@ -492,23 +555,19 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
     # Spese
     grid = sheets[S.SPESE]
     hr, mp = _find_header(grid, S.SPESE_COLS, S.SPESE, fname, S.input_cols(S.SPESE_COLS))
-    spese = _parse_rows(grid, S.SPESE_COLS, mp, hr, S.SPESE,
-                        lambda r, v, e: Spesa(riga=r, errori=e, **v),
-                        {"importo": "IMPORTO_NON_VALIDO", "importo_documento": "IMPORTO_NON_VALIDO"})
-    for s in spese:
-        if s.azione is not None:
-            s.azione = norm_action(s.azione) or s.azione
+    rows, columns, errs = _parse_table(grid, S.SPESE_COLS, mp, hr, S.SPESE,
+                                       {"importo": "IMPORTO_NON_VALIDO", "importo_documento": "IMPORTO_NON_VALIDO"})
+    _norm_actions(columns)
+    spese = _models(Spesa, rows, columns, errs)
 
     # Cofinanziamento
     grid = sheets[S.COFINANZIAMENTO]
     cof_req = tuple(c for c in S.input_cols(S.COFIN_COLS))
     hr, mp = _find_header(grid, S.COFIN_COLS, S.COFINANZIAMENTO, fname, cof_req)
-    cofin = _parse_rows(grid, S.COFIN_COLS, mp, hr, S.COFINANZIAMENTO,
-                        lambda r, v, e: VoceCofinanziamento(riga=r, errori=e, **v),
-                        {"valore_unitario": "IMPORTO_NON_VALIDO"})
-    for c in cofin:
-        if c.azione is not None:
-            c.azione = norm_action(c.azione) or c.azione
+    rows, columns, errs = _parse_table(grid, S.COFIN_COLS, mp, hr, S.COFINANZIAMENTO,
+                                       {"valore_unitario": "IMPORTO_NON_VALIDO"})
+    _norm_actions(columns)
+    cofin = _models(VoceCofinanziamento, rows, columns, errs)
 
     # Budget
     grid = sheets[S.BUDGET]
@@ -517,8 +576,9 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
     avvisi: list[str] = []
     lk = lookup_for(config)
     budget: list[VoceBudget] = []
-    rows = _parse_rows(grid, S.BUDGET_COLS, mp, hr, S.BUDGET, lambda r, v, e: (r, v, e), {}, stop_at_blank=True)
-    for r, v, e in rows:
+    rows, columns, errs = _parse_table(grid, S.BUDGET_COLS, mp, hr, S.BUDGET, {}, stop_at_blank=True)
+    for k, (r, e) in enumerate(zip(rows, errs)):
+        v = {key: values[k] for key, values in columns.items() if values[k] is not None}
         if e:
             m = e[0].messaggio
             col = re.search(r"colonna «([^»]+)»", m)
