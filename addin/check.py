@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from addin.config.models import Config
+from addin.gcpause import gc_paused
 from addin.rules.budget import UsoBudget, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
@@ -198,13 +199,14 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     from addin.workbook.report import scrivi_report
 
     src = Path(path)
-    cartella = leggi_cartella(src, config)
-    r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
-    dest = Path(out) if out is not None else percorso_report(src)
-    try:
-        if dest.resolve() == src.resolve():
-            raise ErroreOutput(f"il report non può sovrascrivere il file da verificare «{src.name}».")
-    except OSError:
-        pass
-    scrivi_report(r, dest)
+    with gc_paused():
+        cartella = leggi_cartella(src, config)
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
+        dest = Path(out) if out is not None else percorso_report(src)
+        try:
+            if dest.resolve() == src.resolve():
+                raise ErroreOutput(f"il report non può sovrascrivere il file da verificare «{src.name}».")
+        except OSError:
+            pass
+        scrivi_report(r, dest)
     return r, dest

@@ -34,6 +34,7 @@ import pandas as pd
 
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
+from addin.gcpause import gc_paused
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
                                      verifica_realizzato)
@@ -592,9 +593,6 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
     """Read the programme workbooks (unreadable ones become anomalies), consolidate, write `out`
     atomically. Inputs are only read. Raises ErroreOutput when `out` cannot be written, ErroreInput
     when `out` is one of the inputs or no file at all could be given."""
-    from addin.workbook.consolidation import scrivi_consolidato
-    from addin.workbook.reader import leggi_cartella, leggi_griglie
-
     if not paths:
         raise ErroreInput("nessun file da consolidare.")
     out = Path(out)
@@ -602,6 +600,16 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
         if Path(p).exists() and out.exists() and os.path.samefile(p, out):
             raise ErroreInput("il file di uscita coincide con uno dei file da consolidare: "
                               "indicare un altro nome con --out.", file=str(p))
+    with gc_paused():
+        return _consolida_file(paths, config, data_riferimento, out, progress, anno=anno, chiave=chiave, seme=seme)
+
+
+def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date, out: Path,
+                    progress: Progress | None, *, anno: int | None, chiave: bytes | None,
+                    seme: int | None) -> RisultatoConsolidato:
+    from addin.workbook.consolidation import scrivi_consolidato
+    from addin.workbook.reader import leggi_cartella, leggi_griglie
+
     items: list[CartellaRendiconto | ErroreLettura] = []
     n = len(paths)
     # python-calamine releases the GIL: the files are opened and decoded in worker threads while the
