@@ -22,7 +22,7 @@ from addin.rules.eligibility import Contesto, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.money import ZERO, money_str
-from addin.rules.sampling import Campione, campione_personale
+from addin.rules.sampling import Campione, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
 from addin.rules.windows import FinestraAnno, finestre_anno
 from addin.workbook.reader import CartellaRendiconto
@@ -129,7 +129,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
                        tot["ammesso"], cofin_tot.monetario)
     piano = piano_tranche(config, anno, b.comunale)
-    campioni = [campione_personale(config, cartella.spese, cartella.programma, anno, sem, seme) for sem in (1, 2)]
+    campioni = campioni_personale(config, cartella.spese, cartella.programma, anno, seme)
     avvisi = list(cartella.avvisi)
     for v in cartella.cofinanziamento:
         for m in v.errori:

@@ -10,7 +10,7 @@ import pytest
 from addin.rules.budget import VoceBudget, uso_budget
 from addin.rules.eligibility import Contesto, valuta_spese
 from addin.rules.models import Spesa
-from addin.rules.sampling import campione_personale, dimensione_campione, seme_predefinito
+from addin.rules.sampling import campione_personale, campioni_personale, dimensione_campione, seme_predefinito
 from addin.rules.windows import finestra_chiusa, finestra_di, finestre_anno, scadenza_blocco
 
 d = dt.date
@@ -105,6 +105,12 @@ def test_sample_counts_distinct_persons_of_the_semester(cfg):
     assert (s2.persone, s2.estratti) == (1, ["Sara Blu"])
     empty = campione_personale(cfg, rows, 1, 2027, 1, seme=1)
     assert (empty.persone, empty.dimensione, empty.estratti) == (0, 0, [])
+    # both semesters at once (what the check uses): the same draws, default seeds included
+    both = campioni_personale(everyone, rows, 1, 2026)
+    assert [(c.semestre, c.seme, sorted(c.estratti), c.righe) for c in both] == [
+        (1, seme_predefinito(1, 2026, 1), ["Anna Verdi", "Luca Neri"], {"Anna Verdi": [4, 5], "Luca Neri": [6]}),
+        (2, seme_predefinito(1, 2026, 2), ["Sara Blu"], {"Sara Blu": [7]})]
+    assert campioni_personale(cfg, rows, 1, 2026, seme=1) == [s1, s2]
 
 
 # --- budget per action x category -----------------------------------------------------------------

@@ -41,130 +41,149 @@ def _fmt_date(d: dt.date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-def _row_reasons(ctx: Contesto, s: Spesa, importo: Decimal, win: FinestraAnno | None,
+@dataclass(frozen=True, slots=True)
+class _Fisse:
+    """What the row checks need that does not change from row to row (computed once per check)."""
+
+    lk: object
+    prog: object
+    inizio: dt.date          # first day of the co-design
+    start: dt.date           # first and last day of the reporting year within the co-design
+    end: dt.date
+    contanti: Decimal        # configured cash allowance (0: none)
+    tolleranza: Decimal      # personnel: hours × rate vs amount
+
+    @classmethod
+    def di(cls, ctx: Contesto) -> _Fisse:
+        cfg = ctx.config
+        return cls(lookup_for(cfg), cfg.programma(ctx.programma), cfg.periodo.inizio,
+                   max(cfg.periodo.inizio, dt.date(ctx.anno, 1, 1)), min(cfg.periodo.fine, dt.date(ctx.anno, 12, 31)),
+                   money(cfg.limiti.contanti_massimo), cfg.regole.tolleranza_personale)
+
+
+def _row_reasons(ctx: Contesto, k: _Fisse, s: Spesa, importo: Decimal, win: FinestraAnno | None,
                  decisive: dt.date | None) -> tuple[list[Motivo], Decimal]:
     """Per-row checks. Returns the reasons and the amount left after row-level reductions."""
-    cfg = ctx.config
-    lk = lookup_for(cfg)
-    prog = cfg.programma(ctx.programma)
+    lk = k.lk
     out: list[Motivo] = list(s.errori)
+    add = out.append
     ammesso = importo
-
-    def add(code: str, msg: str) -> None:
-        out.append(Motivo(code, msg))
 
     # amount
     if s.importo is None or s.importo <= 0:
         if not any(m.codice == "IMPORTO_NON_VALIDO" for m in out):
-            add("IMPORTO_NON_VALIDO", "Importo rendicontato mancante, nullo o negativo.")
+            add(Motivo("IMPORTO_NON_VALIDO", "Importo rendicontato mancante, nullo o negativo."))
     elif s.importo_documento is not None:
         if s.importo_documento <= 0:
-            add("IMPORTO_NON_VALIDO", "Importo del documento nullo o negativo.")
+            add(Motivo("IMPORTO_NON_VALIDO", "Importo del documento nullo o negativo."))
         elif importo > s.importo_documento:
             ammesso = money(s.importo_documento)
-            add("IMPORTO_OLTRE_DOCUMENTO",
-                f"Importo rendicontato {fmt_eur(importo)} superiore all'importo del documento "
-                f"{fmt_eur(s.importo_documento)}: non ammessi {fmt_eur(importo - ammesso)}.")
+            add(Motivo("IMPORTO_OLTRE_DOCUMENTO",
+                       f"Importo rendicontato {fmt_eur(importo)} superiore all'importo del documento "
+                       f"{fmt_eur(s.importo_documento)}: non ammessi {fmt_eur(importo - ammesso)}."))
 
     # category
     cat = lk.categoria(s.categoria)
     if cat is None:
         if not s.categoria:
-            add("CATEGORIA_NON_AMMISSIBILE", "Categoria di spesa mancante.")
+            add(Motivo("CATEGORIA_NON_AMMISSIBILE", "Categoria di spesa mancante."))
         elif (na := lk.costo_non_ammissibile(s.categoria)) is not None:
-            add("CATEGORIA_NON_AMMISSIBILE", f"«{na}» è un costo non ammissibile.")
+            add(Motivo("CATEGORIA_NON_AMMISSIBILE", f"«{na}» è un costo non ammissibile."))
         else:
-            add("CATEGORIA_NON_AMMISSIBILE", f"«{s.categoria}» non è una categoria di spesa ammissibile.")
+            add(Motivo("CATEGORIA_NON_AMMISSIBILE", f"«{s.categoria}» non è una categoria di spesa ammissibile."))
 
     # action
-    if lk.azione(prog, s.azione) is None:
+    if lk.azione(k.prog, s.azione) is None:
         if not s.azione:
-            add("AZIONE_NON_DEL_PROGRAMMA", "Azione mancante.")
+            add(Motivo("AZIONE_NON_DEL_PROGRAMMA", "Azione mancante."))
         else:
-            add("AZIONE_NON_DEL_PROGRAMMA",
-                f"L'azione «{s.azione}» non appartiene al programma {prog.codice} "
-                f"(azioni: {', '.join(prog.codici_azioni)}).")
+            add(Motivo("AZIONE_NON_DEL_PROGRAMMA",
+                       f"L'azione «{s.azione}» non appartiene al programma {k.prog.codice} "
+                       f"(azioni: {', '.join(k.prog.codici_azioni)})."))
 
     # partner
     if lk.partner(s.partner) is None:
         if not s.partner:
-            add("PARTNER_NON_ATS", "Partner mancante.")
+            add(Motivo("PARTNER_NON_ATS", "Partner mancante."))
         else:
-            add("PARTNER_NON_ATS", f"«{s.partner}» non è un componente dell'ATS {cfg.ats}.")
+            add(Motivo("PARTNER_NON_ATS", f"«{s.partner}» non è un componente dell'ATS {ctx.config.ats}."))
 
     # period
+    out_of_period = False
     if decisive is not None:
-        start = max(cfg.periodo.inizio, dt.date(ctx.anno, 1, 1))
-        end = min(cfg.periodo.fine, dt.date(ctx.anno, 12, 31))
-        if not start <= decisive <= end:
-            add("DATA_FUORI_PERIODO",
-                f"Spesa sostenuta il {_fmt_date(decisive)}, fuori dall'anno {ctx.anno} "
-                f"della rendicontazione.")
-        elif s.data_documento is not None and s.data_documento < cfg.periodo.inizio:
-            add("DATA_FUORI_PERIODO",
-                f"Documento del {_fmt_date(s.data_documento)}, anteriore all'inizio della "
-                f"co-progettazione ({_fmt_date(cfg.periodo.inizio)}).")
+        if not k.start <= decisive <= k.end:
+            out_of_period = True
+            add(Motivo("DATA_FUORI_PERIODO",
+                       f"Spesa sostenuta il {_fmt_date(decisive)}, fuori dall'anno {ctx.anno} "
+                       f"della rendicontazione."))
+        elif s.data_documento is not None and s.data_documento < k.inizio:
+            out_of_period = True
+            add(Motivo("DATA_FUORI_PERIODO",
+                       f"Documento del {_fmt_date(s.data_documento)}, anteriore all'inizio della "
+                       f"co-progettazione ({_fmt_date(k.inizio)})."))
         elif s.data_documento is not None and s.data_pagamento is not None \
-                and s.data_documento > end:
-            add("DATA_FUORI_PERIODO",
-                f"Documento del {_fmt_date(s.data_documento)}, successivo all'anno {ctx.anno}.")
+                and s.data_documento > k.end:
+            out_of_period = True
+            add(Motivo("DATA_FUORI_PERIODO",
+                       f"Documento del {_fmt_date(s.data_documento)}, successivo all'anno {ctx.anno}."))
 
     # payment
     if s.data_pagamento is None or not s.modalita_pagamento:
         missing = [n for n, v in (("data", s.data_pagamento), ("modalità", s.modalita_pagamento)) if not v]
-        add("PAGAMENTO_MANCANTE", f"Pagamento non documentato: manca {' e '.join(missing)} di pagamento.")
-    elif s.data_pagamento > ctx.data_riferimento and not any(m.codice == "DATA_FUORI_PERIODO" for m in out):
-        add("PAGAMENTO_MANCANTE",
-            f"Pagamento datato {_fmt_date(s.data_pagamento)}, dopo la data di riferimento "
-            f"{_fmt_date(ctx.data_riferimento)}: la spesa non risulta ancora quietanzata.")
+        add(Motivo("PAGAMENTO_MANCANTE", f"Pagamento non documentato: manca {' e '.join(missing)} di pagamento."))
+    elif s.data_pagamento > ctx.data_riferimento and not out_of_period:
+        add(Motivo("PAGAMENTO_MANCANTE",
+                   f"Pagamento datato {_fmt_date(s.data_pagamento)}, dopo la data di riferimento "
+                   f"{_fmt_date(ctx.data_riferimento)}: la spesa non risulta ancora quietanzata."))
     if s.modalita_pagamento:
         mod = lk.modalita(s.modalita_pagamento)
         if mod is None or not mod.tracciabile:
-            cap = money(cfg.limiti.contanti_massimo)
+            cap = k.contanti
             label = mod.nome if mod else s.modalita_pagamento
             if cap <= 0 or mod is None:
-                add("PAGAMENTO_NON_TRACCIABILE", f"Pagamento «{label}» non tracciabile: spesa non ammessa.")
+                add(Motivo("PAGAMENTO_NON_TRACCIABILE", f"Pagamento «{label}» non tracciabile: spesa non ammessa."))
             elif ammesso > cap:  # a configured cash allowance: admitted up to it
-                add("CONTANTI_OLTRE_LIMITE",
-                    f"Pagamento «{label}» non tracciabile: ammesso fino a {fmt_eur(cap)}, "
-                    f"non ammessi {fmt_eur(ammesso - cap)}.")
+                add(Motivo("CONTANTI_OLTRE_LIMITE",
+                           f"Pagamento «{label}» non tracciabile: ammesso fino a {fmt_eur(cap)}, "
+                           f"non ammessi {fmt_eur(ammesso - cap)}."))
                 ammesso = cap
 
     # documents
-    missing_docs = [n for n, v in (("giustificativo", s.doc_giustificativo),
-                                   ("conservazione agli atti", s.doc_conservata),
-                                   ("trasmissione al Comune", s.doc_trasmessa)) if v is not True]
-    if missing_docs:
-        add("DOCUMENTAZIONE_MANCANTE", f"Documentazione mancante: {', '.join(missing_docs)}.")
+    if not (s.doc_giustificativo is True and s.doc_conservata is True and s.doc_trasmessa is True):
+        missing_docs = [n for n, v in (("giustificativo", s.doc_giustificativo),
+                                       ("conservazione agli atti", s.doc_conservata),
+                                       ("trasmissione al Comune", s.doc_trasmessa)) if v is not True]
+        add(Motivo("DOCUMENTAZIONE_MANCANTE", f"Documentazione mancante: {', '.join(missing_docs)}."))
     elif s.data_trasmissione is None:
-        add("DOCUMENTAZIONE_MANCANTE", "Documentazione dichiarata trasmessa ma senza data di trasmissione.")
+        add(Motivo("DOCUMENTAZIONE_MANCANTE", "Documentazione dichiarata trasmessa ma senza data di trasmissione."))
     elif win is not None and s.data_trasmissione > win.blocco:
-        add("TRASMISSIONE_TARDIVA",
-            f"Documentazione trasmessa il {_fmt_date(s.data_trasmissione)}, dopo il blocco della "
-            f"finestra {win.etichetta} ({_fmt_date(win.blocco)}).")
+        add(Motivo("TRASMISSIONE_TARDIVA",
+                   f"Documentazione trasmessa il {_fmt_date(s.data_trasmissione)}, dopo il blocco della "
+                   f"finestra {win.etichetta} ({_fmt_date(win.blocco)})."))
 
     # personnel
     if cat is not None and cat.personale:
         absent = [n for n, v in (("persona", s.persona), ("ore", s.ore), ("costo orario", s.costo_orario))
                   if v is None or v == ""]
         if absent:
-            add("PERSONALE_DATI_MANCANTI", f"Spesa di personale senza {', '.join(absent)}.")
+            add(Motivo("PERSONALE_DATI_MANCANTI", f"Spesa di personale senza {', '.join(absent)}."))
         elif s.ore <= 0 or s.costo_orario <= 0:
-            add("PERSONALE_DATI_MANCANTI", "Ore e costo orario devono essere positivi.")
+            add(Motivo("PERSONALE_DATI_MANCANTI", "Ore e costo orario devono essere positivi."))
         elif s.importo is not None and s.importo > 0:
             expected = money(s.ore * s.costo_orario)
-            if abs(expected - money(s.importo)) > cfg.regole.tolleranza_personale:
-                add("PERSONALE_IMPORTO_INCOERENTE",
-                    f"Ore × costo orario = {fmt_eur(expected)}, importo rendicontato "
-                    f"{fmt_eur(s.importo)}: differenza oltre {fmt_eur(cfg.regole.tolleranza_personale)}.")
+            if abs(expected - money(s.importo)) > k.tolleranza:
+                add(Motivo("PERSONALE_IMPORTO_INCOERENTE",
+                           f"Ore × costo orario = {fmt_eur(expected)}, importo rendicontato "
+                           f"{fmt_eur(s.importo)}: differenza oltre {fmt_eur(k.tolleranza)}."))
 
     # the Comune's decision
     if s.decisione_comune and norm(s.decisione_comune) in _NO_DECISIONS:
         why = (s.motivazione_comune or "").strip()
-        add("DECISIONE_COMUNE", f"Non ammessa dal Comune: {why}" if why
-            else "Non ammessa dal Comune (motivazione non indicata).")
+        add(Motivo("DECISIONE_COMUNE", f"Non ammessa dal Comune: {why}" if why
+                   else "Non ammessa dal Comune (motivazione non indicata)."))
 
-    out.extend(ctx.motivi_extra.get(s.riga, ()))
+    if ctx.motivi_extra:
+        out.extend(ctx.motivi_extra.get(s.riga, ()))
     return out, ammesso
 
 
@@ -172,6 +191,7 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
     """Apply every rule to the expense rows of one programme workbook for one year."""
     cfg = ctx.config
     lk = lookup_for(cfg)
+    fisse = _Fisse.di(ctx)
     last_lock = finestre_anno(cfg, ctx.anno)[-1].blocco
     results: list[EsitoRiga] = []
     windows_seen: dict[dt.date, FinestraAnno] = {}
@@ -183,21 +203,24 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
             win = windows_seen.get(decisive)
             if win is None:
                 win = windows_seen[decisive] = finestra_di(cfg, decisive)
-        motivi, ammesso = _row_reasons(ctx, s, importo, win, decisive)
-        effects = {effetto(m.codice) for m in motivi}
-        if "non_ammessa" in effects:
-            esito, ammesso = Esito.NON_AMMESSA, ZERO
-        elif "esclusa" in effects:
-            esito, ammesso = Esito.ESCLUSA, ZERO
-        elif "integrabile" in effects:
-            closed = win.chiusa(ctx.data_riferimento) if win is not None else ctx.data_riferimento > last_lock
-            esito, ammesso = (Esito.ESCLUSA if closed else Esito.DA_INTEGRARE), ZERO
-            if closed:
-                when = _fmt_date(win.blocco if win is not None else last_lock)
-                motivi = [Motivo(m.codice, f"{m.messaggio} Non integrata entro il blocco del {when}: esclusa.")
-                          if effetto(m.codice) == "integrabile" else m for m in motivi]
-        else:
+        motivi, ammesso = _row_reasons(ctx, fisse, s, importo, win, decisive)
+        if not motivi:
             esito = Esito.AMMESSA if ammesso > 0 else Esito.NON_AMMESSA
+        else:
+            effects = {effetto(m.codice) for m in motivi}
+            if "non_ammessa" in effects:
+                esito, ammesso = Esito.NON_AMMESSA, ZERO
+            elif "esclusa" in effects:
+                esito, ammesso = Esito.ESCLUSA, ZERO
+            elif "integrabile" in effects:
+                closed = win.chiusa(ctx.data_riferimento) if win is not None else ctx.data_riferimento > last_lock
+                esito, ammesso = (Esito.ESCLUSA if closed else Esito.DA_INTEGRARE), ZERO
+                if closed:
+                    when = _fmt_date(win.blocco if win is not None else last_lock)
+                    motivi = [Motivo(m.codice, f"{m.messaggio} Non integrata entro il blocco del {when}: esclusa.")
+                              if effetto(m.codice) == "integrabile" else m for m in motivi]
+            else:
+                esito = Esito.AMMESSA if ammesso > 0 else Esito.NON_AMMESSA
         results.append(EsitoRiga(s.riga, esito, importo, ammesso, motivi,
                                  win.numero if win is not None and win.anno == ctx.anno else None, decisive))
 

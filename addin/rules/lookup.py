@@ -55,7 +55,10 @@ class Lookup:
     _non_ammissibili: dict[str, str] = field(default_factory=dict)
     _modalita: dict[str, ModalitaPagamento] = field(default_factory=dict)
     _azioni: dict[int, frozenset[str]] = field(default_factory=dict)
-    _memo: dict[int, dict] = field(default_factory=dict)
+    _memo_partner: dict = field(default_factory=dict)
+    _memo_categoria: dict = field(default_factory=dict)
+    _memo_non_ammissibili: dict = field(default_factory=dict)
+    _memo_modalita: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for p in self.config.partner:
@@ -72,16 +75,25 @@ class Lookup:
             self._modalita[norm(m.nome)] = m
 
     def partner(self, text: object) -> Partner | None:
-        return self._resolve(self._partner, text)
+        try:
+            return self._memo_partner[text]
+        except (KeyError, TypeError):
+            return self._resolve(self._partner, self._memo_partner, text)
 
     def categoria(self, text: object) -> Categoria | None:
-        return self._resolve(self._categoria, text)
+        try:
+            return self._memo_categoria[text]
+        except (KeyError, TypeError):
+            return self._resolve(self._categoria, self._memo_categoria, text)
 
     def costo_non_ammissibile(self, text: object) -> str | None:
-        return self._resolve(self._non_ammissibili, text)
+        return self._resolve(self._non_ammissibili, self._memo_non_ammissibili, text)
 
     def modalita(self, text: object) -> ModalitaPagamento | None:
-        return self._resolve(self._modalita, text)
+        try:
+            return self._memo_modalita[text]
+        except (KeyError, TypeError):
+            return self._resolve(self._modalita, self._memo_modalita, text)
 
     def azione(self, programma: Programma, text: object) -> str | None:
         codes = self._azioni.get(programma.codice)
@@ -90,18 +102,16 @@ class Lookup:
         code = norm_action(text)
         return code if code in codes else None
 
-    def _resolve(self, table: dict, text: object):
-        # perf: the same few texts repeat on every row; remember them as typed, before normalising
-        memo = self._memo.get(id(table))
-        if memo is None:
-            memo = self._memo[id(table)] = {}
+    @staticmethod
+    def _resolve(table: dict, memo: dict, text: object):
+        # perf: the same few texts repeat on every row; the callers look them up as typed in `memo`
+        # first (one dictionary access per row), normalising only the first time a text is met
+        found = table.get(norm(text))
         try:
-            return memo[text]
-        except KeyError:
-            found = memo[text] = table.get(norm(text))
-            return found
+            memo[text] = found
         except TypeError:  # unhashable input
-            return table.get(norm(text))
+            pass
+        return found
 
 
 _cache: dict[int, Lookup] = {}

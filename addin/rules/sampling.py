@@ -43,23 +43,27 @@ def semestre_di(month: int) -> int:
     return 1 if month <= 6 else 2
 
 
-def campione_personale(config: Config, spese: Sequence[Spesa], programma: int, anno: int, semestre: int,
-                       seme: int | None = None) -> Campione:
-    """Draw ceil(quota × distinct persons) persons (at least `minimo`) among the personnel rows whose
-    deciding date falls in the semester. Same rows and seed, same sample."""
+def _persone(config: Config, spese: Sequence[Spesa], anno: int) -> dict[int, tuple[dict[str, str], dict[str, list[int]]]]:
+    """Per semester of `anno`: the persons of the personnel rows (normalised name -> name as first
+    written) and their row numbers, by the row's deciding date. One pass over the rows."""
     lk = lookup_for(config)
-    names: dict[str, str] = {}
-    rows: dict[str, list[int]] = {}
+    out: dict[int, tuple[dict[str, str], dict[str, list[int]]]] = {1: ({}, {}), 2: ({}, {})}
     for s in spese:
         cat = lk.categoria(s.categoria)
         if cat is None or not cat.personale or not s.persona or not str(s.persona).strip():
             continue
         d = data_decisiva(config, s)
-        if d is None or d.year != anno or semestre_di(d.month) != semestre:
+        if d is None or d.year != anno:
             continue
+        names, rows = out[semestre_di(d.month)]
         key = norm(s.persona)
         names.setdefault(key, str(s.persona).strip())
         rows.setdefault(key, []).append(s.riga)
+    return out
+
+
+def _estrai(config: Config, names: dict[str, str], rows: dict[str, list[int]], programma: int, anno: int,
+            semestre: int, seme: int | None) -> Campione:
     if seme is None:
         seme = seme_predefinito(programma, anno, semestre)
     population = sorted(names)
@@ -67,3 +71,18 @@ def campione_personale(config: Config, spese: Sequence[Spesa], programma: int, a
     drawn = random.Random(seme).sample(population, k)
     return Campione(anno, semestre, seme, len(population), k, [names[p] for p in drawn],
                     {names[p]: rows[p] for p in drawn})
+
+
+def campione_personale(config: Config, spese: Sequence[Spesa], programma: int, anno: int, semestre: int,
+                       seme: int | None = None) -> Campione:
+    """Draw ceil(quota × distinct persons) persons (at least `minimo`) among the personnel rows whose
+    deciding date falls in the semester. Same rows and seed, same sample."""
+    names, rows = _persone(config, spese, anno)[semestre] if semestre in (1, 2) else ({}, {})
+    return _estrai(config, names, rows, programma, anno, semestre, seme)
+
+
+def campioni_personale(config: Config, spese: Sequence[Spesa], programma: int, anno: int,
+                       seme: int | None = None) -> list[Campione]:
+    """The samples of both semesters of the year (as `campione_personale`, one pass over the rows)."""
+    persone = _persone(config, spese, anno)
+    return [_estrai(config, *persone[sem], programma, anno, sem, seme) for sem in (1, 2)]
