@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from addin.check import RisultatoVerifica, esegui_verifica
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
 from addin.gcpause import gc_paused
@@ -84,7 +85,7 @@ class Fonte:
 
     path: str
     cartella: CartellaRendiconto
-    risultato: object            # addin.check.RisultatoVerifica
+    risultato: RisultatoVerifica
     esiti: list[EsitoRiga]       # aligned with cartella.spese
 
 
@@ -194,16 +195,6 @@ class RisultatoConsolidato:
         return sum(len(f.esiti) for f in self.fonti)
 
 
-# --- the check, adapted ---------------------------------------------------------------------------------
-
-def _verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date,
-              chiave: bytes | None, seme: int | None) -> tuple[object, list[EsitoRiga]]:
-    from addin.check import esegui_verifica
-
-    r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
-    return r, list(r.esiti)
-
-
 # --- pure consolidation ---------------------------------------------------------------------------------
 
 def _as_error(item: object) -> ErroreLettura | None:
@@ -220,13 +211,24 @@ def _file_name(c: CartellaRendiconto, i: int) -> str:
     return str(c.path) if c.path else f"cartella {i + 1}"
 
 
-def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | ErroreInput],
+def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica | ErroreLettura | ErroreInput],
               config: Config, data_riferimento: dt.date, *, anno: int | None = None,
               chiave: bytes | None = None, seme: int | None = None,
               progress: Progress | None = None) -> RisultatoConsolidato:
-    """Consolidate programme workbooks already read (or the errors met reading them). Pure."""
+    """Consolidate programme workbooks already read (or the errors met reading them). Pure.
+
+    A workbook may also be given already checked (the `RisultatoVerifica` of `esegui_verifica` at the
+    same reference date, key and seed, as `consolida_file` does while the other files are still being
+    read): its check is then not repeated."""
     items = list(cartelle_o_errori)
-    cartelle = [x for x in items if isinstance(x, CartellaRendiconto)]
+    checked: dict[int, RisultatoVerifica] = {}
+    for x in items:
+        if isinstance(x, RisultatoVerifica):
+            if x.data_riferimento != data_riferimento:
+                raise ValueError(f"check at {x.data_riferimento}, consolidation at {data_riferimento}")
+            checked[id(x.cartella)] = x
+    cartelle = [x.cartella if isinstance(x, RisultatoVerifica) else x for x in items
+                if isinstance(x, (CartellaRendiconto, RisultatoVerifica))]
     errori = [e for x in items if (e := _as_error(x)) is not None]
     anomalie: list[Anomalia] = []
     for e in errori:
@@ -284,8 +286,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | ErroreLettura | E
     for k, (name, c) in enumerate(selected):
         if progress:
             progress(f"Verifica {Path(name).name}", k, len(selected))
-        r, esiti = _verifica(c, config, data_riferimento, chiave, seme)
-        fonti.append(Fonte(name, c, r, esiti))
+        r = checked.get(id(c)) or esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme)
+        fonti.append(Fonte(name, c, r, list(r.esiti)))
     if progress:
         progress("Consolidamento", len(selected), len(selected))
 
@@ -610,31 +612,32 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
     from addin.workbook.consolidation import scrivi_consolidato
     from addin.workbook.reader import leggi_cartella, leggi_griglie
 
-    items: list[CartellaRendiconto | ErroreLettura] = []
+    items: list[RisultatoVerifica | ErroreLettura] = []
     n = len(paths)
     # python-calamine releases the GIL: the files are opened and decoded in worker threads while the
-    # main thread parses the grids already read, in input order.
+    # main thread parses and checks the workbooks already read, in input order.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1, n)) as pool:
         grids = [pool.submit(leggi_griglie, p) for p in paths]
         for i, (p, fut) in enumerate(zip(paths, grids)):
             if progress:
-                progress(f"Lettura {Path(p).name}", i, n)
+                progress(f"Lettura {Path(p).name}", 2 * i, 2 * n + 1)
             try:
-                items.append(leggi_cartella(p, config, griglie=fut.result()))
+                c = leggi_cartella(p, config, griglie=fut.result())
             except ErroreInput as exc:
                 items.append(ErroreLettura(str(p), exc.testo() if exc.file else f"file «{p}»: {exc.testo()}"))
-            grids[i] = None  # release the raw grid as soon as it is parsed
+                continue
+            finally:
+                grids[i] = None  # release the raw grid as soon as it is parsed
+            if progress:
+                progress(f"Verifica {Path(p).name}", 2 * i + 1, 2 * n + 1)
+            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme))
 
-    if not any(isinstance(x, CartellaRendiconto) for x in items):
+    if not any(isinstance(x, RisultatoVerifica) for x in items):
         raise ErroreInput("nessuno dei file indicati è un rendiconto leggibile: "
                           + "; ".join(x.messaggio for x in items if isinstance(x, ErroreLettura)))
-
-    def sub(step: str, done: int, total: int) -> None:
-        if progress:
-            progress(step, n + done, n + total + 1)
-
-    r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme,
-                  progress=sub if progress else None)
+    if progress:
+        progress("Consolidamento", 2 * n, 2 * n + 1)
+    r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme)
     if progress:
         progress(f"Scrittura {out.name}", 2 * n, 2 * n + 1)
     scrivi_consolidato(r, out, config)

@@ -411,3 +411,18 @@ def test_tabella_stringhe_condivise_esistente():
                         '<si><t xml:space="preserve"> x&lt;y </t></si></sst>')
     empty = _SharedStrings(None)
     assert empty.get("z") == 0 and 'uniqueCount="1"' in empty.render().decode()
+
+
+def test_consolida_con_verifiche_gia_fatte(lotto, cfg):
+    """Workbooks given already checked (as consolida_file does while reading) consolidate exactly as
+    workbooks checked by consolida itself; a check at another date is refused."""
+    from addin.consolidate import risultato_json
+
+    files, _ = lotto
+    cartelle = [leggi_cartella(p, cfg) for k, p in files.items() if k != "rotto"]
+    checked = [esegui_verifica(c, cfg, DATA) for c in cartelle]
+    a = risultato_json(consolida(cartelle, cfg, DATA))
+    b = risultato_json(consolida(checked[:3] + cartelle[3:], cfg, DATA))
+    assert a == b and a["ats"]["ammesso"] != "0.00"
+    with pytest.raises(ValueError):
+        consolida([esegui_verifica(cartelle[0], cfg, DATA + dt.timedelta(days=1))], cfg, DATA)
