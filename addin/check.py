@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from addin.config.models import Config
-from addin.gcpause import gc_paused
+from addin.runtime import gc_paused
 from addin.rules.budget import UsoBudget, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,

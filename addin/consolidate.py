@@ -35,7 +35,7 @@ import pandas as pd
 from addin.check import RisultatoVerifica, esegui_verifica
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
-from addin.gcpause import gc_paused
+from addin.runtime import gc_paused, gil_handoff
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
                                      verifica_realizzato)
@@ -616,7 +616,7 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
     n = len(paths)
     # python-calamine releases the GIL: the files are opened and decoded in worker threads while the
     # main thread parses and checks the workbooks already read, in input order.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1, n)) as pool:
+    with gil_handoff(), ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1, n)) as pool:
         grids = [pool.submit(leggi_griglie, p) for p in paths]
         for i, (p, fut) in enumerate(zip(paths, grids)):
             if progress:

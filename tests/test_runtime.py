@@ -1,10 +1,11 @@
-"""The collector pause used by the file use cases: nested and concurrent pauses restore the
-collector exactly once, and never turn it on when it was off before."""
+"""The runtime settings of the file use cases: nested and concurrent users restore the collector and
+the switch interval exactly once, and never turn the collector on when it was off before."""
 
 import gc
+import sys
 import threading
 
-from addin.gcpause import gc_paused
+from addin.runtime import gc_paused, gil_handoff
 
 
 def test_pause_restores_collector_even_on_error():
@@ -52,3 +53,19 @@ def test_collector_left_off_when_it_was_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_switch_interval_shortened_and_restored_by_the_last_user():
+    before = sys.getswitchinterval()
+    with gil_handoff(0.0007):
+        assert sys.getswitchinterval() == 0.0007
+        with gil_handoff(0.0003):            # nested (another request): the first setting stays
+            assert sys.getswitchinterval() == 0.0007
+        assert sys.getswitchinterval() == 0.0007
+    assert sys.getswitchinterval() == before
+    try:
+        with gil_handoff():
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert sys.getswitchinterval() == before
