@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,11 +49,23 @@ class RisultatoVerifica:
     liquidazione: Liquidazione
     piano: list[RataPiano]
     finestre: list[FinestraAnno]
-    campioni: list[Campione]
-    uso_budget: list[UsoBudget]
     scadenza_osservazioni: dt.date
     sigilli: StatoSigilli
+    config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
+    seme: int | None = None                     # sample seed given (None: the documented default)
+
+    # computed on first use: the report and the add-in show them, the consolidation does not need them
+    @cached_property
+    def campioni(self) -> list[Campione]:
+        """The personnel audit samples of the two semesters."""
+        return campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
+                                  self.seme)
+
+    @cached_property
+    def uso_budget(self) -> list[UsoBudget]:
+        """Admitted spending per action × category against the workbook's current budget."""
+        return uso_budget(self.config, self.cartella.budget, self.cartella.spese, self.esiti)
 
     @property
     def programma(self) -> int:
@@ -129,7 +142,6 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
                        tot["ammesso"], cofin_tot.monetario)
     piano = piano_tranche(config, anno, b.comunale)
-    campioni = campioni_personale(config, cartella.spese, cartella.programma, anno, seme)
     avvisi = list(cartella.avvisi)
     for v in cartella.cofinanziamento:
         for m in v.errori:
@@ -147,10 +159,9 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     return RisultatoVerifica(
         cartella=cartella, data_riferimento=data_riferimento, esiti=esiti, totali=tot, tariffa=tariffa,
         cofin_totali=cofin_tot, cofin_quota=quota, cofin_valori=valori, liquidazione=liq, piano=piano,
-        finestre=finestre_anno(config, anno), campioni=campioni,
-        uso_budget=uso_budget(config, cartella.budget, cartella.spese, esiti),
+        finestre=finestre_anno(config, anno),
         scadenza_osservazioni=data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni),
-        sigilli=sig, avvisi=avvisi)
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme)
 
 
 def risultato_json(r: RisultatoVerifica) -> dict:
