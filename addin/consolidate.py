@@ -39,7 +39,6 @@ from addin.runtime import gc_paused, gil_handoff
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
                                      verifica_realizzato)
-from addin.rules.eligibility import chiave_documento
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
 from addin.rules.money import ZERO, fmt_eur, fmt_pct, money, money_str
@@ -450,7 +449,7 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
     located: list[tuple[tuple[str, str], int, Spesa, EsitoRiga]] = []
     for fi, f in enumerate(fonti):
         for s, e in zip(f.cartella.spese, f.esiti, strict=True):
-            k = chiave_documento(s.fornitore, s.numero_documento)
+            k = e.documento      # chiave_documento(s.fornitore, s.numero_documento), set by the check
             if k is not None:
                 seen[k].add(fi)
                 located.append((k, fi, s, e))

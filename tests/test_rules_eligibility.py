@@ -112,6 +112,11 @@ def test_eligible_row():
     r = one(spesa())
     assert (r.esito, r.importo, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("1000.00"), D("1000.00"), [])
     assert r.finestra == 1 and r.data_decisiva == dt.date(2026, 3, 20)
+    # the document's identity, which the consolidation matches across workbooks
+    assert r.documento == ("cartoleria rossi srl", "f-4")
+    assert one(spesa(fornitore=" CARTOLERIA  Rossi SRL ", numero_documento="f - 4")).documento == \
+        ("cartoleria rossi srl", "f-4")
+    assert one(spesa(numero_documento=None)).documento is None
 
 
 def test_amount_rounded_half_up_to_cents():

@@ -253,7 +253,7 @@ def _cap_duplicates(spese: Sequence[Spesa], results: list[EsitoRiga]) -> None:
     """The same document (supplier + number) may be imputed up to 100% of its amount, in row order."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spese):
-        key = chiave_documento(s.fornitore, s.numero_documento)
+        key = results[i].documento = chiave_documento(s.fornitore, s.numero_documento)
         if key is not None:
             groups[key].append(i)
     for idxs in groups.values():

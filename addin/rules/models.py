@@ -84,6 +84,7 @@ class EsitoRiga:
     motivi: list[Motivo]
     finestra: int | None = None  # window number in the year, None when no date decides it
     data_decisiva: dt.date | None = None
+    documento: tuple[str, str] | None = None  # the document's identity (eligibility.chiave_documento)
 
     @property
     def importo_non_ammesso(self) -> Decimal:
