@@ -61,6 +61,7 @@ RATIO_MIN_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 250_000                          # rows of a worksheet
 MAX_COLS = 200                              # columns of a worksheet (the templates use < 30)
 HEADER_SCAN_ROWS = S.HEADER_SCAN_ROWS
+_CHUNK = 16 * 1024 * 1024                   # decompression step of the parts only scanned
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -96,16 +97,15 @@ def _no_dtd(head: bytes, fname: str) -> None:
 
 def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
                      fname: str) -> None:
-    """Stream-decompress one worksheet (bounded) and reject absurd dimensions."""
-    data = bytearray()
+    """Decompress one worksheet (bounded) and reject absurd dimensions."""
+    # perf: one read call, i.e. one decompression without the interpreter lock; reading in 1 MB
+    # chunks made a reader thread wait for the lock at every chunk while the main thread parsed
     with zf.open(info) as fh:
-        while chunk := fh.read(1 << 20):
-            data += chunk
-            budget[0] -= len(chunk)
-            if budget[0] < 0:
-                raise ErroreInput("il file si espande a dimensioni eccessive una volta decompresso "
-                                  "(possibile «zip bomb»): non viene aperto.", file=fname)
-    data = bytes(data)
+        data = fh.read(budget[0] + 1)
+    budget[0] -= len(data)
+    if budget[0] < 0:
+        raise ErroreInput("il file si espande a dimensioni eccessive una volta decompresso "
+                          "(possibile «zip bomb»): non viene aperto.", file=fname)
     _no_dtd(data, fname)
     m = _DIM_RE.search(data, 0, 4096)
     if m and m.group(3):
@@ -207,7 +207,7 @@ def controlla_file(path: str | Path) -> list[str]:
                 elif n == "xl/sharedStrings.xml" or n == "xl/workbook.xml":
                     with zf.open(info) as fh:
                         first = True
-                        while chunk := fh.read(1 << 20):
+                        while chunk := fh.read(_CHUNK):
                             if first:
                                 _no_dtd(chunk, fname)
                                 first = False
