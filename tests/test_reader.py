@@ -157,3 +157,48 @@ def test_amounts_typed_as_text(cfg, typed, expected):
     row = _row(S.SPESE_COLS, azione="1.1", partner="Igea", categoria="BENI", importo=typed)
     [s] = parse_cartella(_grids([row]), cfg).spese
     assert s.importo == Decimal(expected) and not s.errori, (typed, s.importo, s.errori)
+
+
+# --- the safety check scans worksheets in steps: a tag cut by a step boundary is still seen ---------
+
+def _xlsx_with_sheet(path, sheet_xml: bytes):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return path
+
+
+def _sheet(cells: str) -> bytes:
+    filler = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>{r}</v></c></row>' for r in range(1, 40))
+    return (f'<?xml version="1.0"?><worksheet><sheetData>{filler}{cells}</sheetData></worksheet>').encode()
+
+
+@pytest.mark.parametrize("step", [7, 13, 64, 1 << 20])
+def test_wide_cell_found_whatever_the_step(tmp_path, monkeypatch, step):
+    from addin.workbook import reader
+
+    monkeypatch.setattr(reader, "_CHUNK", step)
+    ok = _xlsx_with_sheet(tmp_path / "ok.xlsx", _sheet('<row r="50"><c r="GR50" t="s"><v>1</v></c></row>'))
+    assert reader.controlla_file(ok) == []                  # GR = column 200, the last one allowed
+    for pad in range(0, 2 * step if step < 100 else 1):     # the wide tag at every offset of a step
+        body = " " * pad + '<row r="50"><c s="3" t="s" r="ZZZ50"><v>1</v></c></row>'
+        bad = _xlsx_with_sheet(tmp_path / f"bad{pad}.xlsx", _sheet(body))
+        with pytest.raises(ErroreInput, match="oltre la colonna massima"):
+            reader.controlla_file(bad)
+
+
+@pytest.mark.parametrize("step", [11, 1 << 20])
+def test_last_row_and_dtd_checked_in_steps(tmp_path, monkeypatch, step):
+    from addin.workbook import reader
+
+    monkeypatch.setattr(reader, "_CHUNK", step)
+    far = _xlsx_with_sheet(tmp_path / "far.xlsx", _sheet('<row r="900000"><c r="A900000"><v>1</v></c></row>'))
+    with pytest.raises(ErroreInput, match="oltre il massimo"):
+        reader.controlla_file(far)
+    dtd = _xlsx_with_sheet(tmp_path / "dtd.xlsx", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>'
+                                                  + _sheet("")[21:])
+    with pytest.raises(ErroreInput, match="DTD"):
+        reader.controlla_file(dtd)

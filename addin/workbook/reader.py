@@ -61,7 +61,7 @@ RATIO_MIN_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 250_000                          # rows of a worksheet
 MAX_COLS = 200                              # columns of a worksheet (the templates use < 30)
 HEADER_SCAN_ROWS = S.HEADER_SCAN_ROWS
-_CHUNK = 16 * 1024 * 1024                   # decompression step of the parts only scanned
+_CHUNK = 16 * 1024 * 1024                   # decompression step of the parts that are only scanned
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
@@ -95,30 +95,47 @@ def _no_dtd(head: bytes, fname: str) -> None:
                           "possibile file ostile, non viene aperto.", file=fname)
 
 
-def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
-                     fname: str) -> None:
-    """Decompress one worksheet (bounded) and reject absurd dimensions."""
-    # perf: one read call, i.e. one decompression without the interpreter lock; reading in 1 MB
-    # chunks made a reader thread wait for the lock at every chunk while the main thread parsed
-    with zf.open(info) as fh:
-        data = fh.read(budget[0] + 1)
-    budget[0] -= len(data)
-    if budget[0] < 0:
-        raise ErroreInput("il file si espande a dimensioni eccessive una volta decompresso "
-                          "(possibile «zip bomb»): non viene aperto.", file=fname)
-    _no_dtd(data, fname)
-    m = _DIM_RE.search(data, 0, 4096)
+def _check_head(head: bytes, fname: str) -> None:
+    """The start of a worksheet: no DTD, no absurd declared dimensions."""
+    _no_dtd(head, fname)
+    m = _DIM_RE.search(head)
     if m and m.group(3):
         rows, cols = int(m.group(4)), _col_number(m.group(3))
         if rows > MAX_ROWS or cols > MAX_COLS:
             raise ErroreInput(f"un foglio dichiara dimensioni eccessive ({cols} colonne × {rows} righe, "
                               f"massimo {MAX_COLS} × {MAX_ROWS}): non viene aperto.", file=fname)
-    for m in (_WIDE_COL_RE.finditer(data) if _WIDE_COL_QUICK.search(data) else ()):
-        if _col_number(m.group(1)) > MAX_COLS:
-            raise ErroreInput(f"la cella {m.group(1).decode()}{m.group(2).decode()} è oltre la colonna "
-                              f"massima ammessa ({col_letter(MAX_COLS - 1)}): il file non è un rendiconto "
-                              "valido.", file=fname)
-    tail = data[-65536:]
+
+
+def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
+                     fname: str) -> None:
+    """Decompress one worksheet (bounded, in large steps, keeping only what the checks need) and
+    reject absurd dimensions. perf: large steps, because a reader thread waits for the interpreter
+    lock at every step while the main thread parses; memory: only a step, the head and the tail."""
+    head: bytes | None = b""   # the first 4 KB, until checked
+    tail = b""
+    carry = b""          # an unfinished tag at the end of the previous step
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise ErroreInput("il file si espande a dimensioni eccessive una volta decompresso "
+                                  "(possibile «zip bomb»): non viene aperto.", file=fname)
+            if head is not None:
+                head += chunk[:4096 - len(head)]
+                if len(head) >= 4096:
+                    _check_head(head, fname)
+                    head = None
+            data = carry + chunk if carry else chunk
+            for m in (_WIDE_COL_RE.finditer(data) if _WIDE_COL_QUICK.search(data) else ()):
+                if _col_number(m.group(1)) > MAX_COLS:
+                    raise ErroreInput(f"la cella {m.group(1).decode()}{m.group(2).decode()} è oltre la colonna "
+                                      f"massima ammessa ({col_letter(MAX_COLS - 1)}): il file non è un "
+                                      "rendiconto valido.", file=fname)
+            cut = data.rfind(b"<")
+            carry = data[cut:] if cut >= 0 and data.find(b">", cut) < 0 else b""
+            tail = chunk[-65536:] if len(chunk) >= 65536 else (tail + chunk)[-65536:]
+    if head is not None:
+        _check_head(head, fname)
     last = None
     for last in _ROW_RE.finditer(tail):
         pass
@@ -463,8 +480,9 @@ def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dic
                     values[k] = None
         columns[c.key] = values
     # a row counts when any of its cells has a value or an error
-    filled = [list(map(operator.is_not, values, repeat(None))) for values in columns.values()]
-    keep = list(map(any, zip(*filled))) if filled else []
+    keep = [False] * len(body)
+    for values in columns.values():
+        keep = list(map(operator.or_, keep, map(operator.is_not, values, repeat(None))))
     for k in errors:
         keep[k] = True
     if stop_at_blank and True in keep:
@@ -472,8 +490,9 @@ def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dic
         if False in keep[start:]:
             end = keep.index(False, start)
             keep[end:] = [False] * (len(keep) - end)
+    if False in keep:
+        columns = {key: list(compress(values, keep)) for key, values in columns.items()}
     rows = list(compress(range(first_row, first_row + len(keep)), keep))
-    columns = {key: list(compress(values, keep)) for key, values in columns.items()}
     errs = [errors.get(k, []) for k in compress(range(len(keep)), keep)]
     return rows, columns, errs
 
