@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from addin.config.models import Config
-from addin.runtime import gc_paused
 from addin.rules.budget import UsoBudget, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
@@ -26,6 +25,7 @@ from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
 from addin.rules.windows import FinestraAnno, finestre_anno
+from addin.runtime import gc_paused
 from addin.workbook.reader import CartellaRendiconto
 
 

@@ -35,7 +35,6 @@ import pandas as pd
 from addin.check import RisultatoVerifica, esegui_verifica
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
-from addin.runtime import gc_paused, gil_handoff
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
                                      verifica_realizzato)
@@ -44,6 +43,7 @@ from addin.rules.models import EsitoRiga, Spesa
 from addin.rules.money import ZERO, fmt_eur, fmt_pct, money, money_str
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
 from addin.rules.windows import finestre_anno
+from addin.runtime import gc_paused, gil_handoff
 from addin.workbook import schema as S
 from addin.workbook.reader import CartellaRendiconto
 

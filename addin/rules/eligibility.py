@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from addin.config.models import Config
+from addin.config.models import Config, Programma
 from addin.rules.catalogue import effetto
-from addin.rules.lookup import lookup_for, norm
+from addin.rules.lookup import Lookup, lookup_for, norm
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.money import ZERO, allocate, fmt_eur, money
 from addin.rules.windows import FinestraAnno, finestra_di, finestre_anno
@@ -42,11 +42,11 @@ def _fmt_date(d: dt.date) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Fisse:
+class _RowConstants:
     """What the row checks need that does not change from row to row (computed once per check)."""
 
-    lk: object
-    prog: object
+    lk: Lookup
+    prog: Programma
     inizio: dt.date          # first day of the co-design
     start: dt.date           # first and last day of the reporting year within the co-design
     end: dt.date
@@ -54,14 +54,14 @@ class _Fisse:
     tolleranza: Decimal      # personnel: hours × rate vs amount
 
     @classmethod
-    def di(cls, ctx: Contesto) -> _Fisse:
+    def of(cls, ctx: Contesto) -> _RowConstants:
         cfg = ctx.config
         return cls(lookup_for(cfg), cfg.programma(ctx.programma), cfg.periodo.inizio,
                    max(cfg.periodo.inizio, dt.date(ctx.anno, 1, 1)), min(cfg.periodo.fine, dt.date(ctx.anno, 12, 31)),
                    money(cfg.limiti.contanti_massimo), cfg.regole.tolleranza_personale)
 
 
-def _row_reasons(ctx: Contesto, k: _Fisse, s: Spesa, importo: Decimal, win: FinestraAnno | None,
+def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, win: FinestraAnno | None,
                  decisive: dt.date | None) -> tuple[list[Motivo], Decimal]:
     """Per-row checks. Returns the reasons and the amount left after row-level reductions."""
     lk = k.lk
@@ -191,7 +191,7 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
     """Apply every rule to the expense rows of one programme workbook for one year."""
     cfg = ctx.config
     lk = lookup_for(cfg)
-    fisse = _Fisse.di(ctx)
+    constants = _RowConstants.of(ctx)
     last_lock = finestre_anno(cfg, ctx.anno)[-1].blocco
     results: list[EsitoRiga] = []
     windows_seen: dict[dt.date, FinestraAnno] = {}
@@ -203,7 +203,7 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
             win = windows_seen.get(decisive)
             if win is None:
                 win = windows_seen[decisive] = finestra_di(cfg, decisive)
-        motivi, ammesso = _row_reasons(ctx, fisse, s, importo, win, decisive)
+        motivi, ammesso = _row_reasons(ctx, constants, s, importo, win, decisive)
         if not motivi:
             esito = Esito.AMMESSA if ammesso > 0 else Esito.NON_AMMESSA
         else:
