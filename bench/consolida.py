@@ -152,7 +152,8 @@ def main() -> None:
         f"- Letture «nude» python-calamine degli stessi file: **{b:.2f} s**.",
         f"- `consolida_file` completo (lettura sicura, verifica di ogni file, consolidamento, scrittura di "
         f"un consolidato di {size / 1e6:.1f} MB con il foglio Spese e i grafici): **{f:.2f} s**, "
-        f"**{ratio:.1f}×** le letture nude.",
+        f"**{ratio:.1f}×** le letture nude (singole esecuzioni: "
+        + "; ".join(f"{x:.2f}" for x in full) + " s).",
         "- Fasi (misurate a parte): " + "; ".join(f"{k} {v:.2f} s" for k, v in ph.items()) + ".",
         f"- Obiettivo ≤ 3 s: **{'raggiunto' if f <= 3.0 else 'NON raggiunto'}**; obiettivo ≤ 5× le letture "
         f"nude: **{'raggiunto' if ratio <= 5.0 else 'NON raggiunto'}**.",
