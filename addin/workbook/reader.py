@@ -61,7 +61,7 @@ RATIO_MIN_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 250_000                          # rows of a worksheet
 MAX_COLS = 200                              # columns of a worksheet (the templates use < 30)
 HEADER_SCAN_ROWS = S.HEADER_SCAN_ROWS
-_CHUNK = 16 * 1024 * 1024                   # decompression step of the parts that are only scanned
+_CHUNK = 4 * 1024 * 1024                    # decompression step of the parts that are only scanned
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
