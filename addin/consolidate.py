@@ -1,10 +1,12 @@
 """Use case: the capofila consolidates the programme workbooks of a year.
 
-`consolida(...)` is pure: it takes workbooks already read (`CartellaRendiconto`) or the errors met
-reading them, runs the one-click check (`addin.check.esegui_verifica`) on each workbook and builds
-the consolidated figures on top of those results: per-programme totals are the sums of the check
-results of that programme's workbooks, so they match `rendiconta verifica` to the cent.
-`consolida_file(...)` reads the files, calls `consolida` and writes the consolidated workbook.
+`consolida(...)` is pure: it takes workbooks already read (`CartellaRendiconto`, or already checked:
+`RisultatoVerifica`) or the errors met reading them, runs the one-click check
+(`addin.check.esegui_verifica`) on each workbook not yet checked and builds the consolidated figures
+on top of those results: per-programme totals are the sums of the check results of that programme's
+workbooks, so they match `rendiconta verifica` to the cent.
+`consolida_file(...)` reads the files (checking each as soon as it is read), calls `consolida` and
+writes the consolidated workbook.
 
 Several workbooks of the same programme (partner copies) are merged: every copy is checked on its
 own (its row numbers and seals stay valid) and the programme figures are the sums over the copies;
