@@ -53,14 +53,15 @@ class RisultatoVerifica:
     sigilli: StatoSigilli
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
-    seme: int | None = None                     # sample seed given (None: the documented default)
+    seme: int | None = None                     # sample seed given by the officer
+    chiave: bytes | None = field(default=None, repr=False, compare=False)  # the Comune's key (sample seed)
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
     def campioni(self) -> list[Campione]:
         """The personnel audit samples of the two semesters."""
         return campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
-                                  self.seme)
+                                  self.seme, self.chiave)
 
     @cached_property
     def uso_budget(self) -> list[UsoBudget]:
@@ -161,7 +162,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         cofin_totali=cofin_tot, cofin_quota=quota, cofin_valori=valori, liquidazione=liq, piano=piano,
         finestre=finestre_anno(config, anno),
         scadenza_osservazioni=data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni),
-        sigilli=sig, avvisi=avvisi, config=config, seme=seme)
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme, chiave=chiave)
 
 
 def risultato_json(r: RisultatoVerifica) -> dict:
@@ -188,7 +189,8 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "contributo_finale": money_str(r.liquidazione.contributo_finale),
         "finestre": [{"numero": f.numero, "blocco": f.blocco.isoformat(), "stato": f.stato(r.data_riferimento)}
                      for f in r.finestre],
-        "campione": [{"semestre": c.semestre, "seme": c.seme, "persone": c.persone, "dimensione": c.dimensione,
+        "campione": [{"semestre": c.semestre, "seme": c.seme, "origine_seme": c.origine_seme,
+                      "provvisorio": c.provvisorio, "persone": c.persone, "dimensione": c.dimensione,
                       "estratti": list(c.estratti), "righe": {k: list(v) for k, v in c.righe.items()}}
                      for c in r.campioni],
         "scadenza_osservazioni": r.scadenza_osservazioni.isoformat(),

@@ -200,7 +200,9 @@ def print_verifica(r, dest: Optional[Path]) -> None:
                                            for f in r.finestre))
     for c in r.campioni:
         console.print(f"Campione semestre {c.semestre}: {lit(', '.join(c.estratti)) or 'nessuna persona'} "
-                      f"({c.dimensione} su {c.persone}, seme {c.seme})")
+                      f"({c.dimensione} su {c.persone}, seme {c.seme}: "
+                      + (f"[bold yellow]{c.descrizione_seme()}[/])" if c.provvisorio else f"{c.descrizione_seme()})"),
+                      highlight=False)
     console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}.")
     for d in getattr(r.sigilli, "dettagli", ()):
         console.print(f"Sigilli: {lit(d)}", highlight=False)
@@ -216,7 +218,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (predefinito: <nome>_verifica.xlsx)."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
-                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: documentato)."),
+                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (senza: derivato dalla chiave del Comune; senza chiave il campione è provvisorio)."),
                  config: Optional[Path] = ConfigOpt) -> None:
     """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni."""
     import json
@@ -337,6 +339,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                   anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: quello dei file)."),
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                  seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (senza: derivato dalla chiave del Comune; senza chiave il campione è provvisorio)."),
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
     import json
@@ -352,7 +355,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
-            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave),
+            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave), seme=seme,
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
     except ErroreRendiconta as exc:
@@ -374,6 +377,10 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
         console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
     grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
     console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+    drawn = sum(c.dimensione for cs in r.campioni.values() for c in cs)
+    provisional = any(c.provvisorio for cs in r.campioni.values() for c in cs)
+    console.print(f"Campione del personale: {drawn} persone estratte, vedere il foglio «Campione»"
+                  + (" ([bold yellow]PROVVISORIO[/]: indicare --seme o la chiave del Comune)." if provisional else "."))
     console.print(f"Consolidato scritto in [bold]{lit(r.path)}[/]")
 
 

@@ -43,6 +43,7 @@ from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
 from addin.rules.money import ZERO, fmt_eur, fmt_pct, money, money_str
+from addin.rules.sampling import Campione, campioni_programma
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
 from addin.rules.windows import finestre_anno
 from addin.runtime import gc_paused, gil_handoff
@@ -186,6 +187,8 @@ class RisultatoConsolidato:
     finestre: list[StatoFinestra]
     esclusi: list[str] = field(default_factory=list)   # read but not consolidated (other year, unknown programme)
     path: Path | None = None
+    # the personnel audit sample of each programme, both semesters, over all its workbooks
+    campioni: dict[int, list[Campione]] = field(default_factory=dict)
 
     @property
     def programmi_mancanti(self) -> list[int]:
@@ -353,7 +356,9 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
         fonti=fonti, errori=errori,
         finestre=[StatoFinestra(f.etichetta, f.stato(data_riferimento), f.blocco)
                   for f in finestre_anno(config, anno)],
-        esclusi=esclusi)
+        esclusi=esclusi,
+        campioni={p: campioni_programma(config, [(f.path, f.cartella.spese) for f in copies], p, anno, seme, chiave)
+                  for p, copies in sorted(by_prog.items())})
     return risultato
 
 
@@ -692,6 +697,11 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
         "finestre": [{"finestra": f.etichetta, "stato": f.stato, "blocco": f.blocco.isoformat()}
                      for f in r.finestre],
         "righe_spese": r.righe_spese,
+        "campione": [{"programma": p, "semestre": c.semestre, "seme": c.seme, "origine_seme": c.origine_seme,
+                      "provvisorio": c.provvisorio, "persone": c.persone, "dimensione": c.dimensione,
+                      "estratti": list(c.estratti),
+                      "righe": {k: [{"file": f, "riga": n} for f, n in v] for k, v in c.posizioni.items()}}
+                     for p, cs in r.campioni.items() for c in cs],
     }
 
 

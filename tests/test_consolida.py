@@ -309,7 +309,7 @@ def test_copie_dello_stesso_programma_unite(cfg):
 
 def test_modello_consolidamento(cfg):
     wb = build_consolidation_template(cfg, 2026)
-    assert wb.sheetnames == [S.CONS_PROGRAMMI, S.CONS_AZIONI, S.CONS_PARTNER, S.CONS_ANOMALIE, S.CONS_SPESE,
+    assert wb.sheetnames == [S.CONS_PROGRAMMI, S.CONS_AZIONI, S.CONS_PARTNER, S.CONS_ANOMALIE, S.CONS_CAMPIONE, S.CONS_SPESE,
                              S.CONS_GRAFICI, S.META]
     ws = wb[S.CONS_PROGRAMMI]
     head = [c.value for c in ws[3]]
@@ -420,9 +420,44 @@ def test_consolida_con_verifiche_gia_fatte(lotto, cfg):
 
     files, _ = lotto
     cartelle = [leggi_cartella(p, cfg) for k, p in files.items() if k != "rotto"]
-    checked = [esegui_verifica(c, cfg, DATA) for c in cartelle]
-    a = risultato_json(consolida(cartelle, cfg, DATA))
-    b = risultato_json(consolida(checked[:3] + cartelle[3:], cfg, DATA))
+    checked = [esegui_verifica(c, cfg, DATA, seme=5) for c in cartelle]
+    a = risultato_json(consolida(cartelle, cfg, DATA, seme=5))
+    b = risultato_json(consolida(checked[:3] + cartelle[3:], cfg, DATA, seme=5))
     assert a == b and a["ats"]["ammesso"] != "0.00"
     with pytest.raises(ValueError):
         consolida([esegui_verifica(cartelle[0], cfg, DATA + dt.timedelta(days=1))], cfg, DATA)
+
+
+def test_campione_del_programma_su_tutte_le_copie(lotto, consolidato, cfg):
+    """The sample of a programme is drawn among its persons across the partner copies (P2 in two files);
+    the consolidated workbook and the JSON show it, provisional without seed or key."""
+    from addin.consolidate import risultato_json
+    from addin.rules.lookup import lookup_for, norm
+    from addin.rules.sampling import dimensione_campione, semestre_di
+    from addin.rules.eligibility import data_decisiva
+
+    files, _ = lotto
+    r, out, *_ = consolidato
+    lk = lookup_for(cfg)
+    persons: dict[int, set[str]] = {1: set(), 2: set()}   # by hand: personnel rows of both copies of P2
+    for k in ("P2a", "P2b"):
+        for s in leggi_cartella(files[k], cfg).spese:
+            cat = lk.categoria(s.categoria)
+            dd = data_decisiva(cfg, s)
+            if cat and cat.personale and s.persona and dd and dd.year == 2026:
+                persons[semestre_di(dd.month)].add(norm(s.persona))
+    c1, c2 = r.campioni[2]
+    assert (c1.persone, c2.persone) == (len(persons[1]), len(persons[2]))
+    assert c1.dimensione == dimensione_campione(cfg, c1.persone) and all(c.provvisorio for c in (c1, c2))
+    names = {Path(f).name for c in (c1, c2) for places in c.posizioni.values() for f, _ in places}
+    assert names <= {"P2_igea.xlsx", "P2_koala.xlsx"}
+    data = risultato_json(r)["campione"]
+    assert {(x["programma"], x["semestre"]) for x in data} == {(p, s) for p in (1, 2, 3, 5, 6) for s in (1, 2)}
+    ws = openpyxl.load_workbook(out)[S.CONS_CAMPIONE]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "PROVVISORIO" in text and "P2_igea.xlsx" in text + "P2_koala.xlsx"
+    # with the officer's seed the draw is reproducible and not provisional
+    again = consolida([leggi_cartella(files[k], cfg) for k in ("P2a", "P2b")], cfg, DATA, seme=11)
+    twice = consolida([leggi_cartella(files[k], cfg) for k in ("P2b", "P2a")], cfg, DATA, seme=11)
+    assert again.campioni[2][0].estratti == twice.campioni[2][0].estratti
+    assert not again.campioni[2][0].provvisorio

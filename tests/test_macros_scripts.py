@@ -25,6 +25,7 @@ from addin.workbook import schema  # noqa: E402
 from xlwings_book import actions, book_json  # noqa: E402
 
 OGGI = dt.date(2026, 10, 15)
+CHIAVE = b"chiave-del-comune-per-le-prove-delle-macro"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,10 @@ def demo(cfg, tmp_path_factory):
     path = folder / "P1_2026.xlsx"
     wb.save(path)
     out = folder / "report.xlsx"
-    res = CliRunner().invoke(app, ["verifica", str(path), "--data", OGGI.strftime("%d/%m/%Y"), "--out", str(out)])
+    keyfile = folder / "chiave.txt"          # the Comune's key: the sample seed derives from it
+    keyfile.write_bytes(CHIAVE)
+    res = CliRunner().invoke(app, ["verifica", str(path), "--data", OGGI.strftime("%d/%m/%Y"), "--out", str(out),
+                                   "--chiave", str(keyfile)])
     assert out.exists(), res.output
     return {"wb": load_workbook(path), "json": book_json(load_workbook(path), "P1_2026.xlsx"), "path": path,
             "report": load_workbook(out), "n": len(d.spese),
@@ -124,14 +128,14 @@ def test_report_text_is_written_as_text(cfg, demo):
 
 def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
-    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    xlbridge.verifica(book, oggi=OGGI, config=cfg, chiave=CHIAVE)
     j = book.json()
     added = [a["args"][1] for a in actions(j, "addSheet")]
     assert added == ["Verifica", "Campione", "Osservazioni"]
     n0 = len(demo["json"]["sheets"])
     by_sheet = {a["sheet_position"]: a["values"] for a in actions(j, "setValues") if a["sheet_position"] >= n0}
     verifica, campione, osservazioni = by_sheet[n0], by_sheet[n0 + 1], by_sheet[n0 + 2]
-    # Campione: the same sample (same documented seed) as the CLI report
+    # Campione: the same sample (the seed derived from the same Comune key) as the CLI report
     rep = [list(r) for r in demo["report"]["Campione"].iter_rows(values_only=True)]
     assert [[("" if v is None else v) for v in r] for r in rep] == [r[:len(rep[0])] for r in campione]
     # Osservazioni: the same rejected rows
@@ -245,8 +249,8 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     due = {r for r, s in demo["rows"].items()
            if (d := s.data_pagamento or s.data_documento) and dt.date(2026, 1, 1) <= d <= dt.date(2026, 8, 31)}
     assert spese["foglio"] == "Spese" and _rows_of(spese["bloccate"]) == due and due
-    assert all(a.startswith("A") and ":U" in a for a in spese["bloccate"])     # the 21 input columns
-    assert spese["sbloccate"] == ["A4:X1003"] and spese["password"] == "pw"
+    assert all(a.startswith("A") and ":V" in a for a in spese["bloccate"])     # the 22 input columns
+    assert spese["sbloccate"] == ["A4:Y1003"] and spese["password"] == "pw"
     assert cofin["foglio"] == "Cofinanziamento" and cofin["bloccate"] == []    # the year is not closed yet
     assert cofin["sbloccate"] == ["A4:F303"]                                   # the formula column stays locked
     (alert,) = actions(book, "alert")

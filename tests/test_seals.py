@@ -57,7 +57,10 @@ def test_canonical_form_has_every_partner_field_in_schema_order():
     obj = json.loads(forma_canonica(s))
     expected = [c.key for c in schema.input_cols(schema.SPESE_COLS)
                 if c.key not in ("decisione_comune", "motivazione_comune")]
-    assert list(obj) == expected
+    # an optional column left empty (Codice fiscale) stays out: rows sealed before it existed stay valid
+    assert list(obj) == [k for k in expected if k != "codice_fiscale"]
+    s.codice_fiscale = "RSSMRA80A01D142X"
+    assert list(json.loads(forma_canonica(s))) == expected
     assert obj["importo"] == "100" and obj["ore"] == "12.5" and obj["costo_orario"] == "20"
     assert obj["data_pagamento"] == "2026-01-15" and obj["doc_trasmessa"] is True
     assert obj["persona"] == "Anna" and obj["modalita_pagamento"] == "Bonifico"

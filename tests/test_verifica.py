@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from decimal import Decimal as D
 from pathlib import Path
@@ -248,7 +249,7 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
     assert any(r[0] == "Rendicontato" and r[2] == 2370 for r in sint)
     camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
-    assert camp[0][0] == "1/2026" and camp[0][4] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
+    assert camp[0][0] == "1/2026" and camp[0][5] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
 
 
 def test_cli_json_structure(main_file, tmp_path):
@@ -318,3 +319,34 @@ def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
     assert wb["Esito"].print_title_rows == "$1:$1" and wb["Osservazioni"].print_title_rows == "$2:$2"
     assert wb["Esito"].auto_filter.ref == f"A1:{wb['Esito'].cell(1, wb['Esito'].max_column).column_letter}" \
                                          f"{wb['Esito'].max_row}"
+
+
+def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_path):
+    """No officer's seed and no Comune key: JSON, CLI and report say that the sample is provisional."""
+    out = tmp_path / "r.xlsx"
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json"],
+                        env={"RENDICONTA_CHIAVE": ""})
+    assert res.exit_code == 0, res.output
+    camp = json.loads(res.stdout)["campione"]
+    assert [(c["semestre"], c["provvisorio"], c["origine_seme"]) for c in camp] == [
+        (1, True, "provvisorio"), (2, True, "provvisorio")]
+    wb = openpyxl.load_workbook(out)
+    rows = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
+    assert rows and all("PROVVISORIO" in r[2] for r in rows)
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out)],
+                        env={"RENDICONTA_CHIAVE": "", "COLUMNS": "80"})
+    assert res.exit_code == 0 and "PROVVISORIO" in res.output
+    # the officer's seed: not provisional, and the same seed gives the same draw
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json",
+                              "--seme", "4242"], env={"RENDICONTA_CHIAVE": ""})
+    camp = json.loads(res.stdout)["campione"]
+    assert {(c["seme"], c["provvisorio"], c["origine_seme"]) for c in camp} == {(4242, False, "indicato")}
+
+
+def test_sample_seed_from_the_key(main_file, cfg, tmp_path):
+    key = b"una-chiave-del-comune-lunga-abbastanza"
+    r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, OPEN, chiave=key)
+    # HMAC-SHA256(key, "rendiconta-campione|1|2026|S1"), first 6 bytes, by hand
+    want = int.from_bytes(hmac.new(key, b"rendiconta-campione|1|2026|S1", hashlib.sha256).digest()[:6], "big")
+    assert (r.campioni[0].seme, r.campioni[0].origine_seme) == (want, "chiave")
+    assert risultato_json(r)["campione"][0]["provvisorio"] is False

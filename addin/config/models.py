@@ -135,6 +135,7 @@ class Limiti(_Strict):
 class Campionamento(_Strict):
     quota: Decimal = Field(gt=0, le=1)
     minimo: int = Field(ge=0)
+    arrotondamento: Literal["difetto", "eccesso"] = "difetto"
     periodo: Literal["semestre"] = "semestre"
 
 

@@ -55,6 +55,8 @@ class Spesa:
     data_trasmissione: dt.date | None = None
     decisione_comune: str | None = None
     motivazione_comune: str | None = None
+    # optional columns (added after the first templates; kept last so positional construction is stable)
+    codice_fiscale: str | None = None  # identifies the person of personnel rows (audit sample)
     # problems the reader found in this row's cells (codes from the catalogue)
     errori: list[Motivo] = field(default_factory=list)
 

@@ -249,6 +249,28 @@ def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW + len(ordered) - 1}"
 
 
+def _campione(wb: Workbook, r: "RisultatoConsolidato") -> None:
+    """The personnel audit sample of every programme: drawn among its persons across all its workbooks."""
+    ws = wb.create_sheet(S.CONS_CAMPIONE)
+    cols = [("Programma", 11), ("Semestre", 10), ("Seme", 17), ("Origine del seme", 44), ("Persone", 10),
+            ("Estratte", 10), ("Persona", 30), ("Righe (file: riga)", 60)]
+    provisional = any(c.provvisorio for cs in r.campioni.values() for c in cs)
+    _head(ws, f"Consolidato {r.anno}: campione del personale",
+          "Fino al 10% delle persone distinte del programma nel semestre (tutti i partner e tutti i file). "
+          + ("CAMPIONE PROVVISORIO: senza seme del Comune né chiave del Comune l'estrazione non è riproducibile."
+             if provisional else ""), cols)
+    n = FIRST_DATA_ROW
+    for p, cs in r.campioni.items():
+        for c in cs:
+            head = [(f"P{p}", "text"), (f"{c.semestre}/{c.anno}", "text"), (str(c.seme), "text"),
+                    (c.descrizione_seme(), "text"), (c.persone, "int"), (c.dimensione, "int")]
+            for person in c.estratti or [None]:
+                where = ", ".join(f"{Path(f).name or 'file'}: {k}" for f, k in c.posizioni.get(person, []))
+                for j, (v, kind) in enumerate(head + [(person, "text"), (where, "text")], start=1):
+                    _put(ws, n, j, v, kind)
+                n += 1
+
+
 def _spese_cols() -> list[tuple[str, str, str, float]]:
     """(header, Spesa attribute or special key, kind, width) of the consolidated Spese sheet."""
     cols: list[tuple[str, str, str, float]] = [("File", "_file", "text", 24), ("Programma", "_prog", "text", 10),
@@ -329,6 +351,7 @@ def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook,
     _azioni(wb, r)
     _partner(wb, r, config)
     _anomalie(wb, r)
+    _campione(wb, r)
     cols = _spese_layout(wb, r)
     _grafici(wb, r, nprog, index)
     _meta(wb, r)

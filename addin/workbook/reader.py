@@ -575,7 +575,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
 
     # Spese
     grid = sheets[S.SPESE]
-    hr, mp = _find_header(grid, S.SPESE_COLS, S.SPESE, fname, S.input_cols(S.SPESE_COLS))
+    hr, mp = _find_header(grid, S.SPESE_COLS, S.SPESE, fname, S.required_cols(S.SPESE_COLS))
     rows, columns, errs = _parse_table(grid, S.SPESE_COLS, mp, hr, S.SPESE,
                                        {"importo": "IMPORTO_NON_VALIDO", "importo_documento": "IMPORTO_NON_VALIDO"})
     _norm_actions(columns)
@@ -583,7 +583,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
 
     # Cofinanziamento
     grid = sheets[S.COFINANZIAMENTO]
-    cof_req = tuple(c for c in S.input_cols(S.COFIN_COLS))
+    cof_req = S.required_cols(S.COFIN_COLS)
     hr, mp = _find_header(grid, S.COFIN_COLS, S.COFINANZIAMENTO, fname, cof_req)
     rows, columns, errs = _parse_table(grid, S.COFIN_COLS, mp, hr, S.COFINANZIAMENTO,
                                        {"valore_unitario": "IMPORTO_NON_VALIDO"})
@@ -592,7 +592,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
 
     # Budget
     grid = sheets[S.BUDGET]
-    bud_req = S.input_cols(S.BUDGET_COLS)
+    bud_req = S.required_cols(S.BUDGET_COLS)
     hr, mp = _find_header(grid, S.BUDGET_COLS, S.BUDGET, fname, bud_req)
     avvisi: list[str] = []
     lk = lookup_for(config)

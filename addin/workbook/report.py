@@ -155,13 +155,14 @@ def tabelle_report(r) -> dict[str, list[list]]:
     sint += [[], ["Termine per le osservazioni dell'ATS", r.scadenza_osservazioni]]
 
     # --- Campione
-    camp: list[list] = [["Semestre", "Seme", "Persone nel semestre", "Estratte", "Persona", "Righe"]]
+    camp: list[list] = [["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",
+                         "Righe"]]
     for c in r.campioni:
+        head = [f"{c.semestre}/{c.anno}", c.seme, c.descrizione_seme(), c.persone, c.dimensione]
         if not c.estratti:
-            camp.append([f"{c.semestre}/{c.anno}", c.seme, c.persone, c.dimensione, None, None])
+            camp.append(head + [None, None])
         for p in c.estratti:
-            camp.append([f"{c.semestre}/{c.anno}", c.seme, c.persone, c.dimensione, p,
-                         ", ".join(str(x) for x in c.righe[p])])
+            camp.append(head + [p, ", ".join(str(x) for x in c.righe[p])])
 
     # --- Osservazioni
     oss: list[list] = [
@@ -182,7 +183,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
 
 # --- writer ----------------------------------------------------------------------------------
 _WIDTHS = {ESITO: [7, 8, 24, 24, 34, 22, 13, 12, 9, 14, 13, 14, 14, 28, 60, 11, 14, 24, 30, 14],
-           SINTESI: [48, 16, 16, 16, 16, 16, 12], CAMPIONE: [10, 12, 12, 10, 26, 30],
+           SINTESI: [48, 16, 16, 16, 16, 16, 12], CAMPIONE: [10, 16, 44, 12, 10, 26, 30],
            OSSERVAZIONI: [7, 24, 8, 24, 34, 14, 14, 13, 60, 14, 40], AVVISI: [120]}
 _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner", "Decurtazioni per motivo e categoria",
             "Cofinanziamento", "Piano delle tranche", "Finestre rendicontative",

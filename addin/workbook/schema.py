@@ -37,6 +37,7 @@ class Col:
     width: float = 14
     choices: str | None = None  # name of a dropdown list (see LISTS)
     help: str = ""      # input message shown by Excel
+    optional: bool = False  # a column added later: workbooks made before it still read (empty cells)
 
 
 # sheets
@@ -76,6 +77,8 @@ SPESE_COLS: tuple[Col, ...] = (
     Col("importo_documento", "Importo documento", "money", 14, None, "Importo totale del documento."),
     Col("importo", "Importo rendicontato", "money", 14, None, "Quota imputata al programma."),
     Col("persona", "Persona", "text", 20, None, "Solo personale: nome della persona."),
+    Col("codice_fiscale", "Codice fiscale", "text", 17, None,
+        "Solo personale: codice fiscale della persona (identifica la persona nel campione).", optional=True),
     Col("ore", "Ore", "number", 8, None, "Solo personale: ore imputate."),
     Col("costo_orario", "Costo orario", "money", 11, None, "Solo personale: costo orario."),
     Col("doc_giustificativo", "Doc. giustificativo", "bool", 12, L_SI_NO, "SI se il giustificativo c'è."),
@@ -162,11 +165,17 @@ def input_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
     return tuple(c for c in cols if c.kind not in ("formula", "output"))
 
 
+def required_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
+    """The input columns a workbook must have (optional columns may be missing in older workbooks)."""
+    return tuple(c for c in input_cols(cols) if not c.optional)
+
+
 # --- consolidated workbook (capofila: the six programmes of a year) -------------------------------
 CONS_PROGRAMMI = "Programmi"
 CONS_AZIONI = "Azioni"
 CONS_PARTNER = "Partner"
 CONS_ANOMALIE = "Anomalie"
+CONS_CAMPIONE = "Campione"
 CONS_SPESE = "Spese"
 CONS_GRAFICI = "Grafici"
 TIPO_PROGRAMMA, TIPO_CONSOLIDATO = "programma", "consolidato"   # values of META_TIPO

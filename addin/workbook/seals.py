@@ -130,7 +130,9 @@ def _canon_value(v: object) -> object:
 def forma_canonica(riga: Spesa | VoceCofinanziamento) -> str:
     """The canonical text of one row: what its seal covers (the row number is not part of it)."""
     cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    obj = {c.key: _canon_value(getattr(riga, c.key, None)) for c in cols}
+    # an optional column left empty is not part of the text: rows sealed before it existed stay valid
+    obj = {c.key: _canon_value(v) for c in cols
+           if (v := getattr(riga, c.key, None)) is not None or not c.optional}
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
