@@ -131,7 +131,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     esiti = valuta_spese(cartella.spese, ctx)
     tot = totali(esiti)
 
-    tariffa = tariffa_volontari(config, anno, cartella.spese)
+    tariffa = tariffa_volontari(config, anno, cartella.programma)
     voci_ok = [v for v in cartella.cofinanziamento if not v.errori and v.riga not in sig.cofinanziamento]
     cofin_tot = totali_cofinanziamento(voci_ok, tariffa.valore)
     ok_rows = {v.riga for v in voci_ok}

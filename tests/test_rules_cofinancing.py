@@ -60,24 +60,60 @@ def test_binding_level_configurable():
     assert all(r.vincolante for r in rows[:-1]) and not rows[-1].vincolante
 
 
-def _pers(categoria, costo, riga=4):
-    return Spesa(riga=riga, categoria=categoria, costo_orario=None if costo is None else D(costo))
+def _with_planned_cost(programma: int, value: str):
+    """The configuration with the programme's lowest planned grade set (as the Progetto definitivo will)."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    marker = f"[[programmi]]\ncodice = {programma}\n"
+    assert marker in text
+    return parse_config(text.replace(marker, marker + f'costo_orario_minimo_previsto = "{value}"\n', 1))
 
 
-def test_volunteer_cap_lowest_internal_personnel_rate(cfg):
-    spese = [_pers("Personale interno", "22.40"), _pers("Personale interno", "18.35"),
-             _pers("Personale esterno e professionisti", "15.00"),  # not a reference category
-             _pers("Personale interno", None), _pers("Beni di consumo e materie prime", "1.00")]
-    t = tariffa_volontari(cfg, 2026, spese)
-    assert t.valore == D("18.35")
-    assert "personale" in t.fonte
+def test_volunteer_cap_is_the_programmes_planned_lowest_grade():
+    cfg = _with_planned_cost(2, "18.35")
+    t = tariffa_volontari(cfg, 2026, 2)
+    assert t.valore == D("18.35") and "Progetto definitivo" in t.fonte
+    # another programme without the setting: the dated table
+    assert tariffa_volontari(cfg, 2026, 1).valore == D("20.07")
 
 
 def test_volunteer_cap_fallback_table(cfg):
-    t = tariffa_volontari(cfg, 2026, [_pers("Personale esterno e professionisti", "15.00")])
+    t = tariffa_volontari(cfg, 2026, 1)
     assert t.valore == D("20.07")
     assert "D.D. 30/2024" in t.fonte and "gennaio 2026" in t.fonte
     assert tariffa_tabellare(cfg, 2025).valore == D("20.07")  # before the table: the earliest rate
+
+
+def test_planned_cost_must_be_positive():
+    from addin.config import ConfigError
+
+    with pytest.raises((ConfigError, ValueError)):
+        _with_planned_cost(3, "0")
+
+
+def test_reported_rows_never_change_the_cap(cfg, tmp_path):
+    """Issue 11 point 4: a rejected row at 9.50 EUR/h used to lower every volunteer's value to 9.50."""
+    from addin.check import esegui_verifica
+    from addin.workbook.reader import CartellaRendiconto
+
+    d = dt.date(2026, 3, 10)
+    low = Spesa(riga=4, azione="1.1", partner="Igea", categoria="Personale interno", descrizione="x",
+                fornitore="Rossi Anna", numero_documento="1", data_documento=d, data_pagamento=d,
+                modalita_pagamento="Contanti", importo=D("95.00"), persona="Rossi Anna", ore=D(10),
+                costo_orario=D("9.50"), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+                data_trasmissione=d)
+    voce = VoceCofinanziamento(riga=4, partner="Igea", azione="1.1", tipo="Volontariato",
+                               quantita=D("10"), valore_unitario=D("25.00"))
+    c = CartellaRendiconto(path=None, programma=1, anno=2026, versione="1", spese=[low], cofinanziamento=[voce],
+                           budget=[], meta={}, avvisi=[])
+    r = esegui_verifica(c, cfg, dt.date(2026, 4, 1))
+    assert r.esiti[0].esito.value == "NON_AMMESSA"            # cash: not eligible
+    assert r.tariffa.valore == D("20.07")                     # not 9.50
+    assert r.cofin_valori[4] == D("200.70")                    # 10 h x 20.07 (25.00 capped)
+    # an admitted row at 9.50 does not change it either
+    ok = Spesa(**{**{f: getattr(low, f) for f in low.__slots__}, "modalita_pagamento": "Bonifico"})
+    c.spese = [ok]
+    r = esegui_verifica(c, cfg, dt.date(2026, 4, 1))
+    assert r.esiti[0].esito.value == "AMMESSA" and r.cofin_valori[4] == D("200.70")
 
 
 def test_fallback_table_is_dated():

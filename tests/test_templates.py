@@ -160,7 +160,28 @@ def test_only_functions_libreoffice_computes(cfg):
                         assert not any(x in f for x in FORBIDDEN), (ws.title, c.coordinate, c.value)
                         seen |= set(FUNC.findall(f))
     assert seen <= ALLOWED, seen - ALLOWED
-    assert {"SUMIFS", "_XLFN.MINIFS", "ROUND"} <= seen
+    assert {"SUMIFS", "ROUND"} <= seen
+    assert "_XLFN.MINIFS" not in seen      # the volunteer cap is a fixed value, never the rows' lowest rate
+
+
+def test_volunteer_cap_is_a_fixed_value_from_the_configuration(cfg):
+    """No planned grade: the table rate, marked provisional in Istruzioni; with the Progetto definitivo's
+    value for the programme, that value (the rows never change it)."""
+    from addin.config import DEFAULT_CONFIG, parse_config
+
+    def cap_and_text(config, prog):
+        wb = build_template(config, prog, 2026)
+        rows = _values(wb[S.RIEPILOGO])
+        text = "\n".join(str(c.value) for row in wb[S.ISTRUZIONI].iter_rows() for c in row if c.value is not None)
+        return _by_label(rows, "Tariffa oraria massima del volontariato", 1), text
+
+    value, text = cap_and_text(cfg, 2)
+    assert value == 20.07 and "valore provvisorio" in text and "20,07" in text
+    marker = "[[programmi]]\ncodice = 2\n"
+    planned = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        marker, marker + 'costo_orario_minimo_previsto = "18.35"\n', 1))
+    value, text = cap_and_text(planned, 2)
+    assert value == 18.35 and "18,35" in text and "Progetto definitivo" in text and "valore provvisorio" not in text
 
 
 def test_istruzioni_lists_documents_windows_and_tranches(wb1, cfg):
@@ -444,12 +465,13 @@ def test_rules_figures_match_hand_computation(ricalcolati):
     wb1, s1, _ = ricalcolati[1]
     # reported: 2562 + 1428 + 600 + 1234.56 + 4500.10 + 350.35 + 99.99 + 500 (other programme) + 75.25
     assert s1.rendicontato == D("11350.25") and s1.non_attribuito == D("575.25")
-    # cap: Scacco Matto's internal hourly cost 17.85 < table 20.07 (external 15.00 does not count)
-    assert s1.tariffa.valore == D("17.85")
-    # monetary 1500 + 2 x 100.01; non-monetary 12 x 45.50 + 333.33; volunteers 30 x 17.85 + 10.5 x 12
+    # cap: the table 20.07 (no planned grade configured); Scacco Matto's row at 17.85 does not lower it
+    assert s1.tariffa.valore == D("20.07")
+    # monetary 1500 + 2 x 100.01; non-monetary 12 x 45.50 + 333.33; volunteers 30 x 20.07 + 10.5 x 12
     assert (s1.cofinanziamento.monetario, s1.cofinanziamento.non_monetario, s1.cofinanziamento.volontariato) == \
-        (D("1700.02"), D("879.33"), D("661.50"))
-    assert s1.quota.base == D("12891.08") and s1.quota.minimo == D("1289.11")
+        (D("1700.02"), D("879.33"), D("728.10"))
+    # base 11350.25 + 879.33 + 728.10 = 12957.68; 10% = 1295.768 -> 1295.77
+    assert s1.quota.base == D("12957.68") and s1.quota.minimo == D("1295.77")
     # limit 11350.25 - 1700.02 binds; advances 433476.79 + 216738.39
     assert s1.liquidazione.contributo_finale == D("9650.23")
     assert s1.liquidazione.saldo == D("9650.23") - D("650215.18")

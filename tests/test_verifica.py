@@ -128,16 +128,18 @@ def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, CLOSED)
     assert r.totali == {"rendicontato": D("2370.00"), "ammesso": D("700.00"), "non_ammesso": D("1670.00"),
                         "da_integrare": D("100.00"), "escluso": D("850.00")}
-    # volunteers capped at the lowest hourly cost of internal personnel (20.00): 10 h x 20 = 200
-    assert r.tariffa.valore == D("20.00")
+    # volunteers capped at the table rate 20.07 (the internal personnel row at 20.00 does not count):
+    # 10 h x 20.07 = 200.70
+    assert r.tariffa.valore == D("20.07")
     ct = r.cofin_totali
-    assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.00"))
+    assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.70"))
     q = r.cofin_quota
-    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("960.00"), D("96.00"), True)
+    # 50 + 60 + 200.70 = 310.70 over 700 + 60 + 200.70 = 960.70; 10% = 96.07
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.70"), D("960.70"), D("96.07"), True)
     assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
         (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
         (3, dt.date(2027, 4, 30), D("72246.13"))]
-    # final contribution: min(722,461.31 x 960 / 810,897.48 = 855.30, 700 - 50 = 650.00)
+    # final contribution: min(722,461.31 x 960.70 / 810,897.48 = 855.92, 700 - 50 = 650.00)
     assert r.liquidazione.contributo_finale == D("650.00")
     assert r.liquidazione.saldo == D("-649565.18")
     assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
@@ -264,7 +266,7 @@ def test_cli_json_structure(main_file, tmp_path):
     r12 = next(r for r in data["righe"] if r["riga"] == 12)
     assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
                    "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
-    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "96.00"
+    assert data["cofinanziamento"]["totale"] == "310.70" and data["cofinanziamento"]["minimo"] == "96.07"
     assert data["cofinanziamento"]["rispettato"] is True
     assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
     assert data["saldo"] == "-649565.18"

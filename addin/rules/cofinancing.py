@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from addin.config.models import Config
-from addin.rules.lookup import lookup_for, norm
-from addin.rules.models import Spesa, TipoCofinanziamento, VoceCofinanziamento
+from addin.rules.lookup import norm
+from addin.rules.models import TipoCofinanziamento, VoceCofinanziamento
 from addin.rules.money import ZERO, money, ratio
 
 _TYPES = {
@@ -40,18 +40,14 @@ def tariffa_tabellare(config: Config, anno: int) -> TariffaVolontari:
     return TariffaVolontari(money(t.valore), t.fonte)
 
 
-def tariffa_volontari(config: Config, anno: int, spese: Iterable[Spesa] = ()) -> TariffaVolontari:
-    """Volunteer hourly cap: the lowest hourly cost of the reference personnel rows, else the table."""
-    lk = lookup_for(config)
-    refs = set(config.volontari.categorie_riferimento)
-    lowest: Decimal | None = None
-    for s in spese:
-        cat = lk.categoria(s.categoria)
-        if cat is not None and cat.codice in refs and s.costo_orario is not None and s.costo_orario > 0:
-            if lowest is None or s.costo_orario < lowest:
-                lowest = s.costo_orario
-    if lowest is not None:
-        return TariffaVolontari(money(lowest), "costo orario più basso del personale rendicontato")
+def tariffa_volontari(config: Config, anno: int, programma: int) -> TariffaVolontari:
+    """Volunteer hourly cap: the hourly cost of the lowest grade planned by the programme
+    (`costo_orario_minimo_previsto`, from the Progetto definitivo), else the dated ministerial table.
+    The reported rows never change it (a row at 9.50 EUR/h, admitted or not, lowers nobody's value)."""
+    planned = config.programma(programma).costo_orario_minimo_previsto
+    if planned is not None:
+        return TariffaVolontari(money(planned), "costo orario dell'inquadramento più basso previsto dal "
+                                                "programma (Progetto definitivo)")
     return tariffa_tabellare(config, anno)
 
 

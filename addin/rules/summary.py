@@ -118,7 +118,7 @@ def riepilogo(config: Config, programma: int, anno: int, spese: Sequence[Spesa],
     per_categoria = {c: sum((rep[(a, c)] for a in prog.codici_azioni), ZERO) for c in cats}
 
     total = money(total)
-    tariffa = tariffa_volontari(config, anno, spese)
+    tariffa = tariffa_volontari(config, anno, programma)
     tot_cofin = totali_cofinanziamento(list(cofinanziamento), tariffa.valore)
     quota = verifica_realizzato(config, total, tot_cofin, contributo)
     piano = piano_tranche(config, anno, contributo)

@@ -34,7 +34,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.config.models import Config
-from addin.rules.cofinancing import tariffa_tabellare
+from addin.rules.cofinancing import tariffa_volontari
 from addin.rules.money import fmt_eur, fmt_pct
 from addin.rules.tranches import piano_tranche
 from addin.rules.windows import finestre_anno
@@ -472,21 +472,13 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     # co-financing
     r += 2
     _section(ws, r, "Cofinanziamento")
-    fallback = tariffa_tabellare(cfg, d.anno)
-    refs = [cfg.categoria(code).nome for code in cfg.volontari.categorie_riferimento]
-    big = 10 ** 9
-    # addin.rules.cofinancing.tariffa_volontari: lowest hourly cost > 0 of the reference personnel rows,
-    # else the dated table rate of the year
-    parts = [f'IF(COUNTIFS({sp_cat},{_text(n)},{sp_cost},">0")>0,_xlfn.MINIFS({sp_cost},{sp_cat},{_text(n)},'
-             f'{sp_cost},">0"),{big})' for n in refs]
-    lowest = parts[0] if len(parts) == 1 else f"MIN({','.join(parts)})"
+    # addin.rules.cofinancing.tariffa_volontari: the programme's planned lowest grade, else the dated
+    # table rate of the year; a fixed value, never computed from the rows
+    cap = tariffa_volontari(cfg, d.anno, d.prog.codice)
     rows: list[tuple[str, object, str | None, str]] = []
     r += 1
-    rows.append(("Tariffa oraria massima del volontariato",
-                 f"=IF({lowest}>={big},{float(fallback.valore)},ROUND({lowest},2))", FMT_EUR, "tariffa"))
-    rows.append(("Fonte della tariffa",
-                 f'=IF({lowest}>={big},{_text(fallback.fonte)},"costo orario più basso del personale rendicontato")',
-                 None, "fonte"))
+    rows.append(("Tariffa oraria massima del volontariato", float(cap.valore), FMT_EUR, "tariffa"))
+    rows.append(("Fonte della tariffa", cap.fonte, None, "fonte"))
     for key, label in (("monetario", S.TIPI_COFIN["MONETARIO"]), ("non_monetario", S.TIPI_COFIN["NON_MONETARIO"]),
                        ("volontariato", S.TIPI_COFIN["VOLONTARIATO"])):
         rows.append((f"Cofinanziamento {label.lower()}", f"=ROUND(SUMIFS({co_val},{co_tipo},{_text(label)}),2)",
@@ -735,17 +727,20 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     r += 1
     _section(ws, r, "Cofinanziamento e volontariato")
     r += 1
-    fb = tariffa_tabellare(cfg, d.anno)
+    cap = tariffa_volontari(cfg, d.anno, d.prog.codice)
     base = "del costo totale (contributo comunale + cofinanziamento)" if cfg.cofinanziamento.base == "costo_totale" \
         else "del contributo comunale"
     level = "dell'ATS" if cfg.cofinanziamento.livello_vincolante == "ats" else "del programma"
     r = _para(ws, r, f"Il cofinanziamento deve essere almeno il {fmt_pct(cfg.cofinanziamento.quota_minima)} {base}; "
               f"la quota è vincolante a livello {level}.")
-    refs = ", ".join(cfg.categoria(c).nome for c in cfg.volontari.categorie_riferimento)
+    planned = d.prog.costo_orario_minimo_previsto is not None
     r = _para(ws, r, "Il volontariato è valorizzato solo come cofinanziamento non monetario, a un valore orario non "
-              f"superiore al costo orario più basso del personale rendicontato ({refs}); se non ce n'è, "
-              f"{fmt_eur(fb.valore)} l'ora ({fb.fonte}). Servono registro dei volontari, fogli presenze e "
-              "assicurazione (art. 18 CTS).")
+              "superiore al costo orario dell'inquadramento più basso previsto dai programmi: "
+              + (f"{fmt_eur(cap.valore)} l'ora ({cap.fonte})." if planned else
+                 f"finché il Progetto definitivo non lo indica, {fmt_eur(cap.valore)} l'ora ({cap.fonte}), "
+                 "valore provvisorio.")
+              + " I costi orari delle righe di spesa non cambiano il valore massimo. Servono registro dei "
+              "volontari, fogli presenze e assicurazione (art. 18 CTS).")
     _print_setup(ws)
     ws.page_setup.orientation = "landscape"
     ws.sheet_view.showGridLines = False
