@@ -399,6 +399,11 @@ def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostraz
     demo_verifica(cfg, anno)
 
 
+from addin.cli_registro import aggiungi_comandi  # noqa: E402 - the register's commands, own module
+
+aggiungi_comandi(app)
+
+
 def main() -> None:
     try:
         app()
