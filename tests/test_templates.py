@@ -213,10 +213,6 @@ def test_committed_templates_are_up_to_date(cfg, tmp_path, programma):
 
 
 def test_committed_consolidation_template_is_up_to_date(cfg, tmp_path):
-    try:
-        from addin.consolidate import build_consolidation_template  # noqa: F401
-    except ImportError:
-        pytest.skip("addin.consolidate.build_consolidation_template non disponibile")
     from addin.templates import genera_modelli
 
     res = genera_modelli(cfg, 2026, tmp_path)
