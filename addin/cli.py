@@ -121,7 +121,8 @@ def print_quadro(config, anno: int) -> None:
     for r in low:
         level = "vincolante" if r.vincolante else "indicativo"
         console.print(f"[bold red]Attenzione[/]: {r.codice}, cofinanziamento {fmt_pct(r.quota.quota)}: sotto "
-                      f"il minimo del {minimum} ({level}), mancano {eur(r.quota.mancante)}.", highlight=False)
+                      f"il minimo del {minimum} ({level}): servono {eur(r.quota.minimo)}, mancano "
+                      f"{eur(r.quota.mancante)}.", highlight=False)
     console.print()
 
     t = table(f"Piano delle tranche {anno} (sul finanziamento comunale)")
@@ -150,7 +151,8 @@ def cmd_regole() -> None:
     from addin.rules.catalogue import CATALOGO
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
-               "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte"}
+               "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte",
+               "avviso": "avviso (nessun effetto sugli importi)"}
     t = Table(title="Catalogo dei motivi", header_style="bold")
     t.add_column("Codice")
     t.add_column("Effetto")
@@ -187,13 +189,20 @@ def print_verifica(r, dest: Optional[Path]) -> None:
         for code, rows, amt in top:
             m.add_row(code, str(rows), eur(amt))
         console.print(m)
-    q = r.cofin_quota
+    q, ct = r.cofin_quota, r.cofin_totali
     console.print(f"Cofinanziamento: {eur(q.cofinanziamento)} = {fmt_pct(q.quota)} di {eur(q.base)} "
-                  f"(minimo {eur(q.minimo)}): " + ("[green]rispettato[/]" if q.rispettato else "[bold red]NON rispettato[/]"))
+                  f"(minimo {eur(q.minimo)}): " + ("[green]rispettato[/]" if q.rispettato else
+                                                   f"[bold yellow]sotto il minimo[/], mancano {eur(q.mancante)} "
+                                                   + ("(vincolante a fine anno)" if r.config.cofinanziamento.livello_vincolante
+                                                      == "programma" else "(indicativo per il programma)")),
+                  highlight=False)
+    console.print(f"di cui monetario realizzato {eur(ct.monetario)} (spesa ammessa meno contributo dovuto; "
+                  f"dichiarato {eur(ct.monetario_dichiarato)}), non monetario {eur(ct.non_monetario)}, "
+                  f"volontariato {eur(ct.volontariato)}", highlight=False)
     liq = r.liquidazione
     console.print("Tranche: " + "; ".join(f"{p.numero}) {eur(p.importo)} entro {p.scadenza:%d/%m/%Y}" for p in r.piano))
     running = r.data_riferimento <= r.finestre[-1].fine
-    console.print(f"Realizzazione {fmt_pct(liq.percentuale_realizzazione)}: contributo finale {eur(liq.contributo_finale)}, "
+    console.print(f"Realizzazione {fmt_pct(liq.percentuale_realizzazione)}: contributo dovuto {eur(liq.contributo_finale)}, "
                   f"saldo {eur(liq.saldo)}" + (" (da recuperare)" if liq.saldo < 0 else "")
                   + (" [dim]- anno in corso: proiezione sulle sole spese ammesse finora[/]" if running else ""))
     console.print("Finestre: " + "; ".join(f"{f.etichetta} {f.stato(r.data_riferimento).lower()} (blocco {f.blocco:%d/%m/%Y})"

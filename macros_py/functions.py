@@ -13,7 +13,7 @@ from xlwings import arg, func, ret
 from addin import xlbridge
 
 __all__ = ["finestra", "finestra_chiusa", "scadenza_blocco", "tranche", "scadenza_tranche", "cofin_minimo",
-           "cofin_quota", "tariffa_volontari", "esito"]
+           "cofin_mancante", "cofin_quota", "tariffa_volontari", "esito"]
 
 
 @func
@@ -61,6 +61,15 @@ def scadenza_tranche(anno, n):
 def cofin_minimo(costo_totale):
     """Cofinanziamento minimo richiesto (10% del costo totale)."""
     return xlbridge.cofin_minimo(costo_totale)
+
+
+@func
+@arg("comunale", doc="Contributo comunale (euro).")
+@arg("cofin", doc="Cofinanziamento (euro).")
+def cofin_mancante(comunale, cofin):
+    """Cofinanziamento che manca al minimo del 10% del costo totale: 10/90 del contributo comunale meno il
+    cofinanziamento (aggiunto, porta la quota esattamente al 10%)."""
+    return xlbridge.cofin_mancante(comunale, cofin)
 
 
 @func

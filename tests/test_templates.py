@@ -415,6 +415,7 @@ def test_libreoffice_riepilogo_equals_rules(cfg, ricalcolati, prog):
     assert _eur(_by_label(rows, "Tariffa oraria massima del volontariato", 1)) == s.tariffa.valore
     assert _by_label(rows, "Fonte della tariffa", 1) == s.tariffa.fonte
     assert _eur(_by_label(rows, "Cofinanziamento monetario", 1)) == s.cofinanziamento.monetario
+    assert _eur(_by_label(rows, "Cofinanziamento monetario dichiarato", 1)) == s.cofinanziamento.monetario_dichiarato
     assert _eur(_by_label(rows, "Cofinanziamento non monetario", 1)) == s.cofinanziamento.non_monetario
     assert _eur(_by_label(rows, "Cofinanziamento volontariato", 1)) == s.cofinanziamento.volontariato
     assert _eur(_by_label(rows, "Totale cofinanziamento", 1)) == s.quota.cofinanziamento
@@ -449,7 +450,7 @@ def test_libreoffice_tranche_equals_rules(ricalcolati, prog):
         "Cofinanziamento non monetario e volontariato": s.cofinanziamento.valorizzato,
         "Valore realizzato": liq.valore_realizzato,
         "Contributo proporzionale": liq.contributo_proporzionale,
-        "Cofinanziamento monetario": s.cofinanziamento.monetario,
+        "Cofinanziamento monetario": liq.cofinanziamento_monetario,
         "Limite di spesa": liq.limite_spesa,
         "Contributo spettante": liq.contributo_finale,
         "Riduzione": liq.riduzione,
@@ -463,7 +464,7 @@ def test_libreoffice_tranche_equals_rules(ricalcolati, prog):
     assert round(D(repr(_by_label(rows, "Percentuale di realizzazione", 4))), 10) == \
         round(liq.percentuale_realizzazione, 10)
     if prog == 1:   # by hand (test_rules_figures_match_hand_computation): 650,215.18 - 9,650.23
-        assert _eur(_by_label(rows, "Importo da recuperare", 4)) == D("640564.95")
+        assert _eur(_by_label(rows, "Importo da recuperare", 4)) == D("638864.93")   # 650215.18 - 11350.25
 
 
 def test_rules_figures_match_hand_computation(riepiloghi):
@@ -474,21 +475,31 @@ def test_rules_figures_match_hand_computation(riepiloghi):
     assert s1.rendicontato == D("11350.25") and s1.non_attribuito == D("575.25")
     # cap: the table 20.07 (no planned grade configured); Scacco Matto's row at 17.85 does not lower it
     assert s1.tariffa.valore == D("20.07")
-    # monetary 1500 + 2 x 100.01; non-monetary 12 x 45.50 + 333.33; volunteers 30 x 20.07 + 10.5 x 12
-    assert (s1.cofinanziamento.monetario, s1.cofinanziamento.non_monetario, s1.cofinanziamento.volontariato) == \
-        (D("1700.02"), D("879.33"), D("728.10"))
-    # base 11350.25 + 879.33 + 728.10 = 12957.68; 10% = 1295.768 -> 1295.77
-    assert s1.quota.base == D("12957.68") and s1.quota.minimo == D("1295.77")
-    # limit 11350.25 - 1700.02 binds; advances 433476.79 + 216738.39
-    assert s1.liquidazione.contributo_finale == D("9650.23")
-    assert s1.liquidazione.saldo == D("9650.23") - D("650215.18")
-    assert s1.liquidazione.da_recuperare == D("640564.95")
+    # declared monetary 1500 + 2 x 100.01; non-monetary 12 x 45.50 + 333.33; volunteers 30 x 20.07 + 10.5 x 12
+    c = s1.cofinanziamento
+    assert (c.monetario_dichiarato, c.non_monetario, c.volontariato) == (D("1700.02"), D("879.33"), D("728.10"))
+    # realised 11350.25 + 879.33 + 728.10 = 12957.68: proportional 722461.31 x 12957.68 / 810897.48 = 11544.52,
+    # above the reported 11350.25, which binds; nothing of the reported spending is left as monetary
+    # co-financing (declared 1700.02, reconciled: COFINANZIAMENTO_MONETARIO_INCOERENTE)
+    assert s1.liquidazione.contributo_proporzionale == D("11544.52")
+    assert s1.liquidazione.contributo_finale == D("11350.25")
+    assert c.monetario == D("0.00") and c.monetario_incoerente
+    # share: co-financing 879.33 + 728.10 = 1607.43 of 12957.68; minimum 10/90 of 12957.68 - 1607.43 = 11350.25
+    # -> 1261.14
+    assert s1.quota.base == D("12957.68") and s1.quota.cofinanziamento == D("1607.43")
+    assert s1.quota.minimo == D("1261.14") and s1.quota.rispettato
+    # advances 433476.79 + 216738.39 = 650215.18
+    assert s1.liquidazione.saldo == D("11350.25") - D("650215.18")
+    assert s1.liquidazione.da_recuperare == D("638864.93")
     # P3: no internal personnel -> table rate 20.07; volunteers 30 x 20.07 + 10.5 x 12 = 728.10
     s3 = riepiloghi[3]
     assert s3.tariffa.valore == D("20.07") and s3.cofinanziamento.volontariato == D("728.10")
     # realised 11350.25 + 879.33 + 728.10 = 12957.68 over 8604.80 + 12334.62 = 20939.42
     assert s3.liquidazione.contributo_proporzionale == money(D("8604.80") * D("12957.68") / D("20939.42"))
     assert s3.liquidazione.contributo_finale == s3.liquidazione.contributo_proporzionale < s3.liquidazione.limite_spesa
+    # 5324.80 due: monetary co-financing 11350.25 - 5324.80 = 6025.45; minimum (12957.68 - (6025.45 + 1607.43)) / 9
+    assert s3.liquidazione.contributo_finale == D("5324.80") and s3.cofinanziamento.monetario == D("6025.45")
+    assert s3.quota.minimo == D("591.64")
 
 
 @pytest.mark.libreoffice
@@ -533,7 +544,7 @@ def test_pdf_and_png_render_without_hashes(ricalcolati, tmp_path):
     for needle in ("Riepilogo 2026 - Programma 1", "Tranche 2026 - Programma 1", "Importo da recuperare",
                    "Personale interno", "Finestre rendicontative 2026"):
         assert needle in text, needle
-    assert "640,564.95" in text or "640.564,95" in text   # the amount to recover, in the office's locale
+    assert "638,864.93" in text or "638.864,93" in text   # the amount to recover, in the office's locale
     png = pagine_png(pdf, tmp_path / "png", dpi=40)
     assert len(png) == pages and all(p.stat().st_size > 2000 for p in png)
 

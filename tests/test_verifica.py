@@ -132,16 +132,20 @@ def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     # 10 h x 20.07 = 200.70
     assert r.tariffa.valore == D("20.07")
     ct = r.cofin_totali
-    assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.70"))
+    # contribution due: min(722,461.31 x (700 + 60 + 200.70 = 960.70) / 810,897.48 = 855.92, admitted 700.00)
+    # = 700.00: nothing of the admitted spending is left as monetary co-financing (declared 50.00)
+    assert r.liquidazione.contributo_finale == D("700.00")
+    assert (ct.monetario, ct.monetario_dichiarato, ct.non_monetario, ct.volontariato) == (
+        D("0.00"), D("50.00"), D("60.00"), D("200.70"))
+    assert ct.monetario_incoerente and any("COFINANZIAMENTO_MONETARIO_INCOERENTE" in a for a in r.avvisi)
     q = r.cofin_quota
-    # 50 + 60 + 200.70 = 310.70 over 700 + 60 + 200.70 = 960.70; 10% = 96.07
-    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.70"), D("960.70"), D("96.07"), True)
+    # 0 + 60 + 200.70 = 260.70 over 960.70; minimum 10/90 of (960.70 - 260.70 = 700.00) = 77.78
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("260.70"), D("960.70"), D("77.78"), True)
     assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
         (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
         (3, dt.date(2027, 4, 30), D("72246.13"))]
-    # final contribution: min(722,461.31 x 960.70 / 810,897.48 = 855.92, 700 - 50 = 650.00)
-    assert r.liquidazione.contributo_finale == D("650.00")
-    assert r.liquidazione.saldo == D("-649565.18")
+    # advances 433,476.79 + 216,738.39 = 650,215.18: balance 700.00 - 650,215.18
+    assert r.liquidazione.saldo == D("-649515.18")
     assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
     assert [f.stato(CLOSED) for f in r.finestre] == ["CHIUSA", "APERTA", "NON INIZIATA"]
     assert [f.stato(OPEN) for f in r.finestre] == ["APERTA", "APERTA", "NON INIZIATA"]
@@ -207,7 +211,8 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 
 
 def test_every_catalogue_code_is_covered():
-    covered = {c for row in ROWS for c in row[4]} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
+    covered = {c for row in ROWS for c in row[4]} | {"COFINANZIAMENTO_MONETARIO_INCOERENTE",   # programme-level
+                                                     "SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
                                                      "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO"}
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
@@ -228,7 +233,8 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     assert out.is_file() and str(out) in "".join(res.output.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["P1_2026.xlsx", "P1_2026_verifica.xlsx"]
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Esito", "Sintesi", "Campione", "Osservazioni"]
+    # Avvisi: COFINANZIAMENTO_MONETARIO_INCOERENTE (50.00 declared, none realised)
+    assert wb.sheetnames == ["Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"]
     ws = wb["Esito"]
     head = [c.value for c in ws[1]]
     for h in ("Riga", "Esito", "Importo ammesso", "Motivi", "In campione", "Importo decurtato",
@@ -266,10 +272,10 @@ def test_cli_json_structure(main_file, tmp_path):
     r12 = next(r for r in data["righe"] if r["riga"] == 12)
     assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
                    "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
-    assert data["cofinanziamento"]["totale"] == "310.70" and data["cofinanziamento"]["minimo"] == "96.07"
+    assert data["cofinanziamento"]["totale"] == "260.70" and data["cofinanziamento"]["minimo"] == "77.78"
     assert data["cofinanziamento"]["rispettato"] is True
     assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
-    assert data["saldo"] == "-649565.18"
+    assert data["saldo"] == "-649515.18"
     assert data["totali"]["ammesso"] == "700.00"
     assert out.is_file()
 
@@ -295,13 +301,16 @@ def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
     # late transmission (100.00) is excluded; admitted 100 + 100 + 200 + 100 + 200 = 700.00 of 2,370.00
     assert data["totali"] == {"rendicontato": "2370.00", "ammesso": "700.00", "non_ammesso": "1670.00",
                               "da_integrare": "850.00", "escluso": "100.00"}
-    # volunteers 10 h x 20.07 (table rate; the rows' 20.00 does not count) = 200.70
-    assert data["cofinanziamento"] == {"totale": "310.70", "quota": "0.3234", "minimo": "96.07", "rispettato": True,
-                                       "monetario": "50.00", "non_monetario": "60.00", "volontariato": "200.70",
-                                       "tariffa_volontari": "20.07"}   # 310.70 / (700 + 60 + 200.70) = 0.32341
+    # volunteers 10 h x 20.07 (table rate; the rows' 20.00 does not count) = 200.70; the contribution due
+    # (700.00, the admitted spending) leaves no monetary co-financing, though 50.00 were declared
+    assert data["cofinanziamento"] == {"totale": "260.70", "quota": "0.2714", "minimo": "77.78", "rispettato": True,
+                                       "monetario": "0.00", "monetario_dichiarato": "50.00",
+                                       "monetario_incoerente": True, "non_monetario": "60.00",
+                                       "volontariato": "200.70",
+                                       "tariffa_volontari": "20.07"}   # 260.70 / (700 + 60 + 200.70) = 0.27137
     assert [f["stato"] for f in data["finestre"]] == ["APERTA", "APERTA", "NON INIZIATA"]
-    # min(722,461.31 x 960.70 / 810,897.48 = 855.92, 700 - 50 = 650.00); advances 433,476.79 + 216,738.39
-    assert (data["contributo_finale"], data["saldo"]) == ("650.00", "-649565.18")
+    # min(722,461.31 x 960.70 / 810,897.48 = 855.92, admitted 700.00); advances 433,476.79 + 216,738.39
+    assert (data["contributo_finale"], data["saldo"]) == ("700.00", "-649515.18")
 
 
 @pytest.mark.libreoffice

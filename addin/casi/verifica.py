@@ -15,9 +15,9 @@ from pathlib import Path
 
 from addin.config.models import Config
 from addin.rules.budget import UsoBudget, uso_budget
-from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
-                                     tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
-                                     verifica_realizzato)
+from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota, avviso_monetario,
+                                     con_monetario_realizzato, tariffa_volontari, tipo_cofinanziamento,
+                                     totali_cofinanziamento, valore_voce, verifica_realizzato)
 from addin.rules.eligibility import Contesto, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
@@ -133,17 +133,20 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
 
     tariffa = tariffa_volontari(config, anno, cartella.programma)
     voci_ok = [v for v in cartella.cofinanziamento if not v.errori and v.riga not in sig.cofinanziamento]
-    cofin_tot = totali_cofinanziamento(voci_ok, tariffa.valore)
+    dichiarato = totali_cofinanziamento(voci_ok, tariffa.valore)
     ok_rows = {v.riga for v in voci_ok}
     valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
-    quota = verifica_realizzato(config, tot["ammesso"], cofin_tot)
 
+    # the contribution due, then the monetary co-financing it leaves to the ATS on the admitted expenditure
     b = prog.budget_anno(anno)
-    valore_realizzato = tot["ammesso"] + cofin_tot.valorizzato
-    liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
-                       tot["ammesso"], cofin_tot.monetario)
+    valore_realizzato = tot["ammesso"] + dichiarato.valorizzato
+    liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato, tot["ammesso"])
+    cofin_tot = con_monetario_realizzato(dichiarato, tot["ammesso"], liq.contributo_finale)
+    quota = verifica_realizzato(config, tot["ammesso"], cofin_tot, liq.contributo_finale)
     piano = piano_tranche(config, anno, b.comunale)
     avvisi = list(cartella.avvisi)
+    if cofin_tot.monetario_incoerente:
+        avvisi.append(avviso_monetario(cofin_tot))
     for v in cartella.cofinanziamento:
         for m in v.errori:
             avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")
@@ -180,6 +183,8 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "cofinanziamento": {"totale": money_str(q.cofinanziamento), "quota": str(q.quota.quantize(Decimal("0.0001"))),
                             "minimo": money_str(q.minimo), "rispettato": q.rispettato,
                             "monetario": money_str(r.cofin_totali.monetario),
+                            "monetario_dichiarato": money_str(r.cofin_totali.monetario_dichiarato),
+                            "monetario_incoerente": r.cofin_totali.monetario_incoerente,
                             "non_monetario": money_str(r.cofin_totali.non_monetario),
                             "volontariato": money_str(r.cofin_totali.volontariato),
                             "tariffa_volontari": money_str(r.tariffa.valore)},

@@ -6,7 +6,8 @@ Effects:
 - ``integrabile``: the row can still be completed: DA_INTEGRARE while its window is open,
   ESCLUSA once the window is locked (admitted 0 either way until completed);
 - ``riduzione``: part of the amount is not admitted; the row stays AMMESSA for the rest
-  (NON_AMMESSA if nothing is left).
+  (NON_AMMESSA if nothing is left);
+- ``avviso``: an advisory of the programme or of the row for the Comune to judge; no amount changes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione"]
+Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione", "avviso"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,9 @@ _ENTRIES = [
                  "Le spese generali superano il limite sui costi diretti: eccedenza ridotta proporzionalmente."),
     VoceCatalogo("DECISIONE_COMUNE", "non_ammessa",
                  "Spesa non ammessa dal Comune con motivazione."),
+    VoceCatalogo("COFINANZIAMENTO_MONETARIO_INCOERENTE", "avviso",
+                 "Il cofinanziamento monetario dichiarato (righe «Monetario») differisce di oltre 1 € da quello "
+                 "realizzato, cioè la spesa ammessa meno il contributo comunale dovuto: vale il realizzato."),
     VoceCatalogo("DATO_NON_VALIDO", "integrabile",
                  "Una cella contiene un valore non leggibile (testo al posto di un numero o di una data)."),
 ]

@@ -59,13 +59,17 @@ _PROG_STATIC = [
     ("Rendicontato", "rendicontato", "money", 15), ("Ammesso", "ammesso", "money", 15),
     ("Non ammesso", "non_ammesso", "money", 15), ("di cui da integrare", "da_integrare", "money", 15),
     ("di cui escluso", "escluso", "money", 15),
-    ("Cofin. monetario", "cofin_monetario", "money", 15), ("Cofin. non monetario", "cofin_non_monetario", "money", 15),
+    ("Cofin. monetario (ammesso − contributo)", "cofin_monetario", "money", 15),
+    ("Cofin. monetario dichiarato", "cofin_monetario_dichiarato", "money", 15),
+    ("Cofin. non monetario", "cofin_non_monetario", "money", 15),
     ("Volontariato", "cofin_volontariato", "money", 15), ("Cofinanziamento realizzato", "cofin_totale", "money", 15),
     ("Quota cofin. realizzata", "quota_realizzata", "pct", 12), ("Quota minima", "quota_minima", "pct", 10),
-    ("Esito quota", "esito_quota", "text", 22),
+    ("Esito quota", "esito_quota", "text", 22), ("Cofin. mancante", "cofin_mancante", "money", 15),
 ]
 _PROG_TAIL = [
-    ("Contributo finale", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
+    ("Contributo dovuto", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
+    ("Riduzione quota 10%", "riduzione_quota", "money", 15),
+    ("Saldo dopo la riduzione", "saldo_dopo_riduzione", "money", 15),
     ("Doppio finanziamento", "doppio_finanziamento", "money", 15), ("Righe", "righe", "int", 9),
 ]
 
@@ -130,8 +134,11 @@ def _prog_value(r: "RigaProgramma", key: str, config: Config):
     if key == "esito_quota":
         if not r.presente or r.quota is None:
             return "nessun dato"
-        level = "vincolante" if r.vincolante else "indicativa"
+        level = ("indicativa" if not r.vincolante else
+                 "vincolante" if r.riduzione_quota is not None else "vincolante a fine anno")
         return f"{'rispettata' if r.quota.rispettato else 'NON rispettata'} ({level})"
+    if key == "cofin_mancante":
+        return r.quota.mancante if (r.quota and r.presente) else None
     if key.startswith("cofin_"):
         return getattr(r.cofin, key.removeprefix("cofin_"))
     if key in ("contributo_finale", "saldo"):
@@ -199,7 +206,7 @@ def _partner(wb: Workbook, r: "RisultatoConsolidato", config: Config) -> None:
     progs = [p.codice for p in config.programmi]
     cols = ([("Partner", 32), ("Componente ATS", 10), ("Capofila", 9)]
             + [(f"Ammesso P{p}", 14) for p in progs]
-            + [("Rendicontato", 15), ("Ammesso", 15), ("Non ammesso", 15), ("Cofinanziamento", 15), ("Righe", 9)])
+            + [("Rendicontato", 15), ("Ammesso", 15), ("Non ammesso", 15), ("Cofinanziamento dichiarato", 15), ("Righe", 9)])
     _head(ws, f"Consolidato {r.anno}: partner nei programmi",
           "Spese rendicontate e ammesse di ogni partner in ogni programma; cofinanziamento valorizzato.", cols)
     n = FIRST_DATA_ROW

@@ -123,12 +123,17 @@ def tabelle_report(r) -> dict[str, list[list]]:
     # co-financing
     q = r.cofin_quota
     ct = r.cofin_totali
+    level = r.config.cofinanziamento.livello_vincolante
     sint += [[], ["Cofinanziamento", "Importo"],
-             ["Monetario", ct.monetario], ["Non monetario", ct.non_monetario],
+             ["Monetario realizzato (spesa ammessa meno contributo dovuto)", ct.monetario],
+             ["Monetario dichiarato (righe «Monetario», solo per riscontro)", ct.monetario_dichiarato,
+              "COFINANZIAMENTO_MONETARIO_INCOERENTE" if ct.monetario_incoerente else None],
+             ["Non monetario", ct.non_monetario],
              [f"Volontariato (tariffa oraria massima {fmt_eur(r.tariffa.valore)}: {r.tariffa.fonte})", ct.volontariato],
              ["Totale cofinanziamento", q.cofinanziamento], ["Base di calcolo", q.base],
              ["Quota realizzata", fmt_pct(q.quota)], ["Minimo richiesto", q.minimo],
-             ["Quota minima rispettata", "SI" if q.rispettato else f"NO: mancano {fmt_eur(q.mancante)}"]]
+             ["Quota minima rispettata", "SI" if q.rispettato else f"NO: mancano {fmt_eur(q.mancante)}"
+              + (" (indicativa: vincolante a livello di ATS a fine anno)" if level == "ats" else "")]]
     # tranches and balance
     liq = r.liquidazione
     sint += [[], ["Piano delle tranche", "Quota", "Scadenza", "Importo"]]
@@ -138,7 +143,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
              ["Valore previsto del programma", None, None, liq.valore_previsto],
              ["Valore realizzato (spese ammesse + cofinanziamento valorizzato)", None, None, liq.valore_realizzato],
              ["Percentuale di realizzazione", fmt_pct(liq.percentuale_realizzazione), None, None],
-             ["Contributo finale riconosciuto", None, None, liq.contributo_finale],
+             ["Contributo dovuto (mai oltre la spesa ammessa)", None, None, liq.contributo_finale],
              ["Anticipi (tranche 1 e 2)", None, None, liq.anticipi],
              ["Saldo (negativo: da recuperare)", None, None, liq.saldo]]
     # windows
