@@ -27,7 +27,8 @@ bench: install
 	$(BIN)/python bench/verifica.py
 	$(BIN)/python bench/consolida.py
 
-# The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs)
+# The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs;
+# its CA stays in addin/server/certs/ca: the system trust store is not touched, see docs/addin.md)
 serve: install
 	$(BIN)/rendiconta serve
 

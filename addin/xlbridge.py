@@ -23,25 +23,39 @@ from addin.workbook.reader import data_cella, parse_cartella
 
 # --- cell values ---------------------------------------------------------------------------
 
-def to_date(value: object) -> dt.date | None:
-    """An Excel date as xlwings may deliver it, read exactly as the reader reads date cells
-    (date, datetime, serial number, ISO string, gg/mm/aaaa); None when empty (or a boolean)."""
+class ErroreCella(ErroreRendiconta):
+    """A custom function's argument or result is wrong: shown by Excel as an error value (#VALUE!)
+    whose message is this Italian text (macros_py.functions turns it into an HTTP 400)."""
+
+
+def to_date(value: object, what: str = "Data") -> dt.date | None:
+    """An Excel date as the cell holds it, read by the project's parser (serial number, ISO or
+    gg/mm/aaaa text, date): None when empty; 0, negatives, booleans, serials past 31/12/9999 and
+    other text are errors."""
     if isinstance(value, bool):
-        return None
-    return data_cella(value)
+        raise ErroreCella(f"{what}: {'VERO' if value else 'FALSO'} non è una data (scrivere gg/mm/aaaa o una data di Excel)")
+    try:
+        return data_cella(value)
+    except ValueError as exc:
+        raise ErroreCella(f"{what}: {exc} (scrivere gg/mm/aaaa o una data di Excel)") from None
 
 
 def to_int(value: object, what: str) -> int:
-    d = to_decimal(value)
-    if d is None or d != d.to_integral_value():
-        raise ValueError(f"{what}: «{value}» non è un numero intero")
+    d = None if isinstance(value, bool) else to_decimal(value)
+    if d is None or not d.is_finite() or d != d.to_integral_value():
+        raise ErroreCella(f"{what}: «{value}» non è un numero intero")
     return int(d)
 
 
-def to_money(value: object, what: str) -> Decimal:
-    d = to_decimal(value)
-    if d is None:
-        raise ValueError(f"{what}: «{value}» non è un importo")
+def to_money(value: object, what: str, zero: bool = True) -> Decimal:
+    """A non-negative amount (not zero when `zero` is False)."""
+    d = None if isinstance(value, bool) else to_decimal(value)
+    if d is None or not d.is_finite():
+        raise ErroreCella(f"{what}: «{value}» non è un importo")
+    if d < 0:
+        raise ErroreCella(f"{what}: l'importo non può essere negativo ({value})")
+    if d == 0 and not zero:
+        raise ErroreCella(f"{what}: l'importo non può essere zero (divisione per zero)")
     return d
 
 
@@ -54,14 +68,23 @@ def _cfg(config: Config | None) -> Config:
 
 
 def in_cella(fn):
-    """A custom function shows an Italian error text in its cell instead of #VALUE!."""
+    """Every failure of a custom function is an ErroreCella with an Italian message."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except ErroreCella:
+            raise
         except (ValueError, ErroreRendiconta) as exc:
-            return f"Errore: {exc}"
+            raise ErroreCella(str(exc)) from None
     return wrapper
+
+
+def _anno_del_periodo(cfg: Config, anno: int) -> int:
+    if anno not in cfg.periodo.anni:
+        raise ErroreCella(f"Anno: {anno} è fuori dal periodo della co-progettazione "
+                          f"({cfg.periodo.anni[0]}-{cfg.periodo.anni[-1]})")
+    return anno
 
 
 # --- custom functions (RC.*) -------------------------------------------------------------------
@@ -83,7 +106,7 @@ def finestra_chiusa(data: object, riferimento: object = None, config: Config | N
     d = to_date(data)
     if d is None:
         return ""
-    return chiusa(_cfg(config), d, to_date(riferimento) or today())
+    return chiusa(_cfg(config), d, to_date(riferimento, "Data di riferimento") or today())
 
 
 @in_cella
@@ -103,8 +126,8 @@ def tranche(contributo: object, n: object, config: Config | None = None) -> floa
     try:
         return float(importo_tranche(cfg, money(to_money(contributo, "Contributo")), numero))
     except KeyError:
-        raise ValueError(f"la tranche {numero} non esiste (tranche: "
-                         f"{', '.join(str(t.numero) for t in cfg.tranche)})") from None
+        raise ErroreCella(f"Tranche: la tranche {numero} non esiste (tranche: "
+                          f"{', '.join(str(t.numero) for t in cfg.tranche)})") from None
 
 
 @in_cella
@@ -114,9 +137,9 @@ def scadenza_tranche(anno: object, n: object, config: Config | None = None) -> d
     cfg = _cfg(config)
     numero = to_int(n, "Tranche")
     try:
-        return scadenza(cfg, to_int(anno, "Anno"), numero)
+        return scadenza(cfg, _anno_del_periodo(cfg, to_int(anno, "Anno")), numero)
     except KeyError:
-        raise ValueError(f"la tranche {numero} non esiste") from None
+        raise ErroreCella(f"Tranche: la tranche {numero} non esiste") from None
 
 
 @in_cella
@@ -130,7 +153,7 @@ def cofin_minimo(costo_totale: object, config: Config | None = None) -> float:
 def cofin_quota(cofin: object, costo_totale: object) -> float:
     from addin.rules.money import ratio
 
-    return float(ratio(to_money(cofin, "Cofinanziamento"), to_money(costo_totale, "Costo totale")))
+    return float(ratio(to_money(cofin, "Cofinanziamento"), to_money(costo_totale, "Costo totale", zero=False)))
 
 
 @in_cella
@@ -138,29 +161,49 @@ def tariffa_volontari(anno: object = None, config: Config | None = None) -> floa
     from addin.rules.cofinancing import tariffa_tabellare
 
     a = today().year if anno in (None, "") else to_int(anno, "Anno")
-    return float(tariffa_tabellare(_cfg(config), a).valore)
+    try:
+        return float(tariffa_tabellare(_cfg(config), a).valore)
+    except KeyError:
+        raise ErroreCella(f"Anno: nessuna tariffa del volontariato per il {a}") from None
+
+
+def _righe(riga: object) -> list[list[object]]:
+    if isinstance(riga, (list, tuple)) and riga and all(isinstance(r, (list, tuple)) for r in riga):
+        return [list(r) for r in riga]
+    if isinstance(riga, (list, tuple)):
+        return [list(riga)]
+    return [[riga]]
 
 
 @in_cella
 def esito_riga(riga: Sequence[Sequence[object]], oggi: dt.date | None = None,
                config: Config | None = None) -> list[list[object]]:
-    """Outcome and reasons of one `Spese` row (cells in schema order, from «Azione»), checked alone:
-    the checks across rows (duplicate documents, overheads cap, seals) need Valida/Verifica."""
+    """Outcome and reasons of each `Spese` row of the range (cells in schema order, from «Azione»),
+    each row checked alone: the checks across rows (duplicate documents, overheads cap, seals) need
+    Valida/Verifica. One result row per input row; a range of the wrong width is an error."""
     from addin.rules.eligibility import Contesto, data_decisiva, valuta_spese
     from addin.workbook.report import etichetta_esito
 
     cfg = _cfg(config)
-    cells = list(riga[0]) if riga and isinstance(riga[0], (list, tuple)) else list(riga or [])
-    width = len(schema.input_cols(schema.SPESE_COLS))
-    if not any(c not in (None, "") for c in cells[:width]):
-        return [["", ""]]
-    programma = _programma_da_azione(cells[0], cfg)
-    grids = _griglie_minime(cfg, programma, cfg.periodo.inizio.year, cells[:len(schema.SPESE_COLS)])
-    spesa = parse_cartella(grids, cfg).spese[0]
-    d = data_decisiva(cfg, spesa)
-    anno = d.year if d is not None and d.year in cfg.periodo.anni else cfg.periodo.inizio.year
-    e = valuta_spese([spesa], Contesto(cfg, programma, anno, oggi or today()))[0]
-    return [[etichetta_esito(e.esito), e.testo_motivi()]]
+    righe = _righe(riga)
+    minimo, massimo = len(schema.input_cols(schema.SPESE_COLS)), len(schema.SPESE_COLS)
+    larghezza = len(righe[0])
+    if any(len(r) != larghezza for r in righe) or not minimo <= larghezza <= massimo:
+        raise ErroreCella(f"l'intervallo deve avere da {minimo} a {massimo} colonne del foglio Spese, dalla "
+                          f"colonna Azione in poi (ne ha {larghezza}): es. =RC.ESITO(A5:{_lettera(minimo)}5)")
+    out: list[list[object]] = []
+    for cells in righe:
+        if not any(c not in (None, "") for c in cells[:minimo]):
+            out.append(["", ""])
+            continue
+        programma = _programma_da_azione(cells[0], cfg)
+        grids = _griglie_minime(cfg, programma, cfg.periodo.inizio.year, cells)
+        spesa = parse_cartella(grids, cfg).spese[0]
+        d = data_decisiva(cfg, spesa)
+        anno = d.year if d is not None and d.year in cfg.periodo.anni else cfg.periodo.inizio.year
+        e = valuta_spese([spesa], Contesto(cfg, programma, anno, oggi or today()))[0]
+        out.append([etichetta_esito(e.esito), e.testo_motivi()])
+    return out
 
 
 def _programma_da_azione(azione: object, cfg: Config) -> int:

@@ -199,6 +199,17 @@ def test_esito_function_on_one_row(cfg):
     assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["Ammessa", ""]]
     data["args"] = [[[None] * len(schema.SPESE_COLS)]]
     assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["", ""]]
+    # a range of three rows: one result row each, every row checked (not only the first)
+    data["args"] = [[[ok[c.key] for c in schema.SPESE_COLS], [None] * len(schema.SPESE_COLS), row]]
+    out = asyncio.run(xlwings.server.custom_functions_call(data, F))
+    assert [r[0] for r in out] == ["Ammessa", "", "Non ammessa"] and "ontant" in out[2][1]
+    # only the 21 input columns (A:U) are enough; 5 columns or ragged rows are refused
+    data["args"] = [[row[:21]]]
+    assert asyncio.run(xlwings.server.custom_functions_call(data, F))[0][0] == "Non ammessa"
+    for bad in ([row[:5]], [row, row[:22]]):
+        data["args"] = [bad]
+        with pytest.raises(xw.XlwingsError, match="da 21 a 24 colonne"):
+            asyncio.run(xlwings.server.custom_functions_call(data, F))
 
 
 # --- blocca ---------------------------------------------------------------------------------------
