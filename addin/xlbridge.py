@@ -1,4 +1,4 @@
-"""The bridge between xlwings (remote interpreter of xlwings Server, or desktop Excel) and addin.
+"""The bridge between xlwings (the remote interpreter of xlwings Server) and addin.
 
 The only module that converts xlwings Book/Sheet values to the inputs of the use cases
 (cell grids for `addin.workbook.reader.parse_cartella`) and writes their results back
@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from addin.config import default_config
@@ -232,11 +234,15 @@ def _griglie_minime(cfg: Config, programma: int, anno: int, riga: list[object]) 
 # --- reading a workbook -------------------------------------------------------------------------
 
 def griglia(sheet) -> list[list[object]]:
-    """The values of a sheet from A1 to the end of its used range (None for empty cells; dates as
-    datetime, which the remote interpreter derives from the ISO strings sent by Office.js)."""
+    """The values of a sheet from A1 to the end of its used range, as the client sent them (raw:
+    None or "" for empty cells, dates as the ISO text or serial number that the reader parses).
+    Raw reads and writes matter: every converted xlwings range operation on the remote interpreter
+    copies the whole sheet (10,000 rows: tenths of a second each)."""
     last = sheet.used_range.last_cell
-    values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return [list(r) for r in (values or [])]
+    values = sheet.range((1, 1), (last.row, last.column)).options("raw").value
+    if not isinstance(values, (list, tuple)):
+        return [[values]]
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
 
 
 FOGLI_LETTI = [schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET, schema.META]   # what the scripts read
@@ -249,9 +255,13 @@ def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[obj
     return {n: griglia(book.sheets[n]) for n in wanted if n in names}
 
 
-def leggi(book, config: Config):
-
-    return parse_cartella(griglie(book), config, path=book.name)
+def leggi(book, config: Config, grids: dict[str, list[list[object]]] | None = None):
+    """The programme workbook parsed by the project's reader; `grids` (if given) receives the cell
+    grids read, so that writing back needs no second read."""
+    g = griglie(book)
+    if grids is not None:
+        grids.update(g)
+    return parse_cartella(g, config, path=book.name)
 
 
 def trova_intestazione(grid: list[list[object]], cols: tuple[schema.Col, ...]) -> tuple[int, dict[str, int]]:
@@ -272,12 +282,14 @@ FORMATO_IMPORTO = "#,##0.00"
 FORMATO_DATA = "dd/mm/yyyy"
 FORMATO_TESTO = "@"
 _MAX_TEXT = 32767
+_CONTROLLO = re.compile("[\x00-\x08\x0b-\x1f]")   # control characters but tab and newline
 
 
 def _cella(v: object) -> tuple[object, str | None]:
-    """A value as written by xlwings and the number format it needs (None = leave General)."""
+    """A value as the client writes it (JSON: numbers, text, "" for empty; dates as Excel serial
+    numbers) and the number format it needs (None = leave General)."""
     if v is None:
-        return None, None
+        return "", None
     if isinstance(v, bool):
         return ("SI" if v else "NO"), FORMATO_TESTO
     if isinstance(v, Decimal):
@@ -286,46 +298,93 @@ def _cella(v: object) -> tuple[object, str | None]:
         return v, FORMATO_IMPORTO
     if isinstance(v, int):
         return v, "0"
-    if isinstance(v, (dt.date, dt.datetime)):
-        return (v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)), FORMATO_DATA
-    text = "".join(ch for ch in str(v) if ch >= " " or ch in "\t\n")[:_MAX_TEXT]
+    if isinstance(v, dt.datetime):
+        secondi = v.hour * 3600 + v.minute * 60 + v.second
+        return schema.excel_serial(v.date()) + (secondi / 86400 if secondi else 0), FORMATO_DATA
+    if isinstance(v, dt.date):
+        return schema.excel_serial(v), FORMATO_DATA
+    text = _CONTROLLO.sub("", str(v))[:_MAX_TEXT]
     return text, FORMATO_TESTO  # text stays text: Excel must not turn "1/2026" into a date or "=x" into a formula
 
 
-BLOCCO_RIGHE = 2000   # rows per value action: keeps each Office.js request well under its size limit
+CALLBACK_FORMATI = "formattaCelle"   # registered by the task pane (static/js/main.js)
+MAX_BYTES_AZIONE = 3 * 1024 * 1024   # values per setValues action: Excel on the web refuses requests over 5 MB
 
 
-def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]],
-                   formati: Mapping[int, str] | None = None, formatta: bool = True) -> None:
-    """Write rows at (riga, colonna): one number-format action per run of same-format cells in each
-    column (text as text, amounts with cents, dates as dates; `formati` overrides the format of the
-    non-text cells of a column, by 0-based index), then the values in blocks of BLOCCO_RIGHE rows.
-    `formatta=False` writes values only, for cells a protected sheet lets edit but not format."""
-    if not righe:
-        return
-    width = max(len(r) for r in righe) or 1
+@dataclass
+class Tabella:
+    """Rows to write at (riga, colonna) of a sheet: the values as the client writes them and the
+    number formats as {format: [A1 ranges]} (runs of same-format cells, adjacent columns merged)."""
+
+    foglio: str
+    riga: int
+    colonna: int
+    valori: list[list[object]]
+    formati: dict[str, list[str]]
+
+
+def tabella(foglio: str, riga: int, colonna: int, righe: Sequence[Sequence[object]],
+            formati: Mapping[int, str] | None = None, formatta: bool = True) -> Tabella:
+    """Text as text, amounts with cents, dates as dates; `formati` overrides the format of the
+    non-text cells of a column, by 0-based index. `formatta=False`: values only."""
+    width = max((len(r) for r in righe), default=0) or 1
     formati = formati or {}
     values: list[list[object]] = []
     formats: list[list[str | None]] = []
     for r in righe:
-        cells = [_cella(v) for v in r] + [(None, None)] * (width - len(r))
+        cells = [_cella(v) for v in r] + [("", None)] * (width - len(r))
         values.append([v for v, _ in cells])
         formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
                         for j, (_, f) in enumerate(cells)])
-    for j in range(width if formatta else 0):
+    runs: list[tuple[int, int, int, int, str]] = []   # (row0, row1, col0, col1, format), 0-based
+    for j in range(width if righe and formatta else 0):
         start, current = 0, None
         for i in range(len(righe) + 1):
             f = formats[i][j] if i < len(righe) else "<end>"
             if f is None and i < len(righe):
-                continue
+                continue   # empty cells share the run they sit in
             if f != current:
                 if current is not None:
-                    sheet.range((riga + start, colonna + j), (riga + i - 1, colonna + j)).number_format = current
+                    prev = runs[-1] if runs else None
+                    if prev and prev[:2] == (start, i - 1) and prev[3] == j - 1 and prev[4] == current:
+                        runs[-1] = (start, i - 1, prev[2], j, current)
+                    else:
+                        runs.append((start, i - 1, j, j, current))
                 start, current = i, f
-        # cells left None at the end simply share the last run's format
-    for i in range(0, len(values), BLOCCO_RIGHE):
-        block = values[i:i + BLOCCO_RIGHE]
-        sheet.range((riga + i, colonna)).value = [[("" if v is None else v) for v in row] for row in block]
+    out: dict[str, list[str]] = {}
+    for r0, r1, c0, c1, f in runs:
+        out.setdefault(f, []).append(f"{_lettera(colonna + c0)}{riga + r0}:{_lettera(colonna + c1)}{riga + r1}")
+    return Tabella(foglio, riga, colonna, values, out)
+
+
+def scrivi(book, tabelle: Sequence[Tabella], formatta: bool = True) -> None:
+    """Write tables with few actions: every number format of every table in one callback action
+    (before the values, so that text is written into text cells), then one raw setValues per table
+    (split only past MAX_BYTES_AZIONE). `formatta=False` writes values only, for cells a protected
+    sheet lets edit but not format."""
+    tabelle = [t for t in tabelle if t.valori]
+    formati = [{"foglio": t.foglio, "formati": t.formati} for t in tabelle if t.formati]
+    if formatta and formati:
+        book.app.macro(CALLBACK_FORMATI)(formati)
+    for t in tabelle:
+        sheet = book.sheets[t.foglio]
+        width = len(t.valori[0])
+        start, size = 0, 0
+        for i, row in enumerate(t.valori + [None]):
+            n = sum(len(v) + 3 if isinstance(v, str) else 20 for v in row) if row is not None else 0
+            if row is None or (size + n > MAX_BYTES_AZIONE and i > start):
+                block = t.valori[start:i]
+                sheet.range((t.riga + start, t.colonna),
+                            (t.riga + i - 1, t.colonna + width - 1)).options("raw").value = block
+                start, size = i, 0
+            size += n
+
+
+def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]],
+                   formati: Mapping[int, str] | None = None, formatta: bool = True) -> None:
+    """One table: its formats (one callback action) and values."""
+    if righe:
+        scrivi(sheet.book, [tabella(sheet.name, riga, colonna, righe, formati, formatta)], formatta)
 
 
 def _foglio_pulito(book, nome: str):
@@ -355,10 +414,10 @@ def _errori_in_avviso(fn):
 
 # --- scripts ----------------------------------------------------------------------------------
 
-def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None):
+def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, grids: dict | None = None):
     from addin.check import esegui_verifica
 
-    return esegui_verifica(leggi(book, config), config, oggi or today(), chiave=chiave)
+    return esegui_verifica(leggi(book, config, grids), config, oggi or today(), chiave=chiave)
 
 
 def _chiave() -> bytes | None:
@@ -367,7 +426,7 @@ def _chiave() -> bytes | None:
     return carica_chiave(None)
 
 
-def scrivi_esiti(book, r) -> None:
+def scrivi_esiti(book, r, grid: list[list[object]] | None = None) -> None:
     """Esito, Importo ammesso and Motivi of every expense row on `Spese`; outputs of rows that are no
     longer expenses are cleared. Values only: the template protects `Spese` (output cells unlocked,
     formatting not allowed), formats the output columns and colours the rows by outcome with a
@@ -375,7 +434,7 @@ def scrivi_esiti(book, r) -> None:
     from addin.workbook.report import etichetta_esito
 
     sheet = book.sheets[schema.SPESE]
-    grid = griglia(sheet)
+    grid = grid if grid is not None else griglia(sheet)
     header, cols = trova_intestazione(grid, schema.SPESE_COLS)
     keys = ("esito", "importo_ammesso", "motivi")
     if header == 0 or any(k not in cols for k in keys) or cols["motivi"] - cols["esito"] != 2:
@@ -420,8 +479,9 @@ def _riepilogo(r) -> str:
 def valida(book, oggi: dt.date | None = None, config: Config | None = None):
     """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
     cfg = _cfg(config)
-    r = _verifica(book, cfg, oggi, _chiave())
-    scrivi_esiti(book, r)
+    grids: dict = {}
+    r = _verifica(book, cfg, oggi, _chiave(), grids)
+    scrivi_esiti(book, r, grids.get(schema.SPESE))
     avviso(book, _riepilogo(r), "Valida")
     return r
 
@@ -436,16 +496,17 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     from addin.workbook import report as rep
 
     cfg = _cfg(config)
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave())
+    grids: dict = {}
+    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids)
     t = rep.tabelle_report(r)
-    scrivi_esiti(book, r)
+    scrivi_esiti(book, r, grids.get(schema.SPESE))
     righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
     if rep.AVVISI in t:
         righe += [[], *t[rep.AVVISI]]
-    for nome, rows in ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]),
-                       (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI])):
-        sheet = _foglio_pulito(book, nome)
-        scrivi_tabella(sheet, 1, 1, rows)
+    fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]), (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
+    for nome, _ in fogli:
+        _foglio_pulito(book, nome)
+    scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
     book.sheets[FOGLIO_VERIFICA].activate()
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
     return r
@@ -484,10 +545,10 @@ def _ultima_riga(sheet, header: int) -> int:
 
 
 def protezione_foglio(sheet, cols: tuple[schema.Col, ...], righe: set[int], chiavi: tuple[str, ...],
-                      password: str | None) -> dict:
+                      password: str | None, grid: list[list[object]] | None = None) -> dict:
     """What the protection callback does on one sheet, as A1 addresses: unlock the data area (every
     non-formula column), lock the `chiavi` columns of the sealed `righe`, protect the sheet."""
-    header, mapping = trova_intestazione(griglia(sheet), cols)
+    header, mapping = trova_intestazione(grid if grid is not None else griglia(sheet), cols)
     if header == 0:
         from addin.errors import ErroreInput
         raise ErroreInput("intestazione della tabella non trovata.", foglio=sheet.name)
@@ -497,24 +558,15 @@ def protezione_foglio(sheet, cols: tuple[schema.Col, ...], righe: set[int], chia
     chiuse = [mapping[k] for k in chiavi if k in mapping]
     area = [f"{_lettera(a)}{header + 1}:{_lettera(b)}{last}" for a, b in _runs(aperte)]
     bloccate = [f"{_lettera(a)}{r0}:{_lettera(b)}{r1}" for r0, r1 in _runs(righe) for a, b in _runs(chiuse)]
-    return {"foglio": sheet.name, "sbloccate": area, "bloccate": bloccate, "password": password or ""}
+    from addin.workbook.protection import OPZIONI_PROTEZIONE
+
+    return {"foglio": sheet.name, "sbloccate": area, "bloccate": bloccate, "password": password or "",
+            "opzioni": dict(OPZIONI_PROTEZIONE)}
 
 
 def proteggi(book, fogli: list[dict]) -> None:
-    """Excel on the web/Windows/Mac through the add-in: the task-pane callback (Office.js
-    worksheet.protection). Desktop Excel with classic xlwings: the COM object model (Windows)."""
-    if book.app.engine.name == "remote":
-        book.app.macro(CALLBACK_PROTEZIONE)(fogli)
-        return
-    for f in fogli:  # classic xlwings on Windows (pywin32)
-        ws = book.sheets[f["foglio"]]
-        ws.api.Unprotect(f["password"])
-        for a in f["sbloccate"]:
-            ws.range(a).api.Locked = False
-        for a in f["bloccate"]:
-            ws.range(a).api.Locked = True
-        ws.api.Protect(Password=f["password"], AllowFormattingCells=True, AllowFormattingColumns=True,
-                       AllowFiltering=True)
+    """The task-pane callback (Office.js worksheet protection: xlwings' remote API has none)."""
+    book.app.macro(CALLBACK_PROTEZIONE)(fogli)
 
 
 @_errori_in_avviso
@@ -535,7 +587,8 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
                            "variabile d'ambiente RENDICONTA_CHIAVE.")
     if password is None:
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
-    cartella = leggi(book, cfg)
+    grids: dict = {}
+    cartella = leggi(book, cfg, grids)
     esistenti = leggi_sigilli(cartella.meta)
     avvisi: list[str] = []
     if esistenti:
@@ -559,14 +612,15 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
 
     voci = [kv for s in nuovi for kv in s.voci_meta()]
     if voci:
-        meta = book.sheets[schema.META]
-        grid = griglia(meta)
+        grid = grids.get(schema.META) or []
         last = max([0] + [i + 1 for i, row in enumerate(grid) if row and row[0] not in (None, "")])
-        scrivi_tabella(meta, last + 1, 1, voci)   # all text: Excel must not turn "2026-05-31" into a date
+        # seals first (all text: Excel must not turn "2026-05-31" into a date), then the protection: if
+        # the protection fails, the task pane says so and a repeated Blocca finds the seals and completes it
+        scrivi(book, [tabella(schema.META, last + 1, 1, voci)])
     fogli = [protezione_foglio(book.sheets[schema.SPESE], schema.SPESE_COLS, righe_spese, CHIAVI_BLOCCATE_SPESE,
-                               password),
+                               password, grids.get(schema.SPESE)),
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
-                               CHIAVI_BLOCCATE_COFIN, password)]
+                               CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
     testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già presenti: "
              f"{', '.join(s.etichetta for s in esistenti.values()) or 'nessuno'}.\n"
@@ -676,19 +730,3 @@ def scrivi_consolidato(book, dati: Mapping) -> list[str]:
         book.sheets[schema.CONS_PROGRAMMI].activate()
     avviso(book, str(dati.get("riepilogo") or "Consolidato aggiornato."), "Consolida")
     return scritti
-
-
-def consolida_cartella(book) -> None:
-    """Desktop (classic xlwings): consolidate the programme workbooks in the folder of the open
-    consolidation workbook."""
-    from pathlib import Path
-
-    here = Path(book.fullname)
-    paths = sorted(str(p) for p in here.parent.glob("*.xlsx")
-                   if p.resolve() != here.resolve() and not p.name.startswith(("~$", ".")))
-    try:
-        dati = dati_consolidato(paths)
-    except ErroreRendiconta as exc:
-        avviso(book, str(exc), "Rendiconta: errore", critico=True)
-        return
-    scrivi_consolidato(book, dati)

@@ -142,8 +142,16 @@ def test_task_pane_in_italian_with_the_four_buttons(client):
         assert label in html
     assert "Partner" in html and "Comune di Crema" in html and "Capofila" in html
     js = client.get("/static/js/main.js").text
-    assert "registerCallback(proteggiRighe)" in js and "ws.protection.protect(" in js
-    assert "/rendiconta/consolida" in js
+    assert "registerCallback(proteggiRighe)" in js and "registerCallback(formattaCelle)" in js
+    assert "/rendiconta/consolida" in js and 'include: "_meta"' in js
+    assert "ws.protection.protect(f.opzioni" in client.get("/static/js/rendiconta.js").text
+
+
+def test_the_scripts_route_is_ours_and_encodes_off_the_event_loop(client):
+    from xlwings_server.main import app
+
+    matching = [r.name for r in app.router.routes if getattr(r, "path", "").endswith("/custom-scripts-call/{script_name}")]
+    assert matching[0] == "script_rendiconta"
 
 
 def test_valida_over_http_equals_the_cli(client, cfg, programmi):
@@ -367,7 +375,7 @@ def test_consolida_rejects_non_xlsx(client):
 
 
 @pytest.mark.skipif(not __import__("shutil").which("node"), reason="needs node for the syntax check")
-@pytest.mark.parametrize("name", ["main.js", "auth.js", "ribbon.js"])
+@pytest.mark.parametrize("name", ["main.js", "rendiconta.js", "auth.js", "ribbon.js"])
 def test_task_pane_javascript_parses(name, tmp_path):
     import shutil
     import subprocess
