@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export XLWINGS_LICENSE_KEY ?= noncommercial
 
-.PHONY: install demo test templates bench serve clean
+.PHONY: install js demo test templates bench serve clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,16 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# npm packages of the add-in's JS tests (tests/js: office-addin-mock), from the committed lock file
+tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund
+
+js: tests/js/node_modules/.package-lock.json
+
 demo: install
 	$(BIN)/rendiconta demo
 
-test: install
+test: install js
 	$(BIN)/python -m pytest -q
 
 templates: install
@@ -26,6 +32,7 @@ templates: install
 bench: install
 	$(BIN)/python bench/verifica.py
 	$(BIN)/python bench/consolida.py
+	$(BIN)/python bench/addin_server.py
 
 # The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs;
 # its CA stays in addin/server/certs/ca: the system trust store is not touched, see docs/addin.md)
@@ -33,4 +40,4 @@ serve: install
 	$(BIN)/rendiconta serve
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info tests/js/node_modules

@@ -374,7 +374,6 @@ def test_consolida_rejects_non_xlsx(client):
     assert r.status_code == 400 and "xlsx" in r.json()["detail"]
 
 
-@pytest.mark.skipif(not __import__("shutil").which("node"), reason="needs node for the syntax check")
 @pytest.mark.parametrize("name", ["main.js", "rendiconta.js", "auth.js", "ribbon.js"])
 def test_task_pane_javascript_parses(name, tmp_path):
     import shutil
