@@ -77,7 +77,7 @@ def main(n: int = 10_000) -> None:
     from verifica import build
     from xlwings_book import book_json
 
-    from addin.check import esegui_verifica
+    from addin.casi.verifica import esegui_verifica
     from addin.config import default_config
     from addin.serve import crea_app
     from addin.workbook.reader import leggi_cartella

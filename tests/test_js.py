@@ -113,8 +113,8 @@ def fixtures(cfg, tmp_path_factory):
     from openpyxl import load_workbook
     from xlwings_book import book_json
 
-    from addin.check import verifica_file
-    from addin.consolidate import build_consolidation_template
+    from addin.casi.verifica import verifica_file
+    from addin.casi.consolida import build_consolidation_template
     from addin.demo_data import cartella_compilata, genera_demo
     from addin.rules.eligibility import data_decisiva
     from addin.serve import crea_app
