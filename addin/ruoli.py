@@ -1,10 +1,11 @@
-"""Who may do what in the add-in: the role names and where a user's roles come from.
+"""Who may do what in the add-in: the role names and where a user's roles and programmes come from.
 
 Roles are lowercase Italian words; a name the program does not know (e.g. «Comune» with a capital C)
-is an error at start-up, never silently dropped. Today the roles come from the users file of the
-token provider (RENDICONTA_UTENTI) or from the app roles of Microsoft Entra ID; when the Comune's
-register lands (officers per programme, «Referenti»), a `FonteRuoli` reading the register replaces
-`ElencoUtenti` without touching the server or the scripts.
+is an error at start-up, never silently dropped. The roles and access codes come from the users
+file of the token provider (RENDICONTA_UTENTI; with Microsoft Entra ID, from its app roles); the
+programmes a Comune officer may check and lock come from the Comune's register: the latest
+REFERENTI act of each programme (`ReferentiRegistro`). While the register holds no REFERENTI act,
+every officer works on every programme.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hmac
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -49,7 +50,8 @@ def controlla_ruoli(nomi: Iterable[object], dove: str) -> list[str]:
 class Utente:
     nome: str
     ruoli: tuple[str, ...]
-    programmi: tuple[int, ...] = field(default=())   # programmes assigned (empty: all, as today)
+    email: str = ""
+    programmi: tuple[int, ...] | None = None   # programmes assigned; None: every programme
 
 
 class FonteRuoli(Protocol):
@@ -61,8 +63,8 @@ class FonteRuoli(Protocol):
 class ElencoUtenti:
     """The users file of the «custom» token provider (JSON, kept outside the repository):
 
-        {"utenti": [{"nome": "Ufficio Servizi Sociali", "ruoli": ["comune"], "sha256": "<hex>",
-                     "programmi": [1, 2]}]}
+        {"utenti": [{"nome": "Maria Rossi", "email": "m.rossi@comune.crema.cr.it", "ruoli": ["comune"],
+                     "sha256": "<hex>"}]}
 
     Only the SHA-256 of each access code is stored. The file is read and checked as a whole when
     the server starts: a wrong role, a missing hash or a duplicate code stop it with a message."""
@@ -94,12 +96,8 @@ class ElencoUtenti:
             ruoli = u.get("ruoli")
             if not isinstance(ruoli, list) or not ruoli:
                 raise ErroreRuoli(f"{dove}: «ruoli» deve essere una lista non vuota ({', '.join(RUOLI)}).")
-            programmi = u.get("programmi", [])
-            if not isinstance(programmi, list) or not all(isinstance(p, int) and not isinstance(p, bool)
-                                                          for p in programmi):
-                raise ErroreRuoli(f"{dove}: «programmi» deve essere una lista di numeri di programma.")
             self._per_hash[digest] = Utente(str(u.get("nome") or f"utente {i}"),
-                                            tuple(controlla_ruoli(ruoli, dove)), tuple(programmi))
+                                            tuple(controlla_ruoli(ruoli, dove)), str(u.get("email") or ""))
 
     def utente(self, codice: str) -> Utente | None:
         if not codice:
@@ -111,12 +109,70 @@ class ElencoUtenti:
         return None
 
 
+class ReferentiRegistro:
+    """Users and roles from `utenti`; the programmes of a «comune» user from the register: those
+    whose latest REFERENTI act lists the user (by name or e-mail, ignoring case). Read again at most
+    every `ttl` seconds."""
+
+    def __init__(self, utenti: FonteRuoli, registro, programmi: Iterable[int], ttl: float = 60.0) -> None:
+        self.utenti, self.registro, self.programmi, self.ttl = utenti, registro, tuple(programmi), ttl
+        self._letto: tuple[float, dict[str, set[int]] | None] | None = None
+
+    def assegnazioni(self) -> dict[str, set[int]] | None:
+        """name or e-mail (casefolded) -> programmes; None when no programme has a REFERENTI act."""
+        import time
+
+        from addin.registro.atti import ANNO_PROGRAMMA, REFERENTI
+
+        now = time.monotonic()
+        if self._letto is None or now - self._letto[0] > self.ttl:
+            out: dict[str, set[int]] = {}
+            trovati = False
+            for p in self.programmi:
+                atti = self.registro.atti(p, ANNO_PROGRAMMA, REFERENTI)
+                if not atti:
+                    continue
+                trovati = True
+                for r in atti[-1].dati.get("referenti", []):
+                    for k in (r.get("nome"), r.get("email")):
+                        if k:
+                            out.setdefault(str(k).strip().casefold(), set()).add(p)
+            self._letto = (now, out if trovati else None)
+        return self._letto[1]
+
+    def utente(self, codice: str) -> Utente | None:
+        u = self.utenti.utente(codice)
+        if u is None or COMUNE not in u.ruoli:
+            return u
+        mappa = self.assegnazioni()
+        if mappa is None:
+            return u
+        assegnati = mappa.get(u.nome.strip().casefold(), set()) | mappa.get(u.email.strip().casefold(), set())
+        return Utente(u.nome, u.ruoli, u.email, tuple(sorted(assegnati)))
+
+
 def fonte_da_ambiente() -> FonteRuoli:
+    """The users file (RENDICONTA_UTENTI) with the programmes of the register (RENDICONTA_REGISTRO)."""
     path = os.environ.get(ENV_UTENTI)
     if not path:
         raise ErroreRuoli(f"autenticazione «custom» attiva ma {ENV_UTENTI} non è impostata: indicare il file "
                           "JSON con gli utenti (vedere docs/addin.md).")
-    return ElencoUtenti(path)
+    from addin.config import default_config
+    from addin.registro import Registro
+
+    return ReferentiRegistro(ElencoUtenti(path), Registro.apri(), [p.codice for p in default_config().programmi])
+
+
+def programma_consentito(programmi: Iterable[int] | None, programma: int | None) -> str | None:
+    """None if a «comune» user assigned to `programmi` may act on `programma`; else the Italian reason."""
+    if programmi is None:
+        return None
+    programmi = tuple(programmi)
+    if programma is not None and programma in programmi:
+        return None
+    elenco = ", ".join(str(p) for p in programmi) or "nessuno"
+    return (f"Il programma {programma if programma is not None else '?'} non è assegnato a questo utente "
+            f"(programmi assegnati: {elenco}). I referenti di ogni programma sono nel registro del Comune.")
 
 
 def sviluppo_locale() -> bool:

@@ -255,6 +255,19 @@ def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[obj
     return {n: griglia(book.sheets[n]) for n in wanted if n in names}
 
 
+def programma_della_cartella(book) -> int | None:
+    """The programme number written in `_meta` (None when missing or not a number)."""
+    if schema.META not in [s.name for s in book.sheets]:
+        return None
+    for row in griglia(book.sheets[schema.META]):
+        if row and str(row[0]).strip() == schema.META_PROGRAMMA and len(row) > 1:
+            try:
+                return int(float(str(row[1]).strip()))
+            except ValueError:
+                return None
+    return None
+
+
 def leggi(book, config: Config, grids: dict[str, list[list[object]]] | None = None):
     """The programme workbook parsed by the project's reader; `grids` (if given) receives the cell
     grids read, so that writing back needs no second read."""

@@ -1,6 +1,7 @@
 """Task-pane buttons (xlwings Server scripts).
 
-Roles (addin.ruoli): `verifica` and `blocca` need «comune»; `valida` and `consolida` need none.
+Roles (addin.ruoli): `verifica` and `blocca` need «comune» and a programme the register assigns to
+the officer (REFERENTI acts); `valida` and `consolida` need none.
 Without an authentication provider the server is closed: see addin/server/models/user.py.
 Each script runs in a worker thread, off the server's event loop, so other users' calls (and the
 RC functions) keep answering while a long Verifica runs.
@@ -9,11 +10,13 @@ RC functions) keep answering while a long Verifica runs.
 from __future__ import annotations
 
 import xlwings as xw
+from fastapi import HTTPException
 from starlette.concurrency import run_in_threadpool
 from xlwings import script
+from xlwings_server.models import CurrentUser
 
 from addin import xlbridge
-from addin.ruoli import COMUNE
+from addin.ruoli import COMUNE, programma_consentito
 
 __all__ = ["valida", "verifica", "blocca", "consolida"]
 
@@ -29,15 +32,24 @@ async def valida(book: xw.Book):
     await run_in_threadpool(xlbridge.valida, book)
 
 
+def _assegnato(book: xw.Book, utente: CurrentUser) -> None:
+    """A Comune officer acts only on the programmes the register assigns to them."""
+    motivo = programma_consentito(getattr(utente, "programmi", None), xlbridge.programma_della_cartella(book))
+    if motivo:
+        raise HTTPException(403, motivo)
+
+
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
-async def verifica(book: xw.Book):
+async def verifica(book: xw.Book, utente: CurrentUser):
     """Comune: verifica completa nei fogli Verifica, Campione e Osservazioni."""
+    _assegnato(book, utente)
     await run_in_threadpool(xlbridge.verifica, book)
 
 
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
-async def blocca(book: xw.Book):
+async def blocca(book: xw.Book, utente: CurrentUser):
     """Comune: sigilla le finestre chiuse in _meta e protegge le righe (callback del task pane)."""
+    _assegnato(book, utente)
     await run_in_threadpool(xlbridge.blocca, book)
 
 

@@ -394,3 +394,25 @@ def test_task_pane_javascript_parses(name, tmp_path):
     shutil.copy(SERVER_DIR / "static" / "js" / name, src)
     done = subprocess.run(["node", "--check", str(src)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_comune_officers_act_on_the_programmes_the_register_assigns(client, auth_on, programmi):
+    from addin.registro import Registro
+    from addin.registro.atti import ANNO_PROGRAMMA, REFERENTI
+    from addin.serve import controlla_configurazione
+
+    headers = {"Authorization": "codice-comune"}
+    # no REFERENTI act yet: every officer works on every programme (checked in the test above)
+    reg = Registro.apri()
+    reg.registra(2, ANNO_PROGRAMMA, REFERENTI, {"referenti": [{"nome": "Ufficio Servizi Sociali"}]})
+    controlla_configurazione()   # a fresh source (the assignments are cached for a minute)
+    r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[1]), headers=headers)
+    assert r.status_code == 403, r.text
+    assert "programma 1 non è assegnato" in r.json()["detail"] and "assegnati: 2" in r.json()["detail"]
+    assert client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[2]),
+                       headers=headers).status_code == 200
+    # the latest act is the current list: programme 1 now lists the officer (by e-mail would do too)
+    reg.registra(1, ANNO_PROGRAMMA, REFERENTI, {"referenti": [{"nome": "Altro"}, {"nome": "ufficio servizi sociali"}]})
+    controlla_configurazione()
+    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=headers)
+    assert r.status_code == 200, r.text

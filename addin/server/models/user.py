@@ -16,6 +16,9 @@ from xlwings_server.models.user import User as _Base
 
 
 class User(_Base):
+    # programmes a «comune» user may check and lock (from the register's REFERENTI acts); None: all
+    programmi: list[int] | None = None
+
     async def has_required_roles(self, required_roles: list[str] | None = None) -> bool:
         from xlwings_server.config import settings
 

@@ -39,4 +39,5 @@ async def validate_token(token_string: str) -> User:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             "Codice di accesso non valido: scriverlo nel riquadro (campo «Codice di accesso») "
                             "e premere Salva; chi non lo ha lo chiede al Comune.")
-    return User(id=u.nome, name=u.nome, roles=list(u.ruoli))
+    return User(id=u.nome, name=u.nome, email=u.email or None, roles=list(u.ruoli),
+                programmi=None if u.programmi is None else list(u.programmi))
