@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export XLWINGS_LICENSE_KEY ?= noncommercial
 
-.PHONY: install js demo test templates bench serve clean mutate
+.PHONY: install js demo test templates bench serve clean mutate icone
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ mutate: $(BIN)/.installed-mutate
 # its CA stays in addin/server/certs/ca: the system trust store is not touched, see docs/addin.md)
 serve: install
 	$(BIN)/rendiconta serve
+
+# The add-in's icons (addin/server/icone.py, Pillow); the PNGs are committed
+icone: install
+	$(BIN)/python -m pip install --quiet -e '.[icone]'
+	$(BIN)/python addin/server/icone.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info mutants mutants.log tests/js/node_modules

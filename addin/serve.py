@@ -59,9 +59,13 @@ def certificati(cert_dir: Path = SERVER_DIR / "certs", installa_ca: bool = False
     return cert, key
 
 
-def ambiente() -> None:
+def ambiente(progetto: Path | None = None) -> None:
     """Environment of the server process: project folder and licence (before xlwings is imported)."""
-    os.environ["XLWINGS_PROJECT_DIR"] = str(SERVER_DIR)
+    if progetto is not None:
+        os.environ["XLWINGS_PROJECT_DIR"] = str(progetto)
+    else:   # crea_app after avvia chose the built copy, or the tests: keep it
+        os.environ.setdefault("XLWINGS_PROJECT_DIR", str(SERVER_DIR))
+    os.environ.setdefault("DOTENV_PATH", str(SERVER_DIR / ".env"))   # a developer's .env stays where it is
     os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
@@ -234,6 +238,30 @@ def _script_fuori_dal_ciclo(app, prefisso: str) -> None:
     app.router.routes.insert(0, app.router.routes.pop())
 
 
+def impostazioni_manifest() -> dict[str, str]:
+    """Provider name, support URL ([tool.rendiconta] of addin/server/pyproject.toml, environment
+    variables RENDICONTA_FORNITORE and RENDICONTA_URL_SUPPORTO win) and the manifest version (the
+    package version, four numbers as Office wants)."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, version
+
+    with open(SERVER_DIR / "pyproject.toml", "rb") as fh:
+        conf = tomllib.load(fh).get("tool", {}).get("rendiconta", {})
+    fornitore = os.environ.get("RENDICONTA_FORNITORE") or conf.get("fornitore") or ""
+    supporto = os.environ.get("RENDICONTA_URL_SUPPORTO") or conf.get("supporto") or ""
+    if not fornitore.strip() or not supporto.startswith("https://"):
+        raise ErroreRendiconta("manifest del componente aggiuntivo: servono il nome del fornitore "
+                               "(RENDICONTA_FORNITORE) e un indirizzo di supporto https:// (RENDICONTA_URL_SUPPORTO), "
+                               "vedere [tool.rendiconta] in addin/server/pyproject.toml.")
+    try:
+        v = version("rendiconta")
+    except PackageNotFoundError:
+        v = "0.0.0"
+    numeri = [int(x) for x in v.split("+")[0].split(".")[:4] if x.isdigit()]
+    return {"fornitore": fornitore.strip(), "supporto": supporto,
+            "versione": ".".join(str(x) for x in (numeri + [0, 0, 0, 0])[:4])}
+
+
 def crea_app():
     """The ASGI application of the add-in (see the module docstring)."""
     ambiente()
@@ -248,6 +276,9 @@ def crea_app():
 
     controlla_configurazione()
     limite = limite_richiesta()
+    from xlwings_server.templates import templates
+
+    templates.env.globals["rendiconta"] = impostazioni_manifest()
 
     async def corpo_cartella(request: Request) -> dict:
         try:
@@ -275,6 +306,22 @@ def crea_app():
                    _nomi(custom_functions, "__xlfunc__"), settings.app_path)
 
 
+def progetto_con_statici(cartella: Path) -> Path:
+    """A copy of the project folder whose static files and templates are built by xlwings Server
+    (`xlwings-server build static`): every file name carries a build tag, so that Excel's web view,
+    which caches hard, never runs yesterday's main.js against today's server."""
+    import sys
+
+    dest = cartella / "server"
+    shutil.copytree(SERVER_DIR, dest, ignore=shutil.ignore_patterns("certs", "dist", "__pycache__", ".env"))
+    exe = Path(sys.executable).with_name("xlwings-server")
+    done = subprocess.run([str(exe if exe.exists() else "xlwings-server"), "build", "static", "-o", "dist"],
+                          cwd=dest, capture_output=True, text=True, env={**os.environ, "XLWINGS_PROJECT_DIR": str(dest)})
+    if done.returncode != 0 or not (dest / "dist" / "static").is_dir():
+        raise ErroreRendiconta(f"preparazione dei file statici non riuscita: {(done.stderr or done.stdout).strip()[-300:]}")
+    return dest
+
+
 def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_dir: Path | None = None,
           sviluppo: bool = False, installa_ca: bool = False) -> None:
     import uvicorn
@@ -288,7 +335,12 @@ def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_di
         os.environ[ruoli.ENV_SVILUPPO] = "1"
     else:
         os.environ.pop(ruoli.ENV_SVILUPPO, None)
-    ambiente()
+    import atexit
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="rendiconta-server-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    ambiente(progetto_con_statici(tmp))
     crea_app()   # the start-up checks fail here, before uvicorn starts
     ssl = {}
     if https:

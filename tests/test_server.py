@@ -146,6 +146,43 @@ def test_manifest_names_the_rc_namespace_and_the_task_pane(client):
     xml.dom.minidom.parseString(text)   # well-formed
 
 
+def test_manifest_belongs_to_the_comune(client, monkeypatch):
+    import re
+    import struct
+    from importlib.metadata import version
+
+    from addin.serve import crea_app
+
+    text = client.get("/manifest").text
+    for upstream in ("xlwings.org", "xlwings-", "MyTab", "MyCommandsGroup", "MyTaskpaneButton", "ButtonId1",
+                     "<Version>1.0.0.0</Version>"):
+        assert upstream not in text, upstream
+    assert f"<Version>{version('rendiconta')}.0</Version>" in text   # 0.1.0 -> 0.1.0.0
+    assert "<ProviderName>Comune di Crema</ProviderName>" in text
+    assert '<SupportUrl DefaultValue="https://www.comune.crema.cr.it" />' in text
+    icons = re.findall(r'"https?://[^"]+/static/(images/icons/rendiconta-(\d+)\.png)"', text)
+    assert {int(size) for _, size in icons} == {16, 32, 64, 80}
+    for path, size in set(icons):
+        png = client.get("/static/" + path)
+        assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png.content[16:24]) == (int(size), int(size))   # IHDR width, height
+    monkeypatch.setenv("RENDICONTA_FORNITORE", "ATS Impronte Sociali 2.0")
+    monkeypatch.setenv("RENDICONTA_URL_SUPPORTO", "https://example.org/aiuto")
+    try:
+        text = TestClient(crea_app()).get("/manifest").text
+        assert "<ProviderName>ATS Impronte Sociali 2.0</ProviderName>" in text
+        assert '<SupportUrl DefaultValue="https://example.org/aiuto" />' in text
+    finally:
+        monkeypatch.delenv("RENDICONTA_FORNITORE")
+        monkeypatch.delenv("RENDICONTA_URL_SUPPORTO")
+        crea_app()
+
+
+def test_task_pane_loads_neither_htmx_nor_socket_io(client):
+    html = client.get("/taskpane.html").text
+    assert "htmx" not in html and "socket.io" not in html
+
+
 def test_task_pane_in_italian_with_the_four_buttons(client):
     html = client.get("/taskpane.html").text
     for script in ("valida", "verifica", "blocca"):
