@@ -9,14 +9,18 @@ RC functions) keep answering while a long Verifica runs.
 
 from __future__ import annotations
 
-import xlwings as xw
-from fastapi import HTTPException
-from starlette.concurrency import run_in_threadpool
-from xlwings import script
-from xlwings_server.models import CurrentUser
+from addin.serve import ambiente
 
-from addin import xlbridge
-from addin.ruoli import COMUNE, programma_consentito
+ambiente()   # before xlwings_server is imported: its models must be the project's (closed by default)
+
+import xlwings as xw  # noqa: E402
+from fastapi import HTTPException  # noqa: E402
+from starlette.concurrency import run_in_threadpool  # noqa: E402
+from xlwings import script  # noqa: E402
+from xlwings_server.models import CurrentUser  # noqa: E402
+
+from addin import xlbridge  # noqa: E402
+from addin.ruoli import COMUNE, programma_consentito  # noqa: E402
 
 __all__ = ["valida", "verifica", "blocca", "consolida"]
 

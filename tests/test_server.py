@@ -453,3 +453,15 @@ def test_comune_officers_act_on_the_programmes_the_register_assigns(client, auth
     controlla_configurazione()
     r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=headers)
     assert r.status_code == 200, r.text
+
+
+def test_the_closed_user_model_is_used_whatever_is_imported_first(tmp_path):
+    """Importing the scripts before the server (a benchmark, a shell) must not fall back to xlwings
+    Server's own user model, which would refuse Verifica with an English 400 even in development."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("XLWINGS_PROJECT_DIR", "DOTENV_PATH")}
+    code = "import macros_py.scripts; import xlwings_server.models as m; print(m.User.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "models.user", done.stderr[-2000:]
