@@ -206,6 +206,19 @@ def controlla_configurazione() -> None:
         imposta_fonte(ruoli.fonte_da_ambiente())
 
 
+def _risposta_json(data: dict):
+    """The script's response: plain json.dumps (the bridge writes only JSON values), FastAPI's encoder
+    for anything else."""
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse, Response
+
+    try:
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return JSONResponse(jsonable_encoder(data))
+    return Response(text.encode("utf-8"), media_type="application/json")
+
+
 def _script_fuori_dal_ciclo(app, prefisso: str) -> None:
     """The scripts' route, registered ahead of xlwings Server's own with the same dependencies and
     the same call, but encoding the response (megabytes of values) in a worker thread: xlwings'
@@ -213,8 +226,6 @@ def _script_fuori_dal_ciclo(app, prefisso: str) -> None:
     user's request for up to a second at 10,000 rows."""
     import xlwings as xw
     import xlwings.server
-    from fastapi.encoders import jsonable_encoder
-    from fastapi.responses import JSONResponse
     from xlwings_server import dependencies as dep
     from xlwings_server.models import CurrentUser
 
@@ -229,7 +240,7 @@ def _script_fuori_dal_ciclo(app, prefisso: str) -> None:
         book = await xlwings.server.custom_scripts_call(custom_scripts, script_name, current_user,
                                                         typehint_to_value={CurrentUser: current_user, xw.Book: book},
                                                         args=args)
-        return await run_in_threadpool(lambda: JSONResponse(jsonable_encoder(book.json())))
+        return await run_in_threadpool(_risposta_json, book.json())
 
     # real objects, not the strings of `from __future__ import annotations` (the names are local here)
     script_rendiconta.__annotations__ = {"script_name": str, "args": dep.ScriptArgs, "book": dep.Book,

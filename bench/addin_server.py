@@ -14,7 +14,6 @@ Usage: python bench/addin.py [rows]
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import os
@@ -46,27 +45,6 @@ def best(fn, n: int = 5) -> tuple[float, list[float]]:
     return min(runs), runs
 
 
-def applica(book: dict, actions: list[dict]) -> dict:
-    """The request Excel would send next time: the setValues actions applied to the book JSON."""
-    book = copy.deepcopy(book)
-    for a in actions:
-        if a["func"] != "setValues":
-            continue
-        values = book["sheets"][a["sheet_position"]]["values"]
-        for i, row in enumerate(a["values"]):
-            r = a["start_row"] + i
-            while len(values) <= r:
-                values.append([""] * len(values[0]))
-            need = a["start_column"] + len(row)
-            if len(values[r]) < need:
-                values[r] = values[r] + [""] * (need - len(values[r]))
-            values[r][a["start_column"]:need] = row
-        width = max(len(v) for v in values)
-        for v in values:
-            v += [""] * (width - len(v))
-    return book
-
-
 def main(n: int = 10_000) -> None:
     import logging
 
@@ -75,7 +53,7 @@ def main(n: int = 10_000) -> None:
     from fastapi.testclient import TestClient
     from openpyxl import load_workbook
     from verifica import build
-    from xlwings_book import book_json
+    from xlwings_book import applica_valori, book_json
 
     from addin.casi.verifica import esegui_verifica
     from addin.config import default_config
@@ -95,7 +73,7 @@ def main(n: int = 10_000) -> None:
 
     r = local.post("/xlwings/custom-scripts-call/valida", json=first)
     r.raise_for_status()
-    book = applica(first, r.json()["actions"])     # Esito/Importo ammesso/Motivi now in the workbook
+    book = applica_valori(first, r.json()["actions"])     # Esito/Importo ammesso/Motivi now in the workbook
     body = json.dumps(book).encode()
     print(f"{n:,} righe di spesa - {dt.datetime.now():%d/%m/%Y %H:%M}, carico medio {os.getloadavg()[0]:.1f}")
     print(f"richiesta (fogli {', '.join(FOGLI_PROGRAMMA)}): prima di Valida {len(json.dumps(first)) / MB:.2f} MB, "
@@ -110,7 +88,7 @@ def main(n: int = 10_000) -> None:
         print(f"risposta {name}: {len(resp.content) / MB:.2f} MB, {len(acts)} azioni "
               f"({', '.join(sorted({a['func'] for a in acts}))})")
         if name == "blocca":
-            sealed = len(json.dumps(applica(book, acts)))
+            sealed = len(json.dumps(applica_valori(book, acts)))
             print(f"richiesta dopo Blocca (sigilli copiati in _meta): {sealed / MB:.2f} MB")
     over = [k for k, (s, _) in sizes.items() if s >= LIMITE_WEB]
     print("oltre i 5 MB: " + (", ".join(over) if over else "nessuna risposta"))

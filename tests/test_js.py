@@ -92,26 +92,11 @@ def excel_state(wb, book: dict, password: dict[str, str] | None = None) -> list[
     return out
 
 
-def applica_meta(book: dict, actions: list[dict]) -> dict:
-    """The book JSON after Excel applied the setValues actions (what the next request carries)."""
-    book = copy.deepcopy(book)
-    for a in actions:
-        if a["func"] != "setValues":
-            continue
-        values = book["sheets"][a["sheet_position"]]["values"]
-        for i, row in enumerate(a["values"]):
-            r = a["start_row"] + i
-            while len(values) <= r:
-                values.append([""] * len(values[0]))
-            values[r][a["start_column"]:a["start_column"] + len(row)] = row
-    return book
-
-
 @pytest.fixture(scope="module")
 def fixtures(cfg, tmp_path_factory):
     from fastapi.testclient import TestClient
     from openpyxl import load_workbook
-    from xlwings_book import book_json
+    from xlwings_book import applica_valori, book_json
 
     from addin.casi.verifica import verifica_file
     from addin.casi.consolida import build_consolidation_template
@@ -149,7 +134,7 @@ def fixtures(cfg, tmp_path_factory):
         sealed = sorted(s.riga for s in res.cartella.spese
                         if (dd := data_decisiva(cfg, s)) and any(a <= dd <= b and oggi > lock for a, b, lock in closed))
         blocca = post("blocca", copy.deepcopy(book))
-        dopo = applica_meta(book, blocca)
+        dopo = applica_valori(book, blocca)
         cons = build_consolidation_template(cfg, 2026)
         cons_path = tmp / "Consolidato_2026.xlsx"
         cons.save(cons_path)
