@@ -62,8 +62,8 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
                 password: str | None = None) -> RisultatoBlocco:
     path = Path(path)
     if chiave is None:
-        raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: indicare --chiave FILE "
-                           "oppure la variabile d'ambiente RENDICONTA_CHIAVE.")
+        raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: indicare --chiave FILE oppure "
+                           "la variabile d'ambiente RENDICONTA_CHIAVE_FILE (il file) o RENDICONTA_CHIAVE (il valore).")
     cartella = leggi_cartella(path, config)
     res = RisultatoBlocco(path, data_riferimento)
     existing = leggi_sigilli(cartella.meta)

@@ -251,12 +251,13 @@ def test_carica_chiave_file_env_and_errors(tmp_path, monkeypatch):
     assert carica_chiave(f) == b"abcdefghijklmnopqrstuvwxyz0123456789"
     monkeypatch.setenv("RENDICONTA_CHIAVE", "segreto-del-comune-molto-lungo")
     assert carica_chiave(None) == b"segreto-del-comune-molto-lungo"
-    monkeypatch.setenv("RENDICONTA_CHIAVE", str(f))
+    monkeypatch.delenv("RENDICONTA_CHIAVE")
+    monkeypatch.setenv("RENDICONTA_CHIAVE_FILE", str(f))
     assert carica_chiave(None) == b"abcdefghijklmnopqrstuvwxyz0123456789"
     with pytest.raises(ErroreChiave, match="troppo corta"):
         f.write_text("corta")
         carica_chiave(f)
-    with pytest.raises(ErroreChiave, match="impossibile leggere"):
+    with pytest.raises(ErroreChiave, match="non esiste"):
         carica_chiave(tmp_path / "manca.txt")
 
 

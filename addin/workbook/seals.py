@@ -34,6 +34,7 @@ import hashlib
 import hmac as _hmac
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,7 +51,10 @@ from addin.workbook import schema
 VERSIONE = "1"
 PREFISSO = "sigillo."
 AMBITO_COFIN = "cofinanziamento"
-ENV_CHIAVE = "RENDICONTA_CHIAVE"
+ENV_CHIAVE = "RENDICONTA_CHIAVE"            # the key itself
+ENV_CHIAVE_FILE = "RENDICONTA_CHIAVE_FILE"  # the path of the file holding the key
+BOM_UTF8 = b"\xef\xbb\xbf"
+MAX_BYTE_FILE_CHIAVE = 64 * 1024
 LUNGHEZZA_MINIMA_CHIAVE = 16
 
 # columns reserved to the Comune: written after the lock, so outside the seal
@@ -63,40 +67,91 @@ _HEADER_FIELDS = ("versione", "programma", "anno", "finestra", "periodo", "blocc
 
 # --- key ------------------------------------------------------------------------------------------
 
-def carica_chiave(path: str | Path | None = None) -> bytes | None:
-    """The sealing key: the content of `path` (``--chiave FILE``), else the environment variable
-    RENDICONTA_CHIAVE (the key itself, or the path of a file holding it); None when neither is set.
-    Leading/trailing whitespace is ignored. Raises ErroreChiave when the file cannot be read or the
-    key is too short."""
-    if path is not None:
-        source = f"file «{path}»"
+@dataclass
+class ChiaveCaricata:
+    """The sealing key with where it came from and notes for the user (a stripped BOM...)."""
+
+    chiave: bytes
+    fonte: str
+    note: list[str] = field(default_factory=list)
+
+
+def _sembra_percorso(value: str) -> bool:
+    """A RENDICONTA_CHIAVE value that is a file path, not a key (a path with a typo, a share not
+    mounted: it must never become the key itself)."""
+    v = value.strip()
+    return (re.fullmatch(r"~?(/[\w.\- ]+){2,}/?|\.{1,2}/.+|[A-Za-z]:[\\/].*|\\\\.+", v) is not None
+            or re.search(r"\.(txt|key|pem|bin|chiave)$", v, re.IGNORECASE) is not None)
+
+
+def leggi_chiave(path: str | Path | None = None) -> ChiaveCaricata | None:
+    """The sealing key from exactly one source, never guessed: the file `path` (``--chiave FILE``),
+    else the file named by RENDICONTA_CHIAVE_FILE, else the value of RENDICONTA_CHIAVE; None when no
+    source is given. Surrounding whitespace (a final newline) is ignored; a UTF-8 BOM is stripped (with a
+    note); a UTF-16 file (Windows Notepad) is read as text. Raises ErroreChiave (exit 6) when the file is
+    missing or unreadable, the key is empty or too short, RENDICONTA_CHIAVE holds a path, or both
+    variables are set."""
+    note: list[str] = []
+    env_file = os.environ.get(ENV_CHIAVE_FILE)
+    env_value = os.environ.get(ENV_CHIAVE)
+    if path is None and env_file is not None and env_value is not None:
+        raise ErroreChiave(f"sono impostate sia {ENV_CHIAVE_FILE} sia {ENV_CHIAVE}: indicare la chiave in un "
+                           "solo modo (il file oppure il valore).")
+    if path is not None or env_file is not None:
+        if path is not None:
+            file, source = Path(path), f"file «{path}»"
+        else:
+            if not env_file.strip():
+                raise ErroreChiave(f"la variabile {ENV_CHIAVE_FILE} è impostata ma vuota: indicare il percorso "
+                                   "del file della chiave.")
+            file, source = Path(env_file.strip()), f"file «{env_file.strip()}» indicato da {ENV_CHIAVE_FILE}"
         try:
-            raw = Path(path).read_bytes()
+            if not file.exists():
+                raise ErroreChiave(f"il {source} non esiste (percorso sbagliato o cartella di rete non "
+                                   "collegata?): nessuna chiave, nulla viene sigillato né verificato.")
+            if not file.is_file():
+                raise ErroreChiave(f"il {source} non è un file.")
+            if file.stat().st_size > MAX_BYTE_FILE_CHIAVE:
+                raise ErroreChiave(f"il {source} è troppo grande per essere una chiave "
+                                   f"({file.stat().st_size} byte): indicare il file della chiave.")
+            raw = file.read_bytes()
         except OSError as exc:
             raise ErroreChiave(f"impossibile leggere la chiave dal {source}: {exc.strerror or exc}") from None
-    else:
-        value = os.environ.get(ENV_CHIAVE)
-        if value is None or not value.strip():
-            return None
-        candidate = Path(value.strip())
-        try:
-            is_file = candidate.is_file()
-        except (OSError, ValueError):
-            is_file = False
-        if is_file:
-            source = f"file «{candidate}» indicato da {ENV_CHIAVE}"
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             try:
-                raw = candidate.read_bytes()
-            except OSError as exc:
-                raise ErroreChiave(f"impossibile leggere la chiave dal {source}: {exc.strerror or exc}") from None
-        else:
-            source = f"variabile d'ambiente {ENV_CHIAVE}"
-            raw = value.encode("utf-8")
+                raw = raw.decode("utf-16").encode("utf-8")
+            except UnicodeDecodeError:
+                raise ErroreChiave(f"il {source} non è un file di testo leggibile.") from None
+            note.append(f"Il {source} è in UTF-16 (con BOM): letto come testo; la chiave è il suo testo.")
+        elif raw.startswith(BOM_UTF8):
+            raw = raw[len(BOM_UTF8):]
+            note.append(f"Il {source} inizia con un BOM UTF-8 (aggiunto da alcuni editor): ignorato, la chiave "
+                        "è il testo che segue.")
+    elif env_value is not None:
+        source = f"variabile d'ambiente {ENV_CHIAVE}"
+        if _sembra_percorso(env_value):
+            raise ErroreChiave(f"la {source} contiene un percorso di file («{env_value.strip()}»), non una "
+                               f"chiave: per leggere la chiave da un file usare {ENV_CHIAVE_FILE} o --chiave.")
+        raw = env_value.encode("utf-8")
+        if raw.startswith(BOM_UTF8):
+            raw = raw[len(BOM_UTF8):]
+            note.append(f"La {source} inizia con un BOM UTF-8: ignorato.")
+    else:
+        return None
     key = raw.strip()
+    where = ("nella " if source.startswith("variabile") else "nel ") + source
+    if not key:
+        raise ErroreChiave(f"la chiave {where} è vuota.")
     if len(key) < LUNGHEZZA_MINIMA_CHIAVE:
-        raise ErroreChiave(f"la chiave nel {source} è troppo corta: servono almeno "
-                           f"{LUNGHEZZA_MINIMA_CHIAVE} caratteri (consigliati 64 caratteri casuali).")
-    return key
+        raise ErroreChiave(f"la chiave {where} è troppo corta: servono almeno {LUNGHEZZA_MINIMA_CHIAVE} "
+                           "caratteri (consigliati 64 caratteri casuali).")
+    return ChiaveCaricata(key, source, note)
+
+
+def carica_chiave(path: str | Path | None = None) -> bytes | None:
+    """The sealing key (see leggi_chiave), or None when no source is given."""
+    k = leggi_chiave(path)
+    return None if k is None else k.chiave
 
 
 def impronta_chiave(chiave: bytes) -> str:
