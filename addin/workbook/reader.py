@@ -12,7 +12,8 @@ INTERFACE CONTRACT (used by check, lock, consolidate and the add-in):
 Safety: before python-calamine touches a file, `controlla_file` checks it is a real xlsx zip (not
 an .xls, a CSV or an empty file), not an encrypted (password-protected) OLE container, not a
 corrupt zip, not a decompression bomb (entry count, declared and actual uncompressed size,
-compression ratio), and that no worksheet declares absurd dimensions. Macros (vbaProject.bin) are
+compression ratio), and that no worksheet has a cell with content beyond the last allowed row or column
+(the declared `<dimension>` is not trusted: LibreOffice declares a million rows after a row deletion). Macros (vbaProject.bin) are
 never executed: the data are read and a warning is added.
 """
 
@@ -65,10 +66,11 @@ _CHUNK = 4 * 1024 * 1024                    # decompression step of the parts th
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
-_DIM_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
 _WIDE_COL_QUICK = re.compile(rb'r="[A-Z][A-Z]')     # any cell reference from column AA on (fast scan)
 _WIDE_COL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{2,3})(\d+)"')
-_ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?r="(\d+)"')
+# a cell of a row numbered from 100,000 on that holds something: not self-closing, not closed at once
+_FAR_QUICK = re.compile(rb'r="[A-Z]{1,3}\d{6}')
+_FAR_CELL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="[A-Z]{1,3}(\d{6,})"[^>]*?(?<!/)>(?!\s*</(?:\w+:)?c>)')
 
 
 def _col_number(letters: bytes | str) -> int:
@@ -95,25 +97,23 @@ def _no_dtd(head: bytes, fname: str) -> None:
                           "possibile file ostile, non viene aperto.", file=fname)
 
 
-def _check_head(head: bytes, fname: str) -> None:
-    """The start of a worksheet: no DTD, no absurd declared dimensions."""
-    _no_dtd(head, fname)
-    m = _DIM_RE.search(head)
-    if m and m.group(3):
-        rows, cols = int(m.group(4)), _col_number(m.group(3))
-        if rows > MAX_ROWS or cols > MAX_COLS:
-            raise ErroreInput(f"un foglio dichiara dimensioni eccessive ({cols} colonne × {rows} righe, "
-                              f"massimo {MAX_COLS} × {MAX_ROWS}): non viene aperto.", file=fname)
+def _too_far(row: bytes, fname: str) -> None:
+    raise ErroreInput(f"un foglio arriva alla riga {int(row):,}".replace(",", ".")
+                      + f", oltre il massimo di {MAX_ROWS:,} righe: non viene aperto.".replace(",", "."),
+                      file=fname)
 
 
 def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
                      fname: str) -> None:
-    """Decompress one worksheet (bounded, in large steps, keeping only what the checks need) and
-    reject absurd dimensions. perf: large steps, because a reader thread waits for the interpreter
-    lock at every step while the main thread parses; memory: only a step, the head and the tail."""
+    """Decompress one worksheet (bounded, in large steps, keeping only what the checks need): no DTD,
+    no cell beyond the last allowed column, no cell with content beyond the last allowed row. The
+    declared dimension is not trusted either way: LibreOffice declares `A1:X1048576` after a row is
+    deleted (with an empty `<row r="1048576">`), and a hostile file can declare anything; what
+    counts is the cells that hold something. perf: large steps, because a reader thread waits for
+    the interpreter lock at every step while the main thread parses; memory: only a step, the head
+    and the last tag."""
     head: bytes | None = b""   # the first 4 KB, until checked
-    tail = b""
-    carry = b""          # an unfinished tag at the end of the previous step
+    carry = b""          # the last tag of the previous step (it may be unfinished, or its content follow)
     with zf.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             budget[0] -= len(chunk)
@@ -123,26 +123,25 @@ def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budg
             if head is not None:
                 head += chunk[:4096 - len(head)]
                 if len(head) >= 4096:
-                    _check_head(head, fname)
+                    _no_dtd(head, fname)
                     head = None
             data = carry + chunk if carry else chunk
+            cut = data.rfind(b"<")
             for m in (_WIDE_COL_RE.finditer(data) if _WIDE_COL_QUICK.search(data) else ()):
                 if _col_number(m.group(1)) > MAX_COLS:
                     raise ErroreInput(f"la cella {m.group(1).decode()}{m.group(2).decode()} è oltre la colonna "
                                       f"massima ammessa ({col_letter(MAX_COLS - 1)}): il file non è un "
                                       "rendiconto valido.", file=fname)
-            cut = data.rfind(b"<")
-            carry = data[cut:] if cut >= 0 and data.find(b">", cut) < 0 else b""
-            tail = chunk[-65536:] if len(chunk) >= 65536 else (tail + chunk)[-65536:]
+            for m in (_FAR_CELL_RE.finditer(data) if _FAR_QUICK.search(data) else ()):
+                # a tag at the very end is judged with what follows it, in the next step
+                if m.start() < cut and int(m.group(1)) > MAX_ROWS:
+                    _too_far(m.group(1), fname)
+            carry = data[cut:] if 0 <= cut and len(data) - cut <= 4096 else b""
     if head is not None:
-        _check_head(head, fname)
-    last = None
-    for last in _ROW_RE.finditer(tail):
-        pass
-    if last is not None and int(last.group(1)) > MAX_ROWS:
-        raise ErroreInput(f"un foglio arriva alla riga {int(last.group(1)):,}".replace(",", ".")
-                          + f", oltre il massimo di {MAX_ROWS:,} righe: non viene aperto.".replace(",", "."),
-                          file=fname)
+        _no_dtd(head, fname)
+    for m in _FAR_CELL_RE.finditer(carry + b"<"):
+        if int(m.group(1)) > MAX_ROWS:
+            _too_far(m.group(1), fname)
 
 
 def controlla_file(path: str | Path) -> list[str]:
