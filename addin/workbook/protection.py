@@ -7,6 +7,7 @@ The protection password, if any, is given by the caller (configuration or prompt
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -147,8 +148,8 @@ def formule_in_valori(ws: Worksheet, cols: tuple[schema.Col, ...], griglia: list
         if r <= header_row or j not in inputs or cell.data_type != "f":
             continue
         v = griglia[r - 1][j - 1] if r - 1 < len(griglia) and j - 1 < len(griglia[r - 1]) else None
-        if v is None or v == "" or not isinstance(cell.value, str):
-            continue
+        if not isinstance(v, (int, float, str, dt.date)) or v == "" or not isinstance(cell.value, str):
+            continue    # no computed value, or an error: left as it is (the reader reports the cell)
         notes.append(f"Foglio «{ws.title}», cella {cell.coordinate}: la formula «{cell.value}» è stata sostituita "
                      f"dal suo valore ({v}).")
         cell.value = v
