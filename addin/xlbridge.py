@@ -641,9 +641,10 @@ def consolida_cartella(book) -> None:
     consolidation workbook."""
     from pathlib import Path
 
+    from addin.casi.consolida import cartelle_programma
+
     here = Path(book.fullname)
-    paths = sorted(str(p) for p in here.parent.glob("*.xlsx")
-                   if p.resolve() != here.resolve() and not p.name.startswith(("~$", ".")))
+    paths = cartelle_programma(here.parent, escludi=[here])   # by `_meta` type: no backups, no reports
     try:
         dati = dati_consolidato(paths)
     except ErroreRendiconta as exc:

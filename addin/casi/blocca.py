@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -69,9 +70,13 @@ def _firma(r: RisultatoSigilli | None) -> set[tuple]:
 
 
 def pulisci_temporanei(path: Path) -> list[str]:
-    """Remove the temporary files a previous `blocca` left next to `path` (killed while writing)."""
+    """Remove the temporary files a previous `blocca` left next to `path` when it was killed while writing
+    (`.<name>.blocca-XXXXXXXX.xlsx`, and `.<name>.XXXXXXXX.xlsx` of the first versions)."""
+    pattern = re.compile(rf"^\.{re.escape(path.stem)}\.(?:{PREFISSO_TEMP})?[a-z0-9_]{{8}}{re.escape(path.suffix)}$")
     notes = []
-    for tmp in path.parent.glob(f".{glob.escape(path.stem)}.{PREFISSO_TEMP}*{path.suffix}"):
+    for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*{path.suffix}"):
+        if not pattern.match(tmp.name) or not tmp.is_file():
+            continue
         try:
             tmp.unlink()
             notes.append(f"Rimosso il file temporaneo «{tmp.name}» lasciato da un blocco interrotto.")
