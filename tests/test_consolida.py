@@ -23,9 +23,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from addin.check import esegui_verifica
+from addin.casi.verifica import esegui_verifica
 from addin.cli import app
-from addin.consolidate import (A_ANNO, A_COFIN_PREVISTO, A_COPIE, A_DOPPIO, A_ILLEGGIBILE, A_MANCANTE,
+from addin.casi.consolida import (A_ANNO, A_COFIN_PREVISTO, A_COPIE, A_DOPPIO, A_ILLEGGIBILE, A_MANCANTE,
                                A_VERSIONE, build_consolidation_template, consolida, consolida_file)
 from addin.demo_data import genera_demo
 from addin.errors import ErroreOutput
@@ -445,7 +445,7 @@ def test_tabella_stringhe_condivise_esistente():
 def test_consolida_con_verifiche_gia_fatte(lotto, cfg):
     """Workbooks given already checked (as consolida_file does while reading) consolidate exactly as
     workbooks checked by consolida itself; a check at another date is refused."""
-    from addin.consolidate import risultato_json
+    from addin.casi.consolida import risultato_json
 
     files, _ = lotto
     cartelle = [leggi_cartella(p, cfg) for k, p in files.items() if k != "rotto"]

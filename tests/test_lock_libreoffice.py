@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from addin.lock import blocca_file
+from addin.casi.blocca import blocca_file
 from addin.workbook import schema
 from addin.workbook.filler import fill_workbook
 from addin.workbook.template import build_template

@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 import xlwings as xw  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from addin.check import verifica_file  # noqa: E402
+from addin.casi.verifica import verifica_file  # noqa: E402
 from addin.demo_data import cartella_compilata, genera_demo  # noqa: E402
 from addin.workbook import schema  # noqa: E402
 from xlwings_book import actions, book_json  # noqa: E402
@@ -215,7 +215,7 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     assert set(dati["fogli"]) >= {"Programmi", "Azioni", "Partner", "Anomalie", "Spese"}
     assert "2 cartelle di programma" in dati["riepilogo"]
     # into the consolidation workbook of the year
-    from addin.consolidate import build_consolidation_template
+    from addin.casi.consolida import build_consolidation_template
 
     book = book_json(build_consolidation_template(cfg, 2026), "Consolidato_2026.xlsx", include=["_meta"])
     book["args"] = [dati]

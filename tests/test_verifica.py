@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from addin.check import esegui_verifica, risultato_json, verifica_file
+from addin.casi.verifica import esegui_verifica, risultato_json, verifica_file
 from addin.cli import app
 from addin.rules.catalogue import CATALOGO
 from addin.rules.models import Esito, Spesa, VoceCofinanziamento
@@ -171,7 +171,7 @@ def test_overheads_cap_and_cash_allowance(cfg, tmp_path):
 
 
 def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
-    from addin.lock import blocca_file
+    from addin.casi.blocca import blocca_file
 
     key = b"k" * 32
     keyfile = tmp_path / "chiave.txt"
