@@ -264,3 +264,74 @@ def test_to_decimal_edges():
     assert to_decimal("1 234,50") == D("1234.50")
     # both separators: the last one is the decimal one; text where that is ambiguous is not a number
     assert to_decimal("1,2.3,4") is None and to_decimal("1.234,567.8") is None
+
+
+def test_tranche_plan_descriptions_and_unknown_tranche(cfg):
+    import pytest
+
+    from addin.rules.tranches import importo_tranche, piano_tranche, scadenza_tranche
+
+    assert [r.descrizione for r in piano_tranche(cfg, 2026, D("1000.00"))] == [
+        "Prima soluzione anticipata", "Seconda soluzione anticipata", "Saldo"]
+    with pytest.raises(KeyError, match="tranche 4 non configurata"):
+        scadenza_tranche(cfg, 2026, 4)
+    with pytest.raises(KeyError, match="tranche 0 non configurata"):
+        importo_tranche(cfg, D("1000.00"), 0)
+
+
+def test_liquidation_keeps_planned_and_realised_values_rounded(cfg):
+    from addin.rules.tranches import liquidazione
+
+    # planned 2,000.005 -> 2,000.01, realised 1,000.004 -> 1,000.00 (half-up to cents)
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.005"), D("1000.004"), D("5000.00"), D("0"))
+    assert (liq.valore_previsto, liq.valore_realizzato) == (D("2000.01"), D("1000.00"))
+    # 1,000.00 x 1,000.00 / 2,000.01 = 499.9975 -> 500.00
+    assert liq.contributo_proporzionale == D("500.00")
+
+
+def test_window_is_open_on_its_first_day(cfg):
+    from addin.rules.windows import finestra_di
+
+    f = finestra_di(cfg, dt.date(2026, 5, 1))   # window 2: 01/05 - 31/08
+    assert [f.stato(x) for x in (dt.date(2026, 4, 30), dt.date(2026, 5, 1))] == ["NON INIZIATA", "APERTA"]
+
+
+def _row(riga, azione, categoria, importo):
+    return spesa(riga, azione=azione, categoria=categoria, importo=D(importo), importo_documento=D(importo))
+
+
+def test_budget_use_sums_lines_orders_by_configured_category_and_skips_unattributable(cfg):
+    import pytest
+
+    from addin.rules.budget import VoceBudget, uso_budget
+
+    voci = [VoceBudget("1.1", "BENI", comunale_iniziale=D("100.00")),
+            VoceBudget("1.1", "Beni di consumo e materie prime", comunale_iniziale=D("50.00")),   # same line
+            VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("900.00")),
+            VoceBudget("1.2", "Voce sconosciuta", comunale_iniziale=D("10.00"))]
+    rows = [_row(4, None, "BENI", "5.00"),               # no action: not attributed
+            _row(5, "1.1", "Cena sociale", "7.00"),      # unknown category: not attributed
+            _row(6, "1.1", "BENI", "120.00")]
+    uso = uso_budget(cfg, voci, rows, check(rows))
+    # configured order: PERSONALE_INTERNO before BENI (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
+    assert [(u.azione, u.categoria, u.budget, u.ammesso) for u in uso] == [
+        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "BENI", D("150.00"), D("120.00")),
+        ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
+    with pytest.raises(ValueError):   # rows and outcomes must be aligned
+        uso_budget(cfg, voci, rows, check(rows)[:2])
+
+
+def test_lookup_resolves_codes_names_and_spaced_codes(cfg):
+    from addin.rules.lookup import Lookup, _cache, lookup_for, norm, norm_action
+
+    lk = Lookup(cfg)
+    for text in ("PERSONALE_INTERNO", "personale interno", "Personale interno"):
+        assert lk.categoria(text).codice == "PERSONALE_INTERNO", text
+    assert lk.categoria("personale esterno").codice == "PERSONALE_ESTERNO"   # the code with a space
+    assert lk.costo_non_ammissibile("INTERESSI_PASSIVI") == "Interessi passivi"
+    assert lk.costo_non_ammissibile("multe, sanzioni e penali") == "Multe, sanzioni e penali"
+    assert (norm(None), norm(12), norm_action(None), norm_action(" 1 , 2 - Titolo")) == ("", "12", "", "1.2")
+    # a cached lookup built for another configuration object is never reused
+    other = Lookup(cfg.model_copy())
+    _cache[id(cfg)] = other
+    assert lookup_for(cfg).config is cfg
