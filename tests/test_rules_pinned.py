@@ -12,6 +12,8 @@ import copy
 import datetime as dt
 from decimal import Decimal as D
 
+import pytest
+
 from addin.rules.cofinancing import TotaliCofinanziamento, verifica_budget, verifica_realizzato
 from addin.rules.models import Esito
 from addin.rules.money import allocate
@@ -130,25 +132,21 @@ def test_cash_one_cent_over_the_allowance_is_cut_to_it():
 
 # --- 8. overheads are capped on the ADMITTED direct costs ------------------------------------------
 
-def test_overheads_capped_on_admitted_not_reported_direct_costs():
-    # direct row reported 6,000.00 on a 5,000.00 invoice: admitted 5,000.00 -> cap 10% = 500.00
-    # (on the reported amount the cap would be 600.00)
-    rows = [spesa(4, importo=D("6000.00"), importo_documento=D("5000.00")),
-            spesa(5, categoria="Spese generali", importo=D("800.00"), importo_documento=D("800.00"))]
-    direct, overhead = check(rows)
-    assert direct.importo_ammesso == D("5000.00")
-    assert (overhead.esito, overhead.importo_ammesso) == (Esito.AMMESSA, D("500.00"))
-    assert "500,00 €" in overhead.motivi[0].messaggio and "300,00 €" in overhead.motivi[0].messaggio
-
-
-def test_overheads_cap_uses_admitted_overheads_too():
-    # overheads reported 700.00 on a 550.00 invoice -> admitted 550.00 before the cap;
-    # direct 5,000.00 -> cap 500.00 -> overheads cut by 550.00 - 500.00 = 50.00
-    rows = [spesa(4, importo=D("5000.00"), importo_documento=D("5000.00")),
-            spesa(5, categoria="Spese generali", importo=D("700.00"), importo_documento=D("550.00"))]
-    _, overhead = check(rows)
-    assert overhead.importo_ammesso == D("500.00")
-    assert "550,00 €" in overhead.motivi[-1].messaggio and "50,00 €" in overhead.motivi[-1].messaggio
+@pytest.mark.parametrize("direct,overhead,words", [
+    # direct reported 6,000.00 on a 5,000.00 invoice: admitted 5,000.00 -> cap 10% = 500.00 (on the reported
+    # amount it would be 600.00); overheads 800.00 -> cut 300.00
+    (("6000.00", "5000.00"), ("800.00", "800.00"), ("500,00 €", "300,00 €")),
+    # overheads reported 700.00 on a 550.00 invoice: admitted 550.00 before the cap; direct 5,000.00 -> cap
+    # 500.00 -> overheads cut by 550.00 - 500.00 = 50.00
+    (("5000.00", "5000.00"), ("700.00", "550.00"), ("550,00 €", "50,00 €")),
+])
+def test_overheads_capped_on_admitted_amounts(direct, overhead, words):
+    rows = [spesa(4, importo=D(direct[0]), importo_documento=D(direct[1])),
+            spesa(5, categoria="Spese generali", importo=D(overhead[0]), importo_documento=D(overhead[1]))]
+    d, o = check(rows)
+    assert d.importo_ammesso == D("5000.00")
+    assert (o.esito, o.importo_ammesso, o.codici[-1]) == (Esito.AMMESSA, D("500.00"), "SPESE_GENERALI_OLTRE_LIMITE")
+    assert all(w in o.motivi[-1].messaggio for w in words), o.motivi[-1].messaggio
 
 
 # --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ------------
@@ -267,8 +265,6 @@ def test_to_decimal_edges():
 
 
 def test_tranche_plan_descriptions_and_unknown_tranche(cfg):
-    import pytest
-
     from addin.rules.tranches import importo_tranche, piano_tranche, scadenza_tranche
 
     assert [r.descrizione for r in piano_tranche(cfg, 2026, D("1000.00"))] == [
@@ -301,8 +297,6 @@ def _row(riga, azione, categoria, importo):
 
 
 def test_budget_use_sums_lines_orders_by_configured_category_and_skips_unattributable(cfg):
-    import pytest
-
     from addin.rules.budget import VoceBudget, uso_budget
 
     voci = [VoceBudget("1.1", "BENI", comunale_iniziale=D("100.00")),
