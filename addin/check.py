@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -21,6 +21,7 @@ from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, Ve
 from addin.rules.eligibility import Contesto, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
@@ -91,15 +92,17 @@ class RisultatoVerifica:
     def conteggi(self) -> Counter:
         return Counter(e.esito for e in self.esiti)
 
-    def motivi_frequenti(self) -> list[tuple[str, int, Decimal]]:
-        """(code, rows, amount not admitted) ordered by amount then rows."""
-        n: Counter = Counter()
-        amt: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for e in self.esiti:
-            for code in dict.fromkeys(e.codici):
-                n[code] += 1
-                amt[code] += e.importo_non_ammesso
-        return sorted(((c, n[c], amt[c]) for c in n), key=lambda t: (-t[2], -t[1], t[0]))
+    def decurtazioni(self) -> list[Decurtazione]:
+        """Amount not admitted by decisive reason (addin.rules.reductions: one definition for the CLI,
+        the report and the verbale), largest first; categories by their configured names."""
+        return decurtazioni_per_motivo(self.spese, self.esiti, self.nome_categoria)
+
+    def nome_categoria(self, s: Spesa) -> str:
+        """The category as the configuration names it (the partner may have typed a code or odd case)."""
+        if not s.categoria:
+            return "(mancante)"
+        c = lookup_for(self.config).categoria(s.categoria)
+        return c.nome if c is not None else s.categoria
 
     def respinte(self) -> list[tuple[Spesa, EsitoRiga]]:
         """Rows with an amount not admitted for a definitive reason (the ATS may object)."""

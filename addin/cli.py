@@ -178,14 +178,16 @@ def print_verifica(r, dest: Optional[Path]) -> None:
                   eur(sum((x.importo_ammesso for x in rows), 0)))
     t.add_row("Totale", str(len(r.esiti)), eur(r.totali["rendicontato"]), eur(r.totali["ammesso"]), style="bold")
     console.print(t)
-    top = r.motivi_frequenti()[:8]
-    if top:
-        m = Table(title="Motivi principali", header_style="bold")
-        m.add_column("Codice")
+    ded = r.decurtazioni()
+    if ded:  # every code (the catalogue has a few dozen at most): the same figures as the report and verbale
+        m = Table(title="Non ammesso per motivo", header_style="bold",
+                  caption="Ogni riga è contata una volta, sotto il suo motivo decisivo.", caption_justify="left")
+        m.add_column("Motivo", overflow="fold")
         m.add_column("Righe", justify="right")
-        m.add_column("Non ammesso", justify="right")
-        for code, rows, amt in top:
-            m.add_row(code, str(rows), eur(amt))
+        m.add_column("Non ammesso", justify="right", no_wrap=True)
+        for d in ded:
+            m.add_row(d.codice, str(d.righe), eur(d.importo))
+        m.add_row("Totale", str(sum(d.righe for d in ded)), eur(sum((d.importo for d in ded), 0)), style="bold")
         console.print(m)
     q = r.cofin_quota
     console.print(f"Cofinanziamento: {eur(q.cofinanziamento)} = {fmt_pct(q.quota)} di {eur(q.base)} "

@@ -34,7 +34,7 @@ def test_cli_demo_writes_workbook_and_report(tmp_path, monkeypatch, cfg):
     rep = Path("demo_output/rendiconto_P1_2026_demo_verifica.xlsx")
     assert src.is_file() and rep.is_file()
     out = " ".join(res.output.split())
-    for fragment in ("Verifica programma 1, anno 2026, al 15/10/2026", "Motivi principali", "Cofinanziamento:",
+    for fragment in ("Verifica programma 1, anno 2026, al 15/10/2026", "Non ammesso per motivo", "Cofinanziamento:",
                      "Tranche:", "1/2026 chiusa", "3/2026 aperta", "Report scritto in"):
         assert fragment in out
     # every planted problem is found
