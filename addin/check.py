@@ -37,6 +37,17 @@ class StatoSigilli:
     cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
 
 
+@dataclass(frozen=True)
+class Ricezione:
+    """The Comune register's record of the file's reception, shown on the verbale when present.
+    HOOK for the register (issue #12): whoever records the reception fills `RisultatoVerifica.ricezione`."""
+
+    protocollo: str                 # protocol number of the reception
+    data: dt.date | dt.datetime     # when the file was received
+    sha256: str                     # hash of the bytes received (compared with the checked file's)
+    mittente: str | None = None     # who submitted it
+
+
 @dataclass
 class RisultatoVerifica:
     cartella: CartellaRendiconto
@@ -55,6 +66,8 @@ class RisultatoVerifica:
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
     seme: int | None = None                     # sample seed given (None: the documented default)
+    sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
+    ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
@@ -200,9 +213,28 @@ def risultato_json(r: RisultatoVerifica) -> dict:
     }
 
 
+def impronta_file(path: Path) -> str | None:
+    """SHA-256 of a file's bytes (hex), None when it cannot be read (the reader then says why)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 def percorso_report(path: str | Path) -> Path:
     p = Path(path)
     return p.with_name(f"{p.stem}_verifica.xlsx")
+
+
+def percorso_verbale(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(f"{p.stem}_verbale.pdf")
 
 
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
@@ -214,8 +246,10 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
 
     src = Path(path)
     with gc_paused():
+        digest = impronta_file(src)
         cartella = leggi_cartella(src, config)
         r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
+        r.sha256 = digest
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():

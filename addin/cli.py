@@ -213,21 +213,42 @@ def print_verifica(r, dest: Optional[Path]) -> None:
 
 
 @app.command("verifica")
-def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
-                 data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-                 out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (predefinito: <nome>_verifica.xlsx)."),
+def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx).",
+                                             metavar="FILE"),
+                 data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA "
+                                                    "(predefinita: oggi).", metavar="GG/MM/AAAA"),
+                 out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (.xlsx; predefinito: "
+                                                    "<nome>_verifica.xlsx accanto al file).", metavar="FILE"),
+                 pdf: bool = typer.Option(False, "--pdf", help="Scrive anche il verbale in PDF/A "
+                                          "(<nome>_verbale.pdf accanto al file, o --out-pdf)."),
+                 out_pdf: Optional[Path] = typer.Option(None, "--out-pdf", help="Verbale PDF/A da scrivere (.pdf); "
+                                                        "implica --pdf.", metavar="FILE"),
+                 sovrascrivi: bool = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output "
+                                                  "già esistente indicato con --out o --out-pdf."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
-                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: documentato)."),
+                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli "
+                                                       "(o RENDICONTA_CHIAVE).", metavar="FILE"),
+                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: "
+                                                    "documentato).", metavar="NUMERO"),
                  config: Optional[Path] = ConfigOpt) -> None:
     """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni."""
     import json
 
-    from addin.check import risultato_json, verifica_file
+    from addin.check import percorso_report, percorso_verbale, risultato_json, verifica_file
+    from addin.output import controlla_destinazione
 
     cfg = load(config)
     rif = parse_data(data)
     try:
+        inputs = [file] + ([chiave] if chiave else [])
+        # outputs are checked before any work: an explicit --out replaces a file only with --sovrascrivi;
+        # the default names (<nome>_verifica.xlsx, <nome>_verbale.pdf) are rewritten by each new check
+        dest = controlla_destinazione(out or percorso_report(file), [".xlsx"], input=inputs, cosa="il report",
+                                      sovrascrivi=sovrascrivi or out is None)
+        dest_pdf = None
+        if pdf or out_pdf:
+            dest_pdf = controlla_destinazione(out_pdf or percorso_verbale(file), [".pdf"], input=inputs,
+                                              cosa="il verbale", sovrascrivi=sovrascrivi or out_pdf is None)
         key = None
         try:
             from addin.workbook.seals import carica_chiave
@@ -235,13 +256,19 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
             carica_chiave = None
         if carica_chiave is not None:
             key = carica_chiave(chiave)
-        r, dest = verifica_file(file, cfg, rif, out=out, chiave=key, seme=seme)
+        r, dest = verifica_file(file, cfg, rif, out=dest, chiave=key, seme=seme)
+        if dest_pdf is not None:
+            from addin.documenti.verbale import scrivi_verbale
+
+            scrivi_verbale(r, dest_pdf)
     except ErroreRendiconta as exc:
         fail(exc)
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
     else:
         print_verifica(r, dest)
+        if dest_pdf is not None:
+            console.print(f"Verbale PDF/A scritto in [bold]{lit(dest_pdf)}[/]", soft_wrap=True)
 
 
 # --- modelli (issue: Excel-native templates) -------------------------------------------------------

@@ -8,16 +8,14 @@ Text taken from the checked workbook is always written as text, never as a formu
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import zipfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from addin.errors import ErroreOutput
+from addin.output import scrivi_atomico
 from addin.rules.models import Esito
 from addin.rules.money import ZERO, fmt_eur, fmt_pct
 from addin.workbook.schema import excel_serial
@@ -227,7 +225,7 @@ _STYLES = (
 _LINE_PT = 15  # one line of 11 pt Calibri
 
 
-def _righe_testo(text: str, width: float) -> int:
+def righe_testo(text: str, width: float) -> int:
     """Lines a text takes wrapped in a column `width` characters wide (greedy by words, on the safe side:
     an average character is narrower than the '0' Excel measures widths with, capitals are wider)."""
     if len(text) <= width * 0.9 and "\n" not in text:
@@ -316,7 +314,7 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
             else:
                 add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{escape(_safe_text(str(v)))}</t></is></c>')
-        lines = max((_righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
+        lines = max((righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
                      if ci < len(row) and ci < len(widths) and type(row[ci]) is str), default=1)
         if lines > 1:  # neither LibreOffice nor every Excel fits wrapped rows by itself
             append(f'<row r="{ri}" ht="{lines * _LINE_PT + 2}" customHeight="1">{"".join(cells)}</row>')
@@ -391,26 +389,16 @@ def _workbook_parts(tables: dict[str, list[list]], intestazione: str = "") -> di
 
 
 def scrivi_report(r, path: str | Path) -> Path:
-    """Write the report atomically (temporary file + rename). A small dedicated xlsx writer: the
-    report has plain values and four styles, and openpyxl took ~10× longer on 10,000 rows."""
-    dest = Path(path)
-    dest_dir = dest.parent if str(dest.parent) else Path(".")
-    if not dest_dir.is_dir():
-        raise ErroreOutput(f"la cartella di destinazione «{dest_dir}» non esiste.")
+    """Write the report atomically with the umask's permissions (addin.output). A small dedicated xlsx
+    writer: the report has plain values and a few styles, and openpyxl took ~10x longer on 10,000 rows."""
     parts = _workbook_parts(tabelle_report(r), intestazione(r))
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=dest_dir)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for n, text in parts.items():
                 zf.writestr(n, text.encode("utf-8"))
-        os.replace(tmp, dest)
-    except OSError as exc:
-        raise ErroreOutput(f"impossibile scrivere il report «{dest}»: {exc.strerror or exc}.") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+
+    return scrivi_atomico(path, write, "il report")
 
 
 __all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER"]
