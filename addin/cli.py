@@ -21,11 +21,52 @@ localizza()
 app = typer.Typer(
     help="rendiconta: rendicontazione della co-progettazione Comune di Crema - ATS Impronte Sociali 2.0.",
     no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    options_metavar="[OPZIONI]", subcommand_metavar="COMANDO [ARGOMENTI]...",
 )
 console = Console()
 err_console = Console(stderr=True)
 
-ConfigOpt = typer.Option(None, "--config", help="File di configurazione TOML (predefinita: Crema 2026-2028).")
+ConfigOpt = typer.Option(None, "--config", help="File di configurazione TOML (predefinita: Crema 2026-2028).",
+                         metavar="FILE")
+AnnoOpt = typer.Option(2026, "--anno", help="Anno di rendicontazione.", metavar="AAAA")
+DataOpt = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi).", metavar="GG/MM/AAAA")
+ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE).", metavar="FILE")
+SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
+
+
+def versione() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rendiconta")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without installation
+        return "sconosciuta"
+
+
+def _mostra_versione(value: bool) -> None:
+    if value:
+        typer.echo(f"rendiconta {versione()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _principale(version: bool = typer.Option(False, "--version", "-V", help="Mostra la versione ed esce.",
+                                             callback=_mostra_versione, is_eager=True)) -> None:
+    """rendiconta: rendicontazione della co-progettazione Comune di Crema - ATS Impronte Sociali 2.0."""
+
+
+def check_anno(config, anno: int) -> None:
+    """A year outside the co-design period is a command-line error (exit 2) for every command."""
+    if anno not in config.periodo.anni:
+        raise typer.BadParameter(f"l'anno {anno} è fuori dal periodo della co-progettazione "
+                                 f"({config.periodo.anni[0]}-{config.periodo.anni[-1]})", param_hint="--anno")
+
+
+def check_programma(config, programma: int) -> None:
+    codes = [p.codice for p in config.programmi]
+    if programma not in codes:
+        raise typer.BadParameter(f"il programma {programma} non è configurato (programmi: "
+                                 f"{', '.join(map(str, codes))})", param_hint="--programma")
 
 
 def load(config_path: Optional[Path]):
@@ -73,9 +114,7 @@ def print_quadro(config, anno: int) -> None:
     from addin.overview import quadro_annuale
     from addin.rules.money import fmt_pct
 
-    if anno not in config.periodo.anni:
-        raise typer.BadParameter(f"l'anno {anno} è fuori dal periodo della co-progettazione "
-                                 f"({config.periodo.anni[0]}-{config.periodo.anni[-1]})", param_hint="--anno")
+    check_anno(config, anno)
     rows = quadro_annuale(config, anno)
 
     def num(v) -> str:  # Italian format without the currency sign (the header says €)
@@ -138,7 +177,7 @@ def print_quadro(config, anno: int) -> None:
 
 
 @app.command("budget")
-def cmd_budget(anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
+def cmd_budget(anno: int = AnnoOpt,
                config: Optional[Path] = ConfigOpt) -> None:
     """Budget, quota di cofinanziamento e piano delle tranche di ogni programma e dell'ATS."""
     print_quadro(load(config), anno)
@@ -150,13 +189,12 @@ def cmd_regole() -> None:
     from addin.rules.catalogue import CATALOGO
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
-               "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte"}
-    t = Table(title="Catalogo dei motivi", header_style="bold")
-    t.add_column("Codice")
-    t.add_column("Effetto")
-    t.add_column("Descrizione")
+               "integrabile": "DA_INTEGRARE, poi ESCLUSA\ndopo il blocco", "riduzione": "ammessa in parte"}
+    t = Table(title="Catalogo dei motivi", header_style="bold", show_lines=True)
+    t.add_column("Codice ed effetto", no_wrap=True, min_width=28)
+    t.add_column("Descrizione", ratio=1)
     for v in CATALOGO.values():
-        t.add_row(v.codice, effects[v.effetto], v.descrizione)
+        t.add_row(f"[bold]{v.codice}[/]\n{effects[v.effetto]}", v.descrizione)
     console.print(t)
 
 
@@ -215,8 +253,7 @@ def print_verifica(r, dest: Optional[Path]) -> None:
 @app.command("verifica")
 def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx).",
                                              metavar="FILE"),
-                 data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA "
-                                                    "(predefinita: oggi).", metavar="GG/MM/AAAA"),
+                 data: Optional[str] = DataOpt,
                  out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (.xlsx; predefinito: "
                                                     "<nome>_verifica.xlsx accanto al file).", metavar="FILE"),
                  pdf: bool = typer.Option(False, "--pdf", help="Scrive anche il verbale in PDF/A "
@@ -226,8 +263,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  sovrascrivi: bool = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output "
                                                   "già esistente indicato con --out o --out-pdf."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli "
-                                                       "(o RENDICONTA_CHIAVE).", metavar="FILE"),
+                 chiave: Optional[Path] = ChiaveOpt,
                  seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: "
                                                     "documentato).", metavar="NUMERO"),
                  config: Optional[Path] = ConfigOpt) -> None:
@@ -273,33 +309,49 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
 
 # --- modelli (issue: Excel-native templates) -------------------------------------------------------
 @app.command("modello")
-def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice del programma (1-6)."),
-                anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
-                out: Path = typer.Option(..., "--out", help="File .xlsx da scrivere."),
+def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice del programma (1-6).",
+                                              metavar="N"),
+                anno: int = AnnoOpt,
+                out: Path = typer.Option(..., "--out", help="File .xlsx da scrivere (la cartella deve esistere).",
+                                         metavar="FILE"),
+                sovrascrivi: bool = SovrascriviOpt,
                 config: Optional[Path] = ConfigOpt) -> None:
     """Genera la cartella di lavoro vuota di un programma per un anno."""
+    from addin.output import controlla_destinazione
     from addin.templates import genera_modello
 
+    cfg = load(config)
+    check_programma(cfg, programma)
+    check_anno(cfg, anno)
     try:
-        path = genera_modello(load(config), programma, anno, out)
+        controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il modello")
+        path = genera_modello(cfg, programma, anno, out)
     except ErroreRendiconta as exc:
         fail(exc)
-    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{lit(path)}[/]")
+    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{lit(path)}[/]",
+                  soft_wrap=True)
 
 
 @app.command("modelli")
-def cmd_modelli(anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
-                out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir", help="Cartella di destinazione."),
+def cmd_modelli(anno: int = AnnoOpt,
+                out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir",
+                                             help="Cartella di destinazione (deve esistere; i modelli che vi "
+                                                  "si trovano sono riscritti).", metavar="CARTELLA"),
                 config: Optional[Path] = ConfigOpt) -> None:
     """Genera i modelli di tutti i programmi (e del consolidamento) per un anno."""
+    from addin.errors import ErroreOutput
     from addin.templates import genera_modelli
 
+    cfg = load(config)
+    check_anno(cfg, anno)
     try:
-        res = genera_modelli(load(config), anno, out_dir)
+        if not out_dir.is_dir():
+            raise ErroreOutput(f"la cartella di destinazione «{out_dir}» non esiste (non viene creata).")
+        res = genera_modelli(cfg, anno, out_dir)
     except ErroreRendiconta as exc:
         fail(exc)
     for p in res.file:
-        console.print(f"Scritto [bold]{lit(p)}[/]")
+        console.print(f"Scritto [bold]{lit(p)}[/]", soft_wrap=True)
     for n in res.note:
         console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
 
@@ -320,9 +372,10 @@ def demo_verifica(cfg, anno: int) -> None:
 
 # --- blocca (issue: lock closed windows with seals) ---------------------------------------------
 @app.command("blocca")
-def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
-               data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune (o RENDICONTA_CHIAVE)."),
+def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx).", metavar="FILE"),
+               data: Optional[str] = DataOpt,
+               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune "
+                                                     "(o RENDICONTA_CHIAVE).", metavar="FILE"),
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
                config: Optional[Path] = ConfigOpt) -> None:
@@ -360,12 +413,16 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
 
 # --- consolida (issue: capofila consolidation of the six programmes) -----------------------------
 @app.command("consolida")
-def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx)."),
-                  out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx)."),
-                  data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-                  anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: quello dei file)."),
+def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx).",
+                                                     metavar="FILE..."),
+                  out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx).",
+                                           metavar="FILE"),
+                  data: Optional[str] = DataOpt,
+                  anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: "
+                                                     "quello dei file).", metavar="AAAA"),
+                  sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                  chiave: Optional[Path] = ChiaveOpt,
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
     import json
@@ -375,9 +432,15 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     from addin.consolidate import consolida_file, risultato_json
     from addin.workbook.seals import carica_chiave
 
+    from addin.output import controlla_destinazione
+
     cfg = load(config)
     rif = parse_data(data)
+    if anno is not None:
+        check_anno(cfg, anno)
     try:
+        controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il consolidato",
+                               input=[*files, *([chiave] if chiave else [])])
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
@@ -407,8 +470,9 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
 
 
 @app.command("serve")
-def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare."),
-              port: int = typer.Option(8000, "--port", help="Porta."),
+def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare.",
+                                       metavar="INDIRIZZO"),
+              port: int = typer.Option(8000, "--port", help="Porta.", metavar="PORTA"),
               http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS).")) -> None:
     """Avvia il server del componente aggiuntivo di Excel (https://127.0.0.1:8000, certificati mkcert)."""
     from addin.serve import avvia
@@ -437,6 +501,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("Interrotto.")
         sys.exit(130)
+    except OSError as exc:  # not foreseen by a use case: still said in Italian, with the file
+        from addin.errors import EXIT_SYSTEM
+        from addin.output import errore_os
+
+        where = f" su «{exc.filename}»" if getattr(exc, "filename", None) else ""
+        err_console.print(f"[bold red]Errore del sistema[/]{lit(where)}: {errore_os(exc)}.", highlight=False)
+        sys.exit(EXIT_SYSTEM)
     except Exception as exc:  # a bug: say so in Italian, keep the exit code distinct
         err_console.print(f"[bold red]Errore interno[/]: {type(exc).__name__}: {lit(exc)}. "
                           "Segnalalo agli sviluppatori.", highlight=False)

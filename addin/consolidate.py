@@ -649,10 +649,14 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
 
 
 def build_consolidation_template(config: Config, anno: int):
-    """The empty consolidation workbook of a year (also written by `rendiconta modelli`)."""
-    from addin.workbook.consolidation import build_consolidation_template as build
+    """The empty consolidation workbook of a year (also written by `rendiconta modelli`): programmes
+    with their configured budget, the charts, empty Azioni/Partner/Anomalie/Spese tables."""
+    from addin.workbook.consolidation import build_workbook
 
-    return build(config, anno)
+    r = consolida([], config, dt.date(anno, 1, 1), anno=anno)
+    r.anomalie.clear()
+    wb, _ = build_workbook(r, config)
+    return wb
 
 
 # --- JSON -----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ EXIT_INPUT = 3         # an input workbook cannot be read or is not a reporting 
 EXIT_CONFIG = 4        # the configuration file is invalid
 EXIT_OUTPUT = 5        # the output cannot be written
 EXIT_KEY = 6           # the sealing key is missing or invalid where one is required
+EXIT_SYSTEM = 7        # a system resource is unavailable: port in use, LibreOffice or mkcert missing, OS error
 
 
 class ErroreRendiconta(Exception):
@@ -47,3 +48,9 @@ class ErroreOutput(ErroreRendiconta):
 
 class ErroreChiave(ErroreRendiconta):
     exit_code = EXIT_KEY
+
+
+class ErroreSistema(ErroreRendiconta):
+    """Something outside the inputs is missing or busy (a port, a program, the file system)."""
+
+    exit_code = EXIT_SYSTEM

@@ -342,8 +342,11 @@ def test_cli_consolida(lotto, tmp_path):
     assert data["programmi_mancanti"] == [4] and len(data["file_non_leggibili"]) == 1
     assert data["ats"]["codice"] == "ATS" and out.exists()
     res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(files["P1"])])
-    assert res.exit_code == 3
+    assert res.exit_code == 5                       # the output would be an input (README: exit codes)
     res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(out), "--data", "15/10/2026"])
+    assert res.exit_code == 5 and "--sovrascrivi" in res.output     # an existing file: only when asked
+    res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(out), "--data", "15/10/2026",
+                                   "--sovrascrivi"])
     assert res.exit_code == 0 and "Consolidato scritto" in res.stdout
 
 

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from addin.errors import ErroreOutput
+from addin.errors import ErroreOutput, ErroreSistema
 from addin.output import errore_os, scrivi_atomico
 
 # SelectPdfVersion 2 = PDF/A-2b (LibreOffice 7.x); JSON filter options are read by soffice >= 7.4
@@ -25,7 +25,7 @@ FILTRO_PDFA = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2
 def soffice() -> str:
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     if exe is None:
-        raise ErroreOutput("per il PDF serve LibreOffice (comando «soffice»), che non è installato: "
+        raise ErroreSistema("per il PDF serve LibreOffice (comando «soffice»), che non è installato: "
                            "«apt install libreoffice-calc-nogui» o https://it.libreoffice.org, poi riprovare.")
     return exe
 
