@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from addin.check import Ricezione, esegui_verifica, verifica_file
+from addin.casi.verifica import Ricezione, esegui_verifica, verifica_file
 from addin.cli import app
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.reductions import decurtazioni_per_motivo, motivo_decisivo
