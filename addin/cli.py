@@ -356,18 +356,90 @@ def cmd_modelli(anno: int = AnnoOpt,
         console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
 
 
-def demo_verifica(cfg, anno: int) -> None:
-    """Generate the demo workbook of programme 1, check it and print the summary."""
-    from addin.casi.verifica import verifica_file
-    from addin.demo_data import DATA_DEMO, scrivi_demo
+def print_consolidato(r, rif: dt.date) -> None:
+    """The consolidation summary: amounts never cut (files listed below the table at 80 columns)."""
+    from rich import box
 
-    path = scrivi_demo(cfg, Path("demo_output") / f"rendiconto_P1_{anno}_demo.xlsx", anno=anno)
-    console.print(f"\nCartella dimostrativa generata: [bold]{lit(path)}[/]")
-    try:
-        r, dest = verifica_file(path, cfg, DATA_DEMO.replace(year=anno))
-    except ErroreRendiconta as exc:
-        fail(exc)
-    print_verifica(r, dest)
+    from addin.casi.consolida import print_rows
+
+    rows = print_rows(r)
+    narrow = console.width < 100
+    t = Table(title=f"Consolidato {r.anno} al {rif:%d/%m/%Y}", header_style="bold", box=box.SIMPLE_HEAD,
+              padding=(0, 1))
+    cols = ["Programma"] + ([] if narrow else ["File"]) + ["Rendicontato", "Ammesso", "Quota cofin.", "Saldo"]
+    for col in cols:
+        if col in ("Programma", "File"):
+            t.add_column(col, overflow="fold")
+        else:
+            t.add_column(col, justify="right", no_wrap=col != "Quota cofin.")
+    for row in rows:
+        cells = [row[0]] + ([] if narrow else [row[1]]) + list(row[2:])
+        t.add_row(*map(lit, cells), style="bold" if row[0] == "ATS" else None)
+    console.print(t)
+    if narrow:
+        for row in rows[:-1]:
+            console.print(f"{lit(row[0])}: {lit(row[1])}", highlight=False)
+    for e in r.errori:
+        console.print(f"[bold red]File non leggibile[/]: {lit(e.messaggio)}", highlight=False)
+    if r.programmi_mancanti:
+        console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
+    grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
+    console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+
+
+def demo_completa(cfg, anno: int, cartella: Path, pdf: bool = True) -> None:
+    """Six programme workbooks, their check (report and verbale), the consolidation and its dashboard."""
+    from rich import box
+
+    from addin.casi.consolida import consolida_file
+    from addin.casi.verifica import percorso_verbale, verifica_file
+    from addin.demo_data import DATA_DEMO, scrivi_demo
+    from addin.errors import ErroreOutput, ErroreSistema
+
+    rif = DATA_DEMO.replace(year=anno)
+    if not cartella.is_dir():
+        parent = cartella.parent if str(cartella.parent) else Path(".")
+        if not parent.is_dir():
+            fail(ErroreOutput(f"la cartella «{parent}» non esiste: la dimostrazione crea solo l'ultima cartella "
+                              f"del percorso («{cartella.name}»)."))
+        cartella.mkdir()
+    files, results, notes = [], [], []
+    with console.status("Dimostrazione: sei programmi, verifiche, verbali, consolidato..."):
+        for p in cfg.programmi:
+            path = scrivi_demo(cfg, cartella / f"rendiconto_P{p.codice}_{anno}_demo.xlsx", p.codice, anno)
+            files.append(path)
+            r, dest = verifica_file(path, cfg, rif)
+            verbale = None
+            if pdf:
+                try:
+                    from addin.documenti.verbale import scrivi_verbale
+
+                    verbale = scrivi_verbale(r, percorso_verbale(path))
+                except ErroreSistema as exc:  # no LibreOffice: the demo goes on without PDFs
+                    notes.append(str(exc))
+                    pdf = False
+            results.append((r, dest, verbale))
+        cons = consolida_file(files, cfg, rif, cartella / f"consolidato_{anno}_demo.xlsx")
+    console.print(f"\nCartella dimostrativa: [bold]{lit(cartella.resolve())}[/]", soft_wrap=True)
+    print_verifica(results[0][0], results[0][1])
+    t = Table(title=f"Le sei verifiche al {rif:%d/%m/%Y}", header_style="bold", box=box.SIMPLE_HEAD)
+    for col, just in (("Prog.", "left"), ("Righe", "right"), ("Rendicontato", "right"), ("Ammesso", "right"),
+                      ("Non amm.", "right")):
+        t.add_column(col, justify=just, no_wrap=True)
+    for r, _, _ in results:
+        t.add_row(f"P{r.programma}", str(len(r.esiti)), eur(r.totali["rendicontato"]), eur(r.totali["ammesso"]),
+                  eur(r.totali["non_ammesso"]))
+    console.print(t)
+    print_consolidato(cons, rif)
+    console.print(f"\nFile scritti in {lit(cartella)} (cartella, report della verifica, verbale PDF/A):",
+                  highlight=False)
+    for path, (r, dest, verbale) in zip(files, results):
+        for f in (path, dest, verbale):
+            if f is not None:
+                console.print(f"  {lit(f.name)}", highlight=False)
+    console.print(f"  {lit(cons.path.name)} (consolidato della capofila)", highlight=False)
+    for n in notes:
+        console.print(f"[yellow]Nota[/]: {lit(n)} (verbali non scritti)", highlight=False)
 
 
 # --- blocca (issue: lock closed windows with seals) ---------------------------------------------
@@ -452,20 +524,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
         return
-    from addin.casi.consolida import print_rows
-
-    t = Table(title=f"Consolidato {r.anno} al {rif:%d/%m/%Y}", header_style="bold")
-    for col in ("Programma", "File", "Rendicontato", "Ammesso", "Quota cofin.", "Saldo"):
-        t.add_column(col, justify="left" if col in ("Programma", "File") else "right")
-    for row in print_rows(r):
-        t.add_row(*map(lit, row), style="bold" if row[0] == "ATS" else None)
-    console.print(t)
-    for e in r.errori:
-        console.print(f"[bold red]File non leggibile[/]: {lit(e.messaggio)}", highlight=False)
-    if r.programmi_mancanti:
-        console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
-    grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
-    console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+    print_consolidato(r, rif)
     console.print(f"Consolidato scritto in [bold]{lit(r.path)}[/]")
 
 
@@ -484,12 +543,21 @@ def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su
 
 
 @app.command("demo")
-def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione."),
+def cmd_demo(cartella: Path = typer.Option(Path("demo_output"), "--cartella", help="Cartella in cui scrivere "
+                                           "la dimostrazione (creata se manca; i file dimostrativi che vi si "
+                                           "trovano sono riscritti).", metavar="CARTELLA"),
+             anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione.", metavar="AAAA"),
+             pdf: bool = typer.Option(True, "--pdf/--senza-pdf", help="Scrive anche i verbali PDF/A (serve "
+                                      "LibreOffice)."),
              config: Optional[Path] = ConfigOpt) -> None:
-    """Dimostrazione sulla configurazione di Crema."""
+    """Dimostrazione: sei programmi realistici, verifiche, verbali, consolidato."""
     cfg = load(config)
+    check_anno(cfg, anno)
     print_quadro(cfg, anno)
-    demo_verifica(cfg, anno)
+    try:
+        demo_completa(cfg, anno, cartella, pdf)
+    except ErroreRendiconta as exc:
+        fail(exc)
 
 
 from addin.cli_registro import aggiungi_comandi  # noqa: E402 - the register's commands, own module

@@ -72,9 +72,9 @@ def lotto(tmp_path_factory, cfg):
     planted: dict[str, int] = {}
     for p in (1, 2, 3, 5, 6):
         demo = genera_demo(cfg, p, 2026, seme=500 + p)
-        for s in demo.spese:          # the demo reuses document numbers across programmes: make them unique
-            if s.numero_documento:
-                s.numero_documento = f"P{p}-{s.numero_documento}"
+        for i, s in enumerate(demo.spese):   # document numbers unique across programmes, and within P2 (split
+            if s.numero_documento:          # in two copies below, its planted duplicate invoice would be in both)
+                s.numero_documento = f"P{p}-{i if p == 2 else ''}-{s.numero_documento}"
         spese = demo.spese[:300]
         text_cells = []
         if p == 1:
