@@ -15,7 +15,8 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/rendiconta demo
+	$(BIN)/rendiconta demo --cartella demo_output
+	@echo "La dimostrazione è in $(CURDIR)/demo_output (sei cartelle, report, verbali PDF/A, consolidato)."
 
 test: install
 	$(BIN)/python -m pytest -q
