@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from addin.errors import ErroreRendiconta
+from addin.errors import EXIT_CONFIG, ErroreRendiconta
 
 PARTNER, COMUNE, CAPOFILA = "partner", "comune", "capofila"
 RUOLI = (PARTNER, COMUNE, CAPOFILA)
@@ -31,6 +31,8 @@ IMPOSTAZIONE_AUTENTICAZIONE = "XLWINGS_AUTH_PROVIDERS"
 
 class ErroreRuoli(ErroreRendiconta):
     """The roles or users configuration of the server is invalid (the server does not start)."""
+
+    exit_code = EXIT_CONFIG
 
 
 def controlla_ruoli(nomi: Iterable[object], dove: str) -> list[str]:

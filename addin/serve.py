@@ -14,6 +14,7 @@ Certificates for https://127.0.0.1 are made by mkcert with its CA kept in the pr
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import json
 import os
@@ -24,7 +25,8 @@ from pathlib import Path
 from fastapi import Request   # at module level: the dependency's annotation is resolved from here
 from starlette.concurrency import run_in_threadpool
 
-from addin.errors import ErroreRendiconta
+from addin.errors import ErroreRendiconta, ErroreSistema
+from addin.ruoli import ErroreRuoli
 
 SERVER_DIR = Path(__file__).with_name("server")
 CERT_NAME, KEY_NAME = "localhost+2.pem", "localhost+2-key.pem"   # the names xlwings-server looks for
@@ -42,7 +44,7 @@ def certificati(cert_dir: Path = SERVER_DIR / "certs", installa_ca: bool = False
         return cert, key
     mkcert = shutil.which("mkcert")
     if mkcert is None:
-        raise ErroreRendiconta("mkcert non è installato: «sudo apt install mkcert» (Debian/Ubuntu) oppure "
+        raise ErroreSistema("mkcert non è installato: «sudo apt install mkcert» (Debian/Ubuntu) oppure "
                                "https://github.com/FiloSottile/mkcert, poi riprovare.")
     cert_dir.mkdir(parents=True, exist_ok=True)
     env = {"CAROOT": str(cert_dir / "ca"), **os.environ}   # a CAROOT already set by the user wins
@@ -80,7 +82,7 @@ def limite_richiesta() -> int:
     except ValueError:
         mb = 0
     if not 0 < mb <= 1024:
-        raise ErroreRendiconta(f"{ENV_LIMITE}=«{raw}» non è valido: indicare i megabyte (es. 20), da 1 a 1024.")
+        raise ErroreRuoli(f"{ENV_LIMITE}=«{raw}» non è valido: indicare i megabyte (es. 20), da 1 a 1024.")
     return int(mb * 1024 * 1024)
 
 
@@ -261,7 +263,7 @@ def impostazioni_manifest() -> dict[str, str]:
     fornitore = os.environ.get("RENDICONTA_FORNITORE") or conf.get("fornitore") or ""
     supporto = os.environ.get("RENDICONTA_URL_SUPPORTO") or conf.get("supporto") or ""
     if not fornitore.strip() or not supporto.startswith("https://"):
-        raise ErroreRendiconta("manifest del componente aggiuntivo: servono il nome del fornitore "
+        raise ErroreRuoli("manifest del componente aggiuntivo: servono il nome del fornitore "
                                "(RENDICONTA_FORNITORE) e un indirizzo di supporto https:// (RENDICONTA_URL_SUPPORTO), "
                                "vedere [tool.rendiconta] in addin/server/pyproject.toml.")
     try:
@@ -329,8 +331,30 @@ def progetto_con_statici(cartella: Path) -> Path:
     done = subprocess.run([str(exe if exe.exists() else "xlwings-server"), "build", "static", "-o", "dist"],
                           cwd=dest, capture_output=True, text=True, env={**os.environ, "XLWINGS_PROJECT_DIR": str(dest)})
     if done.returncode != 0 or not (dest / "dist" / "static").is_dir():
-        raise ErroreRendiconta(f"preparazione dei file statici non riuscita: {(done.stderr or done.stdout).strip()[-300:]}")
+        raise ErroreSistema(f"preparazione dei file statici non riuscita: {(done.stderr or done.stdout).strip()[-300:]}")
     return dest
+
+
+def controlla_porta(host: str, port: int) -> None:
+    """Fail in Italian before uvicorn starts (and exits with its own English message) when the address
+    cannot be used: port in use, address not of this computer, port not allowed."""
+    import socket
+
+    from addin.output import errore_os
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ErroreSistema(f"l'indirizzo «{host}» non è valido o non si risolve.") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            hint = " (un altro programma, forse un altro «rendiconta serve», la sta usando: scegliere " \
+                   "un'altra porta con --port)" if exc.errno == errno.EADDRINUSE else ""
+            raise ErroreSistema(f"impossibile ascoltare su {host}:{port}: {errore_os(exc)}{hint}.") from None
 
 
 def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_dir: Path | None = None,
@@ -341,11 +365,12 @@ def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_di
 
     if sviluppo:
         if not _loopback(host):
-            raise ErroreRendiconta(f"la modalità di sviluppo (tutti i ruoli senza accesso) è ammessa solo su "
+            raise ErroreSistema(f"la modalità di sviluppo (tutti i ruoli senza accesso) è ammessa solo su "
                                    f"127.0.0.1, non su «{host}».")
         os.environ[ruoli.ENV_SVILUPPO] = "1"
     else:
         os.environ.pop(ruoli.ENV_SVILUPPO, None)
+    controlla_porta(host, port)
     import atexit
     import tempfile
 
