@@ -30,7 +30,8 @@ ConfigOpt = typer.Option(None, "--config", help="File di configurazione TOML (pr
                          metavar="FILE")
 AnnoOpt = typer.Option(2026, "--anno", help="Anno di rendicontazione.", metavar="AAAA")
 DataOpt = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi).", metavar="GG/MM/AAAA")
-ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE).", metavar="FILE")
+ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / "
+                         "RENDICONTA_CHIAVE).", metavar="FILE")
 SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
 
 
@@ -99,6 +100,18 @@ def lit(value: object) -> str:
 def fail(exc: ErroreRendiconta) -> None:
     err_console.print(f"[bold red]Errore[/]: {lit(exc)}", highlight=False)
     raise typer.Exit(exc.exit_code)
+
+
+def carica_chiave_cli(path: Path | None) -> bytes | None:
+    """The sealing key (--chiave FILE, RENDICONTA_CHIAVE_FILE or RENDICONTA_CHIAVE); its notes are printed."""
+    from addin.workbook.seals import leggi_chiave
+
+    k = leggi_chiave(path)
+    if k is None:
+        return None
+    for n in k.note:
+        err_console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
+    return k.chiave
 
 
 def eur(v) -> str:
@@ -285,13 +298,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
         if pdf or out_pdf:
             dest_pdf = controlla_destinazione(out_pdf or percorso_verbale(file), [".pdf"], input=inputs,
                                               cosa="il verbale", sovrascrivi=sovrascrivi or out_pdf is None)
-        key = None
-        try:
-            from addin.workbook.seals import carica_chiave
-        except ImportError:
-            carica_chiave = None
-        if carica_chiave is not None:
-            key = carica_chiave(chiave)
+        key = carica_chiave_cli(chiave)
         r, dest = verifica_file(file, cfg, rif, out=dest, chiave=key, seme=seme)
         if dest_pdf is not None:
             from addin.documenti.verbale import scrivi_verbale
@@ -455,7 +462,7 @@ def demo_completa(cfg, anno: int, cartella: Path, pdf: bool = True) -> None:
 def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx).", metavar="FILE"),
                data: Optional[str] = DataOpt,
                chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune "
-                                                     "(o RENDICONTA_CHIAVE).", metavar="FILE"),
+                                                     "(o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE).", metavar="FILE"),
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
                config: Optional[Path] = ConfigOpt) -> None:
@@ -463,7 +470,6 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     import os
 
     from addin.casi.blocca import blocca_file
-    from addin.workbook.seals import carica_chiave
 
     cfg = load(config)
     rif = parse_data(data)
@@ -471,7 +477,7 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     if password:
         pw = typer.prompt("Password di protezione dei fogli", hide_input=True, confirmation_prompt=True)
     try:
-        r = blocca_file(file, cfg, rif, carica_chiave(chiave), password=pw)
+        r = blocca_file(file, cfg, rif, carica_chiave_cli(chiave), password=pw)
     except ErroreRendiconta as exc:
         fail(exc)
     for a in r.avvisi:
@@ -514,7 +520,6 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from addin.casi.consolida import consolida_file, risultato_json
-    from addin.workbook.seals import carica_chiave
 
     from addin.output import controlla_destinazione
 
@@ -532,7 +537,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
-            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave),
+            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave),
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
         if dest_pdf is not None:
