@@ -35,6 +35,16 @@ ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (
 SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
 
 
+def pdf_opts(cosa: str, nome: str, dove: str):
+    """The --pdf flag and the --out-pdf option of a command that can also write `cosa` as PDF/A."""
+    return (typer.Option(False, "--pdf", help=f"Scrive anche {cosa} in PDF/A ({nome} {dove}, o --out-pdf)."),
+            typer.Option(None, "--out-pdf", help="File PDF/A da scrivere (.pdf); implica --pdf.", metavar="FILE"))
+
+
+VerbalePdf, VerbaleOut = pdf_opts("il verbale", "<nome>_verbale.pdf", "accanto al file")
+CruscottoPdf, CruscottoOut = pdf_opts("il cruscotto", "<nome>_cruscotto.pdf", "accanto al consolidato")
+
+
 def versione() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -269,10 +279,8 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  data: Optional[str] = DataOpt,
                  out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (.xlsx; predefinito: "
                                                     "<nome>_verifica.xlsx accanto al file).", metavar="FILE"),
-                 pdf: bool = typer.Option(False, "--pdf", help="Scrive anche il verbale in PDF/A "
-                                          "(<nome>_verbale.pdf accanto al file, o --out-pdf)."),
-                 out_pdf: Optional[Path] = typer.Option(None, "--out-pdf", help="Verbale PDF/A da scrivere (.pdf); "
-                                                        "implica --pdf.", metavar="FILE"),
+                 pdf: bool = VerbalePdf,
+                 out_pdf: Optional[Path] = VerbaleOut,
                  sovrascrivi: bool = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output "
                                                   "già esistente indicato con --out o --out-pdf."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
@@ -506,10 +514,8 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                   data: Optional[str] = DataOpt,
                   anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: "
                                                      "quello dei file).", metavar="AAAA"),
-                  pdf: bool = typer.Option(False, "--pdf", help="Scrive anche il cruscotto in PDF/A "
-                                           "(<nome>_cruscotto.pdf accanto al consolidato, o --out-pdf)."),
-                  out_pdf: Optional[Path] = typer.Option(None, "--out-pdf", help="Cruscotto PDF/A da scrivere "
-                                                         "(.pdf); implica --pdf.", metavar="FILE"),
+                  pdf: bool = CruscottoPdf,
+                  out_pdf: Optional[Path] = CruscottoOut,
                   sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = ChiaveOpt,

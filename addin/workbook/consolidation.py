@@ -314,36 +314,16 @@ def _grafici(wb: Workbook, r: "RisultatoConsolidato", nprog: int, index: dict[st
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + nprog - 1
     cats = Reference(src, min_col=index["codice"], min_row=first, max_row=last)
 
-    bar = BarChart()
-    bar.type = "col"
-    bar.grouping = "clustered"
-    bar.title = "Budget e ammesso per programma"
+    rows = (HEADER_ROW, last)
+    bar = _grafico_budget(src, cats, [index["budget_totale"], index["ammesso"]], rows)
     bar.y_axis.title = "Euro"
     bar.y_axis.numFmt = MONEY_FMT
-    for key in ("budget_totale", "ammesso"):
-        bar.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
-    bar.set_categories(cats)
     bar.height, bar.width = 9, 18
-    bar.legend.position = "b"
     ws.add_chart(bar, "A3")
-
-    share = BarChart()
-    share.type = "col"
-    share.title = "Quota di cofinanziamento per programma (minimo 10%)"
+    share = _grafico_quota(src, cats, [index["quota_prevista"], index["quota_realizzata"]], index["quota_minima"],
+                           rows, "Quota di cofinanziamento per programma (minimo 10%)")
     share.y_axis.title = "Quota"
-    share.y_axis.numFmt = "0%"
-    for key in ("quota_prevista", "quota_realizzata"):
-        share.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
-    share.set_categories(cats)
-    line = LineChart()
-    line.add_data(Reference(src, min_col=index["quota_minima"], min_row=HEADER_ROW, max_row=last),
-                  titles_from_data=True)
-    line.set_categories(cats)
-    line.series[0].graphicalProperties.line.solidFill = "C00000"
-    line.series[0].graphicalProperties.line.width = 28575
-    share += line
     share.height, share.width = 9, 18
-    share.legend.position = "b"
     ws.add_chart(share, "A23")
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -409,38 +389,50 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
     _altezza_righe(ws, FIRST_DATA_ROW, last, {2: 30, 8: 15})
     nprog = len(r.programmi)
     cats = Reference(ws, min_col=1, min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + nprog - 1)
-    bar = BarChart()
-    bar.type, bar.grouping = "col", "clustered"
-    bar.title = "Budget e ammesso per programma"
+    rows = (HEADER_ROW, FIRST_DATA_ROW + nprog - 1)
+    bar = _grafico_budget(ws, cats, [3, 4], rows)
     bar.y_axis.numFmt = "#,##0"
-    for col in (3, 4):
-        bar.add_data(Reference(ws, min_col=col, min_row=HEADER_ROW, max_row=FIRST_DATA_ROW + nprog - 1),
-                     titles_from_data=True)
-    bar.set_categories(cats)
     bar.height, bar.width = 10.5, 15.5
-    bar.legend.position = "b"
     anchor = last + 2
     ws.add_chart(bar, f"A{anchor}")
-    share = BarChart()
-    share.type = "col"
-    share.title = f"Quota di cofinanziamento (minimo {minimum * 100:.0f}%)"
-    share.y_axis.numFmt = "0%"
-    share.add_data(Reference(ws, min_col=6, min_row=HEADER_ROW, max_row=FIRST_DATA_ROW + nprog - 1),
-                   titles_from_data=True)
-    share.set_categories(cats)
-    line = LineChart()
-    line.add_data(Reference(ws, min_col=7, min_row=HEADER_ROW, max_row=FIRST_DATA_ROW + nprog - 1),
-                  titles_from_data=True)
-    line.set_categories(cats)
-    line.series[0].graphicalProperties.line.solidFill = "C00000"
-    line.series[0].graphicalProperties.line.width = 28575
-    share += line
+    share = _grafico_quota(ws, cats, [6], 7, rows, f"Quota di cofinanziamento (minimo {minimum * 100:.0f}%)")
     share.height, share.width = 10.5, 15.5
-    share.legend.position = "b"
     ws.add_chart(share, f"G{anchor}")
     ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
     ws.print_area = f"A1:N{anchor + 22}"
     ws.print_options.horizontalCentered = True
+
+
+def _grafico_budget(src, cats: Reference, cols: list[int], rows: tuple[int, int]) -> BarChart:
+    """Budget and admitted per programme, as clustered columns (series titles from the header row)."""
+    bar = BarChart()
+    bar.type, bar.grouping = "col", "clustered"
+    bar.title = "Budget e ammesso per programma"
+    for col in cols:
+        bar.add_data(Reference(src, min_col=col, min_row=rows[0], max_row=rows[1]), titles_from_data=True)
+    bar.set_categories(cats)
+    bar.legend.position = "b"
+    return bar
+
+
+def _grafico_quota(src, cats: Reference, cols: list[int], minimum_col: int, rows: tuple[int, int],
+                   title: str) -> BarChart:
+    """Co-financing shares as columns, the minimum as a red line."""
+    share = BarChart()
+    share.type = "col"
+    share.title = title
+    share.y_axis.numFmt = "0%"
+    for col in cols:
+        share.add_data(Reference(src, min_col=col, min_row=rows[0], max_row=rows[1]), titles_from_data=True)
+    share.set_categories(cats)
+    line = LineChart()
+    line.add_data(Reference(src, min_col=minimum_col, min_row=rows[0], max_row=rows[1]), titles_from_data=True)
+    line.set_categories(cats)
+    line.series[0].graphicalProperties.line.solidFill = "C00000"
+    line.series[0].graphicalProperties.line.width = 28575
+    share += line
+    share.legend.position = "b"
+    return share
 
 
 def _meta(wb: Workbook, r: "RisultatoConsolidato") -> None:
