@@ -576,10 +576,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
         res.dettagli.append(f"Sigilli presenti ({', '.join(res.sigilli)}) ma NON verificati: manca la chiave "
                             f"del Comune (--chiave FILE, {ENV_CHIAVE_FILE} o {ENV_CHIAVE}). Non si può dire se "
                             "le righe bloccate siano state modificate.")
-        for seal in seals.values():
-            rows = cofin if seal.ambito == AMBITO_COFIN else spese
-            target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
-            target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
+        _righe_alla_posizione(res, seals.values(), spese, cofin)
         return res
 
     res.stato = "verificati"
@@ -597,10 +594,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
                             "O i sigilli sono stati creati con un'altra chiave, o il foglio "
                             f"«{schema.META}» è stato alterato: nessuna garanzia sulle righe bloccate. "
                             "Verificare con la chiave registrata dal Comune per questo file.")
-        for seal in seals.values():
-            rows = cofin if seal.ambito == AMBITO_COFIN else spese
-            target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
-            target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
+        _righe_alla_posizione(res, seals.values(), spese, cofin)
         return res
     valid: list[Sigillo] = []
     for ambito, seal in seals.items():
@@ -744,6 +738,14 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
         res.dettagli.insert(0, "Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata "
                                "modificata.")
     return res
+
+
+def _righe_alla_posizione(res: RisultatoSigilli, seals: Iterable[Sigillo], spese: _Righe, cofin: _Righe) -> None:
+    """Seals that cannot be checked: their rows are taken where the seals recorded them."""
+    for seal in seals:
+        rows = cofin if seal.ambito == AMBITO_COFIN else spese
+        target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
+        target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
 
 
 def _alterato(res: RisultatoSigilli, config: Config, seal: Sigillo, why: str, win: FinestraAnno | None,
