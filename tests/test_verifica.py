@@ -333,16 +333,20 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
 
 
 def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
-    """A report to file: every sheet A4 landscape fitted to the page width with page numbers; the
-    tables repeat their header row on each page and have filters."""
+    """A report to file: every sheet A4 landscape with page numbers and the programme and date on top;
+    Esito (20 columns) on two pages across with the row number repeated, the others fitted to the page
+    width; the tables repeat their header row on each page and have filters."""
     _, rep = verifica_file(main_file, cfg, CLOSED, out=tmp_path / "rep.xlsx")
     wb = openpyxl.load_workbook(rep)
     for ws in wb:
         ps = ws.page_setup
-        assert (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight) == ("landscape", 9, 1, 0), ws.title
+        across = 2 if ws.title == "Esito" else 1
+        assert (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight) == ("landscape", 9, across, 0), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, ws.title
+        assert "programma 1, anno 2026, al " in ws.oddHeader.left.text, ws.title
     assert wb["Esito"].print_title_rows == "$1:$1" and wb["Osservazioni"].print_title_rows == "$2:$2"
+    assert wb["Esito"].print_title_cols == "$A:$A"
     assert wb["Esito"].auto_filter.ref == f"A1:{wb['Esito'].cell(1, wb['Esito'].max_column).column_letter}" \
                                          f"{wb['Esito'].max_row}"
 
@@ -351,7 +355,7 @@ def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_pat
     """No officer's seed and no Comune key: JSON, CLI and report say that the sample is provisional."""
     out = tmp_path / "r.xlsx"
     res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json"],
-                        env={"RENDICONTA_CHIAVE": ""})
+                        env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None})
     assert res.exit_code == 0, res.output
     camp = json.loads(res.stdout)["campione"]
     assert [(c["semestre"], c["provvisorio"], c["origine_seme"]) for c in camp] == [
@@ -359,12 +363,12 @@ def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_pat
     wb = openpyxl.load_workbook(out)
     rows = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
     assert rows and all("PROVVISORIO" in r[2] for r in rows)
-    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out)],
-                        env={"RENDICONTA_CHIAVE": "", "COLUMNS": "80"})
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(tmp_path / "r2.xlsx")],
+                        env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None, "COLUMNS": "80"})
     assert res.exit_code == 0 and "PROVVISORIO" in res.output
     # the officer's seed: not provisional, and the same seed gives the same draw
-    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json",
-                              "--seme", "4242"], env={"RENDICONTA_CHIAVE": ""})
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(tmp_path / "r3.xlsx"), "--json",
+                              "--seme", "4242"], env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None})
     camp = json.loads(res.stdout)["campione"]
     assert {(c["seme"], c["provvisorio"], c["origine_seme"]) for c in camp} == {(4242, False, "indicato")}
 
