@@ -726,7 +726,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
     for seal in sorted(valid, key=lambda s: s.ambito):
         n = counts.get(seal.ambito, 0)
         res.dettagli.append(f"Sigillo {seal.etichetta} ({len(seal.righe)} righe, bloccato il {_data(seal)}): "
-                            + ("verificato, nessuna modifica." if n == 0 else f"{n} anomalie."))
+                            + ("verificato, nessuna modifica." if n == 0 else "1 anomalia." if n == 1 else f"{n} anomalie."))
     if res.spostate:
         shown = ", ".join(f"{a} → {b}" for _, a, b in res.spostate[:12])
         more = f" e altre {len(res.spostate) - 12}" if len(res.spostate) > 12 else ""
