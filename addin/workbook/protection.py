@@ -82,9 +82,36 @@ def imposta_blocchi(ws: Worksheet, cols: tuple[schema.Col, ...], righe_bloccate:
     return changed
 
 
+# What users may still do on a protected `Spese`/`Cofinanziamento` sheet: the one definition used by
+# the CLI (openpyxl, below), the add-in (Office.js WorksheetProtectionOptions, sent by
+# addin.xlbridge to the task pane's proteggiRighe) and any other front end. Keys are Office.js names;
+# True = allowed. Selecting cells is always allowed (Excel's default).
+OPZIONI_PROTEZIONE: dict[str, bool] = {
+    "allowFormatColumns": True,    # resize columns
+    "allowAutoFilter": True,       # filter the table
+    "allowFormatCells": False,
+    "allowFormatRows": False,
+    "allowInsertColumns": False,
+    "allowInsertRows": False,
+    "allowInsertHyperlinks": False,
+    "allowDeleteColumns": False,
+    "allowDeleteRows": False,
+    "allowSort": False,            # sorting would move sealed rows
+    "allowEditObjects": False,
+    "allowEditScenarios": False,
+    "allowPivotTables": False,
+}
+# Office.js option -> openpyxl SheetProtection attribute (where True means "protected": not allowed)
+_OPENPYXL = {"allowFormatColumns": "formatColumns", "allowAutoFilter": "autoFilter", "allowFormatCells": "formatCells",
+             "allowFormatRows": "formatRows", "allowInsertColumns": "insertColumns", "allowInsertRows": "insertRows",
+             "allowInsertHyperlinks": "insertHyperlinks", "allowDeleteColumns": "deleteColumns",
+             "allowDeleteRows": "deleteRows", "allowSort": "sort", "allowEditObjects": "objects",
+             "allowEditScenarios": "scenarios", "allowPivotTables": "pivotTables"}
+
+
 def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
-    """Protect the sheet (users may still select cells, resize columns and filter). An already
-    protected sheet is left as it is unless a different password is requested. True if changed."""
+    """Protect the sheet with OPZIONI_PROTEZIONE. An already protected sheet is left as it is unless a
+    different password is requested. True if changed."""
     p = ws.protection
     # the legacy hash is hexadecimal: Excel writes it in upper case, LibreOffice in lower case
     if p.sheet and (password is None or (p.password or "").upper() == hash_password(password).upper()):
@@ -92,11 +119,8 @@ def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
     p.sheet = True
     p.selectLockedCells = False
     p.selectUnlockedCells = False
-    p.formatColumns = False      # allowed: resize columns
-    p.autoFilter = False         # allowed: filter the table
-    p.sort = True
-    p.insertRows = True
-    p.deleteRows = True
+    for option, attr in _OPENPYXL.items():
+        setattr(p, attr, not OPZIONI_PROTEZIONE[option])
     if password:
         p.password = password
     return True
