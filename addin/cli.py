@@ -591,12 +591,14 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
 def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare.",
                                        metavar="INDIRIZZO"),
               port: int = typer.Option(8000, "--port", help="Porta.", metavar="PORTA"),
-              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS).")) -> None:
+              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS)."),
+              sviluppo: bool = typer.Option(False, "--sviluppo", help="Tutti i ruoli senza accesso, solo su 127.0.0.1."),
+              ) -> None:
     """Avvia il server del componente aggiuntivo di Excel (https://127.0.0.1:8000, certificati mkcert)."""
     from addin.serve import avvia
 
     try:
-        avvia(host, port, https=not http)
+        avvia(host, port, https=not http, sviluppo=sviluppo)
     except ErroreRendiconta as exc:
         fail(exc)
 
