@@ -350,18 +350,26 @@ def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice d
 @app.command("modelli")
 def cmd_modelli(anno: int = AnnoOpt,
                 out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir",
-                                             help="Cartella di destinazione (deve esistere; i modelli che vi "
-                                                  "si trovano sono riscritti).", metavar="CARTELLA"),
+                                             help="Cartella di destinazione (deve esistere; i modelli vuoti che "
+                                                  "vi si trovano sono riscritti, quelli compilati solo con "
+                                                  "--sovrascrivi).", metavar="CARTELLA"),
+                sovrascrivi: bool = SovrascriviOpt,
                 config: Optional[Path] = ConfigOpt) -> None:
     """Genera i modelli di tutti i programmi (e del consolidamento) per un anno."""
     from addin.errors import ErroreOutput
     from addin.templates import genera_modelli
+    from addin.workbook.template import nome_file
 
     cfg = load(config)
     check_anno(cfg, anno)
     try:
         if not out_dir.is_dir():
             raise ErroreOutput(f"la cartella di destinazione «{out_dir}» non esiste (non viene creata).")
+        targets = [out_dir / nome_file(p.codice, anno) for p in cfg.programmi] + [out_dir / f"consolidato_{anno}.xlsx"]
+        for t in targets:  # an empty template is regenerated; a workbook someone filled is never lost
+            if (t.exists() or t.is_symlink()) and not sovrascrivi and not modello_vuoto(t, cfg):
+                raise ErroreOutput(f"«{t}» esiste e non è un modello vuoto (contiene spese o non è leggibile): "
+                                   "usare --sovrascrivi per sostituirlo, o un'altra cartella.")
         res = genera_modelli(cfg, anno, out_dir)
     except ErroreRendiconta as exc:
         fail(exc)
@@ -369,6 +377,24 @@ def cmd_modelli(anno: int = AnnoOpt,
         console.print(f"Scritto [bold]{lit(p)}[/]", soft_wrap=True)
     for n in res.note:
         console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
+
+
+def modello_vuoto(path: Path, cfg) -> bool:
+    """True for a regular file that is a workbook with no expense rows (a template as generated)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        from addin.workbook.reader import leggi_griglie
+
+        grids, _ = leggi_griglie(path)
+    except (ErroreRendiconta, OSError, ValueError):
+        return False
+    from addin.workbook import schema as S
+
+    rows = grids.get(S.SPESE) or grids.get(S.CONS_SPESE) or []
+    # title, note and header rows come first; a filled row has a number (an amount) somewhere
+    return not any(isinstance(v, (int, float)) and not isinstance(v, bool) and v
+                   for row in rows[3:] for v in row)
 
 
 def print_consolidato(r, rif: dt.date) -> None:
