@@ -45,3 +45,40 @@ def test_no_spreadsheet_import_in_rules_source():
                 if n.split(".")[0] in FORBIDDEN or n.startswith("addin.workbook") or n.startswith("addin.cli"):
                     offenders.append(f"{f.name}:{node.lineno} {n}")
     assert offenders == []
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Modules imported by a source file at run time (imports under `if TYPE_CHECKING:` excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for b in node.body for n in ast.walk(b))
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.append((node.lineno, node.module))
+    return out
+
+
+def test_dependencies_point_inward():
+    """Register and workbook I/O never import the use cases or the front ends; the register knows
+    nothing of workbooks; the use cases never import a front end."""
+    root = RULES.parent
+    outer = {"registro": ("addin.casi", "addin.cli", "addin.xlbridge", "addin.server", "addin.workbook",
+                          "openpyxl", "xlwings"),
+             "workbook": ("addin.casi", "addin.cli", "addin.xlbridge", "addin.server"),
+             "casi": ("addin.cli", "addin.xlbridge", "addin.server")}
+    offenders = []
+    for pkg, forbidden in outer.items():
+        files = sorted((root / pkg).rglob("*.py"))
+        assert files, pkg
+        for f in files:
+            for line, name in _imports(f):
+                if name.startswith(forbidden):
+                    offenders.append(f"{pkg}/{f.name}:{line} {name}")
+    assert offenders == []

@@ -38,7 +38,7 @@ from addin.rules.money import money
 from addin.workbook import schema as S
 
 if TYPE_CHECKING:
-    from addin.consolidate import RigaProgramma, RisultatoConsolidato
+    from addin.casi.consolida import RigaProgramma, RisultatoConsolidato
 
 MONEY_FMT = "#,##0.00"
 PCT_FMT = "0.00%"
@@ -334,17 +334,6 @@ def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook,
     _meta(wb, r)
     wb.active = 0
     return wb, cols
-
-
-def build_consolidation_template(config: Config, anno: int) -> Workbook:
-    """The empty consolidation workbook of a year: programmes with their configured budget, the
-    charts, empty Azioni/Partner/Anomalie/Spese tables."""
-    from addin.consolidate import consolida
-
-    r = consolida([], config, dt.date(anno, 1, 1), anno=anno)
-    r.anomalie.clear()
-    wb, _ = build_workbook(r, config)
-    return wb
 
 
 # --- the Spese rows as streamed worksheet XML -------------------------------------------------------------
