@@ -37,7 +37,6 @@ def cfg():
     return default_config()
 
 
-<<<<<<< HEAD
 @pytest.fixture(autouse=True)
 def _registro_per_test(monkeypatch):
     """Each test gets its own embedded register (a SQLite file created only if the test opens it)."""
@@ -82,7 +81,8 @@ def registro(registro_url):
     from addin.registro import Registro
 
     return Registro.apri(registro_url)
-=======
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI (CI=true, as .ci/run is run) a skipped test fails the run: CI installs everything the
     tests need, so a skip there means an assertion silently not made."""
@@ -94,4 +94,3 @@ def pytest_sessionfinish(session, exitstatus):
         reporter.write_line(f"CI: {len(skipped)} test saltati (vedi -ra sopra): in CI ogni test deve essere eseguito",
                             red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
->>>>>>> h/fiducia

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from addin.check import RisultatoVerifica
+from addin.casi.verifica import RisultatoVerifica
 from addin.config.models import BudgetAnno, Config
-from addin.consolidate import ErroreLettura, RigaProgramma, RisultatoConsolidato, consolida
+from addin.casi.consolida import ErroreLettura, RigaProgramma, RisultatoConsolidato, consolida
 from addin.errors import ErroreInput
 from addin.rules.lookup import lookup_for
 from addin.rules.money import ZERO, money
