@@ -186,3 +186,20 @@ def _osservazioni(config: Config, per: Periodo, rows: list[RigaCabina], ats: Rig
             what = f"pagata il {paid}" if paid else f"{fmt_eur(t.da_pagare)} non ancora pagati"
             out.append(f"P{p}: tranche {t.numero} in ritardo (scadenza {t.scadenza:%d/%m/%Y}, {what}).")
     return out
+
+
+_ATTI_RELAZIONE = {"DECISIONE": "Decisione", "AVVISO": "Avviso", "OSSERVAZIONI": "Osservazioni",
+                   "CAMPIONE": "Campione", "VARIAZIONE_BUDGET": "Variazione di budget"}
+
+
+def atti_per_relazione(reg, config: Config, anno: int) -> list[AttoComune]:
+    """The register's acts of the year a report shows (decisions, notices, observations, samples,
+    approved variations), each summarised in one Italian line."""
+    from addin.registro.atti import riassunto
+
+    out = []
+    for p in config.programmi:
+        for a in reg.atti(p.codice, anno):
+            if a.tipo in _ATTI_RELAZIONE:
+                out.append(AttoComune(p.codice, anno, _ATTI_RELAZIONE[a.tipo], a.data, riassunto(a.tipo, a.dati)))
+    return sorted(out, key=lambda a: (a.data, a.programma))

@@ -177,22 +177,24 @@ def _righe_anni(config: Config, per_year: dict[int, RisultatoConsolidato]) -> tu
 # --- files ----------------------------------------------------------------------------------------------
 
 def consolida_triennio_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date,
-                            out: str | Path, *, pagamenti: Sequence[Pagamento] = (),
+                            out: str | Path | None, *, pagamenti: Sequence[Pagamento] = (),
                             variazioni: Sequence[VariazioneBudget] = (), anni: Sequence[int] | None = None,
-                            chiave: bytes | None = None, seme: int | None = None) -> RisultatoTriennio:
-    """Read the workbooks of several years (unreadable ones become anomalies), consolidate them with the
-    register's acts and write `out` atomically. Inputs are only read."""
+                            chiave: bytes | None = None, seme: int | None = None,
+                            errori: Sequence[ErroreInput] = ()) -> RisultatoTriennio:
+    """Read the workbooks of several years (unreadable ones, and the `errori` met finding them, become
+    anomalies), consolidate them with the register's acts and write `out` atomically (when given).
+    Inputs are only read."""
     import os
 
     from addin.workbook.reader import leggi_cartella
     from addin.workbook.triennio import scrivi_triennio
 
-    out = Path(out)
+    out = Path(out) if out is not None else None
     for p in paths:
-        if Path(p).exists() and out.exists() and os.path.samefile(p, out):
+        if out is not None and Path(p).exists() and out.exists() and os.path.samefile(p, out):
             raise ErroreInput("il file di uscita coincide con uno dei file da consolidare: "
                               "indicare un altro nome con --out.", file=str(p))
-    items: list[CartellaRendiconto | ErroreLettura] = []
+    items: list[CartellaRendiconto | ErroreLettura | ErroreInput] = list(errori)
     for p in paths:
         try:
             items.append(leggi_cartella(p, config))
@@ -203,8 +205,40 @@ def consolida_triennio_file(paths: Sequence[str | Path], config: Config, data_ri
                           + "; ".join(x.messaggio for x in items if isinstance(x, ErroreLettura)))
     r = consolida_triennio(items, config, data_riferimento, pagamenti=pagamenti, variazioni=variazioni, anni=anni,
                            chiave=chiave, seme=seme)
-    r.path = scrivi_triennio(r, out, config)
+    if out is not None:
+        r.path = scrivi_triennio(r, out, config)
     return r
+
+
+def risultato_json(r: RisultatoTriennio) -> dict:
+    """The machine-readable three-year result (amounts as Decimal strings, dates ISO)."""
+    from addin.rules.money import money_str
+
+    def anni(pt: ProgrammaTriennio) -> list[dict]:
+        return [{"anno": d.anno, "budget_comunale": money_str(d.budget_comunale),
+                 "budget_cofinanziamento": money_str(d.budget_cofin), "ammesso": money_str(d.ammesso),
+                 "cofinanziamento": money_str(d.cofinanziamento),
+                 "quota_cofinanziamento": f"{d.quota_cofinanziamento:.6f}", "contributo": money_str(d.contributo),
+                 "contributo_definitivo": pt.definitivo.get(d.anno) if d.anno is not None else None,
+                 "pagato": money_str(d.pagato), "da_pagare": money_str(d.da_pagare),
+                 "da_recuperare": money_str(d.da_recuperare)} for d in pt.anni + [pt.cumulato]]
+
+    return {
+        "data_riferimento": r.data_riferimento.isoformat(), "anni": list(r.anni),
+        "file": str(r.path) if r.path else None,
+        "programmi": [{"codice": pt.codice, "anni": anni(pt)} for pt in r.programmi + [r.ats]],
+        "tranche": [{"programma": p, "anno": y, "tranche": t.numero, "scadenza": t.scadenza.isoformat(),
+                     "previsto": money_str(t.previsto), "pagato": money_str(t.pagato),
+                     "da_pagare": money_str(t.da_pagare), "in_ritardo": t.in_ritardo, "stato": t.stato}
+                    for (p, y), s in sorted(r.pagamenti.items()) for t in s.tranche],
+        "doppi_finanziamenti": [{"tipo": k, "descrizione": d.descrizione,
+                                 "eccedenza": money_str(d.eccedenza) if d.eccedenza is not None else None,
+                                 "luoghi": [{"anno": a, "programma": p, "file": f, "riga": x} for a, p, f, x in d.luoghi]}
+                                for k, ds in (("documento", r.doppi_documenti), ("persona", r.doppie_persone))
+                                for d in ds],
+        "proposte_non_approvate": {f"P{p}/{y}": lines for (p, y), lines in sorted(r.proposte.items()) if lines},
+        "file_non_leggibili": [{"file": e.path, "errore": e.messaggio} for e in r.errori],
+    }
 
 
 def anni_dei_file(paths: Sequence[str | Path], config: Config) -> set[int]:
