@@ -11,7 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from addin.casi.triennio import anni_dei_file, anno_chiuso, consolida_triennio, consolida_triennio_file
+from addin.casi.triennio import anni_dei_file, consolida_triennio, consolida_triennio_file
+from addin.casi.verifica import esegui_verifica
+from addin.rules.windows import anno_chiuso
 from addin.demo_data import cartella_compilata
 from addin.rules.budget import VoceBudget
 from addin.rules.models import Spesa
@@ -142,3 +144,20 @@ def test_files_workbook_and_years(cfg, tmp_path):
     doppi = [[c.value for c in row] for row in wb[SHEET_DOPPI].iter_rows(min_row=4)]
     assert [row[1] for row in doppi] == ["Documento", "Persona"]
     assert Path(out).exists() and not list(tmp_path.glob(".*.tmp.xlsx"))
+
+
+def test_check_with_the_register_uses_the_approved_budget(cfg):
+    b26, _ = _books()
+    plain = esegui_verifica(b26, cfg, AFTER_2026)
+    with_reg = esegui_verifica(b26, cfg, AFTER_2026, variazioni=[JULY], pagamenti=PAID_2026)
+    # without the register: the sheet as typed (1.2 goods 5,000 + 1,000 proposed = 6,000), no payments
+    assert plain.budget_approvato is None and plain.pagamenti is None
+    assert {(u.azione, u.budget) for u in plain.uso_budget} >= {("1.1", D("20000.00")), ("1.2", D("6000.00"))}
+    # with it: 1.1 20,000 − 10,000 = 10,000; 1.2 5,000 + 10,000 = 15,000; the partner's 1,000 is a proposal
+    assert {(u.azione, u.budget) for u in with_reg.uso_budget} >= {("1.1", D("10000.00")), ("1.2", D("15000.00"))}
+    assert any(a.startswith("Azione 1.2, Beni di consumo e materie prime: comunale proposto 6.000,00 €, "
+                            "approvato 15.000,00 € (differenza -9.000,00 €)") for a in with_reg.avvisi)
+    # the contribution does not move (the variation nets to zero): 3,474.67 as computed above
+    assert plain.liquidazione.contributo_finale == with_reg.liquidazione.contributo_finale == D("3474.67")
+    # 2026 closed: balance 3,474.67 − 650,215.18 = −646,740.51 to recover
+    assert with_reg.pagamenti.saldo == D("-646740.51") and with_reg.pagamenti.tranche[1].in_ritardo

@@ -33,15 +33,10 @@ from addin.rules.payments import Pagamento, SituazionePagamenti
 from addin.rules.tranches import liquidazione
 from addin.rules.variations import (VariazioneBudget, VoceApprovata, budget_approvato, budget_programma_approvato,
                                     differenze_proposte)
-from addin.rules.windows import finestre_anno
+from addin.rules.windows import anno_chiuso
 from addin.workbook.reader import CartellaRendiconto
 
-__all__ = ["RisultatoTriennio", "consolida_triennio", "anno_chiuso"]
-
-
-def anno_chiuso(config: Config, anno: int, data_riferimento: dt.date) -> bool:
-    """Every window of the year is locked at the reference date: the year's contribution is final."""
-    return all(f.chiusa(data_riferimento) for f in finestre_anno(config, anno))
+__all__ = ["RisultatoTriennio", "consolida_triennio", "consolida_triennio_file", "risultato_json"]
 
 
 @dataclass
