@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import queue
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -36,6 +34,7 @@ from addin.config.models import Config
 from addin.errors import ErroreOutput
 from addin.rules.money import money
 from addin.workbook import schema as S
+from addin.workbook.atomico import scrivi_atomico
 
 if TYPE_CHECKING:
     from addin.casi.consolida import RigaProgramma, RisultatoConsolidato
@@ -542,16 +541,5 @@ def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Conf
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW}"
     buf = io.BytesIO()
     wb.save(buf)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=folder)
-        os.close(fd)
-        _inject_spese(buf.getvalue(), Path(tmp), r, cols)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        raise ErroreOutput(f"impossibile scrivere «{dest}»: {exc.strerror or exc}.") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+    return scrivi_atomico(dest, lambda tmp: _inject_spese(buf.getvalue(), tmp, r, cols))
 

@@ -8,13 +8,13 @@ the destination atomically.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from addin.errors import ErroreOutput
+from addin.workbook.atomico import scrivi_atomico
 
 # PDF/A-2b (SelectPdfVersion 2), tagged; JSON filter options need LibreOffice >= 7.4
 _FILTRO = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},' \
@@ -54,15 +54,5 @@ def esporta_pdf(xlsx: str | Path, pdf: str | Path, timeout: float = 180) -> Path
         if not made.exists():
             raise ErroreOutput(f"LibreOffice non ha prodotto il PDF (codice {res.returncode}): "
                                f"{(res.stderr or res.stdout).strip()[:300]}")
-        part = None
-        try:
-            fd, part = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.pdf", dir=dest.parent)
-            os.close(fd)
-            shutil.copyfile(made, part)
-            os.replace(part, dest)
-        except OSError as exc:
-            raise ErroreOutput(f"impossibile scrivere «{dest}»: {exc.strerror or exc}.") from None
-        finally:
-            if part is not None and os.path.exists(part):
-                os.unlink(part)
+        scrivi_atomico(dest, lambda tmp: shutil.copyfile(made, tmp))
     return dest

@@ -3,19 +3,18 @@ Doppi finanziamenti, Anomalie and the hidden `_meta`. Written atomically."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 
 from addin.config.models import Config
 from addin.errors import ErroreOutput
 from addin.rules.money import fmt_eur
 from addin.workbook import schema as S
+from addin.workbook.atomico import scrivi_atomico
 from addin.workbook.consolidation import _ATS_FILL, _BOLD, FIRST_DATA_ROW, HEADER_ROW, _head, _put
 
 if TYPE_CHECKING:
@@ -196,25 +195,11 @@ def build_triennio_workbook(r: RisultatoTriennio, config: Config) -> Workbook:
 
 
 def salva_atomico(wb: Workbook, path: str | Path) -> Path:
-    """Save an openpyxl workbook through a temporary file in the destination folder, then rename."""
+    """Save an openpyxl workbook atomically (.xlsx only)."""
     dest = Path(path)
     if dest.suffix.lower() != ".xlsx":
         raise ErroreOutput(f"il file di uscita «{dest.name}» deve avere estensione .xlsx.")
-    folder = dest.parent if str(dest.parent) else Path(".")
-    if not folder.is_dir():
-        raise ErroreOutput(f"la cartella di destinazione «{folder}» non esiste.")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=folder)
-        os.close(fd)
-        wb.save(tmp)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        raise ErroreOutput(f"impossibile scrivere «{dest}»: {exc.strerror or exc}.") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+    return scrivi_atomico(dest, wb.save)
 
 
 def scrivi_triennio(r: RisultatoTriennio, path: str | Path, config: Config) -> Path:
