@@ -174,3 +174,44 @@ def test_cli_payments_variations_and_years(cfg, registro_url, tmp_path):
     assert (p1["codice"], p1["anni"][0]["pagato"], p1["anni"][0]["contributo"]) == ("P1", "433476.79", "3474.67")
     assert [d["tipo"] for d in res["doppi_finanziamenti"]] == ["documento", "persona"]
     assert "P1/2026" in res["proposte_non_approvate"] and out.exists()
+
+
+def test_cli_triennio_from_receptions_and_cabina(cfg, registro, registro_url, tmp_path):
+    import hashlib
+
+    from addin.registro.atti import DECISIONE, RICEZIONE
+
+    paths = []
+    for b in _books():
+        paths.append(tmp_path / b.path)
+        cartella_compilata(cfg, b.programma, b.anno, b.spese, [], b.budget).save(paths[-1])
+    for p, anno in zip(paths, (2026, 2027)):
+        registro.registra(1, anno, RICEZIONE, {"file": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                                               "data_ricezione": f"{anno}-10-01"}, data=dt.date(anno, 10, 1))
+    registro.registra(1, 2026, DECISIONE, {"esito": "NON_AMMESSA", "riga": 5, "documento": ["Cartoleria", "C-1"],
+                                           "motivazione": "documento non intestato al partner"},
+                      data=dt.date(2026, 5, 20))
+    run = CliRunner()
+    out = tmp_path / "t.xlsx"
+    r = run.invoke(app, ["consolida", "--triennio", "--out", str(out), "--data", "15/02/2027", "--json",
+                         "--registro", registro_url])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["anni"] == [2026, 2027]
+    # a received file changed after its reception is not consolidated
+    cartella_compilata(cfg, 1, 2027, [], [], []).save(paths[1])
+    r = run.invoke(app, ["consolida", "--triennio", "--out", str(out), "--data", "15/02/2027", "--json",
+                         "--registro", registro_url])
+    res = json.loads(r.output)
+    assert res["anni"] == [2026]
+    assert res["file_non_leggibili"] == [{"file": str(paths[1]), "errore": f"file «{paths[1]}»: il file è cambiato "
+                                          "dopo la ricezione registrata: non consolidato."}]
+    # the half-year report of 2026 shows the decision of May
+    rep = tmp_path / "cabina.xlsx"
+    r = run.invoke(app, ["cabina", str(paths[0]), "--tipo", "semestrale", "--anno", "2026", "--out", str(rep),
+                         "--data", "31/07/2026", "--registro", registro_url])
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(rep)
+    rows = [[c.value for c in row] for row in wb["Atti del Comune"].iter_rows(min_row=4)]
+    assert rows[0][0] == "P1" and rows[0][2] == "Decisione" and "documento non intestato" in rows[0][3]
+    r = run.invoke(app, ["cabina", str(paths[0]), "--tipo", "trimestrale", "--anno", "2026", "--out", str(rep)])
+    assert r.exit_code == 2 and "semestrale o annuale" in r.output

@@ -78,7 +78,7 @@ def consolida_triennio(items: Iterable[CartellaRendiconto | RisultatoVerifica | 
     """Consolidate the workbooks of several years with the register's payments and variations. Pure."""
     items = list(items)
     books = [x for x in items if isinstance(x, (CartellaRendiconto, RisultatoVerifica))]
-    errori = [x if isinstance(x, ErroreLettura) else ErroreLettura(x.file or "", x.messaggio) for x in items
+    errori = [x if isinstance(x, ErroreLettura) else ErroreLettura(x.file or "", x.testo()) for x in items
               if isinstance(x, (ErroreLettura, ErroreInput))]
     period = config.periodo.anni
     years = sorted(set(anni) if anni is not None else {_anno_di(x) for x in books if _anno_di(x) in period})
