@@ -52,6 +52,13 @@ def _importo(value: str) -> Decimal:
     return d
 
 
+def _num(v: Decimal) -> str:
+    """An amount in the Italian format without the currency sign (the column header says €)."""
+    from addin.rules.money import fmt_eur
+
+    return fmt_eur(v).removesuffix(" €")
+
+
 def _run(fn):
     try:
         return fn()
@@ -122,15 +129,15 @@ def cmd_elenco_pagamenti(anno: int = typer.Option(..., "--anno", help="Anno."),
     pays = pagamenti_registrati(reg, cfg, [anno])
     vars_ = variazioni_registrate(reg, cfg, [anno])
     t = Table(title=f"Tranche {anno} al {rif:%d/%m/%Y}", header_style="bold")
-    for col in ("Prog.", "Tr.", "Scadenza", "Previsto", "Pagato", "Da pagare", "Stato"):
-        t.add_column(col, justify="right" if col in ("Previsto", "Pagato", "Da pagare") else "left")
+    for col in ("Prog.", "Tr.", "Scadenza", "Previsto €", "Pagato €", "Da pagare €", "Stato"):
+        t.add_column(col, justify="right" if col.endswith("€") else "left")
     for p in cfg.programmi:
         if programma is not None and p.codice != programma:
             continue
         b = budget_programma_approvato(cfg, p.codice, anno, vars_, rif)
         for x in situazione_pagamenti(cfg, p.codice, anno, b.comunale, pays, rif).tranche:
-            t.add_row(f"P{p.codice}", str(x.numero), f"{x.scadenza:%d/%m/%Y}", cli.eur(x.previsto), cli.eur(x.pagato),
-                      cli.eur(x.da_pagare), x.stato, style="red" if x.in_ritardo else None)
+            t.add_row(f"P{p.codice}", str(x.numero), f"{x.scadenza:%d/%m/%Y}", _num(x.previsto), _num(x.pagato),
+                      _num(x.da_pagare), x.stato, style="red" if x.in_ritardo else None)
     cli.console.print(t)
     cli.console.print("Il saldo previsto è il 10% finché il contributo non è definitivo (vedere "
                       "`rendiconta triennio`).")
@@ -172,8 +179,8 @@ def cmd_variazione(programma: int = typer.Option(..., "--programma", help="Codic
                                       tuple(parse_riga(cfg, r) for r in riga), descrizione))
     reg = apri(registro)
     a = _run(lambda: registra_variazione(reg, cfg, v, autore=operatore))
-    cli.console.print(f"Registrata: {cli.lit(a.etichetta)}: {len(v.righe)} righe, comunale {cli.eur(v.comunale)}, "
-                      f"cofinanziamento {cli.eur(v.cofinanziamento)}.", highlight=False)
+    cli.console.print(f"Registrata: {cli.lit(a.etichetta)}, {len(v.righe)} righe; variazione netta: comunale "
+                      f"{cli.eur(v.comunale)}, cofinanziamento {cli.eur(v.cofinanziamento)}.", highlight=False)
 
 
 @variazioni_app.command("importa")
@@ -201,13 +208,13 @@ def cmd_elenco_variazioni(anno: int = typer.Option(..., "--anno"),
     cli = _cli()
     cfg = cli.load(config)
     t = Table(title=f"Variazioni di budget approvate {anno}", header_style="bold")
-    for col in ("Prog.", "Approvata", "Verbale", "Azione", "Categoria", "Comunale", "Cofin."):
-        t.add_column(col, justify="right" if col in ("Comunale", "Cofin.") else "left")
+    for col in ("Prog.", "Approvata", "Verbale", "Azione", "Categoria", "Comunale €", "Cofin. €"):
+        t.add_column(col, justify="right" if col.endswith("€") else "left")
     for v in variazioni_registrate(apri(registro), cfg, [anno]):
         if programma is None or v.programma == programma:
             for r in v.righe:
                 t.add_row(f"P{v.programma}", f"{v.data_approvazione:%d/%m/%Y}", cli.lit(v.verbale), r.azione,
-                          r.categoria, cli.eur(r.comunale), cli.eur(r.cofinanziamento))
+                          r.categoria, _num(r.comunale), _num(r.cofinanziamento))
     cli.console.print(t)
 
 
@@ -282,12 +289,12 @@ def consolida_piu_anni(files: list[Path], out: Path, rif: dt.date, *, registro: 
 def stampa_triennio(r) -> None:
     cli = _cli()
     t = Table(title=f"Triennio al {r.data_riferimento:%d/%m/%Y}", header_style="bold")
-    for col in ("Prog.", "Anno", "Ammesso", "Contributo", "Pagato", "Da recuperare"):
-        t.add_column(col, justify="left" if col in ("Prog.", "Anno") else "right")
+    for col in ("Prog.", "Anno", "Ammesso €", "Contributo €", "Pagato €", "Da recuperare €"):
+        t.add_column(col, justify="right" if col.endswith("€") else "left")
     for pt in r.programmi + [r.ats]:
         for d in pt.anni + [pt.cumulato]:
-            t.add_row(pt.codice, str(d.anno) if d.anno else "Totale", cli.eur(d.ammesso), cli.eur(d.contributo),
-                      cli.eur(d.pagato), cli.eur(d.da_recuperare),
+            t.add_row(pt.codice, str(d.anno) if d.anno else "Totale", _num(d.ammesso), _num(d.contributo),
+                      _num(d.pagato), _num(d.da_recuperare),
                       style="bold" if d.anno is None or pt.programma is None else None)
     cli.console.print(t)
     for e in r.errori:

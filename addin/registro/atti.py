@@ -73,6 +73,13 @@ def _data_it(iso: object) -> str:
     return f"{s[8:10]}/{s[5:7]}/{s[:4]}" if len(s) >= 10 and s[4] == "-" else s
 
 
+def _eur(value: object) -> str:
+    from addin.rules.money import fmt_eur, to_decimal
+
+    d = to_decimal(value)
+    return fmt_eur(d) if d is not None else f"{value} €"
+
+
 def riassunto(tipo: str, dati: dict) -> str:
     """One Italian line describing an act's payload (registro storia, the report)."""
     d = dati
@@ -109,7 +116,7 @@ def riassunto(tipo: str, dati: dict) -> str:
         if d.get("annullato"):
             return f"pagamento annullato: {d.get('motivo', '')}"
         mandato = f", mandato {d['mandato']}" if d.get("mandato") else ""
-        return (f"pagamento tranche {d.get('tranche')}: {d.get('importo')} € il "
+        return (f"pagamento tranche {d.get('tranche')}: {_eur(d.get('importo'))} il "
                 f"{_data_it(d.get('data_pagamento'))}{mandato}")
     if tipo == VARIAZIONE_BUDGET:
         if d.get("annullata"):
