@@ -15,6 +15,7 @@ from addin.casi.triennio import anni_dei_file, consolida_triennio, consolida_tri
 from addin.casi.verifica import esegui_verifica
 from addin.rules.windows import anno_chiuso
 from addin.demo_data import cartella_compilata
+from addin.errors import ErroreInput
 from addin.rules.budget import VoceBudget
 from addin.rules.models import Spesa
 from addin.rules.payments import Pagamento
@@ -161,3 +162,14 @@ def test_check_with_the_register_uses_the_approved_budget(cfg):
     assert plain.liquidazione.contributo_finale == with_reg.liquidazione.contributo_finale == D("3474.67")
     # 2026 closed: balance 3,474.67 − 650,215.18 = −646,740.51 to recover
     assert with_reg.pagamenti.saldo == D("-646740.51") and with_reg.pagamenti.tranche[1].in_ritardo
+
+
+def test_workbooks_outside_the_co_design_are_left_out(cfg):
+    b26, _ = _books()
+    old = cartella("P1_2025.xlsx", 1, 2025, [spesa(2025, "1.1", "Alfa", "A1", "10.00", "10.00")])
+    r = consolida_triennio([b26, old, ErroreInput("file danneggiato.", file="rotto.xlsx")], cfg, AFTER_2026)
+    assert list(r.anni) == [2026] and r.esclusi == ["P1_2025.xlsx"]
+    assert [(e.path, e.messaggio) for e in r.errori] == [("rotto.xlsx", "file «rotto.xlsx»: file danneggiato.")]
+    # no year at all: an empty result, not a crash
+    empty = consolida_triennio([], cfg, AFTER_2026)
+    assert empty.anni == {} and empty.ats.cumulato.contributo == 0

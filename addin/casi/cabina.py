@@ -75,7 +75,7 @@ class RigaCabina:
     ammesso: Decimal = ZERO
     da_integrare: Decimal = ZERO
     non_ammesso: Decimal = ZERO    # not admitted or excluded
-    cofinanziamento: Decimal = ZERO
+    cofinanziamento: Decimal = ZERO        # realised in the year so far (the co-financing rows carry no date)
     base_cofinanziamento: Decimal = ZERO
     tranche_previsto: Decimal = ZERO    # the tranches due by the end of the period (net of offsets)
     tranche_pagato: Decimal = ZERO

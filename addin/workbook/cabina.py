@@ -28,9 +28,9 @@ SHEET_GRAFICI = "Grafici"
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 RELAZIONE_COLS = [("Programma", 12), ("Budget approvato", 14), ("Rendicontato nel periodo", 14),
-                  ("Ammesso nel periodo", 14), ("Uso del budget", 9), ("Da integrare", 13), ("Non ammesso", 13),
-                  ("Cofinanziamento realizzato", 17), ("Quota cofin.", 9), ("Quota minima", 9),
-                  ("Tranche dovute nel periodo", 14), ("Tranche pagate", 14), ("Tranche da pagare", 14),
+                  ("Ammesso nel periodo", 14), ("Uso del budget", 10), ("Da integrare", 13), ("Non ammesso", 13),
+                  ("Cofinanziamento realizzato nell'anno", 17), ("Quota cofin. nell'anno", 10), ("Quota minima", 9),
+                  ("Tranche dovute nel periodo", 14), ("Tranche pagate", 15), ("Tranche da pagare", 14),
                   ("Tranche in ritardo", 9), ("Atti del Comune", 9), ("Anomalie", 9)]
 
 
