@@ -162,6 +162,15 @@ def test_check_with_the_register_uses_the_approved_budget(cfg):
     assert plain.liquidazione.contributo_finale == with_reg.liquidazione.contributo_finale == D("3474.67")
     # 2026 closed: balance 3,474.67 − 650,215.18 = −646,740.51 to recover
     assert with_reg.pagamenti.saldo == D("-646740.51") and with_reg.pagamenti.tranche[1].in_ritardo
+    # the check's report shows planned, paid and due side by side
+    from addin.workbook.report import tabelle_report
+
+    sint = tabelle_report(with_reg)["Sintesi"]
+    start = next(i for i, row in enumerate(sint) if row and row[0] == "Pagamenti effettuati (registro)")
+    assert sint[start + 2][:6] == ["Tranche 2 - Seconda soluzione anticipata", dt.date(2026, 11, 30),
+                                   D("216738.39"), D("216738.39"), D("0.00"), "Pagata in ritardo"]
+    assert sint[start + 4][4] == D("-646740.51")
+    assert not any(row and row[0] == "Pagamenti effettuati (registro)" for row in tabelle_report(plain)["Sintesi"])
 
 
 def test_workbooks_outside_the_co_design_are_left_out(cfg):

@@ -230,8 +230,11 @@ def percorso_report(path: str | Path) -> Path:
 
 
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
-                  chiave: bytes | None = None, seme: int | None = None) -> tuple[RisultatoVerifica, Path]:
-    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input)."""
+                  chiave: bytes | None = None, seme: int | None = None, *,
+                  variazioni: Sequence[VariazioneBudget] | None = None,
+                  pagamenti: Sequence[Pagamento] | None = None) -> tuple[RisultatoVerifica, Path]:
+    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input); `variazioni`
+    and `pagamenti` as in `esegui_verifica` (the register's acts)."""
     from addin.errors import ErroreOutput
     from addin.workbook.reader import leggi_cartella
     from addin.workbook.report import scrivi_report
@@ -239,7 +242,8 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     src = Path(path)
     with gc_paused():
         cartella = leggi_cartella(src, config)
-        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, variazioni=variazioni,
+                            pagamenti=pagamenti)
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():
