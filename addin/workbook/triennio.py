@@ -105,7 +105,7 @@ def _tranche(wb: Workbook, r: RisultatoTriennio) -> None:
 
 def _variazioni(wb: Workbook, r: RisultatoTriennio, config: Config) -> None:
     ws = wb.create_sheet(SHEET_VARIAZIONI)
-    cols = [("Programma", 11), ("Anno", 8), ("Azione", 9), ("Categoria", 30), ("Comunale iniziale", 15),
+    cols = [("Programma", 11), ("Anno", 8), ("Azione", 9), ("Categoria", 46), ("Comunale iniziale", 15),
             ("Variazioni approvate comunale", 15), ("Comunale approvato", 15), ("Comunale proposto dal partner", 15),
             ("Differenza comunale", 15), ("Cofin. iniziale", 15), ("Variazioni approvate cofin.", 15),
             ("Cofin. approvato", 15), ("Cofin. proposto", 15), ("Differenza cofin.", 15),
