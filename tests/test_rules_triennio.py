@@ -106,6 +106,7 @@ def test_offset_capped_at_the_tranche(cfg):
     s = situazione_pagamenti(cfg2, 2, 2027, D("1000.00"), [], dt.date(2027, 1, 1),
                              da_recuperare_precedente=D("800.00"))
     assert s.tranche[0].compensato == D("600.00") and s.compensazione_ricevuta == D("600.00")
+    assert s.tranche[0].stato == "Compensata" and s.tranche[0].da_pagare == D("0.00")
 
 
 def test_offset_config_validation(cfg):

@@ -66,7 +66,9 @@ class StatoTranche:
     @property
     def stato(self) -> str:
         """Italian label for sheets and reports."""
-        if self.da_pagare == 0 and (self.pagamenti or self.compensato):
+        if self.da_pagare == 0 and not self.pagamenti and self.compensato:
+            return "Compensata"
+        if self.da_pagare == 0 and self.pagamenti:
             return "Pagata in ritardo" if self.pagamenti_in_ritardo else "Pagata"
         if self.pagato > 0:
             return "Pagata in parte, scaduta" if self.scaduta else "Pagata in parte"
