@@ -24,6 +24,7 @@ from addin.cli_registro import OperatoreOpt, RegistroOpt, apri
 from addin.errors import ErroreInput, ErroreRendiconta
 
 ConfigOpt = typer.Option(None, "--config", help="File di configurazione TOML (predefinita: Crema 2026-2028).")
+SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
 pagamenti_app = typer.Typer(help="Pagamenti delle tranche effettuati dal Comune (atti del registro).",
                             no_args_is_help=True)
 variazioni_app = typer.Typer(help="Variazioni di budget approvate dalla Cabina di regia (atti del registro).",
@@ -258,14 +259,15 @@ def file_ricevuti(reg, config) -> list[Path | ErroreInput]:
 
 
 def consolida_piu_anni(files: list[Path], out: Path, rif: dt.date, *, registro: Optional[str], triennio: bool,
-                       config: Optional[Path], json_out: bool = False, chiave: Optional[Path] = None) -> None:
+                       config: Optional[Path], json_out: bool = False, chiave: Optional[Path] = None,
+                       sovrascrivi: bool = False) -> None:
     """`rendiconta consolida` over several years (or the register's receptions with --triennio)."""
     import json
 
     from addin.casi.pagamenti import pagamenti_registrati
     from addin.casi.triennio import consolida_triennio_file, risultato_json
     from addin.casi.variazioni import variazioni_registrate
-    from addin.workbook.seals import carica_chiave
+    from addin.output import controlla_destinazione
 
     cli = _cli()
     cfg = cli.load(config)
@@ -277,9 +279,11 @@ def consolida_piu_anni(files: list[Path], out: Path, rif: dt.date, *, registro: 
             (errors if isinstance(x, ErroreInput) else paths).append(x)
     if not paths:
         cli.fail(ErroreInput("nessun file da consolidare: nessuna ricezione nel registro e nessun file indicato."))
+    _run(lambda: controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il consolidato del triennio",
+                                        input=[*paths, *([chiave] if chiave else [])]))
+    key = cli.carica_chiave_cli(chiave)
     r = _run(lambda: consolida_triennio_file(paths, cfg, rif, out, pagamenti=pagamenti_registrati(reg, cfg),
-                                             variazioni=variazioni_registrate(reg, cfg), chiave=carica_chiave(chiave),
-                                             errori=errors))
+                                             variazioni=variazioni_registrate(reg, cfg), chiave=key, errori=errors))
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
         return
@@ -321,11 +325,12 @@ def aggiungi_comandi(app: typer.Typer) -> None:
                      ricevuti: bool = typer.Option(False, "--ricevuti", help="Aggiunge i file delle ricezioni "
                                                    "registrate."),
                      json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
+                     sovrascrivi: bool = SovrascriviOpt,
                      registro: Optional[str] = RegistroOpt,
                      config: Optional[Path] = ConfigOpt) -> None:
         """Più anni insieme: budget, ammesso, cofinanziamento, contributo, pagato, da recuperare; tranche e ritardi; variazioni; doppi finanziamenti tra anni."""
         consolida_piu_anni(list(files or []), out, _data(data, "--data"), registro=registro, triennio=ricevuti,
-                           config=config, json_out=json_out)
+                           config=config, json_out=json_out, sovrascrivi=sovrascrivi)
 
     @app.command("cabina")
     def cmd_cabina(files: list[Path] = typer.Argument(None, help="Cartelle di lavoro dei programmi (anche di "
@@ -336,6 +341,7 @@ def aggiungi_comandi(app: typer.Typer) -> None:
                    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Scrive anche il PDF/A."),
                    data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA."),
                    ricevuti: bool = typer.Option(False, "--ricevuti", help="Usa i file delle ricezioni registrate."),
+                   sovrascrivi: bool = SovrascriviOpt,
                    registro: Optional[str] = RegistroOpt,
                    config: Optional[Path] = ConfigOpt) -> None:
         """Relazione per la Cabina di regia (semestrale entro il 31/07, annuale entro il 31/01), con grafici."""
@@ -343,6 +349,7 @@ def aggiungi_comandi(app: typer.Typer) -> None:
         from addin.casi.pagamenti import pagamenti_registrati
         from addin.casi.triennio import consolida_triennio_file
         from addin.casi.variazioni import variazioni_registrate
+        from addin.output import controlla_destinazione
         from addin.workbook.cabina import scrivi_cabina
 
         cli = _cli()
@@ -356,6 +363,10 @@ def aggiungi_comandi(app: typer.Typer) -> None:
         if ricevuti:
             for x in file_ricevuti(reg, cfg):
                 (errors if isinstance(x, ErroreInput) else paths).append(x)
+        _run(lambda: controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="la relazione", input=paths))
+        if pdf is not None:
+            _run(lambda: controlla_destinazione(pdf, [".pdf"], sovrascrivi=sovrascrivi, cosa="il PDF della relazione",
+                                                input=paths))
         r = _run(lambda: consolida_triennio_file(paths, cfg, rif, None, pagamenti=pagamenti_registrati(reg, cfg),
                                                  variazioni=variazioni_registrate(reg, cfg), errori=errors))
         if anno not in r.anni:

@@ -3,12 +3,13 @@ with local certificates made by mkcert (Excel only loads add-ins from https URLs
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from addin.errors import ErroreRendiconta
+from addin.errors import ErroreRendiconta, ErroreSistema
 
 SERVER_DIR = Path(__file__).with_name("server")
 CERT_NAME, KEY_NAME = "localhost+2.pem", "localhost+2-key.pem"   # the names xlwings-server looks for
@@ -22,7 +23,7 @@ def certificati(cert_dir: Path = SERVER_DIR / "certs", installa_ca: bool = True)
         return cert, key
     mkcert = shutil.which("mkcert")
     if mkcert is None:
-        raise ErroreRendiconta("mkcert non è installato: «sudo apt install mkcert» (Debian/Ubuntu) oppure "
+        raise ErroreSistema("mkcert non è installato: «sudo apt install mkcert» (Debian/Ubuntu) oppure "
                                "https://github.com/FiloSottile/mkcert, poi riprovare.")
     cert_dir.mkdir(parents=True, exist_ok=True)
     if installa_ca:
@@ -45,9 +46,32 @@ def ambiente() -> None:
     os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
 
+def controlla_porta(host: str, port: int) -> None:
+    """Fail in Italian before uvicorn starts (and exits with its own English message) when the address
+    cannot be used: port in use, address not of this computer, port not allowed."""
+    import socket
+
+    from addin.output import errore_os
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ErroreSistema(f"l'indirizzo «{host}» non è valido o non si risolve.") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            hint = " (un altro programma, forse un altro «rendiconta serve», la sta usando: scegliere " \
+                   "un'altra porta con --port)" if exc.errno == errno.EADDRINUSE else ""
+            raise ErroreSistema(f"impossibile ascoltare su {host}:{port}: {errore_os(exc)}{hint}.") from None
+
+
 def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_dir: Path | None = None) -> None:
     import uvicorn
 
+    controlla_porta(host, port)
     ambiente()
     ssl = {}
     if https:

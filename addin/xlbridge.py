@@ -482,24 +482,26 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     `rendiconta blocca`, addin.casi.blocca)."""
     from addin.errors import ErroreChiave, ErroreInput
     from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE
-    from addin.workbook.seals import AMBITO_COFIN, leggi_sigilli, nuovi_sigilli, verifica_sigilli
+    from addin.workbook.seals import leggi_sigilli, nuovi_sigilli, righe_da_bloccare, verifica_sigilli
 
     cfg = _cfg(config)
     oggi = oggi or today()
     chiave = chiave if chiave is not None else _chiave()
     if chiave is None:
         raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: impostare sul server la "
-                           "variabile d'ambiente RENDICONTA_CHIAVE.")
+                           "variabile d'ambiente RENDICONTA_CHIAVE_FILE (il file) o RENDICONTA_CHIAVE (il valore).")
     if password is None:
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
     cartella = leggi(book, cfg)
     esistenti = leggi_sigilli(cartella.meta)
     avvisi: list[str] = []
+    check = None
     if esistenti:
         check = verifica_sigilli(cartella, cfg, chiave, oggi)
         if check.stato == "non_verificabili":
-            raise ErroreChiave("i sigilli presenti sono stati creati con un'altra chiave: usare la chiave con "
-                               "cui il file è stato bloccato.")
+            raise ErroreChiave("i sigilli presenti non corrispondono alla chiave del server: o sono stati creati "
+                               "con un'altra chiave, o il foglio «_meta» è stato alterato. Il file non viene "
+                               "bloccato di nuovo: controllarlo con Verifica.")
         if check.sigilli_alterati:
             raise ErroreInput(f"i sigilli {', '.join(check.sigilli_alterati)} risultano alterati: il file non "
                               "viene bloccato di nuovo. Eseguire Verifica e ripartire da una copia integra.",
@@ -511,8 +513,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     if not sigilli:
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
-    righe_spese = {r.riga for s in sigilli if s.ambito != AMBITO_COFIN for r in s.righe}
-    righe_cofin = {r.riga for s in sigilli if s.ambito == AMBITO_COFIN for r in s.righe}
+    righe_spese, righe_cofin = righe_da_bloccare(check, nuovi)   # where the sealed rows are now
 
     voci = [kv for s in nuovi for kv in s.voci_meta()]
     if voci:
@@ -640,9 +641,10 @@ def consolida_cartella(book) -> None:
     consolidation workbook."""
     from pathlib import Path
 
+    from addin.casi.consolida import cartelle_programma
+
     here = Path(book.fullname)
-    paths = sorted(str(p) for p in here.parent.glob("*.xlsx")
-                   if p.resolve() != here.resolve() and not p.name.startswith(("~$", ".")))
+    paths = cartelle_programma(here.parent, escludi=[here])   # by `_meta` type: no backups, no reports
     try:
         dati = dati_consolidato(paths)
     except ErroreRendiconta as exc:

@@ -72,9 +72,9 @@ def lotto(tmp_path_factory, cfg):
     planted: dict[str, int] = {}
     for p in (1, 2, 3, 5, 6):
         demo = genera_demo(cfg, p, 2026, seme=500 + p)
-        for s in demo.spese:          # the demo reuses document numbers across programmes: make them unique
-            if s.numero_documento:
-                s.numero_documento = f"P{p}-{s.numero_documento}"
+        for i, s in enumerate(demo.spese):   # document numbers unique across programmes, and within P2 (split
+            if s.numero_documento:          # in two copies below, its planted duplicate invoice would be in both)
+                s.numero_documento = f"P{p}-{i if p == 2 else ''}-{s.numero_documento}"
         spese = demo.spese[:300]
         text_cells = []
         if p == 1:
@@ -371,8 +371,11 @@ def test_cli_consolida(lotto, tmp_path):
     assert data["programmi_mancanti"] == [4] and len(data["file_non_leggibili"]) == 1
     assert data["ats"]["codice"] == "ATS" and out.exists()
     res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(files["P1"])])
-    assert res.exit_code == 3
+    assert res.exit_code == 5                       # the output would be an input (README: exit codes)
     res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(out), "--data", "15/10/2026"])
+    assert res.exit_code == 5 and "--sovrascrivi" in res.output     # an existing file: only when asked
+    res = CliRunner().invoke(app, ["consolida", str(files["P1"]), "--out", str(out), "--data", "15/10/2026",
+                                   "--sovrascrivi"])
     assert res.exit_code == 0 and "Consolidato scritto" in res.stdout
 
 

@@ -201,6 +201,9 @@ def test_cli_triennio_from_receptions_and_cabina(cfg, registro, registro_url, tm
     cartella_compilata(cfg, 1, 2027, [], [], []).save(paths[1])
     r = run.invoke(app, ["consolida", "--triennio", "--out", str(out), "--data", "15/02/2027", "--json",
                          "--registro", registro_url])
+    assert r.exit_code == 5 and "esiste già: usare --sovrascrivi" in r.output
+    r = run.invoke(app, ["consolida", "--triennio", "--out", str(out), "--data", "15/02/2027", "--json",
+                         "--registro", registro_url, "--sovrascrivi"])
     res = json.loads(r.output)
     assert res["anni"] == [2026]
     assert res["file_non_leggibili"] == [{"file": str(paths[1]), "errore": f"file «{paths[1]}»: il file è cambiato "

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +22,7 @@ from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, Ve
 from addin.rules.eligibility import Contesto, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
@@ -38,6 +39,17 @@ class StatoSigilli:
     stato: str                      # "verificati" | "non_verificabili" | "assenti" | "non_disponibile"
     dettagli: list[str] = field(default_factory=list)
     cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
+
+
+@dataclass(frozen=True)
+class Ricezione:
+    """The Comune register's record of the file's reception, shown on the verbale when present.
+    HOOK for the register (issue #12): whoever records the reception fills `RisultatoVerifica.ricezione`."""
+
+    protocollo: str                 # protocol number of the reception
+    data: dt.date | dt.datetime     # when the file was received
+    sha256: str                     # hash of the bytes received (compared with the checked file's)
+    mittente: str | None = None     # who submitted it
 
 
 @dataclass
@@ -58,6 +70,8 @@ class RisultatoVerifica:
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
     seme: int | None = None                     # sample seed given (None: the documented default)
+    sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
+    ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
     # the approved budget per action × category (register's variations); None: register not consulted,
     # the workbook's Budget sheet as typed is used
     budget_approvato: list[VoceApprovata] | None = None
@@ -102,15 +116,17 @@ class RisultatoVerifica:
     def conteggi(self) -> Counter:
         return Counter(e.esito for e in self.esiti)
 
-    def motivi_frequenti(self) -> list[tuple[str, int, Decimal]]:
-        """(code, rows, amount not admitted) ordered by amount then rows."""
-        n: Counter = Counter()
-        amt: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for e in self.esiti:
-            for code in dict.fromkeys(e.codici):
-                n[code] += 1
-                amt[code] += e.importo_non_ammesso
-        return sorted(((c, n[c], amt[c]) for c in n), key=lambda t: (-t[2], -t[1], t[0]))
+    def decurtazioni(self) -> list[Decurtazione]:
+        """Amount not admitted by decisive reason (addin.rules.reductions: one definition for the CLI,
+        the report and the verbale), largest first; categories by their configured names."""
+        return decurtazioni_per_motivo(self.spese, self.esiti, self.nome_categoria)
+
+    def nome_categoria(self, s: Spesa) -> str:
+        """The category as the configuration names it (the partner may have typed a code or odd case)."""
+        if not s.categoria:
+            return "(mancante)"
+        c = lookup_for(self.config).categoria(s.categoria)
+        return c.nome if c is not None else s.categoria
 
     def respinte(self) -> list[tuple[Spesa, EsitoRiga]]:
         """Rows with an amount not admitted for a definitive reason (the ATS may object)."""
@@ -224,9 +240,28 @@ def risultato_json(r: RisultatoVerifica) -> dict:
     }
 
 
+def impronta_file(path: Path) -> str | None:
+    """SHA-256 of a file's bytes (hex), None when it cannot be read (the reader then says why)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 def percorso_report(path: str | Path) -> Path:
     p = Path(path)
     return p.with_name(f"{p.stem}_verifica.xlsx")
+
+
+def percorso_verbale(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(f"{p.stem}_verbale.pdf")
 
 
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
@@ -241,9 +276,11 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
 
     src = Path(path)
     with gc_paused():
+        digest = impronta_file(src)
         cartella = leggi_cartella(src, config)
         r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, variazioni=variazioni,
                             pagamenti=pagamenti)
+        r.sha256 = digest
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():

@@ -178,7 +178,7 @@ def scrivi_cabina(rep: ReportCabina, path: str | Path, ente: str, *, pdf: str | 
     """Write the workbook (atomically) and, when asked, its PDF/A. Returns the files written."""
     out = [salva_atomico(build_cabina_workbook(rep, ente), path)]
     if pdf is not None:
-        from addin.workbook.pdf import esporta_pdf
+        from addin.documenti.pdfa import esporta_pdfa
 
-        out.append(esporta_pdf(out[0], pdf))
+        out.append(esporta_pdfa(out[0], pdf))
     return out

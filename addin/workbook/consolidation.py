@@ -32,9 +32,9 @@ from openpyxl.utils import get_column_letter
 
 from addin.config.models import Config
 from addin.errors import ErroreOutput
+from addin.output import scrivi_atomico
 from addin.rules.money import money
 from addin.workbook import schema as S
-from addin.workbook.atomico import scrivi_atomico
 
 if TYPE_CHECKING:
     from addin.casi.consolida import RigaProgramma, RisultatoConsolidato
@@ -541,5 +541,5 @@ def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Conf
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW}"
     buf = io.BytesIO()
     wb.save(buf)
-    return scrivi_atomico(dest, lambda tmp: _inject_spese(buf.getvalue(), tmp, r, cols))
+    return scrivi_atomico(dest, lambda tmp: _inject_spese(buf.getvalue(), tmp, r, cols), "il consolidato")
 

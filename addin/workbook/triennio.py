@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 
 from addin.config.models import Config
 from addin.errors import ErroreOutput
+from addin.output import scrivi_atomico
 from addin.rules.money import fmt_eur
 from addin.workbook import schema as S
-from addin.workbook.atomico import scrivi_atomico
 from addin.workbook.consolidation import _ATS_FILL, _BOLD, FIRST_DATA_ROW, HEADER_ROW, _head, _put
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def salva_atomico(wb: Workbook, path: str | Path) -> Path:
     dest = Path(path)
     if dest.suffix.lower() != ".xlsx":
         raise ErroreOutput(f"il file di uscita «{dest.name}» deve avere estensione .xlsx.")
-    return scrivi_atomico(dest, wb.save)
+    return scrivi_atomico(dest, wb.save, "la cartella di lavoro")
 
 
 def scrivi_triennio(r: RisultatoTriennio, path: str | Path, config: Config) -> Path:
