@@ -67,6 +67,13 @@ def _run(fn):
         _cli().fail(exc)
 
 
+def _importa(importa, file: Path, registro: Optional[str], operatore: Optional[str], config: Optional[Path]) -> list:
+    """Run an import use case (file of acts -> register) with the CLI's configuration and register."""
+    cfg = _cli().load(config)
+    reg = apri(registro)
+    return _run(lambda: importa(reg, cfg, file, autore=operatore))
+
+
 # --- pagamenti -------------------------------------------------------------------------------------------
 
 @pagamenti_app.command("registra")
@@ -101,10 +108,8 @@ def cmd_importa_pagamenti(file: Path = typer.Argument(..., help="Foglio dei paga
     """Registra i pagamenti elencati in un foglio (tutte le righe sono controllate prima di registrare)."""
     from addin.casi.pagamenti import importa_pagamenti
 
+    done = _importa(importa_pagamenti, file, registro, operatore, config)
     cli = _cli()
-    cfg = cli.load(config)
-    reg = apri(registro)
-    done = _run(lambda: importa_pagamenti(reg, cfg, file, autore=operatore))
     cli.console.print(f"Registrati {len(done)} pagamenti da {cli.lit(file.name)}.")
     for _, avvisi in done:
         for a in avvisi:
@@ -191,11 +196,8 @@ def cmd_importa_variazioni(file: Path = typer.Argument(..., help="Foglio delle v
     """Registra le variazioni elencate in un foglio (tutte controllate prima di registrare)."""
     from addin.casi.variazioni import importa_variazioni
 
-    cli = _cli()
-    cfg = cli.load(config)
-    reg = apri(registro)
-    done = _run(lambda: importa_variazioni(reg, cfg, file, autore=operatore))
-    cli.console.print(f"Registrate {len(done)} variazioni da {cli.lit(file.name)}.")
+    done = _importa(importa_variazioni, file, registro, operatore, config)
+    _cli().console.print(f"Registrate {len(done)} variazioni da {_cli().lit(file.name)}.")
 
 
 @variazioni_app.command("elenco")

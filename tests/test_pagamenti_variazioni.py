@@ -161,6 +161,15 @@ def test_cli_payments_variations_and_years(cfg, registro_url, tmp_path):
     assert r.exit_code == 0, r.output
     r = run.invoke(app, ["pagamenti", "elenco", "--anno", "2026", "--programma", "1", "--data", "15/07/2026", *base])
     assert r.exit_code == 0 and "Pagata" in r.output and "433.476,79" in r.output
+    sheet = _sheet(tmp_path, "Pagamenti", [["Programma", "Anno", "Tranche", "Data", "Importo", "Mandato"],
+                                           [4, 2026, 1, "10/07/2026", "117.843,78", "M-401"]])
+    r = run.invoke(app, ["pagamenti", "importa", str(sheet), *base])
+    assert r.exit_code == 0, r.output
+    assert "Registrati 1 pagamenti" in r.output and "la tranche 1 scadeva il 30/06/2026" in r.output
+    sheet = _sheet(tmp_path, "Variazioni", [["Programma", "Anno", "Data approvazione", "Verbale", "Azione",
+                                             "Categoria", "Comunale"], [2, 2026, "20/11/2026", "V 5", "2.9", "BENI", 5]])
+    r = run.invoke(app, ["variazioni", "importa", str(sheet), *base])
+    assert r.exit_code == EXIT_INPUT and "riga 3: variazione non valida" in r.output and "«2.9»" in r.output
     # two years' workbooks given to `consolida`: the three-year consolidation with the register's acts
     paths = []
     for b in _books():
