@@ -109,6 +109,12 @@ def test_july_variation_changes_budget_not_contribution(cfg):
     assert voci[("1.2", "BENI")].comunale_attuale == D("15000.00")
     assert voci[("1.2", "BENI")].differenza_comunale == D("-9000.00")
     assert len(with_var.proposte[(1, 2026)]) == 2
+    # the budget check of the year against the approved budget: 1.1 goods admitted 1,200 of 10,000,
+    # 1.2 goods 300 of 15,000; with no approved variation 1.2 stays at its initial 5,000 (the typed
+    # +1,000 is a proposal)
+    u = with_var.uso_budget[(1, 2026)]
+    assert (u[("1.1", "BENI")].budget, u[("1.1", "BENI")].ammesso) == (D("10000.00"), D("1200.00"))
+    assert without.uso_budget[(1, 2026)][("1.2", "BENI")].budget == D("5000.00")
     assert without.proposte[(1, 2026)] == [
         "Azione 1.2, Beni di consumo e materie prime: comunale proposto 6.000,00 €, approvato 5.000,00 € "
         "(differenza 1.000,00 €): variazione proposta, non approvata dalla Cabina di regia."]

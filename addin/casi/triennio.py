@@ -24,6 +24,7 @@ from addin.casi.verifica import RisultatoVerifica
 from addin.config.models import BudgetAnno, Config
 from addin.casi.consolida import ErroreLettura, RigaProgramma, RisultatoConsolidato, consolida
 from addin.errors import ErroreInput
+from addin.rules.budget import UsoBudget, uso_budget
 from addin.rules.lookup import lookup_for
 from addin.rules.money import ZERO, money
 from addin.rules.multiyear import (DatiAnno, DoppioAnni, OrePersona, RigaDocumento, doppi_documenti_anni,
@@ -60,6 +61,7 @@ class RisultatoTriennio:
     pagamenti: dict[tuple[int, int], SituazionePagamenti]        # (programme, year)
     budget: dict[tuple[int, int], list[VoceApprovata]]           # (programme, year), years with a workbook
     proposte: dict[tuple[int, int], list[str]]                   # partners' variations not approved
+    uso_budget: dict[tuple[int, int], dict[tuple[str, str], UsoBudget]]   # admitted vs approved budget
     doppi_documenti: list[DoppioAnni]
     doppie_persone: list[DoppioAnni]
     errori: list[ErroreLettura]
@@ -123,6 +125,7 @@ def consolida_triennio(items: Iterable[CartellaRendiconto | RisultatoVerifica | 
 
     budget: dict[tuple[int, int], list[VoceApprovata]] = {}
     proposte: dict[tuple[int, int], list[str]] = {}
+    uso: dict[tuple[int, int], dict[tuple[str, str], UsoBudget]] = {}
     for y, r in per_year.items():
         for p in config.programmi:
             copies = [f for f in r.fonti if f.cartella.programma == p.codice]
@@ -131,10 +134,14 @@ def consolida_triennio(items: Iterable[CartellaRendiconto | RisultatoVerifica | 
                 continue
             voci = budget_approvato(config, sheet, variazioni, p.codice, y, data_riferimento)
             budget[(p.codice, y)] = voci
+            approved = [v.come_voce_budget() for v in voci]
+            spese = [s for f in copies for s in f.cartella.spese]
+            esiti = [e for f in copies for e in f.esiti]
+            uso[(p.codice, y)] = {(u.azione, u.categoria): u for u in uso_budget(config, approved, spese, esiti)}
             proposte[(p.codice, y)] = differenze_proposte(config, voci) if copies else []
 
     docs, persons = _righe_anni(config, per_year)
-    return RisultatoTriennio(data_riferimento, per_year, programmi, ats, situazioni, budget, proposte,
+    return RisultatoTriennio(data_riferimento, per_year, programmi, ats, situazioni, budget, proposte, uso,
                              doppi_documenti_anni(docs), persone_oltre_tempo(persons, config.regole.ore_mese_tempo_pieno),
                              errori, esclusi)
 

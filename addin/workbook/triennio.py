@@ -109,10 +109,11 @@ def _variazioni(wb: Workbook, r: RisultatoTriennio, config: Config) -> None:
             ("Variazioni approvate comunale", 15), ("Comunale approvato", 15), ("Comunale proposto dal partner", 15),
             ("Differenza comunale", 15), ("Cofin. iniziale", 15), ("Variazioni approvate cofin.", 15),
             ("Cofin. approvato", 15), ("Cofin. proposto", 15), ("Differenza cofin.", 15),
-            ("Proposta non approvata", 11)]
+            ("Proposta non approvata", 11), ("Ammesso", 15), ("Oltre il budget approvato", 11)]
     _head(ws, "Budget per azione e categoria: approvato e proposte",
           "Approvato = iniziale (foglio Budget) + variazioni approvate dalla Cabina di regia (registro). "
-          "Proposto = quanto il partner ha scritto come budget attuale nel foglio Budget.", cols)
+          "Proposto = quanto il partner ha scritto come budget attuale nel foglio Budget. Il controllo del "
+          "budget confronta l'ammesso con l'approvato.", cols)
     names = {c.codice: c.nome for c in config.categorie}
     n = FIRST_DATA_ROW
     for (prog, anno), voci in sorted(r.budget.items()):
@@ -122,11 +123,22 @@ def _variazioni(wb: Workbook, r: RisultatoTriennio, config: Config) -> None:
                     (v.comunale_proposto, "money"), (v.differenza_comunale, "money"), (v.cofin_iniziale, "money"),
                     (v.cofin_variazioni, "money"), (v.cofin_attuale, "money"), (v.cofin_proposto, "money"),
                     (v.differenza_cofin, "money"), (S.SI if v.proposta_non_approvata else "", "text")]
+            u = r.uso_budget.get((prog, anno), {}).get((v.azione, v.categoria))
+            vals += [(u.ammesso if u else None, "money"), (S.SI if u and u.superato else "", "text")]
             for j, (x, kind) in enumerate(vals, start=1):
                 c = _put(ws, n, j, x, kind)
                 if v.proposta_non_approvata:
                     c.fill = _LATE_FILL
             n += 1
+        # spending on an action × category without any budget line: over its (zero) budget
+        listed = {(v.azione, v.categoria) for v in voci}
+        for (azione, cat), u in sorted(r.uso_budget.get((prog, anno), {}).items()):
+            if (azione, cat) not in listed and u.ammesso:
+                for j, (x, kind) in ((1, (f"P{prog}", "text")), (2, (anno, "int")), (3, (azione, "text")),
+                                     (4, (names.get(cat, cat), "text")), (16, (u.ammesso, "money")),
+                                     (17, (S.SI, "text"))):
+                    _put(ws, n, j, x, kind).fill = _LATE_FILL
+                n += 1
     if n > FIRST_DATA_ROW:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{n - 1}"
 
