@@ -321,9 +321,11 @@ def aggiungi_comandi(app: typer.Typer) -> None:
     app.add_typer(variazioni_app, name="variazioni")
 
     @app.command("triennio")
-    def cmd_triennio(files: list[Path] = typer.Argument(None, help="Cartelle di lavoro dei programmi, di più anni."),
+    def cmd_triennio(files: list[Path] = typer.Argument(None, help="Cartelle di lavoro dei programmi, di più anni.",
+                                                 metavar="FILE..."),
                      out: Path = typer.Option(..., "--out", help="Cartella di lavoro del triennio da scrivere (.xlsx)."),
-                     data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA."),
+                     data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento (predefinita: oggi).",
+                                                       metavar="GG/MM/AAAA"),
                      ricevuti: bool = typer.Option(False, "--ricevuti", help="Aggiunge i file delle ricezioni "
                                                    "registrate."),
                      json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
@@ -336,12 +338,14 @@ def aggiungi_comandi(app: typer.Typer) -> None:
 
     @app.command("cabina")
     def cmd_cabina(files: list[Path] = typer.Argument(None, help="Cartelle di lavoro dei programmi (anche di "
-                                                                 "altri anni, per i doppi finanziamenti)."),
+                                                                 "altri anni, per i doppi finanziamenti).",
+                                               metavar="FILE..."),
                    tipo: str = typer.Option("semestrale", "--tipo", help="semestrale (gennaio-giugno) o annuale."),
                    anno: int = typer.Option(..., "--anno", help="Anno della relazione."),
                    out: Path = typer.Option(..., "--out", help="Cartella di lavoro della relazione (.xlsx)."),
                    pdf: Optional[Path] = typer.Option(None, "--pdf", help="Scrive anche il PDF/A."),
-                   data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA."),
+                   data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento (predefinita: oggi).",
+                                                       metavar="GG/MM/AAAA"),
                    ricevuti: bool = typer.Option(False, "--ricevuti", help="Usa i file delle ricezioni registrate."),
                    sovrascrivi: bool = SovrascriviOpt,
                    registro: Optional[str] = RegistroOpt,
