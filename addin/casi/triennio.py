@@ -142,7 +142,7 @@ def consolida_triennio(items: Iterable[CartellaRendiconto | RisultatoVerifica | 
 
     docs, persons = _righe_anni(config, per_year)
     return RisultatoTriennio(data_riferimento, per_year, programmi, ats, situazioni, budget, proposte, uso,
-                             doppi_documenti_anni(docs), persone_oltre_tempo(persons, config.regole.ore_mese_tempo_pieno),
+                             doppi_documenti_anni(docs), persone_oltre_tempo(persons, config.limiti.ore_mese_massime),
                              errori, esclusi)
 
 

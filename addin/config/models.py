@@ -132,6 +132,7 @@ class Limiti(_Strict):
     spese_generali_quota: Decimal = Field(ge=0, le=1)
     spese_generali_livello: Literal["programma", "partner"] = "programma"
     contanti_massimo: Decimal = Field(ge=0)
+    ore_mese_massime: Decimal = Field(default=Decimal(173), gt=0)   # personnel hours per person per month
 
 
 class Campionamento(_Strict):
@@ -165,9 +166,6 @@ class Regole(_Strict):
     giorni_osservazioni: int = Field(ge=0)
     anni_conservazione: int = Field(ge=1)
     tolleranza_personale: Decimal = Field(ge=0)
-    # hours of a month's full time (100% of a person's time): a person claimed beyond it in the same month
-    # by the workbooks of different years is double funding
-    ore_mese_tempo_pieno: Decimal = Field(default=Decimal("173"), gt=0)
 
 
 class Config(_Strict):
