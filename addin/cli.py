@@ -35,6 +35,16 @@ ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (
 SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
 
 
+def pdf_opts(cosa: str, nome: str, dove: str):
+    """The --pdf flag and the --out-pdf option of a command that can also write `cosa` as PDF/A."""
+    return (typer.Option(False, "--pdf", help=f"Scrive anche {cosa} in PDF/A ({nome} {dove}, o --out-pdf)."),
+            typer.Option(None, "--out-pdf", help="File PDF/A da scrivere (.pdf); implica --pdf.", metavar="FILE"))
+
+
+VerbalePdf, VerbaleOut = pdf_opts("il verbale", "<nome>_verbale.pdf", "accanto al file")
+CruscottoPdf, CruscottoOut = pdf_opts("il cruscotto", "<nome>_cruscotto.pdf", "accanto al consolidato")
+
+
 def versione() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -138,7 +148,7 @@ def print_quadro(config, anno: int) -> None:
                      show_edge=False, padding=(0, 0), caption_justify="left")
 
     def name_col(t: Table, width: int) -> None:
-        t.add_column("Programma", no_wrap=True, overflow="ellipsis", max_width=max(12, width))
+        t.add_column("Programma", overflow="fold", max_width=max(12, width))   # names wrap, never cut
 
     def label(row) -> str:
         name = row.nome.removeprefix("ATS ") if row.codice == "ATS" else row.nome
@@ -269,10 +279,8 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  data: Optional[str] = DataOpt,
                  out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (.xlsx; predefinito: "
                                                     "<nome>_verifica.xlsx accanto al file).", metavar="FILE"),
-                 pdf: bool = typer.Option(False, "--pdf", help="Scrive anche il verbale in PDF/A "
-                                          "(<nome>_verbale.pdf accanto al file, o --out-pdf)."),
-                 out_pdf: Optional[Path] = typer.Option(None, "--out-pdf", help="Verbale PDF/A da scrivere (.pdf); "
-                                                        "implica --pdf.", metavar="FILE"),
+                 pdf: bool = VerbalePdf,
+                 out_pdf: Optional[Path] = VerbaleOut,
                  sovrascrivi: bool = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output "
                                                   "già esistente indicato con --out o --out-pdf."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
@@ -427,6 +435,11 @@ def demo_completa(cfg, anno: int, cartella: Path, pdf: bool = True) -> None:
                     pdf = False
             results.append((r, dest, verbale))
         cons = consolida_file(files, cfg, rif, cartella / f"consolidato_{anno}_demo.xlsx")
+        dashboard = None
+        if pdf:
+            from addin.workbook.consolidation import scrivi_cruscotto_pdf
+
+            dashboard = scrivi_cruscotto_pdf(cons, cfg, cartella / f"consolidato_{anno}_demo_cruscotto.pdf")
     console.print(f"\nCartella dimostrativa: [bold]{lit(cartella.resolve())}[/]", soft_wrap=True)
     print_verifica(results[0][0], results[0][1])
     t = Table(title=f"Le sei verifiche al {rif:%d/%m/%Y}", header_style="bold", box=box.SIMPLE_HEAD)
@@ -444,7 +457,10 @@ def demo_completa(cfg, anno: int, cartella: Path, pdf: bool = True) -> None:
         for f in (path, dest, verbale):
             if f is not None:
                 console.print(f"  {lit(f.name)}", highlight=False)
-    console.print(f"  {lit(cons.path.name)} (consolidato della capofila)", highlight=False)
+    console.print(f"  {lit(cons.path.name)} (consolidato della capofila, primo foglio «Cruscotto»)",
+                  highlight=False)
+    if dashboard is not None:
+        console.print(f"  {lit(dashboard.name)} (cruscotto per la Cabina di regia)", highlight=False)
     for n in notes:
         console.print(f"[yellow]Nota[/]: {lit(n)} (verbali non scritti)", highlight=False)
 
@@ -498,6 +514,8 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
                   data: Optional[str] = DataOpt,
                   anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: "
                                                      "quello dei file).", metavar="AAAA"),
+                  pdf: bool = CruscottoPdf,
+                  out_pdf: Optional[Path] = CruscottoOut,
                   sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = ChiaveOpt,
@@ -530,20 +548,30 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
     if anno is not None:
         check_anno(cfg, anno)
     try:
-        controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il consolidato",
-                               input=[*files, *([chiave] if chiave else [])])
+        inputs = [*files, *([chiave] if chiave else [])]
+        controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il consolidato", input=inputs)
+        dest_pdf = None
+        if pdf or out_pdf:
+            dest_pdf = controlla_destinazione(out_pdf or out.with_name(f"{out.stem}_cruscotto.pdf"), [".pdf"],
+                                              sovrascrivi=sovrascrivi, cosa="il cruscotto", input=inputs)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
             r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave),
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
+        if dest_pdf is not None:
+            from addin.workbook.consolidation import scrivi_cruscotto_pdf
+
+            scrivi_cruscotto_pdf(r, cfg, dest_pdf)
     except ErroreRendiconta as exc:
         fail(exc)
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
         return
     print_consolidato(r, rif)
+    if dest_pdf is not None:
+        console.print(f"Cruscotto PDF/A scritto in [bold]{lit(dest_pdf)}[/]", soft_wrap=True)
     console.print(f"Consolidato scritto in [bold]{lit(r.path)}[/]")
 
 
@@ -551,12 +579,14 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
 def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare.",
                                        metavar="INDIRIZZO"),
               port: int = typer.Option(8000, "--port", help="Porta.", metavar="PORTA"),
-              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS).")) -> None:
+              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS)."),
+              sviluppo: bool = typer.Option(False, "--sviluppo", help="Tutti i ruoli senza accesso, solo su 127.0.0.1."),
+              ) -> None:
     """Avvia il server del componente aggiuntivo di Excel (https://127.0.0.1:8000, certificati mkcert)."""
     from addin.serve import avvia
 
     try:
-        avvia(host, port, https=not http)
+        avvia(host, port, https=not http, sviluppo=sviluppo)
     except ErroreRendiconta as exc:
         fail(exc)
 

@@ -19,26 +19,13 @@ from addin.cli import app
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.reductions import decurtazioni_per_motivo, motivo_decisivo
 from hostile.build import build_workbook
+from tests.test_verifica import sp
 from tests.libreoffice import PDFTOTEXT, pagine_png, richiede_libreoffice, richiede_poppler
 
 OPEN = dt.date(2026, 5, 31)          # window 1 (Jan-Apr) still open: it locks on 31/05/2026
 LONG = ("Spesa relativa a un evento aperto alla cittadinanza che il Comune non ha autorizzato e che non "
         "rientra tra le attività previste dall'azione secondo il progetto approvato dalla Cabina di regia "
         "del 12 febbraio 2026, come comunicato all'ATS con nota protocollo 1234/2026")
-_n = iter(range(1, 1000))
-
-
-def sp(**kw) -> Spesa:
-    base = dict(riga=0, azione="1.1", partner="Igea", categoria="BENI", descrizione="Materiale didattico",
-                fornitore="Cartoleria srl", tipo_documento="Fattura", numero_documento=f"V{next(_n)}/2026",
-                data_documento=dt.date(2026, 2, 1), data_pagamento=dt.date(2026, 2, 10),
-                modalita_pagamento="Bonifico", importo_documento=D("100.00"), importo=D("100.00"),
-                doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
-                data_trasmissione=dt.date(2026, 3, 1))
-    base.update(kw)
-    return Spesa(**base)
-
-
 ROWS = [
     sp(),                                                                   # 100.00 admitted
     sp(modalita_pagamento="Contanti", importo=D("50.00"), importo_documento=D("50.00")),   # 50.00 not admitted

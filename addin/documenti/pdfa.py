@@ -18,9 +18,9 @@ from pathlib import Path
 from addin.errors import ErroreOutput, ErroreSistema
 from addin.output import errore_os, scrivi_atomico
 
-# SelectPdfVersion 2 = PDF/A-2b (LibreOffice 7.x); JSON filter options are read by soffice >= 7.4
-FILTRO_PDFA = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
-_PROFILO_IT = """<?xml version="1.0" encoding="UTF-8"?>
+# the profile of each conversion: Italian locale, so that number formats print as 1.234,56 and 12,5%
+# whatever the machine's locale (the verbale writes its figures as text anyway)
+_PROFILO = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>it-IT</value></prop></item>
@@ -28,6 +28,9 @@ _PROFILO_IT = """<?xml version="1.0" encoding="UTF-8"?>
 <item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
 </oor:items>
 """
+
+# SelectPdfVersion 2 = PDF/A-2b (LibreOffice 7.x); JSON filter options are read by soffice >= 7.4
+FILTRO_PDFA = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
 
 
 def soffice() -> str:
@@ -48,9 +51,8 @@ def esporta_pdfa(sorgente: Path, dest: str | Path, timeout: float = 240) -> Path
         src.parent.mkdir()
         out.mkdir()
         shutil.copyfile(sorgente, src)
-        # an Italian profile: numeric cells print as 1.234,56 and 31/07/2026 whatever the machine's locale
         (work / "profilo" / "user").mkdir(parents=True)
-        (work / "profilo" / "user" / "registrymodifications.xcu").write_text(_PROFILO_IT, encoding="utf-8")
+        (work / "profilo" / "user" / "registrymodifications.xcu").write_text(_PROFILO, encoding="utf-8")
         profile = (work / "profilo").as_uri()
         try:
             res = subprocess.run([exe, "--headless", "--norestore", "--nolockcheck", "--nologo",
