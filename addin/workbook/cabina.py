@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 
 from addin.workbook import schema as S
-from addin.workbook.consolidation import _ATS_FILL, _BOLD, FIRST_DATA_ROW, HEADER_ROW, _head, _put
+from addin.workbook.consolidation import (_ATS_FILL, _BOLD, FIRST_DATA_ROW, HEADER_ROW, _grafico_budget, _grafico_quota,
+                                          _head, _put)
 from addin.workbook.triennio import _LATE_FILL, salva_atomico
 
 if TYPE_CHECKING:
@@ -108,26 +109,18 @@ def _grafici(wb: Workbook, nprog: int) -> None:
     last = FIRST_DATA_ROW + nprog - 1
     cats = Reference(src, min_col=1, min_row=FIRST_DATA_ROW, max_row=last)
 
-    def bars(title: str, cols: tuple[int, ...], fmt: str, y_title: str) -> BarChart:
-        ch = BarChart()
-        ch.type, ch.grouping, ch.title = "col", "clustered", title
-        ch.y_axis.title, ch.y_axis.numFmt = y_title, fmt
-        for col in cols:
-            ch.add_data(Reference(src, min_col=col, min_row=HEADER_ROW, max_row=last), titles_from_data=True)
-        ch.set_categories(cats)
-        ch.height, ch.width = 8.5, 24
-        ch.legend.position = "b"
+    rows = (HEADER_ROW, last)
+
+    def bars(title: str, cols: list[int]) -> BarChart:
+        ch = _grafico_budget(src, cats, cols, rows)
+        ch.title, ch.y_axis.numFmt = title, "#,##0"
         return ch
 
-    ws.add_chart(bars("Budget approvato e spesa ammessa nel periodo", (2, 4), "#,##0", "Euro"), "A3")
-    share = bars("Quota di cofinanziamento (linea: minimo)", (9,), "0%", "Quota")
-    line = LineChart()
-    line.add_data(Reference(src, min_col=10, min_row=HEADER_ROW, max_row=last), titles_from_data=True)
-    line.set_categories(cats)
-    line.series[0].graphicalProperties.line.solidFill = "C00000"
-    share += line
-    ws.add_chart(share, "A21")
-    ws.add_chart(bars("Tranche dovute e pagate", (11, 12), "#,##0", "Euro"), "A39")
+    for chart, anchor in ((bars("Budget approvato e spesa ammessa nel periodo", [2, 4]), "A3"),
+                          (_grafico_quota(src, cats, [9], 10, rows, "Quota di cofinanziamento (linea: minimo)"), "A21"),
+                          (bars("Tranche dovute e pagate", [11, 12]), "A39")):
+        chart.height, chart.width = 8.5, 24
+        ws.add_chart(chart, anchor)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
