@@ -533,8 +533,8 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
 
 # --- consolida (issue: capofila consolidation of the six programmes) -----------------------------
 @app.command("consolida")
-def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx).",
-                                                     metavar="FILE..."),
+def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lavoro dei programmi (.xlsx), anche di "
+                                                     "più anni (consolidato del triennio).", metavar="FILE..."),
                   out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx).",
                                            metavar="FILE"),
                   data: Optional[str] = DataOpt,
@@ -545,14 +545,28 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                   sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = ChiaveOpt,
+                  triennio: bool = typer.Option(False, "--triennio", help="Tutti gli anni, con i file delle ricezioni "
+                                                "registrate: vedere `rendiconta triennio`."),
+                  registro: Optional[str] = typer.Option(None, "--registro", help="Indirizzo del registro (per "
+                                                         "--triennio e per i file di più anni)."),
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
     import json
 
+    from addin.casi.triennio import anni_dei_file
+    from addin.cli_triennio import consolida_piu_anni
+
+    if triennio or (anno is None and len(anni_dei_file(files or [], load(config))) > 1):
+        # several years: the three-year consolidation with the register's payments and variations
+        consolida_piu_anni(list(files or []), out, parse_data(data), registro=registro, triennio=triennio,
+                           config=config, json_out=json_out, chiave=chiave, sovrascrivi=sovrascrivi)
+        return
+    if not files:
+        raise typer.BadParameter("indicare almeno un file (o --triennio)", param_hint="FILES")
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from addin.casi.consolida import consolida_file, risultato_json
-
     from addin.output import controlla_destinazione
 
     cfg = load(config)
@@ -624,6 +638,10 @@ def cmd_demo(cartella: Path = typer.Option(Path("demo_output"), "--cartella", he
 from addin.cli_registro import aggiungi_comandi  # noqa: E402 - the register's commands, own module
 
 aggiungi_comandi(app)
+
+from addin.cli_triennio import aggiungi_comandi as aggiungi_comandi_triennio  # noqa: E402 - issue #16, own module
+
+aggiungi_comandi_triennio(app)
 
 
 def main() -> None:

@@ -128,6 +128,14 @@ def tabelle_report(r) -> dict[str, list[list]]:
              ["Contributo finale riconosciuto", None, None, liq.contributo_finale],
              ["Anticipi (tranche 1 e 2)", None, None, liq.anticipi],
              ["Saldo (negativo: da recuperare)", None, None, liq.saldo]]
+    if r.pagamenti is not None:    # payments made, from the Comune's register
+        sint += [[], ["Pagamenti effettuati (registro)", "Scadenza", "Previsto", "Pagato", "Da pagare", "Stato"]]
+        for t in r.pagamenti.tranche:
+            sint.append([f"Tranche {t.numero} - {t.descrizione}", t.scadenza, t.previsto, t.pagato, t.da_pagare,
+                         t.stato])
+        if r.pagamenti.saldo is not None:
+            sint.append(["Saldo: contributo dovuto − pagamenti (negativo: da recuperare)", None, None, None,
+                         r.pagamenti.saldo])
     # windows
     sint += [[], ["Finestre rendicontative", "Dal", "Al", "Blocco", "Stato"]]
     for f in r.finestre:
