@@ -24,7 +24,8 @@ from pathlib import Path
 from addin.config.models import Config
 from addin.errors import ErroreChiave, ErroreInput, ErroreOutput
 from addin.workbook import schema
-from addin.workbook.protection import aggiungi_meta, applica_blocco, apri_cartella, formule_in_valori
+from addin.workbook.protection import (FormulaDaRipristinare, aggiungi_meta, applica_blocco, apri_cartella,
+                                       formule_in_valori, ripristina_formule)
 from addin.workbook.reader import leggi_cartella, leggi_griglie
 from addin.workbook.seals import (COLONNE_COFIN, RisultatoSigilli, Sigillo, leggi_sigilli, nuovi_sigilli,
                                   righe_da_bloccare, verifica_sigilli)
@@ -136,11 +137,12 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
 
     wb = apri_cartella(path)
     grids = griglie[0]
-    notes = []
+    notes: list[str] = []
+    harmless: list[FormulaDaRipristinare] = []     # written back with their value once saved
     for name, cols in ((schema.SPESE, schema.SPESE_COLS), (schema.COFINANZIAMENTO, schema.COFIN_COLS),
                        (schema.BUDGET, schema.BUDGET_COLS)):
         if name in wb.sheetnames and name in grids:
-            notes += formule_in_valori(wb[name], cols, grids[name])
+            notes += formule_in_valori(wb[name], cols, grids[name], harmless)
     changed = applica_blocco(wb, spese_rows, CHIAVI_BLOCCATE_SPESE, cofin_rows, CHIAVI_BLOCCATE_COFIN, password)
     changed |= bool(new) or bool(notes)
     if not changed:
@@ -154,6 +156,7 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
     try:
         try:
             wb.save(tmp)
+            ripristina_formule(tmp, harmless)
             shutil.copymode(path, tmp)
         except OSError as exc:
             raise ErroreOutput(f"impossibile scrivere il file «{path.name}»: {exc.strerror or exc}") from None
