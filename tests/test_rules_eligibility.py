@@ -64,9 +64,13 @@ CASES = {
     "CATEGORIA_NON_AMMISSIBILE": (lambda: spesa(categoria="Interessi passivi"), {}, Esito.NON_AMMESSA, "0.00"),
     "AZIONE_NON_DEL_PROGRAMMA": (lambda: spesa(azione="2.1"), {}, Esito.NON_AMMESSA, "0.00"),
     "PARTNER_NON_ATS": (lambda: spesa(partner="Cooperativa Esterna"), {}, Esito.NON_AMMESSA, "0.00"),
-    "DATA_FUORI_PERIODO": (lambda: spesa(data_documento=dt.date(2026, 12, 20),
-                                         data_pagamento=dt.date(2027, 1, 8)), {}, Esito.NON_AMMESSA, "0.00"),
+    # competence (document date) in December 2025, before the year of the file
+    "DATA_FUORI_PERIODO": (lambda: spesa(data_documento=dt.date(2025, 12, 20),
+                                         data_pagamento=dt.date(2026, 1, 8)), {}, Esito.NON_AMMESSA, "0.00"),
     "PAGAMENTO_MANCANTE": (lambda: spesa(data_pagamento=None), {}, Esito.DA_INTEGRARE, "0.00"),
+    # invoice of 02/03/2026 (window 1, lock 31/05/2026) paid on 03/06/2026, checked on 10/06/2026
+    "PAGAMENTO_TARDIVO": (lambda: spesa(data_pagamento=dt.date(2026, 6, 3)), {"ref": dt.date(2026, 6, 10)},
+                          Esito.ESCLUSA, "0.00"),
     "PAGAMENTO_NON_TRACCIABILE": (lambda: spesa(modalita_pagamento="Contanti"), {}, Esito.NON_AMMESSA, "0.00"),
     "CONTANTI_OLTRE_LIMITE": (lambda: spesa(modalita_pagamento="Contanti"),
                               {"cfg": ('contanti_massimo = "0.00"', 'contanti_massimo = "300.00"')},
@@ -101,7 +105,7 @@ def test_reason_code(code):
     row = make()
     cfg = config_with(*opts["cfg"]) if "cfg" in opts else None
     extra = {row.riga: [Motivo(opts["extra"], "dal sigillo")]} if "extra" in opts else None
-    r = one(row, cfg=cfg, extra=extra)
+    r = one(row, cfg=cfg, extra=extra, ref=opts.get("ref", BEFORE_LOCK))
     assert r.codici == [code]
     assert r.esito is esito
     assert r.importo_ammesso == D(ammesso)
@@ -111,7 +115,7 @@ def test_reason_code(code):
 def test_eligible_row():
     r = one(spesa())
     assert (r.esito, r.importo, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("1000.00"), D("1000.00"), [])
-    assert r.finestra == 1 and r.data_decisiva == dt.date(2026, 3, 20)
+    assert r.finestra == 1 and r.data_decisiva == dt.date(2026, 3, 2)   # competence: the document date
     # the document's identity, which the consolidation matches across workbooks
     assert r.documento == ("cartoleria rossi srl", "f-4")
     assert one(spesa(fornitore=" CARTOLERIA  Rossi SRL ", numero_documento="f - 4")).documento == \
@@ -163,12 +167,19 @@ def test_missing_documents_open_then_locked():
     assert "conservazione agli atti" in before.motivi[0].messaggio
 
 
-def test_window_of_the_payment_decides():
-    # document in window 1, paid in window 2 (locks 30/09): still open on 1 June
+PER_PAGAMENTO = ('data_decisiva = "competenza"', 'data_decisiva = "pagamento"')
+
+
+def test_window_of_the_payment_decides_when_configured():
+    # regole.data_decisiva = "pagamento": document in window 1, paid in window 2 (locks 30/09): still open on 1 June
+    cfg = config_with(*PER_PAGAMENTO)
     row = spesa(data_pagamento=dt.date(2026, 5, 4), doc_trasmessa=False, data_trasmissione=None)
-    r = one(row, ref=AFTER_LOCK)
+    r = one(row, ref=AFTER_LOCK, cfg=cfg)
     assert (r.esito, r.finestra) == (Esito.DA_INTEGRARE, 2)
-    assert one(row, ref=dt.date(2026, 10, 1)).esito is Esito.ESCLUSA
+    assert one(row, ref=dt.date(2026, 10, 1), cfg=cfg).esito is Esito.ESCLUSA
+    # by competence (the default) the document date decides: window 1, locked on 31/05
+    r = one(row, ref=AFTER_LOCK)
+    assert (r.esito, r.finestra) == (Esito.ESCLUSA, 1)
 
 
 def test_missing_payment_uses_document_date_window():
@@ -205,12 +216,14 @@ def test_transmission_on_lock_day_is_in_time():
 
 # --- period ---------------------------------------------------------------------------------------
 
-def test_payment_next_year_is_outside_the_year():
-    r = one(spesa(data_documento=dt.date(2026, 12, 20), data_pagamento=dt.date(2027, 1, 8)))
+def test_payment_next_year_is_outside_the_year_when_by_payment():
+    cfg = config_with(*PER_PAGAMENTO)
+    r = one(spesa(data_documento=dt.date(2026, 12, 20), data_pagamento=dt.date(2027, 1, 8)), cfg=cfg)
     assert r.codici == ["DATA_FUORI_PERIODO"] and "08/01/2027" in r.motivi[0].messaggio
     # ... and belongs to the 2027 report
     assert one(spesa(data_documento=dt.date(2026, 12, 20), data_pagamento=dt.date(2027, 1, 8),
-                     data_trasmissione=dt.date(2027, 2, 1)), anno=2027, ref=dt.date(2027, 3, 1)).esito is Esito.AMMESSA
+                     data_trasmissione=dt.date(2027, 2, 1)), anno=2027, ref=dt.date(2027, 3, 1),
+               cfg=cfg).esito is Esito.AMMESSA
 
 
 def test_document_before_the_co_progettazione():

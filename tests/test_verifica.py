@@ -71,6 +71,8 @@ ROWS = [
         data_trasmissione=None), I, I, "0.00",   # window 3: still open; paid after both reference dates
      ["PAGAMENTO_MANCANTE", "DOCUMENTAZIONE_MANCANTE"]),
     (pers("Bruno Verdi", D("10"), D("20.00"), D("200.00")), A, A, "200.00", []),
+    # window 1 (locks 31/05), paid 02/06: not paid yet on 31/05 (to complete); late once the lock has passed
+    (sp(data_pagamento=dt.date(2026, 6, 2)), I, X, "0.00", (["PAGAMENTO_MANCANTE"], ["PAGAMENTO_TARDIVO"])),
 ]
 COFIN = [VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Risorse proprie", None, D("50.00")),
          VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", D("10"), D("25.00")),
@@ -117,7 +119,7 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
     r = esegui_verifica(c, cfg, when)
     assert [e.riga for e in r.esiti] == list(range(4, 4 + len(ROWS)))
     for e, row in zip(r.esiti, ROWS):
-        expected_codes = row[4]
+        expected_codes = row[4] if isinstance(row[4], list) else row[4][idx - 1]   # (open, closed)
         assert e.esito is row[idx], (e.riga, e.esito, e.motivi)
         assert e.importo_ammesso == D(row[3]), (e.riga, e.importo_ammesso)
         assert list(dict.fromkeys(e.codici)) == expected_codes, (e.riga, e.codici)
@@ -125,8 +127,10 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
 
 def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, CLOSED)
-    assert r.totali == {"rendicontato": D("2370.00"), "ammesso": D("700.00"), "non_ammesso": D("1670.00"),
-                        "da_integrare": D("100.00"), "escluso": D("850.00")}
+    # rows 4-22: 2,370.00 claimed, 850.00 excluded; row 23 (paid after the lock, excluded) adds 100.00 to
+    # claimed, not admitted and excluded
+    assert r.totali == {"rendicontato": D("2470.00"), "ammesso": D("700.00"), "non_ammesso": D("1770.00"),
+                        "da_integrare": D("100.00"), "escluso": D("950.00")}
     # volunteers capped at the lowest hourly cost of internal personnel (20.00): 10 h x 20 = 200
     assert r.tariffa.valore == D("20.00")
     ct = r.cofin_totali
@@ -204,7 +208,7 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 
 
 def test_every_catalogue_code_is_covered():
-    covered = {c for row in ROWS for c in row[4]} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
+    covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
                                                      "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO"}
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
@@ -242,11 +246,11 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     oss = wb["Osservazioni"]
     assert "entro il 11/06/2026" in oss["A1"].value
     listed = [r[0].value for r in oss.iter_rows(min_row=3)]
-    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20]
+    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 23]
     sint = [[c.value for c in r] for r in wb["Sintesi"].iter_rows()]
     flat = [v for r in sint for v in r if v is not None]
     assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
-    assert any(r[0] == "Rendicontato" and r[2] == 2370 for r in sint)
+    assert any(r[0] == "Rendicontato" and r[2] == 2470 for r in sint)
     camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
     assert camp[0][0] == "1/2026" and camp[0][4] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
 
@@ -301,8 +305,8 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
     head = [c.value for c in ws[1]]
     row4 = {h: c.value for h, c in zip(head, ws[2])}
     assert row4["Riga"] == 4 and row4["Descrizione"] == '=HYPERLINK("http://example.org","clic")'
-    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 10)
-    assert wb["Osservazioni"].max_row == 2 + 15
+    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 1)  # competence
+    assert wb["Osservazioni"].max_row == 2 + 16
 
 
 def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):

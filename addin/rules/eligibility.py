@@ -30,11 +30,23 @@ class Contesto:
     motivi_extra: Mapping[int, list[Motivo]] = field(default_factory=dict)
 
 
+def data_competenza(config: Config, s: Spesa) -> dt.date | None:
+    """The competence date of an expense: for personnel the month the pay slip refers to (column
+    «Mese di competenza», its first day) when given, else the document date."""
+    if s.mese_competenza is not None:
+        cat = lookup_for(config).categoria(s.categoria)
+        if cat is not None and cat.personale:
+            return s.mese_competenza
+    return s.data_documento
+
+
 def data_decisiva(config: Config, s: Spesa) -> dt.date | None:
-    """The date that decides the window: payment date (expense incurred), else document date."""
+    """The date that decides the year and the window of an expense (`regole.data_decisiva`): its
+    competence date (default), else the payment date; or, with "pagamento", the payment date, else
+    the document date."""
     if config.regole.data_decisiva == "pagamento":
         return s.data_pagamento or s.data_documento
-    return s.data_documento or s.data_pagamento
+    return data_competenza(config, s) or s.data_pagamento
 
 
 def _fmt_date(d: dt.date) -> str:
@@ -52,13 +64,15 @@ class _RowConstants:
     end: dt.date
     contanti: Decimal        # configured cash allowance (0: none)
     tolleranza: Decimal      # personnel: hours × rate vs amount
+    per_pagamento: bool      # regole.data_decisiva == "pagamento" (else by competence)
 
     @classmethod
     def of(cls, ctx: Contesto) -> _RowConstants:
         cfg = ctx.config
         return cls(lookup_for(cfg), cfg.programma(ctx.programma), cfg.periodo.inizio,
                    max(cfg.periodo.inizio, dt.date(ctx.anno, 1, 1)), min(cfg.periodo.fine, dt.date(ctx.anno, 12, 31)),
-                   money(cfg.limiti.contanti_massimo), cfg.regole.tolleranza_personale)
+                   money(cfg.limiti.contanti_massimo), cfg.regole.tolleranza_personale,
+                   cfg.regole.data_decisiva == "pagamento")
 
 
 def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, win: FinestraAnno | None,
@@ -108,33 +122,43 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
         else:
             add(Motivo("PARTNER_NON_ATS", f"«{s.partner}» non è un componente dell'ATS {ctx.config.ats}."))
 
-    # period
+    # period: the year of an expense is the year of its deciding date (by default its competence)
     out_of_period = False
     if decisive is not None:
         if not k.start <= decisive <= k.end:
             out_of_period = True
-            add(Motivo("DATA_FUORI_PERIODO",
-                       f"Spesa sostenuta il {_fmt_date(decisive)}, fuori dall'anno {ctx.anno} "
-                       f"della rendicontazione."))
+            if k.per_pagamento:
+                what = f"Spesa sostenuta il {_fmt_date(decisive)}"
+            elif s.mese_competenza is not None and decisive == s.mese_competenza:
+                what = f"Spesa di competenza del mese {decisive:%m/%Y}"
+            else:
+                what = f"Spesa di competenza del {_fmt_date(decisive)}"
+            add(Motivo("DATA_FUORI_PERIODO", f"{what}, fuori dall'anno {ctx.anno} della rendicontazione."))
         elif s.data_documento is not None and s.data_documento < k.inizio:
             out_of_period = True
             add(Motivo("DATA_FUORI_PERIODO",
                        f"Documento del {_fmt_date(s.data_documento)}, anteriore all'inizio della "
                        f"co-progettazione ({_fmt_date(k.inizio)})."))
-        elif s.data_documento is not None and s.data_pagamento is not None \
+        elif k.per_pagamento and s.data_documento is not None and s.data_pagamento is not None \
                 and s.data_documento > k.end:
             out_of_period = True
             add(Motivo("DATA_FUORI_PERIODO",
                        f"Documento del {_fmt_date(s.data_documento)}, successivo all'anno {ctx.anno}."))
 
-    # payment
+    # payment: by the reference date, and no later than the lock of the expense's window
     if s.data_pagamento is None or not s.modalita_pagamento:
         missing = [n for n, v in (("data", s.data_pagamento), ("modalità", s.modalita_pagamento)) if not v]
         add(Motivo("PAGAMENTO_MANCANTE", f"Pagamento non documentato: manca {' e '.join(missing)} di pagamento."))
-    elif s.data_pagamento > ctx.data_riferimento and not out_of_period:
-        add(Motivo("PAGAMENTO_MANCANTE",
-                   f"Pagamento datato {_fmt_date(s.data_pagamento)}, dopo la data di riferimento "
-                   f"{_fmt_date(ctx.data_riferimento)}: la spesa non risulta ancora quietanzata."))
+    elif not out_of_period:
+        paid, ref = s.data_pagamento, ctx.data_riferimento
+        if win is not None and paid > win.blocco and (paid <= ref or win.chiusa(ref)):
+            add(Motivo("PAGAMENTO_TARDIVO",
+                       f"Pagamento datato {_fmt_date(paid)}, dopo il blocco della finestra {win.etichetta} "
+                       f"({_fmt_date(win.blocco)}): spesa esclusa."))
+        elif paid > ref:
+            add(Motivo("PAGAMENTO_MANCANTE",
+                       f"Pagamento datato {_fmt_date(paid)}, dopo la data di riferimento "
+                       f"{_fmt_date(ref)}: la spesa non risulta ancora quietanzata."))
     if s.modalita_pagamento:
         mod = lk.modalita(s.modalita_pagamento)
         if mod is None or not mod.tracciabile:
@@ -156,7 +180,7 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
         add(Motivo("DOCUMENTAZIONE_MANCANTE", f"Documentazione mancante: {', '.join(missing_docs)}."))
     elif s.data_trasmissione is None:
         add(Motivo("DOCUMENTAZIONE_MANCANTE", "Documentazione dichiarata trasmessa ma senza data di trasmissione."))
-    elif win is not None and s.data_trasmissione > win.blocco:
+    elif win is not None and not out_of_period and s.data_trasmissione > win.blocco:
         add(Motivo("TRASMISSIONE_TARDIVA",
                    f"Documentazione trasmessa il {_fmt_date(s.data_trasmissione)}, dopo il blocco della "
                    f"finestra {win.etichetta} ({_fmt_date(win.blocco)})."))

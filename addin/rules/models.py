@@ -55,6 +55,7 @@ class Spesa:
     data_trasmissione: dt.date | None = None
     decisione_comune: str | None = None
     motivazione_comune: str | None = None
+    mese_competenza: dt.date | None = None  # personnel: the month the pay slip refers to (its first day)
     # problems the reader found in this row's cells (codes from the catalogue)
     errori: list[Motivo] = field(default_factory=list)
 

@@ -175,7 +175,7 @@ def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=f"{_sq(sheet)}!{ref}")
 
 
-_FMT_BY_KIND = {"date": FMT_DATE, "money": FMT_EUR, "number": FMT_NUM, "text": FMT_TEXT, "bool": FMT_TEXT}
+_FMT_BY_KIND = {"date": FMT_DATE, "month": "mm/yyyy", "money": FMT_EUR, "number": FMT_NUM, "text": FMT_TEXT, "bool": FMT_TEXT}
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -262,10 +262,11 @@ def _input_table(ws: Worksheet, d: Dati, table: str, cols: tuple[S.Col, ...], n_
             dv = DataValidation(type="list", formula1=col.choices, allow_blank=True,
                                 error=_LIST_ERRORS.get(col.choices, "Valore non previsto."),
                                 errorTitle="Valore non ammesso", errorStyle="stop")
-        elif col.kind == "date":
+        elif col.kind in ("date", "month"):
+            what = "una data gg/mm/aaaa" if col.kind == "date" else "un mese mm/aaaa"
             dv = DataValidation(type="date", operator="between", formula1=str(S.excel_serial(anno0)),
                                 formula2=str(S.excel_serial(anno1)), allow_blank=True, errorStyle="warning",
-                                errorTitle="Data", error="Scrivi una data gg/mm/aaaa del periodo "
+                                errorTitle="Data", error=f"Scrivi {what} del periodo "
                                 f"{d.config.periodo.inizio.year}-{d.config.periodo.fine.year}.")
         elif col.kind in ("money", "number") and not is_formula:
             dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
@@ -669,7 +670,8 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         "2. Date nel formato gg/mm/aaaa; importi in euro con i centesimi. L'Importo rendicontato è la quota del "
         "documento imputata al programma e non può superare l'Importo documento.",
         f"3. Personale (interno o esterno): indica Persona, Ore e Costo orario; ore × costo orario deve "
-        f"corrispondere all'importo rendicontato (tolleranza {tol}).",
+        f"corrispondere all'importo rendicontato (tolleranza {tol}). Per i cedolini e gli F24 indica il Mese di "
+        "competenza (mm/aaaa), il mese cui si riferiscono.",
         "4. Documentazione: Doc. giustificativo, Doc. conservata e Doc. trasmessa (SI/NO) e la Data di "
         "trasmissione al Comune. La documentazione non trasmessa entro il blocco della finestra esclude la spesa.",
         f"5. Le colonne Decisione Comune e Motivazione Comune sono riservate al {cfg.ente}. Esito, Importo ammesso "
@@ -714,10 +716,16 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         _cell(ws, r, 3, f.fine, FMT_DATE)
         _cell(ws, r, 4, f.blocco, FMT_DATE)
     r += 1
-    decisive = "data di pagamento (altrimenti data del documento)" if cfg.regole.data_decisiva == "pagamento" \
-        else "data del documento (altrimenti data di pagamento)"
-    r = _para(ws, r, f"La finestra di una spesa è decisa dalla {decisive}. Dopo il blocco non si possono aggiungere "
-              "né modificare spese della finestra.", font=F_NOTE)
+    if cfg.regole.data_decisiva == "pagamento":
+        decisive = ("L'anno e la finestra di una spesa sono decisi dalla data di pagamento (altrimenti dalla data "
+                    "del documento).")
+    else:
+        decisive = ("L'anno e la finestra di una spesa sono decisi dalla competenza: la data del documento; per il "
+                    "personale il «Mese di competenza» del cedolino (se vuoto, la data del documento). Il pagamento "
+                    "deve essere datato entro il blocco della finestra (es. cedolino di dicembre pagato a gennaio "
+                    "entro il 31/01): dopo il blocco la spesa è esclusa.")
+    r = _para(ws, r, f"{decisive} Dopo il blocco non si possono aggiungere né modificare spese della finestra.",
+              font=F_NOTE)
     r += 1
     _section(ws, r, f"Erogazione del contributo {d.anno}")
     r += 1
