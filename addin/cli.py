@@ -150,7 +150,8 @@ def cmd_regole() -> None:
     from addin.rules.catalogue import CATALOGO
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
-               "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte"}
+               "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte",
+               "integrabile_riduzione": "DA_INTEGRARE, poi ammessa in parte dopo il blocco"}
     t = Table(title="Catalogo dei motivi", header_style="bold")
     t.add_column("Codice")
     t.add_column("Effetto")

@@ -88,14 +88,19 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
         spese.append(s)
         return s
 
-    # personnel: each person works for one partner on one or two actions, a row per month
+    # personnel: each person works for one partner on one or two actions, a row per month; each programme
+    # has its own people (the consolidation adds up a person's hours across programmes)
+    first_names = [n.split(" ", 1)[0] for n in _NAMES]
+    surnames = [n.split(" ", 1)[1] for n in _NAMES]
+    shift = 5 * (programma - 1)
     people = []
-    for i, name in enumerate(_NAMES[:24]):
+    for i in range(24):
+        name = f"{first_names[i]} {surnames[(i + shift) % len(surnames)]}"
         partner = _PARTNERS[i % len(_PARTNERS)]
         rate = _cents(rnd, 19.5, 29.0)
-        people.append((name, partner, rnd.choice(actions), rate))
+        people.append((i + 1, name, partner, rnd.choice(actions), rate))
     for month in range(1, last_month + 1):
-        for name, partner, action, rate in people:
+        for number, name, partner, action, rate in people:
             if rnd.random() < 0.12:  # not every person every month
                 continue
             pay = dt.date(anno, month, 27)
@@ -105,7 +110,7 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
             amount = money(hours * rate)
             add(azione=action, partner=partner, categoria=cat["PERSONALE_INTERNO"],
                 descrizione=f"Ore di {name} - {pay:%m/%Y}", fornitore=name, tipo_documento="Cedolino",
-                numero_documento=f"CED-{pay:%Y%m}-{_NAMES.index(name) + 1:02d}", data_documento=pay,
+                numero_documento=f"CED-{pay:%Y%m}-{number:02d}", data_documento=pay,
                 data_pagamento=pay, modalita_pagamento="Bonifico", importo_documento=money(amount * Decimal("1.6")),
                 importo=amount, persona=name, ore=hours, costo_orario=rate, doc_giustificativo=True,
                 doc_conservata=True, doc_trasmessa=True, data_trasmissione=tx_date(pay))

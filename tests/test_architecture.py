@@ -45,3 +45,20 @@ def test_no_spreadsheet_import_in_rules_source():
                 if n.split(".")[0] in FORBIDDEN or n.startswith("addin.workbook") or n.startswith("addin.cli"):
                     offenders.append(f"{f.name}:{node.lineno} {n}")
     assert offenders == []
+
+
+def test_workbook_io_never_imports_the_use_cases_at_run_time():
+    """addin.workbook (I/O) sits below the use cases (check, consolidate, lock): no import circle.
+    Imports under `if TYPE_CHECKING:` (type names only) are allowed."""
+    use_cases = ("addin.check", "addin.consolidate", "addin.lock", "addin.cli", "addin.xlbridge")
+    offenders = []
+    for f in sorted((RULES.parent / "workbook").rglob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"), filename=str(f))
+        type_only = {id(n) for node in ast.walk(tree)
+                     if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+                     for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and id(node) not in type_only \
+                    and (node.module or "").startswith(use_cases):
+                offenders.append(f"{f.name}:{node.lineno} {node.module}")
+    assert offenders == []

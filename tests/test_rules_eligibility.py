@@ -85,7 +85,9 @@ CASES = {
     "RIGA_SIGILLATA_MODIFICATA": (lambda: spesa(), {"extra": "RIGA_SIGILLATA_MODIFICATA"},
                                   Esito.NON_AMMESSA, "0.00"),
     "PERSONALE_DATI_MANCANTI": (lambda: personale(ore=None), {}, Esito.DA_INTEGRARE, "0.00"),
-    "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.DA_INTEGRARE, "0.00"),
+    # 40 h × 25.00 = 1,000.00 claimed 1,001.01 (beyond the 1.00 tolerance): 1,000.00 admitted
+    "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.AMMESSA, "1000.00"),
+    "PERSONALE_ORE_ECCESSIVE": None,  # needs several rows: tests/test_rules_personale.py
     "SPESE_GENERALI_OLTRE_LIMITE": None,  # needs several rows: test_overheads_*
     "DECISIONE_COMUNE": (lambda: spesa(decisione_comune="Non ammessa",
                                        motivazione_comune="Spesa non pertinente all'azione 1.1"), {},
@@ -265,20 +267,24 @@ def test_cash_within_configured_allowance_admitted_in_full():
 
 # --- personnel ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("importo,esito", [("1000.00", Esito.AMMESSA), ("999.00", Esito.AMMESSA),
-                                           ("1001.00", Esito.AMMESSA), ("1001.01", Esito.DA_INTEGRARE),
-                                           ("998.99", Esito.DA_INTEGRARE)])
-def test_personnel_hours_times_rate_tolerance(importo, esito):
-    # 40 h x 25.00 = 1,000.00; tolerance 1.00 €: 1.00 is still fine, 1.01 is not
+@pytest.mark.parametrize("importo,ammesso,codes", [
+    ("1000.00", "1000.00", []), ("999.00", "999.00", []), ("1001.00", "1001.00", []),
+    ("1001.01", "1000.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
+    ("998.99", "998.99", [])])     # a claim below hours × rate is admitted as claimed
+def test_personnel_hours_times_rate_tolerance(importo, ammesso, codes):
+    # 40 h x 25.00 = 1,000.00; tolerance 1.00 €: 1.00 more is still fine, 1.01 more is cut to 1,000.00
     r = one(personale(importo=D(importo)))
-    assert r.esito is esito
-    assert r.importo_ammesso == (D(importo) if esito is Esito.AMMESSA else D("0.00"))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D(ammesso), codes)
 
 
-def test_personnel_inconsistent_after_lock_is_excluded():
-    r = one(personale(importo=D("1100.00")), ref=AFTER_LOCK)
-    assert (r.esito, r.codici) == (Esito.ESCLUSA, ["PERSONALE_IMPORTO_INCOERENTE"])
-    assert "1.000,00 €" in r.motivi[0].messaggio
+def test_personnel_claim_above_hours_times_rate_is_reduced_not_excluded():
+    # 10 h × 30.00 = 300.00 claimed 350.00: 300.00 admitted, 50.00 not, before and after the lock
+    row = personale(ore=D("10"), costo_orario=D("30.00"), importo=D("350.00"))
+    for ref in (BEFORE_LOCK, AFTER_LOCK):
+        r = one(row, ref=ref)
+        assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("300.00"),
+                                                          ["PERSONALE_IMPORTO_INCOERENTE"])
+        assert "300,00 €" in r.motivi[0].messaggio and "non ammessi 50,00 €" in r.motivi[0].messaggio
 
 
 @pytest.mark.parametrize("missing", ["persona", "ore", "costo_orario"])

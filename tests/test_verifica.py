@@ -63,7 +63,8 @@ ROWS = [
     (sp(doc_trasmessa=False, data_trasmissione=None), I, X, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),
     (sp(data_trasmissione=dt.date(2026, 6, 5)), X, X, "0.00", ["TRASMISSIONE_TARDIVA"]),
     (pers("Anna Neri", None, D("20.00"), D("200.00")), I, X, "0.00", ["PERSONALE_DATI_MANCANTI"]),
-    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), I, X, "0.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
+    # 10 h × 20.00 = 200.00 claimed 250.00: 200.00 admitted
+    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), A, A, "200.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
     (sp(decisione_comune="Non ammessa", motivazione_comune="Non pertinente all'azione"), N, N, "0.00",
      ["DECISIONE_COMUNE"]),
     (sp(), I, X, "0.00", ["DATO_NON_VALIDO"]),                          # document date overwritten below
@@ -127,22 +128,26 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
 
 def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, CLOSED)
-    # rows 4-22: 2,370.00 claimed, 850.00 excluded; row 23 (paid after the lock, excluded) adds 100.00 to
-    # claimed, not admitted and excluded
-    assert r.totali == {"rendicontato": D("2470.00"), "ammesso": D("700.00"), "non_ammesso": D("1770.00"),
-                        "da_integrare": D("100.00"), "escluso": D("950.00")}
+    # rows 4-22 before issue 11: 2,370.00 claimed, 700.00 admitted, 850.00 excluded; row 23 (paid after
+    # the lock, excluded) adds 100.00 to claimed, not admitted and excluded; Carla Blu's 250.00 is no longer
+    # excluded but admitted for 10 h × 20.00 = 200.00: admitted 700 + 200 = 900.00, not admitted
+    # 2,470 - 900 = 1,570.00, excluded 950 - 250 = 700.00
+    assert r.totali == {"rendicontato": D("2470.00"), "ammesso": D("900.00"), "non_ammesso": D("1570.00"),
+                        "da_integrare": D("100.00"), "escluso": D("700.00")}
     # volunteers capped at the lowest hourly cost of internal personnel (20.00): 10 h x 20 = 200
     assert r.tariffa.valore == D("20.00")
     ct = r.cofin_totali
     assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.00"))
     q = r.cofin_quota
-    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("960.00"), D("96.00"), True)
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("1160.00"), D("116.00"), True)
     assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
         (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
         (3, dt.date(2027, 4, 30), D("72246.13"))]
-    # final contribution: min(722,461.31 x 960 / 810,897.48 = 855.30, 700 - 50 = 650.00)
-    assert r.liquidazione.contributo_finale == D("650.00")
-    assert r.liquidazione.saldo == D("-649565.18")
+    # base 900 admitted + 60 non-monetary + 200 volunteers = 1,160.00, minimum 10% = 116.00
+    # final contribution: min(722,461.31 x 1,160 / 810,897.48 = 1,033.49, 900 - 50 = 850.00)
+    assert r.liquidazione.contributo_finale == D("850.00")
+    # balance: 850.00 - (433,476.79 + 216,738.39 = 650,215.18) = -649,365.18
+    assert r.liquidazione.saldo == D("-649365.18")
     assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
     assert [f.stato(CLOSED) for f in r.finestre] == ["CHIUSA", "APERTA", "NON INIZIATA"]
     assert [f.stato(OPEN) for f in r.finestre] == ["APERTA", "APERTA", "NON INIZIATA"]
@@ -209,7 +214,8 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 
 def test_every_catalogue_code_is_covered():
     covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
-                                                     "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO"}
+                                                     "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO",
+                                                     "PERSONALE_ORE_ECCESSIVE"}   # test_rules_personale
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 
@@ -267,11 +273,11 @@ def test_cli_json_structure(main_file, tmp_path):
     r12 = next(r for r in data["righe"] if r["riga"] == 12)
     assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
                    "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
-    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "96.00"
+    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "116.00"
     assert data["cofinanziamento"]["rispettato"] is True
     assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
-    assert data["saldo"] == "-649565.18"
-    assert data["totali"]["ammesso"] == "700.00"
+    assert data["saldo"] == "-649365.18"
+    assert data["totali"]["ammesso"] == "900.00"   # as in test_totals_cofinancing_tranches_hand_computed
     assert out.is_file()
 
 

@@ -130,6 +130,7 @@ class Limiti(_Strict):
     spese_generali_quota: Decimal = Field(ge=0, le=1)
     spese_generali_livello: Literal["programma", "partner"] = "programma"
     contanti_massimo: Decimal = Field(ge=0)
+    ore_mese_massime: Decimal = Field(default=Decimal(173), gt=0)   # personnel hours per person per month
 
 
 class Campionamento(_Strict):

@@ -6,7 +6,9 @@ Effects:
 - ``integrabile``: the row can still be completed: DA_INTEGRARE while its window is open,
   ESCLUSA once the window is locked (admitted 0 either way until completed);
 - ``riduzione``: part of the amount is not admitted; the row stays AMMESSA for the rest
-  (NON_AMMESSA if nothing is left).
+  (NON_AMMESSA if nothing is left);
+- ``integrabile_riduzione``: the row can still be justified: DA_INTEGRARE while its window is open,
+  then the part not justified is not admitted (a reduction) once the window is locked.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione"]
+Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione", "integrabile_riduzione"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +61,11 @@ _ENTRIES = [
                  "Riga di una finestra bloccata modificata, spostata o cancellata dopo il sigillo."),
     VoceCatalogo("PERSONALE_DATI_MANCANTI", "integrabile",
                  "Spesa di personale senza persona, ore o costo orario."),
-    VoceCatalogo("PERSONALE_IMPORTO_INCOERENTE", "integrabile",
-                 "Per il personale, ore × costo orario differisce dall'importo oltre la tolleranza."),
+    VoceCatalogo("PERSONALE_IMPORTO_INCOERENTE", "riduzione",
+                 "Per il personale, l'importo supera ore × costo orario oltre la tolleranza: ammesso ore × costo orario."),
+    VoceCatalogo("PERSONALE_ORE_ECCESSIVE", "integrabile_riduzione",
+                 "Ore di una persona in un mese oltre il massimo (limiti.ore_mese_massime, 173): da giustificare "
+                 "mentre la finestra è aperta, poi le ore eccedenti non sono ammesse."),
     VoceCatalogo("SPESE_GENERALI_OLTRE_LIMITE", "riduzione",
                  "Le spese generali superano il limite sui costi diretti: eccedenza ridotta proporzionalmente."),
     VoceCatalogo("DECISIONE_COMUNE", "non_ammessa",

@@ -12,7 +12,7 @@ from addin.config.models import Config, Programma
 from addin.rules.catalogue import effetto
 from addin.rules.lookup import Lookup, lookup_for, norm
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
-from addin.rules.money import ZERO, allocate, fmt_eur, money
+from addin.rules.money import ZERO, allocate, fmt_eur, fmt_num, money
 from addin.rules.windows import FinestraAnno, finestra_di, finestre_anno
 
 _NO_DECISIONS = {"non ammessa", "non ammesso", "respinta", "respinto", "no", "rigettata", "esclusa"}
@@ -194,11 +194,14 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
         elif s.ore <= 0 or s.costo_orario <= 0:
             add(Motivo("PERSONALE_DATI_MANCANTI", "Ore e costo orario devono essere positivi."))
         elif s.importo is not None and s.importo > 0:
+            # a claim above hours × rate (beyond the tolerance) is admitted for hours × rate
             expected = money(s.ore * s.costo_orario)
-            if abs(expected - money(s.importo)) > k.tolleranza:
+            if importo - expected > k.tolleranza and ammesso > expected:
                 add(Motivo("PERSONALE_IMPORTO_INCOERENTE",
-                           f"Ore × costo orario = {fmt_eur(expected)}, importo rendicontato "
-                           f"{fmt_eur(s.importo)}: differenza oltre {fmt_eur(k.tolleranza)}."))
+                           f"Ore × costo orario = {fmt_eur(expected)}, importo rendicontato {fmt_eur(importo)} "
+                           f"(differenza oltre {fmt_eur(k.tolleranza)}): ammessi {fmt_eur(expected)}, "
+                           f"non ammessi {fmt_eur(ammesso - expected)}."))
+                ammesso = expected
 
     # the Comune's decision
     if s.decisione_comune and norm(s.decisione_comune) in _NO_DECISIONS:
@@ -248,9 +251,68 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
         results.append(EsitoRiga(s.riga, esito, importo, ammesso, motivi,
                                  win.numero if win is not None and win.anno == ctx.anno else None, decisive))
 
+    _cap_hours(ctx, spese, results, lk)
     _cap_duplicates(spese, results)
     _cap_overheads(ctx, spese, results, lk)
     return results
+
+
+def chiave_persona(s: Spesa) -> str:
+    """The identity of the person of a personnel row: the normalised name."""
+    return norm(s.persona)
+
+
+def ore_persona_mese(config: Config, spese: Sequence[Spesa], results: Sequence[EsitoRiga],
+                     ) -> dict[tuple[str, int, int], list[int]]:
+    """Personnel rows that count towards the monthly hours of a person: (person, year, month) ->
+    indexes of the rows (not NON_AMMESSA or ESCLUSA, with hours), the month being the competence month."""
+    lk = lookup_for(config)
+    groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for i, s in enumerate(spese):
+        r = results[i]
+        d = r.data_decisiva
+        if d is None or r.esito in (Esito.NON_AMMESSA, Esito.ESCLUSA) or s.ore is None or s.ore <= 0:
+            continue
+        cat = lk.categoria(s.categoria)
+        person = chiave_persona(s)
+        if cat is None or not cat.personale or not person:
+            continue
+        groups[(person, d.year, d.month)].append(i)
+    return groups
+
+
+def _cap_hours(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], lk: Lookup) -> None:
+    """Hours of a person in a month above `limiti.ore_mese_massime`: the rows that go beyond it (in row
+    order) are to be justified while their window is open; once it is locked the excess hours are
+    not admitted (hours × the row's hourly cost)."""
+    cap = ctx.config.limiti.ore_mese_massime
+    for (_, year, month), idxs in ore_persona_mese(ctx.config, spese, results).items():
+        total = sum((spese[i].ore for i in idxs), Decimal(0))
+        if total <= cap:
+            continue
+        idxs = sorted(idxs, key=lambda i: spese[i].riga)
+        rows = ", ".join(str(spese[i].riga) for i in idxs)
+        used = Decimal(0)
+        for i in idxs:
+            s, r = spese[i], results[i]
+            room = max(Decimal(0), cap - used)
+            used += s.ore
+            excess = s.ore - room
+            if excess <= 0:
+                continue
+            win = finestra_di(ctx.config, r.data_decisiva)
+            head = (f"{s.persona}: {fmt_num(total)} ore nel mese {month:02d}/{year} (righe {rows}), oltre il "
+                    f"massimo di {fmt_num(cap)} ore al mese: {fmt_num(excess)} ore di questa riga")
+            if not win.chiusa(ctx.data_riferimento):
+                r.motivi.append(Motivo("PERSONALE_ORE_ECCESSIVE",
+                                       f"{head} da giustificare entro il blocco del {_fmt_date(win.blocco)}."))
+                if r.esito is not Esito.DA_INTEGRARE:
+                    r.esito, r.importo_ammesso = Esito.DA_INTEGRARE, ZERO
+            elif r.esito is Esito.AMMESSA:
+                cut = min(r.importo_ammesso, money(excess * (s.costo_orario or ZERO)))
+                _reduce(r, r.importo_ammesso - cut, Motivo(
+                    "PERSONALE_ORE_ECCESSIVE", f"{head} non giustificate entro il blocco del "
+                                               f"{_fmt_date(win.blocco)}: non ammessi {fmt_eur(cut)}."))
 
 
 def chiave_documento(fornitore: object, numero: object) -> tuple[str, str] | None:

@@ -66,7 +66,8 @@ _PROG_STATIC = [
 ]
 _PROG_TAIL = [
     ("Contributo finale", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
-    ("Doppio finanziamento", "doppio_finanziamento", "money", 15), ("Righe", "righe", "int", 9),
+    ("Doppio finanziamento", "doppio_finanziamento", "money", 15),
+    ("Ore oltre il massimo", "ore_eccedenti", "money", 15), ("Righe", "righe", "int", 9),
 ]
 
 SPESE_PREFIX = ("File", "Programma", "Riga")
@@ -334,17 +335,6 @@ def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook,
     _meta(wb, r)
     wb.active = 0
     return wb, cols
-
-
-def build_consolidation_template(config: Config, anno: int) -> Workbook:
-    """The empty consolidation workbook of a year: programmes with their configured budget, the
-    charts, empty Azioni/Partner/Anomalie/Spese tables."""
-    from addin.consolidate import consolida
-
-    r = consolida([], config, dt.date(anno, 1, 1), anno=anno)
-    r.anomalie.clear()
-    wb, _ = build_workbook(r, config)
-    return wb
 
 
 # --- the Spese rows as streamed worksheet XML -------------------------------------------------------------
