@@ -222,7 +222,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
     """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni."""
     import json
 
-    from addin.check import risultato_json, verifica_file
+    from addin.casi.verifica import risultato_json, verifica_file
 
     cfg = load(config)
     rif = parse_data(data)
@@ -278,7 +278,7 @@ def cmd_modelli(anno: int = typer.Option(2026, "--anno", help="Anno di rendicont
 
 def demo_verifica(cfg, anno: int) -> None:
     """Generate the demo workbook of programme 1, check it and print the summary."""
-    from addin.check import verifica_file
+    from addin.casi.verifica import verifica_file
     from addin.demo_data import DATA_DEMO, scrivi_demo
 
     path = scrivi_demo(cfg, Path("demo_output") / f"rendiconto_P1_{anno}_demo.xlsx", anno=anno)
@@ -301,7 +301,7 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     """Blocca le finestre chiuse: sigilla le loro righe, blocca le celle e protegge i fogli."""
     import os
 
-    from addin.lock import blocca_file
+    from addin.casi.blocca import blocca_file
     from addin.workbook.seals import carica_chiave
 
     cfg = load(config)
@@ -344,7 +344,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from addin.consolidate import consolida_file, risultato_json
+    from addin.casi.consolida import consolida_file, risultato_json
     from addin.workbook.seals import carica_chiave
 
     cfg = load(config)
@@ -361,7 +361,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
         return
-    from addin.consolidate import print_rows
+    from addin.casi.consolida import print_rows
 
     t = Table(title=f"Consolidato {r.anno} al {rif:%d/%m/%Y}", header_style="bold")
     for col in ("Programma", "File", "Rendicontato", "Ammesso", "Quota cofin.", "Saldo"):
@@ -398,6 +398,11 @@ def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostraz
     cfg = load(config)
     print_quadro(cfg, anno)
     demo_verifica(cfg, anno)
+
+
+from addin.cli_registro import aggiungi_comandi  # noqa: E402 - the register's commands, own module
+
+aggiungi_comandi(app)
 
 
 def main() -> None:

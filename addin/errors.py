@@ -10,6 +10,8 @@ EXIT_INPUT = 3         # an input workbook cannot be read or is not a reporting 
 EXIT_CONFIG = 4        # the configuration file is invalid
 EXIT_OUTPUT = 5        # the output cannot be written
 EXIT_KEY = 6           # the sealing key is missing or invalid where one is required
+EXIT_REGISTER = 7      # the Comune's register cannot be opened, or refuses the act (see docs/registro.md)
+EXIT_TAMPERED = 8      # `registro verifica`: acts of the register were changed or deleted behind its back
 
 
 class ErroreRendiconta(Exception):
@@ -47,3 +49,9 @@ class ErroreOutput(ErroreRendiconta):
 
 class ErroreChiave(ErroreRendiconta):
     exit_code = EXIT_KEY
+
+
+class ErroreRegistro(ErroreRendiconta):
+    """The register cannot be opened or written, or refuses an act (already sealed, unknown act...)."""
+
+    exit_code = EXIT_REGISTER

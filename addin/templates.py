@@ -51,7 +51,7 @@ def genera_modelli(config: Config, anno: int, out_dir: str | Path) -> RisultatoM
     for p in config.programmi:
         res.file.append(genera_modello(config, p.codice, anno, out_dir / nome_file(p.codice, anno)))
     try:
-        builder = getattr(importlib.import_module("addin.consolidate"), "build_consolidation_template")
+        builder = getattr(importlib.import_module("addin.casi.consolida"), "build_consolidation_template")
     except (ImportError, AttributeError):
         res.note.append("modello di consolidamento non disponibile in questa versione: non generato")
         return res

@@ -313,7 +313,7 @@ def _errori_in_avviso(fn):
 # --- scripts ----------------------------------------------------------------------------------
 
 def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None):
-    from addin.check import esegui_verifica
+    from addin.casi.verifica import esegui_verifica
 
     return esegui_verifica(leggi(book, config), config, oggi or today(), chiave=chiave)
 
@@ -479,9 +479,9 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
            password: str | None = None):
     """Comune: seal the windows closed at the reference date into `_meta` (existing seals are kept and
     checked), lock the sealed rows and protect `Spese` and `Cofinanziamento` (same rules as
-    `rendiconta blocca`, addin.lock)."""
+    `rendiconta blocca`, addin.casi.blocca)."""
     from addin.errors import ErroreChiave, ErroreInput
-    from addin.lock import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE
+    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE
     from addin.workbook.seals import AMBITO_COFIN, leggi_sigilli, nuovi_sigilli, verifica_sigilli
 
     cfg = _cfg(config)
@@ -566,7 +566,7 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
 
     from openpyxl import load_workbook
 
-    from addin.consolidate import consolida_file
+    from addin.casi.consolida import consolida_file
 
     cfg = _cfg(config)
     with tempfile.TemporaryDirectory(dir=cartella_lavoro) as tmp:

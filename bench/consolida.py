@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from addin.config import default_config  # noqa: E402
-from addin.consolidate import consolida, consolida_file  # noqa: E402
+from addin.casi.consolida import consolida, consolida_file  # noqa: E402
 from addin.demo_data import genera_demo  # noqa: E402
 from addin.workbook import schema as S  # noqa: E402
 
@@ -100,7 +100,7 @@ def phases(paths: list[Path]) -> dict[str, float]:
 
 
 def _phases(paths: list[Path]) -> dict[str, float]:
-    from addin.check import esegui_verifica
+    from addin.casi.verifica import esegui_verifica
     from addin.workbook.consolidation import scrivi_consolidato
     from addin.workbook.reader import leggi_cartella
 

@@ -3,7 +3,7 @@
 For each size a programme workbook is built from the real template (demo rows repeated with unique
 document numbers), then timed in the same run:
 - bare read: python-calamine opens the file and reads the four sheets the reader uses (to_python);
-- check: addin.workbook.reader.leggi_cartella + addin.check.esegui_verifica (safety checks, parsing,
+- check: addin.workbook.reader.leggi_cartella + addin.casi.verifica.esegui_verifica (safety checks, parsing,
   every rule, co-financing, tranches, sample);
 - verifica: the whole command path, verifica_file (check + report workbook written with openpyxl).
 Peak memory of the check is measured with tracemalloc (Python allocations); the process peak RSS
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import python_calamine as pc
 
-from addin.check import esegui_verifica, verifica_file
+from addin.casi.verifica import esegui_verifica, verifica_file
 from addin.config import default_config
 from addin.demo_data import DATA_DEMO, genera_demo
 from addin.workbook import schema as S

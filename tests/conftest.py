@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import os
+import shutil
+import tempfile
+import uuid
 
 import pytest
 
@@ -10,10 +15,82 @@ import pytest
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
-from addin.config import default_config
+# The tests never touch the user's real data folder or register: everything below points into a
+# temporary folder before any test module is imported (subprocesses inherit it).
+_TMP = tempfile.mkdtemp(prefix="rendiconta-test-")
+atexit.register(shutil.rmtree, _TMP, True)
+os.environ["XDG_DATA_HOME"] = os.path.join(_TMP, "dati")
+os.environ["LOCALAPPDATA"] = os.path.join(_TMP, "dati")
+os.environ["RENDICONTA_REGISTRO"] = f"sqlite:///{_TMP}/registro-sessione.sqlite"
+os.environ.setdefault("RENDICONTA_OPERATORE", "Funzionario di prova")
+_counter = itertools.count()
+
+from addin.config import default_config  # noqa: E402
+from addin.registro import connessione  # noqa: E402
+
+PG_URL = os.environ.get("RENDICONTA_TEST_PG_URL")
 
 
 @pytest.fixture(scope="session")
 def cfg():
     """The embedded Crema 2026-2028 configuration."""
     return default_config()
+
+
+@pytest.fixture(autouse=True)
+def _registro_per_test(monkeypatch):
+    """Each test gets its own embedded register (a SQLite file created only if the test opens it)."""
+    monkeypatch.setenv("RENDICONTA_REGISTRO", f"sqlite:///{_TMP}/registro-{next(_counter)}.sqlite")
+    yield
+    if connessione._engines:
+        connessione.chiudi_motori()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def registro_url(request, monkeypatch):
+    """An empty register on SQLite, and on PostgreSQL when RENDICONTA_TEST_PG_URL is set (a new
+    database per test, dropped afterwards). RENDICONTA_REGISTRO points to it for the whole test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{_TMP}/registro-{next(_counter)}.sqlite"
+        monkeypatch.setenv("RENDICONTA_REGISTRO", url)
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL: impostare RENDICONTA_TEST_PG_URL (lo fa .ci/run)")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"rendiconta_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("RENDICONTA_REGISTRO", url)
+    try:
+        yield url
+    finally:
+        connessione.chiudi_motori()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def registro(registro_url):
+    """The opened register of `registro_url`."""
+    from addin.registro import Registro
+
+    return Registro.apri(registro_url)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (CI=true, as .ci/run is run) a skipped test fails the run: CI installs everything the
+    tests need, so a skip there means an assertion silently not made."""
+    if os.environ.get("CI", "").lower() not in ("1", "true", "yes") or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped:
+        reporter.write_line(f"CI: {len(skipped)} test saltati (vedi -ra sopra): in CI ogni test deve essere eseguito",
+                            red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

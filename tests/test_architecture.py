@@ -47,18 +47,38 @@ def test_no_spreadsheet_import_in_rules_source():
     assert offenders == []
 
 
-def test_workbook_io_never_imports_the_use_cases_at_run_time():
-    """addin.workbook (I/O) sits below the use cases (check, consolidate, lock): no import circle.
-    Imports under `if TYPE_CHECKING:` (type names only) are allowed."""
-    use_cases = ("addin.check", "addin.consolidate", "addin.lock", "addin.cli", "addin.xlbridge")
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """Modules imported by a source file at run time (imports under `if TYPE_CHECKING:` excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip.update(id(n) for b in node.body for n in ast.walk(b))
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.append((node.lineno, node.module))
+    return out
+
+
+def test_dependencies_point_inward():
+    """Register and workbook I/O never import the use cases or the front ends; the register knows
+    nothing of workbooks; the use cases never import a front end."""
+    root = RULES.parent
+    outer = {"registro": ("addin.casi", "addin.cli", "addin.xlbridge", "addin.server", "addin.workbook",
+                          "openpyxl", "xlwings"),
+             "workbook": ("addin.casi", "addin.cli", "addin.xlbridge", "addin.server"),
+             "casi": ("addin.cli", "addin.xlbridge", "addin.server")}
     offenders = []
-    for f in sorted((RULES.parent / "workbook").rglob("*.py")):
-        tree = ast.parse(f.read_text(encoding="utf-8"), filename=str(f))
-        type_only = {id(n) for node in ast.walk(tree)
-                     if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
-                     for n in ast.walk(node)}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and id(node) not in type_only \
-                    and (node.module or "").startswith(use_cases):
-                offenders.append(f"{f.name}:{node.lineno} {node.module}")
+    for pkg, forbidden in outer.items():
+        files = sorted((root / pkg).rglob("*.py"))
+        assert files, pkg
+        for f in files:
+            for line, name in _imports(f):
+                if name.startswith(forbidden):
+                    offenders.append(f"{pkg}/{f.name}:{line} {name}")
     assert offenders == []

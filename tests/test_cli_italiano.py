@@ -57,14 +57,14 @@ def test_markup_in_an_error_message_does_not_crash(tmp_path, monkeypatch):
     # text from a workbook can contain a closing tag such as "[/red]": printed as is, exit code kept
     from typer.testing import CliRunner
 
-    import addin.check
+    import addin.casi.verifica
     from addin.cli import app
     from addin.errors import ErroreInput
 
     def boom(*a, **kw):
         raise ErroreInput("valore «[/red]» non valido", foglio="Spese", riga=4, colonna="Partner")
 
-    monkeypatch.setattr(addin.check, "verifica_file", boom)
+    monkeypatch.setattr(addin.casi.verifica, "verifica_file", boom)
     f = tmp_path / "x.xlsx"
     f.write_bytes(b"")
     res = CliRunner().invoke(app, ["verifica", str(f)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from addin.consolidate import A_ORE, consolida
+from addin.casi.consolida import A_ORE, consolida
 from addin.rules.models import Esito, Spesa
 from addin.workbook.reader import CartellaRendiconto
 

@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from openpyxl.utils.protection import hash_password
 from typer.testing import CliRunner
 
-from addin.check import esegui_verifica
+from addin.casi.verifica import esegui_verifica
 from addin.cli import app
 from addin.errors import EXIT_KEY, ErroreChiave, ErroreInput
-from addin.lock import blocca_file
+from addin.casi.blocca import blocca_file
 from addin.rules.models import Esito, Spesa, VoceCofinanziamento
 from addin.workbook import schema
 from addin.workbook.filler import fill_workbook

@@ -9,7 +9,7 @@ import json
 import pytest
 from openpyxl.utils import get_column_letter
 
-from addin.lock import blocca_file
+from addin.casi.blocca import blocca_file
 from addin.workbook import schema
 from addin.workbook.filler import fill_workbook
 from addin.workbook.template import build_template
@@ -33,10 +33,10 @@ for name in sys.argv[2].split("|"):
     wrong = sys.argv[4]
     try:
         sh.unprotect(wrong)
-        info["wrong_unprotects"] = not sh.isProtected()
+        info["wrong_error"] = None
     except Exception as exc:
-        info["wrong_unprotects"] = False
         info["wrong_error"] = type(exc).__name__
+    info["wrong_unprotects"] = not sh.isProtected()
     if sys.argv[5]:
         sh.unprotect(sys.argv[5])
         info["right_unprotects"] = not sh.isProtected()
@@ -61,6 +61,9 @@ def _locked_file(cfg, tmp_path, password):
     return p
 
 
+# what XProtectable.unprotect raises for a wrong password
+WRONG_PASSWORD = "com.sun.star.lang.IllegalArgumentException"
+
 # Spese columns: A Azione, L Importo rendicontato, then Decisione Comune (T) and Esito (V) wherever the schema puts them
 _L = {c.key: get_column_letter(i + 1) for i, c in enumerate(schema.SPESE_COLS)}
 T, V = _L["decisione_comune"], _L["esito"]
@@ -79,9 +82,13 @@ def test_libreoffice_sees_locked_sealed_rows_and_protected_sheets(cfg, tmp_path)
                                     # open window row 6, empty rows 8 and 1003: editable; header locked
                                     "A6": False, "L6": False, "A8": False, "L8": False, "A1003": False,
                                     "A3": True}
-    assert spese["wrong_unprotects"] is False and spese["right_unprotects"] is True
-    cof = res[schema.COFINANZIAMENTO]
-    assert cof["protected"] is True and cof["wrong_unprotects"] is False and cof["right_unprotects"] is True
+    # the wrong password is refused the way LibreOffice refuses a wrong password (any other UNO error,
+    # e.g. a failed call, is not a refusal) and the sheet stays protected; the right one unprotects it
+    for sheet in (schema.SPESE, schema.COFINANZIAMENTO):
+        info = res[sheet]
+        assert info["protected"] is True, sheet
+        assert info["wrong_error"] == WRONG_PASSWORD, (sheet, info["wrong_error"])
+        assert info["wrong_unprotects"] is False and info["right_unprotects"] is True, sheet
 
 
 def test_libreoffice_without_password(cfg, tmp_path):

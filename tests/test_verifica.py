@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from addin.check import esegui_verifica, risultato_json, verifica_file
+from addin.casi.verifica import esegui_verifica, risultato_json, verifica_file
 from addin.cli import app
 from addin.rules.catalogue import CATALOGO
 from addin.rules.models import Esito, Spesa, VoceCofinanziamento
@@ -180,7 +180,7 @@ def test_overheads_cap_and_cash_allowance(cfg, tmp_path):
 
 
 def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
-    from addin.lock import blocca_file
+    from addin.casi.blocca import blocca_file
 
     key = b"k" * 32
     keyfile = tmp_path / "chiave.txt"
@@ -291,9 +291,24 @@ def test_report_never_overwrites_input(main_file, tmp_path):
     assert res.exit_code == 5 and "non esiste" in " ".join(res.output.split())   # rich wraps at 80 columns
 
 
-def test_risultato_json_is_json_serialisable(main_file, cfg):
+def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
+    """The JSON result at the open date survives json.dumps/loads and carries the figures of ROWS."""
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, OPEN)
-    json.dumps(risultato_json(r))
+    data = json.loads(json.dumps(risultato_json(r)))
+    assert (data["programma"], data["anno"], data["data_riferimento"]) == (1, 2026, "2026-05-31")
+    assert [(x["riga"], x["esito"], x["importo_ammesso"]) for x in data["righe"]] == [
+        (4 + i, row[1].value, row[3]) for i, row in enumerate(ROWS)]
+    # window 1 open: the integrable rows wait (100 + 100 + 200 + 100 + 100 = 600.00, plus row 23 paid after
+    # the reference date, 100.00: 700.00); only the late transmission (100.00) is excluded; admitted
+    # 100 + 100 + 200 + 100 + 200 + 200 (Carla Blu, 10 h × 20.00 of 250.00) = 900.00 of 2,470.00
+    assert data["totali"] == {"rendicontato": "2470.00", "ammesso": "900.00", "non_ammesso": "1570.00",
+                              "da_integrare": "700.00", "escluso": "100.00"}
+    assert data["cofinanziamento"] == {"totale": "310.00", "quota": "0.2672", "minimo": "116.00", "rispettato": True,
+                                       "monetario": "50.00", "non_monetario": "60.00", "volontariato": "200.00",
+                                       "tariffa_volontari": "20.00"}   # 310 / (900 + 60 + 200) = 0.26724
+    assert [f["stato"] for f in data["finestre"]] == ["APERTA", "APERTA", "NON INIZIATA"]
+    # min(722,461.31 x 1,160 / 810,897.48 = 1,033.49, 900 - 50 = 850.00); advances 433,476.79 + 216,738.39
+    assert (data["contributo_finale"], data["saldo"]) == ("850.00", "-649365.18")
 
 
 @pytest.mark.libreoffice

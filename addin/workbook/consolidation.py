@@ -38,7 +38,7 @@ from addin.rules.money import money
 from addin.workbook import schema as S
 
 if TYPE_CHECKING:
-    from addin.consolidate import RigaProgramma, RisultatoConsolidato
+    from addin.casi.consolida import RigaProgramma, RisultatoConsolidato
 
 MONEY_FMT = "#,##0.00"
 PCT_FMT = "0.00%"

@@ -1,6 +1,6 @@
 """Tamper-evident seals of closed reporting windows (HMAC-SHA256 keyed by a secret of the Comune).
 
-INTERFACE CONTRACT (used by addin.lock and addin.check):
+INTERFACE CONTRACT (used by addin.casi.blocca and addin.casi.verifica):
     carica_chiave(path_or_none) -> bytes | None
     verifica_sigilli(cartella, config, chiave, data_riferimento) -> RisultatoSigilli
         .stato in {"verificati", "non_verificabili", "assenti"}

@@ -1,5 +1,5 @@
 """Extra route of the add-in: the task pane uploads the programme workbooks to consolidate; the
-server consolidates them (addin.consolidate) and returns what goes into each sheet of the open
+server consolidates them (addin.casi.consolida) and returns what goes into each sheet of the open
 consolidation workbook, which the task pane then hands to the `consolida` script."""
 
 from __future__ import annotations

@@ -1,0 +1,223 @@
+"""Use case: the Comune's full check (Verifica) of one programme workbook at a reference date.
+
+`esegui_verifica` is pure (no file I/O): it applies every rule to an already read workbook.
+`verifica_file` reads the file, checks it and writes the report next to it (never touching the input).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+
+from addin.config.models import Config
+from addin.rules.budget import UsoBudget, uso_budget
+from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
+                                     tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
+                                     verifica_realizzato)
+from addin.rules.eligibility import Contesto, totali, valuta_spese
+from addin.rules.lookup import lookup_for
+from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.money import ZERO, money_str
+from addin.rules.sampling import Campione, campioni_personale
+from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
+from addin.rules.windows import FinestraAnno, finestre_anno
+from addin.runtime import gc_paused
+from addin.workbook.reader import CartellaRendiconto
+
+
+@dataclass
+class StatoSigilli:
+    stato: str                      # "verificati" | "non_verificabili" | "assenti" | "non_disponibile"
+    dettagli: list[str] = field(default_factory=list)
+    cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
+
+
+@dataclass
+class RisultatoVerifica:
+    cartella: CartellaRendiconto
+    data_riferimento: dt.date
+    esiti: list[EsitoRiga]
+    totali: dict[str, Decimal]
+    tariffa: TariffaVolontari
+    cofin_totali: TotaliCofinanziamento
+    cofin_quota: VerificaQuota
+    cofin_valori: dict[int, Decimal]            # co-financing row -> recognised value
+    liquidazione: Liquidazione
+    piano: list[RataPiano]
+    finestre: list[FinestraAnno]
+    scadenza_osservazioni: dt.date
+    sigilli: StatoSigilli
+    config: Config = field(repr=False, compare=False)
+    avvisi: list[str] = field(default_factory=list)
+    seme: int | None = None                     # sample seed given (None: the documented default)
+
+    # computed on first use: the report and the add-in show them, the consolidation does not need them
+    @cached_property
+    def campioni(self) -> list[Campione]:
+        """The personnel audit samples of the two semesters."""
+        return campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
+                                  self.seme)
+
+    @cached_property
+    def uso_budget(self) -> list[UsoBudget]:
+        """Admitted spending per action × category against the workbook's current budget."""
+        return uso_budget(self.config, self.cartella.budget, self.cartella.spese, self.esiti)
+
+    @property
+    def programma(self) -> int:
+        return self.cartella.programma
+
+    @property
+    def anno(self) -> int:
+        return self.cartella.anno
+
+    @property
+    def spese(self) -> list[Spesa]:
+        return self.cartella.spese
+
+    def righe_campione(self) -> dict[int, str]:
+        """Row number -> 'S1'/'S2' for the rows of the sampled persons."""
+        out: dict[int, str] = {}
+        for c in self.campioni:
+            for rows in c.righe.values():
+                for r in rows:
+                    out[r] = f"S{c.semestre}"
+        return out
+
+    def conteggi(self) -> Counter:
+        return Counter(e.esito for e in self.esiti)
+
+    def motivi_frequenti(self) -> list[tuple[str, int, Decimal]]:
+        """(code, rows, amount not admitted) ordered by amount then rows."""
+        n: Counter = Counter()
+        amt: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for e in self.esiti:
+            for code in dict.fromkeys(e.codici):
+                n[code] += 1
+                amt[code] += e.importo_non_ammesso
+        return sorted(((c, n[c], amt[c]) for c in n), key=lambda t: (-t[2], -t[1], t[0]))
+
+    def respinte(self) -> list[tuple[Spesa, EsitoRiga]]:
+        """Rows with an amount not admitted for a definitive reason (the ATS may object)."""
+        return [(s, e) for s, e in zip(self.spese, self.esiti)
+                if e.esito in (Esito.NON_AMMESSA, Esito.ESCLUSA)
+                or (e.esito is Esito.AMMESSA and e.importo_ammesso < e.importo)]
+
+
+def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
+             data_riferimento: dt.date) -> tuple[dict[int, list[Motivo]], StatoSigilli]:
+    # INTEGRATION POINT (lock issue): addin.workbook.seals.verifica_sigilli, contract 5.
+    try:
+        from addin.workbook.seals import verifica_sigilli
+    except ImportError:
+        return {}, StatoSigilli("non_disponibile", ["Verifica dei sigilli non disponibile in questa versione."])
+    rs = verifica_sigilli(cartella, config, chiave, data_riferimento)
+    st = StatoSigilli(rs.stato, list(rs.dettagli))
+    st.cofinanziamento = {r: list(m) for r, m in (getattr(rs, "motivi_cofinanziamento", None) or {}).items()}
+    return dict(rs.motivi), st
+
+
+def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, *,
+                    chiave: bytes | None = None, seme: int | None = None) -> RisultatoVerifica:
+    """Apply every rule to a programme workbook at the reference date. Pure: no file I/O."""
+    motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento)
+    anno, prog = cartella.anno, config.programma(cartella.programma)
+    ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)
+    esiti = valuta_spese(cartella.spese, ctx)
+    tot = totali(esiti)
+
+    tariffa = tariffa_volontari(config, anno, cartella.spese)
+    voci_ok = [v for v in cartella.cofinanziamento if not v.errori and v.riga not in sig.cofinanziamento]
+    cofin_tot = totali_cofinanziamento(voci_ok, tariffa.valore)
+    ok_rows = {v.riga for v in voci_ok}
+    valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
+    quota = verifica_realizzato(config, tot["ammesso"], cofin_tot)
+
+    b = prog.budget_anno(anno)
+    valore_realizzato = tot["ammesso"] + cofin_tot.valorizzato
+    liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
+                       tot["ammesso"], cofin_tot.monetario)
+    piano = piano_tranche(config, anno, b.comunale)
+    avvisi = list(cartella.avvisi)
+    for v in cartella.cofinanziamento:
+        for m in v.errori:
+            avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")
+    for riga, motivi in sorted(sig.cofinanziamento.items()):
+        for m in motivi:
+            avvisi.append(f"Foglio «Cofinanziamento», riga {riga}: {m.messaggio} Voce non conteggiata.")
+    lk = lookup_for(config)
+    for v in voci_ok:
+        if tipo_cofinanziamento(v.tipo) is None:
+            avvisi.append(f"Foglio «Cofinanziamento», riga {v.riga}: tipo «{v.tipo or ''}» non riconosciuto "
+                          "(Monetario, Non monetario, Volontariato): voce non conteggiata.")
+        elif v.partner and lk.partner(v.partner) is None:
+            avvisi.append(f"Foglio «Cofinanziamento», riga {v.riga}: «{v.partner}» non è un componente dell'ATS.")
+    return RisultatoVerifica(
+        cartella=cartella, data_riferimento=data_riferimento, esiti=esiti, totali=tot, tariffa=tariffa,
+        cofin_totali=cofin_tot, cofin_quota=quota, cofin_valori=valori, liquidazione=liq, piano=piano,
+        finestre=finestre_anno(config, anno),
+        scadenza_osservazioni=data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni),
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme)
+
+
+def risultato_json(r: RisultatoVerifica) -> dict:
+    """The machine-readable result (amounts as Decimal strings, dates ISO)."""
+    q = r.cofin_quota
+    return {
+        "programma": r.programma,
+        "anno": r.anno,
+        "data_riferimento": r.data_riferimento.isoformat(),
+        "righe": [{"riga": e.riga, "esito": e.esito.value, "importo": money_str(e.importo),
+                   "importo_ammesso": money_str(e.importo_ammesso),
+                   "motivi": [{"codice": m.codice, "messaggio": m.messaggio} for m in e.motivi]}
+                  for e in r.esiti],
+        "totali": {k: money_str(v) for k, v in r.totali.items()},
+        "cofinanziamento": {"totale": money_str(q.cofinanziamento), "quota": str(q.quota.quantize(Decimal("0.0001"))),
+                            "minimo": money_str(q.minimo), "rispettato": q.rispettato,
+                            "monetario": money_str(r.cofin_totali.monetario),
+                            "non_monetario": money_str(r.cofin_totali.non_monetario),
+                            "volontariato": money_str(r.cofin_totali.volontariato),
+                            "tariffa_volontari": money_str(r.tariffa.valore)},
+        "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "importo": money_str(t.importo)}
+                    for t in r.piano],
+        "saldo": money_str(r.liquidazione.saldo),
+        "contributo_finale": money_str(r.liquidazione.contributo_finale),
+        "finestre": [{"numero": f.numero, "blocco": f.blocco.isoformat(), "stato": f.stato(r.data_riferimento)}
+                     for f in r.finestre],
+        "campione": [{"semestre": c.semestre, "seme": c.seme, "persone": c.persone, "dimensione": c.dimensione,
+                      "estratti": list(c.estratti), "righe": {k: list(v) for k, v in c.righe.items()}}
+                     for c in r.campioni],
+        "scadenza_osservazioni": r.scadenza_osservazioni.isoformat(),
+        "sigilli": r.sigilli.stato,
+        "avvisi": list(r.avvisi),
+    }
+
+
+def percorso_report(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(f"{p.stem}_verifica.xlsx")
+
+
+def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
+                  chiave: bytes | None = None, seme: int | None = None) -> tuple[RisultatoVerifica, Path]:
+    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input)."""
+    from addin.errors import ErroreOutput
+    from addin.workbook.reader import leggi_cartella
+    from addin.workbook.report import scrivi_report
+
+    src = Path(path)
+    with gc_paused():
+        cartella = leggi_cartella(src, config)
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
+        dest = Path(out) if out is not None else percorso_report(src)
+        try:
+            if dest.resolve() == src.resolve():
+                raise ErroreOutput(f"il report non può sovrascrivere il file da verificare «{src.name}».")
+        except OSError:
+            pass
+        scrivi_report(r, dest)
+    return r, dest
