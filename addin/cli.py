@@ -151,7 +151,8 @@ def cmd_regole() -> None:
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
                "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte",
-               "integrabile_riduzione": "DA_INTEGRARE, poi ammessa in parte dopo il blocco"}
+               "integrabile_riduzione": "DA_INTEGRARE, poi ammessa in parte dopo il blocco",
+               "segnalazione": "segnalazione (l'esito non cambia)"}
     t = Table(title="Catalogo dei motivi", header_style="bold")
     t.add_column("Codice")
     t.add_column("Effetto")

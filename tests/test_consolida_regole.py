@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from addin.casi.consolida import A_ORE, consolida
+from addin.casi.consolida import A_DOPPIO, A_ORE, consolida
 from addin.rules.models import Esito, Spesa
 from addin.workbook.reader import CartellaRendiconto
 
@@ -71,3 +71,40 @@ def cfg_default():
     from addin.config import default_config
 
     return default_config()
+
+
+def fattura(azione: str, fornitore: str, numero: str, doc: str | None, importo: str) -> Spesa:
+    """An invoice every rule admits in full on its own (window 1 of 2026)."""
+    return Spesa(riga=0, azione=azione, partner="Igea", categoria="Beni di consumo e materie prime",
+                 descrizione="Materiale", fornitore=fornitore, tipo_documento="Fattura", numero_documento=numero,
+                 data_documento=dt.date(2026, 3, 2), data_pagamento=dt.date(2026, 3, 10),
+                 modalita_pagamento="Bonifico", importo_documento=Decimal(doc) if doc else None,
+                 importo=Decimal(importo), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+                 data_trasmissione=dt.date(2026, 4, 20))
+
+
+def test_double_funding_is_deducted_from_the_ats_and_written_differently_is_the_same():
+    # the same 500.00 invoice: «FT 7/2026» of Alfa srl in P1 (300.00) and «7-2026» of Alfa S.r.l. in P2 (300.00):
+    # 100.00 beyond the document, on the P2 row; a legitimate split (Gamma, 50 + 50 of 100) is not deducted
+    a = _cartella("p1.xlsx", 1, [fattura("1.1", "Alfa srl", "FT 7/2026", "500", "300"),
+                                 fattura("1.1", "Gamma", "G1", "100", "50")])
+    b = _cartella("p2.xlsx", 2, [fattura("2.1", "Alfa S.r.l.", "7-2026", "500", "300"),
+                                 fattura("2.1", "Gamma", "G1", "100", "50")])
+    r = consolida([a, b], cfg_default(), DATA)
+    d = [(x.file, x.importo) for x in r.anomalie if x.tipo == A_DOPPIO]
+    assert d == [("p1.xlsx", Decimal("0")), ("p2.xlsx", Decimal("100.00"))]
+    # programmes keep the check's figures (350.00 each); the ATS: 700.00 - 100.00 = 600.00
+    assert [p.ammesso for p in r.programmi[:2]] == [Decimal("350.00"), Decimal("350.00")]
+    assert (r.ats.doppio_finanziamento, r.ats.ammesso, r.ats.non_ammesso) == (
+        Decimal("100.00"), Decimal("600.00"), Decimal("100.00"))
+
+
+def test_double_funding_with_different_document_amounts_takes_the_smallest():
+    # declared 500.00 in P1 and 400.00 in P2, claimed 300 + 300: 200.00 beyond the smaller amount
+    a = _cartella("p1.xlsx", 1, [fattura("1.1", "Alfa srl", "7", "500", "300")])
+    b = _cartella("p2.xlsx", 2, [fattura("2.1", "Alfa srl", "7", "400", "300")])
+    r = consolida([a, b], cfg_default(), DATA)
+    d = [x for x in r.anomalie if x.tipo == A_DOPPIO]
+    assert [(x.file, x.importo) for x in d] == [("p1.xlsx", Decimal("0")), ("p2.xlsx", Decimal("200.00"))]
+    assert "importi del documento diversi" in d[0].descrizione and "400,00 €" in d[0].descrizione
+    assert r.ats.ammesso == Decimal("400.00")     # 600.00 - 200.00

@@ -78,6 +78,7 @@ CASES = {
     "IMPORTO_NON_VALIDO": (lambda: spesa(importo=D("-5")), {}, Esito.NON_AMMESSA, "0.00"),
     "IMPORTO_OLTRE_DOCUMENTO": (lambda: spesa(importo=D("1200.00")), {}, Esito.AMMESSA, "1000.00"),
     "DOCUMENTO_DUPLICATO": None,  # needs several rows: test_duplicates_*
+    "IMPORTO_DOCUMENTO_DISCORDANTE": None,  # needs several rows: tests/test_rules_duplicati.py
     "DOCUMENTAZIONE_MANCANTE": (lambda: spesa(doc_trasmessa=False, data_trasmissione=None), {},
                                 Esito.DA_INTEGRARE, "0.00"),
     "TRASMISSIONE_TARDIVA": (lambda: spesa(data_trasmissione=dt.date(2026, 6, 3)), {}, Esito.ESCLUSA, "0.00"),
@@ -119,9 +120,10 @@ def test_eligible_row():
     assert (r.esito, r.importo, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("1000.00"), D("1000.00"), [])
     assert r.finestra == 1 and r.data_decisiva == dt.date(2026, 3, 2)   # competence: the document date
     # the document's identity, which the consolidation matches across workbooks
-    assert r.documento == ("cartoleria rossi srl", "f-4")
-    assert one(spesa(fornitore=" CARTOLERIA  Rossi SRL ", numero_documento="f - 4")).documento == \
-        ("cartoleria rossi srl", "f-4")
+    # (supplier without its legal form, number without its prefix: tests/test_rules_duplicati.py)
+    assert r.documento == ("cartoleria rossi", "4")
+    assert one(spesa(fornitore=" CARTOLERIA  Rossi S.R.L. ", numero_documento="f - 4")).documento == \
+        ("cartoleria rossi", "4")
     assert one(spesa(numero_documento=None)).documento is None
 
 

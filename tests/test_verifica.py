@@ -215,7 +215,8 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 def test_every_catalogue_code_is_covered():
     covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
                                                      "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO",
-                                                     "PERSONALE_ORE_ECCESSIVE"}   # test_rules_personale
+                                                     "PERSONALE_ORE_ECCESSIVE",   # test_rules_personale
+                                                     "IMPORTO_DOCUMENTO_DISCORDANTE"}   # test_rules_duplicati
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 

@@ -16,9 +16,10 @@ from those sums with the same rule functions the check uses.
 Cross-workbook anomalies (`Anomalie` sheet): missing programmes, workbooks of another year or
 schema version, unreadable files with their Italian error, programmes given in several copies,
 and double funding: the same document (supplier + number) claimed in more than one workbook for
-more than 100% of its amount, with every place it appears. Double funding is reported, not cut:
-the admitted amounts stay those of the check, and the Comune decides (Decisione Comune) in the
-programme workbook.
+more than 100% of its amount, with every place it appears. The programmes' admitted amounts stay
+those of the check (the Comune decides in the programme workbook, Decisione Comune); the
+double-funded excess, and what is admitted for a person's hours beyond the monthly cap once the
+workbooks are added up, are deducted from the ATS admitted total.
 """
 
 from __future__ import annotations
@@ -144,9 +145,9 @@ class RigaProgramma:
 
     @property
     def detratto(self) -> Decimal:
-        """Admitted by the checks but not admissible once the workbooks are added up (hours of a person
-        beyond the monthly cap across files): deducted from the ATS admitted total only."""
-        return self.ore_eccedenti
+        """Admitted by the checks but not admissible once the workbooks are added up (double funding,
+        hours of a person beyond the monthly cap across files): deducted from the ATS admitted total only."""
+        return self.doppio_finanziamento + self.ore_eccedenti
 
 
 @dataclass
@@ -423,7 +424,8 @@ def _riga_ats(config: Config, anno: int, programmi: list[RigaProgramma], vincola
     for name in ("rendicontato", "ammesso", "non_ammesso", "da_integrare", "escluso", "doppio_finanziamento",
                  "ore_eccedenti"):
         setattr(ats, name, sum((getattr(r, name) for r in programmi), ZERO))
-    # what the checks admitted but is not admissible once the workbooks are added up: not admitted for the ATS
+    # what the checks admitted but is not admissible once the workbooks are added up (double-funded excess,
+    # hours beyond the monthly cap): not admitted for the ATS
     ats.ammesso -= ats.detratto
     ats.non_ammesso += ats.detratto
     ats.righe = sum(r.righe for r in programmi)
@@ -459,8 +461,8 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
 
     Within one workbook the check already caps a document at 100%; here the claims of different
     workbooks (other programmes, or partner copies of the same programme) are added up. The document
-    amount is the largest `Importo documento` given for it; when none is given, any claim in more than
-    one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
+    amount is the smallest `Importo documento` given for it (a disagreement is said in the anomaly);
+    when none is given, any claim in more than one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
     and shown on the place that goes beyond the document, in workbook and row order.
     """
     # first pass: the identity of every document and the workbooks it appears in
@@ -488,8 +490,10 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
         return []
     df = pd.DataFrame({"k": keys, "f": files, "r": rows, "p": progs, "rep": rep, "adm": adm, "doc": doc})
     g = df.groupby("k", sort=False)
-    stats = pd.DataFrame({"nfile": g["f"].nunique(), "rep": g["rep"].sum(), "adm": g["adm"].sum(),
-                          "doc": g["doc"].max()})
+    given = df[df["doc"] >= 0].groupby("k", sort=False)["doc"]   # the smallest document amount counts
+    stats = pd.DataFrame({"nfile": g["f"].nunique(), "rep": g["rep"].sum(), "adm": g["adm"].sum()})
+    stats["doc"] = given.min().reindex(stats.index).fillna(-1).astype("int64")
+    stats["ndoc"] = given.nunique().reindex(stats.index).fillna(0).astype("int64")
     flagged = stats[(stats["nfile"] > 1) & ((stats["doc"] < 0) | (stats["rep"] > stats["doc"]))]
     if flagged.empty:
         return []
@@ -509,7 +513,9 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
                           for x in grp.itertuples())
         if doc_cents >= 0:
             doc_amount = Decimal(doc_cents).scaleb(-2)
-            head = (f"Documento {numero} di {fornitore} (importo {fmt_eur(doc_amount)}) rendicontato per "
+            disagree = (f"importi del documento diversi tra le righe, vale il minore: {fmt_eur(doc_amount)}"
+                        if int(st["ndoc"]) > 1 else f"importo {fmt_eur(doc_amount)}")
+            head = (f"Documento {numero} di {fornitore} ({disagree}) rendicontato per "
                     f"{fmt_eur(Decimal(int(st['rep'])).scaleb(-2))} e ammesso per {fmt_eur(Decimal(int(st['adm'])).scaleb(-2))} "
                     f"in {places} righe di {grp['f'].nunique()} file e {nprog} programmi: {where}.")
         else:

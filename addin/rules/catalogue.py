@@ -8,7 +8,8 @@ Effects:
 - ``riduzione``: part of the amount is not admitted; the row stays AMMESSA for the rest
   (NON_AMMESSA if nothing is left);
 - ``integrabile_riduzione``: the row can still be justified: DA_INTEGRARE while its window is open,
-  then the part not justified is not admitted (a reduction) once the window is locked.
+  then the part not justified is not admitted (a reduction) once the window is locked;
+- ``segnalazione``: advisory, for the Comune to decide: the row keeps its outcome and amount.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione", "integrabile_riduzione"]
+Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione", "integrabile_riduzione", "segnalazione"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,10 @@ _ENTRIES = [
     VoceCatalogo("IMPORTO_OLTRE_DOCUMENTO", "riduzione",
                  "L'importo rendicontato supera l'importo del documento: ammesso fino all'importo del documento."),
     VoceCatalogo("DOCUMENTO_DUPLICATO", "riduzione",
-                 "Lo stesso documento (fornitore e numero) è imputato oltre il 100% del suo importo."),
+                 "Lo stesso documento (fornitore e numero) è imputato oltre il 100% del suo importo "
+                 "(contano anche le righe ancora da integrare)."),
+    VoceCatalogo("IMPORTO_DOCUMENTO_DISCORDANTE", "segnalazione",
+                 "Le righe dello stesso documento indicano importi del documento diversi: vale il minore."),
     VoceCatalogo("DOCUMENTAZIONE_MANCANTE", "integrabile",
                  "Documentazione giustificativa non presente, non conservata o non trasmessa al Comune."),
     VoceCatalogo("TRASMISSIONE_TARDIVA", "esclusa",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -315,15 +317,44 @@ def _cap_hours(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], 
                                                f"{_fmt_date(win.blocco)}: non ammessi {fmt_eur(cut)}."))
 
 
+# legal forms that may end a supplier's name (after punctuation is dropped): «Rossi srl» = «Rossi S.r.l.»
+_LEGAL_FORMS = frozenset({"srl", "srls", "spa", "sas", "snc", "sapa", "scarl", "scrl", "scpa", "ss", "ssd", "ssdrl",
+                          "ssdarl", "arl", "onlus", "aps", "odv", "ets", "coop", "soc", "societa", "cooperativa",
+                          "sociale", "impresa", "unipersonale"})
+_PUNCT = re.compile(r"[^\w\s]")
+_GROUPS = re.compile(r"[^\W_]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def norm_fornitore(fornitore: str) -> str:
+    """A supplier's name for matching documents: no case, accents, punctuation or trailing legal form
+    («Cartoleria Rossi S.r.l.» -> «cartoleria rossi»); the name itself when it is only a legal form."""
+    words = _PUNCT.sub(lambda m: "" if m.group() == "." else " ", norm(fornitore)).split()
+    kept = list(words)
+    while len(kept) > 1 and kept[-1] in _LEGAL_FORMS:
+        kept.pop()
+    return " ".join(kept)
+
+
+def norm_numero(numero: str) -> str:
+    """A document number for matching: the letters before the first digit (a prefix such as «FT», «F-»,
+    «N.») are dropped, the groups of letters and digits are joined by «-» and leading zeros dropped:
+    «FT 12» = «F-12» = «12», «12/2026» = «12-2026», «0012» = «12». A number without digits keeps its letters."""
+    # perf: document numbers are nearly all distinct, so ASCII ones bypass norm()'s cache (no accents to strip)
+    text = numero.casefold() if numero.isascii() else norm(numero)
+    first_digit = next((i for i, ch in enumerate(text) if ch.isdigit()), None)
+    if first_digit is not None:
+        text = text[first_digit:]
+    return "-".join(g.lstrip("0") or "0" if g.isdigit() else g for g in _GROUPS.findall(text))
+
+
 def chiave_documento(fornitore: object, numero: object) -> tuple[str, str] | None:
-    """The identity of a document: normalised supplier and number; None when either is missing."""
+    """The identity of a document: normalised supplier (norm_fornitore) and number (norm_numero);
+    None when either is missing."""
     if numero is None or fornitore is None:
         return None
-    n = str(numero)
-    # perf: document numbers are nearly all distinct, so they bypass norm()'s cache; for ASCII text
-    # this is exactly norm(n) without spaces (no accents to strip)
-    n = "".join(n.replace("'", " ").split()).casefold() if n.isascii() else norm(n).replace(" ", "")
-    f = norm(fornitore)
+    f = norm_fornitore(fornitore if isinstance(fornitore, str) else str(fornitore))
+    n = norm_numero(numero if isinstance(numero, str) else str(numero))
     return (f, n) if f and n else None
 
 
@@ -336,7 +367,10 @@ def _reduce(r: EsitoRiga, new_amount: Decimal, motivo: Motivo) -> None:
 
 
 def _cap_duplicates(spese: Sequence[Spesa], results: list[EsitoRiga]) -> None:
-    """The same document (supplier + number) may be imputed up to 100% of its amount, in row order."""
+    """The same document (supplier + number, normalised) may be imputed up to 100% of its amount, in row
+    order. A claim still DA_INTEGRARE takes its room too (it may be admitted later): a later row is cut
+    and the claim itself is told at once that it goes beyond the document. When its copies declare
+    different document amounts, the smallest counts and every copy says so."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(spese):
         key = results[i].documento = chiave_documento(s.fornitore, s.numero_documento)
@@ -345,22 +379,37 @@ def _cap_duplicates(spese: Sequence[Spesa], results: list[EsitoRiga]) -> None:
     for idxs in groups.values():
         if len(idxs) < 2:
             continue
-        doc_amounts = [spese[i].importo_documento for i in idxs if spese[i].importo_documento]
-        cap = money(max(doc_amounts)) if doc_amounts else max(results[i].importo for i in idxs)
+        idxs = sorted(idxs, key=lambda k: spese[k].riga)
+        doc_amounts = sorted({money(spese[i].importo_documento) for i in idxs
+                              if spese[i].importo_documento and spese[i].importo_documento > 0})
+        cap = doc_amounts[0] if doc_amounts else max(results[i].importo for i in idxs)
+        if len(doc_amounts) > 1:
+            for i in idxs:
+                results[i].motivi.append(Motivo(
+                    "IMPORTO_DOCUMENTO_DISCORDANTE",
+                    f"Il documento {spese[i].numero_documento} di {spese[i].fornitore} ha importi diversi nelle righe "
+                    f"{', '.join(str(spese[k].riga) for k in idxs)} "
+                    f"({', '.join(fmt_eur(a) for a in doc_amounts)}): vale il minore, {fmt_eur(cap)}."))
         used = ZERO
-        for i in sorted(idxs, key=lambda k: spese[k].riga):
-            rows = ", ".join(str(spese[k].riga) for k in sorted(idxs, key=lambda k: spese[k].riga) if k != i)
+        for i in idxs:
+            rows = ", ".join(str(spese[k].riga) for k in idxs if k != i)
             r = results[i]
-            if r.importo_ammesso <= 0:
+            pending = r.esito is Esito.DA_INTEGRARE
+            claim = min(r.importo, cap) if pending else r.importo_ammesso
+            if claim <= 0:
                 continue
             room = max(ZERO, cap - used)
-            if r.importo_ammesso > room:
-                cut = r.importo_ammesso - room
-                _reduce(r, room, Motivo(
-                    "DOCUMENTO_DUPLICATO",
-                    f"Documento {spese[i].numero_documento} di {spese[i].fornitore} imputato anche "
-                    f"nelle righe {rows} oltre il suo importo ({fmt_eur(cap)}): non ammessi {fmt_eur(cut)}."))
-            used += r.importo_ammesso
+            used += min(claim, room)
+            if claim <= room:
+                continue
+            cut = claim - room
+            head = (f"Documento {spese[i].numero_documento} di {spese[i].fornitore} imputato anche nelle righe "
+                    f"{rows} oltre il suo importo ({fmt_eur(cap)})")
+            if pending:   # nothing admitted yet: the row is told what it can still get
+                r.motivi.append(Motivo("DOCUMENTO_DUPLICATO", f"{head}: una volta integrata, ammissibile al più "
+                                                              f"per {fmt_eur(room)}."))
+            else:
+                _reduce(r, room, Motivo("DOCUMENTO_DUPLICATO", f"{head}: non ammessi {fmt_eur(cut)}."))
 
 
 def _cap_overheads(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], lk) -> None:
