@@ -64,8 +64,8 @@ def test_bad_cells_become_row_reasons_naming_sheet_row_column_cell(cfg):
     assert "Foglio «Spese», riga 5, colonna «Importo rendicontato» (cella L5)" in imp and "«cento euro»" in imp
     dato = " | ".join(by_code["DATO_NON_VALIDO"])
     assert "colonna «Data documento» (cella H5)" in dato
-    assert "colonna «Ore» (cella N5)" in dato
-    assert "colonna «Doc. trasmessa» (cella S5)" in dato and "non è SI o NO" in dato
+    assert "colonna «Ore» (cella P5)" in dato      # after IVA detraibile and Altri contributi (N, O)
+    assert "colonna «Doc. trasmessa» (cella U5)" in dato and "non è SI o NO" in dato
     assert s.importo is None and s.data_documento is None
 
 
@@ -221,7 +221,7 @@ def test_competence_month_as_typed(cfg):
 
 def test_workbook_without_the_optional_columns_still_reads(cfg):
     optional = [c for c in S.SPESE_COLS if c.optional]
-    assert {c.key for c in optional} >= {"mese_competenza"}
+    assert {c.key for c in optional} >= {"mese_competenza", "iva_detraibile", "altri_contributi"}
     cols = tuple(c for c in S.SPESE_COLS if not c.optional)
     row = _row(cols, azione="1.1", importo=10.0, persona="Anna")
     [s] = parse_cartella(_grids([row], header=[c.header for c in cols]), cfg).spese

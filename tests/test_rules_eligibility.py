@@ -77,6 +77,10 @@ CASES = {
                               Esito.AMMESSA, "300.00"),
     "IMPORTO_NON_VALIDO": (lambda: spesa(importo=D("-5")), {}, Esito.NON_AMMESSA, "0.00"),
     "IMPORTO_OLTRE_DOCUMENTO": (lambda: spesa(importo=D("1200.00")), {}, Esito.AMMESSA, "1000.00"),
+    # 1,000.00 claimed: 200.00 recoverable VAT, 300.00 paid by another grant are not admitted
+    "IVA_DETRAIBILE": (lambda: spesa(iva_detraibile=D("200.00")), {}, Esito.AMMESSA, "800.00"),
+    "ALTRI_CONTRIBUTI": (lambda: spesa(altri_contributi=D("300.00")), {}, Esito.AMMESSA, "700.00"),
+    "FORNITORE_PARTNER_ATS": (lambda: spesa(fornitore="Koala"), {}, Esito.AMMESSA, "1000.00"),   # advisory
     "DOCUMENTO_DUPLICATO": None,  # needs several rows: test_duplicates_*
     "IMPORTO_DOCUMENTO_DISCORDANTE": None,  # needs several rows: tests/test_rules_duplicati.py
     "DOCUMENTAZIONE_MANCANTE": (lambda: spesa(doc_trasmessa=False, data_trasmissione=None), {},

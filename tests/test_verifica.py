@@ -216,7 +216,9 @@ def test_every_catalogue_code_is_covered():
     covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
                                                      "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO",
                                                      "PERSONALE_ORE_ECCESSIVE",   # test_rules_personale
-                                                     "IMPORTO_DOCUMENTO_DISCORDANTE"}   # test_rules_duplicati
+                                                     "IMPORTO_DOCUMENTO_DISCORDANTE",   # test_rules_duplicati
+                                                     "IVA_DETRAIBILE", "ALTRI_CONTRIBUTI",
+                                                     "FORNITORE_PARTNER_ATS"}   # test_rules_costi (end to end)
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 

@@ -50,6 +50,12 @@ _ENTRIES = [
                  "Importo mancante, non numerico, nullo o negativo."),
     VoceCatalogo("IMPORTO_OLTRE_DOCUMENTO", "riduzione",
                  "L'importo rendicontato supera l'importo del documento: ammesso fino all'importo del documento."),
+    VoceCatalogo("IVA_DETRAIBILE", "riduzione",
+                 "L'IVA detraibile (recuperabile) compresa nell'importo rendicontato non è ammessa."),
+    VoceCatalogo("ALTRI_CONTRIBUTI", "riduzione",
+                 "La parte della spesa finanziata da altri contributi non è ammessa (doppio finanziamento)."),
+    VoceCatalogo("FORNITORE_PARTNER_ATS", "segnalazione",
+                 "Il fornitore è un componente dell'ATS (acquisto tra partner): il Comune decide se ammetterlo."),
     VoceCatalogo("DOCUMENTO_DUPLICATO", "riduzione",
                  "Lo stesso documento (fornitore e numero) è imputato oltre il 100% del suo importo "
                  "(contano anche le righe ancora da integrare)."),

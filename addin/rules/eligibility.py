@@ -67,6 +67,7 @@ class _RowConstants:
     contanti: Decimal        # configured cash allowance (0: none)
     tolleranza: Decimal      # personnel: hours × rate vs amount
     per_pagamento: bool      # regole.data_decisiva == "pagamento" (else by competence)
+    membri: Mapping[str, str]  # the ATS members by normalised supplier name (norm_fornitore) -> name
 
     @classmethod
     def of(cls, ctx: Contesto) -> _RowConstants:
@@ -74,7 +75,8 @@ class _RowConstants:
         return cls(lookup_for(cfg), cfg.programma(ctx.programma), cfg.periodo.inizio,
                    max(cfg.periodo.inizio, dt.date(ctx.anno, 1, 1)), min(cfg.periodo.fine, dt.date(ctx.anno, 12, 31)),
                    money(cfg.limiti.contanti_massimo), cfg.regole.tolleranza_personale,
-                   cfg.regole.data_decisiva == "pagamento")
+                   cfg.regole.data_decisiva == "pagamento",
+                   {norm_fornitore(n): p.nome for p in cfg.partner for n in (p.nome, *p.alias)})
 
 
 def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, win: FinestraAnno | None,
@@ -97,6 +99,14 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
             add(Motivo("IMPORTO_OLTRE_DOCUMENTO",
                        f"Importo rendicontato {fmt_eur(importo)} superiore all'importo del documento "
                        f"{fmt_eur(s.importo_documento)}: non ammessi {fmt_eur(importo - ammesso)}."))
+
+    # costs funders reject inside an eligible amount: recoverable VAT, other funding of the same cost
+    for code, value, what in (("IVA_DETRAIBILE", s.iva_detraibile, "IVA detraibile"),
+                              ("ALTRI_CONTRIBUTI", s.altri_contributi, "Altri contributi sulla spesa")):
+        if value is not None and value > 0 and ammesso > 0:
+            cut = min(ammesso, money(value))
+            ammesso -= cut
+            add(Motivo(code, f"{what} {fmt_eur(money(value))}: non ammessi {fmt_eur(cut)}."))
 
     # category
     cat = lk.categoria(s.categoria)
@@ -123,6 +133,11 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
             add(Motivo("PARTNER_NON_ATS", "Partner mancante."))
         else:
             add(Motivo("PARTNER_NON_ATS", f"«{s.partner}» non è un componente dell'ATS {ctx.config.ats}."))
+    # a supplier that is itself an ATS member: a purchase between partners, for the Comune to decide
+    if s.fornitore and (member := k.membri.get(norm_fornitore(str(s.fornitore)))) is not None:
+        add(Motivo("FORNITORE_PARTNER_ATS",
+                   f"Il fornitore «{s.fornitore}» è un componente dell'ATS ({member}): acquisto tra partner, "
+                   f"il {ctx.config.ente} decide se ammetterlo."))
 
     # period: the year of an expense is the year of its deciding date (by default its competence)
     out_of_period = False

@@ -668,7 +668,10 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         "più righe: Revisione > Rimuovi protezione foglio, scrivi sotto l'ultima riga della tabella (la tabella "
         "si allarga da sola) e poi Revisione > Proteggi foglio.",
         "2. Date nel formato gg/mm/aaaa; importi in euro con i centesimi. L'Importo rendicontato è la quota del "
-        "documento imputata al programma e non può superare l'Importo documento.",
+        "documento imputata al programma e non può superare l'Importo documento. Indica nell'importo rendicontato "
+        "l'eventuale IVA detraibile (recuperabile) nella colonna «IVA detraibile» e la parte della spesa pagata da "
+        "altri contributi (altri enti, bandi, fondi) in «Altri contributi sulla spesa»: non sono ammesse. Gli "
+        f"acquisti da un altro componente dell'ATS sono segnalati al {cfg.ente}, che decide.",
         f"3. Personale (interno o esterno): indica Persona, Ore e Costo orario; ore × costo orario deve "
         f"corrispondere all'importo rendicontato (tolleranza {tol}). Per i cedolini e gli F24 indica il Mese di "
         "competenza (mm/aaaa), il mese cui si riferiscono.",
