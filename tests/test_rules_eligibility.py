@@ -85,7 +85,9 @@ CASES = {
     "IMPORTO_DOCUMENTO_DISCORDANTE": None,  # needs several rows: tests/test_rules_duplicati.py
     "DOCUMENTAZIONE_MANCANTE": (lambda: spesa(doc_trasmessa=False, data_trasmissione=None), {},
                                 Esito.DA_INTEGRARE, "0.00"),
-    "TRASMISSIONE_TARDIVA": (lambda: spesa(data_trasmissione=dt.date(2026, 6, 3)), {}, Esito.ESCLUSA, "0.00"),
+    # transmitted 03/06/2026, after the lock of window 1 (31/05), checked once the lock has passed
+    "TRASMISSIONE_TARDIVA": (lambda: spesa(data_trasmissione=dt.date(2026, 6, 3)), {"ref": dt.date(2026, 6, 10)},
+                             Esito.ESCLUSA, "0.00"),
     "INSERIMENTO_RETROATTIVO": (lambda: spesa(), {"extra": "INSERIMENTO_RETROATTIVO"}, Esito.ESCLUSA, "0.00"),
     "RIGA_SIGILLATA_MODIFICATA": (lambda: spesa(), {"extra": "RIGA_SIGILLATA_MODIFICATA"},
                                   Esito.NON_AMMESSA, "0.00"),
@@ -217,8 +219,10 @@ def test_transmitted_without_date():
 
 
 def test_transmission_on_lock_day_is_in_time():
-    assert one(spesa(data_trasmissione=dt.date(2026, 5, 31))).esito is Esito.AMMESSA
-    r = one(spesa(data_trasmissione=dt.date(2026, 6, 1)))
+    # checked on 01/06/2026, the day after the lock (a transmission dated after the reference date would
+    # only be «not yet transmitted»: tests/test_rules_date_messaggi.py)
+    assert one(spesa(data_trasmissione=dt.date(2026, 5, 31)), ref=AFTER_LOCK).esito is Esito.AMMESSA
+    r = one(spesa(data_trasmissione=dt.date(2026, 6, 1)), ref=AFTER_LOCK)
     assert r.esito is Esito.ESCLUSA and "31/05/2026" in r.motivi[0].messaggio
 
 
@@ -249,11 +253,13 @@ def test_document_after_the_year_paid_within_it():
 
 def test_payment_after_the_reference_date_is_not_yet_incurred():
     # paid 20/03/2026: on 15/03 the expense is not yet quietanzata (window 1 still open: to complete)
+    # (its transmission of 25/03 has not happened yet either)
     r = one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 15))
-    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.DA_INTEGRARE, D("0.00"), ["PAGAMENTO_MANCANTE"])
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.DA_INTEGRARE, D("0.00"),
+                                                      ["PAGAMENTO_MANCANTE", "DOCUMENTAZIONE_MANCANTE"])
     assert "20/03/2026" in r.motivi[0].messaggio and "15/03/2026" in r.motivi[0].messaggio
-    # the same row once the payment date is reached
-    assert one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 20)).esito is Esito.AMMESSA
+    # the same row once the transmission date is reached
+    assert one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 25)).esito is Esito.AMMESSA
 
 
 def test_cash_payment_not_admitted():
@@ -328,10 +334,12 @@ def test_comune_admission_changes_nothing():
 # --- precedence of outcomes -----------------------------------------------------------------------
 
 def test_not_admitted_beats_excluded_beats_to_complete():
-    r = one(spesa(partner="Estraneo", data_trasmissione=dt.date(2026, 7, 1), data_pagamento=None))
+    # checked on 10/07/2026, after the lock of window 1 (31/05): the transmission of 01/07 is late
+    later = dt.date(2026, 7, 10)
+    r = one(spesa(partner="Estraneo", data_trasmissione=dt.date(2026, 7, 1), data_pagamento=None), ref=later)
     assert r.esito is Esito.NON_AMMESSA
     assert set(r.codici) == {"PARTNER_NON_ATS", "PAGAMENTO_MANCANTE", "TRASMISSIONE_TARDIVA"}
-    r = one(spesa(data_trasmissione=dt.date(2026, 7, 1), importo=D("1200")))
+    r = one(spesa(data_trasmissione=dt.date(2026, 7, 1), importo=D("1200")), ref=later)
     assert r.esito is Esito.ESCLUSA and r.importo_ammesso == D("0.00")
 
 
@@ -414,8 +422,12 @@ def test_totals():
     rows = [spesa(4), spesa(5, importo=D("1200.00")), spesa(6, modalita_pagamento="Contanti"),
             spesa(7, data_pagamento=None), spesa(8, data_trasmissione=dt.date(2026, 7, 1))]
     t = totali(check(rows))
+    # on 31/05/2026 row 8's transmission «01/07» has not happened yet: it waits with row 7 (2 × 1,000.00)
     assert t == {"rendicontato": D("5200.00"), "ammesso": D("2000.00"), "non_ammesso": D("3200.00"),
-                 "da_integrare": D("1000.00"), "escluso": D("1000.00")}
+                 "da_integrare": D("2000.00"), "escluso": D("0.00")}
+    # after the lock both are excluded
+    t = totali(check(rows, ref=AFTER_LOCK))
+    assert (t["da_integrare"], t["escluso"]) == (D("0.00"), D("2000.00"))
 
 
 def test_rules_do_not_modify_rows():

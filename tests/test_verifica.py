@@ -61,7 +61,8 @@ ROWS = [
     (sp(fornitore="Tipografia Blu", numero_documento="77/2026", importo_documento=D("300.00"),
         importo=D("200.00"), azione="1.2"), A, A, "100.00", ["DOCUMENTO_DUPLICATO"]),
     (sp(doc_trasmessa=False, data_trasmissione=None), I, X, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),
-    (sp(data_trasmissione=dt.date(2026, 6, 5)), X, X, "0.00", ["TRASMISSIONE_TARDIVA"]),
+    # transmitted «05/06»: not yet on 31/05 (window open, to complete); late once the lock has passed
+    (sp(data_trasmissione=dt.date(2026, 6, 5)), I, X, "0.00", (["DOCUMENTAZIONE_MANCANTE"], ["TRASMISSIONE_TARDIVA"])),
     (pers("Anna Neri", None, D("20.00"), D("200.00")), I, X, "0.00", ["PERSONALE_DATI_MANCANTI"]),
     # 10 h × 20.00 = 200.00 claimed 250.00: 200.00 admitted
     (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), A, A, "200.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
@@ -302,10 +303,10 @@ def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
     assert [(x["riga"], x["esito"], x["importo_ammesso"]) for x in data["righe"]] == [
         (4 + i, row[1].value, row[3]) for i, row in enumerate(ROWS)]
     # window 1 open: the integrable rows wait (100 + 100 + 200 + 100 + 100 = 600.00, plus row 23 paid after
-    # the reference date, 100.00: 700.00); only the late transmission (100.00) is excluded; admitted
-    # 100 + 100 + 200 + 100 + 200 + 200 (Carla Blu, 10 h × 20.00 of 250.00) = 900.00 of 2,470.00
+    # the reference date and row 16 transmitted after it, 100.00 each: 800.00); nothing is excluded;
+    # admitted 100 + 100 + 200 + 100 + 200 + 200 (Carla Blu, 10 h × 20.00 of 250.00) = 900.00 of 2,470.00
     assert data["totali"] == {"rendicontato": "2470.00", "ammesso": "900.00", "non_ammesso": "1570.00",
-                              "da_integrare": "700.00", "escluso": "100.00"}
+                              "da_integrare": "800.00", "escluso": "0.00"}
     assert data["cofinanziamento"] == {"totale": "310.00", "quota": "0.2672", "minimo": "116.00", "rispettato": True,
                                        "monetario": "50.00", "non_monetario": "60.00", "volontariato": "200.00",
                                        "tariffa_volontari": "20.00"}   # 310 / (900 + 60 + 200) = 0.26724

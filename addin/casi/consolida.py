@@ -46,7 +46,7 @@ from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
 from addin.rules.money import ZERO, fmt_eur, fmt_num, fmt_pct, money, money_str
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
-from addin.rules.windows import finestre_anno
+from addin.rules.windows import avviso_anno, finestre_anno
 from addin.runtime import gc_paused, gil_handoff
 from addin.workbook import schema as S
 from addin.workbook.reader import CartellaRendiconto
@@ -71,6 +71,8 @@ A_SCONOSCIUTO = "Programma non configurato"
 A_DUPLICATO_FILE = "File indicato più volte"
 A_BUDGET = "Budget diverso tra le copie"
 A_AVVISO = "Avviso di lettura"
+A_DATA = "Data di riferimento fuori dall'anno"
+A_BUDGET_CONF = "Budget diverso da quello configurato"
 
 GRAVE, ATTENZIONE, INFO = "Bloccante", "Attenzione", "Informazione"
 
@@ -305,6 +307,13 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
     by_prog: dict[int, list[Fonte]] = defaultdict(list)
     for f in fonti:
         by_prog[f.cartella.programma].append(f)
+
+    if (fuori := avviso_anno(anno, data_riferimento)) is not None:
+        anomalie.insert(0, Anomalia(A_DATA, ATTENZIONE, fuori))
+    for f in fonti:
+        for a in f.risultato.avvisi:
+            if a.startswith("BUDGET_NON_CONFORME"):
+                anomalie.append(Anomalia(A_BUDGET_CONF, ATTENZIONE, a, programma=f.cartella.programma, file=f.path))
 
     doppi = doppi_finanziamenti(fonti)
     anomalie.extend(doppi)

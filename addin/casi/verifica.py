@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from addin.config.models import Config
-from addin.rules.budget import UsoBudget, uso_budget
+from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
                                      verifica_realizzato)
@@ -24,7 +24,7 @@ from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
-from addin.rules.windows import FinestraAnno, finestre_anno
+from addin.rules.windows import FinestraAnno, avviso_anno, finestre_anno
 from addin.runtime import gc_paused
 from addin.workbook.reader import CartellaRendiconto
 
@@ -143,6 +143,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
                        tot["ammesso"], cofin_tot.monetario)
     piano = piano_tranche(config, anno, b.comunale)
     avvisi = list(cartella.avvisi)
+    if (fuori := avviso_anno(anno, data_riferimento)) is not None:
+        avvisi.insert(0, fuori)
+    if (budget := budget_non_conforme(config, cartella.programma, anno, cartella.budget)) is not None:
+        avvisi.append(budget)
     for v in cartella.cofinanziamento:
         for m in v.errori:
             avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")

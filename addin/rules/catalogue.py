@@ -62,9 +62,10 @@ _ENTRIES = [
     VoceCatalogo("IMPORTO_DOCUMENTO_DISCORDANTE", "segnalazione",
                  "Le righe dello stesso documento indicano importi del documento diversi: vale il minore."),
     VoceCatalogo("DOCUMENTAZIONE_MANCANTE", "integrabile",
-                 "Documentazione giustificativa non presente, non conservata o non trasmessa al Comune."),
+                 "Documentazione giustificativa non presente, non conservata o non (ancora) trasmessa al Comune."),
     VoceCatalogo("TRASMISSIONE_TARDIVA", "esclusa",
-                 "Documentazione trasmessa al Comune dopo il blocco della finestra rendicontativa."),
+                 "Documentazione trasmessa al Comune dopo il blocco della finestra rendicontativa (valutata "
+                 "solo una volta passato il blocco)."),
     VoceCatalogo("INSERIMENTO_RETROATTIVO", "esclusa",
                  "Spesa inserita in una finestra già bloccata (non presente nel sigillo)."),
     VoceCatalogo("RIGA_SIGILLATA_MODIFICATA", "non_ammessa",

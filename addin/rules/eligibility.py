@@ -197,10 +197,17 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
         add(Motivo("DOCUMENTAZIONE_MANCANTE", f"Documentazione mancante: {', '.join(missing_docs)}."))
     elif s.data_trasmissione is None:
         add(Motivo("DOCUMENTAZIONE_MANCANTE", "Documentazione dichiarata trasmessa ma senza data di trasmissione."))
-    elif win is not None and not out_of_period and s.data_trasmissione > win.blocco:
-        add(Motivo("TRASMISSIONE_TARDIVA",
-                   f"Documentazione trasmessa il {_fmt_date(s.data_trasmissione)}, dopo il blocco della "
-                   f"finestra {win.etichetta} ({_fmt_date(win.blocco)})."))
+    elif win is not None and not out_of_period:
+        # a transmission dated after the reference date has not happened yet: late only once the lock has passed
+        sent, ref = s.data_trasmissione, ctx.data_riferimento
+        if sent > win.blocco and (sent <= ref or win.chiusa(ref)):
+            add(Motivo("TRASMISSIONE_TARDIVA",
+                       f"Documentazione trasmessa il {_fmt_date(sent)}, dopo il blocco della "
+                       f"finestra {win.etichetta} ({_fmt_date(win.blocco)})."))
+        elif sent > ref:
+            add(Motivo("DOCUMENTAZIONE_MANCANTE",
+                       f"Trasmissione al Comune datata {_fmt_date(sent)}, dopo la data di riferimento "
+                       f"{_fmt_date(ref)}: la documentazione non risulta ancora trasmessa."))
 
     # personnel
     if cat is not None and cat.personale:

@@ -647,6 +647,43 @@ def _para(ws: Worksheet, r: int, text: str, *, font: Font | None = None, chars_p
     return r + 1
 
 
+def _valori_provvisori(ws: Worksheet, r: int, d: Dati) -> int:
+    """The [D] values (our defaults, not fixed by the Comune's presentation), each with its value: all
+    provisional until the Progetto definitivo."""
+    cfg = d.config
+    b = d.prog.budget_anno(d.anno)
+    _section(ws, r, "Valori provvisori [D]")
+    r += 1
+    r = _para(ws, r, "I valori marcati [D] non sono fissati dalla presentazione del Comune: sono valori predefiniti "
+              "della prassi, PROVVISORI fino all'approvazione del Progetto definitivo, e possono cambiare.",
+              font=F_BOLD)
+    scadenze = ", ".join(f"{t.scadenza[3:]}/{t.scadenza[:2]}" for t in cfg.tranche if not t.saldo)
+    cash = ("pagamenti in contanti non ammessi" if cfg.limiti.contanti_massimo <= 0
+            else f"contanti ammessi fino a {fmt_eur(cfg.limiti.contanti_massimo)} per spesa")
+    base = "costo totale (contributo comunale + cofinanziamento)" if cfg.cofinanziamento.base == "costo_totale" \
+        else "contributo comunale"
+    decisive = ("per competenza (data del documento; personale: mese di competenza), pagamento entro il blocco"
+                if cfg.regole.data_decisiva == "competenza" else "per data di pagamento")
+    items = [
+        f"[D] Budget {d.anno} del programma: comunale {fmt_eur(b.comunale)}, cofinanziamento "
+        f"{fmt_eur(b.cofinanziamento)} (la presentazione dà una cifra per programma, letta come annuale).",
+        f"[D] Anno e finestra di una spesa: {decisive}.",
+        "[D] Documentazione richiesta per tipologia di spesa (tabella sotto).",
+        f"[D] Spese generali fino al {fmt_pct(cfg.limiti.spese_generali_quota)} dei costi diretti ammessi; {cash}.",
+        f"[D] Personale: tolleranza tra ore × costo orario e importo {fmt_eur(cfg.regole.tolleranza_personale)}; "
+        f"al massimo {cfg.limiti.ore_mese_massime.normalize():f} ore per persona al mese (tutti i programmi).",
+        f"[D] Base del {fmt_pct(cfg.cofinanziamento.quota_minima)} di cofinanziamento: {base}.",
+        f"[D] Valore orario massimo del volontariato, se il programma non indica l'inquadramento più basso: "
+        f"{fmt_eur(tariffa_tabellare(cfg, d.anno).valore)} l'ora.",
+        f"[D] Scadenze delle tranche «entro giugno / novembre»: {scadenze}.",
+        f"[D] Osservazioni dell'ATS entro {cfg.regole.giorni_osservazioni} giorni dalla comunicazione del Comune; "
+        f"conservazione della documentazione per {cfg.regole.anni_conservazione} anni.",
+    ]
+    for text in items:
+        r = _para(ws, r, text)
+    return r
+
+
 def _istruzioni(wb: Workbook, d: Dati) -> None:
     ws = wb.active
     ws.title = S.ISTRUZIONI
@@ -657,6 +694,8 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     r = 3
     r = _para(ws, r, f"Ente: {cfg.ente}. ATS: {cfg.ats} (capofila {cfg.capofila.nome}). Azioni del programma: "
               + "; ".join(f"{a.codice} {a.titolo}" for a in prog.azioni) + ".")
+    r += 1
+    r = _valori_provvisori(ws, r, d)
     r += 1
     _section(ws, r, "Come compilare")
     r += 1
@@ -695,7 +734,7 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     for s in steps:
         r = _para(ws, r, s)
     r += 1
-    _section(ws, r, "Tipologie di spesa ammissibili e documentazione")
+    _section(ws, r, "Tipologie di spesa ammissibili e documentazione (documenti: [D], provvisori)")
     r += 1
     _head(ws, r, ["Categoria", "Documenti che provano la spesa", "Documenti da conservare agli atti",
                   "Documenti da trasmettere al Comune"])
