@@ -64,6 +64,11 @@ def scadenza_blocco(config: Config, data: dt.date) -> dt.date:
     return finestra_di(config, data).blocco
 
 
+def anno_chiuso(config: Config, anno: int, data_riferimento: dt.date) -> bool:
+    """Every window of the year is locked at the reference date: the year's contribution is final."""
+    return all(f.chiusa(data_riferimento) for f in finestre_anno(config, anno))
+
+
 MESI_DOPO_LA_FINE = 15   # a reference date later than this after the year's end is not a check of that year
 
 

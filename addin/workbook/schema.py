@@ -176,6 +176,7 @@ def required_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
 
 
 # --- consolidated workbook (capofila: the six programmes of a year) -------------------------------
+CONS_CRUSCOTTO = "Cruscotto"
 CONS_PROGRAMMI = "Programmi"
 CONS_AZIONI = "Azioni"
 CONS_PARTNER = "Partner"
