@@ -356,3 +356,46 @@ def test_seal_report_recalls_a_deleted_row(cfg):
     assert ("(era: Data pagamento 30/04/2026, Data documento 30/04/2026, Fornitore/Percettore Cartoleria Rossi, "
             "N. documento F6, Importo rendicontato 12,34 €)") in text, text
     assert "(era: Partner Igea, Tipo Monetario, Descrizione Quota, Valore unitario 500,00 €)" in text, text
+
+
+# A version-1 seal of window 1/2026 over one row, computed outside the program (HMAC-SHA256 with the test
+# key, by the format of docs/blocco.md, with Python's hmac/json and checked with `openssl dgst -hmac`).
+# Seals already in partners' workbooks must keep verifying: any change of the MAC format breaks this.
+T4 = ('{"azione":"1.1","partner":"Consorzio Arcobaleno","categoria":"Beni di consumo e materie prime",'
+      '"descrizione":"Materiale 4","fornitore":"Cartoleria Rossi","tipo_documento":"Fattura","numero_documento":"F4",'
+      '"data_documento":"2026-01-15","data_pagamento":"2026-01-15","modalita_pagamento":"Bonifico",'
+      '"importo_documento":"100","importo":"100","persona":null,"ore":null,"costo_orario":null,'
+      '"doc_giustificativo":true,"doc_conservata":true,"doc_trasmessa":true,"data_trasmissione":"2026-01-15"}')
+SIGILLO_V1 = {
+    "programma": "1",
+    "sigillo.finestra1.versione": "1", "sigillo.finestra1.programma": "1", "sigillo.finestra1.anno": "2026",
+    "sigillo.finestra1.finestra": "1/2026", "sigillo.finestra1.periodo": "2026-01-01..2026-04-30",
+    "sigillo.finestra1.blocco": "2026-05-31", "sigillo.finestra1.data": "2026-06-01",
+    "sigillo.finestra1.righe": "1", "sigillo.finestra1.chiave": "81aa720c5fba19c8",
+    "sigillo.finestra1.hmac": "2c5be00225b09437eaabf9234952e79890bfce72565f1d221684d3c4a248cb0c",
+    "sigillo.finestra1.riga.4": "773487201f2d0829fce02f24ca8aea50a3388627ccbf8e21213a48fa9c75c44c " + T4,
+}
+
+
+def test_a_version_1_seal_computed_by_hand_verifies(cfg):
+    from addin.workbook.seals import impronta_chiave
+
+    assert impronta_chiave(KEY) == "81aa720c5fba19c8"
+    c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(SIGILLO_V1))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.integri and r.sigilli_alterati == [] and r.motivi == {}, r.dettagli
+    # the same row with 100.01 instead of 100.00 is caught, and the report shows both values
+    c.spese[0].importo = D("100.01")
+    (m,) = verifica_sigilli(c, cfg, KEY, LOCK).motivi[4]
+    assert "Importo rendicontato: 100,00 € → 100,01 €" in m.messaggio
+
+
+def test_seal_of_another_year_is_not_intact(cfg):
+    # the seal of window 1/2027 copied into the 2026 workbook of the same programme
+    rows = [sealed_row(4, dt.date(2027, 1, 15))]
+    y27 = cartella(copy.deepcopy(rows))
+    y27.anno = 2027
+    seal_into(y27, cfg, dt.date(2027, 6, 1))
+    c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(y27.meta))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert not r.integri and r.sigilli_alterati == ["finestra 1/2027"]
