@@ -399,3 +399,27 @@ def test_seal_of_another_year_is_not_intact(cfg):
     c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(y27.meta))
     r = verifica_sigilli(c, cfg, KEY, LOCK)
     assert not r.integri and r.sigilli_alterati == ["finestra 1/2027"]
+
+
+# --- behaviours issue #11 is changing (h/rules-a, h/rules-b): TODAY's behaviour, pinned until they land ----
+# When those branches land, these two tests must be rewritten for the new rule (the new expected figures
+# are in the comments), not deleted.
+
+def test_duplicates_when_copies_disagree_on_the_document_amount_TODAY_issue_11():
+    # invoice F-8 typed as 1,000.00 on row 4 and 800.00 on row 5; imputed 600.00 + 300.00 = 900.00.
+    # Today the cap is the LARGEST amount typed (1,000.00): both rows admitted in full.
+    # Issue #11 (h/rules-a): the cap becomes the SMALLEST (800.00): row 5 keeps 800 - 600 = 200.00.
+    rows = [spesa(4, numero_documento="F-8", importo=D("600.00"), importo_documento=D("1000.00")),
+            spesa(5, numero_documento="F-8", importo=D("300.00"), importo_documento=D("800.00"))]
+    assert [r.importo_ammesso for r in check(rows)] == [D("600.00"), D("300.00")]
+
+
+def test_documented_default_seed_TODAY_issue_11():
+    # Today: the first 8 hex digits of SHA-256("rendiconta-3-2026-S1") = 70448076 (by `sha256sum`)
+    # = 1,883,537,526. Issue #11 (h/rules-b) removes this public seed: the seed comes from the officer or
+    # from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first 6 bytes: with the
+    # key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by `openssl dgst -hmac`)
+    # = 149,829,897,444,592.
+    from addin.rules.sampling import seme_predefinito
+
+    assert seme_predefinito(3, 2026, 1) == 1883537526
