@@ -205,6 +205,9 @@ MESSAGES = [
     (dict(data_trasmissione=dt.date(2026, 6, 3)),
      "Documentazione trasmessa il 03/06/2026, dopo il blocco della finestra 1/2026 (31/05/2026)."),
     (dict(decisione_comune="respinta", motivazione_comune="  Fuori tema  "), "Non ammessa dal Comune: Fuori tema"),
+    (dict(decisione_comune="Non ammessa"), "Non ammessa dal Comune (motivazione non indicata)."),
+    (dict(doc_conservata=False), "Documentazione mancante: conservazione agli atti."),
+    (dict(doc_giustificativo=False), "Documentazione mancante: giustificativo."),
 ]
 
 
@@ -423,3 +426,41 @@ def test_documented_default_seed_TODAY_issue_11():
     from addin.rules.sampling import seme_predefinito
 
     assert seme_predefinito(3, 2026, 1) == 1883537526
+
+
+def test_personnel_boundaries():
+    from tests.test_rules_eligibility import personale
+
+    cases = [  # (row, codes, admitted)
+        (personale(persona=None), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(persona=""), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(costo_orario=D("0")), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(importo=None), ["IMPORTO_NON_VALIDO"], "0.00"),
+        (personale(importo=D("0")), ["IMPORTO_NON_VALIDO"], "0.00"),
+        (personale(ore=D("0.5"), importo=D("12.50")), [], "12.50"),                  # 0.5 h x 25.00
+        (personale(ore=D("10"), costo_orario=D("0.80"), importo=D("8.00")), [], "8.00"),   # 10 h x 0.80
+        (personale(ore=D("1"), importo=D("0.50")), ["PERSONALE_IMPORTO_INCOERENTE"], "0.00"),  # 25.00 vs 0.50
+    ]
+    for row, codes, admitted in cases:
+        r = one(row)
+        assert (r.codici, r.importo_ammesso) == (codes, D(admitted)), (row, r.motivi)
+    assert one(personale(persona=None)).motivi[0].messaggio == "Spesa di personale senza persona."
+    assert one(personale(costo_orario=D("0"))).motivi[0].messaggio == "Ore e costo orario devono essere positivi."
+
+
+def test_cash_allowance_boundaries_and_unknown_methods():
+    cfg = config_with(*ALLOWANCE_300)
+    r = one(spesa(modalita_pagamento="Baratto"), cfg=cfg)        # unknown method: never admitted
+    assert (r.esito, r.importo_ammesso, [m.messaggio for m in r.motivi]) == (
+        Esito.NON_AMMESSA, D("0.00"), ["Pagamento «Baratto» non tracciabile: spesa non ammessa."])
+    small = config_with('contanti_massimo = "0.00"', 'contanti_massimo = "0.50"')
+    r = one(spesa(modalita_pagamento="Contanti", importo=D("0.40"), importo_documento=D("0.40")), cfg=small)
+    assert (r.esito, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("0.40"), [])
+
+
+def test_negative_amount_is_reported_as_zero_and_extra_reasons_only_on_their_row():
+    from addin.rules.models import Motivo
+
+    assert one(spesa(importo=D("-5"))).importo == D("0.00")
+    a, b = check([spesa(4), spesa(5)], extra={5: [Motivo("INSERIMENTO_RETROATTIVO", "dal sigillo")]})
+    assert (a.esito, a.motivi, b.codici) == (Esito.AMMESSA, [], ["INSERIMENTO_RETROATTIVO"])
