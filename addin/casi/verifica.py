@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -21,10 +22,14 @@ from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, Ve
 from addin.rules.eligibility import Contesto, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
-from addin.rules.windows import FinestraAnno, finestre_anno
+from addin.rules.payments import Pagamento, SituazionePagamenti, situazione_pagamenti
+from addin.rules.variations import (VariazioneBudget, VoceApprovata, budget_approvato, budget_programma_approvato,
+                                    differenze_proposte)
+from addin.rules.windows import FinestraAnno, anno_chiuso, finestre_anno
 from addin.runtime import gc_paused
 from addin.workbook.reader import CartellaRendiconto
 
@@ -34,6 +39,17 @@ class StatoSigilli:
     stato: str                      # "verificati" | "non_verificabili" | "assenti" | "non_disponibile"
     dettagli: list[str] = field(default_factory=list)
     cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
+
+
+@dataclass(frozen=True)
+class Ricezione:
+    """The Comune register's record of the file's reception, shown on the verbale when present.
+    HOOK for the register (issue #12): whoever records the reception fills `RisultatoVerifica.ricezione`."""
+
+    protocollo: str                 # protocol number of the reception
+    data: dt.date | dt.datetime     # when the file was received
+    sha256: str                     # hash of the bytes received (compared with the checked file's)
+    mittente: str | None = None     # who submitted it
 
 
 @dataclass
@@ -54,6 +70,12 @@ class RisultatoVerifica:
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
     seme: int | None = None                     # sample seed given (None: the documented default)
+    sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
+    ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
+    # the approved budget per action × category (register's variations); None: register not consulted,
+    # the workbook's Budget sheet as typed is used
+    budget_approvato: list[VoceApprovata] | None = None
+    pagamenti: SituazionePagamenti | None = None    # payments made (register); None: not consulted
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
@@ -64,8 +86,11 @@ class RisultatoVerifica:
 
     @cached_property
     def uso_budget(self) -> list[UsoBudget]:
-        """Admitted spending per action × category against the workbook's current budget."""
-        return uso_budget(self.config, self.cartella.budget, self.cartella.spese, self.esiti)
+        """Admitted spending per action × category against the current budget: the approved one when the
+        register was consulted, else the workbook's."""
+        voci = (self.cartella.budget if self.budget_approvato is None
+                else [v.come_voce_budget() for v in self.budget_approvato])
+        return uso_budget(self.config, voci, self.cartella.spese, self.esiti)
 
     @property
     def programma(self) -> int:
@@ -91,15 +116,17 @@ class RisultatoVerifica:
     def conteggi(self) -> Counter:
         return Counter(e.esito for e in self.esiti)
 
-    def motivi_frequenti(self) -> list[tuple[str, int, Decimal]]:
-        """(code, rows, amount not admitted) ordered by amount then rows."""
-        n: Counter = Counter()
-        amt: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for e in self.esiti:
-            for code in dict.fromkeys(e.codici):
-                n[code] += 1
-                amt[code] += e.importo_non_ammesso
-        return sorted(((c, n[c], amt[c]) for c in n), key=lambda t: (-t[2], -t[1], t[0]))
+    def decurtazioni(self) -> list[Decurtazione]:
+        """Amount not admitted by decisive reason (addin.rules.reductions: one definition for the CLI,
+        the report and the verbale), largest first; categories by their configured names."""
+        return decurtazioni_per_motivo(self.spese, self.esiti, self.nome_categoria)
+
+    def nome_categoria(self, s: Spesa) -> str:
+        """The category as the configuration names it (the partner may have typed a code or odd case)."""
+        if not s.categoria:
+            return "(mancante)"
+        c = lookup_for(self.config).categoria(s.categoria)
+        return c.nome if c is not None else s.categoria
 
     def respinte(self) -> list[tuple[Spesa, EsitoRiga]]:
         """Rows with an amount not admitted for a definitive reason (the ATS may object)."""
@@ -122,8 +149,14 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
 
 
 def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, *,
-                    chiave: bytes | None = None, seme: int | None = None) -> RisultatoVerifica:
-    """Apply every rule to a programme workbook at the reference date. Pure: no file I/O."""
+                    chiave: bytes | None = None, seme: int | None = None,
+                    variazioni: Sequence[VariazioneBudget] | None = None,
+                    pagamenti: Sequence[Pagamento] | None = None) -> RisultatoVerifica:
+    """Apply every rule to a programme workbook at the reference date. Pure: no file I/O.
+
+    `variazioni` / `pagamenti`: the register's approved budget variations and payments made (None: the
+    register was not consulted). With the variations the contribution, the tranches and the budget
+    check use the approved budget, and the variations typed in the Budget sheet are listed as proposals."""
     motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento)
     anno, prog = cartella.anno, config.programma(cartella.programma)
     ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)
@@ -137,7 +170,8 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
     quota = verifica_realizzato(config, tot["ammesso"], cofin_tot)
 
-    b = prog.budget_anno(anno)
+    b = (prog.budget_anno(anno) if variazioni is None
+         else budget_programma_approvato(config, cartella.programma, anno, variazioni, data_riferimento))
     valore_realizzato = tot["ammesso"] + cofin_tot.valorizzato
     liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
                        tot["ammesso"], cofin_tot.monetario)
@@ -149,6 +183,15 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     for riga, motivi in sorted(sig.cofinanziamento.items()):
         for m in motivi:
             avvisi.append(f"Foglio «Cofinanziamento», riga {riga}: {m.messaggio} Voce non conteggiata.")
+    approvato = None
+    if variazioni is not None:
+        approvato = budget_approvato(config, cartella.budget, variazioni, cartella.programma, anno, data_riferimento)
+        avvisi += differenze_proposte(config, approvato)
+    sit = None
+    if pagamenti is not None:
+        sit = situazione_pagamenti(config, cartella.programma, anno, b.comunale, pagamenti, data_riferimento,
+                                   contributo_dovuto=liq.contributo_finale if anno_chiuso(config, anno, data_riferimento)
+                                   else None)
     lk = lookup_for(config)
     for v in voci_ok:
         if tipo_cofinanziamento(v.tipo) is None:
@@ -161,7 +204,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         cofin_totali=cofin_tot, cofin_quota=quota, cofin_valori=valori, liquidazione=liq, piano=piano,
         finestre=finestre_anno(config, anno),
         scadenza_osservazioni=data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni),
-        sigilli=sig, avvisi=avvisi, config=config, seme=seme)
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme, budget_approvato=approvato, pagamenti=sit)
 
 
 def risultato_json(r: RisultatoVerifica) -> dict:
@@ -197,22 +240,47 @@ def risultato_json(r: RisultatoVerifica) -> dict:
     }
 
 
+def impronta_file(path: Path) -> str | None:
+    """SHA-256 of a file's bytes (hex), None when it cannot be read (the reader then says why)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 def percorso_report(path: str | Path) -> Path:
     p = Path(path)
     return p.with_name(f"{p.stem}_verifica.xlsx")
 
 
+def percorso_verbale(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(f"{p.stem}_verbale.pdf")
+
+
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
-                  chiave: bytes | None = None, seme: int | None = None) -> tuple[RisultatoVerifica, Path]:
-    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input)."""
+                  chiave: bytes | None = None, seme: int | None = None, *,
+                  variazioni: Sequence[VariazioneBudget] | None = None,
+                  pagamenti: Sequence[Pagamento] | None = None) -> tuple[RisultatoVerifica, Path]:
+    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input); `variazioni`
+    and `pagamenti` as in `esegui_verifica` (the register's acts)."""
     from addin.errors import ErroreOutput
     from addin.workbook.reader import leggi_cartella
     from addin.workbook.report import scrivi_report
 
     src = Path(path)
     with gc_paused():
+        digest = impronta_file(src)
         cartella = leggi_cartella(src, config)
-        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, variazioni=variazioni,
+                            pagamenti=pagamenti)
+        r.sha256 = digest
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():
