@@ -464,3 +464,58 @@ def test_negative_amount_is_reported_as_zero_and_extra_reasons_only_on_their_row
     assert one(spesa(importo=D("-5"))).importo == D("0.00")
     a, b = check([spesa(4), spesa(5)], extra={5: [Motivo("INSERIMENTO_RETROATTIVO", "dal sigillo")]})
     assert (a.esito, a.motivi, b.codici) == (Esito.AMMESSA, [], ["INSERIMENTO_RETROATTIVO"])
+
+
+# --- the register's hash chain (addin/registro/catena.py, verifica_catene) ---------------------------
+
+def test_canonical_payload_keeps_accents_sorts_keys_and_refuses_floats():
+    import pytest
+
+    from addin.registro.catena import dati_canonici
+
+    dati = {"città": "Crema – è", "n": D("1.50"), "d": dt.date(2026, 1, 2), "s": ("a", "b")}
+    assert dati_canonici(dati) == '{"città":"Crema – è","d":"2026-01-02","n":"1.50","s":["a","b"]}'
+    with pytest.raises(TypeError, match="virgola mobile"):
+        dati_canonici({"a": [{"b": 1.5}]})                    # however deep
+    with pytest.raises(TypeError, match="non serializzabile nel registro: object"):
+        dati_canonici({"x": object()})
+
+
+def test_act_hash_and_heads_digest_computed_outside_the_program():
+    import hashlib
+    import json
+
+    from addin.registro.catena import hash_atto, impronta_teste
+
+    campi = {"programma": 1, "anno": 2026, "posizione": 1, "tipo": "DECISIONE", "data": "2026-06-01",
+             "registrato_il": "2026-06-01T10:00:00", "autore": "Nicolò Bianchi", "riferimento": None,
+             "dati": '{"esito":"NON_AMMESSA"}', "hash_precedente": "0" * 64}
+    envelope = ["rendiconta-registro/1", 1, 2026, 1, "DECISIONE", "2026-06-01", "2026-06-01T10:00:00",
+                "Nicolò Bianchi", None, '{"esito":"NON_AMMESSA"}', "0" * 64]   # UTF-8, not \\u escapes
+    text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    assert "Nicolò" in text
+    assert hash_atto(campi) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # sha256 of '[[1,2026,1,"cd…cd"],[2,2026,3,"ab…ab"]]' (heads sorted), by `sha256sum`
+    assert impronta_teste([(2, 2026, 3, "ab" * 32), (1, 2026, 1, "cd" * 32)]) == \
+        "2fe41c638d1223abbafdfdc42e277516d994ec9bdbb369617b2415ab7f61b658"
+
+
+def test_chain_with_an_act_removed_in_the_middle():
+    from addin.registro.catena import HASH_INIZIALE, hash_atto
+    from addin.registro.registro import verifica_catene
+
+    rows, prev = [], HASH_INIZIALE
+    for pos in (1, 2, 3):
+        r = {"programma": 1, "anno": 2026, "posizione": pos, "tipo": "RICEZIONE", "data": "2026-06-01",
+             "registrato_il": "2026-06-01T10:00:00", "autore": "Rossi", "riferimento": None,
+             "dati": '{"file":"P1.xlsx"}', "hash_precedente": prev}
+        r["hash"] = prev = hash_atto(r)
+        rows.append(r)
+    del rows[1]
+    found = [(a.programma, a.anno, a.posizione, a.codice, a.messaggio)
+             for a in verifica_catene(rows, {(1, 2026): (3, rows[-1]["hash"])})]
+    assert found == [
+        (1, 2026, 3, "ATTO_MANCANTE", "Registro programma 1, anno 2026: mancano gli atti da 2 a 2 "
+                                      "(cancellati o spostati)."),
+        (1, 2026, 3, "CATENA_INTERROTTA", "Registro programma 1, anno 2026: l'atto 3 non segue l'atto che lo "
+                                          "precede (un atto precedente è stato modificato o cancellato).")]
