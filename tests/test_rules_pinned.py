@@ -212,6 +212,9 @@ MESSAGES = [
      "Trasmissione al Comune datata 03/06/2026, dopo la data di riferimento 31/05/2026: la documentazione non "
      "risulta ancora trasmessa."),
     (dict(decisione_comune="respinta", motivazione_comune="  Fuori tema  "), "Non ammessa dal Comune: Fuori tema"),
+    (dict(decisione_comune="Non ammessa"), "Non ammessa dal Comune (motivazione non indicata)."),
+    (dict(doc_conservata=False), "Documentazione mancante: conservazione agli atti."),
+    (dict(doc_giustificativo=False), "Documentazione mancante: giustificativo."),
 ]
 
 
@@ -370,3 +373,163 @@ def test_seal_report_recalls_a_deleted_row(cfg):
     assert ("(era: Data pagamento 30/04/2026, Data documento 30/04/2026, Fornitore/Percettore Cartoleria Rossi, "
             "N. documento F6, Importo rendicontato 12,34 €)") in text, text
     assert "(era: Partner Igea, Tipo Monetario, Descrizione Quota, Valore unitario 500,00 €)" in text, text
+
+
+# A version-1 seal of window 1/2026 over one row, computed outside the program (HMAC-SHA256 with the test
+# key, by the format of docs/blocco.md, with Python's hmac/json and checked with `openssl dgst -hmac`).
+# Seals already in partners' workbooks must keep verifying: any change of the MAC format breaks this.
+T4 = ('{"azione":"1.1","partner":"Consorzio Arcobaleno","categoria":"Beni di consumo e materie prime",'
+      '"descrizione":"Materiale 4","fornitore":"Cartoleria Rossi","tipo_documento":"Fattura","numero_documento":"F4",'
+      '"data_documento":"2026-01-15","data_pagamento":"2026-01-15","modalita_pagamento":"Bonifico",'
+      '"importo_documento":"100","importo":"100","persona":null,"ore":null,"costo_orario":null,'
+      '"doc_giustificativo":true,"doc_conservata":true,"doc_trasmessa":true,"data_trasmissione":"2026-01-15"}')
+SIGILLO_V1 = {
+    "programma": "1",
+    "sigillo.finestra1.versione": "1", "sigillo.finestra1.programma": "1", "sigillo.finestra1.anno": "2026",
+    "sigillo.finestra1.finestra": "1/2026", "sigillo.finestra1.periodo": "2026-01-01..2026-04-30",
+    "sigillo.finestra1.blocco": "2026-05-31", "sigillo.finestra1.data": "2026-06-01",
+    "sigillo.finestra1.righe": "1", "sigillo.finestra1.chiave": "81aa720c5fba19c8",
+    "sigillo.finestra1.hmac": "2c5be00225b09437eaabf9234952e79890bfce72565f1d221684d3c4a248cb0c",
+    "sigillo.finestra1.riga.4": "773487201f2d0829fce02f24ca8aea50a3388627ccbf8e21213a48fa9c75c44c " + T4,
+}
+
+
+def test_a_version_1_seal_computed_by_hand_verifies(cfg):
+    from addin.workbook.seals import impronta_chiave
+
+    assert impronta_chiave(KEY) == "81aa720c5fba19c8"
+    c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(SIGILLO_V1))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.integri and r.sigilli_alterati == [] and r.motivi == {}, r.dettagli
+    # the same row with 100.01 instead of 100.00 is caught, and the report shows both values
+    c.spese[0].importo = D("100.01")
+    (m,) = verifica_sigilli(c, cfg, KEY, LOCK).motivi[4]
+    assert "Importo rendicontato: 100,00 € → 100,01 €" in m.messaggio
+
+
+def test_seal_of_another_year_is_not_intact(cfg):
+    # the seal of window 1/2027 copied into the 2026 workbook of the same programme
+    rows = [sealed_row(4, dt.date(2027, 1, 15))]
+    y27 = cartella(copy.deepcopy(rows))
+    y27.anno = 2027
+    seal_into(y27, cfg, dt.date(2027, 6, 1))
+    c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(y27.meta))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert not r.integri and r.sigilli_alterati == ["finestra 1/2027"]
+
+
+# --- behaviours issue #11 is changing (h/rules-a, h/rules-b): TODAY's behaviour, pinned until they land ----
+# When those branches land, these two tests must be rewritten for the new rule (the new expected figures
+# are in the comments), not deleted.
+
+def test_duplicates_when_copies_disagree_on_the_document_amount_TODAY_issue_11():
+    # invoice F-8 typed as 1,000.00 on row 4 and 800.00 on row 5; imputed 600.00 + 300.00 = 900.00.
+    # Today the cap is the LARGEST amount typed (1,000.00): both rows admitted in full.
+    # Issue #11 (h/rules-a): the cap becomes the SMALLEST (800.00): row 5 keeps 800 - 600 = 200.00.
+    rows = [spesa(4, numero_documento="F-8", importo=D("600.00"), importo_documento=D("1000.00")),
+            spesa(5, numero_documento="F-8", importo=D("300.00"), importo_documento=D("800.00"))]
+    assert [r.importo_ammesso for r in check(rows)] == [D("600.00"), D("300.00")]
+
+
+def test_documented_default_seed_TODAY_issue_11():
+    # Today: the first 8 hex digits of SHA-256("rendiconta-3-2026-S1") = 70448076 (by `sha256sum`)
+    # = 1,883,537,526. Issue #11 (h/rules-b) removes this public seed: the seed comes from the officer or
+    # from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first 6 bytes: with the
+    # key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by `openssl dgst -hmac`)
+    # = 149,829,897,444,592.
+    from addin.rules.sampling import seme_predefinito
+
+    assert seme_predefinito(3, 2026, 1) == 1883537526
+
+
+def test_personnel_boundaries():
+    from tests.test_rules_eligibility import personale
+
+    cases = [  # (row, codes, admitted)
+        (personale(persona=None), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(persona=""), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(costo_orario=D("0")), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(importo=None), ["IMPORTO_NON_VALIDO"], "0.00"),
+        (personale(importo=D("0")), ["IMPORTO_NON_VALIDO"], "0.00"),
+        (personale(ore=D("0.5"), importo=D("12.50")), [], "12.50"),                  # 0.5 h x 25.00
+        (personale(ore=D("10"), costo_orario=D("0.80"), importo=D("8.00")), [], "8.00"),   # 10 h x 0.80
+        (personale(ore=D("1"), importo=D("0.50")), ["PERSONALE_IMPORTO_INCOERENTE"], "0.00"),  # 25.00 vs 0.50
+    ]
+    for row, codes, admitted in cases:
+        r = one(row)
+        assert (r.codici, r.importo_ammesso) == (codes, D(admitted)), (row, r.motivi)
+    assert one(personale(persona=None)).motivi[0].messaggio == "Spesa di personale senza persona."
+    assert one(personale(costo_orario=D("0"))).motivi[0].messaggio == "Ore e costo orario devono essere positivi."
+
+
+def test_cash_allowance_boundaries_and_unknown_methods():
+    cfg = config_with(*ALLOWANCE_300)
+    r = one(spesa(modalita_pagamento="Baratto"), cfg=cfg)        # unknown method: never admitted
+    assert (r.esito, r.importo_ammesso, [m.messaggio for m in r.motivi]) == (
+        Esito.NON_AMMESSA, D("0.00"), ["Pagamento «Baratto» non tracciabile: spesa non ammessa."])
+    small = config_with('contanti_massimo = "0.00"', 'contanti_massimo = "0.50"')
+    r = one(spesa(modalita_pagamento="Contanti", importo=D("0.40"), importo_documento=D("0.40")), cfg=small)
+    assert (r.esito, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("0.40"), [])
+
+
+def test_negative_amount_is_reported_as_zero_and_extra_reasons_only_on_their_row():
+    from addin.rules.models import Motivo
+
+    assert one(spesa(importo=D("-5"))).importo == D("0.00")
+    a, b = check([spesa(4), spesa(5)], extra={5: [Motivo("INSERIMENTO_RETROATTIVO", "dal sigillo")]})
+    assert (a.esito, a.motivi, b.codici) == (Esito.AMMESSA, [], ["INSERIMENTO_RETROATTIVO"])
+
+
+# --- the register's hash chain (addin/registro/catena.py, verifica_catene) ---------------------------
+
+def test_canonical_payload_keeps_accents_sorts_keys_and_refuses_floats():
+    import pytest
+
+    from addin.registro.catena import dati_canonici
+
+    dati = {"città": "Crema – è", "n": D("1.50"), "d": dt.date(2026, 1, 2), "s": ("a", "b")}
+    assert dati_canonici(dati) == '{"città":"Crema – è","d":"2026-01-02","n":"1.50","s":["a","b"]}'
+    with pytest.raises(TypeError, match="virgola mobile"):
+        dati_canonici({"a": [{"b": 1.5}]})                    # however deep
+    with pytest.raises(TypeError, match="non serializzabile nel registro: object"):
+        dati_canonici({"x": object()})
+
+
+def test_act_hash_and_heads_digest_computed_outside_the_program():
+    import hashlib
+    import json
+
+    from addin.registro.catena import hash_atto, impronta_teste
+
+    campi = {"programma": 1, "anno": 2026, "posizione": 1, "tipo": "DECISIONE", "data": "2026-06-01",
+             "registrato_il": "2026-06-01T10:00:00", "autore": "Nicolò Bianchi", "riferimento": None,
+             "dati": '{"esito":"NON_AMMESSA"}', "hash_precedente": "0" * 64}
+    envelope = ["rendiconta-registro/1", 1, 2026, 1, "DECISIONE", "2026-06-01", "2026-06-01T10:00:00",
+                "Nicolò Bianchi", None, '{"esito":"NON_AMMESSA"}', "0" * 64]   # UTF-8, not \\u escapes
+    text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    assert "Nicolò" in text
+    assert hash_atto(campi) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # sha256 of '[[1,2026,1,"cd…cd"],[2,2026,3,"ab…ab"]]' (heads sorted), by `sha256sum`
+    assert impronta_teste([(2, 2026, 3, "ab" * 32), (1, 2026, 1, "cd" * 32)]) == \
+        "2fe41c638d1223abbafdfdc42e277516d994ec9bdbb369617b2415ab7f61b658"
+
+
+def test_chain_with_an_act_removed_in_the_middle():
+    from addin.registro.catena import HASH_INIZIALE, hash_atto
+    from addin.registro.registro import verifica_catene
+
+    rows, prev = [], HASH_INIZIALE
+    for pos in (1, 2, 3):
+        r = {"programma": 1, "anno": 2026, "posizione": pos, "tipo": "RICEZIONE", "data": "2026-06-01",
+             "registrato_il": "2026-06-01T10:00:00", "autore": "Rossi", "riferimento": None,
+             "dati": '{"file":"P1.xlsx"}', "hash_precedente": prev}
+        r["hash"] = prev = hash_atto(r)
+        rows.append(r)
+    del rows[1]
+    found = [(a.programma, a.anno, a.posizione, a.codice, a.messaggio)
+             for a in verifica_catene(rows, {(1, 2026): (3, rows[-1]["hash"])})]
+    assert found == [
+        (1, 2026, 3, "ATTO_MANCANTE", "Registro programma 1, anno 2026: mancano gli atti da 2 a 2 "
+                                      "(cancellati o spostati)."),
+        (1, 2026, 3, "CATENA_INTERROTTA", "Registro programma 1, anno 2026: l'atto 3 non segue l'atto che lo "
+                                          "precede (un atto precedente è stato modificato o cancellato).")]
