@@ -305,15 +305,19 @@ def test_budget_use_sums_lines_orders_by_configured_category_and_skips_unattribu
     voci = [VoceBudget("1.1", "BENI", comunale_iniziale=D("100.00")),
             VoceBudget("1.1", "Beni di consumo e materie prime", comunale_iniziale=D("50.00")),   # same line
             VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("900.00")),
+            VoceBudget("1.1", "SPESE_GENERALI", comunale_iniziale=D("1.00")),
+            VoceBudget("1.1", "SERVIZI", comunale_iniziale=D("2.00")),
+            VoceBudget("1.1", "PERSONALE_ESTERNO", comunale_iniziale=D("3.00")),
             VoceBudget("1.2", "Voce sconosciuta", comunale_iniziale=D("10.00"))]
     rows = [_row(4, None, "BENI", "5.00"),               # no action: not attributed
             _row(5, "1.1", "Cena sociale", "7.00"),      # unknown category: not attributed
             _row(6, "1.1", "BENI", "120.00")]
     uso = uso_budget(cfg, voci, rows, check(rows))
-    # configured order: PERSONALE_INTERNO before BENI (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
+    # the configured order of the categories (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
     assert [(u.azione, u.categoria, u.budget, u.ammesso) for u in uso] == [
-        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "BENI", D("150.00"), D("120.00")),
-        ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
+        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "PERSONALE_ESTERNO", D("3.00"), D("0")),
+        ("1.1", "BENI", D("150.00"), D("120.00")), ("1.1", "SERVIZI", D("2.00"), D("0")),
+        ("1.1", "SPESE_GENERALI", D("1.00"), D("0")), ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
     with pytest.raises(ValueError):   # rows and outcomes must be aligned
         uso_budget(cfg, voci, rows, check(rows)[:2])
 
