@@ -237,6 +237,12 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "scadenza_osservazioni": r.scadenza_osservazioni.isoformat(),
         "sigilli": r.sigilli.stato,
         "avvisi": list(r.avvisi),
+        # the register's payments made (null: the register was not consulted)
+        "pagamenti": None if r.pagamenti is None else {
+            "saldo": None if r.pagamenti.saldo is None else money_str(r.pagamenti.saldo),
+            "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "previsto": money_str(t.previsto),
+                         "pagato": money_str(t.pagato), "da_pagare": money_str(t.da_pagare),
+                         "in_ritardo": t.in_ritardo, "stato": t.stato} for t in r.pagamenti.tranche]},
     }
 
 
