@@ -592,3 +592,12 @@ def test_reduced_row_below_one_euro_stays_admitted_and_closed_window_marks_only_
     r = one(spesa(importo=D("1200.00"), doc_trasmessa=False, data_trasmissione=None), ref=AFTER_LOCK)
     assert r.codici == ["IMPORTO_OLTRE_DOCUMENTO", "DOCUMENTAZIONE_MANCANTE"]
     assert "Non integrata" not in r.motivi[0].messaggio and "Non integrata" in r.motivi[1].messaggio
+
+
+def test_overheads_by_partner_after_a_partner_without_overheads():
+    by_partner = config_with('spese_generali_livello = "programma"', 'spese_generali_livello = "partner"')
+    # Auser: direct only; Igea: direct 1,000.00 and overheads 150.00 -> cut to 10% = 100.00
+    rows = [spesa(4, partner="Auser", importo=D("500.00"), importo_documento=D("500.00")),
+            spesa(5, importo=D("1000.00"), importo_documento=D("1000.00")),
+            spesa(6, categoria="Spese generali", importo=D("150.00"), importo_documento=D("150.00"))]
+    assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("500.00"), D("1000.00"), D("100.00")]
