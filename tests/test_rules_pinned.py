@@ -319,15 +319,19 @@ def test_budget_use_sums_lines_orders_by_configured_category_and_skips_unattribu
     voci = [VoceBudget("1.1", "BENI", comunale_iniziale=D("100.00")),
             VoceBudget("1.1", "Beni di consumo e materie prime", comunale_iniziale=D("50.00")),   # same line
             VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("900.00")),
+            VoceBudget("1.1", "SPESE_GENERALI", comunale_iniziale=D("1.00")),
+            VoceBudget("1.1", "SERVIZI", comunale_iniziale=D("2.00")),
+            VoceBudget("1.1", "PERSONALE_ESTERNO", comunale_iniziale=D("3.00")),
             VoceBudget("1.2", "Voce sconosciuta", comunale_iniziale=D("10.00"))]
     rows = [_row(4, None, "BENI", "5.00"),               # no action: not attributed
             _row(5, "1.1", "Cena sociale", "7.00"),      # unknown category: not attributed
             _row(6, "1.1", "BENI", "120.00")]
     uso = uso_budget(cfg, voci, rows, check(rows))
-    # configured order: PERSONALE_INTERNO before BENI (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
+    # the configured order of the categories (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
     assert [(u.azione, u.categoria, u.budget, u.ammesso) for u in uso] == [
-        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "BENI", D("150.00"), D("120.00")),
-        ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
+        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "PERSONALE_ESTERNO", D("3.00"), D("0")),
+        ("1.1", "BENI", D("150.00"), D("120.00")), ("1.1", "SERVIZI", D("2.00"), D("0")),
+        ("1.1", "SPESE_GENERALI", D("1.00"), D("0")), ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
     with pytest.raises(ValueError):   # rows and outcomes must be aligned
         uso_budget(cfg, voci, rows, check(rows)[:2])
 
@@ -533,3 +537,81 @@ def test_chain_with_an_act_removed_in_the_middle():
                                       "(cancellati o spostati)."),
         (1, 2026, 3, "CATENA_INTERROTTA", "Registro programma 1, anno 2026: l'atto 3 non segue l'atto che lo "
                                           "precede (un atto precedente è stato modificato o cancellato).")]
+
+
+# --- duplicates and overheads: control flow that mutants showed unguarded ----------------------------
+
+def test_duplicates_control_flow():
+    # a single-copy document before a duplicated one; no document amount: the cap is the largest claim
+    rows = [spesa(4, numero_documento="S-1"),
+            spesa(5, numero_documento="N-1", importo=D("600.00"), importo_documento=None),
+            spesa(6, numero_documento="N-1", importo=D("500.00"), importo_documento=None)]
+    assert [r.importo_ammesso for r in check(rows)] == [D("1000.00"), D("600.00"), D("0.00")]
+    # a copy not admitted (cash) first: the others still share the document's 1,000.00: 600 + 400
+    rows = [spesa(4, numero_documento="C-1", modalita_pagamento="Contanti"),
+            spesa(5, numero_documento="C-1", importo=D("600.00")), spesa(6, numero_documento="C-1", importo=D("600.00"))]
+    assert [r.importo_ammesso for r in check(rows)] == [D("0.00"), D("600.00"), D("400.00")]
+    # 0.50 admitted first counts: 100.00 - 0.50 = 99.50 left
+    rows = [spesa(4, numero_documento="P-1", importo=D("0.50"), importo_documento=D("100.00")),
+            spesa(5, numero_documento="P-1", importo=D("100.00"), importo_documento=D("100.00"))]
+    assert [r.importo_ammesso for r in check(rows)] == [D("0.50"), D("99.50")]
+    # exactly 100%: no reason on either copy
+    rows = [spesa(4, numero_documento="E-1", importo=D("500.00")), spesa(5, numero_documento="E-1", importo=D("500.00"))]
+    assert [r.motivi for r in check(rows)] == [[], []]
+    # the message lists the other rows in row order, whatever the order of the list
+    rows = [spesa(7, numero_documento="O-1", importo=D("600.00")), spesa(5, numero_documento="O-1", importo=D("300.00")),
+            spesa(4, numero_documento="O-1", importo=D("300.00"))]
+    r7 = check(rows)[0]
+    assert [m.messaggio for m in r7.motivi] == [
+        "Documento O-1 di Cartoleria Rossi srl imputato anche nelle righe 4, 5 oltre il suo importo (1.000,00 €): "
+        "non ammessi 200,00 €."]
+
+
+def test_document_key_apostrophes():
+    from addin.rules.eligibility import chiave_documento
+
+    assert chiave_documento("Ditta", "F'12") == chiave_documento("Ditta", "F 12") == ("ditta", "f12")
+
+
+def test_overheads_by_partner_and_rounding_edges():
+    by_partner = config_with('spese_generali_livello = "programma"', 'spese_generali_livello = "partner"')
+    # Igea: direct 1,000.00, overheads 100.00 (within 10%); Koala: no direct costs, overheads 50.00
+    rows = [spesa(4, importo=D("1000.00"), importo_documento=D("1000.00")),
+            spesa(5, categoria="Spese generali", importo=D("100.00"), importo_documento=D("100.00")),
+            spesa(6, partner="Koala", categoria="Spese generali", importo=D("50.00"), importo_documento=D("50.00"))]
+    assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("1000.00"), D("100.00"), D("0.00")]
+    # at programme level the same rows share one cap: 10% of 1,000.00 = 100.00 for 150.00 -> 66.67 / 33.33
+    assert [r.importo_ammesso for r in check(rows)] == [D("1000.00"), D("66.67"), D("33.33")]
+    # direct 0.50 + 999.50 = 1,000.00 -> cap 100.00; overheads 100.50 cut by 0.50
+    rows = [spesa(4, importo=D("0.50"), importo_documento=D("0.50")),
+            spesa(5, importo=D("999.50"), importo_documento=D("999.50")),
+            spesa(6, categoria="Spese generali", importo=D("100.50"), importo_documento=D("100.50"))]
+    assert check(rows)[2].importo_ammesso == D("100.00")
+    # cap 1.00 (direct 10.00) for overheads 0.01 + 1.00: 100 cents -> 0.99 / 99.01 -> 0 / 99, the spare cent
+    # to the first (remainder .99): 0.01 / 0.99; the first keeps its amount and gets no reason
+    rows = [spesa(4, importo=D("10.00"), importo_documento=D("10.00")),
+            spesa(5, categoria="Spese generali", importo=D("0.01"), importo_documento=D("0.01")),
+            spesa(6, categoria="Spese generali", importo=D("1.00"), importo_documento=D("1.00"))]
+    res = check(rows)
+    assert [r.importo_ammesso for r in res] == [D("10.00"), D("0.01"), D("0.99")]
+    assert (res[1].motivi, res[2].codici) == ([], ["SPESE_GENERALI_OLTRE_LIMITE"])
+
+
+def test_reduced_row_below_one_euro_stays_admitted_and_closed_window_marks_only_integrable_reasons():
+    small = config_with('contanti_massimo = "0.00"', 'contanti_massimo = "0.50"')
+    r = one(spesa(modalita_pagamento="Contanti", importo=D("0.80"), importo_documento=D("0.80")), cfg=small)
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.50"), ["CONTANTI_OLTRE_LIMITE"])
+    from tests.test_rules_eligibility import AFTER_LOCK
+
+    r = one(spesa(importo=D("1200.00"), doc_trasmessa=False, data_trasmissione=None), ref=AFTER_LOCK)
+    assert r.codici == ["IMPORTO_OLTRE_DOCUMENTO", "DOCUMENTAZIONE_MANCANTE"]
+    assert "Non integrata" not in r.motivi[0].messaggio and "Non integrata" in r.motivi[1].messaggio
+
+
+def test_overheads_by_partner_after_a_partner_without_overheads():
+    by_partner = config_with('spese_generali_livello = "programma"', 'spese_generali_livello = "partner"')
+    # Auser: direct only; Igea: direct 1,000.00 and overheads 150.00 -> cut to 10% = 100.00
+    rows = [spesa(4, partner="Auser", importo=D("500.00"), importo_documento=D("500.00")),
+            spesa(5, importo=D("1000.00"), importo_documento=D("1000.00")),
+            spesa(6, categoria="Spese generali", importo=D("150.00"), importo_documento=D("150.00"))]
+    assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("500.00"), D("1000.00"), D("100.00")]
