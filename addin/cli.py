@@ -15,6 +15,7 @@ from rich.table import Table
 from addin.errors import EXIT_CONFIG, EXIT_INTERNAL, ErroreRendiconta
 
 from addin.cli_it import localizza
+from addin.cli_registro import OperatoreOpt, RegistroOpt, SenzaRegistroOpt, registro_per
 
 localizza()
 
@@ -201,7 +202,10 @@ def print_verifica(r, dest: Optional[Path]) -> None:
     for c in r.campioni:
         console.print(f"Campione semestre {c.semestre}: {lit(', '.join(c.estratti)) or 'nessuna persona'} "
                       f"({c.dimensione} su {c.persone}, seme {c.seme})")
-    console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}.")
+    console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}"
+                  + (" (provvisorio: nessun avviso registrato)." if r.scadenza_provvisoria else "."))
+    console.print("Registro del Comune: " + (lit(r.registro.riepilogo()) if r.registro is not None
+                                              else "non consultato (--senza-registro)."), highlight=False)
     for d in getattr(r.sigilli, "dettagli", ()):
         console.print(f"Sigilli: {lit(d)}", highlight=False)
     for a in r.avvisi:
@@ -217,8 +221,11 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
                  seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: documentato)."),
+                 registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
+                 operatore: Optional[str] = OperatoreOpt,
                  config: Optional[Path] = ConfigOpt) -> None:
-    """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni."""
+    """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni.
+    Legge gli atti del Comune dal registro (sigilli, decisioni, campione, avviso) e registra la verifica."""
     import json
 
     from addin.casi.verifica import risultato_json, verifica_file
@@ -233,7 +240,8 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
             carica_chiave = None
         if carica_chiave is not None:
             key = carica_chiave(chiave)
-        r, dest = verifica_file(file, cfg, rif, out=out, chiave=key, seme=seme)
+        r, dest = verifica_file(file, cfg, rif, out=out, chiave=key, seme=seme,
+                                registro=registro_per(registro, senza_registro), operatore=operatore)
     except ErroreRendiconta as exc:
         fail(exc)
     if json_out:
@@ -296,8 +304,15 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
                chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune (o RENDICONTA_CHIAVE)."),
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
+               risigilla: Optional[str] = typer.Option(None, "--risigilla", help="Sigilla di nuovo una finestra già "
+                                                       "sigillata (numero della finestra o «cofinanziamento»): "
+                                                       "serve --motivo."),
+               motivo: Optional[str] = typer.Option(None, "--motivo", help="Motivazione del nuovo sigillo (resta agli atti)."),
+               registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
+               operatore: Optional[str] = OperatoreOpt,
                config: Optional[Path] = ConfigOpt) -> None:
-    """Blocca le finestre chiuse: sigilla le loro righe, blocca le celle e protegge i fogli."""
+    """Blocca le finestre chiuse: sigilla le loro righe (prima nel registro del Comune), blocca le celle e
+    protegge i fogli."""
     import os
 
     from addin.casi.blocca import blocca_file
@@ -309,13 +324,16 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     if password:
         pw = typer.prompt("Password di protezione dei fogli", hide_input=True, confirmation_prompt=True)
     try:
-        r = blocca_file(file, cfg, rif, carica_chiave(chiave), password=pw)
+        r = blocca_file(file, cfg, rif, carica_chiave(chiave), password=pw, registro=registro_per(registro, senza_registro),
+                        risigilla=risigilla, motivo=motivo, operatore=operatore)
     except ErroreRendiconta as exc:
         fail(exc)
     for a in r.avvisi:
         console.print(f"[bold yellow]Attenzione[/]: {lit(a)}", highlight=False)
     if r.nuovi:
-        console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}.")
+        console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}"
+                      + (f" (registrate nel registro del Comune, atti {', '.join(map(str, r.atti))})" if r.atti else "")
+                      + ".")
         for label, mac in r.impronte.items():
             console.print(f"Impronta del sigillo {label} (da conservare agli atti): {mac}", highlight=False)
     if r.esistenti:

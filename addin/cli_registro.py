@@ -41,6 +41,16 @@ def apri(url: Optional[str]):
         _cli().fail(exc)
 
 
+def registro_per(url: Optional[str], senza: bool):
+    """The register a command uses: None with --senza-registro."""
+    if senza:
+        if url:
+            raise typer.BadParameter("--registro e --senza-registro insieme non hanno senso",
+                                     param_hint="--senza-registro")
+        return None
+    return apri(url)
+
+
 @registro_app.command("init")
 def cmd_init(registro: Optional[str] = RegistroOpt) -> None:
     """Crea il registro (o lo aggiorna all'ultima versione dello schema) e dice dove si trova."""

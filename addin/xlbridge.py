@@ -312,10 +312,22 @@ def _errori_in_avviso(fn):
 
 # --- scripts ----------------------------------------------------------------------------------
 
-def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None):
+def registro():
+    """The Comune's register the server uses (RENDICONTA_REGISTRO; see docs/registro.md)."""
+    from addin.registro import Registro
+
+    return Registro.apri()
+
+
+def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, reg=None):
+    """The check of the open workbook with the register's acts (seals, decisions, sample, notice)."""
+    from addin.casi.atti_registro import leggi_atti
     from addin.casi.verifica import esegui_verifica
 
-    return esegui_verifica(leggi(book, config), config, oggi or today(), chiave=chiave)
+    cartella = leggi(book, config)
+    reg = reg if reg is not None else registro()
+    atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
+    return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti)
 
 
 def _chiave() -> bytes | None:
@@ -387,13 +399,20 @@ FOGLIO_VERIFICA, FOGLIO_CAMPIONE, FOGLIO_OSSERVAZIONI = "Verifica", "Campione", 
 
 
 @_errori_in_avviso
-def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None):
+def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
+             operatore: str | None = None):
     """Comune: the whole check in sheets Verifica (summary, row outcomes, warnings), Campione and
-    Osservazioni, plus the outcomes on `Spese`."""
+    Osservazioni, plus the outcomes on `Spese`; recorded in the register as a VERIFICA act."""
     from addin.workbook import report as rep
 
+    from addin.casi.verifica import dati_verifica
+    from addin.registro.atti import VERIFICA
+
     cfg = _cfg(config)
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave())
+    reg = registro()
+    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), reg)
+    reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, "", None), data=r.data_riferimento,
+                 autore=operatore)
     t = rep.tabelle_report(r)
     scrivi_esiti(book, r)
     righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
@@ -476,13 +495,15 @@ def proteggi(book, fogli: list[dict]) -> None:
 
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
-           password: str | None = None):
-    """Comune: seal the windows closed at the reference date into `_meta` (existing seals are kept and
-    checked), lock the sealed rows and protect `Spese` and `Cofinanziamento` (same rules as
-    `rendiconta blocca`, addin.casi.blocca)."""
-    from addin.errors import ErroreChiave, ErroreInput
-    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE
-    from addin.workbook.seals import AMBITO_COFIN, leggi_sigilli, nuovi_sigilli, verifica_sigilli
+           password: str | None = None, operatore: str | None = None):
+    """Comune: seal the windows closed at the reference date in the register first (existing seals are
+    kept and checked: blanking `_meta` changes nothing), copy them into `_meta`, lock the sealed rows
+    and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca)."""
+    from addin.casi.atti_registro import dati_sigillo, leggi_atti
+    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco
+    from addin.errors import ErroreChiave
+    from addin.registro.atti import SIGILLO
+    from addin.workbook.seals import leggi_sigilli
 
     cfg = _cfg(config)
     oggi = oggi or today()
@@ -493,28 +514,19 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     if password is None:
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
     cartella = leggi(book, cfg)
-    esistenti = leggi_sigilli(cartella.meta)
-    avvisi: list[str] = []
-    if esistenti:
-        check = verifica_sigilli(cartella, cfg, chiave, oggi)
-        if check.stato == "non_verificabili":
-            raise ErroreChiave("i sigilli presenti sono stati creati con un'altra chiave: usare la chiave con "
-                               "cui il file è stato bloccato.")
-        if check.sigilli_alterati:
-            raise ErroreInput(f"i sigilli {', '.join(check.sigilli_alterati)} risultano alterati: il file non "
-                              "viene bloccato di nuovo. Eseguire Verifica e ripartire da una copia integra.",
-                              foglio=schema.META)
-        for riga, motivi in sorted(check.motivi.items()):
-            avvisi += [f"Spese, riga {riga}: {m.messaggio}" for m in motivi]
-    nuovi = nuovi_sigilli(cartella, cfg, chiave, oggi)
-    sigilli = list(esistenti.values()) + nuovi
+    with registro().scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
+        stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
+        piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli)
+        for s in piano.nuovi:
+            w.registra(SIGILLO, dati_sigillo(s), data=oggi)
+    sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
-    righe_spese = {r.riga for s in sigilli if s.ambito != AMBITO_COFIN for r in s.righe}
-    righe_cofin = {r.riga for s in sigilli if s.ambito == AMBITO_COFIN for r in s.righe}
+    righe_spese, righe_cofin = piano.righe(False), piano.righe(True)
 
-    voci = [kv for s in nuovi for kv in s.voci_meta()]
+    in_file = leggi_sigilli(cartella.meta)
+    voci = [kv for s in sigilli if s.ambito not in in_file for kv in s.voci_meta()]   # the `_meta` copies
     if voci:
         meta = book.sheets[schema.META]
         grid = griglia(meta)
@@ -525,9 +537,11 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
                                CHIAVI_BLOCCATE_COFIN, password)]
     proteggi(book, fogli)
-    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già presenti: "
-             f"{', '.join(s.etichetta for s in esistenti.values()) or 'nessuno'}.\n"
+    esistenti = [s.etichetta for s in piano.esistenti.values()]
+    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già nel registro del Comune: "
+             f"{', '.join(esistenti) or 'nessuno'}.\n"
              f"Righe bloccate: {len(righe_spese)} di Spese, {len(righe_cofin)} di Cofinanziamento.")
+    avvisi = [a.replace(f"Foglio «{schema.SPESE}», riga", "Spese, riga") for a in piano.avvisi]
     if avvisi:
         testo += "\nAttenzione, righe modificate dopo il blocco:\n" + "\n".join(avvisi[:20])
     avviso(book, testo, "Blocca")

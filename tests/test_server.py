@@ -133,7 +133,11 @@ def test_valida_over_http_equals_the_cli(client, cfg, programmi):
     col = [c.key for c in schema.SPESE_COLS].index("esito")
     (values,) = [a for a in acts if a["func"] == "setValues" and a["sheet_position"] == spese]
     assert values["start_column"] == col
-    res, _ = verifica_file(programmi[1], cfg, dt.date.today(), out=programmi[1].with_name("r1.xlsx"))
+    from addin.registro import Registro
+
+    # the server reads the Comune's register (decisions never from the file): the CLI with the same one
+    res, _ = verifica_file(programmi[1], cfg, dt.date.today(), out=programmi[1].with_name("r1.xlsx"),
+                           registro=Registro.apri())
     written = {values["start_row"] + 1 + i: v for i, v in enumerate(values["values"])}
     from addin.workbook.report import etichetta_esito
 

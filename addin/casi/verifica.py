@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+from addin.casi.atti_registro import AttiProgramma, chiave_decisione
 from addin.config.models import Config
+from addin.registro.atti import NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
 from addin.rules.budget import UsoBudget, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
                                      verifica_realizzato)
-from addin.rules.eligibility import Contesto, totali, valuta_spese
+from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.money import ZERO, money_str
-from addin.rules.sampling import Campione, campioni_personale
+from addin.rules.sampling import Campione, campione_congelato, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
 from addin.rules.windows import FinestraAnno, finestre_anno
 from addin.runtime import gc_paused
@@ -54,13 +56,28 @@ class RisultatoVerifica:
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
     seme: int | None = None                     # sample seed given (None: the documented default)
+    registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
     def campioni(self) -> list[Campione]:
-        """The personnel audit samples of the two semesters."""
-        return campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
-                                  self.seme)
+        """The personnel audit samples of the two semesters: the draw frozen in the register when the
+        Comune made one (`rendiconta campione estrai`), else the reproducible draw of the seed."""
+        out = campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
+                                 self.seme)
+        frozen = self.registro.campioni if self.registro is not None else {}
+        for i, c in enumerate(out):
+            a = frozen.get(c.semestre)
+            if a is not None:
+                d = a.dati
+                out[i] = campione_congelato(self.config, self.cartella.spese, self.anno, c.semestre, int(d["seme"]),
+                                            d["popolazione"], d["estratti"])
+        return out
+
+    @property
+    def scadenza_provvisoria(self) -> bool:
+        """True when no notice to the ATS is recorded: the deadline is computed from the reference date."""
+        return self.registro is None or self.registro.avviso is None
 
     @cached_property
     def uso_budget(self) -> list[UsoBudget]:
@@ -109,25 +126,85 @@ class RisultatoVerifica:
 
 
 def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
-             data_riferimento: dt.date) -> tuple[dict[int, list[Motivo]], StatoSigilli]:
-    # INTEGRATION POINT (lock issue): addin.workbook.seals.verifica_sigilli, contract 5.
-    try:
-        from addin.workbook.seals import verifica_sigilli
-    except ImportError:
-        return {}, StatoSigilli("non_disponibile", ["Verifica dei sigilli non disponibile in questa versione."])
-    rs = verifica_sigilli(cartella, config, chiave, data_riferimento)
+             data_riferimento: dt.date, atti: AttiProgramma | None) -> tuple[dict[int, list[Motivo]], StatoSigilli]:
+    from addin.workbook.seals import leggi_sigilli, verifica_sigilli
+
+    rs = verifica_sigilli(cartella, config, chiave, data_riferimento,
+                          sigilli=atti.sigilli if atti is not None else None)
+    if atti is not None:
+        # seals in `_meta` that the register does not know (forged, or made without the register)
+        in_file = leggi_sigilli(cartella.meta)
+        unknown = [s.etichetta for a, s in in_file.items()
+                   if a not in atti.sigilli or (s.intestazione, s.hmac, s.righe, s.problemi)
+                   != (atti.sigilli[a].intestazione, atti.sigilli[a].hmac, atti.sigilli[a].righe, [])]
+        if unknown:
+            rs.dettagli.append(f"Il foglio «_meta» contiene sigilli che non corrispondono al registro del Comune "
+                               f"({', '.join(unknown)}): non sono considerati; valgono i sigilli del registro.")
     st = StatoSigilli(rs.stato, list(rs.dettagli))
     st.cofinanziamento = {r: list(m) for r, m in (getattr(rs, "motivi_cofinanziamento", None) or {}).items()}
     return dict(rs.motivi), st
 
 
+def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[int, list[Motivo]],
+               avvisi: list[str]) -> tuple[CartellaRendiconto, dict[int, object]]:
+    """The register's decisions, never the partner's file: the file's decision columns are cleared (a
+    warning when they say something the register does not), NON_AMMESSA decisions become reasons.
+    Returns the workbook to check and the rows with a standing request for documents."""
+    spese, requests = [], {}
+    for s in cartella.spese:
+        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        if s.decisione_comune or s.motivazione_comune:
+            if dec is None or dec.esito != NON_AMMESSA:
+                avvisi.append(f"Foglio «Spese», riga {s.riga}: la decisione scritta nel file («{s.decisione_comune or ''}») "
+                              "non risulta nel registro del Comune: non è considerata.")
+            s = replace(s, decisione_comune=None, motivazione_comune=None)
+        spese.append(s)
+        if dec is None:
+            continue
+        if dec.esito == NON_AMMESSA:
+            motivi.setdefault(s.riga, []).append(Motivo(
+                "DECISIONE_COMUNE", f"Non ammessa dal Comune il {dec.data:%d/%m/%Y}: "
+                + (dec.motivazione.strip() or "motivazione non indicata") + "."))
+        elif dec.esito == RICHIESTA_INTEGRAZIONE:
+            requests[s.riga] = dec
+    return replace(cartella, spese=spese), requests
+
+
+def _richieste(esiti: list[EsitoRiga], requests: dict, data_riferimento: dt.date) -> None:
+    """Rows with a request for documents: DA_INTEGRARE until its deadline (even in a locked window),
+    ESCLUSA after it unless the Comune accepted the integration (a later ACCOLTA decision)."""
+    for e in esiti:
+        dec = requests.get(e.riga)
+        if dec is None:
+            continue
+        what = f" ({dec.documenti_richiesti})" if dec.documenti_richiesti else ""
+        if dec.scadenza is None or data_riferimento <= dec.scadenza:
+            until = f" entro il {dec.scadenza:%d/%m/%Y}" if dec.scadenza else ""
+            e.esito, e.importo_ammesso = Esito.DA_INTEGRARE, ZERO
+            e.motivi.append(Motivo("RICHIESTA_INTEGRAZIONE", f"Il Comune ha chiesto il {dec.data:%d/%m/%Y} di "
+                                   f"integrare i documenti{what}{until}."))
+        else:
+            e.esito, e.importo_ammesso = Esito.ESCLUSA, ZERO
+            e.motivi.append(Motivo("RICHIESTA_INTEGRAZIONE", f"Integrazione richiesta il {dec.data:%d/%m/%Y}"
+                                   f"{what} non accolta entro il {dec.scadenza:%d/%m/%Y}: esclusa."))
+
+
 def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, *,
-                    chiave: bytes | None = None, seme: int | None = None) -> RisultatoVerifica:
-    """Apply every rule to a programme workbook at the reference date. Pure: no file I/O."""
-    motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento)
+                    chiave: bytes | None = None, seme: int | None = None,
+                    atti: AttiProgramma | None = None) -> RisultatoVerifica:
+    """Apply every rule to a programme workbook at the reference date. Pure: no file I/O.
+    `atti`: the Comune's register for this programme and year (seals, decisions, sample, notice);
+    None: the file-only check (seals from `_meta`, decisions from the file's columns)."""
+    motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento, atti)
+    avvisi_registro: list[str] = []
+    requests: dict = {}
+    if atti is not None:
+        cartella, requests = _decisioni(cartella, atti, motivi_extra, avvisi_registro)
     anno, prog = cartella.anno, config.programma(cartella.programma)
     ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)
     esiti = valuta_spese(cartella.spese, ctx)
+    if requests:
+        _richieste(esiti, requests, data_riferimento)
     tot = totali(esiti)
 
     tariffa = tariffa_volontari(config, anno, cartella.spese)
@@ -142,7 +219,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
                        tot["ammesso"], cofin_tot.monetario)
     piano = piano_tranche(config, anno, b.comunale)
-    avvisi = list(cartella.avvisi)
+    avvisi = list(cartella.avvisi) + avvisi_registro
     for v in cartella.cofinanziamento:
         for m in v.errori:
             avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")
@@ -160,8 +237,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         cartella=cartella, data_riferimento=data_riferimento, esiti=esiti, totali=tot, tariffa=tariffa,
         cofin_totali=cofin_tot, cofin_quota=quota, cofin_valori=valori, liquidazione=liq, piano=piano,
         finestre=finestre_anno(config, anno),
-        scadenza_osservazioni=data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni),
-        sigilli=sig, avvisi=avvisi, config=config, seme=seme)
+        scadenza_osservazioni=(dt.date.fromisoformat(atti.avviso.dati["scadenza_osservazioni"])
+                               if atti is not None and atti.avviso is not None
+                               else data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni)),
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme, registro=atti)
 
 
 def risultato_json(r: RisultatoVerifica) -> dict:
@@ -192,6 +271,8 @@ def risultato_json(r: RisultatoVerifica) -> dict:
                       "estratti": list(c.estratti), "righe": {k: list(v) for k, v in c.righe.items()}}
                      for c in r.campioni],
         "scadenza_osservazioni": r.scadenza_osservazioni.isoformat(),
+        "scadenza_provvisoria": r.scadenza_provvisoria,
+        "registro": r.registro.riepilogo() if r.registro is not None else None,
         "sigilli": r.sigilli.stato,
         "avvisi": list(r.avvisi),
     }
@@ -202,9 +283,36 @@ def percorso_report(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}_verifica.xlsx")
 
 
+def dati_verifica(r: RisultatoVerifica, file: str, sha256_file: str, sha256_report: str | None) -> dict:
+    """The payload of a VERIFICA act: what the Comune found, row by row."""
+    return {
+        "data_riferimento": r.data_riferimento, "file": file, "sha256_file": sha256_file,
+        "sha256_report": sha256_report,
+        "totali": {k: money_str(v) for k, v in r.totali.items()},
+        "righe": [{"riga": e.riga, "documento": list(e.documento) if e.documento else None,
+                   "esito": e.esito.value, "importo": money_str(e.importo),
+                   "importo_ammesso": money_str(e.importo_ammesso), "codici": e.codici} for e in r.esiti],
+        "sigilli": r.sigilli.stato,
+    }
+
+
+def sha256_file(path: str | Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
-                  chiave: bytes | None = None, seme: int | None = None) -> tuple[RisultatoVerifica, Path]:
-    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input)."""
+                  chiave: bytes | None = None, seme: int | None = None, *, registro=None,
+                  operatore: str | None = None) -> tuple[RisultatoVerifica, Path]:
+    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input). With the
+    Comune's register (addin.registro.Registro) the check reads its acts and is recorded as a
+    VERIFICA act (with the SHA-256 of the file and of the report)."""
+    from addin.casi.atti_registro import leggi_atti
     from addin.errors import ErroreOutput
     from addin.workbook.reader import leggi_cartella
     from addin.workbook.report import scrivi_report
@@ -212,7 +320,9 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     src = Path(path)
     with gc_paused():
         cartella = leggi_cartella(src, config)
-        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme)
+        atti = (leggi_atti(cartella.programma, cartella.anno, registro.atti(cartella.programma, cartella.anno))
+                if registro is not None else None)
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, atti=atti)
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():
@@ -220,4 +330,8 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
         except OSError:
             pass
         scrivi_report(r, dest)
+    if registro is not None:
+        registro.registra(r.programma, r.anno, VERIFICA,
+                          dati_verifica(r, src.name, sha256_file(src), sha256_file(dest)),
+                          data=data_riferimento, autore=operatore)
     return r, dest

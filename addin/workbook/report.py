@@ -86,6 +86,8 @@ def tabelle_report(r) -> dict[str, list[list]]:
     ]
     for d in r.sigilli.dettagli:
         sint.append(["", d])
+    sint.append(["Registro del Comune", r.registro.riepilogo() if r.registro is not None
+                 else "non consultato (verifica del solo file: sigilli e decisioni letti dal file)"])
     sint += [[], ["Totali", "Righe", "Importo"],
              ["Rendicontato", len(r.esiti), t["rendicontato"]],
              ["Ammesso", n[Esito.AMMESSA], t["ammesso"]],
@@ -153,6 +155,9 @@ def tabelle_report(r) -> dict[str, list[list]]:
             sint.append([u.azione, u.categoria, u.budget, u.rendicontato, u.ammesso, u.residuo,
                          "SI" if u.superato else "NO"])
     sint += [[], ["Termine per le osservazioni dell'ATS", r.scadenza_osservazioni]]
+    if r.scadenza_provvisoria:
+        sint.append(["", "Provvisorio: nessun avviso all'ATS registrato (rendiconta avviso); calcolato dalla "
+                         "data di riferimento."])
 
     # --- Campione
     camp: list[list] = [["Semestre", "Seme", "Persone nel semestre", "Estratte", "Persona", "Righe"]]

@@ -208,9 +208,11 @@ def ambiti_da_sigillare(config: Config, anno: int, data_riferimento: dt.date) ->
     return out
 
 
-def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.date) -> list[Sigillo]:
-    """Seals due at the reference date that the workbook does not hold yet (existing ones are kept)."""
-    present = set(leggi_sigilli(cartella.meta))
+def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.date, *,
+                  presenti: Iterable[str] | None = None) -> list[Sigillo]:
+    """Seals due at the reference date that do not exist yet (existing ones are kept). `presenti`: the
+    scopes already sealed (the register's); None: those found in the workbook's `_meta`."""
+    present = set(leggi_sigilli(cartella.meta) if presenti is None else presenti)
     wins = {_finestra_ambito(f): f for f in finestre_anno(config, cartella.anno)}
     out = []
     for ambito in ambiti_da_sigillare(config, cartella.anno, data_riferimento):
@@ -339,16 +341,21 @@ def _add(d: dict[int, list[Motivo]], riga: int, codice: str, msg: str) -> None:
         lst.append(Motivo(codice, msg))
 
 
-def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
-                     data_riferimento: dt.date) -> RisultatoSigilli:
-    """Check the seals of a parsed workbook (pure: no file I/O)."""
-    seals = leggi_sigilli(getattr(cartella, "meta", {}) or {})
+def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferimento: dt.date, *,
+                     sigilli: Mapping[str, Sigillo] | None = None) -> RisultatoSigilli:
+    """Check a parsed workbook against its seals (pure: no file I/O). `sigilli`: the seals recorded in
+    the Comune's register (scope -> seal); None: the copies in the workbook's `_meta` (the file-only
+    check, `--senza-registro`), which the partner can edit."""
+    dal_registro = sigilli is not None
+    seals = dict(sigilli) if dal_registro else leggi_sigilli(getattr(cartella, "meta", {}) or {})
+    dove = "nel registro del Comune" if dal_registro else f"nel foglio «{schema.META}»"
     anno = cartella.anno
     wins = {_finestra_ambito(f): f for f in finestre_anno(config, anno)}
     res = RisultatoSigilli("assenti")
     due = ambiti_da_sigillare(config, anno, data_riferimento)
     if not seals:
-        res.dettagli.append("Nessun sigillo presente nel file: le finestre chiuse non sono state bloccate.")
+        res.dettagli.append(("Nessun sigillo nel registro del Comune" if dal_registro else
+                             "Nessun sigillo presente nel file") + ": le finestre chiuse non sono state bloccate.")
         closed = [wins[a].etichetta for a in due if a in wins]
         if closed:
             res.dettagli.append(f"Finestre già chiuse alla data di riferimento ma non sigillate: "
@@ -387,7 +394,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
         if bad_header:
             res.sigilli_alterati.append(label)
             why = "; ".join(seal.problemi) if seal.problemi else "i dati del sigillo non corrispondono"
-            res.dettagli.append(f"Sigillo {label} ALTERATO nel foglio «{schema.META}» ({why}): le righe che "
+            res.dettagli.append(f"Sigillo {label} ALTERATO {dove} ({why}): le righe che "
                                 "copre non possono essere garantite.")
             targets = (cofin_by_row if is_cofin else
                        {s.riga: s for s in righe_finestra(config, cartella.spese, win)} if win else {})
@@ -413,8 +420,8 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
         for e in seal.righe:
             text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, ambito, e.testo), e.hmac)
             if not text_ok:
-                res.dettagli.append(f"Sigillo {label}, riga {e.riga}: il testo registrato nel foglio "
-                                    f"«{schema.META}» è stato alterato (i valori originali non sono mostrati).")
+                res.dettagli.append(f"Sigillo {label}, riga {e.riga}: il testo registrato {dove} "
+                                    "è stato alterato (i valori originali non sono mostrati).")
             cur = macs.get(e.riga)
             if cur is not None and _hmac.compare_digest(cur, e.hmac):
                 continue
