@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export XLWINGS_LICENSE_KEY ?= noncommercial
 
-.PHONY: install demo test templates bench serve clean
+.PHONY: install demo test templates bench serve clean mutate
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,23 @@ bench: install
 	$(BIN)/python bench/verifica.py
 	$(BIN)/python bench/consolida.py
 
+# Mutation testing (docs/sviluppo.md): mutmut mutates the rules and the seals one module at a time and
+# runs only the fast unit tests of [tool.mutmut] in pyproject.toml; results in mutants/, not part of `make test`
+MUTATE_MODULES := money eligibility cofinancing tranches windows sampling budget lookup catalogue summary
+$(BIN)/.installed-mutate: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[addin,test,mutate]'
+	touch $@
+
+mutate: $(BIN)/.installed-mutate
+	@for m in $(addprefix addin.rules.,$(MUTATE_MODULES)) addin.workbook.seals; do \
+	  echo "mutmut: $$m"; nice -n 19 $(BIN)/mutmut run "$$m.*" >mutants.log 2>&1 || { tail -40 mutants.log; exit 1; }; \
+	done; rm -f mutants.log
+	$(BIN)/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json && echo
+	$(BIN)/mutmut results
+
 # The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs)
 serve: install
 	$(BIN)/rendiconta serve
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info mutants mutants.log

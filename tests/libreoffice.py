@@ -100,6 +100,37 @@ def pagine_png(pdf: str | Path, out_dir: str | Path, dpi: int = 60, prima: int |
     return sorted(out_dir.glob("pagina*.png"))
 
 
+def parole_pdf(pdf: str | Path, pagina: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """The words of a PDF page with their boxes in points: (text, x_min, y_min, x_max, y_max)."""
+    import html
+    import re
+
+    res = subprocess.run([PDFTOTEXT, "-bbox", "-f", str(pagina), "-l", str(pagina), str(pdf), "-"],
+                         check=True, capture_output=True, timeout=120)
+    pat = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+    return [(html.unescape(m[5]), float(m[1]), float(m[2]), float(m[3]), float(m[4]))
+            for m in pat.finditer(res.stdout.decode("utf-8", "replace"))]
+
+
+def pagina_rgb(pdf: str | Path, dpi: int, pagina: int = 1) -> tuple[int, int, bytes]:
+    """A PDF page rendered by pdftoppm (PPM on stdout) as raw RGB: (width, height, pixels row by row, 3 bytes each)."""
+    res = subprocess.run([PDFTOPPM, "-r", str(dpi), "-f", str(pagina), "-l", str(pagina), str(pdf)],
+                         check=True, capture_output=True, timeout=180)
+    data = res.stdout
+    fields, pos = [], 0
+    while len(fields) < 4:   # "P6 <width> <height> <maxval>" separated by whitespace, then the pixels
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    assert fields[0] == b"P6" and fields[3] == b"255", fields
+    width, height = int(fields[1]), int(fields[2])
+    return width, height, data[pos + 1:pos + 1 + width * height * 3]
+
+
 def estrai_testo_pdf(pdf: str | Path) -> str:
     res = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=120)
     return res.stdout.decode("utf-8", "replace")

@@ -3,7 +3,9 @@
 Six programme workbooks are generated from the real templates with fill_workbook (P1, P2 in two
 partner copies, P3, P5, P6; P4 missing) plus one unreadable file. Planted: a document claimed in
 P1 and P3 beyond its amount (double funding) and a document legitimately split between P5 and P6.
-Expectations are hand-computed or come from running the one-click check on each file on its own.
+Expectations are hand-computed (test_consolidato_piccolo_calcolato_a_mano, the planted anomalies) or, for
+the large lot, checked for consistency with the one-click check run on each file on its own (the same
+rules: that comparison proves the consolidation adds up, not that the rules are right).
 """
 
 from __future__ import annotations
@@ -112,12 +114,39 @@ def consolidato(lotto, cfg, tmp_path_factory):
 
 
 def _verifiche(files, cfg):
-    """The one-click check run on each readable file on its own (the independent reference)."""
+    """The one-click check run on each readable file on its own: the consolidation must add up to it
+    (a consistency check on the same rules, not an independent expectation)."""
     out = {}
     for k, p in files.items():
         if k != "rotto":
             out[k] = esegui_verifica(leggi_cartella(p, cfg), cfg, DATA)
     return out
+
+
+def test_consolidato_piccolo_calcolato_a_mano(cfg, tmp_path):
+    """Two small workbooks whose every figure is computed by hand (window 1 of 2026, checked on DATA)."""
+    cash = spesa_ok("1.1", "Gamma snc", "G-1", "80.00", "80.00")
+    cash.modalita_pagamento = "Contanti"                       # not traceable: not admitted
+    p1 = _save(cfg, 1, [spesa_ok("1.1", "Alfa srl", "A-1", "500.00", "500.00"),
+                        spesa_ok("1.2", "Beta srl", "B-1", None, "250.00"), cash], [], [], tmp_path / "P1.xlsx")
+    # P3 claims 300.00 more of Alfa's invoice A-1 (500.00): 500 + 300 = 800.00, 300.00 beyond the document
+    p3 = _save(cfg, 3, [spesa_ok("3.1", "Delta spa", "D-1", "1000.00", "1000.00"),
+                        spesa_ok("3.2", "Alfa srl", "A-1", "500.00", "300.00")], [], [], tmp_path / "P3.xlsx")
+    r = consolida_file([p1, p3], cfg, DATA, tmp_path / "c.xlsx")
+    P1, P3 = r.programmi[0], r.programmi[2]
+    # P1: reported 500 + 250 + 80 = 830.00, admitted 500 + 250 = 750.00, not admitted the cash 80.00
+    assert (P1.rendicontato, P1.ammesso, P1.non_ammesso, P1.righe) == (
+        Decimal("830.00"), Decimal("750.00"), Decimal("80.00"), 3)
+    # P3: each workbook on its own admits both rows: 1,000 + 300 = 1,300.00
+    assert (P3.rendicontato, P3.ammesso, P3.non_ammesso) == (Decimal("1300.00"), Decimal("1300.00"), Decimal("0.00"))
+    assert P1.ammesso_finestra.get(1) == Decimal("750.00")
+    # across programmes A-1 is claimed 300.00 beyond its amount: flagged on P3 (the later claim)
+    assert P3.doppio_finanziamento == Decimal("300.00") and P1.doppio_finanziamento == Decimal("0.00")
+    # ATS: 830 + 1,300 = 2,130.00 reported, 750 + 1,300 = 2,050.00 admitted
+    assert (r.ats.rendicontato, r.ats.ammesso, r.ats.non_ammesso) == (
+        Decimal("2130.00"), Decimal("2050.00"), Decimal("80.00"))
+    assert r.ats.doppio_finanziamento == Decimal("300.00")
+    assert r.programmi_mancanti == [2, 4, 5, 6]
 
 
 def test_totali_uguali_alla_somma_delle_verifiche(lotto, consolidato, cfg):

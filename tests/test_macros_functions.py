@@ -62,9 +62,14 @@ def test_finestra_chiusa_lock_day_still_open():
     assert call("finestra_chiusa", serial(dt.date(2026, 12, 1)), serial(dt.date(2027, 2, 1))) is True
 
 
-def test_finestra_chiusa_defaults_to_today():
-    # a 2020 date is long closed whatever today is
-    assert call("finestra_chiusa", serial(dt.date(2020, 3, 1))) is True
+def test_finestra_chiusa_defaults_to_today(monkeypatch):
+    # without a reference date the function uses today (xlbridge.today): window 1/2026 locks on 31/05/2026
+    from addin import xlbridge
+
+    monkeypatch.setattr(xlbridge, "today", lambda: dt.date(2026, 5, 31))
+    assert call("finestra_chiusa", serial(dt.date(2026, 3, 1))) is False
+    monkeypatch.setattr(xlbridge, "today", lambda: dt.date(2026, 6, 1))
+    assert call("finestra_chiusa", serial(dt.date(2026, 3, 1))) is True
 
 
 @pytest.mark.parametrize("day,lock", [(dt.date(2026, 2, 10), dt.date(2026, 5, 31)),
@@ -100,6 +105,10 @@ def test_cofinanziamento():
     assert call("cofin_quota", 5, 0) == 0
 
 
-def test_tariffa_volontari():
+def test_tariffa_volontari(monkeypatch):
+    from addin import xlbridge
+
     assert call("tariffa_volontari", 2026) == 20.07
-    assert call("tariffa_volontari", None) == 20.07 or dt.date.today().year < 2026
+    # without a year: the year of today (xlbridge.today), here 2027: the table's last rate, 20.07
+    monkeypatch.setattr(xlbridge, "today", lambda: dt.date(2027, 3, 1))
+    assert call("tariffa_volontari", None) == 20.07

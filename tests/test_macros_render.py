@@ -18,7 +18,8 @@ from addin import xlbridge
 from addin.demo_data import cartella_compilata, genera_demo
 from addin.rules.models import Esito
 from addin.workbook import schema
-from libreoffice import esporta_pdf, estrai_testo_pdf, pagine_png, richiede_libreoffice, richiede_poppler
+from libreoffice import (esporta_pdf, estrai_testo_pdf, pagina_rgb, pagine_png, parole_pdf, richiede_libreoffice,
+                         richiede_poppler)
 from xlwings_book import book_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,25 @@ def applica(wb, book_before: dict, acts: list[dict]) -> None:
                 for j, colour in enumerate(row):
                     if colour not in (None, "keep"):
                         ws.cell(r0 + i, c0 + j).fill = PatternFill("solid", fgColor=colour.lstrip("#").upper())
+
+
+BAD = bytes((0xF8, 0xCB, 0xAD))   # FILL_BAD of the template's conditional format (F8CBAD)
+
+
+def _righe_evidenziate(pdf: Path, dpi: int = 110) -> list[tuple[str, bool]]:
+    """For each row of the first page, top to bottom: the first word of its Esito cell and whether at
+    least a third of the pixel row through it has the highlighting colour."""
+    words = parole_pdf(pdf)
+    (esito_x,) = [w[1] for w in words if w[0] == "Esito"]
+    width, _, px = pagina_rgb(pdf, dpi)
+    out = []
+    for text, x0, y0, _, y1 in sorted((w for w in words if abs(w[1] - esito_x) < 1 and w[0] != "Esito"),
+                                      key=lambda w: w[2]):
+        y = int((y0 + y1) / 2 * dpi / 72)
+        line = px[y * width * 3:(y + 1) * width * 3]
+        bad = sum(1 for i in range(0, len(line), 3) if line[i:i + 3] == BAD)
+        out.append((text, bad > width / 3))
+    return out
 
 
 @richiede_libreoffice
@@ -95,6 +115,10 @@ def test_valida_rendered(cfg, tmp_path):
     text = estrai_testo_pdf(pdf)
     for label in labels.values():
         assert label in text
+    # the highlighting, looked at in the rendered page: every row whose Esito is not "Ammessa" is filled
+    # with the template's FILL_BAD colour across the row, the admitted rows are not
+    assert _righe_evidenziate(pdf) == [("Ammessa", False)] * 3 + [("Da", True)] * 3 + [("Non", True)] * 3 + \
+        [("Esclusa", True)] * 3
     (png,) = pagine_png(pdf, tmp_path / "png", dpi=110, prima=1, ultima=1)
     assert png.stat().st_size > 20_000
     if os.environ.get("RENDICONTA_AGGIORNA_IMMAGINI"):

@@ -286,9 +286,23 @@ def test_report_never_overwrites_input(main_file, tmp_path):
     assert res.exit_code == 5 and "non esiste" in " ".join(res.output.split())   # rich wraps at 80 columns
 
 
-def test_risultato_json_is_json_serialisable(main_file, cfg):
+def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
+    """The JSON result at the open date survives json.dumps/loads and carries the figures of ROWS."""
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, OPEN)
-    json.dumps(risultato_json(r))
+    data = json.loads(json.dumps(risultato_json(r)))
+    assert (data["programma"], data["anno"], data["data_riferimento"]) == (1, 2026, "2026-05-31")
+    assert [(x["riga"], x["esito"], x["importo_ammesso"]) for x in data["righe"]] == [
+        (4 + i, row[1].value, row[3]) for i, row in enumerate(ROWS)]
+    # window 1 open: the six integrable rows wait (100 + 100 + 200 + 250 + 100 + 100 = 850.00); only the
+    # late transmission (100.00) is excluded; admitted 100 + 100 + 200 + 100 + 200 = 700.00 of 2,370.00
+    assert data["totali"] == {"rendicontato": "2370.00", "ammesso": "700.00", "non_ammesso": "1670.00",
+                              "da_integrare": "850.00", "escluso": "100.00"}
+    assert data["cofinanziamento"] == {"totale": "310.00", "quota": "0.3229", "minimo": "96.00", "rispettato": True,
+                                       "monetario": "50.00", "non_monetario": "60.00", "volontariato": "200.00",
+                                       "tariffa_volontari": "20.00"}   # 310 / (700 + 60 + 200) = 0.32292
+    assert [f["stato"] for f in data["finestre"]] == ["APERTA", "APERTA", "NON INIZIATA"]
+    # min(722,461.31 x 960 / 810,897.48 = 855.30, 700 - 50 = 650.00); advances 433,476.79 + 216,738.39
+    assert (data["contributo_finale"], data["saldo"]) == ("650.00", "-649565.18")
 
 
 @pytest.mark.libreoffice
