@@ -224,8 +224,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                  operatore: Optional[str] = OperatoreOpt,
                  config: Optional[Path] = ConfigOpt) -> None:
-    """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni.
-    Legge gli atti del Comune dal registro (sigilli, decisioni, campione, avviso) e registra la verifica."""
+    """Verifica completa di un rendiconto (con gli atti del registro del Comune): esito di ogni spesa, sintesi, campione, osservazioni."""
     import json
 
     from addin.casi.verifica import risultato_json, verifica_file
@@ -311,8 +310,7 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
                registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                operatore: Optional[str] = OperatoreOpt,
                config: Optional[Path] = ConfigOpt) -> None:
-    """Blocca le finestre chiuse: sigilla le loro righe (prima nel registro del Comune), blocca le celle e
-    protegge i fogli."""
+    """Blocca le finestre chiuse: sigilla le righe (prima nel registro del Comune), blocca le celle, protegge i fogli."""
     import os
 
     from addin.casi.blocca import blocca_file

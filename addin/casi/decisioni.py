@@ -167,7 +167,8 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
         if old is not None and old.esito == esito and old.motivazione == why:
             out.invariate += 1
             continue
-        out.registrate.append(decidi(registro, programma, anno, riga, esito, why, importo=amount,
+        out.registrate.append(decidi(registro, programma, anno, riga, esito, why,
+                                     importo=amount if esito == NON_AMMESSA else None,
                                      documenti=why if esito == RICHIESTA_INTEGRAZIONE else None,
                                      scadenza=scadenza, data=data, operatore=operatore))
     return out

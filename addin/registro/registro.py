@@ -245,7 +245,7 @@ def verifica_catene(rows: list[dict], teste: dict[tuple[int, int], tuple[int, st
             campi = {k: r[k] for k in r if k != "hash"}
             if hash_atto(campi) != r["hash"]:
                 out.append(Anomalia(p, a, pos, "ATTO_ALTERATO",
-                                    f"Registro {where}: l'atto {pos} ({r['tipo']}) è stato modificato dopo la "
+                                    f"Registro {where}: l'atto {pos} ({descrivi_tipo(r['tipo'])}) è stato modificato dopo la "
                                     "registrazione (il suo contenuto non corrisponde più alla sua impronta)."))
             elif r["hash_precedente"] != prev_hash:
                 out.append(Anomalia(p, a, pos, "CATENA_INTERROTTA",
