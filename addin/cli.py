@@ -353,6 +353,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                   anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: quello dei file)."),
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                  registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
     import json
@@ -364,11 +365,12 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
 
     cfg = load(config)
     rif = parse_data(data)
+    reg = registro_per(registro, senza_registro)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
-            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave),
+            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave), registro=reg,
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
     except ErroreRendiconta as exc:

@@ -585,7 +585,7 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
     cfg = _cfg(config)
     with tempfile.TemporaryDirectory(dir=cartella_lavoro) as tmp:
         out = Path(tmp) / "consolidato.xlsx"
-        r = consolida_file(list(paths), cfg, oggi or today(), out)
+        r = consolida_file(list(paths), cfg, oggi or today(), out, registro=registro())
         wb = load_workbook(out, read_only=True)
         fogli = {}
         for name in FOGLI_CONSOLIDATO:

@@ -342,3 +342,20 @@ def test_caso6_componente_aggiuntivo_sigilli_cancellati_e_blocca(cfg, tmp_path, 
     assert registro.verifica() == []
     assert leggi_atti(1, 2026, registro.atti(1, 2026)).sigilli["finestra1"].hmac == seal.dati["hmac"]
     assert DECISIONE not in {a.tipo for a in registro.atti(1, 2026)}
+
+
+def test_consolida_legge_il_registro(cfg, tmp_path, registro):
+    from addin.casi.consolida import consolida_file
+    from addin.casi.decisioni import decidi, riga_del_file
+
+    p = _wb(tmp_path, cfg)
+    blocca_file(p, cfg, LOCK, KEY, registro=registro)
+    _, _, riga = riga_del_file(p, cfg, 6, registro)
+    decidi(registro, 1, 2026, riga, "NON_AMMESSA", "Fuori azione")
+    _edit(p, {4: {"Importo rendicontato": 900, "Importo documento": 900}})     # a sealed row changed
+    r = consolida_file([p], cfg, LOCK, tmp_path / "cons.xlsx", chiave=KEY, registro=registro)
+    # P1 admitted: row 4 changed after the seal (0), row 6 decided (0): 50 + 30 = 80.00
+    assert r.programmi[0].ammesso == Decimal("80.00")
+    plain = consolida_file([p], cfg, LOCK, tmp_path / "cons2.xlsx", chiave=KEY)
+    # file-only: the seal's copy in `_meta` still catches row 4, the register's decision is unknown: 70 + 80
+    assert plain.programmi[0].ammesso == Decimal("150.00")
