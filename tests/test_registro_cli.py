@@ -120,3 +120,19 @@ def test_registro_irraggiungibile_messaggio_e_codice(tmp_path):
     assert res.exit_code == EXIT_REGISTER and "impossibile aprire il registro" in res.output
     res = runner.invoke(app, ["registro", "stato", "--registro", "nonunurl"])
     assert res.exit_code == EXIT_REGISTER and "non valido" in res.output
+
+
+def test_le_colonne_precompilate_del_report_non_sono_decisioni(cfg, tmp_path, registro_url):
+    from test_registro_casi import ROWS, sp
+
+    rows = ROWS + [sp(dt.date(2026, 2, 5), "40", 9, modalita_pagamento="Contanti")]   # not traceable: prefilled
+    p = _wb(tmp_path, cfg, rows)
+    report = tmp_path / "r.xlsx"
+    _ok(["verifica", str(p), "--data", "01/06/2026", "--out", str(report)])
+    ws = load_workbook(report)["Esito"]
+    head = [c.value for c in ws[1]]
+    prefilled = [ws.cell(r, head.index("Tipologia errore") + 1).value for r in range(2, ws.max_row + 1)]
+    assert "PAGAMENTO_NON_TRACCIABILE" in prefilled
+    out = _ok(["decisioni", "importa", str(report)])
+    assert "0 decisioni registrate, 0 già presenti" in out
+    assert Registro.apri(registro_url).atti(1, 2026, DECISIONE) == []

@@ -113,9 +113,10 @@ def _importo(v: object) -> Decimal | None:
 def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = None, data: dt.date | None = None,
                       operatore: str | None = None) -> RisultatoImportazione:
     """Record the decisions an officer wrote in a Verifica report (sheet «Esito», columns «Tipologia
-    errore», «Commento del controllore», «Importo decurtato»): a row with a «Tipologia errore» is
-    NON_AMMESSA (for the amount cut), or RICHIESTA_INTEGRAZIONE when the type says «integrazione»
-    (`scadenza` then required). Rows already decided the same way are left alone."""
+    errore», «Commento del controllore», «Importo decurtato»). A row is decided when its type was
+    written or changed by the officer (not the first code the report prefills, with the prefilled
+    amount and no comment): NON_AMMESSA for the amount cut, or RICHIESTA_INTEGRAZIONE when the type
+    says «integrazione» (`scadenza` then required). Rows already decided the same way are left alone."""
     from openpyxl import load_workbook
 
     from addin.workbook.report import ESITO, ESITO_HEADER, SINTESI
@@ -144,9 +145,14 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
         wanted = []
         for n, row in enumerate(rows, start=2):
             kind = str(row[col["Tipologia errore"]] or "").strip()
-            if not kind:
-                continue
             comment = str(row[col["Commento del controllore"]] or "").strip()
+            cut = _importo(row[col["Importo decurtato"]])
+            # the report prefills the type with the row's first code and the cut with the amount not
+            # admitted: those are the check's outcome, not a decision; the officer's own entries are
+            codes = [c.strip() for c in str(row[col.get("Codici motivi", 0)] or "").split(",") if c.strip()]
+            prefilled = _importo(row[col["Importo non ammesso"]]) if "Importo non ammesso" in col else None
+            if not kind or (not comment and codes and kind == codes[0] and cut == prefilled):
+                continue
             integr = "integraz" in kind.lower()
             if integr and scadenza is None:
                 raise ErroreInput("richiesta di integrazione senza scadenza: indicare --scadenza GG/MM/AAAA.",
@@ -157,7 +163,7 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
                 raise ErroreInput("numero di riga non valido.", file=name, foglio=ESITO, riga=n, colonna="Riga") from None
             wanted.append((RigaDecisa(riga, row[col["Fornitore/Percettore"]], row[col["N. documento"]]),
                            RICHIESTA_INTEGRAZIONE if integr else NON_AMMESSA,
-                           f"{kind}: {comment}" if comment else kind, _importo(row[col["Importo decurtato"]])))
+                           f"{kind}: {comment}" if comment else kind, cut))
     finally:
         wb.close()
     state = leggi_atti(programma, anno, registro.atti(programma, anno, DECISIONE))
