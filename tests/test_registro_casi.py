@@ -359,3 +359,23 @@ def test_consolida_legge_il_registro(cfg, tmp_path, registro):
     plain = consolida_file([p], cfg, LOCK, tmp_path / "cons2.xlsx", chiave=KEY)
     # file-only: the seal's copy in `_meta` still catches row 4, the register's decision is unknown: 70 + 80
     assert plain.programmi[0].ammesso == Decimal("150.00")
+
+
+def test_caso5_due_processi_blocca_insieme(cfg, tmp_path, registro, registro_url):
+    """As the issue tried it: two `rendiconta blocca` processes started together."""
+    import os
+    import subprocess
+    import sys
+
+    p = _wb(tmp_path, cfg)
+    env = {**os.environ, "RENDICONTA_REGISTRO": registro_url, "RENDICONTA_CHIAVE": KEY.decode()}
+    procs = [subprocess.Popen([sys.executable, "-m", "addin.cli", "blocca", str(p), "--data", day],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for day in ("01/10/2026", "01/06/2026")]
+    outs = [pr.communicate(timeout=240) for pr in procs]
+    assert [pr.returncode for pr in procs] == [0, 0], outs
+    assert sorted(a.dati["ambito"] for a in registro.atti(1, 2026, SIGILLO)) == ["finestra1", "finestra2"]
+    r, _ = verifica_file(p, cfg, D(2026, 10, 1), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    assert r.sigilli.stato == "verificati" and all(not codes for _, codes in _esiti(r).values())
+    meta = {row[0].value for row in load_workbook(p)[schema.META].iter_rows() if row[0].value}
+    assert {"sigillo.finestra1.hmac", "sigillo.finestra2.hmac"} <= meta
