@@ -261,12 +261,20 @@ def test_richiesta_di_integrazione_su_riga_sigillata(cfg, tmp_path, registro):
            scadenza=D(2026, 7, 15))
     r, _ = verifica_file(p, cfg, D(2026, 6, 20), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
     assert _esiti(r)[5] == (Esito.DA_INTEGRARE, ["RICHIESTA_INTEGRAZIONE"])
+    # the partner completes the document fields of the sealed row: no tamper alarm
+    _edit(p, {5: {"Data trasmissione": dt.datetime(2026, 5, 20)}})
+    r, _ = verifica_file(p, cfg, D(2026, 6, 20), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    assert _esiti(r)[5] == (Esito.DA_INTEGRARE, ["RICHIESTA_INTEGRAZIONE"])
     assert "1 richiesta di integrazione aperta fino al 15/07/2026" in r.registro.riepilogo()
     r, _ = verifica_file(p, cfg, D(2026, 7, 16), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
     assert _esiti(r)[5] == (Esito.ESCLUSA, ["RICHIESTA_INTEGRAZIONE"])
     decidi(registro, 1, 2026, riga, "ACCOLTA", "DURC ricevuto il 10/07/2026")
     r, _ = verifica_file(p, cfg, D(2026, 7, 16), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
     assert _esiti(r)[5] == (Esito.AMMESSA, [])
+    # a financial field changed on the same row is still tampering
+    _edit(p, {5: {"Importo rendicontato": 55, "Importo documento": 55}})
+    r, _ = verifica_file(p, cfg, D(2026, 7, 16), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    assert _esiti(r)[5] == (Esito.NON_AMMESSA, ["RIGA_SIGILLATA_MODIFICATA"])
 
 
 # --- case 5: two blocca at once -------------------------------------------------------------------------

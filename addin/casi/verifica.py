@@ -15,7 +15,7 @@ from pathlib import Path
 
 from addin.casi.atti_registro import AttiProgramma, chiave_decisione
 from addin.config.models import Config
-from addin.registro.atti import NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
+from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
 from addin.rules.budget import UsoBudget, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
@@ -145,6 +145,41 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
     return dict(rs.motivi), st
 
 
+# the document fields of an expense row: a partner asked for documents may complete them on a sealed row
+CAMPI_INTEGRABILI = ("doc_giustificativo", "doc_conservata", "doc_trasmessa", "data_trasmissione")
+
+
+def _integrazioni_ammesse(cartella: CartellaRendiconto, atti: AttiProgramma,
+                          motivi: dict[int, list[Motivo]]) -> None:
+    """A sealed row changed only in its document fields while the Comune asked for documents (a
+    standing RICHIESTA_INTEGRAZIONE, or ACCOLTA after it) is no tamper alarm: the seal's financial
+    fields are compared, the document fields may be completed."""
+    import json
+
+    from addin.workbook.seals import forma_canonica
+
+    sealed = {e.riga: e.testo for s in atti.sigilli.values() if s.ambito != "cofinanziamento" for e in s.righe}
+    for s in cartella.spese:
+        reasons = motivi.get(s.riga)
+        if not reasons or s.riga not in sealed:
+            continue
+        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        if dec is None or dec.esito not in (RICHIESTA_INTEGRAZIONE, ACCOLTA):
+            continue
+        try:
+            old = json.loads(sealed[s.riga])
+        except ValueError:
+            continue
+        new = json.loads(forma_canonica(s))
+        if {k: v for k, v in old.items() if k not in CAMPI_INTEGRABILI} == \
+                {k: v for k, v in new.items() if k not in CAMPI_INTEGRABILI}:
+            kept = [m for m in reasons if m.codice != "RIGA_SIGILLATA_MODIFICATA"]
+            if kept:
+                motivi[s.riga] = kept
+            else:
+                del motivi[s.riga]
+
+
 def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[int, list[Motivo]],
                avvisi: list[str]) -> tuple[CartellaRendiconto, dict[int, object]]:
     """The register's decisions, never the partner's file: the file's decision columns are cleared (a
@@ -199,6 +234,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     avvisi_registro: list[str] = []
     requests: dict = {}
     if atti is not None:
+        _integrazioni_ammesse(cartella, atti, motivi_extra)
         cartella, requests = _decisioni(cartella, atti, motivi_extra, avvisi_registro)
     anno, prog = cartella.anno, config.programma(cartella.programma)
     ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)
