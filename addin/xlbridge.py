@@ -427,6 +427,37 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     return r
 
 
+@_errori_in_avviso
+def registra_decisioni(book, config: Config | None = None, scadenza: object = None, operatore: str | None = None):
+    """Comune: record in the register the decisions written in the controller columns of the Verifica
+    sheet (Tipologia errore, Commento del controllore, Importo decurtato), as `rendiconta decisioni
+    importa` does with the report. The button belongs to the task pane (docs/addin.md)."""
+    from addin.casi.decisioni import decisioni_della_tabella, registra_decisioni as registra
+    from addin.errors import ErroreInput
+
+    cfg = _cfg(config)
+    cartella = leggi(book, cfg)
+    if FOGLIO_VERIFICA not in [s.name for s in book.sheets]:
+        raise ErroreInput("eseguire prima Verifica: il foglio «Verifica» non c'è.")
+    grid = griglia(book.sheets[FOGLIO_VERIFICA])
+    head = next((i for i, row in enumerate(grid) if row and row[0] == "Riga" and "Tipologia errore" in row), None)
+    if head is None:
+        raise ErroreInput("tabella dell'esito delle righe non trovata (eseguire di nuovo Verifica).",
+                          foglio=FOGLIO_VERIFICA)
+    rows = []
+    for row in grid[head + 1:]:
+        if not row or row[0] in (None, ""):
+            break
+        rows.append(row)
+    wanted = decisioni_della_tabella(grid[head], rows, scadenza=to_date(scadenza), file=None,
+                                     foglio=FOGLIO_VERIFICA, prima_riga=head + 2)
+    res = registra(registro(), cartella.programma, cartella.anno, wanted, scadenza=to_date(scadenza),
+                   operatore=operatore)
+    avviso(book, f"Decisioni registrate nel registro del Comune: {len(res.registrate)}; già presenti: "
+                 f"{res.invariate}.", "Decisioni")
+    return res
+
+
 # --- blocca ---------------------------------------------------------------------------------------
 
 CALLBACK_PROTEZIONE = "proteggiRighe"   # registered by the task pane (static/js/main.js)

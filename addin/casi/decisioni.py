@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -110,16 +111,72 @@ def _importo(v: object) -> Decimal | None:
         return None
 
 
+def decisioni_della_tabella(header: Sequence[object], rows: Iterable[Sequence[object]], *,
+                            scadenza: dt.date | None, file: str | None, foglio: str,
+                            prima_riga: int) -> list[tuple[RigaDecisa, str, str, Decimal | None]]:
+    """The decisions an officer wrote in an «Esito» table (the report's sheet, or the add-in's Verifica
+    sheet): (row, outcome, motivation, amount cut). A row is decided when its «Tipologia errore» was
+    written or changed by the officer (not the first code the report prefills, with the prefilled
+    amount and no comment): NON_AMMESSA for the amount cut, or RICHIESTA_INTEGRAZIONE when the type
+    says «integrazione» (`scadenza` then required)."""
+    head = [str(h or "").strip() for h in header]
+    missing = [h for h in ("Riga", "Fornitore/Percettore", "N. documento", "Tipologia errore",
+                           "Commento del controllore", "Importo decurtato") if h not in head]
+    if missing:
+        raise ErroreInput(f"colonne mancanti: {', '.join(missing)}.", file=file, foglio=foglio, riga=prima_riga - 1)
+    col = {h: head.index(h) for h in head if h}
+
+    def cell(row, name):
+        i = col.get(name)
+        return row[i] if i is not None and i < len(row) else None
+
+    out = []
+    for n, row in enumerate(rows, start=prima_riga):
+        kind = str(cell(row, "Tipologia errore") or "").strip()
+        comment = str(cell(row, "Commento del controllore") or "").strip()
+        cut = _importo(cell(row, "Importo decurtato"))
+        # the report prefills the type with the row's first code and the cut with the amount not
+        # admitted: those are the check's outcome, not a decision; the officer's own entries are
+        codes = [c.strip() for c in str(cell(row, "Codici motivi") or "").split(",") if c.strip()]
+        if not kind or (not comment and codes and kind == codes[0] and cut == _importo(cell(row, "Importo non ammesso"))):
+            continue
+        integr = "integraz" in kind.lower()
+        if integr and scadenza is None:
+            raise ErroreInput("richiesta di integrazione senza scadenza: indicare la scadenza (GG/MM/AAAA).",
+                              file=file, foglio=foglio, riga=n, colonna="Tipologia errore")
+        try:
+            riga = int(cell(row, "Riga"))
+        except (TypeError, ValueError):
+            raise ErroreInput("numero di riga non valido.", file=file, foglio=foglio, riga=n, colonna="Riga") from None
+        out.append((RigaDecisa(riga, cell(row, "Fornitore/Percettore"), cell(row, "N. documento")),
+                    RICHIESTA_INTEGRAZIONE if integr else NON_AMMESSA, f"{kind}: {comment}" if comment else kind, cut))
+    return out
+
+
+def registra_decisioni(registro, programma: int, anno: int, wanted, *, scadenza: dt.date | None = None,
+                       data: dt.date | None = None, operatore: str | None = None) -> RisultatoImportazione:
+    """Record the decisions of `decisioni_della_tabella`; rows already decided the same way are left alone."""
+    state = leggi_atti(programma, anno, registro.atti(programma, anno, DECISIONE))
+    out = RisultatoImportazione(programma, anno, [], 0)
+    for riga, esito, why, amount in wanted:
+        old: Decisione | None = state.decisioni.get(chiave_decisione(riga.riga, riga.documento))
+        if old is not None and old.esito == esito and old.motivazione == why:
+            out.invariate += 1
+            continue
+        out.registrate.append(decidi(registro, programma, anno, riga, esito, why,
+                                     importo=amount if esito == NON_AMMESSA else None,
+                                     documenti=why if esito == RICHIESTA_INTEGRAZIONE else None,
+                                     scadenza=scadenza, data=data, operatore=operatore))
+    return out
+
+
 def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = None, data: dt.date | None = None,
                       operatore: str | None = None) -> RisultatoImportazione:
     """Record the decisions an officer wrote in a Verifica report (sheet «Esito», columns «Tipologia
-    errore», «Commento del controllore», «Importo decurtato»). A row is decided when its type was
-    written or changed by the officer (not the first code the report prefills, with the prefilled
-    amount and no comment): NON_AMMESSA for the amount cut, or RICHIESTA_INTEGRAZIONE when the type
-    says «integrazione» (`scadenza` then required). Rows already decided the same way are left alone."""
+    errore», «Commento del controllore», «Importo decurtato»; see decisioni_della_tabella)."""
     from openpyxl import load_workbook
 
-    from addin.workbook.report import ESITO, ESITO_HEADER, SINTESI
+    from addin.workbook.report import ESITO, SINTESI
 
     name = Path(path).name
     try:
@@ -134,50 +191,12 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
         m = _TITOLO.search(str(title))
         if not m:
             raise ErroreInput("programma e anno non trovati nel titolo.", file=name, foglio=SINTESI, riga=1)
-        programma, anno = int(m.group(1)), int(m.group(2))
         rows = wb[ESITO].iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows)]
-        missing = [h for h in ("Riga", "Fornitore/Percettore", "N. documento", "Tipologia errore",
-                               "Commento del controllore", "Importo decurtato") if h not in header]
-        if missing:
-            raise ErroreInput(f"colonne mancanti: {', '.join(missing)}.", file=name, foglio=ESITO, riga=1)
-        col = {h: header.index(h) for h in ESITO_HEADER if h in header}
-        wanted = []
-        for n, row in enumerate(rows, start=2):
-            kind = str(row[col["Tipologia errore"]] or "").strip()
-            comment = str(row[col["Commento del controllore"]] or "").strip()
-            cut = _importo(row[col["Importo decurtato"]])
-            # the report prefills the type with the row's first code and the cut with the amount not
-            # admitted: those are the check's outcome, not a decision; the officer's own entries are
-            codes = [c.strip() for c in str(row[col.get("Codici motivi", 0)] or "").split(",") if c.strip()]
-            prefilled = _importo(row[col["Importo non ammesso"]]) if "Importo non ammesso" in col else None
-            if not kind or (not comment and codes and kind == codes[0] and cut == prefilled):
-                continue
-            integr = "integraz" in kind.lower()
-            if integr and scadenza is None:
-                raise ErroreInput("richiesta di integrazione senza scadenza: indicare --scadenza GG/MM/AAAA.",
-                                  file=name, foglio=ESITO, riga=n, colonna="Tipologia errore")
-            try:
-                riga = int(row[col["Riga"]])
-            except (TypeError, ValueError):
-                raise ErroreInput("numero di riga non valido.", file=name, foglio=ESITO, riga=n, colonna="Riga") from None
-            wanted.append((RigaDecisa(riga, row[col["Fornitore/Percettore"]], row[col["N. documento"]]),
-                           RICHIESTA_INTEGRAZIONE if integr else NON_AMMESSA,
-                           f"{kind}: {comment}" if comment else kind, cut))
+        wanted = decisioni_della_tabella(next(rows), rows, scadenza=scadenza, file=name, foglio=ESITO, prima_riga=2)
     finally:
         wb.close()
-    state = leggi_atti(programma, anno, registro.atti(programma, anno, DECISIONE))
-    out = RisultatoImportazione(programma, anno, [], 0)
-    for riga, esito, why, amount in wanted:
-        old: Decisione | None = state.decisioni.get(chiave_decisione(riga.riga, riga.documento))
-        if old is not None and old.esito == esito and old.motivazione == why:
-            out.invariate += 1
-            continue
-        out.registrate.append(decidi(registro, programma, anno, riga, esito, why,
-                                     importo=amount if esito == NON_AMMESSA else None,
-                                     documenti=why if esito == RICHIESTA_INTEGRAZIONE else None,
-                                     scadenza=scadenza, data=data, operatore=operatore))
-    return out
+    return registra_decisioni(registro, int(m.group(1)), int(m.group(2)), wanted, scadenza=scadenza, data=data,
+                              operatore=operatore)
 
 
 __all__ = ["ACCOLTA", "RigaDecisa", "decidi", "importa_decisioni", "riga_del_file"]
