@@ -61,6 +61,18 @@ def fail(exc: ErroreRendiconta) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def carica_chiave_cli(path: Path | None) -> bytes | None:
+    """The sealing key (--chiave FILE, RENDICONTA_CHIAVE_FILE or RENDICONTA_CHIAVE); its notes are printed."""
+    from addin.workbook.seals import leggi_chiave
+
+    k = leggi_chiave(path)
+    if k is None:
+        return None
+    for n in k.note:
+        err_console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
+    return k.chiave
+
+
 def eur(v) -> str:
     from addin.rules.money import fmt_eur
 
@@ -219,7 +231,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
                  out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (predefinito: <nome>_verifica.xlsx)."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE)."),
                  seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: documentato)."),
                  registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                  operatore: Optional[str] = OperatoreOpt,
@@ -232,13 +244,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
     cfg = load(config)
     rif = parse_data(data)
     try:
-        key = None
-        try:
-            from addin.workbook.seals import carica_chiave
-        except ImportError:
-            carica_chiave = None
-        if carica_chiave is not None:
-            key = carica_chiave(chiave)
+        key = carica_chiave_cli(chiave)
         r, dest = verifica_file(file, cfg, rif, out=out, chiave=key, seme=seme,
                                 registro=registro_per(registro, senza_registro), operatore=operatore)
     except ErroreRendiconta as exc:
@@ -300,7 +306,7 @@ def demo_verifica(cfg, anno: int) -> None:
 @app.command("blocca")
 def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
                data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune (o RENDICONTA_CHIAVE)."),
+               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune (o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE)."),
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
                risigilla: Optional[str] = typer.Option(None, "--risigilla", help="Sigilla di nuovo una finestra già "
@@ -314,7 +320,6 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     import os
 
     from addin.casi.blocca import blocca_file
-    from addin.workbook.seals import carica_chiave
 
     cfg = load(config)
     rif = parse_data(data)
@@ -322,8 +327,9 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     if password:
         pw = typer.prompt("Password di protezione dei fogli", hide_input=True, confirmation_prompt=True)
     try:
-        r = blocca_file(file, cfg, rif, carica_chiave(chiave), password=pw, registro=registro_per(registro, senza_registro),
-                        risigilla=risigilla, motivo=motivo, operatore=operatore)
+        r = blocca_file(file, cfg, rif, carica_chiave_cli(chiave), password=pw,
+                        registro=registro_per(registro, senza_registro), risigilla=risigilla, motivo=motivo,
+                        operatore=operatore)
     except ErroreRendiconta as exc:
         fail(exc)
     for a in r.avvisi:
@@ -352,7 +358,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                   data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
                   anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: quello dei file)."),
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE)."),
+                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE)."),
                   registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
@@ -361,7 +367,6 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from addin.casi.consolida import consolida_file, risultato_json
-    from addin.workbook.seals import carica_chiave
 
     cfg = load(config)
     rif = parse_data(data)
@@ -370,7 +375,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
-            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave(chiave), registro=reg,
+            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave), registro=reg,
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
     except ErroreRendiconta as exc:

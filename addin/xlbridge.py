@@ -541,7 +541,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     chiave = chiave if chiave is not None else _chiave()
     if chiave is None:
         raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: impostare sul server la "
-                           "variabile d'ambiente RENDICONTA_CHIAVE.")
+                           "variabile d'ambiente RENDICONTA_CHIAVE_FILE (il file) o RENDICONTA_CHIAVE (il valore).")
     if password is None:
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
     cartella = leggi(book, cfg)
@@ -554,10 +554,10 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     if not sigilli:
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
-    righe_spese, righe_cofin = piano.righe(False), piano.righe(True)
+    righe_spese, righe_cofin = piano.righe()   # where the sealed rows are now, and the new seals' rows
 
     in_file = leggi_sigilli(cartella.meta)
-    voci = [kv for s in sigilli if s.ambito not in in_file for kv in s.voci_meta()]   # the `_meta` copies
+    voci = [kv for a, s in sigilli.items() if a not in in_file for kv in s.voci_meta()]   # the `_meta` copies
     if voci:
         meta = book.sheets[schema.META]
         grid = griglia(meta)
@@ -685,9 +685,10 @@ def consolida_cartella(book) -> None:
     consolidation workbook."""
     from pathlib import Path
 
+    from addin.casi.consolida import cartelle_programma
+
     here = Path(book.fullname)
-    paths = sorted(str(p) for p in here.parent.glob("*.xlsx")
-                   if p.resolve() != here.resolve() and not p.name.startswith(("~$", ".")))
+    paths = cartelle_programma(here.parent, escludi=[here])   # by `_meta` type: no backups, no reports
     try:
         dati = dati_consolidato(paths)
     except ErroreRendiconta as exc:

@@ -200,7 +200,11 @@ def _esegui_uno(corpo: str, *args: str, timeout: float = 180) -> str:
                                f"-env:UserInstallation={profile.as_uri()}", f"--accept=pipe,name={pipe};urp;"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     script = profile / "script.py"
-    script.write_text(UNO_PRELUDE + "\n" + textwrap.dedent(corpo), encoding="utf-8")
+    # the script ends with os._exit(0): pyuno's interpreter teardown can crash (signal 11) after the
+    # script's work is done and printed, which is not what the tests check
+    script.write_text(UNO_PRELUDE + "\n" + textwrap.dedent(corpo)
+                      + "\nimport os as _os, sys as _sys\n_sys.stdout.flush(); _sys.stderr.flush(); _os._exit(0)\n",
+                      encoding="utf-8")
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
         env["LO_PIPE"] = pipe

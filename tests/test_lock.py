@@ -102,6 +102,7 @@ def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
                                                                             for n in SEALED}
     assert not any(k.startswith("sigillo.finestra2") for k in meta)
     # the row MAC is HMAC-SHA256 over the canonical text, written here by hand from the filled values
+    # (form version 2: amounts to the cent, 100.10 -> "100.1" once normalised)
     canon = {"azione": "1.1", "partner": "Consorzio Arcobaleno", "categoria": "Beni di consumo e materie prime",
              "descrizione": "Materiale 1", "fornitore": "Cartoleria Rossi", "tipo_documento": "Fattura",
              "numero_documento": "F-1", "data_documento": "2026-02-01", "data_pagamento": "2026-02-01",
@@ -109,7 +110,7 @@ def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
              "ore": None, "costo_orario": None, "doc_giustificativo": True, "doc_conservata": True,
              "doc_trasmessa": True, "data_trasmissione": "2026-02-01"}
     text = json.dumps(canon, ensure_ascii=False, separators=(",", ":"))
-    payload = json.dumps(["riga", "1", "1", "2026", "finestra1", text], ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(["riga", "2", "1", "2026", "finestra1", text], ensure_ascii=False, separators=(",", ":"))
     mac = hmac.new(KEY, payload.encode(), hashlib.sha256).hexdigest()
     assert meta["sigillo.finestra1.riga.4"] == f"{mac} {text}"
 
@@ -164,7 +165,11 @@ def test_everything_else_survives(cfg, wbpath):
             assert after[k] == before[k], k
     m0, m1 = before[schema.META], after[schema.META]
     assert m1["cells"][:len(m0["cells"])] == m0["cells"] and len(m1["cells"]) > len(m0["cells"])
-    assert {k: v for k, v in m1.items() if k != "cells"} == {k: v for k, v in m0.items() if k != "cells"}
+    # issue 13 case 6: the seals' sheet becomes very hidden (and protected)
+    assert (m0["state"], m1["state"]) == ("hidden", "veryHidden")
+    skip = ("cells", "state")
+    assert {k: v for k, v in m1.items() if k not in skip} == {k: v for k, v in m0.items() if k not in skip}
+    assert load_workbook(wbpath)[schema.META].protection.sheet
 
 
 def test_no_key_refused_file_untouched(cfg, wbpath):

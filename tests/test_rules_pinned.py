@@ -12,6 +12,8 @@ import copy
 import datetime as dt
 from decimal import Decimal as D
 
+import pytest
+
 from addin.rules.cofinancing import TotaliCofinanziamento, verifica_budget, verifica_realizzato
 from addin.rules.models import Esito
 from addin.rules.money import allocate
@@ -130,22 +132,200 @@ def test_cash_one_cent_over_the_allowance_is_cut_to_it():
 
 # --- 8. overheads are capped on the ADMITTED direct costs ------------------------------------------
 
-def test_overheads_capped_on_admitted_not_reported_direct_costs():
-    # direct row reported 6,000.00 on a 5,000.00 invoice: admitted 5,000.00 -> cap 10% = 500.00
-    # (on the reported amount the cap would be 600.00)
-    rows = [spesa(4, importo=D("6000.00"), importo_documento=D("5000.00")),
-            spesa(5, categoria="Spese generali", importo=D("800.00"), importo_documento=D("800.00"))]
-    direct, overhead = check(rows)
-    assert direct.importo_ammesso == D("5000.00")
-    assert (overhead.esito, overhead.importo_ammesso) == (Esito.AMMESSA, D("500.00"))
-    assert "500,00 €" in overhead.motivi[0].messaggio and "300,00 €" in overhead.motivi[0].messaggio
+@pytest.mark.parametrize("direct,overhead,words", [
+    # direct reported 6,000.00 on a 5,000.00 invoice: admitted 5,000.00 -> cap 10% = 500.00 (on the reported
+    # amount it would be 600.00); overheads 800.00 -> cut 300.00
+    (("6000.00", "5000.00"), ("800.00", "800.00"), ("500,00 €", "300,00 €")),
+    # overheads reported 700.00 on a 550.00 invoice: admitted 550.00 before the cap; direct 5,000.00 -> cap
+    # 500.00 -> overheads cut by 550.00 - 500.00 = 50.00
+    (("5000.00", "5000.00"), ("700.00", "550.00"), ("550,00 €", "50,00 €")),
+])
+def test_overheads_capped_on_admitted_amounts(direct, overhead, words):
+    rows = [spesa(4, importo=D(direct[0]), importo_documento=D(direct[1])),
+            spesa(5, categoria="Spese generali", importo=D(overhead[0]), importo_documento=D(overhead[1]))]
+    d, o = check(rows)
+    assert d.importo_ammesso == D("5000.00")
+    assert (o.esito, o.importo_ammesso, o.codici[-1]) == (Esito.AMMESSA, D("500.00"), "SPESE_GENERALI_OLTRE_LIMITE")
+    assert all(w in o.motivi[-1].messaggio for w in words), o.motivi[-1].messaggio
 
 
-def test_overheads_cap_uses_admitted_overheads_too():
-    # overheads reported 700.00 on a 550.00 invoice -> admitted 550.00 before the cap;
-    # direct 5,000.00 -> cap 500.00 -> overheads cut by 550.00 - 500.00 = 50.00
-    rows = [spesa(4, importo=D("5000.00"), importo_documento=D("5000.00")),
-            spesa(5, categoria="Spese generali", importo=D("700.00"), importo_documento=D("550.00"))]
-    _, overhead = check(rows)
-    assert overhead.importo_ammesso == D("500.00")
-    assert "550,00 €" in overhead.motivi[-1].messaggio and "50,00 €" in overhead.motivi[-1].messaggio
+# --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ------------
+
+def test_amount_below_one_euro_is_valid():
+    # 0.50 € reported on a 0.80 € document: admitted 0.50 (kills `importo <= 1` and `documento <= 1`)
+    r = one(spesa(importo=D("0.50"), importo_documento=D("0.80")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.50"), [])
+
+
+def test_invalid_amount_from_the_reader_is_reported_once():
+    # the reader already said why the amount is invalid: the rules do not add a second reason
+    from addin.rules.models import Motivo
+
+    r = one(spesa(importo=None, errori=[Motivo("IMPORTO_NON_VALIDO", "«cento euro» non è un importo.")]))
+    assert r.motivi == [Motivo("IMPORTO_NON_VALIDO", "«cento euro» non è un importo.")]
+
+
+def test_reduction_leaving_cents_keeps_the_row_admitted():
+    # invoice 1,000.00 imputed 999.50 + 1,000.00: the second row keeps 1,000.00 - 999.50 = 0.50
+    rows = [spesa(4, numero_documento="F-5", importo=D("999.50")), spesa(5, numero_documento="F-5")]
+    a, b = check(rows)
+    assert (a.esito, a.importo_ammesso) == (Esito.AMMESSA, D("999.50"))
+    assert (b.esito, b.importo_ammesso, b.codici) == (Esito.AMMESSA, D("0.50"), ["DOCUMENTO_DUPLICATO"])
+
+
+def test_totals_add_several_rows_of_each_outcome():
+    from addin.rules.eligibility import totali
+
+    # to complete: no payment (1,000.00) + no documents (1,000.00); excluded: transmitted late twice
+    rows = [spesa(4, data_pagamento=None), spesa(5, doc_trasmessa=False, data_trasmissione=None),
+            spesa(6, data_trasmissione=dt.date(2026, 7, 1)), spesa(7, data_trasmissione=dt.date(2026, 7, 2)),
+            spesa(8, importo=D("250.00"), importo_documento=D("250.00"))]
+    assert totali(check(rows)) == {"rendicontato": D("4250.00"), "ammesso": D("250.00"),
+                                   "non_ammesso": D("4000.00"), "da_integrare": D("2000.00"),
+                                   "escluso": D("2000.00")}
+
+
+# the Italian messages users read, written out by hand (codes whose wording issue #11 does not change)
+MESSAGES = [
+    (dict(importo=D("0")), "Importo rendicontato mancante, nullo o negativo."),
+    (dict(importo_documento=D("-1")), "Importo del documento nullo o negativo."),
+    (dict(importo=D("1200.00")), "Importo rendicontato 1.200,00 € superiore all'importo del documento "
+                                 "1.000,00 €: non ammessi 200,00 €."),
+    (dict(categoria=None), "Categoria di spesa mancante."),
+    (dict(categoria="Interessi passivi"), "«Interessi passivi» è un costo non ammissibile."),
+    (dict(categoria="Cena sociale"), "«Cena sociale» non è una categoria di spesa ammissibile."),
+    (dict(azione=None), "Azione mancante."),
+    (dict(azione="2.1"), "L'azione «2.1» non appartiene al programma 1 (azioni: 1.1, 1.2, 1.3, 1.4, 1.5)."),
+    (dict(partner=None), "Partner mancante."),
+    (dict(partner="Ditta Esterna"), "«Ditta Esterna» non è un componente dell'ATS Impronte Sociali 2.0."),
+    (dict(modalita_pagamento="Baratto"), "Pagamento «Baratto» non tracciabile: spesa non ammessa."),
+    (dict(doc_conservata=False, doc_trasmessa=None, data_trasmissione=None),
+     "Documentazione mancante: conservazione agli atti, trasmissione al Comune."),
+    (dict(data_trasmissione=None), "Documentazione dichiarata trasmessa ma senza data di trasmissione."),
+    (dict(data_trasmissione=dt.date(2026, 6, 3)),
+     "Documentazione trasmessa il 03/06/2026, dopo il blocco della finestra 1/2026 (31/05/2026)."),
+    (dict(decisione_comune="respinta", motivazione_comune="  Fuori tema  "), "Non ammessa dal Comune: Fuori tema"),
+]
+
+
+def test_italian_messages_word_for_word():
+    for kw, message in MESSAGES:
+        r = one(spesa(**kw))
+        assert [m.messaggio for m in r.motivi] == [message], kw
+
+
+def test_personnel_messages_word_for_word():
+    from tests.test_rules_eligibility import personale
+
+    assert [m.messaggio for m in one(personale(ore=None, costo_orario=None)).motivi] == [
+        "Spesa di personale senza ore, costo orario."]
+    assert [m.messaggio for m in one(personale(ore=D("-2"))).motivi] == ["Ore e costo orario devono essere positivi."]
+    # 40 h x 25.00 = 1,000.00 against 1,001.50 reported: 1.50 over the 1.00 € tolerance
+    assert [m.messaggio for m in one(personale(importo=D("1001.50"))).motivi] == [
+        "Ore × costo orario = 1.000,00 €, importo rendicontato 1.001,50 €: differenza oltre 1,00 €."]
+
+
+def test_cash_and_overhead_messages_word_for_word():
+    cfg = config_with(*ALLOWANCE_300)
+    r = one(spesa(modalita_pagamento="contanti", importo=D("450.00"), importo_documento=D("450.00")), cfg=cfg)
+    assert [m.messaggio for m in r.motivi] == [
+        "Pagamento «Contanti» non tracciabile: ammesso fino a 300,00 €, non ammessi 150,00 €."]
+    # direct 2,000.00 -> cap 200.00; overheads 250.00 -> cut 50.00
+    rows = [spesa(4, importo=D("2000.00"), importo_documento=D("2000.00")),
+            spesa(5, categoria="Spese generali", importo=D("250.00"), importo_documento=D("250.00"))]
+    assert [m.messaggio for m in check(rows)[1].motivi] == [
+        "Spese generali 250,00 € oltre il 10% dei costi diretti ammessi (200,00 €): non ammessi 50,00 €."]
+
+
+def test_allocate_with_weights_below_one_and_remainders_against_size():
+    # weights summing to 0.75: 100 cents -> 66.67 / 33.33 -> 66 / 33, the spare cent to the first
+    assert allocate(D("1.00"), [D("0.5"), D("0.25")]) == [D("0.67"), D("0.33")]
+    # 10 cents on 6 / 5: 5.45 / 4.55 -> 5 / 4; the cent goes to the larger REMAINDER (.55), the second
+    assert allocate(D("0.10"), [D("6"), D("5")]) == [D("0.05"), D("0.05")]
+
+
+def test_percent_rounds_half_up_and_ratio_of_zero_is_zero():
+    from addin.rules.money import fmt_pct, money_str, percent, ratio
+
+    assert percent(D("0.13625")) == D("13.63")          # 13.625 -> 13.63 (half-even would give 13.62)
+    assert fmt_pct(D("0.136398")) == "13,64%"
+    assert ratio(D("5.00"), D("0")) == 0
+    assert money_str(D("1234.5")) == "1234.50" and money_str(D("0.005")) == "0.01"
+
+
+def test_to_decimal_edges():
+    from addin.rules.money import to_decimal
+
+    assert to_decimal(D("1.5")) == D("1.5")
+    assert to_decimal(D("NaN")) is None and to_decimal(D("Infinity")) is None
+    assert to_decimal(float("inf")) is None
+    assert to_decimal("1 234,50") == D("1234.50")
+    # both separators: the last one is the decimal one; text where that is ambiguous is not a number
+    assert to_decimal("1,2.3,4") is None and to_decimal("1.234,567.8") is None
+
+
+def test_tranche_plan_descriptions_and_unknown_tranche(cfg):
+    from addin.rules.tranches import importo_tranche, piano_tranche, scadenza_tranche
+
+    assert [r.descrizione for r in piano_tranche(cfg, 2026, D("1000.00"))] == [
+        "Prima soluzione anticipata", "Seconda soluzione anticipata", "Saldo"]
+    with pytest.raises(KeyError, match="tranche 4 non configurata"):
+        scadenza_tranche(cfg, 2026, 4)
+    with pytest.raises(KeyError, match="tranche 0 non configurata"):
+        importo_tranche(cfg, D("1000.00"), 0)
+
+
+def test_liquidation_keeps_planned_and_realised_values_rounded(cfg):
+    from addin.rules.tranches import liquidazione
+
+    # planned 2,000.005 -> 2,000.01, realised 1,000.004 -> 1,000.00 (half-up to cents)
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.005"), D("1000.004"), D("5000.00"), D("0"))
+    assert (liq.valore_previsto, liq.valore_realizzato) == (D("2000.01"), D("1000.00"))
+    # 1,000.00 x 1,000.00 / 2,000.01 = 499.9975 -> 500.00
+    assert liq.contributo_proporzionale == D("500.00")
+
+
+def test_window_is_open_on_its_first_day(cfg):
+    from addin.rules.windows import finestra_di
+
+    f = finestra_di(cfg, dt.date(2026, 5, 1))   # window 2: 01/05 - 31/08
+    assert [f.stato(x) for x in (dt.date(2026, 4, 30), dt.date(2026, 5, 1))] == ["NON INIZIATA", "APERTA"]
+
+
+def _row(riga, azione, categoria, importo):
+    return spesa(riga, azione=azione, categoria=categoria, importo=D(importo), importo_documento=D(importo))
+
+
+def test_budget_use_sums_lines_orders_by_configured_category_and_skips_unattributable(cfg):
+    from addin.rules.budget import VoceBudget, uso_budget
+
+    voci = [VoceBudget("1.1", "BENI", comunale_iniziale=D("100.00")),
+            VoceBudget("1.1", "Beni di consumo e materie prime", comunale_iniziale=D("50.00")),   # same line
+            VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("900.00")),
+            VoceBudget("1.2", "Voce sconosciuta", comunale_iniziale=D("10.00"))]
+    rows = [_row(4, None, "BENI", "5.00"),               # no action: not attributed
+            _row(5, "1.1", "Cena sociale", "7.00"),      # unknown category: not attributed
+            _row(6, "1.1", "BENI", "120.00")]
+    uso = uso_budget(cfg, voci, rows, check(rows))
+    # configured order: PERSONALE_INTERNO before BENI (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
+    assert [(u.azione, u.categoria, u.budget, u.ammesso) for u in uso] == [
+        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "BENI", D("150.00"), D("120.00")),
+        ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
+    with pytest.raises(ValueError):   # rows and outcomes must be aligned
+        uso_budget(cfg, voci, rows, check(rows)[:2])
+
+
+def test_lookup_resolves_codes_names_and_spaced_codes(cfg):
+    from addin.rules.lookup import Lookup, _cache, lookup_for, norm, norm_action
+
+    lk = Lookup(cfg)
+    for text in ("PERSONALE_INTERNO", "personale interno", "Personale interno"):
+        assert lk.categoria(text).codice == "PERSONALE_INTERNO", text
+    assert lk.categoria("personale esterno").codice == "PERSONALE_ESTERNO"   # the code with a space
+    assert lk.costo_non_ammissibile("INTERESSI_PASSIVI") == "Interessi passivi"
+    assert lk.costo_non_ammissibile("multe, sanzioni e penali") == "Multe, sanzioni e penali"
+    assert (norm(None), norm(12), norm_action(None), norm_action(" 1 , 2 - Titolo")) == ("", "12", "", "1.2")
+    # a cached lookup built for another configuration object is never reused
+    other = Lookup(cfg.model_copy())
+    _cache[id(cfg)] = other
+    assert lookup_for(cfg).config is cfg

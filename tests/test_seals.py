@@ -148,22 +148,47 @@ def test_open_window_row_added_is_fine(cfg):
     assert verifica_sigilli(c, cfg, KEY, LOCK).motivi == {}
 
 
-def test_reordered_rows_are_detected(cfg):
+def test_reordered_rows_are_intact_and_noted_as_moved(cfg):
+    """Issue 13 case 5: rows are matched by identity, not position (a sort is not tampering)."""
     c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
     a, b = c.spese[0], c.spese[1]
     a.riga, b.riga = 5, 4
     r = verifica_sigilli(c, cfg, KEY, LOCK)
-    assert set(r.motivi) == {4, 5}
-    assert "spostata" in r.motivi[4][0].messaggio and "riga 5" in r.motivi[4][0].messaggio
+    assert r.integri and r.motivi == {} and r.righe_cancellate == []
+    assert sorted(r.spostate) == [("finestra 1/2026", 4, 5), ("finestra 1/2026", 5, 4)]
+    assert any("2 righe bloccate hanno cambiato posizione" in d for d in r.dettagli)
+    assert r.righe_spese_sigillate == {4, 5, 6, 8}
 
 
-def test_row_moved_down_is_detected(cfg):
+def test_row_moved_down_is_intact_and_locked_where_it_is(cfg):
     c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
     c.spese[0].riga = 20
     r = verifica_sigilli(c, cfg, KEY, LOCK)
-    assert [m.codice for m in r.motivi[20]] == ["RIGA_SIGILLATA_MODIFICATA"]
-    assert "dalla riga 4 alla riga 20" in r.motivi[20][0].messaggio
-    assert r.righe_cancellate == []
+    assert r.integri and r.spostate == [("finestra 1/2026", 4, 20)]
+    assert r.righe_spese_sigillate == {20, 5, 6, 8}
+
+
+def test_moved_and_edited_row_is_reported_where_it_is_now(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    moved = c.spese[0]
+    moved.riga, moved.descrizione = 30, "Materiale diverso"
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert list(r.motivi) == [30] and r.righe_cancellate == []
+    assert "(era alla riga 4)" in r.motivi[30][0].messaggio
+    assert "Descrizione: Materiale 4 → Materiale diverso" in r.motivi[30][0].messaggio
+
+
+def test_deleted_row_with_the_next_sliding_up_is_a_deletion_not_an_edit(cfg):
+    """LibreOffice row deletion: sealed row 5 gone, rows below move up one place; row 7 (open window)
+    now sits at 6, row 8 at 7."""
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese = [s for s in c.spese if s.riga != 5]
+    for s in c.spese:
+        if s.riga > 5:
+            s.riga -= 1
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.righe_cancellate == [5] and r.motivi == {}
+    assert any("la riga 5" in d and "cancellata" in d and "250,50" in d for d in r.dettagli)
 
 
 def test_date_moved_out_of_window_is_still_a_change(cfg):
@@ -251,12 +276,13 @@ def test_carica_chiave_file_env_and_errors(tmp_path, monkeypatch):
     assert carica_chiave(f) == b"abcdefghijklmnopqrstuvwxyz0123456789"
     monkeypatch.setenv("RENDICONTA_CHIAVE", "segreto-del-comune-molto-lungo")
     assert carica_chiave(None) == b"segreto-del-comune-molto-lungo"
-    monkeypatch.setenv("RENDICONTA_CHIAVE", str(f))
+    monkeypatch.delenv("RENDICONTA_CHIAVE")
+    monkeypatch.setenv("RENDICONTA_CHIAVE_FILE", str(f))
     assert carica_chiave(None) == b"abcdefghijklmnopqrstuvwxyz0123456789"
     with pytest.raises(ErroreChiave, match="troppo corta"):
         f.write_text("corta")
         carica_chiave(f)
-    with pytest.raises(ErroreChiave, match="impossibile leggere"):
+    with pytest.raises(ErroreChiave, match="non esiste"):
         carica_chiave(tmp_path / "manca.txt")
 
 

@@ -231,7 +231,9 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     rows = [row for a in acts if a["func"] == "setValues" and a["sheet_position"] == prog for row in a["values"]]
     head = next(i for i, row in enumerate(rows) if row[0] == "Programma")
     amm = rows[head].index("Ammesso")
-    res, _ = verifica_file(programmi[1], cfg, OGGI, out=tmp_path / "r.xlsx")
+    from addin.registro import Registro
+
+    res, _ = verifica_file(programmi[1], cfg, OGGI, out=tmp_path / "r.xlsx", registro=Registro.apri())
     (p1,) = [row for row in rows[head + 1:] if str(row[0]).strip() in ("1", "P1", "1.0")]
     assert Decimal(str(p1[amm])).quantize(Decimal("0.01")) == res.totali["ammesso"]
     assert any(a["func"] == "sheetClearContents" for a in acts)

@@ -8,22 +8,24 @@ whole year is closed) a seal is made (addin.workbook.seals). With the Comune's r
 the seals are recorded there FIRST, as SIGILLO acts, while the programme's chain is locked: a second
 `blocca` of the same programme waits, then finds the seals just recorded and adds only what is still
 missing (nothing is lost). The register's seals are the reference: the copies in the hidden `_meta`
-sheet are a convenience, rewritten from the register when missing, and the key fingerprint is never
-taken from the file. A scope already sealed is sealed again only with `risigilla` + `motivo`,
-recorded as its own act referencing the seal it replaces. Without a register (`--senza-registro`)
-the seals found in `_meta` are the only ones (the file-only check).
+sheet are a convenience, rewritten from the register when missing or different, and the key
+fingerprint is never taken from the file. A scope already sealed is sealed again only with
+`risigilla` + `motivo`, recorded as its own act referencing the seal it replaces. Without a register
+(`--senza-registro`) the seals found in `_meta` are the only ones (the file-only mode).
 
-Then the sealed rows' input cells are locked and `Spese` and `Cofinanziamento` are protected. Rows
-changed since an existing seal are reported, never re-sealed. The file is written atomically
-(temporary file + rename) after a backup copy of the previous version; with a register, inside the
-same transaction (a failed write records nothing). When there is nothing to do, the file is not
-touched at all.
+Then the sealed rows' input cells are locked (where those rows are now) and `Spese` and
+`Cofinanziamento` are protected. Rows changed since an existing seal are reported, never re-sealed.
+The file is written atomically (temporary file + rename) after a backup copy of the previous version;
+with a register, inside the same transaction (a failed write records nothing). When there is nothing
+to do, the file is not touched at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -34,10 +36,12 @@ from addin.config.models import Config
 from addin.errors import ErroreChiave, ErroreInput, ErroreOutput, ErroreRegistro
 from addin.registro.atti import SIGILLO
 from addin.workbook import schema
-from addin.workbook.protection import aggiungi_meta, applica_blocco, apri_cartella, rimuovi_meta
-from addin.workbook.reader import CartellaRendiconto, leggi_cartella
+from addin.workbook.protection import (aggiungi_meta, applica_blocco, apri_cartella, formule_in_valori,
+                                       rimuovi_meta)
+from addin.workbook.reader import CartellaRendiconto, leggi_cartella, leggi_griglie
 from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, PREFISSO, RisultatoSigilli, Sigillo,
-                                  ambiti_da_sigillare, leggi_sigilli, nuovi_sigilli, verifica_sigilli)
+                                  ambiti_da_sigillare, leggi_sigilli, nuovi_sigilli, righe_da_bloccare,
+                                  verifica_sigilli)
 
 # cells locked on sealed rows: every input column (the Comune's columns too: it unprotects the sheet to
 # write its decision); the output columns written by Valida/Verifica stay editable
@@ -70,18 +74,19 @@ class PianoBlocco:
     risigillati: list[str]                  # scopes sealed again (`risigilla`)
     avvisi: list[str]
     verifica: RisultatoSigilli | None
+    dal_registro: bool
 
     @property
-    def sigilli(self) -> list[Sigillo]:
-        """Every seal in force after this run."""
-        fresh = {s.ambito for s in self.nuovi}
-        return [s for a, s in self.esistenti.items() if a not in fresh] + self.nuovi
+    def sigilli(self) -> dict[str, Sigillo]:
+        """Every seal in force after this run, by scope."""
+        return {**self.esistenti, **{s.ambito: s for s in self.nuovi}}
 
-    def righe(self, cofinanziamento: bool) -> set[int]:
-        return {r.riga for s in self.sigilli if (s.ambito == AMBITO_COFIN) == cofinanziamento for r in s.righe}
+    def righe(self) -> tuple[set[int], set[int]]:
+        """(Spese rows, Cofinanziamento rows) to lock: where the sealed rows are now, and the new seals' rows."""
+        return righe_da_bloccare(self.verifica, self.nuovi)
 
 
-def ambito_da_risigillare(valore: str, config: Config, anno: int) -> str:
+def ambito_da_risigillare(valore: str) -> str:
     """`--risigilla 1` / `finestra1` / `cofinanziamento` -> the seal's scope."""
     v = valore.strip().lower().replace(" ", "")
     if v in ("cofinanziamento", "cofin"):
@@ -105,14 +110,19 @@ def pianifica_blocco(cartella: CartellaRendiconto, config: Config, data_riferime
     if seals:
         check = verifica_sigilli(cartella, config, chiave, data_riferimento,
                                  sigilli=seals if from_register else None)
-        where = "nel registro del Comune" if from_register else "nel file"
         if check.stato == "non_verificabili":
-            raise ErroreChiave(f"i sigilli {where} sono stati creati con un'altra chiave: usare la chiave "
-                               "con cui il programma è stato bloccato.")
+            raise ErroreChiave(
+                "i sigilli del registro del Comune per questo programma sono stati creati con un'altra chiave: "
+                "usare la chiave con cui il programma è stato bloccato." if from_register else
+                f"file «{Path(cartella.path or '').name}»: i sigilli presenti non corrispondono alla chiave "
+                "fornita. O sono stati creati con un'altra chiave, o il foglio «_meta» è stato alterato: "
+                "controllare con «rendiconta verifica» e con la chiave registrata dal Comune per questo file; "
+                "il file non viene bloccato di nuovo.")
         if check.sigilli_alterati:
+            where = "nel registro del Comune" if from_register else "nel file"
             raise ErroreInput(f"i sigilli {', '.join(check.sigilli_alterati)} risultano alterati {where}: il "
-                              "file non viene bloccato di nuovo. Eseguire la verifica e ripartire da una copia "
-                              "integra.", foglio=None if from_register else schema.META)
+                              "file non viene bloccato di nuovo. Eseguire «rendiconta verifica» e ripartire da "
+                              "una copia integra.", foglio=None if from_register else schema.META)
         for riga, motivi in sorted(check.motivi.items()):
             avvisi += [f"Foglio «{schema.SPESE}», riga {riga}: {m.messaggio}" for m in motivi]
         for riga, motivi in sorted(check.motivi_cofinanziamento.items()):
@@ -126,37 +136,87 @@ def pianifica_blocco(cartella: CartellaRendiconto, config: Config, data_riferime
         if not (motivo or "").strip():
             raise ErroreInput("per sigillare di nuovo una finestra già sigillata serve la motivazione "
                               "(--motivo \"...\"), che resta agli atti.")
-        scope = ambito_da_risigillare(risigilla, config, cartella.anno)
+        scope = ambito_da_risigillare(risigilla)
         if scope not in seals:
             raise ErroreInput(f"il sigillo «{risigilla}» non esiste ancora: eseguire blocca senza --risigilla.")
         if scope not in ambiti_da_sigillare(config, cartella.anno, data_riferimento):
             raise ErroreInput(f"il sigillo «{risigilla}» non è dovuto alla data di riferimento "
                               f"{data_riferimento:%d/%m/%Y}.")
         again = [scope]
-    present = [a for a in seals if a not in again]
+    present = {a: s for a, s in seals.items() if a not in again} if from_register else None
     new = nuovi_sigilli(cartella, config, chiave, data_riferimento, presenti=present)
-    return PianoBlocco(seals, new, again, avvisi, check)
+    return PianoBlocco(seals, new, again, avvisi, check, from_register)
+
+
+def _backup_path(path: Path) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    cand = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    n = 1
+    while cand.exists():
+        n += 1
+        cand = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
+    return cand
+
+
+def _firma(r: RisultatoSigilli | None) -> set[tuple]:
+    """What a seal check found, to compare the file before and after writing it."""
+    if r is None:
+        return set()
+    return ({("S", n, m.codice) for n, ms in r.motivi.items() for m in ms}
+            | {("C", n, m.codice) for n, ms in r.motivi_cofinanziamento.items() for m in ms}
+            | {("X", n) for n in r.righe_cancellate} | {("A", a) for a in r.sigilli_alterati} | {("stato", r.stato)})
+
+
+def pulisci_temporanei(path: Path) -> list[str]:
+    """Remove the temporary files a previous `blocca` left next to `path` when it was killed while writing
+    (`.<name>.blocca-XXXXXXXX.xlsx`, and `.<name>.XXXXXXXX.xlsx` of the first versions)."""
+    pattern = re.compile(rf"^\.{re.escape(path.stem)}\.(?:{PREFISSO_TEMP})?[a-z0-9_]{{8}}{re.escape(path.suffix)}$")
+    notes = []
+    for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*{path.suffix}"):
+        if not pattern.match(tmp.name) or not tmp.is_file():
+            continue
+        try:
+            tmp.unlink()
+            notes.append(f"Rimosso il file temporaneo «{tmp.name}» lasciato da un blocco interrotto.")
+        except OSError:
+            pass
+    return notes
+
+
+PREFISSO_TEMP = "blocca-"
 
 
 def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes, password: str | None,
-            cartella: CartellaRendiconto, piano: PianoBlocco, res: RisultatoBlocco, from_register: bool) -> None:
+            cartella: CartellaRendiconto, griglie, piano: PianoBlocco, res: RisultatoBlocco) -> None:
     """Lock the sealed rows, refresh the `_meta` copies, write the file atomically (with a backup)."""
+    spese_rows, cofin_rows = piano.righe()
     wb = apri_cartella(path)
-    spese_rows, cofin_rows = piano.righe(False), piano.righe(True)
+    grids = griglie[0]
+    notes = []
+    for name, cols in ((schema.SPESE, schema.SPESE_COLS), (schema.COFINANZIAMENTO, schema.COFIN_COLS),
+                       (schema.BUDGET, schema.BUDGET_COLS)):
+        if name in wb.sheetnames and name in grids:
+            notes += formule_in_valori(wb[name], cols, grids[name])
     changed = applica_blocco(wb, spese_rows, CHIAVI_BLOCCATE_SPESE, cofin_rows, CHIAVI_BLOCCATE_COFIN, password)
-    in_file = leggi_sigilli(cartella.meta)
-    # the `_meta` copies: every seal in force whose copy is missing, altered or superseded
-    stale = [s for s in piano.sigilli if s.ambito not in in_file or (s.intestazione, s.hmac, s.righe, [])
-             != (in_file[s.ambito].intestazione, in_file[s.ambito].hmac, in_file[s.ambito].righe,
-                 in_file[s.ambito].problemi)]
-    if stale:
-        rimuovi_meta(wb, [f"{PREFISSO}{s.ambito}." for s in stale])
-        aggiungi_meta(wb, [kv for s in stale for kv in s.voci_meta()])
+    changed |= bool(notes)
+    if piano.dal_registro:
+        # the `_meta` copies: every seal in force whose copy is missing, altered or superseded
+        in_file = leggi_sigilli(cartella.meta)
+        stale = [s for a, s in piano.sigilli.items() if a not in in_file
+                 or (s.intestazione, s.hmac, s.righe) != (in_file[a].intestazione, in_file[a].hmac, in_file[a].righe)
+                 or in_file[a].problemi]
+        if stale:
+            rimuovi_meta(wb, [f"{PREFISSO}{s.ambito}." for s in stale])
+            aggiungi_meta(wb, [kv for s in stale for kv in s.voci_meta()])
+            changed = True
+    elif piano.nuovi:
+        aggiungi_meta(wb, [kv for s in piano.nuovi for kv in s.voci_meta()])
         changed = True
     if not changed:
         return
+    res.avvisi += notes
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.{PREFISSO_TEMP}", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -165,13 +225,18 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
             shutil.copymode(path, tmp)
         except OSError as exc:
             raise ErroreOutput(f"impossibile scrivere il file «{path.name}»: {exc.strerror or exc}") from None
-        # what we wrote must verify: sealing and verification read the same parsed values
-        seals = {s.ambito: s for s in piano.sigilli} if from_register else None
-        after = verifica_sigilli(leggi_cartella(tmp, config), config, chiave, data_riferimento, sigilli=seals)
-        before = res.verifica.motivi if res.verifica else {}
-        if after.stato != "verificati" or after.sigilli_alterati or any(
-                r in spese_rows and any(m.codice == "RIGA_SIGILLATA_MODIFICATA" for m in ms)
-                for r, ms in after.motivi.items() if r not in before):
+        # what we wrote must verify and show exactly what the file showed before (sealing and verification
+        # read the same parsed values): no new anomaly, every new seal intact
+        if piano.dal_registro:
+            seals = piano.sigilli
+            expected = _firma(verifica_sigilli(cartella, config, chiave, data_riferimento, sigilli=seals))
+            after = verifica_sigilli(leggi_cartella(tmp, config), config, chiave, data_riferimento, sigilli=seals)
+            failed = after.stato != "verificati" or _firma(after) != expected
+        else:
+            after = verifica_sigilli(leggi_cartella(tmp, config), config, chiave, data_riferimento)
+            failed = after.stato != "verificati" or _firma(after) != _firma(res.verifica) | {("stato", "verificati")} - (
+                {("stato", res.verifica.stato)} if res.verifica else set())
+        if failed:
             raise ErroreOutput(f"controllo dopo la scrittura fallito per «{path.name}»: il file non è stato "
                                "modificato. Segnalalo agli sviluppatori.")
         backup = _backup_path(path)
@@ -187,27 +252,23 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     res.modificato, res.backup = True, backup
 
 
-def _backup_path(path: Path) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    cand = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
-    n = 1
-    while cand.exists():
-        n += 1
-        cand = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
-    return cand
-
-
 def _esegui(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes, password: str | None,
-            cartella: CartellaRendiconto, esistenti: dict[str, Sigillo] | None, risigilla: str | None,
-            motivo: str | None) -> tuple[RisultatoBlocco, PianoBlocco]:
+            cartella: CartellaRendiconto, griglie, res: RisultatoBlocco, esistenti: dict[str, Sigillo] | None,
+            risigilla: str | None, motivo: str | None, registra=None) -> PianoBlocco:
     piano = pianifica_blocco(cartella, config, data_riferimento, chiave, esistenti, risigilla=risigilla,
                              motivo=motivo)
-    res = RisultatoBlocco(path, data_riferimento, verifica=piano.verifica, avvisi=list(piano.avvisi))
+    res.verifica = piano.verifica
+    res.avvisi += piano.avvisi
     res.esistenti = [s.etichetta for a, s in piano.esistenti.items() if a not in piano.risigillati]
     res.nuovi = [s.etichetta for s in piano.nuovi]
     res.impronte = {s.etichetta: s.hmac for s in piano.nuovi}
-    res.righe_spese, res.righe_cofinanziamento = len(piano.righe(False)), len(piano.righe(True))
-    return res, piano
+    spese_rows, cofin_rows = piano.righe()
+    res.righe_spese, res.righe_cofinanziamento = len(spese_rows), len(cofin_rows)
+    if registra is not None:
+        registra(piano)
+    if piano.esistenti or piano.nuovi:     # else no window closed yet: nothing to lock
+        _scrivi(path, config, data_riferimento, chiave, password, cartella, griglie, piano, res)
+    return piano
 
 
 def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chiave: bytes | None,
@@ -217,23 +278,31 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
     runs the file-only mode."""
     path = Path(path)
     if chiave is None:
-        raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: indicare --chiave FILE "
-                           "oppure la variabile d'ambiente RENDICONTA_CHIAVE.")
-    cartella = leggi_cartella(path, config)
+        raise ErroreChiave("per bloccare le finestre serve la chiave del Comune: indicare --chiave FILE oppure "
+                           "la variabile d'ambiente RENDICONTA_CHIAVE_FILE (il file) o RENDICONTA_CHIAVE (il valore).")
+    link_note = []
+    if path.is_symlink():
+        # work on the file the link points to: replacing the link would leave the real file unlocked
+        target = path.resolve()
+        link_note.append(f"«{path.name}» è un collegamento: è stato bloccato il file a cui punta, «{target}».")
+        path = target
+    griglie = leggi_griglie(path)
+    cartella = leggi_cartella(path, config, griglie=griglie)
+    res = RisultatoBlocco(path, data_riferimento)
+    res.avvisi += link_note + pulisci_temporanei(path)
     if registro is None:
-        res, piano = _esegui(path, config, data_riferimento, chiave, password, cartella, None, risigilla, motivo)
-        if piano.sigilli:
-            _scrivi(path, config, data_riferimento, chiave, password, cartella, piano, res, False)
+        _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, None, risigilla, motivo)
         return res
     with registro.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
-        res, piano = _esegui(path, config, data_riferimento, chiave, password, cartella, stato.sigilli,
-                             risigilla, motivo)
-        for s in piano.nuovi:
-            replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
-            atto = w.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
-                              riferimento=replaced.posizione if replaced else None)
-            res.atti.append(atto.posizione)
-        if piano.sigilli:
-            _scrivi(path, config, data_riferimento, chiave, password, cartella, piano, res, True)
+
+        def registra(piano: PianoBlocco) -> None:
+            for s in piano.nuovi:
+                replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
+                atto = w.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
+                                  riferimento=replaced.posizione if replaced else None)
+                res.atti.append(atto.posizione)
+
+        _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, stato.sigilli,
+                risigilla, motivo, registra)
     return res

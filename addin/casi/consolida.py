@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -629,14 +630,71 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
         if Path(p).exists() and out.exists() and os.path.samefile(p, out):
             raise ErroreInput("il file di uscita coincide con uno dei file da consolidare: "
                               "indicare un altro nome con --out.", file=str(p))
+    paths, doppi = file_distinti(paths)
     with gc_paused():
         return _consolida_file(paths, config, data_riferimento, out, progress, anno=anno, chiave=chiave, seme=seme,
-                               atti=_AttiDalRegistro(registro) if registro is not None else None)
+                               doppi=doppi, atti=_AttiDalRegistro(registro) if registro is not None else None)
+
+
+_BACKUP_RE = re.compile(r"\.bak-\d{8}-\d{6}(-\d+)?$")
+
+
+def cartelle_programma(cartella: str | Path, escludi: Sequence[str | Path] = ()) -> list[str]:
+    """The programme workbooks of a folder, recognised by the type in their `_meta` sheet: never the
+    backups `blocca` makes (`.bak-...`), the `_verifica` reports, a consolidation or any other workbook.
+    A file that cannot be read is kept (the consolidation reports it as unreadable)."""
+    from addin.workbook.reader import leggi_griglie
+
+    skip = {Path(p).resolve() for p in escludi}
+    out = []
+    for p in sorted(Path(cartella).glob("*.xlsx")):
+        if p.name.startswith(("~$", ".")) or _BACKUP_RE.search(p.stem) or p.resolve() in skip:
+            continue
+        try:
+            grids, _ = leggi_griglie(p, (S.META,))
+        except ErroreInput:
+            out.append(str(p))
+            continue
+        meta = {str(r[0]).strip(): r[1] for r in grids.get(S.META, []) if len(r) >= 2 and r[0]}
+        if S.META_PROGRAMMA in meta and str(meta.get(S.META_TIPO) or S.TIPO_PROGRAMMA).strip() == S.TIPO_PROGRAMMA:
+            out.append(str(p))
+    return out
+
+
+def file_distinti(paths: Sequence[str | Path]) -> tuple[list[str | Path], list[tuple[str, str]]]:
+    """The paths naming distinct files: the same file given twice (by another path, through a link) or a
+    byte-identical copy is consolidated once. Returns (paths kept, (file, Italian note) of those left out)."""
+    import hashlib
+
+    kept: list[str | Path] = []
+    notes: list[tuple[str, str]] = []
+    seen: dict[object, str] = {}
+    for p in paths:
+        keys: list[object] = []
+        try:
+            keys.append(("path", Path(p).resolve()))
+            h = hashlib.sha256()
+            with open(p, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+            keys.append(("sha", h.hexdigest()))
+        except OSError:
+            pass      # unreadable: the reader reports it
+        first = next((seen[k] for k in keys if k in seen), None)
+        if first is not None:
+            notes.append((Path(p).name, f"Il file «{p}» è lo stesso file (o una copia identica) di «{first}»: "
+                                        "considerato una volta sola."))
+            continue
+        for k in keys:
+            seen[k] = str(p)
+        kept.append(p)
+    return kept, notes
 
 
 def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date, out: Path,
                     progress: Progress | None, *, anno: int | None, chiave: bytes | None,
-                    seme: int | None, atti: Mapping[tuple[int, int], AttiProgramma] | None) -> RisultatoConsolidato:
+                    seme: int | None, doppi: Sequence[tuple[str, str]] = (),
+                    atti: Mapping[tuple[int, int], AttiProgramma] | None = None) -> RisultatoConsolidato:
     from addin.workbook.consolidation import scrivi_consolidato
     from addin.workbook.reader import leggi_cartella, leggi_griglie
 
@@ -666,6 +724,7 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
     if progress:
         progress("Consolidamento", 2 * n, 2 * n + 1)
     r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme, atti=atti)
+    r.anomalie[:0] = [Anomalia(A_DUPLICATO_FILE, ATTENZIONE, msg, file=name) for name, msg in doppi]
     if progress:
         progress(f"Scrittura {out.name}", 2 * n, 2 * n + 1)
     scrivi_consolidato(r, out, config)

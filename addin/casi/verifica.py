@@ -158,7 +158,8 @@ def _integrazioni_ammesse(cartella: CartellaRendiconto, atti: AttiProgramma,
 
     from addin.workbook.seals import forma_canonica
 
-    sealed = {e.riga: e.testo for s in atti.sigilli.values() if s.ambito != "cofinanziamento" for e in s.righe}
+    sealed = {e.riga: (e.testo, s.versione) for s in atti.sigilli.values() if s.ambito != "cofinanziamento"
+              for e in s.righe}
     for s in cartella.spese:
         reasons = motivi.get(s.riga)
         if not reasons or s.riga not in sealed:
@@ -166,11 +167,12 @@ def _integrazioni_ammesse(cartella: CartellaRendiconto, atti: AttiProgramma,
         dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
         if dec is None or dec.esito not in (RICHIESTA_INTEGRAZIONE, ACCOLTA):
             continue
+        testo, versione = sealed[s.riga]
         try:
-            old = json.loads(sealed[s.riga])
+            old = json.loads(testo)
         except ValueError:
             continue
-        new = json.loads(forma_canonica(s))
+        new = json.loads(forma_canonica(s, versione))
         if {k: v for k, v in old.items() if k not in CAMPI_INTEGRABILI} == \
                 {k: v for k, v in new.items() if k not in CAMPI_INTEGRABILI}:
             kept = [m for m in reasons if m.codice != "RIGA_SIGILLATA_MODIFICATA"]

@@ -8,6 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 # one dot followed by groups of exactly three digits, no comma: Italian thousands ("12.500" = 12500)
 _THOUSANDS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
+_THOUSANDS_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
+# the integer part of a number written with both separators: plain, or in well-formed groups of three
+_INT_GROUPED = {".": re.compile(r"^[+-]?(\d+|[1-9]\d{0,2}(\.\d{3})+)$"),
+                ",": re.compile(r"^[+-]?(\d+|[1-9]\d{0,2}(,\d{3})+)$")}
 ZERO = Decimal("0.00")
 
 
@@ -47,13 +51,22 @@ def to_decimal(value: object) -> Decimal | None:
             s = s[3:]
         if not s:
             return None
+        # thousands separators only in well-formed groups of three: "1.234.5" is not a number
         if "," in s and "." in s:  # the last separator is the decimal one: 1.234,56 or 1,234.56
-            s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
+            dec = "," if s.rfind(",") > s.rfind(".") else "."
+            whole, _, frac = s.rpartition(dec)
+            if not _INT_GROUPED["." if dec == "," else ","].match(whole) or not frac.isdigit():
+                return None
+            s = whole.replace(".", "").replace(",", "") + "." + frac
         elif s.count(",") == 1:  # Italian decimal comma: 1234,56
             s = s.replace(",", ".")
         elif s.count(",") > 1:  # thousands only: 1,234,567
+            if not _THOUSANDS_COMMA.match(s):
+                return None
             s = s.replace(",", "")
         elif s.count(".") > 1 or _THOUSANDS_DOT.match(s):  # Italian thousands only: 1.234.567, 12.500
+            if not _THOUSANDS_DOT.match(s):
+                return None
             s = s.replace(".", "")
         try:
             d = Decimal(s)

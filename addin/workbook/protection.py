@@ -7,6 +7,7 @@ The protection password, if any, is given by the caller (configuration or prompt
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -32,9 +33,15 @@ def trova_intestazione(ws: Worksheet, cols: tuple[schema.Col, ...]) -> tuple[int
     return best_row, best
 
 
+def ultima_riga_con_valori(ws: Worksheet) -> int:
+    """The last row holding a value. Not ws.max_row: LibreOffice writes an empty row 1048576 after a row
+    deletion, and other producers style hundreds of thousands of empty rows."""
+    return max((r for (r, _), c in ws._cells.items() if c.value is not None and c.value != ""), default=0)
+
+
 def ultima_riga_dati(ws: Worksheet, header_row: int) -> int:
-    """The last row of the data area: the end of the sheet's Excel table, or the last used row."""
-    last = max(ws.max_row, header_row + 1)
+    """The last row of the data area: the end of the sheet's Excel table, or the last row with a value."""
+    last = max(ultima_riga_con_valori(ws), header_row + 1)
     for t in ws.tables.values():
         _, min_row, _, max_row = range_boundaries(t.ref)
         if min_row <= header_row <= max_row:
@@ -68,7 +75,8 @@ def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
     """Protect the sheet (users may still select cells, resize columns and filter). An already
     protected sheet is left as it is unless a different password is requested. True if changed."""
     p = ws.protection
-    if p.sheet and (password is None or p.password == hash_password(password)):
+    # the legacy hash is hexadecimal: Excel writes it in upper case, LibreOffice in lower case
+    if p.sheet and (password is None or (p.password or "").upper() == hash_password(password).upper()):
         return False
     p.sheet = True
     p.selectLockedCells = False
@@ -129,4 +137,30 @@ def applica_blocco(wb: Workbook, righe_spese: Iterable[int], chiavi_spese: Itera
     changed |= imposta_blocchi(wb[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin, chiavi_cofin) > 0
     changed |= proteggi_foglio(wb[schema.SPESE], password)
     changed |= proteggi_foglio(wb[schema.COFINANZIAMENTO], password)
+    # `_meta` holds the seals' copies: very hidden (not listed by Excel's "Unhide") and protected. Not a
+    # change on its own: LibreOffice has no "very hidden" and saves it as hidden, which must not make
+    # every later `blocca` rewrite the file
+    meta = wb[schema.META]
+    meta.sheet_state = "veryHidden"
+    changed |= proteggi_foglio(meta, password)
     return changed
+
+
+def formule_in_valori(ws: Worksheet, cols: tuple[schema.Col, ...], griglia: list[list[object]]) -> list[str]:
+    """Replace the formulas typed in input cells (`=1000*0,4` in an amount) with the value they computed,
+    as read from the file (`griglia`, the calamine grid). openpyxl keeps a formula but drops its computed
+    value, after which the cell would read as empty. Formulas without a computed value or giving an error
+    are left as they are (the reader reports them). Returns an Italian note per replaced cell."""
+    header_row, mapping = trova_intestazione(ws, cols)
+    inputs = {j for k, j in mapping.items() if k in {c.key for c in schema.input_cols(cols)}}
+    notes = []
+    for (r, j), cell in list(ws._cells.items()):
+        if r <= header_row or j not in inputs or cell.data_type != "f":
+            continue
+        v = griglia[r - 1][j - 1] if r - 1 < len(griglia) and j - 1 < len(griglia[r - 1]) else None
+        if not isinstance(v, (int, float, str, dt.date)) or v == "" or not isinstance(cell.value, str):
+            continue    # no computed value, or an error: left as it is (the reader reports the cell)
+        notes.append(f"Foglio «{ws.title}», cella {cell.coordinate}: la formula «{cell.value}» è stata sostituita "
+                     f"dal suo valore ({v}).")
+        cell.value = v
+    return notes

@@ -12,13 +12,15 @@ INTERFACE CONTRACT (used by check, lock, consolidate and the add-in):
 Safety: before python-calamine touches a file, `controlla_file` checks it is a real xlsx zip (not
 an .xls, a CSV or an empty file), not an encrypted (password-protected) OLE container, not a
 corrupt zip, not a decompression bomb (entry count, declared and actual uncompressed size,
-compression ratio), and that no worksheet declares absurd dimensions. Macros (vbaProject.bin) are
+compression ratio), and that no worksheet has a cell with content beyond the last allowed row or column
+(the declared `<dimension>` is not trusted: LibreOffice declares a million rows after a row deletion). Macros (vbaProject.bin) are
 never executed: the data are read and a warning is added.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import operator
 import re
 import zipfile
@@ -65,10 +67,11 @@ _CHUNK = 4 * 1024 * 1024                    # decompression step of the parts th
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
-_DIM_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]*)(\d*)(?::([A-Z]+)(\d+))?"')
 _WIDE_COL_QUICK = re.compile(rb'r="[A-Z][A-Z]')     # any cell reference from column AA on (fast scan)
 _WIDE_COL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{2,3})(\d+)"')
-_ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?r="(\d+)"')
+# a cell of a row numbered from 100,000 on that holds something: not self-closing, not closed at once
+_FAR_QUICK = re.compile(rb'r="[A-Z]{1,3}\d{6}')
+_FAR_CELL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="[A-Z]{1,3}(\d{6,})"[^>]*?(?<!/)>(?!\s*</(?:\w+:)?c>)')
 
 
 def _col_number(letters: bytes | str) -> int:
@@ -95,25 +98,84 @@ def _no_dtd(head: bytes, fname: str) -> None:
                           "possibile file ostile, non viene aperto.", file=fname)
 
 
-def _check_head(head: bytes, fname: str) -> None:
-    """The start of a worksheet: no DTD, no absurd declared dimensions."""
-    _no_dtd(head, fname)
-    m = _DIM_RE.search(head)
-    if m and m.group(3):
-        rows, cols = int(m.group(4)), _col_number(m.group(3))
-        if rows > MAX_ROWS or cols > MAX_COLS:
-            raise ErroreInput(f"un foglio dichiara dimensioni eccessive ({cols} colonne × {rows} righe, "
-                              f"massimo {MAX_COLS} × {MAX_ROWS}): non viene aperto.", file=fname)
+def _too_far(row: bytes, fname: str) -> None:
+    raise ErroreInput(f"un foglio arriva alla riga {int(row):,}".replace(",", ".")
+                      + f", oltre il massimo di {MAX_ROWS:,} righe: non viene aperto.".replace(",", "."),
+                      file=fname)
+
+
+class CellaSpeciale:
+    """A cell whose value calamine cannot give: an error (`#DIV/0!`, `#N/A`: calamine reads them as empty)
+    or a formula never computed (saved by a program that does not calculate). The reader reports it as
+    DATO_NON_VALIDO naming the cell and what it holds, never as an empty cell."""
+
+    __slots__ = ("errore", "formula")
+
+    def __init__(self, errore: str | None = None, formula: str | None = None) -> None:
+        self.errore, self.formula = errore, formula
+
+    def descrizione(self) -> str:
+        if self.errore is not None:
+            return (f"contiene l'errore {self.errore}: correggere la formula o scrivere il valore")
+        f = self.formula or ""
+        f = f if len(f) <= 40 else f[:37] + "..."
+        return (f"contiene una formula senza valore calcolato («={f}»): aprire il file in Excel o LibreOffice "
+                "e salvarlo (il valore viene calcolato), oppure scrivere il valore")
+
+    def __repr__(self) -> str:
+        return f"CellaSpeciale({self.errore!r}, {self.formula!r})"
+
+
+MAX_SPECIALI = 10_000       # special cells remembered per sheet (beyond, the sheet is hostile anyway)
+_SPECIAL_QUICK = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="e"')
+_CELL_ATTRS_RE = re.compile(rb'<(?:\w+:)?c\s([^>]*?)(/?)>')
+_REF_RE = re.compile(rb'(?:^|\s)r="([A-Z]{1,3})(\d+)"')
+_V_RE = re.compile(rb'<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>')
+_F_RE = re.compile(rb'<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)')
+
+
+def _special_cells(data: bytes, end: int, out: dict[tuple[int, int], CellaSpeciale]) -> None:
+    """Error cells and formula cells without a value among the complete cells of data[:end]."""
+    for m in _SPECIAL_QUICK.finditer(data, 0, end):
+        start = data.rfind(b"<c ", 0, m.start() + 1)
+        if start < 0:
+            continue
+        tag = _CELL_ATTRS_RE.match(data, start)
+        if tag is None or tag.group(2) == b"/":
+            continue
+        close = data.find(b"</c>", tag.end())
+        if close < 0 or close >= end + 4096:
+            continue
+        ref = _REF_RE.search(tag.group(1))
+        if ref is None:
+            continue
+        body = data[tag.end():close]
+        v = _V_RE.search(body)
+        if b't="e"' in tag.group(1):
+            cell = CellaSpeciale(errore=html.unescape(v.group(1).decode("utf-8", "replace")) if v else "#ERRORE")
+        elif v is None or not v.group(1):
+            f = _F_RE.search(body)
+            if f is None:
+                continue
+            cell = CellaSpeciale(formula=html.unescape((f.group(1) or b"").decode("utf-8", "replace")))
+        else:
+            continue
+        if len(out) < MAX_SPECIALI:
+            out[(int(ref.group(2)) - 1, _col_number(ref.group(1)) - 1)] = cell
 
 
 def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int],
-                     fname: str) -> None:
-    """Decompress one worksheet (bounded, in large steps, keeping only what the checks need) and
-    reject absurd dimensions. perf: large steps, because a reader thread waits for the interpreter
-    lock at every step while the main thread parses; memory: only a step, the head and the tail."""
+                     fname: str, speciali: dict[tuple[int, int], CellaSpeciale] | None = None) -> None:
+    """Decompress one worksheet (bounded, in large steps, keeping only what the checks need): no DTD,
+    no cell beyond the last allowed column, no cell with content beyond the last allowed row. The
+    declared dimension is not trusted either way: LibreOffice declares `A1:X1048576` after a row is
+    deleted (with an empty `<row r="1048576">`), and a hostile file can declare anything; what
+    counts is the cells that hold something. With `speciali`, the error cells and the formulas
+    without a computed value are collected there ((row, column) 0-based -> CellaSpeciale). perf: large
+    steps, because a reader thread waits for the interpreter lock at every step while the main thread
+    parses; memory: only a step, the head and the last cell."""
     head: bytes | None = b""   # the first 4 KB, until checked
-    tail = b""
-    carry = b""          # an unfinished tag at the end of the previous step
+    carry = b""          # the last tag of the previous step (it may be unfinished, or its content follow)
     with zf.open(info) as fh:
         while chunk := fh.read(_CHUNK):
             budget[0] -= len(chunk)
@@ -123,30 +185,64 @@ def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budg
             if head is not None:
                 head += chunk[:4096 - len(head)]
                 if len(head) >= 4096:
-                    _check_head(head, fname)
+                    _no_dtd(head, fname)
                     head = None
             data = carry + chunk if carry else chunk
+            cut = data.rfind(b"<")
             for m in (_WIDE_COL_RE.finditer(data) if _WIDE_COL_QUICK.search(data) else ()):
                 if _col_number(m.group(1)) > MAX_COLS:
                     raise ErroreInput(f"la cella {m.group(1).decode()}{m.group(2).decode()} è oltre la colonna "
                                       f"massima ammessa ({col_letter(MAX_COLS - 1)}): il file non è un "
                                       "rendiconto valido.", file=fname)
-            cut = data.rfind(b"<")
-            carry = data[cut:] if cut >= 0 and data.find(b">", cut) < 0 else b""
-            tail = chunk[-65536:] if len(chunk) >= 65536 else (tail + chunk)[-65536:]
+            for m in (_FAR_CELL_RE.finditer(data) if _FAR_QUICK.search(data) else ()):
+                # a tag at the very end is judged with what follows it, in the next step
+                if m.start() < cut and int(m.group(1)) > MAX_ROWS:
+                    _too_far(m.group(1), fname)
+            if speciali is not None:
+                # the last cell may be unfinished: it is carried and judged whole in the next step
+                cell_cut = data.rfind(b"<c ")
+                if 0 <= cell_cut < cut and len(data) - cell_cut <= 65536:
+                    cut = cell_cut
+                _special_cells(data, cut if cut >= 0 else len(data), speciali)
+            carry = data[cut:] if 0 <= cut and len(data) - cut <= 65536 else b""
     if head is not None:
-        _check_head(head, fname)
-    last = None
-    for last in _ROW_RE.finditer(tail):
-        pass
-    if last is not None and int(last.group(1)) > MAX_ROWS:
-        raise ErroreInput(f"un foglio arriva alla riga {int(last.group(1)):,}".replace(",", ".")
-                          + f", oltre il massimo di {MAX_ROWS:,} righe: non viene aperto.".replace(",", "."),
-                          file=fname)
+        _no_dtd(head, fname)
+    if speciali is not None and carry:
+        _special_cells(carry, len(carry), speciali)
+    for m in _FAR_CELL_RE.finditer(carry + b"<"):
+        if int(m.group(1)) > MAX_ROWS:
+            _too_far(m.group(1), fname)
 
 
 def controlla_file(path: str | Path) -> list[str]:
     """Check a file is a safe xlsx before any parser opens it; returns warnings (Italian)."""
+    return esamina_file(path)[0]
+
+
+def _sheet_entries(zf: zipfile.ZipFile) -> dict[str, str]:
+    """zip entry of each worksheet -> sheet name (from workbook.xml and its relationships)."""
+    try:
+        wbx = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, RuntimeError):
+        return {}
+    targets = {}
+    for tag in re.findall(r"<(?:\w+:)?Relationship\s[^>]*>", rels):
+        i, t = re.search(r'\bId="([^"]+)"', tag), re.search(r'\bTarget="([^"]+)"', tag)
+        if i and t:
+            target = t.group(1).lstrip("/")
+            targets[i.group(1)] = target if target.startswith("xl/") else "xl/" + target
+    out = {}
+    for tag in re.findall(r"<(?:\w+:)?sheet\s[^>]*>", wbx):
+        n, r = re.search(r'\bname="([^"]*)"', tag), re.search(r'\br:id="([^"]+)"', tag)
+        if n and r and r.group(1) in targets:
+            out[targets[r.group(1)]] = html.unescape(n.group(1))
+    return out
+
+
+def esamina_file(path: str | Path, fogli: Sequence[str] = ()
+                 ) -> tuple[list[str], dict[str, dict[tuple[int, int], CellaSpeciale]]]:
+    """controlla_file, also collecting the error cells and uncomputed formulas of the sheets `fogli`."""
     p = Path(path)
     fname = p.name
     if not p.exists():
@@ -216,11 +312,14 @@ def controlla_file(path: str | Path) -> list[str]:
                           "sono stati letti solo i dati.")
         # actual decompression of the worksheets and shared strings, bounded (declared sizes can lie)
         budget = [MAX_TOTAL_UNCOMPRESSED]
+        speciali: dict[str, dict[tuple[int, int], CellaSpeciale]] = {}
+        wanted = {e: n for e, n in _sheet_entries(zf).items() if n in fogli} if fogli else {}
         try:
             for info in infos:
                 n = info.filename
                 if n.startswith("xl/worksheets/") and n.endswith(".xml"):
-                    _check_sheet_xml(n, zf, info, budget, fname)
+                    found = speciali.setdefault(wanted[n], {}) if n in wanted else None
+                    _check_sheet_xml(n, zf, info, budget, fname, found)
                 elif n == "xl/sharedStrings.xml" or n == "xl/workbook.xml":
                     with zf.open(info) as fh:
                         first = True
@@ -238,7 +337,7 @@ def controlla_file(path: str | Path) -> list[str]:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
             raise ErroreInput(f"il file è danneggiato: una sua parte non si decomprime ({type(exc).__name__}).",
                               file=fname) from None
-    return avvisi
+    return avvisi, {k: v for k, v in speciali.items() if v}
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -249,7 +348,7 @@ def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dic
     """Safely open an xlsx and return the raw grids (from A1) of the requested sheets that exist."""
     import python_calamine as pc
 
-    avvisi = controlla_file(path)
+    avvisi, speciali = esamina_file(path, (S.SPESE, S.COFINANZIAMENTO, S.BUDGET))
     fname = Path(path).name
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
@@ -271,6 +370,20 @@ def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dic
                                       foglio=name) from None
     finally:
         wb.close()
+    for name, cells in speciali.items():
+        grid = grids.get(name)
+        if grid is None:
+            continue
+        for (r, c), cell in cells.items():
+            if r >= MAX_ROWS or c >= MAX_COLS:
+                continue
+            while len(grid) <= r:
+                grid.append([])
+            row = grid[r]
+            if len(row) <= c:
+                row.extend([None] * (c + 1 - len(row)))
+            if row[c] is None or row[c] == "":
+                row[c] = cell
     return grids, avvisi
 
 
@@ -303,6 +416,8 @@ def _text(v: object) -> str | None:
         return None
     if isinstance(v, str):
         return v.strip()
+    if isinstance(v, CellaSpeciale):
+        raise _Bad
     if isinstance(v, bool):
         return "SI" if v else "NO"
     if isinstance(v, float):
@@ -387,6 +502,8 @@ def _bool(v: object) -> bool:
 
 
 def _show(v: object) -> str:
+    if isinstance(v, bool):          # a logical value, not the SI/NO of a dropdown
+        return "VERO" if v else "FALSO"
     s = _text(v) or ""
     return s if len(s) <= 40 else s[:37] + "..."
 
@@ -408,6 +525,18 @@ def _find_header(grid: list[list[object]], cols: tuple[S.Col, ...], sheet: str, 
         if c.key not in best_map:
             raise ErroreInput(f"manca la colonna obbligatoria «{c.header}» nell'intestazione.",
                               file=fname, foglio=sheet, riga=best_row + 1, colonna=c.header)
+    # a header written twice: which column holds the data cannot be guessed
+    seen: dict[str, int] = {}
+    keys = {S._header_key(c.header): c for c in cols}
+    for i, v in enumerate(grid[best_row]):
+        c = keys.get(S._header_key(v))
+        if c is None:
+            continue
+        if c.key in seen:
+            raise ErroreInput(f"la colonna «{c.header}» compare due volte nell'intestazione (colonne "
+                              f"{col_letter(seen[c.key])} e {col_letter(i)}): rinominare o cancellare quella in "
+                              "più.", file=fname, foglio=sheet, riga=best_row + 1, colonna=c.header)
+        seen[c.key] = i
     return best_row, best_map
 
 
@@ -434,7 +563,8 @@ def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> lis
     through the parsers."""
     str_, float_, date_, datetime_ = str, float, dt.date, dt.datetime
     if kind == "text":
-        return [(v.strip() or None) if v.__class__ is str_ else (None if v is None else _text(v)) for v in raw]
+        return [(v.strip() or None) if v.__class__ is str_ else (None if v is None else _or_bad(_text, v))
+                for v in raw]
     if kind in ("money", "number"):
         def num(v: object) -> object:
             if v.__class__ is float_ and isfinite(v):
@@ -476,9 +606,13 @@ def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dic
             for k, v in enumerate(values):
                 if v is _BAD:
                     excel_row = first_row + k
-                    errors.setdefault(k, []).append(Motivo(
-                        code, f"Foglio «{sheet}», riga {excel_row}, colonna «{c.header}» (cella "
-                              f"{col_letter(i)}{excel_row}): «{_show(raw[k])}» {_KIND_MSG[c.kind]}."))
+                    where = (f"Foglio «{sheet}», riga {excel_row}, colonna «{c.header}» (cella "
+                             f"{col_letter(i)}{excel_row})")
+                    if isinstance(raw[k], CellaSpeciale):
+                        m = Motivo("DATO_NON_VALIDO", f"{where}: la cella {raw[k].descrizione()}.")
+                    else:
+                        m = Motivo(code, f"{where}: «{_show(raw[k])}» {_KIND_MSG[c.kind]}.")
+                    errors.setdefault(k, []).append(m)
                     values[k] = None
         columns[c.key] = values
     # a row counts when any of its cells has a value or an error

@@ -34,9 +34,10 @@ import hashlib
 import hmac as _hmac
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 
 from addin.config.models import Config
@@ -47,10 +48,13 @@ from addin.rules.money import fmt_eur
 from addin.rules.windows import FinestraAnno, finestre_anno
 from addin.workbook import schema
 
-VERSIONE = "1"
+VERSIONE = "2"          # 1: values as read; 2: what a person sees (see forma_canonica)
 PREFISSO = "sigillo."
 AMBITO_COFIN = "cofinanziamento"
-ENV_CHIAVE = "RENDICONTA_CHIAVE"
+ENV_CHIAVE = "RENDICONTA_CHIAVE"            # the key itself
+ENV_CHIAVE_FILE = "RENDICONTA_CHIAVE_FILE"  # the path of the file holding the key
+BOM_UTF8 = b"\xef\xbb\xbf"
+MAX_BYTE_FILE_CHIAVE = 64 * 1024
 LUNGHEZZA_MINIMA_CHIAVE = 16
 
 # columns reserved to the Comune: written after the lock, so outside the seal
@@ -63,40 +67,91 @@ _HEADER_FIELDS = ("versione", "programma", "anno", "finestra", "periodo", "blocc
 
 # --- key ------------------------------------------------------------------------------------------
 
-def carica_chiave(path: str | Path | None = None) -> bytes | None:
-    """The sealing key: the content of `path` (``--chiave FILE``), else the environment variable
-    RENDICONTA_CHIAVE (the key itself, or the path of a file holding it); None when neither is set.
-    Leading/trailing whitespace is ignored. Raises ErroreChiave when the file cannot be read or the
-    key is too short."""
-    if path is not None:
-        source = f"file «{path}»"
+@dataclass
+class ChiaveCaricata:
+    """The sealing key with where it came from and notes for the user (a stripped BOM...)."""
+
+    chiave: bytes
+    fonte: str
+    note: list[str] = field(default_factory=list)
+
+
+def _sembra_percorso(value: str) -> bool:
+    """A RENDICONTA_CHIAVE value that is a file path, not a key (a path with a typo, a share not
+    mounted: it must never become the key itself)."""
+    v = value.strip()
+    return (re.fullmatch(r"~?(/[\w.\- ]+){2,}/?|\.{1,2}/.+|[A-Za-z]:[\\/].*|\\\\.+", v) is not None
+            or re.search(r"\.(txt|key|pem|bin|chiave)$", v, re.IGNORECASE) is not None)
+
+
+def leggi_chiave(path: str | Path | None = None) -> ChiaveCaricata | None:
+    """The sealing key from exactly one source, never guessed: the file `path` (``--chiave FILE``),
+    else the file named by RENDICONTA_CHIAVE_FILE, else the value of RENDICONTA_CHIAVE; None when no
+    source is given. Surrounding whitespace (a final newline) is ignored; a UTF-8 BOM is stripped (with a
+    note); a UTF-16 file (Windows Notepad) is read as text. Raises ErroreChiave (exit 6) when the file is
+    missing or unreadable, the key is empty or too short, RENDICONTA_CHIAVE holds a path, or both
+    variables are set."""
+    note: list[str] = []
+    env_file = os.environ.get(ENV_CHIAVE_FILE)
+    env_value = os.environ.get(ENV_CHIAVE)
+    if path is None and env_file is not None and env_value is not None:
+        raise ErroreChiave(f"sono impostate sia {ENV_CHIAVE_FILE} sia {ENV_CHIAVE}: indicare la chiave in un "
+                           "solo modo (il file oppure il valore).")
+    if path is not None or env_file is not None:
+        if path is not None:
+            file, source = Path(path), f"file «{path}»"
+        else:
+            if not env_file.strip():
+                raise ErroreChiave(f"la variabile {ENV_CHIAVE_FILE} è impostata ma vuota: indicare il percorso "
+                                   "del file della chiave.")
+            file, source = Path(env_file.strip()), f"file «{env_file.strip()}» indicato da {ENV_CHIAVE_FILE}"
         try:
-            raw = Path(path).read_bytes()
+            if not file.exists():
+                raise ErroreChiave(f"il {source} non esiste (percorso sbagliato o cartella di rete non "
+                                   "collegata?): nessuna chiave, nulla viene sigillato né verificato.")
+            if not file.is_file():
+                raise ErroreChiave(f"il {source} non è un file.")
+            if file.stat().st_size > MAX_BYTE_FILE_CHIAVE:
+                raise ErroreChiave(f"il {source} è troppo grande per essere una chiave "
+                                   f"({file.stat().st_size} byte): indicare il file della chiave.")
+            raw = file.read_bytes()
         except OSError as exc:
             raise ErroreChiave(f"impossibile leggere la chiave dal {source}: {exc.strerror or exc}") from None
-    else:
-        value = os.environ.get(ENV_CHIAVE)
-        if value is None or not value.strip():
-            return None
-        candidate = Path(value.strip())
-        try:
-            is_file = candidate.is_file()
-        except (OSError, ValueError):
-            is_file = False
-        if is_file:
-            source = f"file «{candidate}» indicato da {ENV_CHIAVE}"
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             try:
-                raw = candidate.read_bytes()
-            except OSError as exc:
-                raise ErroreChiave(f"impossibile leggere la chiave dal {source}: {exc.strerror or exc}") from None
-        else:
-            source = f"variabile d'ambiente {ENV_CHIAVE}"
-            raw = value.encode("utf-8")
+                raw = raw.decode("utf-16").encode("utf-8")
+            except UnicodeDecodeError:
+                raise ErroreChiave(f"il {source} non è un file di testo leggibile.") from None
+            note.append(f"Il {source} è in UTF-16 (con BOM): letto come testo; la chiave è il suo testo.")
+        elif raw.startswith(BOM_UTF8):
+            raw = raw[len(BOM_UTF8):]
+            note.append(f"Il {source} inizia con un BOM UTF-8 (aggiunto da alcuni editor): ignorato, la chiave "
+                        "è il testo che segue.")
+    elif env_value is not None:
+        source = f"variabile d'ambiente {ENV_CHIAVE}"
+        if _sembra_percorso(env_value):
+            raise ErroreChiave(f"la {source} contiene un percorso di file («{env_value.strip()}»), non una "
+                               f"chiave: per leggere la chiave da un file usare {ENV_CHIAVE_FILE} o --chiave.")
+        raw = env_value.encode("utf-8")
+        if raw.startswith(BOM_UTF8):
+            raw = raw[len(BOM_UTF8):]
+            note.append(f"La {source} inizia con un BOM UTF-8: ignorato.")
+    else:
+        return None
     key = raw.strip()
+    where = ("nella " if source.startswith("variabile") else "nel ") + source
+    if not key:
+        raise ErroreChiave(f"la chiave {where} è vuota.")
     if len(key) < LUNGHEZZA_MINIMA_CHIAVE:
-        raise ErroreChiave(f"la chiave nel {source} è troppo corta: servono almeno "
-                           f"{LUNGHEZZA_MINIMA_CHIAVE} caratteri (consigliati 64 caratteri casuali).")
-    return key
+        raise ErroreChiave(f"la chiave {where} è troppo corta: servono almeno {LUNGHEZZA_MINIMA_CHIAVE} "
+                           "caratteri (consigliati 64 caratteri casuali).")
+    return ChiaveCaricata(key, source, note)
+
+
+def carica_chiave(path: str | Path | None = None) -> bytes | None:
+    """The sealing key (see leggi_chiave), or None when no source is given."""
+    k = leggi_chiave(path)
+    return None if k is None else k.chiave
 
 
 def impronta_chiave(chiave: bytes) -> str:
@@ -110,32 +165,61 @@ def _mac(chiave: bytes, payload: object) -> str:
 
 
 # --- canonical form -------------------------------------------------------------------------------
+# What a seal compares is what a person sees, so that an ordinary open-and-save in another program never
+# raises a false alarm (see docs/blocco.md, "Forma canonica"):
+# - amounts to the cent (half up): LibreOffice keeps 15 significant digits of a float;
+# - other numbers (hours, quantities) to 15 significant digits, for the same reason;
+# - text with one decoding of the OOXML escapes `_xHHHH_` (Excel and LibreOffice decode them at
+#   different times) and line breaks as LF (CR LF comes back as LF);
+# - a text longer than LIMITE_TESTO characters through its SHA-256, so a `_meta` cell (32,767
+#   characters at most) always holds the row.
+LIMITE_TESTO = 1000
+_XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_CENT = Decimal("0.01")
 
-def _canon_value(v: object) -> object:
+
+def _testo_visibile(v: str) -> str:
+    t = _XESC.sub(lambda m: chr(int(m.group(1), 16)), v)
+    t = t.replace("\r\n", "\n").replace("\r", "\n")
+    if len(t) > LIMITE_TESTO:
+        return "sha256:" + hashlib.sha256(t.encode("utf-8")).hexdigest()
+    return t
+
+
+def _decimal_text(d: Decimal) -> str:
+    return "0" if d == 0 else format(d.normalize(), "f")
+
+
+def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -> object:
     if v is None or isinstance(v, bool):
         return v
+    if isinstance(v, (int, float)):
+        v = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
     if isinstance(v, Decimal):
-        if v == 0:
-            return "0"
-        return format(v.normalize(), "f")
+        if versione != "1" and v.is_finite():
+            if kind == "money":
+                v = v.quantize(_CENT, rounding=ROUND_HALF_UP)
+            else:
+                v = Context(prec=15, rounding=ROUND_HALF_UP).plus(v)
+        return _decimal_text(v)
     if isinstance(v, dt.datetime):
         return v.isoformat()
     if isinstance(v, dt.date):
         return v.isoformat()
-    if isinstance(v, (int, float)):
-        return _canon_value(Decimal(repr(v)) if isinstance(v, float) else Decimal(v))
-    return str(v)
+    return str(v) if versione == "1" else _testo_visibile(str(v))
 
 
-def forma_canonica(riga: Spesa | VoceCofinanziamento) -> str:
-    """The canonical text of one row: what its seal covers (the row number is not part of it)."""
+def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE) -> str:
+    """The canonical text of one row: what its seal covers (the row number is not part of it).
+    `versione` "1" is the form of the first seals (values as read), still verified."""
     cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    obj = {c.key: _canon_value(getattr(riga, c.key, None)) for c in cols}
+    obj = {c.key: _canon_value(getattr(riga, c.key, None), c.kind, versione) for c in cols}
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def _row_mac(chiave: bytes, programma: object, anno: object, ambito: str, testo: str) -> str:
-    return _mac(chiave, ["riga", VERSIONE, str(programma), str(anno), ambito, testo])
+def _row_mac(chiave: bytes, programma: object, anno: object, ambito: str, testo: str,
+             versione: str = VERSIONE) -> str:
+    return _mac(chiave, ["riga", versione, str(programma), str(anno), ambito, testo])
 
 
 # --- seals ----------------------------------------------------------------------------------------
@@ -145,6 +229,17 @@ class RigaSigillata:
     riga: int
     hmac: str
     testo: str
+
+
+# header fields of a seal, all inside its HMAC; "precedenti" (from version 2) lists the seals the
+# workbook held when this one was made ("ambito:hmac;..."), so that removing an earlier seal from
+# `_meta` is found by a later one
+_CAMPI_V1 = ("versione", "programma", "anno", "finestra", "periodo", "blocco", "data", "righe", "chiave")
+_HEADER_FIELDS = (*_CAMPI_V1, "precedenti")
+
+
+def _campi(versione: str | None) -> tuple[str, ...]:
+    return _CAMPI_V1 if versione == "1" else _HEADER_FIELDS
 
 
 @dataclass
@@ -158,6 +253,10 @@ class Sigillo:
     problemi: list[str] = field(default_factory=list)   # malformed entries found while reading
 
     @property
+    def versione(self) -> str:
+        return self.intestazione.get("versione", "")
+
+    @property
     def etichetta(self) -> str:
         if self.ambito == AMBITO_COFIN:
             return f"cofinanziamento {self.intestazione.get('anno', '?')}"
@@ -166,14 +265,14 @@ class Sigillo:
     def voci_meta(self) -> list[tuple[str, str]]:
         """The `_meta` key/value rows of this seal, in writing order."""
         p = f"{PREFISSO}{self.ambito}."
-        out = [(p + k, self.intestazione[k]) for k in _HEADER_FIELDS]
+        out = [(p + k, self.intestazione[k]) for k in _campi(self.versione)]
         out.append((p + "hmac", self.hmac))
         out += [(f"{p}riga.{r.riga}", f"{r.hmac} {r.testo}") for r in self.righe]
         return out
 
 
 def _seal_payload(ambito: str, intestazione: Mapping[str, str], righe: Sequence[RigaSigillata]) -> object:
-    return ["sigillo", ambito, [[k, intestazione.get(k)] for k in _HEADER_FIELDS],
+    return ["sigillo", ambito, [[k, intestazione.get(k)] for k in _campi(intestazione.get("versione"))],
             [[r.riga, r.hmac] for r in righe]]
 
 
@@ -188,14 +287,16 @@ def righe_finestra(config: Config, spese: Iterable[Spesa], f: FinestraAnno) -> l
 
 
 def crea_sigillo(chiave: bytes, ambito: str, programma: int, anno: int, finestra: str, periodo: str,
-                 blocco: dt.date, data: dt.date, righe: Sequence[Spesa | VoceCofinanziamento]) -> Sigillo:
+                 blocco: dt.date, data: dt.date, righe: Sequence[Spesa | VoceCofinanziamento],
+                 precedenti: Sequence[Sigillo] = ()) -> Sigillo:
     entries = []
     for r in sorted(righe, key=lambda x: x.riga):
         testo = forma_canonica(r)
         entries.append(RigaSigillata(r.riga, _row_mac(chiave, programma, anno, ambito, testo), testo))
     head = {"versione": VERSIONE, "programma": str(programma), "anno": str(anno), "finestra": finestra,
             "periodo": periodo, "blocco": blocco.isoformat(), "data": data.isoformat(),
-            "righe": str(len(entries)), "chiave": impronta_chiave(chiave)}
+            "righe": str(len(entries)), "chiave": impronta_chiave(chiave),
+            "precedenti": ";".join(f"{s.ambito}:{s.hmac}" for s in sorted(precedenti, key=lambda x: x.ambito))}
     return Sigillo(ambito, head, entries, _mac(chiave, _seal_payload(ambito, head, entries)))
 
 
@@ -209,10 +310,11 @@ def ambiti_da_sigillare(config: Config, anno: int, data_riferimento: dt.date) ->
 
 
 def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.date, *,
-                  presenti: Iterable[str] | None = None) -> list[Sigillo]:
+                  presenti: Mapping[str, Sigillo] | None = None) -> list[Sigillo]:
     """Seals due at the reference date that do not exist yet (existing ones are kept). `presenti`: the
-    scopes already sealed (the register's); None: those found in the workbook's `_meta`."""
-    present = set(leggi_sigilli(cartella.meta) if presenti is None else presenti)
+    seals already made, by scope (the Comune's register); None: those found in the workbook's `_meta`."""
+    present = dict(presenti) if presenti is not None else leggi_sigilli(cartella.meta)
+    chain = list(present.values())
     wins = {_finestra_ambito(f): f for f in finestre_anno(config, cartella.anno)}
     out = []
     for ambito in ambiti_da_sigillare(config, cartella.anno, data_riferimento):
@@ -220,14 +322,16 @@ def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.
             continue
         if ambito == AMBITO_COFIN:
             last = list(wins.values())[-1]
-            out.append(crea_sigillo(chiave, ambito, cartella.programma, cartella.anno, f"anno {cartella.anno}",
-                                    f"{cartella.anno}-01-01..{cartella.anno}-12-31", last.blocco,
-                                    data_riferimento, cartella.cofinanziamento))
+            seal = crea_sigillo(chiave, ambito, cartella.programma, cartella.anno, f"anno {cartella.anno}",
+                                f"{cartella.anno}-01-01..{cartella.anno}-12-31", last.blocco,
+                                data_riferimento, cartella.cofinanziamento, chain)
         else:
             f = wins[ambito]
-            out.append(crea_sigillo(chiave, ambito, cartella.programma, cartella.anno, f.etichetta,
-                                    f"{f.inizio.isoformat()}..{f.fine.isoformat()}", f.blocco,
-                                    data_riferimento, righe_finestra(config, cartella.spese, f)))
+            seal = crea_sigillo(chiave, ambito, cartella.programma, cartella.anno, f.etichetta,
+                                f"{f.inizio.isoformat()}..{f.fine.isoformat()}", f.blocco,
+                                data_riferimento, righe_finestra(config, cartella.spese, f), chain)
+        out.append(seal)
+        chain.append(seal)
     return out
 
 
@@ -250,7 +354,8 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
     out: dict[str, Sigillo] = {}
     for ambito in sorted(set(raw) | set(rows)):
         head = raw.get(ambito, {})
-        problems = [f"campo «{k}» mancante" for k in (*_HEADER_FIELDS, "hmac") if k not in head]
+        campi = _campi(head.get("versione"))
+        problems = [f"campo «{k}» mancante" for k in (*campi, "hmac") if k not in head]
         entries = []
         for num, value in rows.get(ambito, []):
             mac, _, testo = value.partition(" ")
@@ -261,8 +366,7 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
                 continue
             entries.append(RigaSigillata(n, mac.strip(), testo))
         entries.sort(key=lambda r: r.riga)
-        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in _HEADER_FIELDS}, entries,
-                              head.get("hmac", ""), problems)
+        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems)
     return out
 
 
@@ -277,12 +381,27 @@ class RisultatoSigilli:
     righe_cancellate: list[int] = field(default_factory=list)          # sealed Spese rows now missing
     sigilli: list[str] = field(default_factory=list)                   # labels of the seals found
     sigilli_alterati: list[str] = field(default_factory=list)          # seals whose own HMAC fails
+    # where the sealed rows are now (matched by content, wherever sorting or inserting put them, or paired
+    # with the row that replaced them): what `blocca` keeps locked
+    righe_spese_sigillate: set[int] = field(default_factory=set)
+    righe_cofin_sigillate: set[int] = field(default_factory=set)
+    spostate: list[tuple[str, int, int]] = field(default_factory=list)  # (seal label, sealed row, row now)
 
     @property
     def integri(self) -> bool:
         """True only when seals were verified with the key and nothing changed."""
         return (self.stato == "verificati" and not self.motivi and not self.motivi_cofinanziamento
                 and not self.righe_cancellate and not self.sigilli_alterati)
+
+
+def righe_da_bloccare(verifica: RisultatoSigilli | None, nuovi: Sequence[Sigillo]) -> tuple[set[int], set[int]]:
+    """(Spese rows, Cofinanziamento rows) to lock: where the existing seals' rows are now, and the rows of
+    the new seals."""
+    spese = set(verifica.righe_spese_sigillate) if verifica else set()
+    cofin = set(verifica.righe_cofin_sigillate) if verifica else set()
+    for s in nuovi:
+        (cofin if s.ambito == AMBITO_COFIN else spese).update(r.riga for r in s.righe)
+    return spese, cofin
 
 
 def _labels(cols) -> dict[str, schema.Col]:
@@ -304,7 +423,12 @@ def _show(col: schema.Col, v: object) -> str:
             return str(v)
     if col.kind == "bool":
         return schema.SI if v is True else schema.NO if v is False else str(v)
-    return str(v).replace(".", ",") if col.kind == "number" else str(v)
+    if col.kind == "number":
+        return str(v).replace(".", ",")
+    text = str(v)
+    if text.startswith("sha256:") and len(text) == 71:
+        return f"(testo di oltre {LIMITE_TESTO} caratteri, impronta {text[7:19]})"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def differenze(vecchio: str, nuovo: str, cols) -> list[str]:
@@ -341,11 +465,102 @@ def _add(d: dict[int, list[Motivo]], riga: int, codice: str, msg: str) -> None:
         lst.append(Motivo(codice, msg))
 
 
+_IDENTITA = ("numero_documento", "descrizione", "fornitore", "importo", "data_documento", "data_pagamento",
+             "persona", "valore_unitario")   # fields that index the candidates for a changed sealed row
+
+
+def _decoded(testo: str) -> dict | None:
+    try:
+        obj = json.loads(testo)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+class _Righe:
+    """The current rows of one sheet with their canonical forms (computed once per form version)."""
+
+    def __init__(self, righe: Sequence[Spesa | VoceCofinanziamento]) -> None:
+        self.by_row = {r.riga: r for r in righe}
+        self._testi: dict[str, dict[int, str]] = {}
+        self._oggetti: dict[str, dict[int, dict]] = {}
+        self.consumed: set[int] = set()
+
+    def testi(self, versione: str) -> dict[int, str]:
+        if versione not in self._testi:
+            self._testi[versione] = {n: forma_canonica(r, versione) for n, r in self.by_row.items()}
+        return self._testi[versione]
+
+    def oggetto(self, versione: str, n: int) -> dict:
+        cache = self._oggetti.setdefault(versione, {})
+        if n not in cache:
+            cache[n] = json.loads(self.testi(versione)[n])
+        return cache[n]
+
+
+LIMITE_DIFFERENZE = 3   # a changed sealed row is recognised when at most this many of its fields differ
+
+
+def _pair(unmatched: list[tuple[Sigillo, RigaSigillata, bool]], righe: _Righe) -> dict[int, int]:
+    """Pair the sealed entries no current row matches exactly with the free current row that replaced
+    them: the one differing in the fewest fields (at most LIMITE_DIFFERENZE: a partner edits a few cells;
+    a row that merely slid into a deleted row's place differs in many), at the same position first.
+    Returns index in `unmatched` -> current row. perf: candidates come from an index on a few
+    identifying fields (a row differing in at most 3 fields shares most of them)."""
+    free = [n for n in righe.by_row if n not in righe.consumed]
+    if not unmatched or not free:
+        return {}
+    index: dict[tuple[str, str, str], list[int]] = {}
+    for v in {seal.versione for seal, _, _ in unmatched}:
+        for n in free:
+            obj = righe.oggetto(v, n)
+            for k in _IDENTITA:
+                if obj.get(k) not in (None, ""):
+                    index.setdefault((v, k, json.dumps(obj[k])), []).append(n)
+    free_set = set(free)
+    candidates: list[tuple[int, int, int, int]] = []
+    for i, (seal, e, text_ok) in enumerate(unmatched):
+        old = _decoded(e.testo) if text_ok else None
+        if old is None:     # the stored copy is unreadable: only the same position can tell
+            if e.riga in free_set:
+                candidates.append((0, 0, i, e.riga))
+            continue
+        pool = {e.riga} & free_set
+        for k in _IDENTITA:
+            if old.get(k) not in (None, ""):
+                pool.update(index.get((seal.versione, k, json.dumps(old[k])), ())[:50])
+        for n in pool:
+            new = righe.oggetto(seal.versione, n)
+            diff = sum(1 for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            if diff <= LIMITE_DIFFERENZE:
+                candidates.append((diff, 0 if n == e.riga else 1, i, n))
+    out: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, _, i, n in sorted(candidates):
+        if i not in out and n not in taken:
+            out[i] = n
+            taken.add(n)
+    return out
+
+
+def _data(seal: Sigillo) -> str:
+    try:
+        return dt.date.fromisoformat(seal.intestazione["data"]).strftime("%d/%m/%Y")
+    except (KeyError, ValueError):
+        return seal.intestazione.get("data", "?")
+
+
 def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferimento: dt.date, *,
                      sigilli: Mapping[str, Sigillo] | None = None) -> RisultatoSigilli:
     """Check a parsed workbook against its seals (pure: no file I/O). `sigilli`: the seals recorded in
-    the Comune's register (scope -> seal); None: the copies in the workbook's `_meta` (the file-only
-    check, `--senza-registro`), which the partner can edit."""
+    the Comune's register (scope -> seal), the reference; None: the copies in the workbook's `_meta`
+    (the file-only check, `--senza-registro`), which the partner can edit.
+
+    Rows are matched by identity, not position: a sealed row is intact wherever it is now (sorting,
+    filtering, inserting or deleting other rows never void it; a move is only noted). A sealed row that
+    no current row matches is paired with the row that replaced it (same position, or most fields equal)
+    and reported field by field, or else reported as deleted; a current row dated in a sealed window that
+    no seal holds is a retroactive insertion."""
     dal_registro = sigilli is not None
     seals = dict(sigilli) if dal_registro else leggi_sigilli(getattr(cartella, "meta", {}) or {})
     dove = "nel registro del Comune" if dal_registro else f"nel foglio «{schema.META}»"
@@ -362,121 +577,175 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                                 f"{', '.join(closed)} (eseguire «rendiconta blocca»).")
         return res
     res.sigilli = [s.etichetta for s in seals.values()]
+    spese, cofin = _Righe(cartella.spese), _Righe(cartella.cofinanziamento)
     if chiave is None:
         res.stato = "non_verificabili"
         res.dettagli.append(f"Sigilli presenti ({', '.join(res.sigilli)}) ma NON verificati: manca la chiave "
-                            f"del Comune (--chiave FILE o variabile {ENV_CHIAVE}). Non si può dire se le righe "
-                            "bloccate siano state modificate.")
+                            f"del Comune (--chiave FILE, {ENV_CHIAVE_FILE} o {ENV_CHIAVE}). Non si può dire se "
+                            "le righe bloccate siano state modificate.")
+        for seal in seals.values():
+            rows = cofin if seal.ambito == AMBITO_COFIN else spese
+            target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
+            target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
         return res
 
     res.stato = "verificati"
     fp = impronta_chiave(chiave)
-    spese_by_row = {s.riga: s for s in cartella.spese}
-    cofin_by_row = {v.riga: v for v in cartella.cofinanziamento}
-    sealed_rows: set[int] = set()
-    verified_windows: list[tuple[FinestraAnno, Sigillo]] = []
+    # 1. the seals themselves. The key fingerprint is inside each seal's HMAC: a seal bearing another
+    # fingerprint was made with another key OR had its `_meta` entries altered; the file alone cannot tell
+    # which (the Comune's register can), so such a seal never counts as verified.
+    foreign = [s for s in seals.values() if s.intestazione.get("chiave") != fp and not s.problemi
+               and s.intestazione.get("chiave")]
+    if foreign and len(foreign) == len(seals):
+        res.stato = "non_verificabili"
+        other = sorted({s.intestazione["chiave"] for s in foreign})
+        if dal_registro:
+            res.dettagli.append(f"Sigilli {', '.join(s.etichetta for s in foreign)}: registrati dal Comune con "
+                                f"un'altra chiave (impronta {', '.join(other)}, chiave fornita {fp}): usare la "
+                                "chiave con cui il programma è stato bloccato.")
+        else:
+            res.dettagli.append(f"Sigilli {', '.join(s.etichetta for s in foreign)}: l'impronta della chiave "
+                                f"registrata nel file ({', '.join(other)}) non è quella della chiave fornita ({fp}). "
+                                "O i sigilli sono stati creati con un'altra chiave, o il foglio "
+                                f"«{schema.META}» è stato alterato: nessuna garanzia sulle righe bloccate. "
+                                "Verificare con la chiave registrata dal Comune per questo file.")
+        for seal in seals.values():
+            rows = cofin if seal.ambito == AMBITO_COFIN else spese
+            target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
+            target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
+        return res
+    valid: list[Sigillo] = []
     for ambito, seal in seals.items():
-        label = seal.etichetta
         is_cofin = ambito == AMBITO_COFIN
         win = wins.get(ambito)
-        if seal.intestazione.get("chiave") and seal.intestazione["chiave"] != fp and not seal.problemi:
-            res.stato = "non_verificabili"
-            res.dettagli.append(f"Sigillo {label}: creato con un'altra chiave; non verificabile con la chiave "
-                                "fornita (nessuna garanzia sulle righe bloccate).")
-            if win is not None:
-                sealed_rows.update(r.riga for r in seal.righe)
+        if seal in foreign:
+            why = (f"impronta della chiave {seal.intestazione['chiave']} diversa da quella degli altri sigilli "
+                   f"({fp}): creato con un'altra chiave o alterato")
+        elif seal.problemi:
+            why = "; ".join(seal.problemi)
+        elif (not _hmac.compare_digest(_mac(chiave, _seal_payload(ambito, seal.intestazione, seal.righe)),
+                                       seal.hmac)
+              or (not is_cofin and win is None) or seal.intestazione.get("anno") != str(anno)
+              or seal.intestazione.get("programma") != str(cartella.programma)):
+            why = "i dati del sigillo non corrispondono"
+        else:
+            valid.append(seal)
             continue
-        expected = _mac(chiave, _seal_payload(ambito, seal.intestazione, seal.righe))
-        bad_header = (seal.problemi or not _hmac.compare_digest(expected, seal.hmac)
-                      or (not is_cofin and win is None)
-                      or seal.intestazione.get("anno") != str(anno)
-                      or seal.intestazione.get("programma") != str(cartella.programma))
-        if bad_header:
-            res.sigilli_alterati.append(label)
-            why = "; ".join(seal.problemi) if seal.problemi else "i dati del sigillo non corrispondono"
-            res.dettagli.append(f"Sigillo {label} ALTERATO {dove} ({why}): le righe che "
-                                "copre non possono essere garantite.")
-            targets = (cofin_by_row if is_cofin else
-                       {s.riga: s for s in righe_finestra(config, cartella.spese, win)} if win else {})
-            target = res.motivi_cofinanziamento if is_cofin else res.motivi
-            for r in sorted(set(targets) | {e.riga for e in seal.righe
-                                            if e.riga in (cofin_by_row if is_cofin else spese_by_row)}):
-                _add(target, r, "RIGA_SIGILLATA_MODIFICATA",
-                     f"Sigillo {label} alterato: la riga non può essere garantita.")
-            if not is_cofin:
-                sealed_rows.update(r.riga for r in seal.righe)
-            continue
-        when = dt.date.fromisoformat(seal.intestazione["data"]).strftime("%d/%m/%Y")
-        cols = COLONNE_COFIN if is_cofin else COLONNE_SPESE
-        current = cofin_by_row if is_cofin else spese_by_row
-        target = res.motivi_cofinanziamento if is_cofin else res.motivi
-        prog = seal.intestazione["programma"]
-        macs = {r: _row_mac(chiave, prog, anno, ambito, forma_canonica(x)) for r, x in current.items()}
-        entry_rows = {e.riga for e in seal.righe}
-        by_mac: dict[str, list[int]] = {}
-        for e in seal.righe:
-            by_mac.setdefault(e.hmac, []).append(e.riga)
-        changed = 0
-        for e in seal.righe:
-            text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, ambito, e.testo), e.hmac)
-            if not text_ok:
-                res.dettagli.append(f"Sigillo {label}, riga {e.riga}: il testo registrato {dove} "
-                                    "è stato alterato (i valori originali non sono mostrati).")
-            cur = macs.get(e.riga)
-            if cur is not None and _hmac.compare_digest(cur, e.hmac):
+        _alterato(res, config, seal, why, win, spese, cofin, dove)
+    # a later seal records the earlier ones: one removed or replaced in `_meta` is found (the register
+    # needs no such link: its own hash chain proves its seals, and a re-seal replaces one on purpose)
+    by_ambito = {s.ambito: s for s in seals.values()}
+    for seal in ([] if dal_registro else valid):
+        for item in filter(None, seal.intestazione.get("precedenti", "").split(";")):
+            ambito, _, mac = item.partition(":")
+            old = by_ambito.get(ambito)
+            if old is not None and _hmac.compare_digest(old.hmac, mac):
                 continue
-            changed += 1
-            old_desc = _riassunto(e.testo, cols) if text_ok else "dati originali non disponibili"
-            if cur is None:
-                moved = [r for r, m in macs.items() if m == e.hmac and r not in entry_rows]
-                if moved:
-                    continue  # reported at the row it moved to (below)
+            label = (old.etichetta if old else wins[ambito].etichetta if ambito in wins
+                     else ambito)
+            if (f"finestra {label}" if ambito in wins and old is None else label) in res.sigilli_alterati:
+                continue
+            what = "rimosso dal" if old is None else "sostituito nel"
+            res.dettagli.append(f"Il sigillo {seal.etichetta} registra il sigillo {ambito} (hmac {mac[:12]}…), "
+                                f"che risulta {what} foglio «{schema.META}».")
+            if old is not None and old in valid:
+                valid.remove(old)
+                _alterato(res, config, old, "sostituito dopo il sigillo successivo", wins.get(ambito),
+                          spese, cofin)
+            elif old is None:
+                res.sigilli_alterati.append(f"finestra {wins[ambito].etichetta}" if ambito in wins
+                                            else f"cofinanziamento {anno}" if ambito == AMBITO_COFIN else ambito)
+                win = wins.get(ambito)
+                rows = (righe_finestra(config, cartella.spese, win) if win else cartella.cofinanziamento
+                        if ambito == AMBITO_COFIN else [])
+                target = res.motivi_cofinanziamento if ambito == AMBITO_COFIN else res.motivi
+                for r in rows:
+                    _add(target, r.riga, "RIGA_SIGILLATA_MODIFICATA",
+                         f"Il sigillo {ambito} è stato rimosso dal foglio «{schema.META}»: la riga non può "
+                         "essere garantita.")
+                (res.righe_cofin_sigillate if ambito == AMBITO_COFIN
+                 else res.righe_spese_sigillate).update(r.riga for r in rows)
+
+    # 2. the rows: exact matches by content first (wherever they are now), then pairs, then the rest
+    counts: dict[str, int] = {}
+    unmatched: dict[bool, list[tuple[Sigillo, RigaSigillata, bool]]] = {False: [], True: []}
+    for seal in sorted(valid, key=lambda s: s.ambito):
+        is_cofin = seal.ambito == AMBITO_COFIN
+        rows = cofin if is_cofin else spese
+        prog, v = seal.intestazione["programma"], seal.versione
+        by_mac: dict[str, list[int]] = {}
+        for n, testo in rows.testi(v).items():
+            if n not in rows.consumed:
+                by_mac.setdefault(_row_mac(chiave, prog, anno, seal.ambito, testo, v), []).append(n)
+        counts[seal.ambito] = 0
+        for e in seal.righe:
+            text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, seal.ambito, e.testo, v), e.hmac)
+            if not text_ok:
+                res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato {dove} "
+                                    "è stato alterato (i valori originali non sono mostrati).")
+            cands = [n for n in by_mac.get(e.hmac, ()) if n not in rows.consumed]
+            if not cands:
+                unmatched[is_cofin].append((seal, e, text_ok))
+                continue
+            n = e.riga if e.riga in cands else min(cands, key=lambda x: (abs(x - e.riga), x))
+            rows.consumed.add(n)
+            (res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate).add(n)
+            if n != e.riga:
+                res.spostate.append((seal.etichetta, e.riga, n))
+    for is_cofin, lst in unmatched.items():
+        rows = cofin if is_cofin else spese
+        target = res.motivi_cofinanziamento if is_cofin else res.motivi
+        cols = COLONNE_COFIN if is_cofin else COLONNE_SPESE
+        pairs = _pair(lst, rows)
+        for i, (seal, e, text_ok) in enumerate(lst):
+            counts[seal.ambito] += 1
+            when = _data(seal)
+            n = pairs.get(i)
+            if n is None:
+                old_desc = _riassunto(e.testo, cols) if text_ok else "dati originali non disponibili"
                 if not is_cofin:
                     res.righe_cancellate.append(e.riga)
-                res.dettagli.append(f"Sigillo {label}: la riga {e.riga}, bloccata il {when}, è stata cancellata "
-                                    f"o svuotata (era: {old_desc}).")
+                res.dettagli.append(f"Sigillo {seal.etichetta}: la riga {e.riga}, bloccata il {when}, è stata "
+                                    f"cancellata o svuotata (era: {old_desc}).")
                 continue
-            origin = [r for r in by_mac.get(cur, []) if r != e.riga]
-            if origin:
-                msg = (f"Riga bloccata il {when} ({label}) spostata: ora contiene i dati sigillati della riga "
-                       f"{origin[0]}; l'ordine delle righe sigillate è cambiato.")
-            else:
-                diffs = differenze(e.testo, forma_canonica(current[e.riga]), cols) if text_ok \
-                    else ["dati originali non disponibili"]
-                msg = f"Riga bloccata il {when} ({label}) modificata dopo il sigillo: {'; '.join(diffs)}."
-            _add(target, e.riga, "RIGA_SIGILLATA_MODIFICATA", msg)
-        # sealed content that moved to a row outside the seal
-        for r, m in macs.items():
-            if r in entry_rows:
-                continue
-            origin = [x for x in by_mac.get(m, []) if macs.get(x) != m]
-            if origin:
-                changed += 1
-                _add(target, r, "RIGA_SIGILLATA_MODIFICATA",
-                     f"Riga bloccata il {when} ({label}) spostata dalla riga {origin[0]} alla riga {r}.")
-        if is_cofin:
-            for r in sorted(set(current) - entry_rows):
-                if r not in target:
-                    changed += 1
-                    _add(target, r, "INSERIMENTO_RETROATTIVO",
-                         f"Voce di cofinanziamento aggiunta dopo il sigillo del {when} ({label}).")
-        else:
-            sealed_rows.update(entry_rows)
-            verified_windows.append((win, seal))
-        n = len(seal.righe)
-        res.dettagli.append(f"Sigillo {label} ({n} righe, bloccato il {when}): "
-                            + ("verificato, nessuna modifica." if changed == 0 else f"{changed} anomalie."))
+            rows.consumed.add(n)
+            (res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate).add(n)
+            diffs = (differenze(e.testo, rows.testi(seal.versione)[n], cols) if text_ok
+                     else ["dati originali non disponibili"])
+            where = "" if n == e.riga else f" (era alla riga {e.riga})"
+            _add(target, n, "RIGA_SIGILLATA_MODIFICATA",
+                 f"Riga bloccata il {when} ({seal.etichetta}){where} modificata dopo il sigillo: "
+                 f"{'; '.join(diffs) or 'valori originali non leggibili'}.")
+    res.righe_cancellate.sort()
 
-    # rows dated in a sealed window that the seal does not hold: retroactive insertions
-    for win, seal in verified_windows:
-        when = dt.date.fromisoformat(seal.intestazione["data"]).strftime("%d/%m/%Y")
+    # 3. rows that no seal holds: in a sealed window, or any co-financing row once that is sealed
+    for seal in valid:
+        when = _data(seal)
+        if seal.ambito == AMBITO_COFIN:
+            for n in sorted(set(cofin.by_row) - cofin.consumed):
+                if n not in res.motivi_cofinanziamento:
+                    counts[seal.ambito] += 1
+                    _add(res.motivi_cofinanziamento, n, "INSERIMENTO_RETROATTIVO",
+                         f"Voce di cofinanziamento aggiunta dopo il sigillo del {when} ({seal.etichetta}).")
+            continue
+        win = wins[seal.ambito]
         for s in righe_finestra(config, cartella.spese, win):
-            if s.riga in sealed_rows or s.riga in res.motivi:
+            if s.riga in spese.consumed or s.riga in res.motivi:
                 continue
+            counts[seal.ambito] += 1
             d = data_decisiva(config, s)
             _add(res.motivi, s.riga, "INSERIMENTO_RETROATTIVO",
                  f"Spesa del {d:%d/%m/%Y} inserita nella finestra {win.etichetta} dopo il blocco "
                  f"(sigillo del {when}): non è nel sigillo.")
+    for seal in sorted(valid, key=lambda s: s.ambito):
+        n = counts.get(seal.ambito, 0)
+        res.dettagli.append(f"Sigillo {seal.etichetta} ({len(seal.righe)} righe, bloccato il {_data(seal)}): "
+                            + ("verificato, nessuna modifica." if n == 0 else f"{n} anomalie."))
+    if res.spostate:
+        shown = ", ".join(f"{a} → {b}" for _, a, b in res.spostate[:12])
+        more = f" e altre {len(res.spostate) - 12}" if len(res.spostate) > 12 else ""
+        res.dettagli.append(f"{len(res.spostate)} righe bloccate hanno cambiato posizione (ordinamento, righe "
+                            f"inserite o cancellate) con il contenuto invariato: riga {shown}{more}.")
     n_ins = sum(1 for v in res.motivi.values() if any(m.codice == "INSERIMENTO_RETROATTIVO" for m in v))
     if n_ins:
         res.dettagli.append(f"{n_ins} righe inserite in finestre già bloccate (INSERIMENTO_RETROATTIVO).")
@@ -488,3 +757,21 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         res.dettagli.insert(0, "Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata "
                                "modificata.")
     return res
+
+
+def _alterato(res: RisultatoSigilli, config: Config, seal: Sigillo, why: str, win: FinestraAnno | None,
+              spese: _Righe, cofin: _Righe, dove: str = f"nel foglio «{schema.META}»") -> None:
+    """A seal whose own data do not verify: every row it covers (by date and by its entries) is reported."""
+    label = seal.etichetta
+    is_cofin = seal.ambito == AMBITO_COFIN
+    res.sigilli_alterati.append(label)
+    res.dettagli.append(f"Sigillo {label} ALTERATO {dove} ({why}): le righe che "
+                        "copre non possono essere garantite.")
+    rows = cofin if is_cofin else spese
+    targets = (set(rows.by_row) if is_cofin else
+               {s.riga for s in righe_finestra(config, rows.by_row.values(), win)} if win else set())
+    targets |= {e.riga for e in seal.righe if e.riga in rows.by_row}
+    target = res.motivi_cofinanziamento if is_cofin else res.motivi
+    for r in sorted(targets):
+        _add(target, r, "RIGA_SIGILLATA_MODIFICATA", f"Sigillo {label} alterato: la riga non può essere garantita.")
+    (res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate).update(targets)

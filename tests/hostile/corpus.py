@@ -132,6 +132,13 @@ def _add_cell(ref: str, row: int):
     return fn
 
 
+def dimensione_enorme(d: Path, base: Path) -> Path:
+    """A declared dimension of the whole sheet over a few real rows (LibreOffice after a row deletion
+    declares A1:X1048576): read, not refused (issue 13 case 3)."""
+    return _sheet_xml_edit(base, d, "dimensione.xlsx", S.SPESE,
+                           lambda x: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', x))
+
+
 def _bomb(d: Path) -> Path:
     return _zip(d, "bomba.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
                                   "xl/worksheets/sheet1.xml": b"\0" * (40 * 1024 * 1024)})
@@ -186,10 +193,6 @@ def casi() -> list[tuple[str, Callable[[Path, Path], Path], str]]:
         ("foglio_xml_corrotto", lambda d, b: _sheet_xml_edit(b, d, "xml_rotto.xlsx", S.SPESE,
                                                               lambda x: x[: len(x) // 2] + b"<<<"),
          "danneggiato"),
-        ("dimensione_enorme", lambda d, b: _sheet_xml_edit(
-            b, d, "dimensione.xlsx", S.SPESE,
-            lambda x: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', x)),
-         "dimensioni eccessive"),
         ("colonna_lontanissima", lambda d, b: _sheet_xml_edit(b, d, "colonna.xlsx", S.SPESE,
                                                                _add_cell("ZZZ2000", 2000)),
          "oltre la colonna massima"),
