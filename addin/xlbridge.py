@@ -411,7 +411,7 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     cfg = _cfg(config)
     reg = registro()
     r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), reg)
-    reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, "", None), data=r.data_riferimento,
+    reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
                  autore=operatore)
     t = rep.tabelle_report(r)
     scrivi_esiti(book, r)

@@ -321,7 +321,8 @@ def percorso_report(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}_verifica.xlsx")
 
 
-def dati_verifica(r: RisultatoVerifica, file: str, sha256_file: str, sha256_report: str | None) -> dict:
+def dati_verifica(r: RisultatoVerifica, file: str, sha256_file: str | None,
+                  sha256_report: str | None) -> dict:
     """The payload of a VERIFICA act: what the Comune found, row by row."""
     return {
         "data_riferimento": r.data_riferimento, "file": file, "sha256_file": sha256_file,
