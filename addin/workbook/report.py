@@ -35,7 +35,7 @@ _ESITO_LABEL = {Esito.AMMESSA: "Ammessa", Esito.DA_INTEGRARE: "Da integrare", Es
                 Esito.ESCLUSA: "Esclusa"}
 
 _STATO_SIGILLI = {"verificati": "Sigilli verificati", "non_verificabili": "Sigilli presenti ma non verificabili "
-                  "(chiave non fornita)", "assenti": "Nessun sigillo nel file",
+                  "(chiave non fornita)", "assenti": "Nessun sigillo",
                   "non_disponibile": "Verifica dei sigilli non disponibile"}
 
 
