@@ -319,12 +319,12 @@ def registro():
     return Registro.apri()
 
 
-def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, reg=None):
+def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, reg=None, cartella=None):
     """The check of the open workbook with the register's acts (seals, decisions, sample, notice)."""
     from addin.casi.atti_registro import leggi_atti
     from addin.casi.verifica import esegui_verifica
 
-    cartella = leggi(book, config)
+    cartella = cartella if cartella is not None else leggi(book, config)
     reg = reg if reg is not None else registro()
     atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
     return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti)
@@ -408,9 +408,13 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     from addin.casi.verifica import dati_verifica
     from addin.registro.atti import VERIFICA
 
+    from addin.casi.referenti import controlla_referente
+
     cfg = _cfg(config)
     reg = registro()
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), reg)
+    cartella = leggi(book, cfg)
+    controlla_referente(reg, operatore, cartella.programma)
+    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), reg, cartella)
     reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
                  autore=operatore)
     t = rep.tabelle_report(r)
@@ -451,6 +455,9 @@ def registra_decisioni(book, config: Config | None = None, scadenza: object = No
         rows.append(row)
     wanted = decisioni_della_tabella(grid[head], rows, scadenza=to_date(scadenza), file=None,
                                      foglio=FOGLIO_VERIFICA, prima_riga=head + 2)
+    from addin.casi.referenti import controlla_referente
+
+    controlla_referente(registro(), operatore, cartella.programma)
     res = registra(registro(), cartella.programma, cartella.anno, wanted, scadenza=to_date(scadenza),
                    operatore=operatore)
     avviso(book, f"Decisioni registrate nel registro del Comune: {len(res.registrate)}; già presenti: "
@@ -544,8 +551,12 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
                            "variabile d'ambiente RENDICONTA_CHIAVE_FILE (il file) o RENDICONTA_CHIAVE (il valore).")
     if password is None:
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
+    from addin.casi.referenti import controlla_referente
+
     cartella = leggi(book, cfg)
-    with registro().scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
+    reg = registro()
+    controlla_referente(reg, operatore, cartella.programma)
+    with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
         piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli)
         for s in piano.nuovi:

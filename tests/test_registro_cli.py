@@ -136,3 +136,29 @@ def test_le_colonne_precompilate_del_report_non_sono_decisioni(cfg, tmp_path, re
     out = _ok(["decisioni", "importa", str(report)])
     assert "0 decisioni registrate, 0 già presenti" in out
     assert Registro.apri(registro_url).atti(1, 2026, DECISIONE) == []
+
+
+def test_solo_i_referenti_operano_sul_programma_nel_componente_aggiuntivo(cfg, tmp_path, registro_url, monkeypatch):
+    import xlwings as xw
+
+    from addin import xlbridge
+    from addin.casi.referenti import assegna_referenti
+    from test_registro_casi import LOCK
+    from tests.xlwings_book import actions, book_json
+
+    monkeypatch.setenv("RENDICONTA_CHIAVE", KEY.decode())
+    p = _wb(tmp_path, cfg)
+    reg = Registro.apri(registro_url)
+    # no officer assigned yet: anyone may act
+    assert xlbridge.verifica(xw.Book(json=book_json(load_workbook(p))), oggi=LOCK, config=cfg,
+                             operatore="Carlo Verdi") is not None
+    assegna_referenti(reg, cfg, 1, ["Maria Rossi"])
+    for fn in (xlbridge.verifica, xlbridge.blocca):
+        book = xw.Book(json=book_json(load_workbook(p)))
+        assert fn(book, oggi=LOCK, config=cfg, operatore="Carlo Verdi") is None
+        (alert,) = actions(book, "alert")
+        assert "Carlo Verdi non è tra i referenti del programma 1 (Maria Rossi)" in alert["args"][0]
+    assert reg.atti(1, 2026, SIGILLO) == []
+    book = xw.Book(json=book_json(load_workbook(p)))
+    assert [s.etichetta for s in xlbridge.blocca(book, oggi=LOCK, config=cfg, operatore="maria rossi")] == \
+        ["finestra 1/2026"]

@@ -7,7 +7,7 @@ checks only the programmes `puo_operare` allows.
 
 from __future__ import annotations
 
-from addin.errors import ErroreInput
+from addin.errors import ErroreInput, ErroreRegistro
 from addin.registro import Atto
 from addin.registro.atti import ANNO_PROGRAMMA, REFERENTI
 from addin.rules.lookup import norm
@@ -45,3 +45,18 @@ def puo_operare(registro, nome: str, programma: int) -> bool:
     """True when the officer is among the programme's assigned officers."""
     key = norm(nome)
     return any(norm(n) == key for n in referenti(registro, programma))
+
+
+class ErroreAutorizzazione(ErroreRegistro):
+    """An officer acting on a programme not assigned to them (the register refuses the act)."""
+
+
+def controlla_referente(registro, nome: str | None, programma: int) -> None:
+    """Refuse an act of an officer not assigned to the programme. Nothing is checked when no officer
+    is named (authentication off) or when no officer was ever assigned to the programme."""
+    if nome is None:
+        return
+    names = referenti(registro, programma)
+    if names and not puo_operare(registro, nome, programma):
+        raise ErroreAutorizzazione(f"{nome} non è tra i referenti del programma {programma} "
+                                   f"({', '.join(names)}): l'operazione è riservata a loro.")
