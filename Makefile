@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export XLWINGS_LICENSE_KEY ?= noncommercial
 
-.PHONY: install demo test templates bench serve clean mutate
+.PHONY: install js demo test templates bench serve clean mutate icone
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,17 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-demo: install
-	$(BIN)/rendiconta demo
+# npm packages of the add-in's JS tests (tests/js: office-addin-mock), from the committed lock file
+tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund
 
-test: install
+js: tests/js/node_modules/.package-lock.json
+
+demo: install
+	$(BIN)/rendiconta demo --cartella demo_output
+	@echo "La dimostrazione è in $(CURDIR)/demo_output (sei cartelle, report, verbali PDF/A, consolidato)."
+
+test: install js
 	$(BIN)/python -m pytest -q
 
 templates: install
@@ -26,6 +33,7 @@ templates: install
 bench: install
 	$(BIN)/python bench/verifica.py
 	$(BIN)/python bench/consolida.py
+	$(BIN)/python bench/addin_server.py
 
 # Mutation testing (docs/sviluppo.md): mutmut mutates the rules and the seals one module at a time and
 # runs only the fast unit tests of [tool.mutmut] in pyproject.toml; results in mutants/, not part of `make test`
@@ -44,9 +52,15 @@ mutate: $(BIN)/.installed-mutate
 	$(BIN)/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json && echo
 	$(BIN)/mutmut results
 
-# The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs)
+# The Excel add-in on https://127.0.0.1:8000 (certificates made by mkcert on first run, in addin/server/certs;
+# its CA stays in addin/server/certs/ca: the system trust store is not touched, see docs/addin.md)
 serve: install
 	$(BIN)/rendiconta serve
 
+# The add-in's icons (addin/server/icone.py, Pillow); the PNGs are committed
+icone: install
+	$(BIN)/python -m pip install --quiet -e '.[icone]'
+	$(BIN)/python addin/server/icone.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info mutants mutants.log
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info mutants mutants.log tests/js/node_modules

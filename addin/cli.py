@@ -22,11 +22,63 @@ localizza()
 app = typer.Typer(
     help="rendiconta: rendicontazione della co-progettazione Comune di Crema - ATS Impronte Sociali 2.0.",
     no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+    options_metavar="[OPZIONI]", subcommand_metavar="COMANDO [ARGOMENTI]...",
 )
 console = Console()
 err_console = Console(stderr=True)
 
-ConfigOpt = typer.Option(None, "--config", help="File di configurazione TOML (predefinita: Crema 2026-2028).")
+ConfigOpt = typer.Option(None, "--config", help="File di configurazione TOML (predefinita: Crema 2026-2028).",
+                         metavar="FILE")
+AnnoOpt = typer.Option(2026, "--anno", help="Anno di rendicontazione.", metavar="AAAA")
+DataOpt = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi).", metavar="GG/MM/AAAA")
+ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / "
+                         "RENDICONTA_CHIAVE).", metavar="FILE")
+SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
+
+
+def pdf_opts(cosa: str, nome: str, dove: str):
+    """The --pdf flag and the --out-pdf option of a command that can also write `cosa` as PDF/A."""
+    return (typer.Option(False, "--pdf", help=f"Scrive anche {cosa} in PDF/A ({nome} {dove}, o --out-pdf)."),
+            typer.Option(None, "--out-pdf", help="File PDF/A da scrivere (.pdf); implica --pdf.", metavar="FILE"))
+
+
+VerbalePdf, VerbaleOut = pdf_opts("il verbale", "<nome>_verbale.pdf", "accanto al file")
+CruscottoPdf, CruscottoOut = pdf_opts("il cruscotto", "<nome>_cruscotto.pdf", "accanto al consolidato")
+
+
+def versione() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rendiconta")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without installation
+        return "sconosciuta"
+
+
+def _mostra_versione(value: bool) -> None:
+    if value:
+        typer.echo(f"rendiconta {versione()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _principale(version: bool = typer.Option(False, "--version", "-V", help="Mostra la versione ed esce.",
+                                             callback=_mostra_versione, is_eager=True)) -> None:
+    """rendiconta: rendicontazione della co-progettazione Comune di Crema - ATS Impronte Sociali 2.0."""
+
+
+def check_anno(config, anno: int) -> None:
+    """A year outside the co-design period is a command-line error (exit 2) for every command."""
+    if anno not in config.periodo.anni:
+        raise typer.BadParameter(f"l'anno {anno} è fuori dal periodo della co-progettazione "
+                                 f"({config.periodo.anni[0]}-{config.periodo.anni[-1]})", param_hint="--anno")
+
+
+def check_programma(config, programma: int) -> None:
+    codes = [p.codice for p in config.programmi]
+    if programma not in codes:
+        raise typer.BadParameter(f"il programma {programma} non è configurato (programmi: "
+                                 f"{', '.join(map(str, codes))})", param_hint="--programma")
 
 
 def load(config_path: Optional[Path]):
@@ -86,9 +138,7 @@ def print_quadro(config, anno: int) -> None:
     from addin.overview import quadro_annuale
     from addin.rules.money import fmt_pct
 
-    if anno not in config.periodo.anni:
-        raise typer.BadParameter(f"l'anno {anno} è fuori dal periodo della co-progettazione "
-                                 f"({config.periodo.anni[0]}-{config.periodo.anni[-1]})", param_hint="--anno")
+    check_anno(config, anno)
     rows = quadro_annuale(config, anno)
 
     def num(v) -> str:  # Italian format without the currency sign (the header says €)
@@ -99,7 +149,7 @@ def print_quadro(config, anno: int) -> None:
                      show_edge=False, padding=(0, 0), caption_justify="left")
 
     def name_col(t: Table, width: int) -> None:
-        t.add_column("Programma", no_wrap=True, overflow="ellipsis", max_width=max(12, width))
+        t.add_column("Programma", overflow="fold", max_width=max(12, width))   # names wrap, never cut
 
     def label(row) -> str:
         name = row.nome.removeprefix("ATS ") if row.codice == "ATS" else row.nome
@@ -151,7 +201,7 @@ def print_quadro(config, anno: int) -> None:
 
 
 @app.command("budget")
-def cmd_budget(anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
+def cmd_budget(anno: int = AnnoOpt,
                config: Optional[Path] = ConfigOpt) -> None:
     """Budget, quota di cofinanziamento e piano delle tranche di ogni programma e dell'ATS."""
     print_quadro(load(config), anno)
@@ -163,13 +213,12 @@ def cmd_regole() -> None:
     from addin.rules.catalogue import CATALOGO
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
-               "integrabile": "DA_INTEGRARE, poi ESCLUSA dopo il blocco", "riduzione": "ammessa in parte"}
-    t = Table(title="Catalogo dei motivi", header_style="bold")
-    t.add_column("Codice")
-    t.add_column("Effetto")
-    t.add_column("Descrizione")
+               "integrabile": "DA_INTEGRARE, poi ESCLUSA\ndopo il blocco", "riduzione": "ammessa in parte"}
+    t = Table(title="Catalogo dei motivi", header_style="bold", show_lines=True)
+    t.add_column("Codice ed effetto", no_wrap=True, min_width=28)
+    t.add_column("Descrizione", ratio=1)
     for v in CATALOGO.values():
-        t.add_row(v.codice, effects[v.effetto], v.descrizione)
+        t.add_row(f"[bold]{v.codice}[/]\n{effects[v.effetto]}", v.descrizione)
     console.print(t)
 
 
@@ -191,14 +240,16 @@ def print_verifica(r, dest: Optional[Path]) -> None:
                   eur(sum((x.importo_ammesso for x in rows), 0)))
     t.add_row("Totale", str(len(r.esiti)), eur(r.totali["rendicontato"]), eur(r.totali["ammesso"]), style="bold")
     console.print(t)
-    top = r.motivi_frequenti()[:8]
-    if top:
-        m = Table(title="Motivi principali", header_style="bold")
-        m.add_column("Codice")
+    ded = r.decurtazioni()
+    if ded:  # every code (the catalogue has a few dozen at most): the same figures as the report and verbale
+        m = Table(title="Non ammesso per motivo", header_style="bold",
+                  caption="Ogni riga è contata una volta, sotto il suo motivo decisivo.", caption_justify="left")
+        m.add_column("Motivo", overflow="fold")
         m.add_column("Righe", justify="right")
-        m.add_column("Non ammesso", justify="right")
-        for code, rows, amt in top:
-            m.add_row(code, str(rows), eur(amt))
+        m.add_column("Non ammesso", justify="right", no_wrap=True)
+        for d in ded:
+            m.add_row(d.codice, str(d.righe), eur(d.importo))
+        m.add_row("Totale", str(sum(d.righe for d in ded)), eur(sum((d.importo for d in ded), 0)), style="bold")
         console.print(m)
     q = r.cofin_quota
     console.print(f"Cofinanziamento: {eur(q.cofinanziamento)} = {fmt_pct(q.quota)} di {eur(q.base)} "
@@ -227,86 +278,206 @@ def print_verifica(r, dest: Optional[Path]) -> None:
 
 
 @app.command("verifica")
-def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
-                 data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-                 out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (predefinito: <nome>_verifica.xlsx)."),
+def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx).",
+                                             metavar="FILE"),
+                 data: Optional[str] = DataOpt,
+                 out: Optional[Path] = typer.Option(None, "--out", help="Report da scrivere (.xlsx; predefinito: "
+                                                    "<nome>_verifica.xlsx accanto al file).", metavar="FILE"),
+                 pdf: bool = VerbalePdf,
+                 out_pdf: Optional[Path] = VerbaleOut,
+                 sovrascrivi: bool = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output "
+                                                  "già esistente indicato con --out o --out-pdf."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                 chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE)."),
-                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: documentato)."),
+                 chiave: Optional[Path] = ChiaveOpt,
+                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: "
+                                                    "documentato).", metavar="NUMERO"),
                  registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                  operatore: Optional[str] = OperatoreOpt,
                  config: Optional[Path] = ConfigOpt) -> None:
     """Verifica completa di un rendiconto (con gli atti del registro del Comune): esito di ogni spesa, sintesi, campione, osservazioni."""
     import json
 
-    from addin.casi.verifica import risultato_json, verifica_file
+    from addin.casi.verifica import percorso_report, percorso_verbale, risultato_json, verifica_file
+    from addin.output import controlla_destinazione
 
     cfg = load(config)
     rif = parse_data(data)
     try:
+        inputs = [file] + ([chiave] if chiave else [])
+        # outputs are checked before any work: an explicit --out replaces a file only with --sovrascrivi;
+        # the default names (<nome>_verifica.xlsx, <nome>_verbale.pdf) are rewritten by each new check
+        dest = controlla_destinazione(out or percorso_report(file), [".xlsx"], input=inputs, cosa="il report",
+                                      sovrascrivi=sovrascrivi or out is None)
+        dest_pdf = None
+        if pdf or out_pdf:
+            dest_pdf = controlla_destinazione(out_pdf or percorso_verbale(file), [".pdf"], input=inputs,
+                                              cosa="il verbale", sovrascrivi=sovrascrivi or out_pdf is None)
         key = carica_chiave_cli(chiave)
-        r, dest = verifica_file(file, cfg, rif, out=out, chiave=key, seme=seme,
+        r, dest = verifica_file(file, cfg, rif, out=dest, chiave=key, seme=seme,
                                 registro=registro_per(registro, senza_registro), operatore=operatore)
+        if dest_pdf is not None:
+            from addin.documenti.verbale import scrivi_verbale
+
+            scrivi_verbale(r, dest_pdf)
     except ErroreRendiconta as exc:
         fail(exc)
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
     else:
         print_verifica(r, dest)
+        if dest_pdf is not None:
+            console.print(f"Verbale PDF/A scritto in [bold]{lit(dest_pdf)}[/]", soft_wrap=True)
 
 
 # --- modelli (issue: Excel-native templates) -------------------------------------------------------
 @app.command("modello")
-def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice del programma (1-6)."),
-                anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
-                out: Path = typer.Option(..., "--out", help="File .xlsx da scrivere."),
+def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice del programma (1-6).",
+                                              metavar="N"),
+                anno: int = AnnoOpt,
+                out: Path = typer.Option(..., "--out", help="File .xlsx da scrivere (la cartella deve esistere).",
+                                         metavar="FILE"),
+                sovrascrivi: bool = SovrascriviOpt,
                 config: Optional[Path] = ConfigOpt) -> None:
     """Genera la cartella di lavoro vuota di un programma per un anno."""
+    from addin.output import controlla_destinazione
     from addin.templates import genera_modello
 
+    cfg = load(config)
+    check_programma(cfg, programma)
+    check_anno(cfg, anno)
     try:
-        path = genera_modello(load(config), programma, anno, out)
+        controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il modello")
+        path = genera_modello(cfg, programma, anno, out)
     except ErroreRendiconta as exc:
         fail(exc)
-    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{lit(path)}[/]")
+    console.print(f"Modello del programma {programma} per il {anno} scritto in [bold]{lit(path)}[/]",
+                  soft_wrap=True)
 
 
 @app.command("modelli")
-def cmd_modelli(anno: int = typer.Option(2026, "--anno", help="Anno di rendicontazione."),
-                out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir", help="Cartella di destinazione."),
+def cmd_modelli(anno: int = AnnoOpt,
+                out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir",
+                                             help="Cartella di destinazione (deve esistere; i modelli che vi "
+                                                  "si trovano sono riscritti).", metavar="CARTELLA"),
                 config: Optional[Path] = ConfigOpt) -> None:
     """Genera i modelli di tutti i programmi (e del consolidamento) per un anno."""
+    from addin.errors import ErroreOutput
     from addin.templates import genera_modelli
 
+    cfg = load(config)
+    check_anno(cfg, anno)
     try:
-        res = genera_modelli(load(config), anno, out_dir)
+        if not out_dir.is_dir():
+            raise ErroreOutput(f"la cartella di destinazione «{out_dir}» non esiste (non viene creata).")
+        res = genera_modelli(cfg, anno, out_dir)
     except ErroreRendiconta as exc:
         fail(exc)
     for p in res.file:
-        console.print(f"Scritto [bold]{lit(p)}[/]")
+        console.print(f"Scritto [bold]{lit(p)}[/]", soft_wrap=True)
     for n in res.note:
         console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
 
 
-def demo_verifica(cfg, anno: int) -> None:
-    """Generate the demo workbook of programme 1, check it and print the summary."""
-    from addin.casi.verifica import verifica_file
-    from addin.demo_data import DATA_DEMO, scrivi_demo
+def print_consolidato(r, rif: dt.date) -> None:
+    """The consolidation summary: amounts never cut (files listed below the table at 80 columns)."""
+    from rich import box
 
-    path = scrivi_demo(cfg, Path("demo_output") / f"rendiconto_P1_{anno}_demo.xlsx", anno=anno)
-    console.print(f"\nCartella dimostrativa generata: [bold]{lit(path)}[/]")
-    try:
-        r, dest = verifica_file(path, cfg, DATA_DEMO.replace(year=anno))
-    except ErroreRendiconta as exc:
-        fail(exc)
-    print_verifica(r, dest)
+    from addin.casi.consolida import print_rows
+
+    rows = print_rows(r)
+    narrow = console.width < 100
+    t = Table(title=f"Consolidato {r.anno} al {rif:%d/%m/%Y}", header_style="bold", box=box.SIMPLE_HEAD,
+              padding=(0, 1))
+    cols = ["Programma"] + ([] if narrow else ["File"]) + ["Rendicontato", "Ammesso", "Quota cofin.", "Saldo"]
+    for col in cols:
+        if col in ("Programma", "File"):
+            t.add_column(col, overflow="fold")
+        else:
+            t.add_column(col, justify="right", no_wrap=col != "Quota cofin.")
+    for row in rows:
+        cells = [row[0]] + ([] if narrow else [row[1]]) + list(row[2:])
+        t.add_row(*map(lit, cells), style="bold" if row[0] == "ATS" else None)
+    console.print(t)
+    if narrow:
+        for row in rows[:-1]:
+            console.print(f"{lit(row[0])}: {lit(row[1])}", highlight=False)
+    for e in r.errori:
+        console.print(f"[bold red]File non leggibile[/]: {lit(e.messaggio)}", highlight=False)
+    if r.programmi_mancanti:
+        console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
+    grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
+    console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+
+
+def demo_completa(cfg, anno: int, cartella: Path, pdf: bool = True) -> None:
+    """Six programme workbooks, their check (report and verbale), the consolidation and its dashboard."""
+    from rich import box
+
+    from addin.casi.consolida import consolida_file
+    from addin.casi.verifica import percorso_verbale, verifica_file
+    from addin.demo_data import DATA_DEMO, scrivi_demo
+    from addin.errors import ErroreOutput, ErroreSistema
+
+    rif = DATA_DEMO.replace(year=anno)
+    if not cartella.is_dir():
+        parent = cartella.parent if str(cartella.parent) else Path(".")
+        if not parent.is_dir():
+            fail(ErroreOutput(f"la cartella «{parent}» non esiste: la dimostrazione crea solo l'ultima cartella "
+                              f"del percorso («{cartella.name}»)."))
+        cartella.mkdir()
+    files, results, notes = [], [], []
+    with console.status("Dimostrazione: sei programmi, verifiche, verbali, consolidato..."):
+        for p in cfg.programmi:
+            path = scrivi_demo(cfg, cartella / f"rendiconto_P{p.codice}_{anno}_demo.xlsx", p.codice, anno)
+            files.append(path)
+            r, dest = verifica_file(path, cfg, rif)
+            verbale = None
+            if pdf:
+                try:
+                    from addin.documenti.verbale import scrivi_verbale
+
+                    verbale = scrivi_verbale(r, percorso_verbale(path))
+                except ErroreSistema as exc:  # no LibreOffice: the demo goes on without PDFs
+                    notes.append(str(exc))
+                    pdf = False
+            results.append((r, dest, verbale))
+        cons = consolida_file(files, cfg, rif, cartella / f"consolidato_{anno}_demo.xlsx")
+        dashboard = None
+        if pdf:
+            from addin.workbook.consolidation import scrivi_cruscotto_pdf
+
+            dashboard = scrivi_cruscotto_pdf(cons, cfg, cartella / f"consolidato_{anno}_demo_cruscotto.pdf")
+    console.print(f"\nCartella dimostrativa: [bold]{lit(cartella.resolve())}[/]", soft_wrap=True)
+    print_verifica(results[0][0], results[0][1])
+    t = Table(title=f"Le sei verifiche al {rif:%d/%m/%Y}", header_style="bold", box=box.SIMPLE_HEAD)
+    for col, just in (("Prog.", "left"), ("Righe", "right"), ("Rendicontato", "right"), ("Ammesso", "right"),
+                      ("Non amm.", "right")):
+        t.add_column(col, justify=just, no_wrap=True)
+    for r, _, _ in results:
+        t.add_row(f"P{r.programma}", str(len(r.esiti)), eur(r.totali["rendicontato"]), eur(r.totali["ammesso"]),
+                  eur(r.totali["non_ammesso"]))
+    console.print(t)
+    print_consolidato(cons, rif)
+    console.print(f"\nFile scritti in {lit(cartella)} (cartella, report della verifica, verbale PDF/A):",
+                  highlight=False)
+    for path, (r, dest, verbale) in zip(files, results):
+        for f in (path, dest, verbale):
+            if f is not None:
+                console.print(f"  {lit(f.name)}", highlight=False)
+    console.print(f"  {lit(cons.path.name)} (consolidato della capofila, primo foglio «Cruscotto»)",
+                  highlight=False)
+    if dashboard is not None:
+        console.print(f"  {lit(dashboard.name)} (cruscotto per la Cabina di regia)", highlight=False)
+    for n in notes:
+        console.print(f"[yellow]Nota[/]: {lit(n)} (verbali non scritti)", highlight=False)
 
 
 # --- blocca (issue: lock closed windows with seals) ---------------------------------------------
 @app.command("blocca")
-def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx)."),
-               data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune (o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE)."),
+def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del programma (.xlsx).", metavar="FILE"),
+               data: Optional[str] = DataOpt,
+               chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave del Comune "
+                                                     "(o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE).", metavar="FILE"),
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
                risigilla: Optional[str] = typer.Option(None, "--risigilla", help="Sigilla di nuovo una finestra già "
@@ -353,12 +524,18 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
 
 # --- consolida (issue: capofila consolidation of the six programmes) -----------------------------
 @app.command("consolida")
-def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx)."),
-                  out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx)."),
-                  data: Optional[str] = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi)."),
-                  anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: quello dei file)."),
+def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx).",
+                                                     metavar="FILE..."),
+                  out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx).",
+                                           metavar="FILE"),
+                  data: Optional[str] = DataOpt,
+                  anno: Optional[int] = typer.Option(None, "--anno", help="Anno del consolidato (predefinito: "
+                                                     "quello dei file).", metavar="AAAA"),
+                  pdf: bool = CruscottoPdf,
+                  out_pdf: Optional[Path] = CruscottoOut,
+                  sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
-                  chiave: Optional[Path] = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE)."),
+                  chiave: Optional[Path] = ChiaveOpt,
                   registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
@@ -368,58 +545,73 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
 
     from addin.casi.consolida import consolida_file, risultato_json
 
+    from addin.output import controlla_destinazione
+
     cfg = load(config)
     rif = parse_data(data)
+    if anno is not None:
+        check_anno(cfg, anno)
     reg = registro_per(registro, senza_registro)
     try:
+        inputs = [*files, *([chiave] if chiave else [])]
+        controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il consolidato", input=inputs)
+        dest_pdf = None
+        if pdf or out_pdf:
+            dest_pdf = controlla_destinazione(out_pdf or out.with_name(f"{out.stem}_cruscotto.pdf"), [".pdf"],
+                                              sovrascrivi=sovrascrivi, cosa="il cruscotto", input=inputs)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
             r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave), registro=reg,
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
+        if dest_pdf is not None:
+            from addin.workbook.consolidation import scrivi_cruscotto_pdf
+
+            scrivi_cruscotto_pdf(r, cfg, dest_pdf)
     except ErroreRendiconta as exc:
         fail(exc)
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
         return
-    from addin.casi.consolida import print_rows
-
-    t = Table(title=f"Consolidato {r.anno} al {rif:%d/%m/%Y}", header_style="bold")
-    for col in ("Programma", "File", "Rendicontato", "Ammesso", "Quota cofin.", "Saldo"):
-        t.add_column(col, justify="left" if col in ("Programma", "File") else "right")
-    for row in print_rows(r):
-        t.add_row(*map(lit, row), style="bold" if row[0] == "ATS" else None)
-    console.print(t)
-    for e in r.errori:
-        console.print(f"[bold red]File non leggibile[/]: {lit(e.messaggio)}", highlight=False)
-    if r.programmi_mancanti:
-        console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
-    grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
-    console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+    print_consolidato(r, rif)
+    if dest_pdf is not None:
+        console.print(f"Cruscotto PDF/A scritto in [bold]{lit(dest_pdf)}[/]", soft_wrap=True)
     console.print(f"Consolidato scritto in [bold]{lit(r.path)}[/]")
 
 
 @app.command("serve")
-def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare."),
-              port: int = typer.Option(8000, "--port", help="Porta."),
-              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS).")) -> None:
+def cmd_serve(host: str = typer.Option("127.0.0.1", "--host", help="Indirizzo su cui ascoltare.",
+                                       metavar="INDIRIZZO"),
+              port: int = typer.Option(8000, "--port", help="Porta.", metavar="PORTA"),
+              http: bool = typer.Option(False, "--http", help="Senza HTTPS (solo prove: Excel richiede HTTPS)."),
+              sviluppo: bool = typer.Option(False, "--sviluppo", help="Tutti i ruoli senza accesso, solo su 127.0.0.1."),
+              ) -> None:
     """Avvia il server del componente aggiuntivo di Excel (https://127.0.0.1:8000, certificati mkcert)."""
     from addin.serve import avvia
 
     try:
-        avvia(host, port, https=not http)
+        avvia(host, port, https=not http, sviluppo=sviluppo)
     except ErroreRendiconta as exc:
         fail(exc)
 
 
 @app.command("demo")
-def cmd_demo(anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione."),
+def cmd_demo(cartella: Path = typer.Option(Path("demo_output"), "--cartella", help="Cartella in cui scrivere "
+                                           "la dimostrazione (creata se manca; i file dimostrativi che vi si "
+                                           "trovano sono riscritti).", metavar="CARTELLA"),
+             anno: int = typer.Option(2026, "--anno", help="Anno della dimostrazione.", metavar="AAAA"),
+             pdf: bool = typer.Option(True, "--pdf/--senza-pdf", help="Scrive anche i verbali PDF/A (serve "
+                                      "LibreOffice)."),
              config: Optional[Path] = ConfigOpt) -> None:
-    """Dimostrazione sulla configurazione di Crema."""
+    """Dimostrazione: sei programmi realistici, verifiche, verbali, consolidato."""
     cfg = load(config)
+    check_anno(cfg, anno)
     print_quadro(cfg, anno)
-    demo_verifica(cfg, anno)
+    try:
+        demo_completa(cfg, anno, cartella, pdf)
+    except ErroreRendiconta as exc:
+        fail(exc)
 
 
 from addin.cli_registro import aggiungi_comandi  # noqa: E402 - the register's commands, own module
@@ -436,6 +628,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("Interrotto.")
         sys.exit(130)
+    except OSError as exc:  # not foreseen by a use case: still said in Italian, with the file
+        from addin.errors import EXIT_SYSTEM
+        from addin.output import errore_os
+
+        where = f" su «{exc.filename}»" if getattr(exc, "filename", None) else ""
+        err_console.print(f"[bold red]Errore del sistema[/]{lit(where)}: {errore_os(exc)}.", highlight=False)
+        sys.exit(EXIT_SYSTEM)
     except Exception as exc:  # a bug: say so in Italian, keep the exit code distinct
         err_console.print(f"[bold red]Errore interno[/]: {type(exc).__name__}: {lit(exc)}. "
                           "Segnalalo agli sviluppatori.", highlight=False)

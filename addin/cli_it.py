@@ -122,6 +122,27 @@ def traduci_errore(message: str) -> str:
     return message
 
 
+# types shown in the help next to each parameter (typer writes <int>, <path>, <list[Path]>, <bool>)
+_TIPI = {"<int>": "<numero>", "<float>": "<numero>", "<str>": "<testo>", "<path>": "<file>", "<Path>": "<file>",
+         "<file>": "<file>", "<directory>": "<cartella>", "<list[Path]>": "<file>...", "<list[str]>": "<testo>...",
+         "<datetime>": "<data>"}
+
+
+def _localizza_tipi(tcore) -> None:
+    param = getattr(tcore, "_TyperParameter", None)
+    if param is None or not hasattr(param, "display_type"):  # pragma: no cover - another typer layout
+        return
+    display_type = param.display_type
+
+    def display_type_it(self, ctx):
+        if getattr(self, "is_flag", False):
+            return None                       # a flag takes no value: no type to show
+        label = display_type(self, ctx)
+        return _TIPI.get(label, label)
+
+    param.display_type = display_type_it
+
+
 def _localizza_typer() -> None:
     """typer >= 0.26 vendors click (typer._click) with hard-coded English: patch the few entry points."""
     try:
@@ -133,6 +154,12 @@ def _localizza_typer() -> None:
     if getattr(ru, "_rendiconta_it", False):
         return
     ru._rendiconta_it = True
+    try:
+        from typer import core as typer_core
+
+        _localizza_tipi(typer_core)
+    except ImportError:  # pragma: no cover
+        pass
 
     write_usage = tfmt.HelpFormatter.write_usage
 

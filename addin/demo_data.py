@@ -26,13 +26,18 @@ from addin.workbook import schema as S
 DATA_DEMO = dt.date(2026, 10, 15)  # windows 1 and 2 locked, window 3 open
 SEME_DEMO = 2026
 
+# programme 1's partners (the largest programme); the others draw theirs from the ATS (seeded)
 _PARTNERS = ["Consorzio Arcobaleno", "Igea", "Scacco Matto", "Koala", "Sentiero", "Meraki",
              "Insieme per la famiglia", "Cospes"]
-_NAMES = ["Giulia Bianchi", "Marco Ferrari", "Sara Colombo", "Luca Ricci", "Chiara Marino", "Paolo Greco",
-          "Elena Bruno", "Davide Gallo", "Francesca Conti", "Andrea De Luca", "Martina Costa", "Simone Giordano",
-          "Valentina Mancini", "Matteo Rizzo", "Alessia Lombardi", "Stefano Moretti", "Federica Barbieri",
-          "Roberto Fontana", "Silvia Santoro", "Nicola Mariani", "Laura Rinaldi", "Giorgio Caruso",
-          "Anna Ferrara", "Fabio Galli", "Elisa Martini", "Michele Leone", "Irene Longo", "Tommaso Gentile"]
+_FIRST = ["Giulia", "Marco", "Sara", "Luca", "Chiara", "Paolo", "Elena", "Davide", "Francesca", "Andrea",
+          "Martina", "Simone", "Valentina", "Matteo", "Alessia", "Stefano", "Federica", "Roberto", "Silvia",
+          "Nicola", "Laura", "Giorgio", "Anna", "Fabio", "Elisa", "Michele", "Irene", "Tommaso", "Beatrice",
+          "Lorenzo", "Giada", "Riccardo", "Marta", "Alberto", "Cristina", "Emanuele", "Serena", "Daniele"]
+_LAST = ["Bianchi", "Ferrari", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca",
+         "Costa", "Giordano", "Mancini", "Rizzo", "Lombardi", "Moretti", "Barbieri", "Fontana", "Santoro",
+         "Mariani", "Rinaldi", "Caruso", "Ferrara", "Galli", "Martini", "Leone", "Longo", "Gentile", "Vitali",
+         "Pagani", "Bassi", "Crotti", "Donati", "Fumagalli", "Zanotti", "Sala", "Cattaneo", "Bonomi"]
+_PEOPLE_PER_PROGRAMME = 60   # each programme's own people: disjoint slices of one shuffled list
 _SUPPLIERS_BENI = ["Cartoleria Cremasca srl", "Giochi Educativi spa", "Ingrosso Alimentari Lodi",
                    "Libreria Pagine", "Ferramenta Centrale", "Forniture Ufficio Nord srl"]
 _SUPPLIERS_SERVIZI = ["Trasporti Cremaschi scarl", "Pulizie Brillanti srl", "Teatro Ragazzi aps",
@@ -47,7 +52,6 @@ _SERVIZI = ["Trasporto uscite didattiche", "Pulizia locali", "Spettacolo teatral
 _GENERALI = ["Utenze sede (quota)", "Affitto sede (quota di riparto)", "Telefonia e connettività (quota)",
              "Consulenza paghe (quota)"]
 _MODALITA = ["Bonifico", "Bonifico", "Bonifico", "Bonifico", "Carta di credito o debito", "RID/SDD"]
-
 
 @dataclass
 class DatiDemo:
@@ -66,16 +70,46 @@ def _lock_of(config: Config, d: dt.date) -> dt.date:
     return finestra_di(config, d).blocco
 
 
+def _persone(programma: int, n: int) -> list[str]:
+    """`n` names that only programme `programma` uses (the same in every run)."""
+    everyone = [f"{f} {last}" for last in _LAST for f in _FIRST]
+    random.Random(7).shuffle(everyone)
+    start = (programma - 1) * _PEOPLE_PER_PROGRAMME
+    return everyone[start:start + min(n, _PEOPLE_PER_PROGRAMME)]
+
+
+def _partner_programma(config: Config, programma: int, rnd: random.Random) -> list[str]:
+    if programma == 1:
+        return list(_PARTNERS)
+    names = [p.nome for p in config.partner]
+    lead = config.capofila.nome
+    others = [n for n in names if n != lead]
+    return [lead, *rnd.sample(others, min(len(others), 3 + programma % 4))]
+
+
 def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int = SEME_DEMO,
                 fino_al: dt.date | None = None) -> DatiDemo:
-    """Several hundred realistic rows from January up to `fino_al` (default: DATA_DEMO in `anno`)."""
-    rnd = random.Random(seme)
+    """Realistic rows of one programme from January up to `fino_al` (default: DATA_DEMO in `anno`):
+    its own actions, partners and people, spending in proportion to its budget (programme 1, the
+    largest, has several hundred rows), document numbers that are the programme's own."""
+    rnd = random.Random(seme * 10 + programma if programma != 1 else seme)
     prog = config.programma(programma)
     actions = prog.codici_azioni
     cat = {c.codice: c.nome for c in config.categorie}
     end = fino_al or DATA_DEMO.replace(year=anno)
     last_month = end.month if end.year == anno else 12
     spese: list[Spesa] = []
+    b = prog.budget_anno(anno)
+    # reported so far ~ 75% of the pro-rata budget; programme 1 (810,897.48 € in 2026) is the unit
+    scale = float((b.comunale + b.cofinanziamento) / Decimal("810897.48")) * last_month / 10
+    partners = _partner_programma(config, programma, rnd)
+    seq = iter(range(1, 100_000))
+
+    def n_of(base: int, least: int = 2) -> int:
+        return max(least, round(base * scale))
+
+    def pick(rows: list, k: int) -> list:
+        return rnd.sample(rows, min(k, len(rows)))
 
     def tx_date(d: dt.date) -> dt.date:
         # transmitted some days after payment, before the lock of its window
@@ -90,8 +124,9 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
 
     # personnel: each person works for one partner on one or two actions, a row per month
     people = []
-    for i, name in enumerate(_NAMES[:24]):
-        partner = _PARTNERS[i % len(_PARTNERS)]
+    names = _persone(programma, n_of(24, 1))
+    for i, name in enumerate(names):
+        partner = partners[i % len(partners)]
         rate = _cents(rnd, 19.5, 29.0)
         people.append((name, partner, rnd.choice(actions), rate))
     for month in range(1, last_month + 1):
@@ -101,11 +136,11 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
             pay = dt.date(anno, month, 27)
             if pay > end:
                 continue
-            hours = Decimal(rnd.choice([20, 30, 40, 48, 60, 64, 72, 80]))
+            hours = Decimal(rnd.choice([20, 30, 40, 48, 60, 64, 72, 80]) // (4 if scale < 0.1 else 1))  # part-time
             amount = money(hours * rate)
             add(azione=action, partner=partner, categoria=cat["PERSONALE_INTERNO"],
                 descrizione=f"Ore di {name} - {pay:%m/%Y}", fornitore=name, tipo_documento="Cedolino",
-                numero_documento=f"CED-{pay:%Y%m}-{_NAMES.index(name) + 1:02d}", data_documento=pay,
+                numero_documento=f"CED-P{programma}-{pay:%Y%m}-{names.index(name) + 1:02d}", data_documento=pay,
                 data_pagamento=pay, modalita_pagamento="Bonifico", importo_documento=money(amount * Decimal("1.6")),
                 importo=amount, persona=name, ore=hours, costo_orario=rate, doc_giustificativo=True,
                 doc_conservata=True, doc_trasmessa=True, data_trasmissione=tx_date(pay))
@@ -127,18 +162,18 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
                 person, hours, rate = supplier, Decimal(rnd.randint(6, 40)), _cents(rnd, 35, 70)
                 amount = money(hours * rate)
             full = amount if rnd.random() < 0.7 else money(amount * Decimal(rnd.choice(["1.25", "1.5", "2"])))
-            add(azione=rnd.choice(actions), partner=rnd.choice(_PARTNERS), categoria=cat[code],
+            add(azione=rnd.choice(actions), partner=rnd.choice(partners), categoria=cat[code],
                 descrizione=rnd.choice(descr), fornitore=supplier, tipo_documento=doc,
-                numero_documento=f"{prefix}{rnd.randint(1, 999)}/{anno}", data_documento=d, data_pagamento=pay,
+                numero_documento=f"{prefix}{programma}{next(seq):04d}/{anno}", data_documento=d, data_pagamento=pay,
                 modalita_pagamento=rnd.choice(_MODALITA), importo_documento=full, importo=amount,
                 persona=person, ore=hours, costo_orario=rate,
                 doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True, data_trasmissione=tx_date(pay))
 
-    other(40, "PERSONALE_ESTERNO", ["Supervisione équipe", "Consulenza pedagogica", "Laboratorio logopedico",
+    other(n_of(40, 1), "PERSONALE_ESTERNO", ["Supervisione équipe", "Consulenza pedagogica", "Laboratorio logopedico",
                                     "Sportello psicologico genitori"], _PROFESSIONALS, "Notula", 300, 2400, "N")
-    other(70, "BENI", _BENI, _SUPPLIERS_BENI, "Fattura", 40, 1400, "FT")
-    other(40, "SERVIZI", _SERVIZI, _SUPPLIERS_SERVIZI, "Fattura", 250, 4800, "FS")
-    other(22, "SPESE_GENERALI", _GENERALI, ["A2A Energia", "Immobiliare San Marco", "TIM", "Studio Paghe Rossi"],
+    other(n_of(70, 3), "BENI", _BENI, _SUPPLIERS_BENI, "Fattura", 40, 1400, "FT")
+    other(n_of(40), "SERVIZI", _SERVIZI, _SUPPLIERS_SERVIZI, "Fattura", 250, 4800, "FS")
+    other(n_of(22, 1), "SPESE_GENERALI", _GENERALI, ["A2A Energia", "Immobiliare San Marco", "TIM", "Studio Paghe Rossi"],
           "Fattura", 90, 700, "G")
 
     # --- the problems -------------------------------------------------------------------
@@ -147,13 +182,13 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
     early = [s for s in spese if s.data_pagamento and s.data_pagamento.month <= 4 and not s.persona]
     recent = [s for s in spese if s.data_pagamento and s.data_pagamento.month >= 9 and not s.persona]
     mid = [s for s in spese if s.data_pagamento and 5 <= s.data_pagamento.month <= 8 and not s.persona]
-    for s in rnd.sample(early, 3) + rnd.sample(mid, 2):  # late transmission
+    for s in pick(early, n_of(3, 1)) + pick(mid, n_of(2, 1)):  # late transmission
         s.data_trasmissione = _lock_of(config, s.data_pagamento) + dt.timedelta(days=rnd.randint(3, 40))
-    for s in rnd.sample(recent, min(4, len(recent))):  # documents still to transmit (window open)
+    for s in pick(recent, n_of(4, 1)):  # documents still to transmit (window open)
         s.doc_trasmessa, s.data_trasmissione = False, None
-    for s in rnd.sample(mid, 2):  # never transmitted: excluded after the lock
+    for s in pick([s for s in mid if s.doc_trasmessa], n_of(2, 1)):  # never kept: excluded after the lock
         s.doc_conservata = False
-    for s in rnd.sample(goods, 3):  # cash
+    for s in pick(goods, n_of(3, 1)):  # cash
         s.modalita_pagamento = "Contanti"
         s.importo = s.importo_documento = _cents(rnd, 15, 90)
     dup = rnd.choice([s for s in goods if s.modalita_pagamento != "Contanti"])  # duplicated invoice
@@ -161,11 +196,11 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
     twin.importo = twin.importo_documento = dup.importo_documento = dup.importo
     twin.azione = rnd.choice([a for a in actions if a != dup.azione] or actions)
     spese.append(twin)
-    for s in rnd.sample(personnel, 3):  # hours x rate inconsistent
+    for s in pick(personnel, n_of(3, 1)):  # hours x rate inconsistent
         s.importo = money(s.importo + _cents(rnd, 40, 300))
-    for s in rnd.sample(personnel, 2):  # hours missing
+    for s in pick(personnel, n_of(2, 1)):  # hours missing
         s.ore = None
-    for s in rnd.sample(recent, min(2, len(recent))):  # not yet paid
+    for s in pick([s for s in recent if s.data_pagamento], n_of(2, 1)):  # not yet paid
         s.data_pagamento, s.modalita_pagamento = None, None
     over = rnd.choice([s for s in spese if not s.persona and s.importo_documento and s.modalita_pagamento])
     over.importo = money(over.importo_documento + _cents(rnd, 50, 200))  # above the document
@@ -177,15 +212,31 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
     rejected.motivazione_comune = "Spesa non pertinente alle attività dell'azione"
     add(azione=actions[0], partner="Cooperativa Esterna Alfa", categoria=cat["BENI"],
         descrizione="Materiale acquistato da soggetto non dell'ATS", fornitore="Cartoleria Cremasca srl",
-        tipo_documento="Fattura", numero_documento=f"FT900/{anno}", data_documento=dt.date(anno, 3, 3),
+        tipo_documento="Fattura", numero_documento=f"FT{programma}900/{anno}", data_documento=dt.date(anno, 3, 3),
         data_pagamento=dt.date(anno, 3, 10), modalita_pagamento="Bonifico", importo_documento=Decimal("210.00"),
         importo=Decimal("210.00"), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
         data_trasmissione=dt.date(anno, 4, 2))
-    add(azione=actions[1], partner=_PARTNERS[1], categoria="Interessi passivi",
+    add(azione=actions[1 % len(actions)], partner=partners[1 % len(partners)], categoria="Interessi passivi",
         descrizione="Interessi sul fido bancario", fornitore="Banca Popolare", tipo_documento="Estratto conto",
-        numero_documento=f"EC-03/{anno}", data_documento=dt.date(anno, 3, 31), data_pagamento=dt.date(anno, 3, 31),
+        numero_documento=f"EC-P{programma}-03/{anno}", data_documento=dt.date(anno, 3, 31), data_pagamento=dt.date(anno, 3, 31),
         modalita_pagamento="RID/SDD", importo_documento=Decimal("84.30"), importo=Decimal("84.30"),
         doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True, data_trasmissione=dt.date(anno, 4, 20))
+
+    # deliberate cross-programme duplicates (the capofila's consolidation finds them: double funding)
+    if programma in (1, 2):   # the same invoice charged in full to two programmes
+        add(azione=actions[0], partner=partners[0], categoria=cat["BENI"], descrizione="Arredi per lo spazio compiti",
+            fornitore="Forniture Ufficio Nord srl", tipo_documento="Fattura", numero_documento=f"FT-0456/{anno}",
+            data_documento=dt.date(anno, 3, 12), data_pagamento=dt.date(anno, 3, 30), modalita_pagamento="Bonifico",
+            importo_documento=Decimal("1830.00"), importo=Decimal("1830.00"), doc_giustificativo=True,
+            doc_conservata=True, doc_trasmessa=True, data_trasmissione=dt.date(anno, 4, 15))
+    if programma in (5, 6):   # a professional's fee note charged in full to two programmes
+        add(azione=actions[-1], partner=partners[0], categoria=cat["PERSONALE_ESTERNO"],
+            descrizione="Supervisione équipe (marzo)", fornitore="Dott. Carlo Villa (supervisore)",
+            tipo_documento="Notula", numero_documento=f"N-77/{anno}", data_documento=dt.date(anno, 3, 31),
+            data_pagamento=dt.date(anno, 4, 10), modalita_pagamento="Bonifico", importo_documento=Decimal("2400.00"),
+            importo=Decimal("2400.00"), persona="Dott. Carlo Villa (supervisore)", ore=Decimal(40),
+            costo_orario=Decimal("60.00"), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+            data_trasmissione=dt.date(anno, 4, 20))
 
     # the rows as a partner would have typed them: grouped by month
     spese.sort(key=lambda s: (s.data_documento or end, s.partner or ""))
@@ -195,24 +246,25 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
     # co-financing: monetary, non-monetary and volunteers (valued at most at the volunteer rate)
     cofin: list[VoceCofinanziamento] = []
     r = 4
-    for partner in _PARTNERS[:5]:
+    for partner in partners[:5]:
         cofin.append(VoceCofinanziamento(r, partner, rnd.choice(actions), S.TIPI_COFIN["MONETARIO"],
-                                         "Quota di risorse proprie", None, _cents(rnd, 2500, 6000)))
+                                         "Quota di risorse proprie", None,
+                                         money(_cents(rnd, 2500, 6000) * Decimal(str(min(1.0, scale))))))
         r += 1
-    for partner, what in (("Consorzio Arcobaleno", "Uso locali sede (ore)"), ("Igea", "Pulmino 9 posti (giorni)"),
-                          ("Koala", "Attrezzature ludiche"), ("Meraki", "Coordinamento volontario")):
+    for partner, what in zip(partners, ("Uso locali sede (ore)", "Pulmino 9 posti (giorni)",
+                                         "Attrezzature ludiche", "Coordinamento volontario")):
         cofin.append(VoceCofinanziamento(r, partner, rnd.choice(actions), S.TIPI_COFIN["NON_MONETARIO"], what,
                                          Decimal(rnd.randint(20, 120)), _cents(rnd, 15, 60)))
         r += 1
-    for partner in ("Sentiero", "Insieme per la famiglia", "Cospes"):
+    for partner in partners[-3:]:
         for action in actions[:3]:
             cofin.append(VoceCofinanziamento(r, partner, action, S.TIPI_COFIN["VOLONTARIATO"],
                                              "Ore di volontariato (accompagnamento e animazione)",
-                                             Decimal(rnd.randint(60, 220)), Decimal(rnd.choice(["18.00", "20.07", "25.00"]))))
+                                             Decimal(max(8, round(rnd.randint(60, 220) * min(1.0, scale)))),
+                                             Decimal(rnd.choice(["18.00", "20.07", "25.00"]))))
             r += 1
 
     # budget: the programme's yearly budget split over actions x categories
-    b = prog.budget_anno(anno)
     weights = {"PERSONALE_INTERNO": 55, "PERSONALE_ESTERNO": 12, "BENI": 10, "SERVIZI": 16, "SPESE_GENERALI": 7}
     keys = [(a, c) for a in actions for c in weights]
     w = [Decimal(weights[c] * (3 if i == 0 else 2)) for i, (a, c) in enumerate(keys)]
@@ -239,11 +291,11 @@ def cartella_compilata(config: Config, programma: int, anno: int, spese: Sequenc
 
 def scrivi_demo(config: Config, path: str | Path, programma: int = 1, anno: int = 2026,
                 seme: int = SEME_DEMO) -> Path:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    from addin.output import scrivi_atomico
+
     d = genera_demo(config, programma, anno, seme)
-    cartella_compilata(config, programma, anno, d.spese, d.cofinanziamento, d.budget).save(p)
-    return p
+    wb = cartella_compilata(config, programma, anno, d.spese, d.cofinanziamento, d.budget)
+    return scrivi_atomico(path, wb.save, "la cartella dimostrativa")
 
 
 def totale(spese: Sequence[Spesa]) -> Decimal:

@@ -12,6 +12,7 @@ EXIT_OUTPUT = 5        # the output cannot be written
 EXIT_KEY = 6           # the sealing key is missing or invalid where one is required
 EXIT_REGISTER = 7      # the Comune's register cannot be opened, or refuses the act (see docs/registro.md)
 EXIT_TAMPERED = 8      # `registro verifica`: acts of the register were changed or deleted behind its back
+EXIT_SYSTEM = 9        # a system resource is unavailable: port in use, LibreOffice or mkcert missing, OS error
 
 
 class ErroreRendiconta(Exception):
@@ -55,3 +56,9 @@ class ErroreRegistro(ErroreRendiconta):
     """The register cannot be opened or written, or refuses an act (already sealed, unknown act...)."""
 
     exit_code = EXIT_REGISTER
+
+
+class ErroreSistema(ErroreRendiconta):
+    """Something outside the inputs is missing or busy (a port, a program, the file system)."""
+
+    exit_code = EXIT_SYSTEM

@@ -1,4 +1,4 @@
-"""The bridge between xlwings (remote interpreter of xlwings Server, or desktop Excel) and addin.
+"""The bridge between xlwings (the remote interpreter of xlwings Server) and addin.
 
 The only module that converts xlwings Book/Sheet values to the inputs of the use cases
 (cell grids for `addin.workbook.reader.parse_cartella`) and writes their results back
@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from addin.config import default_config
@@ -23,25 +25,39 @@ from addin.workbook.reader import data_cella, parse_cartella
 
 # --- cell values ---------------------------------------------------------------------------
 
-def to_date(value: object) -> dt.date | None:
-    """An Excel date as xlwings may deliver it, read exactly as the reader reads date cells
-    (date, datetime, serial number, ISO string, gg/mm/aaaa); None when empty (or a boolean)."""
+class ErroreCella(ErroreRendiconta):
+    """A custom function's argument or result is wrong: shown by Excel as an error value (#VALUE!)
+    whose message is this Italian text (macros_py.functions turns it into an HTTP 400)."""
+
+
+def to_date(value: object, what: str = "Data") -> dt.date | None:
+    """An Excel date as the cell holds it, read by the project's parser (serial number, ISO or
+    gg/mm/aaaa text, date): None when empty; 0, negatives, booleans, serials past 31/12/9999 and
+    other text are errors."""
     if isinstance(value, bool):
-        return None
-    return data_cella(value)
+        raise ErroreCella(f"{what}: {'VERO' if value else 'FALSO'} non è una data (scrivere gg/mm/aaaa o una data di Excel)")
+    try:
+        return data_cella(value)
+    except ValueError as exc:
+        raise ErroreCella(f"{what}: {exc} (scrivere gg/mm/aaaa o una data di Excel)") from None
 
 
 def to_int(value: object, what: str) -> int:
-    d = to_decimal(value)
-    if d is None or d != d.to_integral_value():
-        raise ValueError(f"{what}: «{value}» non è un numero intero")
+    d = None if isinstance(value, bool) else to_decimal(value)
+    if d is None or not d.is_finite() or d != d.to_integral_value():
+        raise ErroreCella(f"{what}: «{value}» non è un numero intero")
     return int(d)
 
 
-def to_money(value: object, what: str) -> Decimal:
-    d = to_decimal(value)
-    if d is None:
-        raise ValueError(f"{what}: «{value}» non è un importo")
+def to_money(value: object, what: str, zero: bool = True) -> Decimal:
+    """A non-negative amount (not zero when `zero` is False)."""
+    d = None if isinstance(value, bool) else to_decimal(value)
+    if d is None or not d.is_finite():
+        raise ErroreCella(f"{what}: «{value}» non è un importo")
+    if d < 0:
+        raise ErroreCella(f"{what}: l'importo non può essere negativo ({value})")
+    if d == 0 and not zero:
+        raise ErroreCella(f"{what}: l'importo non può essere zero (divisione per zero)")
     return d
 
 
@@ -54,14 +70,23 @@ def _cfg(config: Config | None) -> Config:
 
 
 def in_cella(fn):
-    """A custom function shows an Italian error text in its cell instead of #VALUE!."""
+    """Every failure of a custom function is an ErroreCella with an Italian message."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except ErroreCella:
+            raise
         except (ValueError, ErroreRendiconta) as exc:
-            return f"Errore: {exc}"
+            raise ErroreCella(str(exc)) from None
     return wrapper
+
+
+def _anno_del_periodo(cfg: Config, anno: int) -> int:
+    if anno not in cfg.periodo.anni:
+        raise ErroreCella(f"Anno: {anno} è fuori dal periodo della co-progettazione "
+                          f"({cfg.periodo.anni[0]}-{cfg.periodo.anni[-1]})")
+    return anno
 
 
 # --- custom functions (RC.*) -------------------------------------------------------------------
@@ -83,7 +108,7 @@ def finestra_chiusa(data: object, riferimento: object = None, config: Config | N
     d = to_date(data)
     if d is None:
         return ""
-    return chiusa(_cfg(config), d, to_date(riferimento) or today())
+    return chiusa(_cfg(config), d, to_date(riferimento, "Data di riferimento") or today())
 
 
 @in_cella
@@ -103,8 +128,8 @@ def tranche(contributo: object, n: object, config: Config | None = None) -> floa
     try:
         return float(importo_tranche(cfg, money(to_money(contributo, "Contributo")), numero))
     except KeyError:
-        raise ValueError(f"la tranche {numero} non esiste (tranche: "
-                         f"{', '.join(str(t.numero) for t in cfg.tranche)})") from None
+        raise ErroreCella(f"Tranche: la tranche {numero} non esiste (tranche: "
+                          f"{', '.join(str(t.numero) for t in cfg.tranche)})") from None
 
 
 @in_cella
@@ -114,9 +139,9 @@ def scadenza_tranche(anno: object, n: object, config: Config | None = None) -> d
     cfg = _cfg(config)
     numero = to_int(n, "Tranche")
     try:
-        return scadenza(cfg, to_int(anno, "Anno"), numero)
+        return scadenza(cfg, _anno_del_periodo(cfg, to_int(anno, "Anno")), numero)
     except KeyError:
-        raise ValueError(f"la tranche {numero} non esiste") from None
+        raise ErroreCella(f"Tranche: la tranche {numero} non esiste") from None
 
 
 @in_cella
@@ -130,7 +155,7 @@ def cofin_minimo(costo_totale: object, config: Config | None = None) -> float:
 def cofin_quota(cofin: object, costo_totale: object) -> float:
     from addin.rules.money import ratio
 
-    return float(ratio(to_money(cofin, "Cofinanziamento"), to_money(costo_totale, "Costo totale")))
+    return float(ratio(to_money(cofin, "Cofinanziamento"), to_money(costo_totale, "Costo totale", zero=False)))
 
 
 @in_cella
@@ -138,29 +163,49 @@ def tariffa_volontari(anno: object = None, config: Config | None = None) -> floa
     from addin.rules.cofinancing import tariffa_tabellare
 
     a = today().year if anno in (None, "") else to_int(anno, "Anno")
-    return float(tariffa_tabellare(_cfg(config), a).valore)
+    try:
+        return float(tariffa_tabellare(_cfg(config), a).valore)
+    except KeyError:
+        raise ErroreCella(f"Anno: nessuna tariffa del volontariato per il {a}") from None
+
+
+def _righe(riga: object) -> list[list[object]]:
+    if isinstance(riga, (list, tuple)) and riga and all(isinstance(r, (list, tuple)) for r in riga):
+        return [list(r) for r in riga]
+    if isinstance(riga, (list, tuple)):
+        return [list(riga)]
+    return [[riga]]
 
 
 @in_cella
 def esito_riga(riga: Sequence[Sequence[object]], oggi: dt.date | None = None,
                config: Config | None = None) -> list[list[object]]:
-    """Outcome and reasons of one `Spese` row (cells in schema order, from «Azione»), checked alone:
-    the checks across rows (duplicate documents, overheads cap, seals) need Valida/Verifica."""
+    """Outcome and reasons of each `Spese` row of the range (cells in schema order, from «Azione»),
+    each row checked alone: the checks across rows (duplicate documents, overheads cap, seals) need
+    Valida/Verifica. One result row per input row; a range of the wrong width is an error."""
     from addin.rules.eligibility import Contesto, data_decisiva, valuta_spese
     from addin.workbook.report import etichetta_esito
 
     cfg = _cfg(config)
-    cells = list(riga[0]) if riga and isinstance(riga[0], (list, tuple)) else list(riga or [])
-    width = len(schema.input_cols(schema.SPESE_COLS))
-    if not any(c not in (None, "") for c in cells[:width]):
-        return [["", ""]]
-    programma = _programma_da_azione(cells[0], cfg)
-    grids = _griglie_minime(cfg, programma, cfg.periodo.inizio.year, cells[:len(schema.SPESE_COLS)])
-    spesa = parse_cartella(grids, cfg).spese[0]
-    d = data_decisiva(cfg, spesa)
-    anno = d.year if d is not None and d.year in cfg.periodo.anni else cfg.periodo.inizio.year
-    e = valuta_spese([spesa], Contesto(cfg, programma, anno, oggi or today()))[0]
-    return [[etichetta_esito(e.esito), e.testo_motivi()]]
+    righe = _righe(riga)
+    minimo, massimo = len(schema.input_cols(schema.SPESE_COLS)), len(schema.SPESE_COLS)
+    larghezza = len(righe[0])
+    if any(len(r) != larghezza for r in righe) or not minimo <= larghezza <= massimo:
+        raise ErroreCella(f"l'intervallo deve avere da {minimo} a {massimo} colonne del foglio Spese, dalla "
+                          f"colonna Azione in poi (ne ha {larghezza}): es. =RC.ESITO(A5:{_lettera(minimo)}5)")
+    out: list[list[object]] = []
+    for cells in righe:
+        if not any(c not in (None, "") for c in cells[:minimo]):
+            out.append(["", ""])
+            continue
+        programma = _programma_da_azione(cells[0], cfg)
+        grids = _griglie_minime(cfg, programma, cfg.periodo.inizio.year, cells)
+        spesa = parse_cartella(grids, cfg).spese[0]
+        d = data_decisiva(cfg, spesa)
+        anno = d.year if d is not None and d.year in cfg.periodo.anni else cfg.periodo.inizio.year
+        e = valuta_spese([spesa], Contesto(cfg, programma, anno, oggi or today()))[0]
+        out.append([etichetta_esito(e.esito), e.testo_motivi()])
+    return out
 
 
 def _programma_da_azione(azione: object, cfg: Config) -> int:
@@ -189,11 +234,15 @@ def _griglie_minime(cfg: Config, programma: int, anno: int, riga: list[object]) 
 # --- reading a workbook -------------------------------------------------------------------------
 
 def griglia(sheet) -> list[list[object]]:
-    """The values of a sheet from A1 to the end of its used range (None for empty cells; dates as
-    datetime, which the remote interpreter derives from the ISO strings sent by Office.js)."""
+    """The values of a sheet from A1 to the end of its used range, as the client sent them (raw:
+    None or "" for empty cells, dates as the ISO text or serial number that the reader parses).
+    Raw reads and writes matter: every converted xlwings range operation on the remote interpreter
+    copies the whole sheet (10,000 rows: tenths of a second each)."""
     last = sheet.used_range.last_cell
-    values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return [list(r) for r in (values or [])]
+    values = sheet.range((1, 1), (last.row, last.column)).options("raw").value
+    if not isinstance(values, (list, tuple)):
+        return [[values]]
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
 
 
 FOGLI_LETTI = [schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET, schema.META]   # what the scripts read
@@ -206,9 +255,26 @@ def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[obj
     return {n: griglia(book.sheets[n]) for n in wanted if n in names}
 
 
-def leggi(book, config: Config):
+def programma_della_cartella(book) -> int | None:
+    """The programme number written in `_meta` (None when missing or not a number)."""
+    if schema.META not in [s.name for s in book.sheets]:
+        return None
+    for row in griglia(book.sheets[schema.META]):
+        if row and str(row[0]).strip() == schema.META_PROGRAMMA and len(row) > 1:
+            try:
+                return int(float(str(row[1]).strip()))
+            except ValueError:
+                return None
+    return None
 
-    return parse_cartella(griglie(book), config, path=book.name)
+
+def leggi(book, config: Config, grids: dict[str, list[list[object]]] | None = None):
+    """The programme workbook parsed by the project's reader; `grids` (if given) receives the cell
+    grids read, so that writing back needs no second read."""
+    g = griglie(book)
+    if grids is not None:
+        grids.update(g)
+    return parse_cartella(g, config, path=book.name)
 
 
 def trova_intestazione(grid: list[list[object]], cols: tuple[schema.Col, ...]) -> tuple[int, dict[str, int]]:
@@ -229,12 +295,14 @@ FORMATO_IMPORTO = "#,##0.00"
 FORMATO_DATA = "dd/mm/yyyy"
 FORMATO_TESTO = "@"
 _MAX_TEXT = 32767
+_CONTROLLO = re.compile("[\x00-\x08\x0b-\x1f]")   # control characters but tab and newline
 
 
 def _cella(v: object) -> tuple[object, str | None]:
-    """A value as written by xlwings and the number format it needs (None = leave General)."""
+    """A value as the client writes it (JSON: numbers, text, "" for empty; dates as Excel serial
+    numbers) and the number format it needs (None = leave General)."""
     if v is None:
-        return None, None
+        return "", None
     if isinstance(v, bool):
         return ("SI" if v else "NO"), FORMATO_TESTO
     if isinstance(v, Decimal):
@@ -243,46 +311,93 @@ def _cella(v: object) -> tuple[object, str | None]:
         return v, FORMATO_IMPORTO
     if isinstance(v, int):
         return v, "0"
-    if isinstance(v, (dt.date, dt.datetime)):
-        return (v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)), FORMATO_DATA
-    text = "".join(ch for ch in str(v) if ch >= " " or ch in "\t\n")[:_MAX_TEXT]
+    if isinstance(v, dt.datetime):
+        secondi = v.hour * 3600 + v.minute * 60 + v.second
+        return schema.excel_serial(v.date()) + (secondi / 86400 if secondi else 0), FORMATO_DATA
+    if isinstance(v, dt.date):
+        return schema.excel_serial(v), FORMATO_DATA
+    text = _CONTROLLO.sub("", str(v))[:_MAX_TEXT]
     return text, FORMATO_TESTO  # text stays text: Excel must not turn "1/2026" into a date or "=x" into a formula
 
 
-BLOCCO_RIGHE = 2000   # rows per value action: keeps each Office.js request well under its size limit
+CALLBACK_FORMATI = "formattaCelle"   # registered by the task pane (static/js/main.js)
+MAX_BYTES_AZIONE = 3 * 1024 * 1024   # values per setValues action: Excel on the web refuses requests over 5 MB
 
 
-def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]],
-                   formati: Mapping[int, str] | None = None, formatta: bool = True) -> None:
-    """Write rows at (riga, colonna): one number-format action per run of same-format cells in each
-    column (text as text, amounts with cents, dates as dates; `formati` overrides the format of the
-    non-text cells of a column, by 0-based index), then the values in blocks of BLOCCO_RIGHE rows.
-    `formatta=False` writes values only, for cells a protected sheet lets edit but not format."""
-    if not righe:
-        return
-    width = max(len(r) for r in righe) or 1
+@dataclass
+class Tabella:
+    """Rows to write at (riga, colonna) of a sheet: the values as the client writes them and the
+    number formats as {format: [A1 ranges]} (runs of same-format cells, adjacent columns merged)."""
+
+    foglio: str
+    riga: int
+    colonna: int
+    valori: list[list[object]]
+    formati: dict[str, list[str]]
+
+
+def tabella(foglio: str, riga: int, colonna: int, righe: Sequence[Sequence[object]],
+            formati: Mapping[int, str] | None = None, formatta: bool = True) -> Tabella:
+    """Text as text, amounts with cents, dates as dates; `formati` overrides the format of the
+    non-text cells of a column, by 0-based index. `formatta=False`: values only."""
+    width = max((len(r) for r in righe), default=0) or 1
     formati = formati or {}
     values: list[list[object]] = []
     formats: list[list[str | None]] = []
     for r in righe:
-        cells = [_cella(v) for v in r] + [(None, None)] * (width - len(r))
+        cells = [_cella(v) for v in r] + [("", None)] * (width - len(r))
         values.append([v for v, _ in cells])
         formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
                         for j, (_, f) in enumerate(cells)])
-    for j in range(width if formatta else 0):
+    runs: list[tuple[int, int, int, int, str]] = []   # (row0, row1, col0, col1, format), 0-based
+    for j in range(width if righe and formatta else 0):
         start, current = 0, None
         for i in range(len(righe) + 1):
             f = formats[i][j] if i < len(righe) else "<end>"
             if f is None and i < len(righe):
-                continue
+                continue   # empty cells share the run they sit in
             if f != current:
                 if current is not None:
-                    sheet.range((riga + start, colonna + j), (riga + i - 1, colonna + j)).number_format = current
+                    prev = runs[-1] if runs else None
+                    if prev and prev[:2] == (start, i - 1) and prev[3] == j - 1 and prev[4] == current:
+                        runs[-1] = (start, i - 1, prev[2], j, current)
+                    else:
+                        runs.append((start, i - 1, j, j, current))
                 start, current = i, f
-        # cells left None at the end simply share the last run's format
-    for i in range(0, len(values), BLOCCO_RIGHE):
-        block = values[i:i + BLOCCO_RIGHE]
-        sheet.range((riga + i, colonna)).value = [[("" if v is None else v) for v in row] for row in block]
+    out: dict[str, list[str]] = {}
+    for r0, r1, c0, c1, f in runs:
+        out.setdefault(f, []).append(f"{_lettera(colonna + c0)}{riga + r0}:{_lettera(colonna + c1)}{riga + r1}")
+    return Tabella(foglio, riga, colonna, values, out)
+
+
+def scrivi(book, tabelle: Sequence[Tabella], formatta: bool = True) -> None:
+    """Write tables with few actions: every number format of every table in one callback action
+    (before the values, so that text is written into text cells), then one raw setValues per table
+    (split only past MAX_BYTES_AZIONE). `formatta=False` writes values only, for cells a protected
+    sheet lets edit but not format."""
+    tabelle = [t for t in tabelle if t.valori]
+    formati = [{"foglio": t.foglio, "formati": t.formati} for t in tabelle if t.formati]
+    if formatta and formati:
+        book.app.macro(CALLBACK_FORMATI)(formati)
+    for t in tabelle:
+        sheet = book.sheets[t.foglio]
+        width = len(t.valori[0])
+        start, size = 0, 0
+        for i, row in enumerate(t.valori + [None]):
+            n = sum(len(v) + 3 if isinstance(v, str) else 20 for v in row) if row is not None else 0
+            if row is None or (size + n > MAX_BYTES_AZIONE and i > start):
+                block = t.valori[start:i]
+                sheet.range((t.riga + start, t.colonna),
+                            (t.riga + i - 1, t.colonna + width - 1)).options("raw").value = block
+                start, size = i, 0
+            size += n
+
+
+def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[object]],
+                   formati: Mapping[int, str] | None = None, formatta: bool = True) -> None:
+    """One table: its formats (one callback action) and values."""
+    if righe:
+        scrivi(sheet.book, [tabella(sheet.name, riga, colonna, righe, formati, formatta)], formatta)
 
 
 def _foglio_pulito(book, nome: str):
@@ -319,12 +434,13 @@ def registro():
     return Registro.apri()
 
 
-def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, reg=None, cartella=None):
+def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, grids: dict | None = None,
+              reg=None, cartella=None):
     """The check of the open workbook with the register's acts (seals, decisions, sample, notice)."""
     from addin.casi.atti_registro import leggi_atti
     from addin.casi.verifica import esegui_verifica
 
-    cartella = cartella if cartella is not None else leggi(book, config)
+    cartella = cartella if cartella is not None else leggi(book, config, grids)
     reg = reg if reg is not None else registro()
     atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
     return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti)
@@ -336,7 +452,7 @@ def _chiave() -> bytes | None:
     return carica_chiave(None)
 
 
-def scrivi_esiti(book, r) -> None:
+def scrivi_esiti(book, r, grid: list[list[object]] | None = None) -> None:
     """Esito, Importo ammesso and Motivi of every expense row on `Spese`; outputs of rows that are no
     longer expenses are cleared. Values only: the template protects `Spese` (output cells unlocked,
     formatting not allowed), formats the output columns and colours the rows by outcome with a
@@ -344,7 +460,7 @@ def scrivi_esiti(book, r) -> None:
     from addin.workbook.report import etichetta_esito
 
     sheet = book.sheets[schema.SPESE]
-    grid = griglia(sheet)
+    grid = grid if grid is not None else griglia(sheet)
     header, cols = trova_intestazione(grid, schema.SPESE_COLS)
     keys = ("esito", "importo_ammesso", "motivi")
     if header == 0 or any(k not in cols for k in keys) or cols["motivi"] - cols["esito"] != 2:
@@ -389,8 +505,9 @@ def _riepilogo(r) -> str:
 def valida(book, oggi: dt.date | None = None, config: Config | None = None):
     """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
     cfg = _cfg(config)
-    r = _verifica(book, cfg, oggi, _chiave())
-    scrivi_esiti(book, r)
+    grids: dict = {}
+    r = _verifica(book, cfg, oggi, _chiave(), grids)
+    scrivi_esiti(book, r, grids.get(schema.SPESE))
     avviso(book, _riepilogo(r), "Valida")
     return r
 
@@ -411,21 +528,22 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     from addin.casi.referenti import controlla_referente
 
     cfg = _cfg(config)
+    grids: dict = {}
     reg = registro()
-    cartella = leggi(book, cfg)
+    cartella = leggi(book, cfg, grids)
     controlla_referente(reg, operatore, cartella.programma)
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), reg, cartella)
+    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
     reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
                  autore=operatore)
     t = rep.tabelle_report(r)
-    scrivi_esiti(book, r)
+    scrivi_esiti(book, r, grids.get(schema.SPESE))
     righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
     if rep.AVVISI in t:
         righe += [[], *t[rep.AVVISI]]
-    for nome, rows in ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]),
-                       (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI])):
-        sheet = _foglio_pulito(book, nome)
-        scrivi_tabella(sheet, 1, 1, rows)
+    fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]), (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
+    for nome, _ in fogli:
+        _foglio_pulito(book, nome)
+    scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
     book.sheets[FOGLIO_VERIFICA].activate()
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
     return r
@@ -498,10 +616,10 @@ def _ultima_riga(sheet, header: int) -> int:
 
 
 def protezione_foglio(sheet, cols: tuple[schema.Col, ...], righe: set[int], chiavi: tuple[str, ...],
-                      password: str | None) -> dict:
+                      password: str | None, grid: list[list[object]] | None = None) -> dict:
     """What the protection callback does on one sheet, as A1 addresses: unlock the data area (every
     non-formula column), lock the `chiavi` columns of the sealed `righe`, protect the sheet."""
-    header, mapping = trova_intestazione(griglia(sheet), cols)
+    header, mapping = trova_intestazione(grid if grid is not None else griglia(sheet), cols)
     if header == 0:
         from addin.errors import ErroreInput
         raise ErroreInput("intestazione della tabella non trovata.", foglio=sheet.name)
@@ -511,24 +629,15 @@ def protezione_foglio(sheet, cols: tuple[schema.Col, ...], righe: set[int], chia
     chiuse = [mapping[k] for k in chiavi if k in mapping]
     area = [f"{_lettera(a)}{header + 1}:{_lettera(b)}{last}" for a, b in _runs(aperte)]
     bloccate = [f"{_lettera(a)}{r0}:{_lettera(b)}{r1}" for r0, r1 in _runs(righe) for a, b in _runs(chiuse)]
-    return {"foglio": sheet.name, "sbloccate": area, "bloccate": bloccate, "password": password or ""}
+    from addin.workbook.protection import OPZIONI_PROTEZIONE
+
+    return {"foglio": sheet.name, "sbloccate": area, "bloccate": bloccate, "password": password or "",
+            "opzioni": dict(OPZIONI_PROTEZIONE)}
 
 
 def proteggi(book, fogli: list[dict]) -> None:
-    """Excel on the web/Windows/Mac through the add-in: the task-pane callback (Office.js
-    worksheet.protection). Desktop Excel with classic xlwings: the COM object model (Windows)."""
-    if book.app.engine.name == "remote":
-        book.app.macro(CALLBACK_PROTEZIONE)(fogli)
-        return
-    for f in fogli:  # classic xlwings on Windows (pywin32)
-        ws = book.sheets[f["foglio"]]
-        ws.api.Unprotect(f["password"])
-        for a in f["sbloccate"]:
-            ws.range(a).api.Locked = False
-        for a in f["bloccate"]:
-            ws.range(a).api.Locked = True
-        ws.api.Protect(Password=f["password"], AllowFormattingCells=True, AllowFormattingColumns=True,
-                       AllowFiltering=True)
+    """The task-pane callback (Office.js worksheet protection: xlwings' remote API has none)."""
+    book.app.macro(CALLBACK_PROTEZIONE)(fogli)
 
 
 @_errori_in_avviso
@@ -553,7 +662,8 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
     from addin.casi.referenti import controlla_referente
 
-    cartella = leggi(book, cfg)
+    grids: dict = {}
+    cartella = leggi(book, cfg, grids)
     reg = registro()
     controlla_referente(reg, operatore, cartella.programma)
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
@@ -570,14 +680,15 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     in_file = leggi_sigilli(cartella.meta)
     voci = [kv for a, s in sigilli.items() if a not in in_file for kv in s.voci_meta()]   # the `_meta` copies
     if voci:
-        meta = book.sheets[schema.META]
-        grid = griglia(meta)
+        grid = grids.get(schema.META) or []
         last = max([0] + [i + 1 for i, row in enumerate(grid) if row and row[0] not in (None, "")])
-        scrivi_tabella(meta, last + 1, 1, voci)   # all text: Excel must not turn "2026-05-31" into a date
+        # seals first (all text: Excel must not turn "2026-05-31" into a date), then the protection: if
+        # the protection fails, the task pane says so and a repeated Blocca finds the seals and completes it
+        scrivi(book, [tabella(schema.META, last + 1, 1, voci)])
     fogli = [protezione_foglio(book.sheets[schema.SPESE], schema.SPESE_COLS, righe_spese, CHIAVI_BLOCCATE_SPESE,
-                               password),
+                               password, grids.get(schema.SPESE)),
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
-                               CHIAVI_BLOCCATE_COFIN, password)]
+                               CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
     esistenti = [s.etichetta for s in piano.esistenti.values()]
     testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già nel registro del Comune: "
@@ -689,20 +800,3 @@ def scrivi_consolidato(book, dati: Mapping) -> list[str]:
         book.sheets[schema.CONS_PROGRAMMI].activate()
     avviso(book, str(dati.get("riepilogo") or "Consolidato aggiornato."), "Consolida")
     return scritti
-
-
-def consolida_cartella(book) -> None:
-    """Desktop (classic xlwings): consolidate the programme workbooks in the folder of the open
-    consolidation workbook."""
-    from pathlib import Path
-
-    from addin.casi.consolida import cartelle_programma
-
-    here = Path(book.fullname)
-    paths = cartelle_programma(here.parent, escludi=[here])   # by `_meta` type: no backups, no reports
-    try:
-        dati = dati_consolidato(paths)
-    except ErroreRendiconta as exc:
-        avviso(book, str(exc), "Rendiconta: errore", critico=True)
-        return
-    scrivi_consolidato(book, dati)

@@ -1,14 +1,17 @@
 """Excel custom functions (namespace RC, set in the add-in manifest): thin wrappers over addin.
 
-Dates come in as Excel dates (serial numbers, converted by xlwings) and go out as dates.
-Amounts go out as numbers rounded to cents. Errors become an Italian text in the cell.
+Arguments arrive as the cells hold them (no xlwings conversion) and go through the project's
+parser in addin.xlbridge: dates as serial numbers, gg/mm/aaaa or ISO text. Dates go out as
+dates, amounts as numbers rounded to cents. A wrong argument is an Excel error (#VALUE!) whose
+message, shown on the cell's error flag, is Italian: the server answers 400, which the add-in
+does not retry. Functions whose result depends on today are volatile. The work runs in a worker
+thread, so a function answers while a long Verifica runs for another user.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from xlwings import arg, func, ret
+from starlette.concurrency import run_in_threadpool
+from xlwings import XlwingsError, arg, func, ret
 
 from addin import xlbridge
 
@@ -16,70 +19,78 @@ __all__ = ["finestra", "finestra_chiusa", "scadenza_blocco", "tranche", "scadenz
            "cofin_quota", "tariffa_volontari", "esito"]
 
 
+async def _esegui(fn, *args):
+    try:
+        return await run_in_threadpool(fn, *args)
+    except xlbridge.ErroreCella as exc:
+        raise XlwingsError(str(exc)) from None
+
+
+
 @func
-@arg("data", dt.date, doc="Data della spesa (pagamento o documento).")
-def finestra(data):
+@arg("data", doc="Data della spesa (pagamento o documento).")
+async def finestra(data):
     """Finestra rendicontativa della data, es. «1/2026»."""
-    return xlbridge.finestra(data)
+    return await _esegui(xlbridge.finestra, data)
+
+
+@func(volatile=True)
+@arg("data", doc="Data della spesa.")
+@arg("riferimento", doc="Data di riferimento (predefinita: oggi).")
+async def finestra_chiusa(data, riferimento=None):
+    """VERO se la finestra della data è già bloccata alla data di riferimento (predefinita: oggi)."""
+    return await _esegui(xlbridge.finestra_chiusa, data, riferimento)
 
 
 @func
-@arg("data", dt.date, doc="Data della spesa.")
-@arg("riferimento", dt.date, doc="Data di riferimento (predefinita: oggi).")
-def finestra_chiusa(data, riferimento=None):
-    """VERO se la finestra della data è già bloccata alla data di riferimento."""
-    return xlbridge.finestra_chiusa(data, riferimento)
-
-
-@func
-@arg("data", dt.date, doc="Data della spesa.")
+@arg("data", doc="Data della spesa.")
 @ret(date_format="dd/mm/yyyy")
-def scadenza_blocco(data):
+async def scadenza_blocco(data):
     """Data di blocco della finestra in cui cade la data."""
-    return xlbridge.scadenza_blocco(data)
+    return await _esegui(xlbridge.scadenza_blocco, data)
 
 
 @func
 @arg("contributo", doc="Contributo comunale annuo (euro).")
 @arg("n", doc="Numero della tranche (1, 2 o 3 = saldo).")
-def tranche(contributo, n):
+async def tranche(contributo, n):
     """Importo della tranche n del contributo (60% / 30% / saldo)."""
-    return xlbridge.tranche(contributo, n)
+    return await _esegui(xlbridge.tranche, contributo, n)
 
 
 @func
 @arg("anno", doc="Anno di rendicontazione.")
 @arg("n", doc="Numero della tranche.")
 @ret(date_format="dd/mm/yyyy")
-def scadenza_tranche(anno, n):
+async def scadenza_tranche(anno, n):
     """Scadenza di pagamento della tranche n dell'anno."""
-    return xlbridge.scadenza_tranche(anno, n)
+    return await _esegui(xlbridge.scadenza_tranche, anno, n)
 
 
 @func
 @arg("costo_totale", doc="Costo totale del programma (comunale + cofinanziamento).")
-def cofin_minimo(costo_totale):
+async def cofin_minimo(costo_totale):
     """Cofinanziamento minimo richiesto (10% del costo totale)."""
-    return xlbridge.cofin_minimo(costo_totale)
+    return await _esegui(xlbridge.cofin_minimo, costo_totale)
 
 
 @func
 @arg("cofin", doc="Cofinanziamento (euro).")
 @arg("costo_totale", doc="Costo totale (euro).")
-def cofin_quota(cofin, costo_totale):
+async def cofin_quota(cofin, costo_totale):
     """Quota di cofinanziamento sul costo totale (frazione: formattare come percentuale)."""
-    return xlbridge.cofin_quota(cofin, costo_totale)
+    return await _esegui(xlbridge.cofin_quota, cofin, costo_totale)
 
 
-@func
+@func(volatile=True)
 @arg("anno", doc="Anno (predefinito: anno corrente).")
-def tariffa_volontari(anno=None):
-    """Valore orario massimo del volontariato dalla tabella ministeriale in vigore."""
-    return xlbridge.tariffa_volontari(anno)
+async def tariffa_volontari(anno=None):
+    """Valore orario massimo del volontariato dalla tabella ministeriale in vigore (predefinito: quest'anno)."""
+    return await _esegui(xlbridge.tariffa_volontari, anno)
 
 
-@func
-@arg("riga", ndim=2, doc="Una riga del foglio Spese, dalla colonna Azione in poi.")
-def esito(riga):
-    """Esito e motivi di una riga di spesa (controlli della singola riga)."""
-    return xlbridge.esito_riga(riga)
+@func(volatile=True)
+@arg("righe", ndim=2, doc="Righe del foglio Spese, dalla colonna Azione in poi.")
+async def esito(righe):
+    """Esito e motivi di ogni riga di spesa dell'intervallo (controlli della singola riga, alla data di oggi)."""
+    return await _esegui(xlbridge.esito_riga, righe)

@@ -1,44 +1,64 @@
-"""Task-pane buttons (xlwings Server scripts) and their desktop twins (RunPython).
+"""Task-pane buttons (xlwings Server scripts).
 
-Roles: with authentication on (see docs/addin.md) `verifica` and `blocca` need the role
-«comune»; `valida` and `consolida` are open to every authenticated user.
+Roles (addin.ruoli): `verifica` and `blocca` need «comune» and a programme the register assigns to
+the officer (REFERENTI acts); `valida` and `consolida` need none.
+Without an authentication provider the server is closed: see addin/server/models/user.py.
+Each script runs in a worker thread, off the server's event loop, so other users' calls (and the
+RC functions) keep answering while a long Verifica runs.
 """
 
 from __future__ import annotations
 
-import xlwings as xw
-from xlwings import script
+from addin.serve import ambiente
 
-from addin import xlbridge
+ambiente()   # before xlwings_server is imported: its models must be the project's (closed by default)
+
+import xlwings as xw  # noqa: E402
+from fastapi import HTTPException  # noqa: E402
+from starlette.concurrency import run_in_threadpool  # noqa: E402
+from xlwings import script  # noqa: E402
+from xlwings_server.models import CurrentUser  # noqa: E402
+
+from addin import xlbridge  # noqa: E402
+from addin.ruoli import COMUNE, programma_consentito  # noqa: E402
 
 __all__ = ["valida", "verifica", "blocca", "consolida"]
 
-RUOLO_COMUNE = ["comune"]
+RUOLO_COMUNE = [COMUNE]
 # the sheets the task pane sends (the others travel without their values)
 FOGLI_PROGRAMMA = xlbridge.FOGLI_LETTI
 FOGLI_CONSOLIDATO = xlbridge.FOGLI_CONSOLIDATO_LETTI
 
 
 @script(include=FOGLI_PROGRAMMA)
-def valida(book: xw.Book):
+async def valida(book: xw.Book):
     """Partner: Esito, Importo ammesso e Motivi sul foglio Spese (righe evidenziate dal modello), riepilogo."""
-    xlbridge.valida(book)
+    await run_in_threadpool(xlbridge.valida, book)
+
+
+def _assegnato(book: xw.Book, utente: CurrentUser) -> None:
+    """A Comune officer acts only on the programmes the register assigns to them."""
+    motivo = programma_consentito(getattr(utente, "programmi", None), xlbridge.programma_della_cartella(book))
+    if motivo:
+        raise HTTPException(403, motivo)
 
 
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
-def verifica(book: xw.Book):
+async def verifica(book: xw.Book, utente: CurrentUser):
     """Comune: verifica completa nei fogli Verifica, Campione e Osservazioni."""
-    xlbridge.verifica(book)
+    _assegnato(book, utente)
+    await run_in_threadpool(xlbridge.verifica, book)
 
 
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
-def blocca(book: xw.Book):
+async def blocca(book: xw.Book, utente: CurrentUser):
     """Comune: sigilla le finestre chiuse in _meta e protegge le righe (callback del task pane)."""
-    xlbridge.blocca(book)
+    _assegnato(book, utente)
+    await run_in_threadpool(xlbridge.blocca, book)
 
 
 @script(include=FOGLI_CONSOLIDATO)
-def consolida(book: xw.Book, fogli: dict | None = None):
+async def consolida(book: xw.Book, fogli: dict | None = None):
     """Capofila: scrive nei fogli della cartella di consolidamento i dati preparati dal server
     a partire dalle cartelle dei programmi caricate dal task pane."""
-    xlbridge.scrivi_consolidato(book, fogli or {})
+    await run_in_threadpool(xlbridge.scrivi_consolidato, book, fogli or {})

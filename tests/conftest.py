@@ -98,6 +98,17 @@ def registro(registro_url):
     return Registro.apri(registro_url)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under `make mutate` (mutmut sets MUTANT_UNDER_TEST) the property-based tests are left out: they
+    cost seconds per mutant, and every mutant must be killed by a deterministic test anyway."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    keep = [i for i in items if not getattr(getattr(i, "obj", None), "is_hypothesis_test", False)]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI (CI=true, as .ci/run is run) a skipped test fails the run: CI installs everything the
     tests need, so a skip there means an assertion silently not made."""

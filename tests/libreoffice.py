@@ -40,19 +40,24 @@ _XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def nuovo_profilo(base: str | Path | None = None) -> Path:
-    """A fresh LibreOffice user profile that always recalculates xlsx/ods formulas on load."""
+def nuovo_profilo(base: str | Path | None = None, locale: str | None = None) -> Path:
+    """A fresh LibreOffice user profile that always recalculates xlsx/ods formulas on load; with `locale`
+    (e.g. "it-IT") numbers and dates are shown in that locale's format."""
     root = Path(tempfile.mkdtemp(prefix="lo_profile_", dir=base))
     user = root / "user"
     user.mkdir(parents=True)
-    (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
+    xcu = _XCU
+    if locale:
+        xcu = xcu.replace("</oor:items>", '<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name='
+                          f'"ooSetupSystemLocale" oor:op="fuse"><value>{locale}</value></prop></item>\n</oor:items>')
+    (user / "registrymodifications.xcu").write_text(xcu, encoding="utf-8")
     return root
 
 
-def _soffice(args: list[str], timeout: float) -> subprocess.CompletedProcess:
+def _soffice(args: list[str], timeout: float, locale: str | None = None) -> subprocess.CompletedProcess:
     if SOFFICE is None:
         raise RuntimeError("soffice non installato")
-    profile = nuovo_profilo()
+    profile = nuovo_profilo(locale=locale)
     try:
         return subprocess.run([SOFFICE, "--headless", "--norestore", "--nolockcheck",
                                f"-env:UserInstallation={profile.as_uri()}", *args],
@@ -61,7 +66,8 @@ def _soffice(args: list[str], timeout: float) -> subprocess.CompletedProcess:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def converti(path: str | Path, out_dir: str | Path, formato: str, timeout: float = 180) -> Path:
+def converti(path: str | Path, out_dir: str | Path, formato: str, timeout: float = 180,
+             locale: str | None = None) -> Path:
     """soffice --convert-to <formato>; returns the output file (checked to exist)."""
     src = Path(path).resolve()
     out_dir = Path(out_dir).resolve()
@@ -71,7 +77,7 @@ def converti(path: str | Path, out_dir: str | Path, formato: str, timeout: float
     ext = formato.split(":")[0]
     target = out_dir / f"{src.stem}.{ext}"
     target.unlink(missing_ok=True)
-    res = _soffice(["--convert-to", formato, "--outdir", str(out_dir), str(src)], timeout)
+    res = _soffice(["--convert-to", formato, "--outdir", str(out_dir), str(src)], timeout, locale)
     if not target.exists():
         raise RuntimeError(f"conversione in {formato} fallita (exit {res.returncode}):\n{res.stdout}\n{res.stderr}")
     return target
@@ -83,8 +89,9 @@ def ricalcola(path: str | Path, out_dir: str | Path) -> Path:
     return converti(path, out_dir, "xlsx:Calc MS Excel 2007 XML")
 
 
-def esporta_pdf(path: str | Path, out_dir: str | Path) -> Path:
-    return converti(path, out_dir, "pdf:calc_pdf_Export")
+def esporta_pdf(path: str | Path, out_dir: str | Path, locale: str | None = None) -> Path:
+    """PDF of a workbook; locale="it-IT" to show numbers as the Italian users see them (1.234,56 €)."""
+    return converti(path, out_dir, "pdf:calc_pdf_Export", locale=locale)
 
 
 def pagine_png(pdf: str | Path, out_dir: str | Path, dpi: int = 60, prima: int | None = None,

@@ -87,9 +87,15 @@ def test_tranche_programme_1():
     assert call("tranche", 722461.31, 3) == 72246.13
 
 
-def test_tranche_unknown_number_is_an_italian_error_text():
-    out = call("tranche", 1000, 4)
-    assert isinstance(out, str) and out.startswith("Errore:") and "tranche 4" in out
+def errore(name: str, *args) -> str:
+    """The Italian message of a function that must fail (an XlwingsError: HTTP 400, #VALUE! in Excel)."""
+    with pytest.raises(xw.XlwingsError) as exc:
+        call(name, *args)
+    return str(exc.value)
+
+
+def test_tranche_unknown_number_is_an_excel_error():
+    assert "tranche 4" in errore("tranche", 1000, 4)
 
 
 def test_scadenza_tranche():
@@ -102,7 +108,7 @@ def test_cofinanziamento():
     # P1: 722,461.31 + 88,436.17 = 810,897.48; 10% = 81,089.748 -> 81,089.75
     assert call("cofin_minimo", 810897.48) == 81089.75
     assert call("cofin_quota", 88436.17, 810897.48) == pytest.approx(88436.17 / 810897.48)
-    assert call("cofin_quota", 5, 0) == 0
+    assert "zero" in errore("cofin_quota", 5, 0)
 
 
 def test_tariffa_volontari(monkeypatch):
@@ -112,3 +118,52 @@ def test_tariffa_volontari(monkeypatch):
     # without a year: the year of today (xlbridge.today), here 2027: the table's last rate, 20.07
     monkeypatch.setattr(xlbridge, "today", lambda: dt.date(2027, 3, 1))
     assert call("tariffa_volontari", None) == 20.07
+
+
+# --- raw cell values through the project's parser ------------------------------------------------
+
+@pytest.mark.parametrize("text,label", [("18/03/2026", "1/2026"), ("2026-05-01", "2/2026"), ("1/9/26", "3/2026"),
+                                        (" 31/12/2027 ", "3/2027")])
+def test_finestra_reads_italian_and_iso_text(text, label):
+    assert call("finestra", text) == label
+
+
+def test_empty_string_from_a_formula_is_an_empty_result():
+    assert call("finestra", "") == ""
+    assert call("finestra_chiusa", "") == ""
+    assert call("scadenza_blocco", "") == ""
+
+
+@pytest.mark.parametrize("value", [0, -5, True, False, 3_000_000, "domani", "31/02/2026", "#N/D"])
+def test_finestra_refuses_what_is_not_a_date(value):
+    msg = errore("finestra", value)
+    assert msg.startswith("Data:") and "gg/mm/aaaa" in msg
+
+
+@pytest.mark.parametrize("args,word", [((-100, 1), "negativo"), ((True, 1), "importo"), ((1000, 1.5), "intero"),
+                                       ((1000, "uno"), "intero")])
+def test_tranche_refuses_negative_and_wrong_numbers(args, word):
+    assert word in errore("tranche", *args)
+
+
+def test_cofin_refuses_negative_amounts():
+    assert "negativo" in errore("cofin_quota", -5, 100)
+    assert "negativo" in errore("cofin_quota", 5, -100)
+    assert "negativo" in errore("cofin_minimo", -1)
+
+
+def test_scadenza_tranche_outside_the_period_is_an_error():
+    assert "2026-2028" in errore("scadenza_tranche", 2031, 1)
+
+
+def test_functions_that_depend_on_today_are_volatile():
+    meta = xlwings.server.custom_functions_meta(F)
+    volatile = {f["name"] for f in meta["functions"] if f.get("options", {}).get("volatile")}
+    assert volatile == {"FINESTRA_CHIUSA", "TARIFFA_VOLONTARI", "ESITO"}
+
+
+def test_functions_run_off_the_event_loop():
+    import inspect
+
+    for name in F.__all__:
+        assert inspect.iscoroutinefunction(getattr(F, name)), name

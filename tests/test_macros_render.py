@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -111,10 +112,11 @@ def test_valida_rendered(cfg, tmp_path):
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     src = tmp_path / "valida.xlsx"
     wb.save(src)
-    pdf = esporta_pdf(src, tmp_path / "pdf")
+    pdf = esporta_pdf(src, tmp_path / "pdf", locale="it-IT")   # the picture in the docs: Italian formats
     text = estrai_testo_pdf(pdf)
     for label in labels.values():
         assert label in text
+    assert re.search(r"\d\.\d{3},\d{2} €", text) and not re.search(r"\d,\d{3}\.\d{2} €", text)
     # the highlighting, looked at in the rendered page: every row whose Esito is not "Ammessa" is filled
     # with the template's FILL_BAD colour across the row, the admitted rows are not
     assert _righe_evidenziate(pdf) == [("Ammessa", False)] * 3 + [("Da", True)] * 3 + [("Non", True)] * 3 + \

@@ -105,6 +105,32 @@ def test_valida_writes_values_only_on_the_protected_spese_and_alerts_a_summary(c
     assert [a["func"] for a in book.json()["actions"]] == ["setValues", "alert"]
 
 
+def formato(book, foglio: str, riga: int, colonna: int) -> str | None:
+    """The number format the formats callback (main.js formattaCelle) gives a cell (1-based)."""
+    from openpyxl.utils import range_boundaries
+
+    found = None
+    for a in actions(book, "runMacro"):
+        if a["args"][0] != xlbridge.CALLBACK_FORMATI:
+            continue
+        for f in a["args"][1]:
+            for fmt, ranges in f["formati"].items():
+                for rng in ranges:
+                    c0, r0, c1, r1 = range_boundaries(rng)
+                    if f["foglio"] == foglio and r0 <= riga <= r1 and c0 <= colonna <= c1:
+                        found = fmt
+    return found
+
+
+def test_verifica_emits_at_most_ten_actions_formats_first(cfg, demo):
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    funcs = [a["func"] for a in book.json()["actions"]]
+    assert len(funcs) <= 10 and "setNumberFormat" not in funcs
+    fmt = funcs.index("runMacro")
+    assert funcs.count("runMacro") == 1 and all(f != "setValues" for f in funcs[funcs.index("addSheet"):fmt])
+
+
 def test_report_text_is_written_as_text(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     xlbridge.verifica(book, oggi=OGGI, config=cfg)
@@ -114,10 +140,7 @@ def test_report_text_is_written_as_text(cfg, demo):
     h = next(i for i, r in enumerate(values) if r[0] == "Riga")
 
     def fmt(header):
-        j = values[h].index(header)
-        fs = [a for a in actions(book, "setNumberFormat") if a["sheet_position"] == n0
-              and a["start_column"] == j and a["start_row"] <= h + 1 < a["start_row"] + a["row_count"]]
-        return fs[-1]["args"][0]
+        return formato(book, "Verifica", h + 2, values[h].index(header) + 1)
     assert fmt("Finestra") == "@" and fmt("Motivi") == "@"
     assert fmt("Importo ammesso") == "#,##0.00" and fmt("Data decisiva") == "dd/mm/yyyy"
 
@@ -199,6 +222,17 @@ def test_esito_function_on_one_row(cfg):
     assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["Ammessa", ""]]
     data["args"] = [[[None] * len(schema.SPESE_COLS)]]
     assert asyncio.run(xlwings.server.custom_functions_call(data, F)) == [["", ""]]
+    # a range of three rows: one result row each, every row checked (not only the first)
+    data["args"] = [[[ok[c.key] for c in schema.SPESE_COLS], [None] * len(schema.SPESE_COLS), row]]
+    out = asyncio.run(xlwings.server.custom_functions_call(data, F))
+    assert [r[0] for r in out] == ["Ammessa", "", "Non ammessa"] and "ontant" in out[2][1]
+    # only the 21 input columns (A:U) are enough; 5 columns or ragged rows are refused
+    data["args"] = [[row[:21]]]
+    assert asyncio.run(xlwings.server.custom_functions_call(data, F))[0][0] == "Non ammessa"
+    for bad in ([row[:5]], [row, row[:22]]):
+        data["args"] = [bad]
+        with pytest.raises(xw.XlwingsError, match="da 21 a 24 colonne"):
+            asyncio.run(xlwings.server.custom_functions_call(data, F))
 
 
 # --- blocca ---------------------------------------------------------------------------------------
@@ -226,8 +260,8 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     assert [s.etichetta for s in nuovi] == ["finestra 1/2026", "finestra 2/2026"]
     meta = _sheet_index(j, schema.META)
     (write,) = [a for a in actions(book, "setValues") if a["sheet_position"] == meta]
-    fmts = [a for a in actions(book, "setNumberFormat") if a["sheet_position"] == meta]
-    assert {a["args"][0] for a in fmts} == {"@"} and len(fmts) == 2
+    (fmts,) = [a["args"][1] for a in actions(book, "runMacro") if a["args"][0] == xlbridge.CALLBACK_FORMATI]
+    assert fmts == [{"foglio": "_meta", "formati": {"@": [f"A7:B{6 + len(write['values'])}"]}}]
     assert write["start_row"] == 6 and write["start_column"] == 0   # after the 6 rows of the template
     # put the written entries into the real file and check the seals with the CLI's own reader
     wb = load_workbook(demo["path"])
@@ -239,8 +273,7 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     check = verifica_sigilli(leggi_cartella(out, cfg), cfg, KEY, OGGI)
     assert check.stato == "verificati" and check.integri and len(check.sigilli) == 2
     # the protection callback: sealed rows = expenses paid (else documented) in Jan-Aug 2026
-    (macro,) = actions(book, "runMacro")
-    assert macro["args"][0] == "proteggiRighe"
+    (macro,) = [a for a in actions(book, "runMacro") if a["args"][0] == "proteggiRighe"]
     spese, cofin = macro["args"][1]
     due = {r for r, s in demo["rows"].items()
            if (d := s.data_pagamento or s.data_documento) and dt.date(2026, 1, 1) <= d <= dt.date(2026, 8, 31)}
@@ -266,3 +299,21 @@ def test_blocca_before_any_lock_date_does_nothing(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     assert xlbridge.blocca(book, oggi=dt.date(2026, 5, 31), config=cfg, chiave=KEY) == []
     assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+
+
+def test_one_definition_of_the_protection_options(cfg, demo, tmp_path):
+    """The add-in sends the options of addin/workbook/protection.py; the CLI writes the same ones."""
+    from openpyxl import Workbook
+
+    from addin.workbook.protection import OPZIONI_PROTEZIONE, proteggi_foglio
+
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.blocca(book, oggi=OGGI, config=cfg, chiave=KEY)
+    (macro,) = [a for a in actions(book, "runMacro") if a["args"][0] == "proteggiRighe"]
+    assert all(f["opzioni"] == OPZIONI_PROTEZIONE for f in macro["args"][1])
+    ws = Workbook().active
+    proteggi_foglio(ws)
+    # openpyxl: True = protected (not allowed); only resizing columns and filtering stay allowed
+    assert ws.protection.sheet and not ws.protection.formatColumns and not ws.protection.autoFilter
+    assert ws.protection.sort and ws.protection.insertRows and ws.protection.deleteRows and ws.protection.formatCells
+    assert [k for k, v in OPZIONI_PROTEZIONE.items() if v] == ["allowFormatColumns", "allowAutoFilter"]

@@ -341,7 +341,7 @@ def test_caso6_componente_aggiuntivo_sigilli_cancellati_e_blocca(cfg, tmp_path, 
     assert "già nel registro del Comune: finestra 1/2026" in alert["args"][0] and "riga 4" in alert["args"][0]
     assert len(registro.atti(1, 2026, SIGILLO)) == 1
     # the sealed rows stay locked by the register's seal, and Verifica finds the change
-    (macro,) = actions(book, "runMacro")
+    (macro,) = [m for m in actions(book, "runMacro") if m["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
     assert macro["args"][1][0]["bloccate"]
     book = xw.Book(json=book_json(wb, "P1_2026.xlsx"))
     r = xlbridge.verifica(book, oggi=LOCK, config=cfg)

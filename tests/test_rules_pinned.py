@@ -19,7 +19,7 @@ from addin.rules.models import Esito
 from addin.rules.money import allocate
 from addin.workbook.seals import leggi_sigilli, verifica_sigilli
 from tests.test_rules_eligibility import check, config_with, one, spesa
-from tests.test_seals import KEY, LOCK, cartella, seal_into
+from tests.test_seals import BASE, KEY, LOCK, cartella, seal_into
 from tests.test_seals import spesa as sealed_row
 
 ALLOWANCE_300 = ('contanti_massimo = "0.00"', 'contanti_massimo = "300.00"')
@@ -329,3 +329,30 @@ def test_lookup_resolves_codes_names_and_spaced_codes(cfg):
     other = Lookup(cfg.model_copy())
     _cache[id(cfg)] = other
     assert lookup_for(cfg).config is cfg
+
+
+# --- what the seal report shows of a changed or deleted sealed row (verifica_sigilli) ---------------
+
+def test_seal_report_shows_each_changed_field_old_and_new(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    row = c.spese[1]                                  # row 5: paid 31/03/2026, 250.50 €
+    row.descrizione, row.data_pagamento, row.persona, row.ore, row.doc_conservata = (
+        None, dt.date(2026, 4, 1), "Anna", D("12.5"), False)
+    (m,) = verifica_sigilli(c, cfg, KEY, LOCK).motivi[5]
+    assert ("Descrizione: Materiale 5 → (vuoto); Data pagamento: 31/03/2026 → 01/04/2026; Persona: (vuoto) → "
+            "Anna; Ore: (vuoto) → 12,5; Doc. conservata: SI → NO.") in m.messaggio, m.messaggio
+
+
+def test_seal_report_recalls_a_deleted_row(cfg):
+    from addin.rules.models import VoceCofinanziamento
+
+    cof = [VoceCofinanziamento(4, "Igea", "1.1", "Monetario", "Quota", None, D("500"))]
+    c = seal_into(cartella(copy.deepcopy(BASE), cof), cfg, dt.date(2027, 2, 1))
+    c.spese = [s for s in c.spese if s.riga != 6]
+    c.cofinanziamento = []
+    r = verifica_sigilli(c, cfg, KEY, dt.date(2027, 2, 1))
+    assert r.righe_cancellate == [6]
+    text = "\n".join(r.dettagli)
+    assert ("(era: Data pagamento 30/04/2026, Data documento 30/04/2026, Fornitore/Percettore Cartoleria Rossi, "
+            "N. documento F6, Importo rendicontato 12,34 €)") in text, text
+    assert "(era: Partner Igea, Tipo Monetario, Descrizione Quota, Valore unitario 500,00 €)" in text, text

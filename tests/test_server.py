@@ -1,6 +1,7 @@
-"""The add-in through xlwings Server's real HTTP endpoints (FastAPI TestClient on the project in
-addin/server): functions and scripts are ours, manifest and task pane are served, roles are enforced
-when authentication is on, and the consolidation upload route works end to end."""
+"""The add-in through xlwings Server's real HTTP endpoints (FastAPI TestClient on the application
+that `rendiconta serve` runs, addin.serve.crea_app): functions and scripts are ours, manifest and
+task pane are served, the server is closed by default and enforces roles when authentication is on,
+limits and malformed requests get Italian 4xx answers, the consolidation upload works end to end."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import json  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 import pytest  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
 import xlwings as xw  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -35,9 +37,15 @@ RC = {"FINESTRA", "FINESTRA_CHIUSA", "SCADENZA_BLOCCO", "TRANCHE", "SCADENZA_TRA
 
 @pytest.fixture(scope="module")
 def client():
-    from xlwings_server.main import main_app
+    from addin.serve import crea_app
 
-    return TestClient(main_app)
+    return TestClient(crea_app())
+
+
+def fcall(name: str, *args) -> dict:
+    return {"func_name": name, "args": [[[a]] for a in args], "caller_address": "Foglio1!A1",
+            "version": xw.__version__, "client": "Office.js", "runtime": "1.4", "culture_info_name": "it-IT",
+            "date_format": "gg/mm/aaaa"}
 
 
 # the server's scripts check at today's date (xlbridge.today): the tests fix it. On 15/10/2026 windows 1 and
@@ -96,11 +104,25 @@ def test_functions_meta_lists_every_rc_function(client):
 
 
 def test_function_call_over_http(client):
-    body = {"func_name": "tranche", "args": [[[722461.31]], [[1]]], "caller_address": "Foglio1!A1",
-            "version": xw.__version__, "client": "Office.js", "runtime": "1.4", "culture_info_name": "it-IT",
-            "date_format": "gg/mm/aaaa"}
-    r = client.post("/xlwings/custom-functions-call", json=body)
+    # 60% of 722,461.31 = 433,476.786 -> 433,476.79
+    r = client.post("/xlwings/custom-functions-call", json=fcall("tranche", 722461.31, 1))
     assert r.status_code == 200 and r.json() == {"result": [[433476.79]]}
+
+
+@pytest.mark.parametrize("args", [("18/03/2026x",), ("",), (0,), (True,), (3_000_000,)])
+def test_function_errors_are_italian_4xx_never_500(client, args):
+    r = client.post("/xlwings/custom-functions-call", json=fcall("finestra", *args))
+    if args == ("",):
+        assert r.status_code == 200 and r.json() == {"result": [[""]]}
+        return
+    # 400 is not in the add-in's retry codes (500, 502, 503, 504): Excel shows #VALUE! with this text
+    assert r.status_code == 400 and "non è una data" in r.text
+
+
+def test_function_errors_are_not_retried_by_the_add_in(client):
+    from xlwings_server.config import settings
+
+    assert 400 not in settings.custom_functions_retry_codes and 404 not in settings.custom_functions_retry_codes
 
 
 def test_scripts_meta_and_roles(client):
@@ -124,6 +146,43 @@ def test_manifest_names_the_rc_namespace_and_the_task_pane(client):
     xml.dom.minidom.parseString(text)   # well-formed
 
 
+def test_manifest_belongs_to_the_comune(client, monkeypatch):
+    import re
+    import struct
+    from importlib.metadata import version
+
+    from addin.serve import crea_app
+
+    text = client.get("/manifest").text
+    for upstream in ("xlwings.org", "xlwings-", "MyTab", "MyCommandsGroup", "MyTaskpaneButton", "ButtonId1",
+                     "<Version>1.0.0.0</Version>"):
+        assert upstream not in text, upstream
+    assert f"<Version>{version('rendiconta')}.0</Version>" in text   # 0.1.0 -> 0.1.0.0
+    assert "<ProviderName>Comune di Crema</ProviderName>" in text
+    assert '<SupportUrl DefaultValue="https://www.comune.crema.cr.it" />' in text
+    icons = re.findall(r'"https?://[^"]+/static/(images/icons/rendiconta-(\d+)\.png)"', text)
+    assert {int(size) for _, size in icons} == {16, 32, 64, 80}
+    for path, size in set(icons):
+        png = client.get("/static/" + path)
+        assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png.content[16:24]) == (int(size), int(size))   # IHDR width, height
+    monkeypatch.setenv("RENDICONTA_FORNITORE", "ATS Impronte Sociali 2.0")
+    monkeypatch.setenv("RENDICONTA_URL_SUPPORTO", "https://example.org/aiuto")
+    try:
+        text = TestClient(crea_app()).get("/manifest").text
+        assert "<ProviderName>ATS Impronte Sociali 2.0</ProviderName>" in text
+        assert '<SupportUrl DefaultValue="https://example.org/aiuto" />' in text
+    finally:
+        monkeypatch.delenv("RENDICONTA_FORNITORE")
+        monkeypatch.delenv("RENDICONTA_URL_SUPPORTO")
+        crea_app()
+
+
+def test_task_pane_loads_neither_htmx_nor_socket_io(client):
+    html = client.get("/taskpane.html").text
+    assert "htmx" not in html and "socket.io" not in html
+
+
 def test_task_pane_in_italian_with_the_four_buttons(client):
     html = client.get("/taskpane.html").text
     for script in ("valida", "verifica", "blocca"):
@@ -132,8 +191,16 @@ def test_task_pane_in_italian_with_the_four_buttons(client):
         assert label in html
     assert "Partner" in html and "Comune di Crema" in html and "Capofila" in html
     js = client.get("/static/js/main.js").text
-    assert "registerCallback(proteggiRighe)" in js and "ws.protection.protect(" in js
-    assert "/rendiconta/consolida" in js
+    assert "registerCallback(proteggiRighe)" in js and "registerCallback(formattaCelle)" in js
+    assert "/rendiconta/consolida" in js and 'include: "_meta"' in js
+    assert "ws.protection.protect(f.opzioni" in client.get("/static/js/rendiconta.js").text
+
+
+def test_the_scripts_route_is_ours_and_encodes_off_the_event_loop(client):
+    from xlwings_server.main import app
+
+    matching = [r.name for r in app.router.routes if getattr(r, "path", "").endswith("/custom-scripts-call/{script_name}")]
+    assert matching[0] == "script_rendiconta"
 
 
 def test_valida_over_http_equals_the_cli(client, cfg, programmi):
@@ -159,10 +226,10 @@ def test_valida_over_http_equals_the_cli(client, cfg, programmi):
     assert [a["func"] for a in acts] == ["setValues", "alert"]
 
 
-def _utenti(tmp_path) -> Path:
+def _utenti(tmp_path, comune_role: str = "comune") -> Path:
     f = tmp_path / "utenti.json"
     users = [{"nome": "Partner Igea", "ruoli": ["partner"], "sha256": hashlib.sha256(b"codice-partner").hexdigest()},
-             {"nome": "Ufficio Servizi Sociali", "ruoli": ["comune"],
+             {"nome": "Ufficio Servizi Sociali", "ruoli": [comune_role],
               "sha256": hashlib.sha256(b"codice-comune").hexdigest()}]
     f.write_text(json.dumps({"utenti": users}), encoding="utf-8")
     return f
@@ -172,19 +239,25 @@ def _utenti(tmp_path) -> Path:
 def auth_on(monkeypatch, tmp_path):
     from xlwings_server.config import settings
 
+    from addin.serve import controlla_configurazione
+    from auth.custom import imposta_fonte
+
     monkeypatch.setattr(settings, "auth_providers", ["custom"])
     monkeypatch.setenv("RENDICONTA_UTENTI", str(_utenti(tmp_path)))
     monkeypatch.setenv("RENDICONTA_CHIAVE", "chiave-di-prova-del-comune-0123456789")
+    controlla_configurazione()
+    yield
+    imposta_fonte(None)
 
 
 def test_partner_calling_blocca_is_refused_when_auth_is_on(client, auth_on, programmi):
     book = _book(programmi[1])
     r = client.post("/xlwings/custom-scripts-call/blocca", json=copy.deepcopy(book),
                     headers={"Authorization": "codice-partner"})
-    assert r.status_code == 400 and "Access Denied" in r.text and "comune" in r.text
+    assert r.status_code == 403 and "«comune»" in r.json()["detail"] and "Partner Igea" in r.json()["detail"]
     r = client.post("/xlwings/custom-scripts-call/verifica", json=copy.deepcopy(book),
                     headers={"Authorization": "codice-partner"})
-    assert r.status_code == 400 and "comune" in r.text
+    assert r.status_code == 403 and "comune" in r.text
     # the partner may validate; nobody without a valid code may do anything
     r = client.post("/xlwings/custom-scripts-call/valida", json=copy.deepcopy(book),
                     headers={"Authorization": "codice-partner"})
@@ -203,12 +276,122 @@ def test_comune_may_blocca_when_auth_is_on(client, auth_on, programmi):
     assert "runMacro" in funcs   # windows 1 and 2 closed on OGGI: seal and protect
 
 
-def test_roles_are_not_enforced_when_auth_is_off(client, programmi, monkeypatch):
+def test_closed_by_default_verifica_and_blocca_refused_without_auth(client, programmi, monkeypatch):
+    from xlwings_server.config import settings
+
+    assert not settings.auth_providers   # the shipped setting
+    monkeypatch.setenv("RENDICONTA_CHIAVE", "chiave-di-prova-del-comune-0123456789")
+    for name in ("blocca", "verifica"):
+        r = client.post(f"/xlwings/custom-scripts-call/{name}", json=_book(programmi[1]))
+        assert r.status_code == 403, r.text
+        detail = r.json()["detail"]
+        assert "XLWINGS_AUTH_PROVIDERS" in detail and "«comune»" in detail and "--sviluppo" in detail
+    # Valida and the RC functions stay open
+    r = client.post("/xlwings/custom-scripts-call/valida", json=_book(programmi[1]))
+    assert r.status_code == 200 and r.json()["actions"][-1]["func"] == "alert"
+    assert client.post("/xlwings/custom-functions-call", json=fcall("finestra", "02/05/2026")).json() == \
+        {"result": [["2/2026"]]}
+
+
+def test_local_development_mode_only_from_this_computer(programmi, monkeypatch):
+    from addin.serve import crea_app
+
+    monkeypatch.setenv("RENDICONTA_SVILUPPO_LOCALE", "1")
     monkeypatch.delenv("RENDICONTA_CHIAVE", raising=False)
-    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]))
-    assert r.status_code == 200
+    app = crea_app()
+    local = TestClient(app, client=("127.0.0.1", 50123))
+    r = local.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]))
+    assert r.status_code == 200   # every role: Blocca runs (and explains the missing key)
     (alert,) = [a for a in r.json()["actions"] if a["func"] == "alert"]
     assert "RENDICONTA_CHIAVE" in alert["args"][0]
+    for c, headers in ((("192.168.1.20", 50123), {}), (("127.0.0.1", 50123), {"X-Forwarded-For": "127.0.0.1"})):
+        r = TestClient(app, client=c).post("/xlwings/custom-scripts-call/valida", json=_book(programmi[1]),
+                                           headers=headers)
+        assert r.status_code == 403 and "127.0.0.1" in r.json()["detail"]
+
+
+def test_development_mode_refuses_a_public_address():
+    from addin.errors import ErroreRendiconta
+    from addin.serve import avvia
+
+    with pytest.raises(ErroreRendiconta, match="solo su 127.0.0.1"):
+        avvia("0.0.0.0", 8765, https=False, sviluppo=True)
+
+
+def test_a_capitalised_role_stops_the_server_at_start_up(monkeypatch, tmp_path):
+    from xlwings_server.config import settings
+
+    from addin.ruoli import ErroreRuoli
+    from addin.serve import controlla_configurazione
+    from auth.custom import imposta_fonte
+
+    monkeypatch.setattr(settings, "auth_providers", ["custom"])
+    monkeypatch.setenv("RENDICONTA_UTENTI", str(_utenti(tmp_path, comune_role="Comune")))
+    try:
+        with pytest.raises(ErroreRuoli, match="ruolo «Comune» sconosciuto \\(forse «comune»\\?\\)"):
+            controlla_configurazione()
+        monkeypatch.delenv("RENDICONTA_UTENTI")
+        with pytest.raises(ErroreRuoli, match="RENDICONTA_UTENTI"):
+            controlla_configurazione()
+        monkeypatch.setattr(settings, "auth_providers", ["ldap"])
+        with pytest.raises(ErroreRuoli, match="fornitore «ldap» sconosciuto"):
+            controlla_configurazione()
+    finally:
+        imposta_fonte(None)
+
+
+# --- limits and malformed requests -----------------------------------------------------------------
+
+def test_body_limit_applies_before_parsing_and_authentication(monkeypatch, auth_on):
+    from addin.serve import crea_app
+
+    monkeypatch.setenv("RENDICONTA_LIMITE_RICHIESTA_MB", "1")
+    small = TestClient(crea_app())
+    big = b'{"x": "' + b"a" * (1024 * 1024) + b'"}'   # 1 MiB + 9 bytes, no auth header
+    r = small.post("/xlwings/custom-scripts-call/valida", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "RENDICONTA_LIMITE_RICHIESTA_MB" in r.json()["detail"]
+    # streamed without Content-Length: counted while reading
+    r = small.post("/xlwings/custom-scripts-call/valida", content=iter([big[:600_000], big[600_000:]]),
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    r = small.post("/rendiconta/consolida", content=big, headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert r.status_code == 413
+    # under the limit, the same request reaches authentication
+    r = small.post("/xlwings/custom-scripts-call/valida", json=book_json(Workbook(), "Vuoto.xlsx"))
+    assert r.status_code == 401
+
+
+def test_the_default_limit_is_20_mb(monkeypatch):
+    from addin.errors import ErroreRendiconta
+    from addin.serve import limite_richiesta
+
+    monkeypatch.delenv("RENDICONTA_LIMITE_RICHIESTA_MB", raising=False)
+    assert limite_richiesta() == 20 * 1024 * 1024
+    monkeypatch.setenv("RENDICONTA_LIMITE_RICHIESTA_MB", "tanti")
+    with pytest.raises(ErroreRendiconta, match="RENDICONTA_LIMITE_RICHIESTA_MB"):
+        limite_richiesta()
+
+
+@pytest.mark.parametrize("path,body,code", [
+    ("/xlwings/custom-scripts-call/cancella_tutto", {"book": {}, "sheets": []}, 404),
+    ("/xlwings/custom-scripts-call/valida", b"{not json", 400),
+    ("/xlwings/custom-scripts-call/valida", [1, 2], 400),
+    ("/xlwings/custom-scripts-call/valida", {"book": {"name": "x"}}, 400),
+    ("/xlwings/custom-scripts-call/valida", {"book": {}, "sheets": [{"name": "Spese"}]}, 400),
+    ("/xlwings/custom-functions-call", b"{not json", 400),
+    ("/xlwings/custom-functions-call", [1], 400),
+    ("/xlwings/custom-functions-call", {"func_name": "finestra"}, 400),
+    ("/xlwings/custom-functions-call", {**fcall("finestra", 1)} | {"func_name": "__class__"}, 404),
+    ("/xlwings/custom-functions-call", {k: v for k, v in fcall("finestra", 1).items() if k != "version"}, 400),
+])
+def test_malformed_requests_get_italian_4xx(client, path, body, code):
+    if isinstance(body, bytes):
+        r = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    else:
+        r = client.post(path, json=body)
+    assert r.status_code == code, r.text
+    detail = r.json()["detail"]
+    assert isinstance(detail, str) and any(w in detail for w in ("non valid", "sconosciuta", "non esiste")), detail
 
 
 def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
@@ -245,8 +428,7 @@ def test_consolida_rejects_non_xlsx(client):
     assert r.status_code == 400 and "xlsx" in r.json()["detail"]
 
 
-@pytest.mark.skipif(not __import__("shutil").which("node"), reason="needs node for the syntax check")
-@pytest.mark.parametrize("name", ["main.js", "auth.js", "ribbon.js"])
+@pytest.mark.parametrize("name", ["main.js", "rendiconta.js", "auth.js", "ribbon.js"])
 def test_task_pane_javascript_parses(name, tmp_path):
     import shutil
     import subprocess
@@ -255,3 +437,37 @@ def test_task_pane_javascript_parses(name, tmp_path):
     shutil.copy(SERVER_DIR / "static" / "js" / name, src)
     done = subprocess.run(["node", "--check", str(src)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_comune_officers_act_on_the_programmes_the_register_assigns(client, auth_on, programmi):
+    from addin.registro import Registro
+    from addin.registro.atti import ANNO_PROGRAMMA, REFERENTI
+    from addin.serve import controlla_configurazione
+
+    headers = {"Authorization": "codice-comune"}
+    # no REFERENTI act yet: every officer works on every programme (checked in the test above)
+    reg = Registro.apri()
+    reg.registra(2, ANNO_PROGRAMMA, REFERENTI, {"referenti": [{"nome": "Ufficio Servizi Sociali"}]})
+    controlla_configurazione()   # a fresh source (the assignments are cached for a minute)
+    r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[1]), headers=headers)
+    assert r.status_code == 403, r.text
+    assert "programma 1 non è assegnato" in r.json()["detail"] and "assegnati: 2" in r.json()["detail"]
+    assert client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[2]),
+                       headers=headers).status_code == 200
+    # the latest act is the current list: programme 1 now lists the officer (by e-mail would do too)
+    reg.registra(1, ANNO_PROGRAMMA, REFERENTI, {"referenti": [{"nome": "Altro"}, {"nome": "ufficio servizi sociali"}]})
+    controlla_configurazione()
+    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=headers)
+    assert r.status_code == 200, r.text
+
+
+def test_the_closed_user_model_is_used_whatever_is_imported_first(tmp_path):
+    """Importing the scripts before the server (a benchmark, a shell) must not fall back to xlwings
+    Server's own user model, which would refuse Verifica with an English 400 even in development."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("XLWINGS_PROJECT_DIR", "DOTENV_PATH")}
+    code = "import macros_py.scripts; import xlwings_server.models as m; print(m.User.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "models.user", done.stderr[-2000:]

@@ -117,6 +117,11 @@ def test_https_serves_task_pane_and_manifest(server):
         manifest = c.get(server["url"] + "/manifest").text
     assert 'xw-click="valida"' in html and ">Consolida<" in html
     assert f"{server['url']}/taskpane.html" in manifest
+    # hashed static files (xlwings-server build static): a new build never meets a stale cached main.js
+    import re
+
+    assert re.search(r'/static/js/main\.[0-9a-f]{8}\.js"', html), html[:2000]
+    assert "htmx" not in html and "socket.io" not in html
 
 
 def test_screenshot_shows_the_four_buttons(server):

@@ -325,15 +325,19 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
 
 
 def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
-    """A report to file: every sheet A4 landscape fitted to the page width with page numbers; the
-    tables repeat their header row on each page and have filters."""
+    """A report to file: every sheet A4 landscape with page numbers and the programme and date on top;
+    Esito (20 columns) on two pages across with the row number repeated, the others fitted to the page
+    width; the tables repeat their header row on each page and have filters."""
     _, rep = verifica_file(main_file, cfg, CLOSED, out=tmp_path / "rep.xlsx")
     wb = openpyxl.load_workbook(rep)
     for ws in wb:
         ps = ws.page_setup
-        assert (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight) == ("landscape", 9, 1, 0), ws.title
+        across = 2 if ws.title == "Esito" else 1
+        assert (ps.orientation, ps.paperSize, ps.fitToWidth, ps.fitToHeight) == ("landscape", 9, across, 0), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, ws.title
+        assert "programma 1, anno 2026, al " in ws.oddHeader.left.text, ws.title
     assert wb["Esito"].print_title_rows == "$1:$1" and wb["Osservazioni"].print_title_rows == "$2:$2"
+    assert wb["Esito"].print_title_cols == "$A:$A"
     assert wb["Esito"].auto_filter.ref == f"A1:{wb['Esito'].cell(1, wb['Esito'].max_column).column_letter}" \
                                          f"{wb['Esito'].max_row}"

@@ -59,3 +59,27 @@ def book_json(wb, name: str = "Programma.xlsx", active: int = 0, include: list[s
 def actions(book_or_json, func: str | None = None) -> list[dict]:
     acts = (book_or_json.json() if hasattr(book_or_json, "json") else book_or_json)["actions"]
     return [a for a in acts if func is None or a["func"] == func]
+
+
+def applica_valori(book: dict, acts: list[dict]) -> dict:
+    """The book JSON the client would send next: the setValues actions written into its values (as
+    Excel would), the sheets widened and lengthened as needed."""
+    import copy
+
+    book = copy.deepcopy(book)
+    for a in acts:
+        if a["func"] != "setValues":
+            continue
+        values = book["sheets"][a["sheet_position"]]["values"]
+        for i, row in enumerate(a["values"]):
+            r = a["start_row"] + i
+            while len(values) <= r:
+                values.append([""] * len(values[0]))
+            need = a["start_column"] + len(row)
+            if len(values[r]) < need:
+                values[r] = values[r] + [""] * (need - len(values[r]))
+            values[r][a["start_column"]:need] = row
+        width = max(len(v) for v in values)
+        for v in values:
+            v += [""] * (width - len(v))
+    return book

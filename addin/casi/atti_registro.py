@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from addin.registro import Atto
-from addin.registro.atti import (ACCOLTA, AVVISO, CAMPIONE, DECISIONE, NON_AMMESSA, OSSERVAZIONI,
+from addin.registro.atti import (ACCOLTA, AVVISO, CAMPIONE, DECISIONE, NON_AMMESSA, OSSERVAZIONI, RICEZIONE,
                                  RICHIESTA_INTEGRAZIONE, SIGILLO)
 from addin.workbook.seals import RigaSigillata, Sigillo
 
@@ -82,6 +82,7 @@ class AttiProgramma:
     campioni: dict[int, Atto] = field(default_factory=dict)           # semester -> latest draw
     avviso: Atto | None = None                                         # latest notice to the ATS
     osservazioni: list[Atto] = field(default_factory=list)
+    ricezioni: list[Atto] = field(default_factory=list)
 
     def riepilogo(self) -> str:
         """The register's state in one Italian sentence (report, add-in, CLI)."""
@@ -111,7 +112,9 @@ def leggi_atti(programma: int, anno: int, acts: list[Atto]) -> AttiProgramma:
     out = AttiProgramma(programma, anno, list(acts))
     by_pos: dict[int, object] = {}     # decision act position -> its key while it stands
     for a in acts:
-        if a.tipo == SIGILLO:
+        if a.tipo == RICEZIONE:
+            out.ricezioni.append(a)
+        elif a.tipo == SIGILLO:
             out.sigilli[a.dati["ambito"]] = sigillo_da_atto(a)
             out.atti_sigillo[a.dati["ambito"]] = a
         elif a.tipo == CAMPIONE:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from addin.casi.verifica import sha256_file
+from addin.casi.verifica import impronta_file
 from addin.config.models import Config
 from addin.registro import Atto
 from addin.registro.atti import RICEZIONE
@@ -21,7 +21,7 @@ def ricevi(registro, path: str | Path, config: Config, *, data_ricezione: dt.dat
     p = Path(path)
     c = leggi_cartella(p, config)           # a reporting workbook, or an Italian error
     when = data_ricezione or dt.date.today()
-    dati = {"file": p.name, "sha256": sha256_file(p), "dimensione": p.stat().st_size, "data_ricezione": when,
+    dati = {"file": p.name, "sha256": impronta_file(p), "dimensione": p.stat().st_size, "data_ricezione": when,
             "protocollo": protocollo or None, "data_protocollo": data_protocollo, "consegnato_da": consegnato_da}
     return registro.registra(c.programma, c.anno, RICEZIONE, {k: v for k, v in dati.items() if v is not None},
                              data=when, autore=operatore)

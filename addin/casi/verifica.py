@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
@@ -23,6 +23,7 @@ from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, Ve
 from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campione_congelato, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
@@ -36,6 +37,17 @@ class StatoSigilli:
     stato: str                      # "verificati" | "non_verificabili" | "assenti" | "non_disponibile"
     dettagli: list[str] = field(default_factory=list)
     cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
+
+
+@dataclass(frozen=True)
+class Ricezione:
+    """The Comune register's record of the file's reception, shown on the verbale when present.
+    HOOK for the register (issue #12): whoever records the reception fills `RisultatoVerifica.ricezione`."""
+
+    protocollo: str                 # protocol number of the reception
+    data: dt.date | dt.datetime     # when the file was received
+    sha256: str                     # hash of the bytes received (compared with the checked file's)
+    mittente: str | None = None     # who submitted it
 
 
 @dataclass
@@ -56,6 +68,8 @@ class RisultatoVerifica:
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
     seme: int | None = None                     # sample seed given (None: the documented default)
+    sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
+    ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
     registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
@@ -108,15 +122,17 @@ class RisultatoVerifica:
     def conteggi(self) -> Counter:
         return Counter(e.esito for e in self.esiti)
 
-    def motivi_frequenti(self) -> list[tuple[str, int, Decimal]]:
-        """(code, rows, amount not admitted) ordered by amount then rows."""
-        n: Counter = Counter()
-        amt: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for e in self.esiti:
-            for code in dict.fromkeys(e.codici):
-                n[code] += 1
-                amt[code] += e.importo_non_ammesso
-        return sorted(((c, n[c], amt[c]) for c in n), key=lambda t: (-t[2], -t[1], t[0]))
+    def decurtazioni(self) -> list[Decurtazione]:
+        """Amount not admitted by decisive reason (addin.rules.reductions: one definition for the CLI,
+        the report and the verbale), largest first; categories by their configured names."""
+        return decurtazioni_per_motivo(self.spese, self.esiti, self.nome_categoria)
+
+    def nome_categoria(self, s: Spesa) -> str:
+        """The category as the configuration names it (the partner may have typed a code or odd case)."""
+        if not s.categoria:
+            return "(mancante)"
+        c = lookup_for(self.config).categoria(s.categoria)
+        return c.nome if c is not None else s.categoria
 
     def respinte(self) -> list[tuple[Spesa, EsitoRiga]]:
         """Rows with an amount not admitted for a definitive reason (the ATS may object)."""
@@ -316,9 +332,28 @@ def risultato_json(r: RisultatoVerifica) -> dict:
     }
 
 
+def impronta_file(path: Path) -> str | None:
+    """SHA-256 of a file's bytes (hex), None when it cannot be read (the reader then says why)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
 def percorso_report(path: str | Path) -> Path:
     p = Path(path)
     return p.with_name(f"{p.stem}_verifica.xlsx")
+
+
+def percorso_verbale(path: str | Path) -> Path:
+    p = Path(path)
+    return p.with_name(f"{p.stem}_verbale.pdf")
 
 
 def dati_verifica(r: RisultatoVerifica, file: str, sha256_file: str | None,
@@ -335,14 +370,15 @@ def dati_verifica(r: RisultatoVerifica, file: str, sha256_file: str | None,
     }
 
 
-def sha256_file(path: str | Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def ricezione_registrata(atti: AttiProgramma, sha256: str | None) -> Ricezione | None:
+    """The register's reception of the checked file: the latest RICEZIONE of these very bytes, else the
+    latest one (the verbale then shows that the digests differ)."""
+    if not atti.ricezioni:
+        return None
+    a = next((x for x in reversed(atti.ricezioni) if x.dati.get("sha256") == sha256), atti.ricezioni[-1])
+    d = a.dati
+    when = dt.date.fromisoformat(d["data_ricezione"]) if d.get("data_ricezione") else a.data
+    return Ricezione(d.get("protocollo") or "non indicato", when, d.get("sha256", ""), d.get("consegnato_da"))
 
 
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
@@ -358,10 +394,14 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
 
     src = Path(path)
     with gc_paused():
+        digest = impronta_file(src)
         cartella = leggi_cartella(src, config)
         atti = (leggi_atti(cartella.programma, cartella.anno, registro.atti(cartella.programma, cartella.anno))
                 if registro is not None else None)
         r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, atti=atti)
+        r.sha256 = digest
+        if atti is not None:
+            r.ricezione = ricezione_registrata(atti, digest)
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():
@@ -371,6 +411,6 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
         scrivi_report(r, dest)
     if registro is not None:
         registro.registra(r.programma, r.anno, VERIFICA,
-                          dati_verifica(r, src.name, sha256_file(src), sha256_file(dest)),
+                          dati_verifica(r, src.name, digest, impronta_file(dest)),
                           data=data_riferimento, autore=operatore)
     return r, dest

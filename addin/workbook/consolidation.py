@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import queue
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -34,6 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from addin.config.models import Config
 from addin.errors import ErroreOutput
+from addin.output import scrivi_atomico
 from addin.rules.money import money
 from addin.workbook import schema as S
 
@@ -45,8 +44,8 @@ PCT_FMT = "0.00%"
 DATE_FMT = "DD/MM/YYYY"
 HEADER_ROW = 3          # as in the programme workbooks: title, note, header, data from row 4
 FIRST_DATA_ROW = HEADER_ROW + 1
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
+_BOLD = Font(name="Calibri", bold=True)
+_TITLE = Font(name="Calibri", bold=True, size=14)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _ATS_FILL = PatternFill("solid", fgColor="FFF2CC")
 _GENERATOR = "rendiconta (consolidamento)"
@@ -101,7 +100,7 @@ def _put(ws, row: int, col: int, value, kind: str = "text"):
 
 def _head(ws, title: str, note: str, headers: Sequence[tuple[str, int]]) -> None:
     ws.cell(row=1, column=1, value=title).font = _TITLE
-    ws.cell(row=2, column=1, value=note).font = Font(italic=True)
+    ws.cell(row=2, column=1, value=note).font = Font(name="Calibri", italic=True)
     for j, (h, w) in enumerate(headers, start=1):
         c = ws.cell(row=HEADER_ROW, column=j, value=h)
         c.font = _BOLD
@@ -116,6 +115,32 @@ def _head(ws, title: str, note: str, headers: Sequence[tuple[str, int]]) -> None
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _pagine(ws, title)
+
+
+def _pagine(ws, title: str) -> None:
+    """What every printed page says: the sheet's title, the sheet name, page n of N."""
+    ws.oddHeader.left.text = title.replace("&", "&&")
+    ws.oddHeader.left.size = 8
+    ws.oddHeader.right.text = "&A"
+    ws.oddHeader.right.size = 8
+    ws.oddFooter.right.text = "Pagina &P di &N"
+    ws.oddFooter.right.size = 8
+    ws.page_margins.top = 0.7
+
+
+def _altezza_righe(ws, first: int, last: int, widths: dict[int, float]) -> None:
+    """Row heights for wrapped text columns (neither Excel nor LibreOffice fits them on open)."""
+    from addin.workbook.report import righe_testo
+
+    for n in range(first, last + 1):
+        lines = 1
+        for col, width in widths.items():
+            v = ws.cell(row=n, column=col).value
+            if isinstance(v, str):
+                lines = max(lines, righe_testo(v, width))
+        if lines > 1:
+            ws.row_dimensions[n].height = 15 * lines + 2
 
 
 def _prog_value(r: "RigaProgramma", key: str, config: Config):
@@ -170,6 +195,17 @@ def _programmi(wb: Workbook, r: "RisultatoConsolidato", config: Config) -> tuple
                 c.font = _BOLD
                 c.fill = _ATS_FILL
     ws.auto_filter.ref = None
+    # 28 columns do not fit one page width: three pages across, programme code and name on each
+    ws.page_setup.fitToWidth = 3
+    ws.page_setup.pageOrder = "overThenDown"
+    ws.print_title_cols = "A:B"
+    ws.column_dimensions["C"].width = 24
+    for j, (_, key, kind, _) in enumerate(cols, start=1):
+        if kind == "text":
+            for n in range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows)):
+                ws.cell(row=n, column=j).alignment = Alignment(wrap_text=True, vertical="top")
+    _altezza_righe(ws, FIRST_DATA_ROW, FIRST_DATA_ROW + len(rows) - 1,
+                   {j: w for j, (_, _, kind, w) in enumerate(cols, start=1) if kind == "text"})
     index = {key: j for j, (_, key, _, _) in enumerate(cols, start=1)}
     return len(r.programmi), index
 
@@ -229,8 +265,8 @@ _SEVERITY = {"Bloccante": 0, "Attenzione": 1, "Informazione": 2}
 
 def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
     ws = wb.create_sheet(S.CONS_ANOMALIE)
-    cols = [("N.", 6), ("Tipo", 28), ("Gravità", 13), ("Programma", 11), ("File", 30), ("Riga", 7),
-            ("Fornitore", 24), ("N. documento", 14), ("Importo", 14), ("Gruppo", 8), ("Descrizione", 90)]
+    cols = [("N.", 6), ("Tipo", 22), ("Gravità", 12), ("Programma", 11), ("File", 26), ("Riga", 7),
+            ("Fornitore", 20), ("N. documento", 14), ("Importo", 13), ("Gruppo", 8), ("Descrizione", 70)]
     _head(ws, f"Consolidato {r.anno}: anomalie",
           f"{len(r.anomalie)} anomalie. «Gruppo» unisce i luoghi in cui compare lo stesso documento "
           "(doppio finanziamento); «Importo» è l'eccedenza oltre il 100% del documento su quella riga.", cols)
@@ -243,8 +279,9 @@ def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
                 (a.importo, "money"), (a.gruppo, "int"), (a.descrizione, "text")]
         for j, (v, kind) in enumerate(vals, start=1):
             c = _put(ws, n, j, v, kind)
-            if j == len(vals):
-                c.alignment = Alignment(wrap_text=True, vertical="top")
+            c.alignment = Alignment(wrap_text=kind == "text", vertical="top")
+    _altezza_righe(ws, FIRST_DATA_ROW, FIRST_DATA_ROW + len(ordered) - 1,
+                   {j: w for j, (h, w) in enumerate(cols, start=1) if h in ("Tipo", "File", "Fornitore", "Descrizione")})
     if ordered:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW + len(ordered) - 1}"
 
@@ -277,37 +314,125 @@ def _grafici(wb: Workbook, r: "RisultatoConsolidato", nprog: int, index: dict[st
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + nprog - 1
     cats = Reference(src, min_col=index["codice"], min_row=first, max_row=last)
 
-    bar = BarChart()
-    bar.type = "col"
-    bar.grouping = "clustered"
-    bar.title = "Budget e ammesso per programma"
+    rows = (HEADER_ROW, last)
+    bar = _grafico_budget(src, cats, [index["budget_totale"], index["ammesso"]], rows)
     bar.y_axis.title = "Euro"
     bar.y_axis.numFmt = MONEY_FMT
-    for key in ("budget_totale", "ammesso"):
-        bar.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
-    bar.set_categories(cats)
     bar.height, bar.width = 9, 18
-    bar.legend.position = "b"
     ws.add_chart(bar, "A3")
+    share = _grafico_quota(src, cats, [index["quota_prevista"], index["quota_realizzata"]], index["quota_minima"],
+                           rows, "Quota di cofinanziamento per programma (minimo 10%)")
+    share.y_axis.title = "Quota"
+    share.height, share.width = 9, 18
+    ws.add_chart(share, "A23")
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+    ws.print_area = "A1:L42"
+    _pagine(ws, f"Consolidato {r.anno}: grafici")
 
+
+_CRUSCOTTO_COLS = [("Programma", 11), ("Nome", 30), ("Budget totale", 14), ("Ammesso", 14), ("% speso", 8),
+                   ("Quota cofin.", 9), ("Minimo", 8), ("Esito quota", 15), ("Tranche 1", 13), ("Tranche 2", 13),
+                   ("Saldo", 14), ("Anomalie bloccanti", 10), ("Anomalie attenzione", 10), ("Altre anomalie", 10)]
+
+
+def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
+    """The capofila's one-page dashboard (A4 landscape): per programme budget, admitted, % spent,
+    co-financing share against the minimum, tranches and balance, anomalies by severity, two charts."""
+    from collections import Counter
+
+    ws.title = S.CONS_CRUSCOTTO
+    minimum = config.cofinanziamento.quota_minima
+    _head(ws, f"Cruscotto {r.anno} dell'ATS {config.ats} al {r.data_riferimento:%d/%m/%Y}",
+          f"Ammesso secondo la verifica; cofinanziamento minimo {minimum * 100:.0f}%, vincolante per "
+          f"{'l ATS' if config.cofinanziamento.livello_vincolante == 'ats' else 'ciascun programma'}"
+          .replace("l ATS", "l'ATS") + f"; {len(r.anomalie)} anomalie nel foglio «Anomalie».", _CRUSCOTTO_COLS)
+    ws.freeze_panes = None
+    ws.print_title_rows = None
+    counts: dict[tuple[int | None, str], int] = Counter((a.programma, a.gravita) for a in r.anomalie)
+    rows = r.programmi + [r.ats]
+    last = FIRST_DATA_ROW + len(rows) - 1
+    for i, row in enumerate(rows):
+        n = FIRST_DATA_ROW + i
+        ats = row.programma is None
+        spent = (row.ammesso / row.budget_totale) if row.budget_totale else None
+        quota = row.quota.quota if (row.quota and row.presente) else None
+        if quota is None:
+            esito = "nessun dato"
+        else:
+            esito = ("rispettata" if row.quota.rispettato else "NON rispettata") + \
+                (" (vincolante)" if row.vincolante else " (indicativa)")
+        anticipi = list(row.anticipi) + [None, None]
+        saldo = row.liquidazione.saldo if (row.liquidazione and row.presente) else None
+
+        def count(level: str) -> int:
+            if ats:
+                return sum(v for (p, g), v in counts.items() if g == level)
+            return counts.get((row.programma, level), 0)
+
+        vals = [(row.codice, "text"), (row.nome, "text"), (row.budget_totale, "money"), (row.ammesso, "money"),
+                (spent, "pct"), (quota, "pct"), (minimum, "pct"), (esito, "text"), (anticipi[0], "money"),
+                (anticipi[1], "money"), (saldo, "money"), (count("Bloccante"), "int"), (count("Attenzione"), "int"),
+                (sum(count(g) for g in ("Informazione",)), "int")]
+        for j, (v, kind) in enumerate(vals, start=1):
+            c = _put(ws, n, j, v, kind)
+            c.alignment = Alignment(wrap_text=kind == "text", vertical="top")
+            if ats:
+                c.font = _BOLD
+                c.fill = _ATS_FILL
+            if j == 8 and quota is not None and not row.quota.rispettato:
+                c.font = Font(name="Calibri", bold=True, color="C00000")
+            if j == 12 and v:
+                c.font = Font(name="Calibri", bold=True, color="C00000")
+    _altezza_righe(ws, FIRST_DATA_ROW, last, {2: 30, 8: 15})
+    nprog = len(r.programmi)
+    cats = Reference(ws, min_col=1, min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + nprog - 1)
+    rows = (HEADER_ROW, FIRST_DATA_ROW + nprog - 1)
+    bar = _grafico_budget(ws, cats, [3, 4], rows)
+    bar.y_axis.numFmt = "#,##0"
+    bar.height, bar.width = 10.5, 15.5
+    anchor = last + 2
+    ws.add_chart(bar, f"A{anchor}")
+    share = _grafico_quota(ws, cats, [6], 7, rows, f"Quota di cofinanziamento (minimo {minimum * 100:.0f}%)")
+    share.height, share.width = 10.5, 15.5
+    ws.add_chart(share, f"G{anchor}")
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+    ws.print_area = f"A1:N{anchor + 22}"
+    ws.print_options.horizontalCentered = True
+
+
+def _grafico_budget(src, cats: Reference, cols: list[int], rows: tuple[int, int]) -> BarChart:
+    """Budget and admitted per programme, as clustered columns (series titles from the header row)."""
+    bar = BarChart()
+    bar.type, bar.grouping = "col", "clustered"
+    bar.title = "Budget e ammesso per programma"
+    for col in cols:
+        bar.add_data(Reference(src, min_col=col, min_row=rows[0], max_row=rows[1]), titles_from_data=True)
+    bar.set_categories(cats)
+    bar.legend.position = "b"
+    return bar
+
+
+def _grafico_quota(src, cats: Reference, cols: list[int], minimum_col: int, rows: tuple[int, int],
+                   title: str) -> BarChart:
+    """Co-financing shares as columns, the minimum as a red line."""
     share = BarChart()
     share.type = "col"
-    share.title = "Quota di cofinanziamento per programma (minimo 10%)"
-    share.y_axis.title = "Quota"
+    share.title = title
     share.y_axis.numFmt = "0%"
-    for key in ("quota_prevista", "quota_realizzata"):
-        share.add_data(Reference(src, min_col=index[key], min_row=HEADER_ROW, max_row=last), titles_from_data=True)
+    for col in cols:
+        share.add_data(Reference(src, min_col=col, min_row=rows[0], max_row=rows[1]), titles_from_data=True)
     share.set_categories(cats)
     line = LineChart()
-    line.add_data(Reference(src, min_col=index["quota_minima"], min_row=HEADER_ROW, max_row=last),
-                  titles_from_data=True)
+    line.add_data(Reference(src, min_col=minimum_col, min_row=rows[0], max_row=rows[1]), titles_from_data=True)
     line.set_categories(cats)
     line.series[0].graphicalProperties.line.solidFill = "C00000"
     line.series[0].graphicalProperties.line.width = 28575
     share += line
-    share.height, share.width = 9, 18
     share.legend.position = "b"
-    ws.add_chart(share, "A23")
+    return share
 
 
 def _meta(wb: Workbook, r: "RisultatoConsolidato") -> None:
@@ -331,6 +456,7 @@ def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook,
     _anomalie(wb, r)
     cols = _spese_layout(wb, r)
     _grafici(wb, r, nprog, index)
+    cruscotto(wb.create_sheet(S.CONS_CRUSCOTTO, 0), r, config)
     _meta(wb, r)
     wb.active = 0
     return wb, cols
@@ -542,16 +668,19 @@ def scrivi_consolidato(r: "RisultatoConsolidato", path: str | Path, config: Conf
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW}"
     buf = io.BytesIO()
     wb.save(buf)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=folder)
-        os.close(fd)
-        _inject_spese(buf.getvalue(), Path(tmp), r, cols)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        raise ErroreOutput(f"impossibile scrivere «{dest}»: {exc.strerror or exc}.") from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+    return scrivi_atomico(dest, lambda tmp: _inject_spese(buf.getvalue(), tmp, r, cols), "il consolidato")
 
+
+
+def scrivi_cruscotto_pdf(r: "RisultatoConsolidato", config: Config, dest: str | Path) -> Path:
+    """The dashboard alone, as a one-page PDF/A-2b (LibreOffice's exporter)."""
+    import tempfile
+
+    from addin.documenti.pdfa import esporta_pdfa
+
+    wb = Workbook()
+    cruscotto(wb.active, r, config)
+    with tempfile.TemporaryDirectory(prefix="rendiconta_cruscotto_") as tmp:
+        src = Path(tmp) / "cruscotto.xlsx"
+        wb.save(src)
+        return esporta_pdfa(src, dest)

@@ -8,6 +8,10 @@ The protection password, if any, is given by the caller (configuration or prompt
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -39,13 +43,19 @@ def ultima_riga_con_valori(ws: Worksheet) -> int:
     return max((r for (r, _), c in ws._cells.items() if c.value is not None and c.value != ""), default=0)
 
 
+MARGINE_RIGHE = 5000   # empty table rows below the last value that `blocca` unlocks for new entries
+
+
 def ultima_riga_dati(ws: Worksheet, header_row: int) -> int:
-    """The last row of the data area: the end of the sheet's Excel table, or the last row with a value."""
-    last = max(ultima_riga_con_valori(ws), header_row + 1)
+    """The last row of the data area: the end of the sheet's Excel table (at most MARGINE_RIGHE rows below
+    the last value: a table stretched to a million rows must not cost a million cells), or the last row
+    with a value."""
+    filled = max(ultima_riga_con_valori(ws), header_row + 1)
+    last = filled
     for t in ws.tables.values():
         _, min_row, _, max_row = range_boundaries(t.ref)
         if min_row <= header_row <= max_row:
-            last = max(last, max_row)
+            last = max(last, min(max_row, filled + MARGINE_RIGHE))
     return last
 
 
@@ -71,9 +81,36 @@ def imposta_blocchi(ws: Worksheet, cols: tuple[schema.Col, ...], righe_bloccate:
     return changed
 
 
+# What users may still do on a protected `Spese`/`Cofinanziamento` sheet: the one definition used by
+# the CLI (openpyxl, below), the add-in (Office.js WorksheetProtectionOptions, sent by
+# addin.xlbridge to the task pane's proteggiRighe) and any other front end. Keys are Office.js names;
+# True = allowed. Selecting cells is always allowed (Excel's default).
+OPZIONI_PROTEZIONE: dict[str, bool] = {
+    "allowFormatColumns": True,    # resize columns
+    "allowAutoFilter": True,       # filter the table
+    "allowFormatCells": False,
+    "allowFormatRows": False,
+    "allowInsertColumns": False,
+    "allowInsertRows": False,
+    "allowInsertHyperlinks": False,
+    "allowDeleteColumns": False,
+    "allowDeleteRows": False,
+    "allowSort": False,            # sorting would move sealed rows
+    "allowEditObjects": False,
+    "allowEditScenarios": False,
+    "allowPivotTables": False,
+}
+# Office.js option -> openpyxl SheetProtection attribute (where True means "protected": not allowed)
+_OPENPYXL = {"allowFormatColumns": "formatColumns", "allowAutoFilter": "autoFilter", "allowFormatCells": "formatCells",
+             "allowFormatRows": "formatRows", "allowInsertColumns": "insertColumns", "allowInsertRows": "insertRows",
+             "allowInsertHyperlinks": "insertHyperlinks", "allowDeleteColumns": "deleteColumns",
+             "allowDeleteRows": "deleteRows", "allowSort": "sort", "allowEditObjects": "objects",
+             "allowEditScenarios": "scenarios", "allowPivotTables": "pivotTables"}
+
+
 def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
-    """Protect the sheet (users may still select cells, resize columns and filter). An already
-    protected sheet is left as it is unless a different password is requested. True if changed."""
+    """Protect the sheet with OPZIONI_PROTEZIONE. An already protected sheet is left as it is unless a
+    different password is requested. True if changed."""
     p = ws.protection
     # the legacy hash is hexadecimal: Excel writes it in upper case, LibreOffice in lower case
     if p.sheet and (password is None or (p.password or "").upper() == hash_password(password).upper()):
@@ -81,23 +118,95 @@ def proteggi_foglio(ws: Worksheet, password: str | None = None) -> bool:
     p.sheet = True
     p.selectLockedCells = False
     p.selectUnlockedCells = False
-    p.formatColumns = False      # allowed: resize columns
-    p.autoFilter = False         # allowed: filter the table
-    p.sort = True
-    p.insertRows = True
-    p.deleteRows = True
+    for option, attr in _OPENPYXL.items():
+        setattr(p, attr, not OPZIONI_PROTEZIONE[option])
     if password:
         p.password = password
     return True
 
 
+SOGLIA_CODA_VUOTA = 2 * 1024 * 1024   # bytes of empty rows after the last value that are worth trimming
+_CONTENT_MARKERS = (b"<v>", b"<v ", b"<f>", b"<f ", b"<is>")   # inside sheetData nothing else starts so
+_SHEETDATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_STEP = 4 * 1024 * 1024
+
+
+def _coda_vuota(zf: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
+    """(end of the last row holding something, start of `</sheetData>`) in the worksheet `name`, when the
+    empty (styled) rows between them are worth trimming; None otherwise. Streams the part."""
+    pos = 0
+    last_content = -1        # absolute offset of the last value/formula/inline string
+    row_end = -1             # absolute end of the row holding it
+    sheet_end = -1
+    carry = b""
+    with zf.open(name) as fh:
+        while chunk := fh.read(_STEP):
+            data = carry + chunk
+            base = pos - len(carry)
+            end_m = _SHEETDATA_END.search(data)
+            limit = end_m.start() if end_m else len(data)
+            # perf: the last value, formula or inline string of the step, searched from the end
+            found = max(data.rfind(marker, 0, limit) for marker in _CONTENT_MARKERS)
+            if found >= 0 and base + found > last_content:
+                last_content, row_end = base + found, -1
+            if row_end < 0 and last_content >= 0:
+                m = _ROW_END.search(data, max(last_content - base, 0))
+                if m:
+                    row_end = base + m.end()
+            if end_m:
+                sheet_end = base + end_m.start()
+                break
+            pos += len(chunk)
+            carry = data[-32:]
+    if sheet_end < 0 or row_end < 0 or sheet_end - row_end < SOGLIA_CODA_VUOTA:
+        return None
+    return row_end, sheet_end
+
+
+def _senza_code_vuote(path: Path) -> Path | None:
+    """A temporary copy of the workbook without the empty styled rows after the last value of each
+    worksheet (hundreds of thousands of them cost openpyxl gigabytes); None when there are none to trim."""
+    with zipfile.ZipFile(path) as zf:
+        cuts = {i.filename: c for i in zf.infolist()
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+                and (c := _coda_vuota(zf, i.filename)) is not None}
+        if not cuts:
+            return None
+        fd, name = tempfile.mkstemp(prefix=".rendiconta-", suffix=path.suffix, dir=tempfile.gettempdir())
+        os.close(fd)
+        with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in zf.infolist():
+                if info.filename not in cuts:
+                    out.writestr(info, zf.read(info))
+                    continue
+                keep, resume = cuts[info.filename]
+                with zf.open(info) as src, out.open(info.filename, "w") as dst:
+                    pos = 0
+                    while chunk := src.read(_STEP):
+                        a, b = pos, pos + len(chunk)
+                        if a < keep:
+                            dst.write(chunk[:min(keep, b) - a])
+                        if b > resume:
+                            dst.write(chunk[max(resume, a) - a:])
+                        pos = b
+    return Path(name)
+
+
 def apri_cartella(path: str | Path) -> Workbook:
-    """Open a workbook for editing with openpyxl, keeping macros of .xlsm files and external links."""
+    """Open a workbook for editing with openpyxl, keeping macros of .xlsm files and external links. Empty
+    styled rows after the last value of a sheet are left out when they are many (the saved file is then
+    without them)."""
     path = Path(path)
+    trimmed = None
     try:
-        wb = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
+        trimmed = _senza_code_vuote(path)
+        wb = load_workbook(trimmed or path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
     except Exception as exc:  # noqa: BLE001 - any openpyxl failure is an unreadable input
         raise ErroreInput(f"impossibile aprire il file per il blocco: {exc}", file=path.name) from None
+    finally:
+        if trimmed is not None:
+            trimmed.unlink(missing_ok=True)
     for name in (schema.SPESE, schema.COFINANZIAMENTO, schema.META):
         if name not in wb.sheetnames:
             raise ErroreInput(f"manca il foglio «{name}».", file=path.name)

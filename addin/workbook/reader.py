@@ -63,14 +63,16 @@ RATIO_MIN_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 250_000                          # rows of a worksheet
 MAX_COLS = 200                              # columns of a worksheet (the templates use < 30)
 HEADER_SCAN_ROWS = S.HEADER_SCAN_ROWS
+MAX_STILI = 100_000                         # cell format entries (<xf>) in styles.xml; Excel allows 64,000
 _CHUNK = 4 * 1024 * 1024                    # decompression step of the parts that are only scanned
 
+_XF_RE = re.compile(rb"<(?:\w+:)?xf[\s>/]")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 _WIDE_COL_QUICK = re.compile(rb'r="[A-Z][A-Z]')     # any cell reference from column AA on (fast scan)
 _WIDE_COL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{2,3})(\d+)"')
 # a cell of a row numbered from 100,000 on that holds something: not self-closing, not closed at once
-_FAR_QUICK = re.compile(rb'r="[A-Z]{1,3}\d{6}')
+_FAR_QUICK = re.compile(rb'r="[A-Z]{1,3}(?:2[5-9]\d{4}|[3-9]\d{5}|\d{7})')   # rows from 250,000 (MAX_ROWS)
 _FAR_CELL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="[A-Z]{1,3}(\d{6,})"[^>]*?(?<!/)>(?!\s*</(?:\w+:)?c>)')
 
 
@@ -136,6 +138,8 @@ _F_RE = re.compile(rb'<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)')
 
 def _special_cells(data: bytes, end: int, out: dict[tuple[int, int], CellaSpeciale]) -> None:
     """Error cells and formula cells without a value among the complete cells of data[:end]."""
+    if data.find(b"<f", 0, end) < 0 and data.find(b't="e"', 0, end) < 0:   # perf: most sheets have neither
+        return
     for m in _SPECIAL_QUICK.finditer(data, 0, end):
         start = data.rfind(b"<c ", 0, m.start() + 1)
         if start < 0:
@@ -320,9 +324,11 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
                 if n.startswith("xl/worksheets/") and n.endswith(".xml"):
                     found = speciali.setdefault(wanted[n], {}) if n in wanted else None
                     _check_sheet_xml(n, zf, info, budget, fname, found)
-                elif n == "xl/sharedStrings.xml" or n == "xl/workbook.xml":
+                elif n in ("xl/sharedStrings.xml", "xl/workbook.xml", "xl/styles.xml"):
                     with zf.open(info) as fh:
                         first = True
+                        styles = 0
+                        carry = b""
                         while chunk := fh.read(_CHUNK):
                             if first:
                                 _no_dtd(chunk, fname)
@@ -332,6 +338,16 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
                                 raise ErroreInput("il file si espande a dimensioni eccessive una volta "
                                                   "decompresso (possibile «zip bomb»): non viene aperto.",
                                                   file=fname)
+                            if n == "xl/styles.xml":
+                                data = carry + chunk
+                                styles += len(_XF_RE.findall(data))
+                                carry = data[-4:]
+                                if styles > MAX_STILI:
+                                    raise ErroreInput(
+                                        f"il file contiene più di {MAX_STILI:,} formati di cella ".replace(",", ".")
+                                        + "(Excel ne ammette al massimo 64.000): file corrotto o prodotto da un "
+                                        "programma difettoso, non viene aperto. Copiare i dati in un modello "
+                                        "nuovo (`rendiconta modello`).", file=fname)
         except ErroreInput:
             raise
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:

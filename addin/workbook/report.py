@@ -8,16 +8,14 @@ Text taken from the checked workbook is always written as text, never as a formu
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import zipfile
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from addin.errors import ErroreOutput
+from addin.output import scrivi_atomico
 from addin.rules.models import Esito
 from addin.rules.money import ZERO, fmt_eur, fmt_pct
 from addin.workbook.schema import excel_serial
@@ -97,31 +95,20 @@ def tabelle_report(r) -> dict[str, list[list]]:
              ["Righe non ammesse", n[Esito.NON_AMMESSA], None]]
     head = ["Righe", "Rendicontato", "Ammesso", "Non ammesso", "di cui da integrare"]
     for title, fn in (("Per azione", lambda s: s.azione or "(mancante)"),
-                      ("Per categoria", lambda s: s.categoria or "(mancante)"),
+                      ("Per categoria", r.nome_categoria),
                       ("Per partner", lambda s: s.partner or "(mancante)")):
         sint += [[], [title, *head], *_group_totals(r, fn)]
-    # deductions by reason x category
-    ded: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    cats: list[str] = []
-    for s, e in zip(r.spese, r.esiti):
-        cut = e.importo - e.importo_ammesso
-        if cut <= 0:
-            continue
-        code = e.motivi[0].codice if e.motivi else "ALTRO"
-        # a reduction is attributed to the reducing reason (the last one added)
-        if e.esito is Esito.AMMESSA and e.motivi:
-            code = e.motivi[-1].codice
-        c = s.categoria or "(mancante)"
-        if c not in cats:
-            cats.append(c)
-        ded[(code, c)] += cut
+    # amount not admitted by decisive reason (addin.rules.reductions: the CLI and the verbale show the same)
+    ded = r.decurtazioni()
     if ded:
-        cats.sort()
-        codes = sorted({k[0] for k in ded})
-        sint += [[], ["Decurtazioni per motivo e categoria", *cats, "Totale"]]
-        for code in codes:
-            vals = [ded.get((code, c), ZERO) for c in cats]
-            sint.append([code, *vals, sum(vals, ZERO)])
+        sint += [[], ["Non ammesso per motivo (ogni riga sotto il suo motivo decisivo)", "Righe", "Non ammesso",
+                      "di cui da integrare"]]
+        for d in ded:
+            sint.append([d.codice, d.righe, d.importo, d.da_integrare])
+            for cat, amount in sorted(d.per_categoria.items()):
+                sint.append([f"    {cat}", None, amount, None])
+        sint.append(["Totale", sum(d.righe for d in ded), sum((d.importo for d in ded), ZERO),
+                     sum((d.da_integrare for d in ded), ZERO)])
     # co-financing
     q = r.cofin_quota
     ct = r.cofin_totali
@@ -149,11 +136,12 @@ def tabelle_report(r) -> dict[str, list[list]]:
         sint.append([f"Finestra {f.etichetta}", f.inizio, f.fine, f.blocco, f.stato(r.data_riferimento)])
     # budget use
     if r.uso_budget:
-        sint += [[], ["Uso del budget (azione, categoria)", "Categoria", "Budget attuale", "Rendicontato",
-                      "Ammesso", "Residuo", "Superato"]]
+        names = {c.codice: c.nome for c in r.config.categorie}
+        sint += [[], ["Uso del budget (azione e categoria)", "Budget attuale", "Rendicontato", "Ammesso",
+                      "Residuo", "Superato"]]
         for u in r.uso_budget:
-            sint.append([u.azione, u.categoria, u.budget, u.rendicontato, u.ammesso, u.residuo,
-                         "SI" if u.superato else "NO"])
+            sint.append([f"{u.azione} - {names.get(u.categoria, u.categoria)}", u.budget, u.rendicontato,
+                         u.ammesso, u.residuo, "SI" if u.superato else "NO"])
     sint += [[], ["Termine per le osservazioni dell'ATS", r.scadenza_osservazioni]]
     if r.scadenza_provvisoria:
         sint.append(["", "Provvisorio: nessun avviso all'ATS registrato (rendiconta avviso); calcolato dalla "
@@ -185,38 +173,83 @@ def tabelle_report(r) -> dict[str, list[list]]:
     return out
 
 
+def intestazione(r) -> str:
+    """The line that names what a printed page belongs to."""
+    return (f"Comune di Crema - Verifica del rendiconto: programma {r.programma}, anno {r.anno}, "
+            f"al {r.data_riferimento:%d/%m/%Y}")
+
+
 # --- writer ----------------------------------------------------------------------------------
-_WIDTHS = {ESITO: [7, 8, 24, 24, 34, 22, 13, 12, 9, 14, 13, 14, 14, 28, 60, 11, 14, 24, 30, 14],
-           SINTESI: [48, 16, 16, 16, 16, 16, 12], CAMPIONE: [10, 12, 12, 10, 26, 30],
-           OSSERVAZIONI: [7, 24, 8, 24, 34, 14, 14, 13, 60, 14, 40], AVVISI: [120]}
-_SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner", "Decurtazioni per motivo e categoria",
+_WIDTHS = {ESITO: [7, 8, 22, 22, 30, 22, 13, 11, 9, 13, 12, 13, 13, 24, 56, 9, 12, 22, 28, 13],
+           SINTESI: [62, 15, 15, 15, 15, 15, 10], CAMPIONE: [10, 12, 12, 10, 26, 40],
+           OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 11, 48, 12, 30], AVVISI: [120]}
+# text columns that wrap (0-based), so that long reasons and descriptions are read in full
+_WRAP_COLS = {ESITO: {2, 3, 4, 5, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {4, 5},
+              SINTESI: {0}, AVVISI: {0}}
+# printing: (pages across, columns repeated on each page); Esito's 20 columns print on two pages
+# across with the row number repeated, the others fit the page width
+_PRINT = {ESITO: (2, "$A:$A")}
+_SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner",
+            "Non ammesso per motivo (ogni riga sotto il suo motivo decisivo)",
             "Cofinanziamento", "Piano delle tranche", "Finestre rendicontative",
-            "Uso del budget (azione, categoria)"}
+            "Uso del budget (azione e categoria)"}
 _HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # styles.xml cellXfs indexes
-_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP = 1, 2, 3, 4
+_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP, _ST_TITLE, _ST_TOP = 1, 2, 3, 4, 5, 6
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     '<numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0.00"/>'
     '<numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fonts count="3"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="13"/><name val="Calibri"/></font>'
+    '</fonts>'
     '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
     '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" '
+    'applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment wrapText="1" vertical="top"/></xf></cellXfs>'
+    '<alignment wrapText="1" vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+_LINE_PT = 15  # one line of 11 pt Calibri
+
+
+def righe_testo(text: str, width: float) -> int:
+    """Lines a text takes wrapped in a column `width` characters wide (greedy by words, on the safe side:
+    an average character is narrower than the '0' Excel measures widths with, capitals are wider)."""
+    if len(text) <= width * 0.9 and "\n" not in text:
+        return 1
+    cap = max(1, int(width * 1.05) - 1)
+    n = 0
+    for para in text.split("\n"):
+        line = 0
+        n += 1
+        for word in para.split():
+            size = len(word) + sum(c.isupper() for c in word) * 0.3
+            if line and line + 1 + size > cap:
+                n += 1
+                line = 0
+            while size > cap:  # a word longer than the column breaks anywhere
+                n += 1
+                size -= cap
+            line += size + (1 if line else 0)
+    return min(n, 40)
 
 
 def _safe_text(value: str) -> str:
@@ -233,8 +266,9 @@ def _col(i: int) -> str:
     return out
 
 
-def _sheet_xml(name: str, rows: list[list]) -> str:
-    """One worksheet. Strings are inline strings (t="inlineStr"): never formulas, whatever they start with."""
+def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
+    """One worksheet. Strings are inline strings (t="inlineStr"): never formulas, whatever they start with.
+    `intestazione` (programme, year, date) is printed at the top of every page."""
     hdr = _HEADER_ROW.get(name, 1)
     widths = _WIDTHS.get(name, [])
     width = max((len(r) for r in rows), default=1)
@@ -251,10 +285,11 @@ def _sheet_xml(name: str, rows: list[list]) -> str:
         out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                                       for i, w in enumerate(widths, start=1)) + "</cols>")
     out.append("<sheetData>")
-    wrap = name in (ESITO, OSSERVAZIONI)
+    wrap_cols = _WRAP_COLS.get(name, set())
+    title_row = 1 if hdr != 1 else 0       # Sintesi and Osservazioni open with a title line
     append = out.append
     for ri, row in enumerate(rows, start=1):
-        head = ri == hdr or (name == SINTESI and (ri == 1 or (bool(row) and row[0] in _SEZIONI)))
+        head = ri == hdr or (name == SINTESI and bool(row) and row[0] in _SEZIONI)
         cells = []
         add = cells.append
         for ci, v in enumerate(row):
@@ -269,45 +304,60 @@ def _sheet_xml(name: str, rows: list[list]) -> str:
                 t = escape(v) if ("&" in v or "<" in v or ">" in v) else v
                 if len(t) > 32767:
                     t = t[:32767]
-                st = _ST_HEAD if head else (_ST_WRAP if wrap and len(v) > 60 else 0)
-                if st:
-                    add(f'<c r="{letters[ci]}{ri}" s="{st}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
-                else:
-                    add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+                st = (_ST_TITLE if ri == title_row else _ST_HEAD if head
+                      else _ST_WRAP if ci in wrap_cols else _ST_TOP)
+                add(f'<c r="{letters[ci]}{ri}" s="{st}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
             elif tv is Decimal:
                 add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')
             elif tv is int or tv is float:
                 if head:
                     add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD}"><v>{v}</v></c>')
                 else:
-                    add(f'<c r="{letters[ci]}{ri}"><v>{v}</v></c>')
+                    add(f'<c r="{letters[ci]}{ri}" s="{_ST_TOP}"><v>{v}</v></c>')
             elif isinstance(v, dt.date):
                 add(f'<c r="{letters[ci]}{ri}" s="{_ST_DATE}"><v>{excel_serial(v)}</v></c>')
             else:
                 add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{escape(_safe_text(str(v)))}</t></is></c>')
-        append(f'<row r="{ri}">{"".join(cells)}</row>')
+        lines = max((righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
+                     if ci < len(row) and ci < len(widths) and type(row[ci]) is str), default=1)
+        if lines > 1:  # neither LibreOffice nor every Excel fits wrapped rows by itself
+            append(f'<row r="{ri}" ht="{lines * _LINE_PT + 2}" customHeight="1">{"".join(cells)}</row>')
+        else:
+            append(f'<row r="{ri}">{"".join(cells)}</row>')
     out.append("</sheetData>")
     if hdr and len(rows) > hdr and name != AVVISI:
         out.append(f'<autoFilter ref="A{hdr}:{letters[width - 1]}{len(rows)}"/>')
     # printed for the file: A4 landscape, as wide as the page, header row repeated (Print_Titles),
     # sheet name and page numbers in the footer
-    out.append('<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-               '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-               '<headerFooter><oddFooter>&amp;L&amp;A&amp;RPagina &amp;P di &amp;N</oddFooter></headerFooter>')
+    across = _PRINT.get(name, (1, ""))[0]
+    order = ' pageOrder="overThenDown"' if across > 1 else ""
+    out.append('<pageMargins left="0.4" right="0.4" top="0.7" bottom="0.6" header="0.3" footer="0.3"/>'
+               f'<pageSetup paperSize="9" orientation="landscape" fitToWidth="{across}" fitToHeight="0"{order}/>'
+               f'<headerFooter><oddHeader>&amp;L{escape(_hf(intestazione))}&amp;R&amp;A</oddHeader>'
+               '<oddFooter>&amp;L&amp;F&amp;RPagina &amp;P di &amp;N</oddFooter></headerFooter>')
     out.append("</worksheet>")
     return "".join(out)
 
 
+def _hf(text: str) -> str:
+    """Literal text for a header/footer: '&' starts a code there, so it is doubled."""
+    return _safe_text(text).replace("&", "&&")[:200]
+
+
 def _print_titles(names: list[str]) -> str:
-    """Defined names repeating each sheet's header row on every printed page."""
-    defs = [f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-            f"'{escape(n)}'!${_HEADER_ROW[n]}:${_HEADER_ROW[n]}</definedName>"
+    """Defined names repeating each sheet's header row (and, for wide sheets, its first column) on every
+    printed page."""
+    def titles(n: str) -> str:
+        ref = [f"'{escape(n)}'!{_PRINT[n][1]}"] if n in _PRINT else []
+        return ",".join(ref + [f"'{escape(n)}'!${_HEADER_ROW[n]}:${_HEADER_ROW[n]}"])
+
+    defs = [f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{titles(n)}</definedName>'
             for i, n in enumerate(names) if _HEADER_ROW.get(n)]
     return f"<definedNames>{''.join(defs)}</definedNames>" if defs else ""
 
 
-def _workbook_parts(tables: dict[str, list[list]]) -> dict[str, str]:
+def _workbook_parts(tables: dict[str, list[list]], intestazione: str = "") -> dict[str, str]:
     names = list(tables)
     ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
           '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -339,31 +389,21 @@ def _workbook_parts(tables: dict[str, list[list]]) -> dict[str, str]:
     parts = {"[Content_Types].xml": ct, "_rels/.rels": rels, "xl/workbook.xml": wb,
              "xl/_rels/workbook.xml.rels": wbrels, "xl/styles.xml": _STYLES}
     for i, n in enumerate(names, start=1):
-        parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(n, tables[n])
+        parts[f"xl/worksheets/sheet{i}.xml"] = _sheet_xml(n, tables[n], intestazione)
     return parts
 
 
 def scrivi_report(r, path: str | Path) -> Path:
-    """Write the report atomically (temporary file + rename). A small dedicated xlsx writer: the
-    report has plain values and four styles, and openpyxl took ~10× longer on 10,000 rows."""
-    dest = Path(path)
-    dest_dir = dest.parent if str(dest.parent) else Path(".")
-    if not dest_dir.is_dir():
-        raise ErroreOutput(f"la cartella di destinazione «{dest_dir}» non esiste.")
-    parts = _workbook_parts(tabelle_report(r))
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".tmp.xlsx", dir=dest_dir)
-    os.close(fd)
-    try:
+    """Write the report atomically with the umask's permissions (addin.output). A small dedicated xlsx
+    writer: the report has plain values and a few styles, and openpyxl took ~10x longer on 10,000 rows."""
+    parts = _workbook_parts(tabelle_report(r), intestazione(r))
+
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for n, text in parts.items():
                 zf.writestr(n, text.encode("utf-8"))
-        os.replace(tmp, dest)
-    except OSError as exc:
-        raise ErroreOutput(f"impossibile scrivere il report «{dest}»: {exc.strerror or exc}.") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dest
+
+    return scrivi_atomico(path, write, "il report")
 
 
 __all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER"]

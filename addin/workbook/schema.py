@@ -163,6 +163,7 @@ def input_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
 
 
 # --- consolidated workbook (capofila: the six programmes of a year) -------------------------------
+CONS_CRUSCOTTO = "Cruscotto"
 CONS_PROGRAMMI = "Programmi"
 CONS_AZIONI = "Azioni"
 CONS_PARTNER = "Partner"

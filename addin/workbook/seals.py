@@ -583,10 +583,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         res.dettagli.append(f"Sigilli presenti ({', '.join(res.sigilli)}) ma NON verificati: manca la chiave "
                             f"del Comune (--chiave FILE, {ENV_CHIAVE_FILE} o {ENV_CHIAVE}). Non si può dire se "
                             "le righe bloccate siano state modificate.")
-        for seal in seals.values():
-            rows = cofin if seal.ambito == AMBITO_COFIN else spese
-            target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
-            target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
+        _righe_alla_posizione(res, seals.values(), spese, cofin)
         return res
 
     res.stato = "verificati"
@@ -609,10 +606,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                                 "O i sigilli sono stati creati con un'altra chiave, o il foglio "
                                 f"«{schema.META}» è stato alterato: nessuna garanzia sulle righe bloccate. "
                                 "Verificare con la chiave registrata dal Comune per questo file.")
-        for seal in seals.values():
-            rows = cofin if seal.ambito == AMBITO_COFIN else spese
-            target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
-            target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
+        _righe_alla_posizione(res, seals.values(), spese, cofin)
         return res
     valid: list[Sigillo] = []
     for ambito, seal in seals.items():
@@ -635,36 +629,41 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
     # a later seal records the earlier ones: one removed or replaced in `_meta` is found (the register
     # needs no such link: its own hash chain proves its seals, and a re-seal replaces one on purpose)
     by_ambito = {s.ambito: s for s in seals.values()}
-    for seal in ([] if dal_registro else valid):
+
+    def label_of(ambito: str) -> str:
+        return (f"finestra {wins[ambito].etichetta}" if ambito in wins
+                else f"cofinanziamento {anno}" if ambito == AMBITO_COFIN else ambito)
+
+    for seal in ([] if dal_registro else list(valid)):
+        if seal not in valid:
+            continue
         for item in filter(None, seal.intestazione.get("precedenti", "").split(";")):
             ambito, _, mac = item.partition(":")
             old = by_ambito.get(ambito)
             if old is not None and _hmac.compare_digest(old.hmac, mac):
                 continue
-            label = (old.etichetta if old else wins[ambito].etichetta if ambito in wins
-                     else ambito)
-            if (f"finestra {label}" if ambito in wins and old is None else label) in res.sigilli_alterati:
+            label = label_of(ambito)
+            if label in res.sigilli_alterati:
                 continue
             what = "rimosso dal" if old is None else "sostituito nel"
-            res.dettagli.append(f"Il sigillo {seal.etichetta} registra il sigillo {ambito} (hmac {mac[:12]}…), "
+            res.dettagli.append(f"Il sigillo {seal.etichetta} registra il sigillo {label} (hmac {mac[:12]}…), "
                                 f"che risulta {what} foglio «{schema.META}».")
-            if old is not None and old in valid:
-                valid.remove(old)
-                _alterato(res, config, old, "sostituito dopo il sigillo successivo", wins.get(ambito),
-                          spese, cofin)
-            elif old is None:
-                res.sigilli_alterati.append(f"finestra {wins[ambito].etichetta}" if ambito in wins
-                                            else f"cofinanziamento {anno}" if ambito == AMBITO_COFIN else ambito)
-                win = wins.get(ambito)
-                rows = (righe_finestra(config, cartella.spese, win) if win else cartella.cofinanziamento
-                        if ambito == AMBITO_COFIN else [])
-                target = res.motivi_cofinanziamento if ambito == AMBITO_COFIN else res.motivi
-                for r in rows:
-                    _add(target, r.riga, "RIGA_SIGILLATA_MODIFICATA",
-                         f"Il sigillo {ambito} è stato rimosso dal foglio «{schema.META}»: la riga non può "
-                         "essere garantita.")
-                (res.righe_cofin_sigillate if ambito == AMBITO_COFIN
-                 else res.righe_spese_sigillate).update(r.riga for r in rows)
+            if old is not None:
+                if old in valid:
+                    valid.remove(old)
+                _alterato(res, config, old, "sostituito dopo il sigillo successivo", wins.get(ambito), spese, cofin)
+                continue
+            res.sigilli_alterati.append(label)
+            win = wins.get(ambito)
+            rows = (righe_finestra(config, cartella.spese, win) if win
+                    else cartella.cofinanziamento if ambito == AMBITO_COFIN else [])
+            target = res.motivi_cofinanziamento if ambito == AMBITO_COFIN else res.motivi
+            for r in rows:
+                _add(target, r.riga, "RIGA_SIGILLATA_MODIFICATA",
+                     f"Il sigillo {label} è stato rimosso dal foglio «{schema.META}»: la riga non può essere "
+                     "garantita.")
+            (res.righe_cofin_sigillate if ambito == AMBITO_COFIN
+             else res.righe_spese_sigillate).update(r.riga for r in rows)
 
     # 2. the rows: exact matches by content first (wherever they are now), then pairs, then the rest
     counts: dict[str, int] = {}
@@ -757,6 +756,14 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         res.dettagli.insert(0, "Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata "
                                "modificata.")
     return res
+
+
+def _righe_alla_posizione(res: RisultatoSigilli, seals: Iterable[Sigillo], spese: _Righe, cofin: _Righe) -> None:
+    """Seals that cannot be checked: their rows are taken where the seals recorded them."""
+    for seal in seals:
+        rows = cofin if seal.ambito == AMBITO_COFIN else spese
+        target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
+        target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
 
 
 def _alterato(res: RisultatoSigilli, config: Config, seal: Sigillo, why: str, win: FinestraAnno | None,

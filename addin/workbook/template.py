@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -803,17 +801,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Atomic write with the umask's permissions; the folder must exist (addin.output)."""
+    from addin.output import scrivi_atomico
+
+    return scrivi_atomico(path, lambda tmp: tmp.write_bytes(data), "il modello")
 
 
 def save_template(config: Config, programma: int, anno: int, path: str | Path) -> Path:

@@ -98,3 +98,19 @@ def test_altered_seal_stops_blocca_with_a_clear_message(cfg, tmp_path):
     _edit_meta(p, "sigillo.finestra1.righe", "2")
     with pytest.raises(ErroreInput, match="risultano alterati"):
         blocca_file(p, cfg, LOCK, KEY)
+
+
+def test_a_seal_swapped_for_one_of_another_copy_is_found_by_the_later_one(cfg):
+    """The first window's seal taken from another copy of the workbook (same key, programme and year,
+    so its own HMAC verifies) and put in place of the real one, to cover rows typed differently."""
+    real = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    other_rows = copy.deepcopy(BASE)
+    other_rows[0].importo = Decimal("999")
+    other = seal_into(cartella(other_rows), cfg, LOCK)
+    seal_into(real, cfg, LATER)                                       # window 2 records window 1's HMAC
+    real.meta = {k: v for k, v in real.meta.items() if not k.startswith("sigillo.finestra1.")}
+    real.meta.update({k: v for k, v in other.meta.items() if k.startswith("sigillo.finestra1.")})
+    real.spese[0].importo = Decimal("999")
+    r = verifica_sigilli(real, cfg, KEY_MEM, LATER)
+    assert r.sigilli_alterati == ["finestra 1/2026"] and 4 in r.motivi and not r.integri
+    assert any("sostituito" in d for d in r.dettagli)

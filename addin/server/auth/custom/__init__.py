@@ -1,51 +1,43 @@
 """Token authentication of the add-in (xlwings Server auth provider «custom»).
 
-Turn it on with XLWINGS_AUTH_PROVIDERS=["custom"] and point RENDICONTA_UTENTI to a JSON file kept
-outside the repository, listing the users with the SHA-256 of their access code and their roles:
-
-    {"utenti": [{"nome": "Ufficio Servizi Sociali", "ruoli": ["comune"], "sha256": "<hex>"},
-                {"nome": "Consorzio Arcobaleno", "ruoli": ["capofila", "partner"], "sha256": "<hex>"}]}
-
-Roles: partner, comune, capofila. The task pane sends the access code typed by the user; only
-its hash is stored on the server. With Microsoft Entra ID use the «entraid» provider instead and
-define app roles with the same names (see docs/addin.md).
+Turn it on with XLWINGS_AUTH_PROVIDERS=["custom"] and point RENDICONTA_UTENTI to the JSON users file
+described in addin.ruoli.ElencoUtenti (roles partner, comune, capofila; only the SHA-256 of each
+access code is stored). The file is checked when the server starts (addin.serve.crea_app). With
+Microsoft Entra ID use the «entraid» provider and app roles with the same names (docs/addin.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
-
 from fastapi import HTTPException, status
 
+from addin import ruoli
 from xlwings_server.models import User
 
-ENV_UTENTI = "RENDICONTA_UTENTI"
-RUOLI = {"partner", "comune", "capofila"}
+_fonte: ruoli.FonteRuoli | None = None
 
 
-def _utenti() -> list[dict]:
-    path = os.environ.get(ENV_UTENTI)
-    if not path:
-        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR,
-                            f"Autenticazione attiva ma {ENV_UTENTI} non è impostata sul server.")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        return list(data["utenti"])
-    except (OSError, ValueError, KeyError, TypeError):
-        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR,
-                            f"Elenco utenti {ENV_UTENTI} non leggibile.") from None
+def imposta_fonte(fonte: ruoli.FonteRuoli | None) -> None:
+    """The source of users and roles (set at start-up; None: read RENDICONTA_UTENTI on first use)."""
+    global _fonte
+    _fonte = fonte
+
+
+def fonte() -> ruoli.FonteRuoli:
+    global _fonte
+    if _fonte is None:
+        try:
+            _fonte = ruoli.fonte_da_ambiente()
+        except ruoli.ErroreRuoli as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    return _fonte
 
 
 async def validate_token(token_string: str) -> User:
-    token = (token_string or "").removeprefix("Bearer ").strip()
-    if token:
-        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
-        for u in _utenti():
-            if hmac.compare_digest(digest, str(u.get("sha256", "")).lower()):
-                ruoli = [r for r in u.get("ruoli", []) if r in RUOLI]
-                return User(id=digest[:12], name=str(u.get("nome", "utente")), roles=ruoli)
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Codice di accesso non valido.")
+    codice = (token_string or "").removeprefix("Bearer ").strip()
+    u = fonte().utente(codice)
+    if u is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "Codice di accesso non valido: scriverlo nel riquadro (campo «Codice di accesso») "
+                            "e premere Salva; chi non lo ha lo chiede al Comune.")
+    return User(id=u.nome, name=u.nome, email=u.email or None, roles=list(u.ruoli),
+                programmi=None if u.programmi is None else list(u.programmi))

@@ -1,35 +1,41 @@
-// Task pane of the Rendiconta add-in: the sheet-protection callback used by the `blocca` script,
-// the upload of programme workbooks for `consolida`, the access code of the token login.
+// Task pane of the Rendiconta add-in: registers the callbacks used by the scripts (rendiconta.js),
+// shows every failure in Italian, uploads programme workbooks for `consolida`, keeps the access code.
 import { registerCallback } from "./custom-scripts/index.js";
+import { formattaCelle, proteggiRighe, traduciErrore } from "./rendiconta.js";
 
-// Called through runMacro by addin.xlbridge.proteggi: Office.js worksheet protection
-// (xlwings' remote API has none). For each sheet: unlock the data area, lock the sealed rows'
-// input cells, protect the sheet (formatting cells stays allowed so Valida can colour the outcomes).
-async function proteggiRighe(context, fogli) {
-  for (const f of fogli) {
-    const ws = context.workbook.worksheets.getItem(f.foglio);
-    ws.protection.load("protected");
-    await context.sync();
-    if (ws.protection.protected) {
-      ws.protection.unprotect(f.password || undefined);
-    }
-    for (const a of f.sbloccate) ws.getRange(a).format.protection.locked = false;
-    for (const a of f.bloccate) ws.getRange(a).format.protection.locked = true;
-    ws.protection.protect(
-      {
-        allowFormatCells: true,
-        allowFormatColumns: true,
-        allowAutoFilter: true,
-        allowSort: false,
-        allowInsertRows: false,
-        allowDeleteRows: false,
-      },
-      f.password || undefined,
-    );
-    await context.sync();
-  }
-}
+registerCallback(formattaCelle);
 registerCallback(proteggiRighe);
+
+// The page around the buttons comes from xlwings Server's base template: make it Italian.
+document.documentElement.lang = "it";
+document.title = "Rendiconta";
+const nonCaricato = document.getElementById("xlwings-office-ready-error");
+if (nonCaricato) {
+  const testo = nonCaricato.querySelector(".mb-3");
+  if (testo) {
+    testo.textContent =
+      "Il componente aggiuntivo non si è caricato. Aprirlo da Excel (Home > Componenti aggiuntivi > " +
+      "Rendiconta) e premere Ricarica.";
+  }
+  const ricarica = document.getElementById("xlwings-taskpane-reload-btn");
+  if (ricarica) ricarica.textContent = "Ricarica";
+  const annulla = document.getElementById("xlwings-taskpane-reload-cancel-btn");
+  if (annulla) annulla.textContent = "Annulla";
+}
+
+// xlwings writes a script's failure (English, e.g. "Action 4 (runMacro) failed: ...") into the
+// global error alert: replace it with the Italian text and what to do.
+const erroreGlobale = document.querySelector("#global-error-alert span");
+if (erroreGlobale) {
+  let ultimo = "";
+  new MutationObserver(() => {
+    const testo = erroreGlobale.textContent;
+    if (testo && testo !== ultimo) {
+      ultimo = traduciErrore(testo);
+      erroreGlobale.textContent = ultimo;
+    }
+  }).observe(erroreGlobale, { childList: true, characterData: true, subtree: true });
+}
 
 const CHIAVE_CODICE = "rendiconta.codice";
 
@@ -77,13 +83,14 @@ registerAlpineComponent("consolida", {
       const dati = await resp.json();
       await xlwings.runPython({
         scriptName: "consolida",
+        include: "_meta",
         auth: auth.token,
         headers: { "Auth-Provider": auth.provider },
         errorDisplayMode: "taskpane",
         args: [dati],
       });
     } catch (e) {
-      this.errore = `Errore: ${e.message || e}`;
+      this.errore = traduciErrore(e);
     } finally {
       this.occupato = false;
     }

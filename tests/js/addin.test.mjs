@@ -1,0 +1,278 @@
+// The add-in's JavaScript in Node: main.js (with rendiconta.js) and xlwings' own custom-scripts code
+// apply the actions that the real server returned for Valida, Verifica, Blocca and Consolida to a
+// mocked workbook (excel-mock.mjs); the tests check the workbook afterwards. Prepared and run by
+// tests/test_js.py (ADDIN_STATIC: the served /static/js tree; ADDIN_FIXTURES: server outputs and
+// independent expectations).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { OfficeMockObject } from "office-addin-mock";
+import { Workbook, parseA1, colNumber } from "./excel-mock.mjs";
+
+const STATIC = process.env.ADDIN_STATIC;
+const F = JSON.parse(readFileSync(process.env.ADDIN_FIXTURES, "utf8"));
+
+// --- the browser around the task pane ----------------------------------------------------------
+const elements = new Map();
+function element(id) {
+  if (!elements.has(id)) {
+    const kids = new Map();
+    const el = {
+      id,
+      textContent: "",
+      classList: { add() {}, remove() {} },
+      querySelector(sel) {
+        if (!kids.has(sel)) kids.set(sel, element(`${id} ${sel}`));
+        return kids.get(sel);
+      },
+      remove() {},
+      setAttribute() {},
+      addEventListener() {},
+    };
+    elements.set(id, el);
+  }
+  return elements.get(id);
+}
+element("config").textContent = JSON.stringify(F.config);
+element("xlwings-office-ready-error").querySelector(".mb-3").textContent = "The add-in didn't load properly.";
+const observers = [];
+globalThis.document = {
+  title: "Task pane",
+  documentElement: { lang: "en" },
+  getElementById: (id) => element(id),
+  querySelector: (sel) => (sel === "#global-error-alert span" ? element("global-error") : element(sel)),
+  querySelectorAll: () => [],
+  addEventListener() {},
+  createElement: () => element(`new-${elements.size}`),
+};
+globalThis.window = { location: { origin: "https://127.0.0.1:8000", search: "" } };
+globalThis.MutationObserver = class {
+  constructor(cb) {
+    this.cb = cb;
+    observers.push(this);
+  }
+  observe() {}
+};
+const storage = new Map();
+globalThis.localStorage = {
+  getItem: (k) => (storage.has(k) ? storage.get(k) : null),
+  setItem: (k, v) => storage.set(k, String(v)),
+};
+const components = {};
+globalThis.registerAlpineComponent = (name, c) => (components[name] = c);
+
+// Office host (office-addin-mock) and Excel namespace
+const dialogs = [];
+globalThis.Office = new OfficeMockObject({
+  context: {
+    requirements: { isSetSupported: () => true },
+    ui: { displayDialogAsync: (url) => dialogs.push(new URL(url)) },
+  },
+  onReady: async () => ({ host: "Excel" }),
+});
+Office.context.platform = "OfficeOnline";
+let current = null;
+globalThis.Excel = {
+  run: async (cb) => {
+    const r = await cb(current.context);
+    await current.sync();
+    return r;
+  },
+  ClearApplyTo: { contents: "Contents", formats: "Formats", all: "All" },
+};
+
+const { traduciErrore } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
+await import(pathToFileURL(`${STATIC}/main.js`)); // registers the callbacks; imports xlwings' index.js
+await import(pathToFileURL(`${STATIC}/ribbon.js`));
+const { dispatchActions } = await import(pathToFileURL(`${STATIC}/custom-scripts/action-dispatch.js`));
+
+// Apply a script's actions as runPython does: one Excel.run, the actions in order, a final sync.
+async function esegui(wb, actions) {
+  current = wb;
+  dialogs.length = 0;
+  await Excel.run((context) => dispatchActions(actions, context, globalThis.callbacks));
+  await new Promise((r) => setImmediate(r)); // the alert dialog opens asynchronously
+}
+
+const col = (sheetState, header) => sheetState.values.findIndex((row) => row.includes(header));
+function headerPos(name, header) {
+  const sheet = F.programma.find((s) => s.name === name);
+  for (let i = 0; i < sheet.values.length; i++) {
+    const j = sheet.values[i].indexOf(header);
+    if (j >= 0) return { row: i + 1, col: j + 1 };
+  }
+  throw new Error(`${header} not found`);
+}
+
+// --- the task pane --------------------------------------------------------------------------------
+test("main.js registers its callbacks and makes the page Italian", () => {
+  assert.equal(typeof globalThis.callbacks.proteggiRighe, "function");
+  assert.equal(typeof globalThis.callbacks.formattaCelle, "function");
+  assert.equal(typeof globalThis.callbacks.setValues, "function"); // xlwings' own action callbacks
+  assert.equal(document.documentElement.lang, "it");
+  assert.equal(document.title, "Rendiconta");
+  assert.match(element("xlwings-office-ready-error").querySelector(".mb-3").textContent, /non si è caricato/);
+  assert.ok(components.consolida && components.accesso);
+});
+
+test("an English failure written by xlwings into the error alert becomes Italian", () => {
+  const span = element("global-error");
+  span.textContent =
+    "Action 2 (setValues) failed: The cell or chart you're trying to change is on a protected sheet. " +
+    "Up to 2 actions may already have been applied, including the failing action.";
+  for (const o of observers) o.cb([]);
+  assert.match(span.textContent, /^Excel non ha potuto scrivere nel foglio: è protetto/);
+  assert.match(span.textContent, /già state scritte/);
+});
+
+test("every kind of failure has an Italian text with what to do", () => {
+  const cases = [
+    ["No response received from server", /Il server non risponde/],
+    ["Unknown server error", /Errore del server: riprovare/],
+    ["An error occurred.", /Errore del server/],
+    ["Access Denied. Anonymous is missing the following roles: comune", /codice del Comune/],
+    ["Action 1 (runMacro) failed: RequestPayloadSizeLimitExceeded.", /troppo grande per Excel per il web/],
+    ["Action 3 (addSheet) failed: GeneralException.", /premere di nuovo il pulsante/],
+    ["Something odd", /^Errore: Something odd\. Riprovare/],
+  ];
+  for (const [en, it] of cases) assert.match(traduciErrore(en), it, en);
+  const server = "Operazione riservata al ruolo «comune»: questo server non ha un sistema di accesso";
+  assert.equal(traduciErrore(server), server); // the server's Italian detail is shown as it is
+});
+
+// --- Valida ---------------------------------------------------------------------------------------
+test("Valida writes Esito and Importo ammesso of every row into the protected Spese sheet", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.valida);
+  const spese = wb.sheet("Spese");
+  assert.ok(spese.protected, "the template's protection stays");
+  const esito = headerPos("Spese", "Esito").col;
+  const ammesso = headerPos("Spese", "Importo ammesso").col;
+  const rows = Object.keys(F.esiti);
+  assert.ok(rows.length > 50);
+  for (const r of rows) {
+    assert.equal(spese.peek(Number(r), esito).value, F.esiti[r], `row ${r}`);
+    assert.ok(Math.abs(spese.peek(Number(r), ammesso).value - F.ammessi[r]) < 0.005, `row ${r}`);
+  }
+  assert.equal(dialogs.length, 1);
+  assert.equal(dialogs[0].searchParams.get("title"), "Valida");
+  assert.match(dialogs[0].searchParams.get("prompt"), /righe di spesa controllate/);
+});
+
+// --- Verifica -------------------------------------------------------------------------------------
+test("Verifica adds three sheets, text stays text, amounts and dates keep their formats", async () => {
+  const wb = new Workbook(F.programma);
+  assert.ok(F.verifica.length <= 10, `${F.verifica.length} actions`);
+  const before = wb.syncs;
+  await esegui(wb, F.verifica);
+  assert.ok(wb.syncs - before <= 25, `${wb.syncs - before} round trips`);
+  const v = wb.sheet("Verifica");
+  assert.ok(v && wb.sheet("Campione") && wb.sheet("Osservazioni"));
+  assert.equal(wb.sheets[wb.active].name, "Verifica");
+  // the row table: the header row with «Riga» and «Finestra»; its Finestra cells hold texts like
+  // "1/2026" (not dates), amounts and dates their formats
+  const headers = {};
+  let head = null;
+  for (const [k, cell] of v.cells) {
+    const [r, c] = k.split(",").map(Number);
+    if (cell.value === "Finestra" && v.peek(r, 1).value === "Riga") head = r;
+  }
+  assert.ok(head, "row table header");
+  for (const [k, cell] of v.cells) {
+    const [r, c] = k.split(",").map(Number);
+    if (r === head) headers[cell.value] = c;
+  }
+  let r = head + 1;
+  while (v.peek(r, headers["Finestra"]).value === "" && r < head + 50) r++;
+  const finestra = v.peek(r, headers["Finestra"]);
+  assert.match(String(finestra.value), /^[123]\/202[67]$/);
+  assert.equal(finestra.numberFormat, "@");
+  assert.equal(v.peek(r, headers["Importo ammesso"]).numberFormat, "#,##0.00");
+  assert.equal(typeof v.peek(r, headers["Importo ammesso"]).value, "number");
+  const data = v.peek(r, headers["Data decisiva"]);
+  assert.equal(data.numberFormat, "dd/mm/yyyy");
+  assert.equal(typeof data.value, "number"); // an Excel date serial, not text
+  assert.equal(dialogs[0].searchParams.get("title"), "Verifica");
+});
+
+// --- Blocca ---------------------------------------------------------------------------------------
+function lockedRows(sheet, column) {
+  const out = [];
+  for (const [k, cell] of sheet.cells) {
+    const [r, c] = k.split(",").map(Number);
+    if (c === column && r > 3 && cell.locked) out.push(r);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+test("Blocca writes the seals, locks the sealed rows and protects with the one set of options", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.blocca);
+  const spese = wb.sheet("Spese");
+  assert.ok(spese.protected);
+  assert.deepEqual(spese.options, F.opzioni);
+  const azione = headerPos("Spese", "Azione").col;
+  const sealed = F.righe_sigillate;
+  const locked = lockedRows(spese, azione).filter((r) => r <= 1003);
+  assert.deepEqual(locked, sealed);
+  // the Comune's outputs stay editable on sealed rows
+  if (sealed.length) assert.equal(spese.peek(sealed[0], headerPos("Spese", "Esito").col).locked, false);
+  const meta = wb.sheet("_meta");
+  const keys = [...meta.cells.entries()].filter(([k]) => k.endsWith(",1")).map(([, c]) => String(c.value));
+  if (sealed.length) assert.ok(keys.some((k) => k.startsWith("sigillo.")));
+  for (const [k, c] of meta.cells) if (k.endsWith(",2") && Number(k.split(",")[0]) > 6) assert.equal(c.numberFormat, "@");
+  assert.equal(dialogs[0].searchParams.get("title"), "Blocca");
+});
+
+test("a failed protection is reported in Italian, seals kept; a repeated Blocca completes it", async () => {
+  if (!F.righe_sigillate.length) return; // before the first lock date there is nothing to protect
+  const wb = new Workbook(F.programma_altra_password); // Spese protected by someone with another password
+  let error = null;
+  try {
+    await esegui(wb, F.blocca);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, "the protection must fail");
+  const text = traduciErrore(error);
+  assert.match(text, /^I sigilli sono registrati, ma la protezione del foglio «Spese» non è riuscita/);
+  assert.match(text, /Premere di nuovo Blocca/);
+  const meta = wb.sheet("_meta");
+  assert.ok([...meta.cells.values()].some((c) => String(c.value).startsWith("sigillo.")), "seals written first");
+  // the user removes the other protection (Revisione > Rimuovi protezione foglio) and presses Blocca again
+  Object.assign(wb.sheet("Spese"), { protected: false, password: "" });
+  await esegui(wb, F.blocca_ripetuto);
+  const spese = wb.sheet("Spese");
+  assert.ok(spese.protected);
+  assert.deepEqual(lockedRows(spese, headerPos("Spese", "Azione").col).filter((r) => r <= 1003), F.righe_sigillate);
+});
+
+// --- Consolida ------------------------------------------------------------------------------------
+test("Consolida fills the consolidation workbook's sheets", async () => {
+  const wb = new Workbook(F.consolidato);
+  await esegui(wb, F.consolida);
+  const prog = wb.sheet("Programmi");
+  let head = null;
+  const headers = {};
+  for (const [k, cell] of prog.cells) if (cell.value === "Programma") head = Number(k.split(",")[0]);
+  for (const [k, cell] of prog.cells) {
+    const [r, c] = k.split(",").map(Number);
+    if (r === head) headers[cell.value] = c;
+  }
+  let found = false;
+  for (let r = head + 1; r < head + 10; r++) {
+    if (String(prog.peek(r, headers["Programma"]).value).replace(/^P/, "").replace(/\.0$/, "") === "1") {
+      assert.ok(Math.abs(prog.peek(r, headers["Ammesso"]).value - F.ammesso_p1) < 0.005);
+      found = true;
+    }
+  }
+  assert.ok(found, "programme 1 row");
+  assert.equal(wb.sheets[wb.active].name, "Programmi");
+  assert.equal(dialogs[0].searchParams.get("title"), "Consolida");
+});
+
+test("address helpers", () => {
+  assert.deepEqual(parseA1("B3:D7"), { r0: 3, c0: 2, r1: 7, c1: 4 });
+  assert.equal(colNumber("AA"), 27);
+});
