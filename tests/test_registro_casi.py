@@ -417,3 +417,20 @@ def test_decisioni_dal_foglio_verifica_del_componente_aggiuntivo(cfg, tmp_path, 
     [dec] = registro.atti(1, 2026, DECISIONE)
     assert (dec.dati["riga"], dec.dati["esito"], dec.dati["importo"], dec.autore) == \
         (6, "NON_AMMESSA", "70.00", "Ufficio servizi")
+
+
+def test_la_ricezione_registrata_arriva_al_verbale(cfg, tmp_path, registro):
+    import hashlib
+
+    from addin.casi.ricevi import ricevi
+
+    p = _wb(tmp_path, cfg)
+    ricevi(registro, p, cfg, data_ricezione=D(2026, 6, 2), protocollo="2026/1234", consegnato_da="Igea")
+    r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r.xlsx", registro=registro)
+    digest = hashlib.sha256(p.read_bytes()).hexdigest()
+    assert (r.ricezione.protocollo, r.ricezione.data, r.ricezione.sha256, r.ricezione.mittente) == \
+        ("2026/1234", D(2026, 6, 2), digest, "Igea")
+    assert r.sha256 == digest
+    [v] = registro.atti(1, 2026, VERIFICA)
+    assert v.dati["sha256_file"] == digest
+    assert v.dati["sha256_report"] == hashlib.sha256((tmp_path / "r.xlsx").read_bytes()).hexdigest()
