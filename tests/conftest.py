@@ -38,6 +38,15 @@ def cfg():
     return default_config()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _registro_per_modulo():
+    """Module-scoped fixtures (workbooks sealed once for a whole test file) get their module's own
+    register, so no act of one file's fixtures is seen by another file's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RENDICONTA_REGISTRO", f"sqlite:///{_TMP}/registro-modulo-{next(_counter)}.sqlite")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _registro_per_test(monkeypatch):
     """Each test gets its own embedded register (a SQLite file created only if the test opens it)."""
