@@ -357,18 +357,26 @@ def cmd_modello(programma: int = typer.Option(..., "--programma", help="Codice d
 @app.command("modelli")
 def cmd_modelli(anno: int = AnnoOpt,
                 out_dir: Path = typer.Option(Path("workbook_templates"), "--out-dir",
-                                             help="Cartella di destinazione (deve esistere; i modelli che vi "
-                                                  "si trovano sono riscritti).", metavar="CARTELLA"),
+                                             help="Cartella di destinazione (deve esistere; i modelli vuoti che "
+                                                  "vi si trovano sono riscritti, quelli compilati solo con "
+                                                  "--sovrascrivi).", metavar="CARTELLA"),
+                sovrascrivi: bool = SovrascriviOpt,
                 config: Optional[Path] = ConfigOpt) -> None:
     """Genera i modelli di tutti i programmi (e del consolidamento) per un anno."""
     from addin.errors import ErroreOutput
     from addin.templates import genera_modelli
+    from addin.workbook.template import nome_file
 
     cfg = load(config)
     check_anno(cfg, anno)
     try:
         if not out_dir.is_dir():
             raise ErroreOutput(f"la cartella di destinazione «{out_dir}» non esiste (non viene creata).")
+        targets = [out_dir / nome_file(p.codice, anno) for p in cfg.programmi] + [out_dir / f"consolidato_{anno}.xlsx"]
+        for t in targets:  # an empty template is regenerated; a workbook someone filled is never lost
+            if (t.exists() or t.is_symlink()) and not sovrascrivi and not modello_vuoto(t, cfg):
+                raise ErroreOutput(f"«{t}» esiste e non è un modello vuoto (contiene spese o non è leggibile): "
+                                   "usare --sovrascrivi per sostituirlo, o un'altra cartella.")
         res = genera_modelli(cfg, anno, out_dir)
     except ErroreRendiconta as exc:
         fail(exc)
@@ -376,6 +384,24 @@ def cmd_modelli(anno: int = AnnoOpt,
         console.print(f"Scritto [bold]{lit(p)}[/]", soft_wrap=True)
     for n in res.note:
         console.print(f"[yellow]Nota[/]: {lit(n)}", highlight=False)
+
+
+def modello_vuoto(path: Path, cfg) -> bool:
+    """True for a regular file that is a workbook with no expense rows (a template as generated)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        from addin.workbook.reader import leggi_griglie
+
+        grids, _ = leggi_griglie(path)
+    except (ErroreRendiconta, OSError, ValueError):
+        return False
+    from addin.workbook import schema as S
+
+    rows = grids.get(S.SPESE) or grids.get(S.CONS_SPESE) or []
+    # title, note and header rows come first; a filled row has a number (an amount) somewhere
+    return not any(isinstance(v, (int, float)) and not isinstance(v, bool) and v
+                   for row in rows[3:] for v in row)
 
 
 def print_consolidato(r, rif: dt.date) -> None:
@@ -524,8 +550,8 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
 
 # --- consolida (issue: capofila consolidation of the six programmes) -----------------------------
 @app.command("consolida")
-def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavoro dei programmi (.xlsx).",
-                                                     metavar="FILE..."),
+def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lavoro dei programmi (.xlsx), anche di "
+                                                     "più anni (consolidato del triennio).", metavar="FILE..."),
                   out: Path = typer.Option(..., "--out", help="Cartella di lavoro consolidata da scrivere (.xlsx).",
                                            metavar="FILE"),
                   data: Optional[str] = DataOpt,
@@ -536,15 +562,27 @@ def cmd_consolida(files: list[Path] = typer.Argument(..., help="Cartelle di lavo
                   sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = ChiaveOpt,
+                  triennio: bool = typer.Option(False, "--triennio", help="Tutti gli anni, con i file delle ricezioni "
+                                                "registrate: vedere `rendiconta triennio`."),
                   registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
     import json
 
+    from addin.casi.triennio import anni_dei_file
+    from addin.cli_triennio import consolida_piu_anni
+
+    if triennio or (anno is None and len(anni_dei_file(files or [], load(config))) > 1):
+        # several years: the three-year consolidation with the register's payments and variations
+        consolida_piu_anni(list(files or []), out, parse_data(data), registro=registro, triennio=triennio,
+                           config=config, json_out=json_out, chiave=chiave, sovrascrivi=sovrascrivi)
+        return
+    if not files:
+        raise typer.BadParameter("indicare almeno un file (o --triennio)", param_hint="FILES")
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from addin.casi.consolida import consolida_file, risultato_json
-
     from addin.output import controlla_destinazione
 
     cfg = load(config)
@@ -617,6 +655,10 @@ def cmd_demo(cartella: Path = typer.Option(Path("demo_output"), "--cartella", he
 from addin.cli_registro import aggiungi_comandi  # noqa: E402 - the register's commands, own module
 
 aggiungi_comandi(app)
+
+from addin.cli_triennio import aggiungi_comandi as aggiungi_comandi_triennio  # noqa: E402 - issue #16, own module
+
+aggiungi_comandi_triennio(app)
 
 
 def main() -> None:

@@ -181,3 +181,29 @@ def test_regole_at_80_columns_shows_every_code_in_full():
     for code in CATALOGO:
         assert code in res.stdout, code
     assert "…" not in res.stdout
+
+
+def test_modelli_regenerates_empty_templates_but_never_a_filled_workbook(tmp_path, programme):
+    res = run("modelli", "--out-dir", str(tmp_path))
+    assert res.returncode == 0, flat(res)
+    res = run("modelli", "--out-dir", str(tmp_path))                 # the same empty templates: rewritten
+    assert res.returncode == 0, flat(res)
+    filled = tmp_path / "rendiconto_P1_2026.xlsx"
+    shutil.copy(programme, filled)                                    # a partner's filled workbook
+    before = digest(filled)
+    res = run("modelli", "--out-dir", str(tmp_path))
+    assert res.returncode == 5 and "--sovrascrivi" in flat(res), flat(res)
+    assert digest(filled) == before
+    res = run("modelli", "--out-dir", str(tmp_path), "--sovrascrivi")
+    assert res.returncode == 0 and digest(filled) != before
+
+
+def test_verifica_output_at_80_columns(tmp_path, programme):
+    res = run("verifica", str(programme), "--data", "31/05/2026", "--out", str(tmp_path / "r.xlsx"))
+    assert res.returncode == 0, flat(res)
+    lines = [ln for ln in res.stdout.splitlines() if str(tmp_path) not in ln]
+    assert lines and max(len(ln) for ln in lines) <= 80
+    assert "…" not in res.stdout
+    for code in ("PAGAMENTO_MANCANTE", "PAGAMENTO_NON_TRACCIABILE", "DECISIONE_COMUNE", "CATEGORIA_NON_AMMISSIBILE",
+                 "IMPORTO_OLTRE_DOCUMENTO"):
+        assert code in res.stdout, code

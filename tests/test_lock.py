@@ -282,7 +282,7 @@ def test_cli_blocca(cfg, wbpath, tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert "Sigilli: Sigilli verificati" in res.output
     monkeypatch.delenv("RENDICONTA_CHIAVE")
-    res = runner.invoke(app, ["verifica", str(wbpath), "--data", "01/06/2026", "--out", str(tmp_path / "r.xlsx")])
+    res = runner.invoke(app, ["verifica", str(wbpath), "--data", "01/06/2026", "--out", str(tmp_path / "r2.xlsx")])
     assert res.exit_code == 0 and "NON verificati" in res.output and "Sigilli verificati" not in res.output
 
 

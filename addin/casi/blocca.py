@@ -36,8 +36,8 @@ from addin.config.models import Config
 from addin.errors import ErroreChiave, ErroreInput, ErroreOutput, ErroreRegistro
 from addin.registro.atti import SIGILLO
 from addin.workbook import schema
-from addin.workbook.protection import (aggiungi_meta, applica_blocco, apri_cartella, formule_in_valori,
-                                       rimuovi_meta)
+from addin.workbook.protection import (FormulaDaRipristinare, aggiungi_meta, applica_blocco, apri_cartella,
+                                       formule_in_valori, rimuovi_meta, ripristina_formule)
 from addin.workbook.reader import CartellaRendiconto, leggi_cartella, leggi_griglie
 from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, PREFISSO, RisultatoSigilli, Sigillo,
                                   ambiti_da_sigillare, leggi_sigilli, nuovi_sigilli, righe_da_bloccare,
@@ -192,11 +192,12 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     spese_rows, cofin_rows = piano.righe()
     wb = apri_cartella(path)
     grids = griglie[0]
-    notes = []
+    notes: list[str] = []
+    harmless: list[FormulaDaRipristinare] = []     # written back with their value once saved
     for name, cols in ((schema.SPESE, schema.SPESE_COLS), (schema.COFINANZIAMENTO, schema.COFIN_COLS),
                        (schema.BUDGET, schema.BUDGET_COLS)):
         if name in wb.sheetnames and name in grids:
-            notes += formule_in_valori(wb[name], cols, grids[name])
+            notes += formule_in_valori(wb[name], cols, grids[name], harmless)
     changed = applica_blocco(wb, spese_rows, CHIAVI_BLOCCATE_SPESE, cofin_rows, CHIAVI_BLOCCATE_COFIN, password)
     changed |= bool(notes)
     if piano.dal_registro:
@@ -222,6 +223,7 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     try:
         try:
             wb.save(tmp)
+            ripristina_formule(tmp, harmless)
             shutil.copymode(path, tmp)
         except OSError as exc:
             raise ErroreOutput(f"impossibile scrivere il file «{path.name}»: {exc.strerror or exc}") from None

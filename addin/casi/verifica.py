@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
@@ -27,7 +28,10 @@ from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, money_str
 from addin.rules.sampling import Campione, campione_congelato, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
-from addin.rules.windows import FinestraAnno, finestre_anno
+from addin.rules.payments import Pagamento, SituazionePagamenti, situazione_pagamenti
+from addin.rules.variations import (VariazioneBudget, VoceApprovata, budget_approvato, budget_programma_approvato,
+                                    differenze_proposte)
+from addin.rules.windows import FinestraAnno, anno_chiuso, finestre_anno
 from addin.runtime import gc_paused
 from addin.workbook.reader import CartellaRendiconto
 
@@ -71,6 +75,10 @@ class RisultatoVerifica:
     sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
     ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
     registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
+    # the approved budget per action × category (register's variations); None: register not consulted,
+    # the workbook's Budget sheet as typed is used
+    budget_approvato: list[VoceApprovata] | None = None
+    pagamenti: SituazionePagamenti | None = None    # payments made (register); None: not consulted
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
@@ -95,8 +103,11 @@ class RisultatoVerifica:
 
     @cached_property
     def uso_budget(self) -> list[UsoBudget]:
-        """Admitted spending per action × category against the workbook's current budget."""
-        return uso_budget(self.config, self.cartella.budget, self.cartella.spese, self.esiti)
+        """Admitted spending per action × category against the current budget: the approved one when the
+        register was consulted, else the workbook's."""
+        voci = (self.cartella.budget if self.budget_approvato is None
+                else [v.come_voce_budget() for v in self.budget_approvato])
+        return uso_budget(self.config, voci, self.cartella.spese, self.esiti)
 
     @property
     def programma(self) -> int:
@@ -244,10 +255,16 @@ def _richieste(esiti: list[EsitoRiga], requests: dict, data_riferimento: dt.date
 
 def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, *,
                     chiave: bytes | None = None, seme: int | None = None,
-                    atti: AttiProgramma | None = None) -> RisultatoVerifica:
+                    atti: AttiProgramma | None = None,
+                    variazioni: Sequence[VariazioneBudget] | None = None,
+                    pagamenti: Sequence[Pagamento] | None = None) -> RisultatoVerifica:
     """Apply every rule to a programme workbook at the reference date. Pure: no file I/O.
-    `atti`: the Comune's register for this programme and year (seals, decisions, sample, notice);
-    None: the file-only check (seals from `_meta`, decisions from the file's columns)."""
+
+    `atti`: the Comune's register for this programme and year (seals, decisions, sample, notice); None:
+    the file-only check (seals from `_meta`, decisions from the file's columns).
+    `variazioni` / `pagamenti`: the register's approved budget variations and payments made (None: the
+    register was not consulted). With the variations the contribution, the tranches and the budget
+    check use the approved budget, and the variations typed in the Budget sheet are listed as proposals."""
     motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento, atti)
     avvisi_registro: list[str] = []
     requests: dict = {}
@@ -268,7 +285,8 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
     quota = verifica_realizzato(config, tot["ammesso"], cofin_tot)
 
-    b = prog.budget_anno(anno)
+    b = (prog.budget_anno(anno) if variazioni is None
+         else budget_programma_approvato(config, cartella.programma, anno, variazioni, data_riferimento))
     valore_realizzato = tot["ammesso"] + cofin_tot.valorizzato
     liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
                        tot["ammesso"], cofin_tot.monetario)
@@ -280,6 +298,15 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     for riga, motivi in sorted(sig.cofinanziamento.items()):
         for m in motivi:
             avvisi.append(f"Foglio «Cofinanziamento», riga {riga}: {m.messaggio} Voce non conteggiata.")
+    approvato = None
+    if variazioni is not None:
+        approvato = budget_approvato(config, cartella.budget, variazioni, cartella.programma, anno, data_riferimento)
+        avvisi += differenze_proposte(config, approvato)
+    sit = None
+    if pagamenti is not None:
+        sit = situazione_pagamenti(config, cartella.programma, anno, b.comunale, pagamenti, data_riferimento,
+                                   contributo_dovuto=liq.contributo_finale if anno_chiuso(config, anno, data_riferimento)
+                                   else None)
     lk = lookup_for(config)
     for v in voci_ok:
         if tipo_cofinanziamento(v.tipo) is None:
@@ -294,7 +321,8 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         scadenza_osservazioni=(dt.date.fromisoformat(atti.avviso.dati["scadenza_osservazioni"])
                                if atti is not None and atti.avviso is not None
                                else data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni)),
-        sigilli=sig, avvisi=avvisi, config=config, seme=seme, registro=atti)
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme, registro=atti, budget_approvato=approvato,
+        pagamenti=sit)
 
 
 def risultato_json(r: RisultatoVerifica) -> dict:
@@ -383,10 +411,12 @@ def ricezione_registrata(atti: AttiProgramma, sha256: str | None) -> Ricezione |
 
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
                   chiave: bytes | None = None, seme: int | None = None, *, registro=None,
-                  operatore: str | None = None) -> tuple[RisultatoVerifica, Path]:
+                  operatore: str | None = None, variazioni: Sequence[VariazioneBudget] | None = None,
+                  pagamenti: Sequence[Pagamento] | None = None) -> tuple[RisultatoVerifica, Path]:
     """Read, check and write the report (default `<name>_verifica.xlsx` next to the input). With the
-    Comune's register (addin.registro.Registro) the check reads its acts and is recorded as a
-    VERIFICA act (with the SHA-256 of the file and of the report)."""
+    Comune's register (addin.registro.Registro) the check reads its acts (seals, decisions, sample,
+    notice, and the approved variations and payments unless given) and is recorded as a VERIFICA act
+    (with the SHA-256 of the file and of the report). `variazioni` and `pagamenti` as in `esegui_verifica`."""
     from addin.casi.atti_registro import leggi_atti
     from addin.errors import ErroreOutput
     from addin.workbook.reader import leggi_cartella
@@ -396,9 +426,18 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     with gc_paused():
         digest = impronta_file(src)
         cartella = leggi_cartella(src, config)
-        atti = (leggi_atti(cartella.programma, cartella.anno, registro.atti(cartella.programma, cartella.anno))
-                if registro is not None else None)
-        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, atti=atti)
+        atti = None
+        if registro is not None:
+            from addin.casi.pagamenti import pagamenti_registrati
+            from addin.casi.variazioni import variazioni_registrate
+
+            atti = leggi_atti(cartella.programma, cartella.anno, registro.atti(cartella.programma, cartella.anno))
+            if variazioni is None:
+                variazioni = variazioni_registrate(registro, config, [cartella.anno])
+            if pagamenti is None:
+                pagamenti = pagamenti_registrati(registro, config, [cartella.anno])
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, atti=atti,
+                            variazioni=variazioni, pagamenti=pagamenti)
         r.sha256 = digest
         if atti is not None:
             r.ricezione = ricezione_registrata(atti, digest)

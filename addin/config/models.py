@@ -115,6 +115,8 @@ class Tranche(_Strict):
     anno_successivo: bool = False
     saldo: bool = False
     descrizione: str = ""
+    # the previous year's amount to recover is offset on this tranche (at most one advance; default: none)
+    compensazione: bool = False
 
     _v = field_validator("scadenza")(_check_month_day)
 
@@ -130,6 +132,7 @@ class Limiti(_Strict):
     spese_generali_quota: Decimal = Field(ge=0, le=1)
     spese_generali_livello: Literal["programma", "partner"] = "programma"
     contanti_massimo: Decimal = Field(ge=0)
+    ore_mese_massime: Decimal = Field(default=Decimal(173), gt=0)   # personnel hours per person per month
 
 
 class Campionamento(_Strict):
@@ -191,6 +194,8 @@ class Config(_Strict):
             raise ValueError("tranche: le quote devono sommare a 1")
         if sum(1 for t in self.tranche if t.saldo) != 1 or not self.tranche[-1].saldo:
             raise ValueError("tranche: l'ultima tranche, e solo quella, deve essere il saldo")
+        if sum(1 for t in self.tranche if t.compensazione) > 1 or self.tranche[-1].compensazione:
+            raise ValueError("tranche: la compensazione si indica su una sola tranche, non sul saldo")
         codes = [p.codice for p in self.programmi]
         if len(set(codes)) != len(codes):
             raise ValueError("programmi: codici ripetuti")

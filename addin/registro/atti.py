@@ -21,6 +21,11 @@ Payloads (every amount a Decimal string, every date ISO):
 - OSSERVAZIONI data_ricezione, testo, esito (ACCOLTE | RESPINTE), decisioni[positions revoked]
 - REFERENTI   referenti[{nome, email?}] (anno = 0: the officers assigned to the programme; the latest
               act is the current list)
+- PAGAMENTO   tranche, importo, data_pagamento, mandato?; a cancellation has annullato = true, motivo,
+              and riferimento = the payment cancelled (addin/casi/pagamenti.py)
+- VARIAZIONE_BUDGET data_approvazione, verbale, descrizione?, righe[{azione, categoria, comunale,
+              cofinanziamento}] (approved by the Cabina di regia); a cancellation has annullata = true,
+              motivo, and riferimento = the variation cancelled (addin/casi/variazioni.py)
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ DECISIONE = "DECISIONE"
 AVVISO = "AVVISO"
 OSSERVAZIONI = "OSSERVAZIONI"
 REFERENTI = "REFERENTI"
+PAGAMENTO = "PAGAMENTO"
+VARIAZIONE_BUDGET = "VARIAZIONE_BUDGET"
 
 TIPI: dict[str, str] = {
     RICEZIONE: "ricezione",
@@ -43,6 +50,8 @@ TIPI: dict[str, str] = {
     AVVISO: "avviso",
     OSSERVAZIONI: "osservazioni",
     REFERENTI: "referenti",
+    PAGAMENTO: "pagamento",
+    VARIAZIONE_BUDGET: "variazione di budget",
 }
 
 # outcomes of a DECISIONE
@@ -73,6 +82,13 @@ def _eur(v: object) -> str:
 def _data_it(iso: object) -> str:
     s = str(iso or "")
     return f"{s[8:10]}/{s[5:7]}/{s[:4]}" if len(s) >= 10 and s[4] == "-" else s
+
+
+def _eur(value: object) -> str:
+    from addin.rules.money import fmt_eur, to_decimal
+
+    d = to_decimal(value)
+    return fmt_eur(d) if d is not None else f"{value} €"
 
 
 def riassunto(tipo: str, dati: dict) -> str:
@@ -108,4 +124,15 @@ def riassunto(tipo: str, dati: dict) -> str:
         return f"osservazioni del {_data_it(d.get('data_ricezione'))}: {d.get('esito', '').lower()}"
     if tipo == REFERENTI:
         return "referenti: " + ", ".join(r.get("nome", "") for r in d.get("referenti", []))
+    if tipo == PAGAMENTO:
+        if d.get("annullato"):
+            return f"pagamento annullato: {d.get('motivo', '')}"
+        mandato = f", mandato {d['mandato']}" if d.get("mandato") else ""
+        return (f"pagamento tranche {d.get('tranche')}: {_eur(d.get('importo'))} il "
+                f"{_data_it(d.get('data_pagamento'))}{mandato}")
+    if tipo == VARIAZIONE_BUDGET:
+        if d.get("annullata"):
+            return f"variazione di budget annullata: {d.get('motivo', '')}"
+        return (f"variazione di budget approvata il {_data_it(d.get('data_approvazione'))} ({d.get('verbale', '')}): "
+                f"{len(d.get('righe', []))} righe")
     return ", ".join(f"{k}={v}" for k, v in sorted(d.items()))[:120]

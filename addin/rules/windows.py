@@ -62,3 +62,8 @@ def finestra_chiusa(config: Config, data: dt.date, riferimento: dt.date) -> bool
 
 def scadenza_blocco(config: Config, data: dt.date) -> dt.date:
     return finestra_di(config, data).blocco
+
+
+def anno_chiuso(config: Config, anno: int, data_riferimento: dt.date) -> bool:
+    """Every window of the year is locked at the reference date: the year's contribution is final."""
+    return all(f.chiusa(data_riferimento) for f in finestre_anno(config, anno))

@@ -13,6 +13,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -255,11 +256,26 @@ def applica_blocco(wb: Workbook, righe_spese: Iterable[int], chiavi_spese: Itera
     return changed
 
 
-def formule_in_valori(ws: Worksheet, cols: tuple[schema.Col, ...], griglia: list[list[object]]) -> list[str]:
+# a formula that only computes constants ("=1000*0,4", '="12,50"'): kept in the written file with its value
+_INNOCUA = re.compile(r'^=[\d\s.,+\-*/()%^]+$|^="[^"]*"$')
+
+
+@dataclass(frozen=True)
+class FormulaDaRipristinare:
+    foglio: str
+    cella: str
+    formula: str          # without "="
+    valore: object
+
+
+def formule_in_valori(ws: Worksheet, cols: tuple[schema.Col, ...], griglia: list[list[object]],
+                      ripristinare: list[FormulaDaRipristinare] | None = None) -> list[str]:
     """Replace the formulas typed in input cells (`=1000*0,4` in an amount) with the value they computed,
     as read from the file (`griglia`, the calamine grid). openpyxl keeps a formula but drops its computed
-    value, after which the cell would read as empty. Formulas without a computed value or giving an error
-    are left as they are (the reader reports them). Returns an Italian note per replaced cell."""
+    value, after which the cell would read as empty. A harmless formula (constants only) goes to
+    `ripristinare`, to be written back with its value once the file is saved (ripristina_formule): nothing
+    changes for the user. Formulas without a computed value or giving an error are left as they are (the
+    reader reports them). Returns an Italian note per cell whose formula is replaced for good."""
     header_row, mapping = trova_intestazione(ws, cols)
     inputs = {j for k, j in mapping.items() if k in {c.key for c in schema.input_cols(cols)}}
     notes = []
@@ -269,7 +285,50 @@ def formule_in_valori(ws: Worksheet, cols: tuple[schema.Col, ...], griglia: list
         v = griglia[r - 1][j - 1] if r - 1 < len(griglia) and j - 1 < len(griglia[r - 1]) else None
         if not isinstance(v, (int, float, str, dt.date)) or v == "" or not isinstance(cell.value, str):
             continue    # no computed value, or an error: left as it is (the reader reports the cell)
-        notes.append(f"Foglio «{ws.title}», cella {cell.coordinate}: la formula «{cell.value}» è stata sostituita "
-                     f"dal suo valore ({v}).")
+        if (ripristinare is not None and _INNOCUA.match(cell.value) and isinstance(v, (int, float, str))
+                and not isinstance(v, bool)):
+            ripristinare.append(FormulaDaRipristinare(ws.title, cell.coordinate, cell.value[1:], v))
+        else:
+            shown = int(v) if isinstance(v, float) and v.is_integer() else v
+            notes.append(f"Foglio «{ws.title}», cella {cell.coordinate}: la formula «{cell.value}» è stata "
+                         f"sostituita dal suo valore ({shown}).")
         cell.value = v
     return notes
+
+
+def ripristina_formule(path: Path, formule: Sequence[FormulaDaRipristinare]) -> None:
+    """Write the harmless formulas back, with their value, into the cells of the saved file `path`
+    (openpyxl cannot write a formula together with its computed value)."""
+    from xml.sax.saxutils import escape
+
+    from addin.workbook.reader import parti_fogli
+
+    if not formule:
+        return
+    with zipfile.ZipFile(path) as zf:
+        entries = {name: entry for entry, name in parti_fogli(zf).items()}
+        by_entry: dict[str, dict[str, FormulaDaRipristinare]] = {}
+        for f in formule:
+            by_entry.setdefault(entries[f.foglio], {})[f.cella] = f
+        items = [(info, zf.read(info)) for info in zf.infolist()]
+
+    def cell(m: re.Match, todo: dict[str, FormulaDaRipristinare]) -> bytes:
+        f = todo.get(m.group(1).decode())
+        if f is None:
+            return m.group(0)
+        style = re.search(rb'\ss="\d+"', m.group(2) or b"")
+        kind = b' t="str"' if isinstance(f.valore, str) else b""
+        value = f.valore if isinstance(f.valore, str) else repr(f.valore) if isinstance(f.valore, float) \
+            else str(f.valore)
+        return (b'<c r="' + m.group(1) + b'"' + (style.group(0) if style else b"") + kind + b"><f>"
+                + escape(f.formula).encode() + b"</f><v>" + escape(value).encode() + b"</v></c>")
+
+    tmp = path.with_name(path.name + ".f")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            todo = by_entry.get(info.filename)
+            if todo:
+                data = re.sub(rb'<c r="([A-Z]+\d+)"([^>]*?)(?:/>|>.*?</c>)', lambda m: cell(m, todo), data,
+                              flags=re.S)
+            out.writestr(info, data)
+    os.replace(tmp, path)

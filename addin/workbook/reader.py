@@ -223,7 +223,7 @@ def controlla_file(path: str | Path) -> list[str]:
     return esamina_file(path)[0]
 
 
-def _sheet_entries(zf: zipfile.ZipFile) -> dict[str, str]:
+def parti_fogli(zf: zipfile.ZipFile) -> dict[str, str]:
     """zip entry of each worksheet -> sheet name (from workbook.xml and its relationships)."""
     try:
         wbx = zf.read("xl/workbook.xml").decode("utf-8", "replace")
@@ -317,7 +317,7 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
         # actual decompression of the worksheets and shared strings, bounded (declared sizes can lie)
         budget = [MAX_TOTAL_UNCOMPRESSED]
         speciali: dict[str, dict[tuple[int, int], CellaSpeciale]] = {}
-        wanted = {e: n for e, n in _sheet_entries(zf).items() if n in fogli} if fogli else {}
+        wanted = {e: n for e, n in parti_fogli(zf).items() if n in fogli} if fogli else {}
         try:
             for info in infos:
                 n = info.filename

@@ -130,6 +130,14 @@ def tabelle_report(r) -> dict[str, list[list]]:
              ["Contributo finale riconosciuto", None, None, liq.contributo_finale],
              ["Anticipi (tranche 1 e 2)", None, None, liq.anticipi],
              ["Saldo (negativo: da recuperare)", None, None, liq.saldo]]
+    if r.pagamenti is not None:    # payments made, from the Comune's register
+        sint += [[], ["Pagamenti effettuati (registro)", "Scadenza", "Previsto", "Pagato", "Da pagare", "Stato"]]
+        for t in r.pagamenti.tranche:
+            sint.append([f"Tranche {t.numero} - {t.descrizione}", t.scadenza, t.previsto, t.pagato, t.da_pagare,
+                         t.stato])
+        if r.pagamenti.saldo is not None:
+            sint.append(["Saldo: contributo dovuto − pagamenti (negativo: da recuperare)", None, None, None,
+                         r.pagamenti.saldo])
     # windows
     sint += [[], ["Finestre rendicontative", "Dal", "Al", "Blocco", "Stato"]]
     for f in r.finestre:
@@ -200,6 +208,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # styles.xml cellXfs indexes
 _ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP, _ST_TITLE, _ST_TOP = 1, 2, 3, 4, 5, 6
+# text after the first column is indented a little: it never touches a right-aligned amount
+_INDENTED = {_ST_WRAP: 7, _ST_TOP: 8}
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -212,7 +222,7 @@ _STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
     '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="9"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
     '<alignment vertical="top"/></xf>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
@@ -223,7 +233,11 @@ _STYLES = (
     '<alignment wrapText="1" vertical="top"/></xf>'
     '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment vertical="top"/></xf></cellXfs>'
+    '<alignment vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment horizontal="left" wrapText="1" vertical="top" indent="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment horizontal="left" vertical="top" indent="1"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
@@ -306,6 +320,8 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
                     t = t[:32767]
                 st = (_ST_TITLE if ri == title_row else _ST_HEAD if head
                       else _ST_WRAP if ci in wrap_cols else _ST_TOP)
+                if ci:
+                    st = _INDENTED.get(st, st)
                 add(f'<c r="{letters[ci]}{ri}" s="{st}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
             elif tv is Decimal:
                 add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')

@@ -501,10 +501,17 @@ class _Righe:
 LIMITE_DIFFERENZE = 3   # a changed sealed row is recognised when at most this many of its fields differ
 
 
+def _stesso_documento(old: Mapping[str, object], new: Mapping[str, object]) -> bool:
+    """The same expense document (supplier and number, both given): however many other fields the
+    partner changed, the current row is that sealed row edited, reported field by field."""
+    return all(old.get(k) not in (None, "") and old.get(k) == new.get(k) for k in ("fornitore", "numero_documento"))
+
+
 def _pair(unmatched: list[tuple[Sigillo, RigaSigillata, bool]], righe: _Righe) -> dict[int, int]:
     """Pair the sealed entries no current row matches exactly with the free current row that replaced
-    them: the one differing in the fewest fields (at most LIMITE_DIFFERENZE: a partner edits a few cells;
-    a row that merely slid into a deleted row's place differs in many), at the same position first.
+    them: the one differing in the fewest fields (at most LIMITE_DIFFERENZE, or any number when it is the
+    same document, supplier and number: a partner edits a few cells; a row that merely slid into a deleted
+    row's place differs in many), at the same position first.
     Returns index in `unmatched` -> current row. perf: candidates come from an index on a few
     identifying fields (a row differing in at most 3 fields shares most of them)."""
     free = [n for n in righe.by_row if n not in righe.consumed]
@@ -532,7 +539,7 @@ def _pair(unmatched: list[tuple[Sigillo, RigaSigillata, bool]], righe: _Righe) -
         for n in pool:
             new = righe.oggetto(seal.versione, n)
             diff = sum(1 for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-            if diff <= LIMITE_DIFFERENZE:
+            if diff <= LIMITE_DIFFERENZE or _stesso_documento(old, new):
                 candidates.append((diff, 0 if n == e.riga else 1, i, n))
     out: dict[int, int] = {}
     taken: set[int] = set()
@@ -739,7 +746,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
     for seal in sorted(valid, key=lambda s: s.ambito):
         n = counts.get(seal.ambito, 0)
         res.dettagli.append(f"Sigillo {seal.etichetta} ({len(seal.righe)} righe, bloccato il {_data(seal)}): "
-                            + ("verificato, nessuna modifica." if n == 0 else f"{n} anomalie."))
+                            + ("verificato, nessuna modifica." if n == 0 else "1 anomalia." if n == 1 else f"{n} anomalie."))
     if res.spostate:
         shown = ", ".join(f"{a} → {b}" for _, a, b in res.spostate[:12])
         more = f" e altre {len(res.spostate) - 12}" if len(res.spostate) > 12 else ""

@@ -49,7 +49,8 @@ def _messages(cartella, riga):
 @richiede_libreoffice
 def test_formulas_in_amounts_keep_their_values_through_blocca_and_a_libreoffice_save(cfg, tmp_path):
     def edit(ws, k, imp):
-        ws.cell(4, k).value = ws.cell(4, imp).value = "=1000*0.4"      # closed window: sealed
+        ws.cell(4, imp).value = "=1000*0.4"                            # closed window: sealed
+        ws.cell(4, k).value = "=L4*1"                                  # a reference: not kept as a formula
         ws.cell(6, k).value = ws.cell(6, imp).value = '="12,50"'       # open window: text from a formula
         ws.cell(7, imp).value = "=1/0"                                 # closed window: an error
     src = tmp_path / "src"
@@ -64,9 +65,12 @@ def test_formulas_in_amounts_keep_their_values_through_blocca_and_a_libreoffice_
 
     r = blocca_file(p, cfg, LOCK, KEY)                # the post-write check does not fail
     assert r.modificato and r.righe_spese == 3
-    assert any("cella L4" in a and "1000*0.4" in a for a in r.avvisi)
+    assert [a for a in r.avvisi if "formula" in a] == [
+        "Foglio «Spese», cella K4: la formula «=L4*1» è stata sostituita dal suo valore (400)."]
+    ws = load_workbook(p, data_only=True)[schema.SPESE]
+    assert (ws["K4"].value, ws["L4"].value, ws["L6"].value) == (400, 400, "12,50")   # the values are kept
     ws = load_workbook(p)[schema.SPESE]
-    assert ws["L4"].value == 400 and ws["L6"].value == "12,50"          # the values are kept
+    assert (ws["K4"].value, ws["L4"].value, ws["L6"].value) == (400, "=1000*0.4", '="12,50"')  # harmless ones too
     c2 = leggi_cartella(p, cfg)
     assert {s.riga: s.importo for s in c2.spese} == imp
     assert verifica_sigilli(c2, cfg, KEY, LOCK).integri
@@ -82,6 +86,8 @@ def test_formulas_in_amounts_keep_their_values_through_blocca_and_a_libreoffice_
     q.parent.mkdir()
     shutil.copy2(saved, q)
     assert blocca_file(q, cfg, LOCK, KEY).righe_spese == 3
+    before = p.read_bytes()
+    assert not blocca_file(p, cfg, LOCK, KEY).modificato and p.read_bytes() == before   # idempotent
 
 
 def test_uncomputed_formula_is_named_not_read_as_empty(cfg, tmp_path):

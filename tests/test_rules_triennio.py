@@ -1,0 +1,289 @@
+"""Money over the three years (issue #16): payments made, approved variations, years together,
+double funding across years. Every expected figure is computed by hand in the comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from pydantic import ValidationError
+
+from addin.config.models import Config
+from addin.rules.budget import VoceBudget, uso_budget
+from addin.rules.models import Esito, EsitoRiga, Spesa
+from addin.rules.multiyear import (DatiAnno, OrePersona, RigaDocumento, doppi_documenti_anni,
+                                   persone_oltre_tempo, recuperi_compensati, situazioni_anni, triennio)
+from addin.rules.payments import Pagamento, situazione_pagamenti
+from addin.rules.tranches import liquidazione
+from addin.rules.variations import (RigaVariazione, VariazioneBudget, budget_approvato, budget_programma_approvato,
+                                    differenze_proposte, errori_variazione)
+
+
+def _with_offset(cfg: Config) -> Config:
+    data = cfg.model_dump()
+    data["tranche"][0]["compensazione"] = True
+    return Config.model_validate(data)
+
+
+# --- payments made -----------------------------------------------------------------------------------------
+
+def test_issue_p1_2026_paid_late_and_balance(cfg):
+    # P1 2026 budget: municipal 722,461.31, co-financing 88,436.17 -> planned value 810,897.48.
+    # Realised 95% of the plan: 810,897.48 × 0.95 = 770,352.606; in cents 770,352.60 (ratio 0.9499999926).
+    # Contribution: 722,461.31 × 0.95 = 686,338.2445 -> 686,338.24
+    #   (with the ratio in cents: 722,461.31 × 770,352.60 / 810,897.48 = 686,338.2392 -> 686,338.24, the same).
+    liq = liquidazione(cfg, 2026, D("722461.31"), D("810897.48"), D("770352.60"), D("770352.60"), D("0"))
+    assert liq.contributo_finale == D("686338.24")
+    paid = [Pagamento(1, 2026, 1, dt.date(2026, 6, 28), D("433476.79"), "M-101"),
+            Pagamento(1, 2026, 2, dt.date(2026, 12, 5), D("216738.39"), "M-202")]
+    s = situazione_pagamenti(cfg, 1, 2026, D("722461.31"), paid, dt.date(2027, 1, 15),
+                             contributo_dovuto=liq.contributo_finale)
+    # 433,476.79 + 216,738.39 = 650,215.18; 686,338.24 − 650,215.18 = 36,123.06 still to pay
+    assert s.pagato == D("650215.18")
+    assert s.saldo == D("36123.06") and s.da_recuperare == D("0.00")
+    t1, t2, t3 = s.tranche
+    # planned: 722,461.31 × 0.60 = 433,476.786 -> 433,476.79; × 0.30 = 216,738.393 -> 216,738.39
+    assert (t1.previsto, t1.pagato, t1.da_pagare, t1.in_ritardo) == (D("433476.79"), D("433476.79"), 0, False)
+    assert t1.stato == "Pagata"
+    # tranche 2 due 30/11/2026, paid 05/12/2026: late
+    assert t2.scadenza == dt.date(2026, 11, 30) and t2.in_ritardo and t2.stato == "Pagata in ritardo"
+    assert [p.mandato for p in t2.pagamenti_in_ritardo] == ["M-202"]
+    # the balance tranche: 686,338.24 − 650,215.18 = 36,123.06, due 30/04/2027, not yet late on 15/01/2027
+    assert (t3.previsto, t3.da_pagare, t3.scadenza, t3.in_ritardo) == (
+        D("36123.06"), D("36123.06"), dt.date(2027, 4, 30), False)
+    assert [t.numero for t in s.in_ritardo] == [2]
+
+
+def test_unpaid_tranche_after_due_date_is_late(cfg):
+    # 100.00 budget: tranche 1 = 60.00 due 30/06; on 01/07 nothing paid -> late, 60.00 due
+    s = situazione_pagamenti(cfg, 1, 2026, D("100.00"), [], dt.date(2026, 7, 1))
+    assert s.tranche[0].in_ritardo and s.tranche[0].da_pagare == D("60.00")
+    assert s.tranche[0].stato == "Scaduta, non pagata"
+    assert s.tranche[1].stato == "Da pagare" and not s.tranche[1].in_ritardo
+    assert s.saldo is None   # contribution not known yet
+
+
+def test_overpayment_to_recover_without_offset(cfg):
+    # budget 1,000.00 paid 600.00 + 300.00; final contribution 750.00 -> 750 − 900 = −150.00: to recover
+    paid = [Pagamento(2, 2026, 1, dt.date(2026, 6, 1), D("600.00")),
+            Pagamento(2, 2026, 2, dt.date(2026, 11, 1), D("300.00")),
+            Pagamento(3, 2026, 1, dt.date(2026, 6, 1), D("999.00")),     # another programme: ignored
+            Pagamento(2, 2027, 1, dt.date(2027, 6, 1), D("999.00"))]     # another year: ignored
+    s = situazione_pagamenti(cfg, 2, 2026, D("1000.00"), paid, dt.date(2027, 5, 1), contributo_dovuto=D("750.00"))
+    assert s.saldo == D("-150.00") and s.da_recuperare == D("150.00")
+    assert s.tranche[2].previsto == D("0.00") and s.tranche[2].stato == "Nulla da pagare"
+    # default configuration: no offset on next year's tranches
+    sit = situazioni_anni(cfg, 2, {2026: (D("1000.00"), D("750.00")), 2027: (D("1000.00"), None)}, paid,
+                          dt.date(2027, 7, 1))
+    assert sit[2026].da_recuperare == D("150.00")
+    assert sit[2027].compensazione_ricevuta == D("0.00")
+    assert sit[2027].tranche[0].da_pagare == D("0.00")   # 999.00 paid on a 600.00 tranche: nothing left
+
+
+def test_offset_against_next_year_first_tranche(cfg):
+    cfg2 = _with_offset(cfg)
+    paid = [Pagamento(2, 2026, 1, dt.date(2026, 6, 1), D("600.00")),
+            Pagamento(2, 2026, 2, dt.date(2026, 11, 1), D("300.00")),
+            Pagamento(2, 2027, 1, dt.date(2027, 6, 20), D("450.00"))]
+    sit = situazioni_anni(cfg2, 2, {2026: (D("1000.00"), D("750.00")), 2027: (D("1000.00"), None)}, paid,
+                          dt.date(2027, 7, 1))
+    # 2026: 750 − 900 = −150 to recover; offset on 2027 tranche 1 (600.00): 600 − 150 − 450 paid = 0 due
+    t = sit[2027].tranche[0]
+    assert t.compensato == D("150.00") and t.da_pagare == D("0.00") and t.stato == "Pagata"
+    assert sit[2027].compensazione_ricevuta == D("150.00")
+    assert recuperi_compensati(sit) == {2026: D("150.00"), 2027: D("0.00")}
+    # 2027 final contribution 1,000.00, tranche 2 not paid: the balance tranche is 1,000 − 450 advances paid
+    # − 150 offset = 400.00, and so is the year's balance
+    sit = situazioni_anni(cfg2, 2, {2026: (D("1000.00"), D("750.00")), 2027: (D("1000.00"), D("1000.00"))}, paid,
+                          dt.date(2027, 7, 1))
+    assert sit[2027].tranche[2].previsto == D("400.00") and sit[2027].saldo == D("400.00")
+
+
+def test_offset_capped_at_the_tranche(cfg):
+    # to recover 800.00, next year's tranche 1 of a 1,000.00 budget is 600.00: offset 600.00, 200.00 stays
+    cfg2 = _with_offset(cfg)
+    s = situazione_pagamenti(cfg2, 2, 2027, D("1000.00"), [], dt.date(2027, 1, 1),
+                             da_recuperare_precedente=D("800.00"))
+    assert s.tranche[0].compensato == D("600.00") and s.compensazione_ricevuta == D("600.00")
+    assert s.tranche[0].stato == "Compensata" and s.tranche[0].da_pagare == D("0.00")
+
+
+def test_offset_config_validation(cfg):
+    data = cfg.model_dump()
+    data["tranche"][2]["compensazione"] = True
+    with pytest.raises(ValidationError, match="compensazione"):
+        Config.model_validate(data)
+    assert not any(t.compensazione for t in cfg.tranche)   # default off
+
+
+def test_payment_on_unknown_tranche_counted_apart(cfg):
+    s = situazione_pagamenti(cfg, 1, 2026, D("100.00"), [Pagamento(1, 2026, 9, dt.date(2026, 5, 1), D("5.00"))],
+                             dt.date(2026, 5, 2), contributo_dovuto=D("100.00"))
+    assert [p.tranche for p in s.fuori_piano] == [9]
+    assert s.pagato == D("5.00") and s.saldo == D("95.00")
+
+
+# --- approved budget variations ------------------------------------------------------------------------------
+
+def _sheet_p1() -> list[VoceBudget]:
+    # the partner's Budget sheet: 1.1 services 50,000 + 5,000; 1.2 services 30,000 + 3,000.
+    # The partner also typed a July variation of −2,000.00 on 1.1 (a proposal, not approved).
+    return [VoceBudget("1.1", "SERVIZI", comunale_iniziale=D("50000.00"), comunale_luglio=D("-2000.00"),
+                       cofin_iniziale=D("5000.00")),
+            VoceBudget("1.2", "SERVIZI", comunale_iniziale=D("30000.00"), cofin_iniziale=D("3000.00"))]
+
+
+JULY = VariazioneBudget(1, 2026, dt.date(2026, 7, 15), "Verbale Cabina di regia n. 3/2026",
+                        (RigaVariazione("1.1", "SERVIZI", comunale=D("-10000.00")),
+                         RigaVariazione("1.2", "SERVIZI", comunale=D("10000.00"))))
+
+
+def _rows(amounts: list[tuple[str, str]]) -> tuple[list[Spesa], list[EsitoRiga]]:
+    spese = [Spesa(i + 2, azione=a, categoria="SERVIZI", importo=D(x)) for i, (a, x) in enumerate(amounts)]
+    esiti = [EsitoRiga(s.riga, Esito.AMMESSA, s.importo, s.importo, []) for s in spese]
+    return spese, esiti
+
+
+def test_issue_july_variation_changes_budget_check_not_contribution(cfg):
+    spese, esiti = _rows([("1.1", "42000.00"), ("1.2", "38000.00")])
+    before = {(u.azione, u.categoria): u for u in uso_budget(cfg, [v for v in _sheet_p1()], spese, esiti)}
+    voci = budget_approvato(cfg, _sheet_p1(), [JULY], 1, 2026, dt.date(2026, 9, 30))
+    after = {(u.azione, u.categoria): u for u in uso_budget(cfg, [v.come_voce_budget() for v in voci], spese, esiti)}
+    # before (the sheet as typed, July proposal included): 1.2 budget 30,000 + 3,000 = 33,000 < 38,000 admitted
+    assert before[("1.2", "SERVIZI")].superato
+    # after the approved variation: 1.1 50,000 − 10,000 + 5,000 = 45,000 (42,000 admitted: residue 3,000);
+    # 1.2 30,000 + 10,000 + 3,000 = 43,000 (38,000 admitted: residue 5,000). The proposal is not applied.
+    assert after[("1.1", "SERVIZI")].budget == D("45000.00") and after[("1.1", "SERVIZI")].residuo == D("3000.00")
+    assert after[("1.2", "SERVIZI")].budget == D("43000.00") and not after[("1.2", "SERVIZI")].superato
+    # the contribution uses the programme's approved municipal budget: 722,461.31 − 10,000 + 10,000
+    b = budget_programma_approvato(cfg, 1, 2026, [JULY])
+    assert b.comunale == D("722461.31") and b.cofinanziamento == D("88436.17")
+    liq_before = liquidazione(cfg, 2026, D("722461.31"), D("810897.48"), D("770352.60"), D("770352.60"), D("0"))
+    liq_after = liquidazione(cfg, 2026, b.comunale, b.totale, D("770352.60"), D("770352.60"), D("0"))
+    assert liq_before.contributo_finale == liq_after.contributo_finale == D("686338.24")
+
+
+def test_variation_not_yet_approved_at_reference_date(cfg):
+    voci = budget_approvato(cfg, _sheet_p1(), [JULY], 1, 2026, dt.date(2026, 7, 14))
+    assert [v.comunale_attuale for v in voci] == [D("50000.00"), D("30000.00")]
+
+
+def test_proposals_listed_with_difference(cfg):
+    voci = budget_approvato(cfg, _sheet_p1(), [JULY], 1, 2026)
+    # 1.1: proposed 50,000 − 2,000 = 48,000; approved 50,000 − 10,000 = 40,000 -> difference 8,000.00
+    # 1.2: proposed 30,000; approved 40,000 -> difference −10,000.00
+    v11, v12 = voci
+    assert (v11.comunale_proposto, v11.comunale_attuale, v11.differenza_comunale) == (
+        D("48000.00"), D("40000.00"), D("8000.00"))
+    assert v12.differenza_comunale == D("-10000.00") and v12.differenza_cofin == D("0.00")
+    lines = differenze_proposte(cfg, voci)
+    assert len(lines) == 2
+    assert lines[0].startswith("Azione 1.1, Servizi e prestazioni professionali di enti terzi: comunale proposto "
+                               "48.000,00 €, approvato 40.000,00 € (differenza 8.000,00 €)")
+    assert "non approvata dalla Cabina di regia" in lines[1]
+
+
+def test_variation_changing_programme_total_changes_contribution(cfg):
+    v = VariazioneBudget(3, 2027, dt.date(2027, 11, 20), "Verbale 7/2027",
+                         (RigaVariazione("3.1", "BENI", comunale=D("1395.20")),))
+    # P3 2027: 8,604.80 + 1,395.20 = 10,000.00
+    assert budget_programma_approvato(cfg, 3, 2027, [v, JULY]).comunale == D("10000.00")
+    assert budget_programma_approvato(cfg, 3, 2026, [v]).comunale == D("8604.80")
+
+
+def test_variation_errors_in_italian(cfg):
+    bad = VariazioneBudget(1, 2026, dt.date(2026, 7, 1), " ",
+                           (RigaVariazione("2.1", "SERVIZI", comunale=D("5")),
+                            RigaVariazione("1.1", "NUOVA", comunale=D("0")),
+                            RigaVariazione("1.1", "BENI", comunale=D("1.005"))))
+    errs = errori_variazione(cfg, bad)
+    assert errs == ["indicare il riferimento del verbale della Cabina di regia.",
+                    "riga 1: l'azione «2.1» non è del programma 1 (1.1, 1.2, 1.3, 1.4, 1.5).",
+                    "riga 2: categoria «NUOVA» sconosciuta (PERSONALE_INTERNO, PERSONALE_ESTERNO, BENI, "
+                    "SERVIZI, SPESE_GENERALI).",
+                    "riga 2: variazione nulla.",
+                    "riga 3: gli importi vanno indicati al centesimo."]
+    assert errori_variazione(cfg, JULY) == []
+    assert errori_variazione(cfg, VariazioneBudget(9, 2026, dt.date(2026, 7, 1), "v", ())) == [
+        "il programma 9 non è configurato."]
+
+
+# --- years together --------------------------------------------------------------------------------------------
+
+def test_years_and_cumulative(cfg):
+    y26 = DatiAnno(2026, D("1000.00"), D("200.00"), D("1100.00"), D("150.00"), D("1250.00"), D("900.00"),
+                   D("950.00"))
+    y27 = DatiAnno(2027, D("1000.00"), D("200.00"), D("1300.00"), D("100.00"), D("1400.00"), D("1000.00"),
+                   D("900.00"))
+    rows, cum = triennio([y27, y26])
+    assert [r.anno for r in rows] == [2026, 2027]
+    # 2026: 900 − 950 = −50 -> to recover 50.00; 2027: 1,000 − 900 = 100.00 to pay
+    assert (y26.da_recuperare, y26.da_pagare, y27.da_pagare) == (D("50.00"), D("0.00"), D("100.00"))
+    # cumulative: budget 2,000 + 400; admitted 2,400; co-financing 250 on base 2,650 -> 250/2,650 = 9.43%
+    assert (cum.anno, cum.budget_totale, cum.ammesso) == (None, D("2400.00"), D("2400.00"))
+    assert cum.quota_cofinanziamento.quantize(D("0.0001")) == D("0.0943")
+    # contribution 1,900; paid 1,850: 50.00 still to pay overall (the years are not netted by default:
+    # the year rows still show 50.00 to recover in 2026)
+    assert (cum.contributo, cum.pagato, cum.saldo) == (D("1900.00"), D("1850.00"), D("50.00"))
+
+
+def test_offset_years_keep_the_cumulative_balance():
+    # 2026: contribution 750, paid 900, 150 recovered by offset on 2027; 2027: 1,000, paid 450 + offset 150
+    y26 = DatiAnno(2026, D("1000"), D("0"), D("750"), D("0"), D("750"), D("750.00"), D("900.00"),
+                   recuperato=D("150.00"))
+    y27 = DatiAnno(2027, D("1000"), D("0"), D("1000"), D("0"), D("1000"), D("1000.00"), D("450.00"),
+                   compensazione_ricevuta=D("150.00"))
+    _, cum = triennio([y26, y27])
+    # 2026: 750 − 900 + 150 = 0; 2027: 1,000 − 450 − 150 = 400; overall 1,750 − 1,350 cash = 400
+    assert (y26.saldo, y27.saldo, cum.saldo) == (D("0.00"), D("400.00"), D("400.00"))
+
+
+# --- double funding across years -----------------------------------------------------------------------------
+
+def _doc(anno, file, riga, rend, amm, doc=D("1200.00"), numero="FT 12/2026"):
+    return RigaDocumento(anno, 1, file, riga, ("tipografia rossi", numero.replace(" ", "").casefold()),
+                         "Tipografia Rossi", numero, doc, D(rend), D(amm))
+
+
+def test_issue_invoice_claimed_in_2026_and_2027():
+    rows = [_doc(2026, "P1_2026.xlsx", 5, "1200.00", "1200.00"),
+            _doc(2027, "P1_2027.xlsx", 9, "1200.00", "1000.00"),
+            _doc(2027, "P1_2027.xlsx", 10, "300.00", "300.00", numero="FT 13/2026")]
+    found = doppi_documenti_anni(rows)
+    assert len(found) == 1
+    d = found[0]
+    # claimed 1,200 + 1,200 = 2,400 on a 1,200.00 invoice; admitted 1,200 + 1,000 = 2,200 -> excess 1,000.00
+    assert d.eccedenza == D("1000.00")
+    assert d.luoghi == ((2026, 1, "P1_2026.xlsx", 5), (2027, 1, "P1_2027.xlsx", 9))
+    assert "negli anni 2026, 2027" in d.descrizione and "Eccedenza ammessa: 1.000,00 €" in d.descrizione
+
+
+def test_split_invoice_across_years_within_100_percent_is_fine():
+    # 700 in 2026 + 500 in 2027 = 1,200 = the invoice: not double funding
+    assert doppi_documenti_anni([_doc(2026, "a", 5, "700.00", "700.00"), _doc(2027, "b", 6, "500.00", "500.00")]) == []
+    # the same year twice is the yearly consolidation's business
+    assert doppi_documenti_anni([_doc(2026, "a", 5, "1200.00", "1200.00"),
+                                 _doc(2026, "b", 6, "1200.00", "1200.00")]) == []
+
+
+def test_invoice_without_amount_in_two_years_is_reported():
+    rows = [_doc(2026, "a", 5, "10.00", "10.00", doc=None), _doc(2028, "c", 7, "10.00", "10.00", doc=None)]
+    (d,) = doppi_documenti_anni(rows)
+    assert d.eccedenza is None and "senza importo del documento" in d.descrizione and "2026, 2028" in d.descrizione
+
+
+def test_person_over_full_time_in_a_month_across_years():
+    dec = dt.date(2026, 12, 1)
+    rows = [OrePersona(2026, 1, "P1_2026.xlsx", 20, "Maria Rossi", dec, D("120")),
+            OrePersona(2027, 2, "P2_2027.xlsx", 8, "maria  rossi", dt.date(2026, 12, 31), D("60")),
+            OrePersona(2027, 2, "P2_2027.xlsx", 9, "Maria Rossi", dt.date(2027, 1, 31), D("160")),
+            OrePersona(2026, 1, "P1_2026.xlsx", 21, "Luca Bianchi", dec, D("100")),
+            OrePersona(2027, 1, "P1_2027.xlsx", 3, "Luca Bianchi", dec, D("73"))]
+    found = persone_oltre_tempo(rows, D("173"))
+    # Maria Rossi, December 2026: 120 + 60 = 180 > 173 (180/173 = 104.05%); January 2027 one year only.
+    # Luca Bianchi: 100 + 73 = 173, exactly full time: fine.
+    assert len(found) == 1
+    assert found[0].luoghi == ((2026, 1, "P1_2026.xlsx", 20), (2027, 2, "P2_2027.xlsx", 8))
+    assert found[0].descrizione.startswith("Maria Rossi: 180 ore in dicembre 2026 nei rendiconti degli anni "
+                                           "2026, 2027, oltre il tempo pieno di 173 ore (104,05%)")
