@@ -205,7 +205,9 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
     assert got[5] == (A, [])
     assert got[6] == (X, ["INSERIMENTO_RETROATTIVO"])
     assert r.sigilli.stato == "verificati"
-    res = runner.invoke(app, ["verifica", str(p), "--data", "10/06/2026", "--chiave", str(keyfile), "--json"])
+    # sealed without the register (file-only mode): checked the same way
+    res = runner.invoke(app, ["verifica", str(p), "--data", "10/06/2026", "--chiave", str(keyfile), "--json",
+                              "--senza-registro"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert [m["codice"] for m in data["righe"][0]["motivi"]] == ["RIGA_SIGILLATA_MODIFICATA"]
@@ -219,7 +221,8 @@ def test_every_catalogue_code_is_covered():
                                                      "PERSONALE_ORE_ECCESSIVE",   # test_rules_personale
                                                      "IMPORTO_DOCUMENTO_DISCORDANTE",   # test_rules_duplicati
                                                      "IVA_DETRAIBILE", "ALTRI_CONTRIBUTI",
-                                                     "FORNITORE_PARTNER_ATS"}   # test_rules_costi (end to end)
+                                                     "FORNITORE_PARTNER_ATS",   # test_rules_costi (end to end)
+                                                     "RICHIESTA_INTEGRAZIONE"}  # test_registro_casi
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 
@@ -232,7 +235,8 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     src = tmp_path / "P1_2026.xlsx"
     src.write_bytes(main_file.read_bytes())
     before = _digest(src)
-    res = runner.invoke(app, ["verifica", str(src), "--data", "01/06/2026"])
+    # the file's own decision column is what this workbook carries: the file-only check reads it
+    res = runner.invoke(app, ["verifica", str(src), "--data", "01/06/2026", "--senza-registro"])
     assert res.exit_code == 0, res.output
     assert _digest(src) == before
     out = tmp_path / "P1_2026_verifica.xlsx"
@@ -267,7 +271,8 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
 
 def test_cli_json_structure(main_file, tmp_path):
     out = tmp_path / "r.xlsx"
-    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json"])
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json",
+                              "--senza-registro"])  # the figures below count the file's own decision column
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     for k in ("programma", "anno", "data_riferimento", "righe", "totali", "cofinanziamento", "tranche", "saldo",

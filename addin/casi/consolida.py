@@ -29,13 +29,14 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from addin.casi.atti_registro import AttiProgramma, leggi_atti
 from addin.casi.verifica import RisultatoVerifica, esegui_verifica
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
@@ -228,8 +229,10 @@ def _file_name(c: CartellaRendiconto, i: int) -> str:
 def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica | ErroreLettura | ErroreInput],
               config: Config, data_riferimento: dt.date, *, anno: int | None = None,
               chiave: bytes | None = None, seme: int | None = None,
-              progress: Progress | None = None) -> RisultatoConsolidato:
+              progress: Progress | None = None,
+              atti: Mapping[tuple[int, int], AttiProgramma] | None = None) -> RisultatoConsolidato:
     """Consolidate programme workbooks already read (or the errors met reading them). Pure.
+    `atti`: the register's acts by (programme, year) (None: file-only checks, as `--senza-registro`).
 
     A workbook may also be given already checked (the `RisultatoVerifica` of `esegui_verifica` at the
     same reference date, key and seed, as `consolida_file` does while the other files are still being
@@ -300,7 +303,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
     for k, (name, c) in enumerate(selected):
         if progress:
             progress(f"Verifica {Path(name).name}", k, len(selected))
-        r = checked.get(id(c)) or esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme)
+        r = checked.get(id(c)) or esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme,
+                                                  atti=_atti_di(atti, c))
         fonti.append(Fonte(name, c, r, list(r.esiti)))
     if progress:
         progress("Consolidamento", len(selected), len(selected))
@@ -665,13 +669,35 @@ def _partner(config: Config, fonti: Sequence[Fonte]) -> list[RigaPartner]:
     return sorted(rows.values(), key=lambda r: (order.get(r.partner, len(order)), r.partner))
 
 
+def _atti_di(atti: Mapping[tuple[int, int], AttiProgramma] | None, c: CartellaRendiconto) -> AttiProgramma | None:
+    if atti is None:
+        return None
+    return atti.get((c.programma, c.anno)) or leggi_atti(c.programma, c.anno, [])
+
+
+class _AttiDalRegistro(dict):
+    """(programme, year) -> the register's acts, read on first use."""
+
+    def __init__(self, registro) -> None:
+        super().__init__()
+        self.registro = registro
+
+    def __missing__(self, key: tuple[int, int]) -> AttiProgramma:
+        self[key] = leggi_atti(*key, self.registro.atti(*key))
+        return self[key]
+
+    def get(self, key, default=None):
+        return self[key]
+
+
 # --- files ----------------------------------------------------------------------------------------------
 
 def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date,
                    out: str | Path, progress: Progress | None = None, *, anno: int | None = None,
-                   chiave: bytes | None = None, seme: int | None = None) -> RisultatoConsolidato:
+                   chiave: bytes | None = None, seme: int | None = None, registro=None) -> RisultatoConsolidato:
     """Read the programme workbooks (unreadable ones become anomalies), consolidate, write `out`
-    atomically. Inputs are only read. Raises ErroreOutput when `out` cannot be written, ErroreInput
+    atomically. `registro`: the Comune's register, whose acts (seals, decisions, samples, notices) each
+    check reads; None: file-only checks. Inputs are only read. Raises ErroreOutput when `out` cannot be written, ErroreInput
     when `out` is one of the inputs or no file at all could be given."""
     if not paths:
         raise ErroreInput("nessun file da consolidare.")
@@ -683,7 +709,7 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
     paths, doppi = file_distinti(paths)
     with gc_paused():
         return _consolida_file(paths, config, data_riferimento, out, progress, anno=anno, chiave=chiave, seme=seme,
-                               doppi=doppi)
+                               doppi=doppi, atti=_AttiDalRegistro(registro) if registro is not None else None)
 
 
 _BACKUP_RE = re.compile(r"\.bak-\d{8}-\d{6}(-\d+)?$")
@@ -743,7 +769,8 @@ def file_distinti(paths: Sequence[str | Path]) -> tuple[list[str | Path], list[t
 
 def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date, out: Path,
                     progress: Progress | None, *, anno: int | None, chiave: bytes | None,
-                    seme: int | None, doppi: Sequence[tuple[str, str]] = ()) -> RisultatoConsolidato:
+                    seme: int | None, doppi: Sequence[tuple[str, str]] = (),
+                    atti: Mapping[tuple[int, int], AttiProgramma] | None = None) -> RisultatoConsolidato:
     from addin.workbook.consolidation import scrivi_consolidato
     from addin.workbook.reader import leggi_cartella, leggi_griglie
 
@@ -765,14 +792,14 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
                 grids[i] = None  # release the raw grid as soon as it is parsed
             if progress:
                 progress(f"Verifica {Path(p).name}", 2 * i + 1, 2 * n + 1)
-            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme))
+            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme, atti=_atti_di(atti, c)))
 
     if not any(isinstance(x, RisultatoVerifica) for x in items):
         raise ErroreInput("nessuno dei file indicati è un rendiconto leggibile: "
                           + "; ".join(x.messaggio for x in items if isinstance(x, ErroreLettura)))
     if progress:
         progress("Consolidamento", 2 * n, 2 * n + 1)
-    r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme)
+    r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme, atti=atti)
     r.anomalie[:0] = [Anomalia(A_DUPLICATO_FILE, ATTENZIONE, msg, file=name) for name, msg in doppi]
     if progress:
         progress(f"Scrittura {out.name}", 2 * n, 2 * n + 1)

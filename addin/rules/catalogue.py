@@ -81,6 +81,9 @@ _ENTRIES = [
                  "Le spese generali superano il limite sui costi diretti: eccedenza ridotta proporzionalmente."),
     VoceCatalogo("DECISIONE_COMUNE", "non_ammessa",
                  "Spesa non ammessa dal Comune con motivazione."),
+    VoceCatalogo("RICHIESTA_INTEGRAZIONE", "integrabile",
+                 "Il Comune ha chiesto documenti a integrazione: da integrare fino alla scadenza indicata, "
+                 "poi esclusa se non accolta."),
     VoceCatalogo("DATO_NON_VALIDO", "integrabile",
                  "Una cella contiene un valore non leggibile (testo al posto di un numero o di una data)."),
 ]

@@ -86,3 +86,23 @@ def campioni_personale(config: Config, spese: Sequence[Spesa], programma: int, a
     """The samples of both semesters of the year (as `campione_personale`, one pass over the rows)."""
     persone = _persone(config, spese, anno)
     return [_estrai(config, *persone[sem], programma, anno, sem, seme) for sem in (1, 2)]
+
+
+def popolazione(config: Config, spese: Sequence[Spesa], anno: int, semestre: int) -> list[str]:
+    """The persons of the semester's personnel rows (names as first written, in sorted order of the
+    normalised names: the population the draw samples)."""
+    names, _ = _persone(config, spese, anno)[semestre]
+    return [names[k] for k in sorted(names)]
+
+
+def campione_congelato(config: Config, spese: Sequence[Spesa], anno: int, semestre: int, seme: int,
+                       popolazione_estratta: Sequence[str], estratti: Sequence[str]) -> Campione:
+    """A sample drawn earlier and recorded by the Comune: the same persons (persons added later change
+    nothing), with their rows in the workbook as it is now."""
+    names, rows = _persone(config, spese, anno)[semestre]
+    righe = {}
+    for person in estratti:
+        key = norm(person)
+        righe[names.get(key, person)] = rows.get(key, [])
+    return Campione(anno, semestre, seme, len(popolazione_estratta), len(estratti),
+                    [names.get(norm(p), p) for p in estratti], righe)
