@@ -15,6 +15,7 @@ from rich.table import Table
 from addin.errors import EXIT_CONFIG, EXIT_INTERNAL, ErroreRendiconta
 
 from addin.cli_it import localizza
+from addin.cli_registro import OperatoreOpt, RegistroOpt, SenzaRegistroOpt, registro_per
 
 localizza()
 
@@ -216,7 +217,8 @@ def cmd_regole() -> None:
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
                "integrabile": "DA_INTEGRARE, poi ESCLUSA\ndopo il blocco", "riduzione": "ammessa in parte",
-               "avviso": "avviso (nessun effetto\nsugli importi)"}
+               "integrabile_riduzione": "DA_INTEGRARE, poi\nammessa in parte\ndopo il blocco",
+               "segnalazione": "segnalazione\n(l'esito non cambia)"}
     t = Table(title="Catalogo dei motivi", header_style="bold", show_lines=True)
     t.add_column("Codice ed effetto", no_wrap=True, min_width=28)
     t.add_column("Descrizione", ratio=1)
@@ -277,7 +279,10 @@ def print_verifica(r, dest: Optional[Path]) -> None:
                       f"({c.dimensione} su {c.persone}, seme {c.seme}: "
                       + (f"[bold yellow]{c.descrizione_seme()}[/])" if c.provvisorio else f"{c.descrizione_seme()})"),
                       highlight=False)
-    console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}.")
+    console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}"
+                  + (" (provvisorio: nessun avviso registrato)." if r.scadenza_provvisoria else "."))
+    console.print("Registro del Comune: " + (lit(r.registro.riepilogo()) if r.registro is not None
+                                              else "non consultato (--senza-registro)."), highlight=False)
     for d in getattr(r.sigilli, "dettagli", ()):
         console.print(f"Sigilli: {lit(d)}", highlight=False)
     for a in r.avvisi:
@@ -299,8 +304,10 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                  chiave: Optional[Path] = ChiaveOpt,
                  seme: Optional[int] = SemeOpt,
+                 registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
+                 operatore: Optional[str] = OperatoreOpt,
                  config: Optional[Path] = ConfigOpt) -> None:
-    """Verifica completa di un rendiconto: esito di ogni spesa, sintesi, campione, osservazioni."""
+    """Verifica completa di un rendiconto (con gli atti del registro del Comune): esito di ogni spesa, sintesi, campione, osservazioni."""
     import json
 
     from addin.casi.verifica import percorso_report, percorso_verbale, risultato_json, verifica_file
@@ -319,7 +326,8 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
             dest_pdf = controlla_destinazione(out_pdf or percorso_verbale(file), [".pdf"], input=inputs,
                                               cosa="il verbale", sovrascrivi=sovrascrivi or out_pdf is None)
         key = carica_chiave_cli(chiave)
-        r, dest = verifica_file(file, cfg, rif, out=dest, chiave=key, seme=seme)
+        r, dest = verifica_file(file, cfg, rif, out=dest, chiave=key, seme=seme,
+                                registro=registro_per(registro, senza_registro), operatore=operatore)
         if dest_pdf is not None:
             from addin.documenti.verbale import scrivi_verbale
 
@@ -519,8 +527,14 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
                                                      "(o RENDICONTA_CHIAVE_FILE / RENDICONTA_CHIAVE).", metavar="FILE"),
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
+               risigilla: Optional[str] = typer.Option(None, "--risigilla", help="Sigilla di nuovo una finestra già "
+                                                       "sigillata (numero della finestra o «cofinanziamento»): "
+                                                       "serve --motivo."),
+               motivo: Optional[str] = typer.Option(None, "--motivo", help="Motivazione del nuovo sigillo (resta agli atti)."),
+               registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
+               operatore: Optional[str] = OperatoreOpt,
                config: Optional[Path] = ConfigOpt) -> None:
-    """Blocca le finestre chiuse: sigilla le loro righe, blocca le celle e protegge i fogli."""
+    """Blocca le finestre chiuse: sigilla le righe (prima nel registro del Comune), blocca le celle, protegge i fogli."""
     import os
 
     from addin.casi.blocca import blocca_file
@@ -531,13 +545,17 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
     if password:
         pw = typer.prompt("Password di protezione dei fogli", hide_input=True, confirmation_prompt=True)
     try:
-        r = blocca_file(file, cfg, rif, carica_chiave_cli(chiave), password=pw)
+        r = blocca_file(file, cfg, rif, carica_chiave_cli(chiave), password=pw,
+                        registro=registro_per(registro, senza_registro), risigilla=risigilla, motivo=motivo,
+                        operatore=operatore)
     except ErroreRendiconta as exc:
         fail(exc)
     for a in r.avvisi:
         console.print(f"[bold yellow]Attenzione[/]: {lit(a)}", highlight=False)
     if r.nuovi:
-        console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}.")
+        console.print(f"Sigillate al {rif:%d/%m/%Y}: {', '.join(r.nuovi)}"
+                      + (f" (registrate nel registro del Comune, atti {', '.join(map(str, r.atti))})" if r.atti else "")
+                      + ".")
         for label, mac in r.impronte.items():
             console.print(f"Impronta del sigillo {label} (da conservare agli atti): {mac}", highlight=False)
     if r.esistenti:
@@ -568,8 +586,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
                   seme: Optional[int] = SemeOpt,
                   triennio: bool = typer.Option(False, "--triennio", help="Tutti gli anni, con i file delle ricezioni "
                                                 "registrate: vedere `rendiconta triennio`."),
-                  registro: Optional[str] = typer.Option(None, "--registro", help="Indirizzo del registro (per "
-                                                         "--triennio e per i file di più anni)."),
+                  registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                   config: Optional[Path] = ConfigOpt) -> None:
     """Consolida i rendiconti dei programmi (capofila): totali, azioni, partner, anomalie, grafici."""
     import json
@@ -594,6 +611,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
     rif = parse_data(data)
     if anno is not None:
         check_anno(cfg, anno)
+    reg = registro_per(registro, senza_registro)
     try:
         inputs = [*files, *([chiave] if chiave else [])]
         controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="il consolidato", input=inputs)
@@ -605,6 +623,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
             r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave), seme=seme,
+                               registro=reg,
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
         if dest_pdf is not None:

@@ -435,10 +435,23 @@ def _errori_in_avviso(fn):
 
 # --- scripts ----------------------------------------------------------------------------------
 
-def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, grids: dict | None = None):
+def registro():
+    """The Comune's register the server uses (RENDICONTA_REGISTRO; see docs/registro.md)."""
+    from addin.registro import Registro
+
+    return Registro.apri()
+
+
+def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, grids: dict | None = None,
+              reg=None, cartella=None):
+    """The check of the open workbook with the register's acts (seals, decisions, sample, notice)."""
+    from addin.casi.atti_registro import leggi_atti
     from addin.casi.verifica import esegui_verifica
 
-    return esegui_verifica(leggi(book, config, grids), config, oggi or today(), chiave=chiave)
+    cartella = cartella if cartella is not None else leggi(book, config, grids)
+    reg = reg if reg is not None else registro()
+    atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
+    return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti)
 
 
 def _chiave() -> bytes | None:
@@ -511,14 +524,25 @@ FOGLIO_VERIFICA, FOGLIO_CAMPIONE, FOGLIO_OSSERVAZIONI = "Verifica", "Campione", 
 
 
 @_errori_in_avviso
-def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None):
+def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
+             operatore: str | None = None):
     """Comune: the whole check in sheets Verifica (summary, row outcomes, warnings), Campione and
-    Osservazioni, plus the outcomes on `Spese`."""
+    Osservazioni, plus the outcomes on `Spese`; recorded in the register as a VERIFICA act."""
     from addin.workbook import report as rep
+
+    from addin.casi.verifica import dati_verifica
+    from addin.registro.atti import VERIFICA
+
+    from addin.casi.referenti import controlla_referente
 
     cfg = _cfg(config)
     grids: dict = {}
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids)
+    reg = registro()
+    cartella = leggi(book, cfg, grids)
+    controlla_referente(reg, operatore, cartella.programma)
+    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
+    reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
+                 autore=operatore)
     t = rep.tabelle_report(r)
     scrivi_esiti(book, r, grids.get(schema.SPESE))
     righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
@@ -531,6 +555,40 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     book.sheets[FOGLIO_VERIFICA].activate()
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
     return r
+
+
+@_errori_in_avviso
+def registra_decisioni(book, config: Config | None = None, scadenza: object = None, operatore: str | None = None):
+    """Comune: record in the register the decisions written in the controller columns of the Verifica
+    sheet (Tipologia errore, Commento del controllore, Importo decurtato), as `rendiconta decisioni
+    importa` does with the report. The button belongs to the task pane (docs/addin.md)."""
+    from addin.casi.decisioni import decisioni_della_tabella, registra_decisioni as registra
+    from addin.errors import ErroreInput
+
+    cfg = _cfg(config)
+    cartella = leggi(book, cfg)
+    if FOGLIO_VERIFICA not in [s.name for s in book.sheets]:
+        raise ErroreInput("eseguire prima Verifica: il foglio «Verifica» non c'è.")
+    grid = griglia(book.sheets[FOGLIO_VERIFICA])
+    head = next((i for i, row in enumerate(grid) if row and row[0] == "Riga" and "Tipologia errore" in row), None)
+    if head is None:
+        raise ErroreInput("tabella dell'esito delle righe non trovata (eseguire di nuovo Verifica).",
+                          foglio=FOGLIO_VERIFICA)
+    rows = []
+    for row in grid[head + 1:]:
+        if not row or row[0] in (None, ""):
+            break
+        rows.append(row)
+    wanted = decisioni_della_tabella(grid[head], rows, scadenza=to_date(scadenza), file=None,
+                                     foglio=FOGLIO_VERIFICA, prima_riga=head + 2)
+    from addin.casi.referenti import controlla_referente
+
+    controlla_referente(registro(), operatore, cartella.programma)
+    res = registra(registro(), cartella.programma, cartella.anno, wanted, scadenza=to_date(scadenza),
+                   operatore=operatore)
+    avviso(book, f"Decisioni registrate nel registro del Comune: {len(res.registrate)}; già presenti: "
+                 f"{res.invariate}.", "Decisioni")
+    return res
 
 
 # --- blocca ---------------------------------------------------------------------------------------
@@ -592,13 +650,15 @@ def proteggi(book, fogli: list[dict]) -> None:
 
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
-           password: str | None = None):
-    """Comune: seal the windows closed at the reference date into `_meta` (existing seals are kept and
-    checked), lock the sealed rows and protect `Spese` and `Cofinanziamento` (same rules as
-    `rendiconta blocca`, addin.casi.blocca)."""
-    from addin.errors import ErroreChiave, ErroreInput
-    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE
-    from addin.workbook.seals import leggi_sigilli, nuovi_sigilli, righe_da_bloccare, verifica_sigilli
+           password: str | None = None, operatore: str | None = None):
+    """Comune: seal the windows closed at the reference date in the register first (existing seals are
+    kept and checked: blanking `_meta` changes nothing), copy them into `_meta`, lock the sealed rows
+    and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca)."""
+    from addin.casi.atti_registro import dati_sigillo, leggi_atti
+    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco
+    from addin.errors import ErroreChiave
+    from addin.registro.atti import SIGILLO
+    from addin.workbook.seals import leggi_sigilli
 
     cfg = _cfg(config)
     oggi = oggi or today()
@@ -608,31 +668,25 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
                            "variabile d'ambiente RENDICONTA_CHIAVE_FILE (il file) o RENDICONTA_CHIAVE (il valore).")
     if password is None:
         password = os.environ.get("RENDICONTA_PASSWORD_PROTEZIONE") or None
+    from addin.casi.referenti import controlla_referente
+
     grids: dict = {}
     cartella = leggi(book, cfg, grids)
-    esistenti = leggi_sigilli(cartella.meta)
-    avvisi: list[str] = []
-    check = None
-    if esistenti:
-        check = verifica_sigilli(cartella, cfg, chiave, oggi)
-        if check.stato == "non_verificabili":
-            raise ErroreChiave("i sigilli presenti non corrispondono alla chiave del server: o sono stati creati "
-                               "con un'altra chiave, o il foglio «_meta» è stato alterato. Il file non viene "
-                               "bloccato di nuovo: controllarlo con Verifica.")
-        if check.sigilli_alterati:
-            raise ErroreInput(f"i sigilli {', '.join(check.sigilli_alterati)} risultano alterati: il file non "
-                              "viene bloccato di nuovo. Eseguire Verifica e ripartire da una copia integra.",
-                              foglio=schema.META)
-        for riga, motivi in sorted(check.motivi.items()):
-            avvisi += [f"Spese, riga {riga}: {m.messaggio}" for m in motivi]
-    nuovi = nuovi_sigilli(cartella, cfg, chiave, oggi)
-    sigilli = list(esistenti.values()) + nuovi
+    reg = registro()
+    controlla_referente(reg, operatore, cartella.programma)
+    with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
+        stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
+        piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli)
+        for s in piano.nuovi:
+            w.registra(SIGILLO, dati_sigillo(s), data=oggi)
+    sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
-    righe_spese, righe_cofin = righe_da_bloccare(check, nuovi)   # where the sealed rows are now
+    righe_spese, righe_cofin = piano.righe()   # where the sealed rows are now, and the new seals' rows
 
-    voci = [kv for s in nuovi for kv in s.voci_meta()]
+    in_file = leggi_sigilli(cartella.meta)
+    voci = [kv for a, s in sigilli.items() if a not in in_file for kv in s.voci_meta()]   # the `_meta` copies
     if voci:
         grid = grids.get(schema.META) or []
         last = max([0] + [i + 1 for i, row in enumerate(grid) if row and row[0] not in (None, "")])
@@ -644,9 +698,11 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
                                CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
-    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già presenti: "
-             f"{', '.join(s.etichetta for s in esistenti.values()) or 'nessuno'}.\n"
+    esistenti = [s.etichetta for s in piano.esistenti.values()]
+    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già nel registro del Comune: "
+             f"{', '.join(esistenti) or 'nessuno'}.\n"
              f"Righe bloccate: {len(righe_spese)} di Spese, {len(righe_cofin)} di Cofinanziamento.")
+    avvisi = [a.replace(f"Foglio «{schema.SPESE}», riga", "Spese, riga") for a in piano.avvisi]
     if avvisi:
         testo += "\nAttenzione, righe modificate dopo il blocco:\n" + "\n".join(avvisi[:20])
     avviso(book, testo, "Blocca")
@@ -690,7 +746,7 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
     cfg = _cfg(config)
     with tempfile.TemporaryDirectory(dir=cartella_lavoro) as tmp:
         out = Path(tmp) / "consolidato.xlsx"
-        r = consolida_file(list(paths), cfg, oggi or today(), out)
+        r = consolida_file(list(paths), cfg, oggi or today(), out, registro=registro())
         wb = load_workbook(out, read_only=True)
         fogli = {}
         for name in FOGLI_CONSOLIDATO:

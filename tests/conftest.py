@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import os
 import shutil
@@ -37,6 +38,15 @@ def cfg():
     return default_config()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _registro_per_modulo():
+    """Module-scoped fixtures (workbooks sealed once for a whole test file) get their module's own
+    register, so no act of one file's fixtures is seen by another file's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RENDICONTA_REGISTRO", f"sqlite:///{_TMP}/registro-modulo-{next(_counter)}.sqlite")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _registro_per_test(monkeypatch):
     """Each test gets its own embedded register (a SQLite file created only if the test opens it)."""
@@ -46,15 +56,9 @@ def _registro_per_test(monkeypatch):
         connessione.chiudi_motori()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def registro_url(request, monkeypatch):
-    """An empty register on SQLite, and on PostgreSQL when RENDICONTA_TEST_PG_URL is set (a new
-    database per test, dropped afterwards). RENDICONTA_REGISTRO points to it for the whole test."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{_TMP}/registro-{next(_counter)}.sqlite"
-        monkeypatch.setenv("RENDICONTA_REGISTRO", url)
-        yield url
-        return
+@contextlib.contextmanager
+def _database_pg(monkeypatch):
+    """A new PostgreSQL database on RENDICONTA_TEST_PG_URL's server, dropped afterwards."""
     if not PG_URL:
         pytest.skip("PostgreSQL: impostare RENDICONTA_TEST_PG_URL (lo fa .ci/run)")
     from sqlalchemy import create_engine
@@ -73,6 +77,26 @@ def registro_url(request, monkeypatch):
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def registro_url(request, monkeypatch):
+    """An empty register on SQLite, and on PostgreSQL when RENDICONTA_TEST_PG_URL is set (a new
+    database per test, dropped afterwards). RENDICONTA_REGISTRO points to it for the whole test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{_TMP}/registro-{next(_counter)}.sqlite"
+        monkeypatch.setenv("RENDICONTA_REGISTRO", url)
+        yield url
+        return
+    with _database_pg(monkeypatch) as url:
+        yield url
+
+
+@pytest.fixture
+def registro_pg_url(monkeypatch):
+    """An empty register on PostgreSQL only (tests of PostgreSQL's own features)."""
+    with _database_pg(monkeypatch) as url:
+        yield url
 
 
 @pytest.fixture

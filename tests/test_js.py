@@ -126,7 +126,10 @@ def fixtures(cfg, tmp_path_factory):
             assert r.status_code == 200, r.text
             return r.json()["actions"]
 
-        res, _ = verifica_file(path, cfg, oggi, out=tmp / "report.xlsx")   # the oracle: the CLI
+        from addin.registro import Registro
+
+        # the oracle: the CLI, reading the same Comune's register as the server (decisions never from the file)
+        res, _ = verifica_file(path, cfg, oggi, out=tmp / "report.xlsx", registro=Registro.apri())
         # closed windows of 2026 at today: Jan-Apr locks after 31/05, May-Aug after 30/09, Sep-Dec after 31/01
         closed = [(dt.date(2026, 1, 1), dt.date(2026, 4, 30), dt.date(2026, 5, 31)),
                   (dt.date(2026, 5, 1), dt.date(2026, 8, 31), dt.date(2026, 9, 30)),

@@ -244,3 +244,41 @@ def test_chi_decide_sotto_blocco_vede_quanto_scritto_dall_altro(registro):
         t.join()
     assert order == ["primo", "secondo: già sigillato"]
     assert len(registro.atti(1, 2026, SIGILLO)) == 1
+
+
+@pytest.mark.postgresql
+def test_postgresql_utente_applicativo_senza_update_ne_delete(registro_pg_url):
+    """The multi-worker deployment of docs/registro.md: the schema owner migrates, the application's
+    role may only read and append acts (and move the chain heads)."""
+    registro_url = registro_pg_url
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    Registro.apri(registro_url)                                  # the owner creates the schema
+    role = f"rendiconta_app_{uuid.uuid4().hex[:8]}"
+    owner = create_engine(registro_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        conn.exec_driver_sql(f'GRANT SELECT, INSERT ON atti TO "{role}"; '
+                             f'GRANT SELECT, INSERT, UPDATE ON catene TO "{role}"; '
+                             f'GRANT SELECT ON alembic_version TO "{role}"')
+    try:
+        app_url = make_url(registro_url).set(username=role).render_as_string(hide_password=False)
+        reg = Registro.apri(app_url)
+        reg.registra(1, 2026, RICEZIONE, {"file": "a.xlsx"})
+        reg.registra(1, 2026, RICEZIONE, {"file": "b.xlsx"})
+        assert reg.verifica() == []
+        with reg.engine.connect() as conn:
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                conn.execute(text("UPDATE atti SET autore = 'x'"))
+        with reg.engine.connect() as conn:
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                conn.execute(text("DELETE FROM atti"))
+    finally:
+        connessione.chiudi_motori()
+        with owner.connect() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+        owner.dispose()

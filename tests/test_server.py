@@ -212,7 +212,11 @@ def test_valida_over_http_equals_the_cli(client, cfg, programmi):
     col = [c.key for c in schema.SPESE_COLS].index("esito")
     (values,) = [a for a in acts if a["func"] == "setValues" and a["sheet_position"] == spese]
     assert values["start_column"] == col
-    res, _ = verifica_file(programmi[1], cfg, OGGI, out=programmi[1].with_name("r1.xlsx"))
+    from addin.registro import Registro
+
+    # the server reads the Comune's register (decisions never from the file): the CLI with the same one
+    res, _ = verifica_file(programmi[1], cfg, OGGI, out=programmi[1].with_name("r1.xlsx"),
+                           registro=Registro.apri())
     written = {values["start_row"] + 1 + i: v for i, v in enumerate(values["values"])}
     from addin.workbook.report import etichetta_esito
 
@@ -410,7 +414,9 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     rows = [row for a in acts if a["func"] == "setValues" and a["sheet_position"] == prog for row in a["values"]]
     head = next(i for i, row in enumerate(rows) if row[0] == "Programma")
     amm = rows[head].index("Ammesso")
-    res, _ = verifica_file(programmi[1], cfg, OGGI, out=tmp_path / "r.xlsx")
+    from addin.registro import Registro
+
+    res, _ = verifica_file(programmi[1], cfg, OGGI, out=tmp_path / "r.xlsx", registro=Registro.apri())
     (p1,) = [row for row in rows[head + 1:] if str(row[0]).strip() in ("1", "P1", "1.0")]
     assert Decimal(str(p1[amm])).quantize(Decimal("0.01")) == res.totali["ammesso"]
     assert any(a["func"] == "sheetClearContents" for a in acts)

@@ -62,9 +62,11 @@ ROWS = [
     (sp(fornitore="Tipografia Blu", numero_documento="77/2026", importo_documento=D("300.00"),
         importo=D("200.00"), azione="1.2"), A, A, "100.00", ["DOCUMENTO_DUPLICATO"]),
     (sp(doc_trasmessa=False, data_trasmissione=None), I, X, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),
-    (sp(data_trasmissione=dt.date(2026, 6, 5)), X, X, "0.00", ["TRASMISSIONE_TARDIVA"]),
+    # transmitted «05/06»: not yet on 31/05 (window open, to complete); late once the lock has passed
+    (sp(data_trasmissione=dt.date(2026, 6, 5)), I, X, "0.00", (["DOCUMENTAZIONE_MANCANTE"], ["TRASMISSIONE_TARDIVA"])),
     (pers("Anna Neri", None, D("20.00"), D("200.00")), I, X, "0.00", ["PERSONALE_DATI_MANCANTI"]),
-    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), I, X, "0.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
+    # 10 h × 20.00 = 200.00 claimed 250.00: 200.00 admitted
+    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), A, A, "200.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
     (sp(decisione_comune="Non ammessa", motivazione_comune="Non pertinente all'azione"), N, N, "0.00",
      ["DECISIONE_COMUNE"]),
     (sp(), I, X, "0.00", ["DATO_NON_VALIDO"]),                          # document date overwritten below
@@ -72,6 +74,8 @@ ROWS = [
         data_trasmissione=None), I, I, "0.00",   # window 3: still open; paid after both reference dates
      ["PAGAMENTO_MANCANTE", "DOCUMENTAZIONE_MANCANTE"]),
     (pers("Bruno Verdi", D("10"), D("20.00"), D("200.00")), A, A, "200.00", []),
+    # window 1 (locks 31/05), paid 02/06: not paid yet on 31/05 (to complete); late once the lock has passed
+    (sp(data_pagamento=dt.date(2026, 6, 2)), I, X, "0.00", (["PAGAMENTO_MANCANTE"], ["PAGAMENTO_TARDIVO"])),
 ]
 COFIN = [VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Risorse proprie", None, D("50.00")),
          VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", D("10"), D("25.00")),
@@ -118,7 +122,7 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
     r = esegui_verifica(c, cfg, when)
     assert [e.riga for e in r.esiti] == list(range(4, 4 + len(ROWS)))
     for e, row in zip(r.esiti, ROWS):
-        expected_codes = row[4]
+        expected_codes = row[4] if isinstance(row[4], list) else row[4][idx - 1]   # (open, closed)
         assert e.esito is row[idx], (e.riga, e.esito, e.motivi)
         assert e.importo_ammesso == D(row[3]), (e.riga, e.importo_ammesso)
         assert list(dict.fromkeys(e.codici)) == expected_codes, (e.riga, e.codici)
@@ -126,26 +130,34 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
 
 def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, CLOSED)
-    assert r.totali == {"rendicontato": D("2370.00"), "ammesso": D("700.00"), "non_ammesso": D("1670.00"),
-                        "da_integrare": D("100.00"), "escluso": D("850.00")}
-    # volunteers capped at the table rate 20.07 (the internal personnel row at 20.00 does not count):
+    # rows 4-22 before issue 11: 2,370.00 claimed, 700.00 admitted, 850.00 excluded; row 23 (paid after
+    # the lock, excluded) adds 100.00 to claimed, not admitted and excluded; Carla Blu's 250.00 is no longer
+    # excluded but admitted for 10 h × 20.00 = 200.00: admitted 700 + 200 = 900.00, not admitted
+    # 2,470 - 900 = 1,570.00, excluded 950 - 250 = 700.00
+    assert r.totali == {"rendicontato": D("2470.00"), "ammesso": D("900.00"), "non_ammesso": D("1570.00"),
+                        "da_integrare": D("100.00"), "escluso": D("700.00")}
+    # volunteers capped at the table rate 20.07 (the internal personnel rows at 20.00 do not count):
     # 10 h x 20.07 = 200.70
     assert r.tariffa.valore == D("20.07")
     ct = r.cofin_totali
-    # contribution due: min(722,461.31 x (700 + 60 + 200.70 = 960.70) / 810,897.48 = 855.92, admitted 700.00)
-    # = 700.00: nothing of the admitted spending is left as monetary co-financing (declared 50.00)
-    assert r.liquidazione.contributo_finale == D("700.00")
+    # contribution due: min(722,461.31 x (900 + 60 + 200.70 = 1,160.70) / 810,897.48 = 1,034.11, admitted
+    # 900.00) = 900.00: nothing of the admitted spending is left as monetary co-financing (declared 50.00)
+    assert r.liquidazione.contributo_finale == D("900.00")
     assert (ct.monetario, ct.monetario_dichiarato, ct.non_monetario, ct.volontariato) == (
         D("0.00"), D("50.00"), D("60.00"), D("200.70"))
     assert ct.monetario_incoerente and any("COFINANZIAMENTO_MONETARIO_INCOERENTE" in a for a in r.avvisi)
     q = r.cofin_quota
-    # 0 + 60 + 200.70 = 260.70 over 960.70; minimum 10/90 of (960.70 - 260.70 = 700.00) = 77.78
-    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("260.70"), D("960.70"), D("77.78"), True)
+    # realised value 900 admitted + 60 non-monetary + 200.70 volunteers = 1,160.70; contribution due
+    # min(722,461.31 x 1,160.70 / 810,897.48 = 1,034.11, admitted 900.00) = 900.00, so the monetary
+    # co-financing (900 - 900) is 0: co-financing 0 + 60 + 200.70 = 260.70 over 1,160.70;
+    # minimum 10/90 of the contribution 900.00 = 100.00
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("260.70"), D("1160.70"), D("100.00"), True)
     assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
         (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
         (3, dt.date(2027, 4, 30), D("72246.13"))]
-    # advances 433,476.79 + 216,738.39 = 650,215.18: balance 700.00 - 650,215.18
-    assert r.liquidazione.saldo == D("-649515.18")
+    assert r.liquidazione.contributo_finale == D("900.00")
+    # balance: 900.00 - (433,476.79 + 216,738.39 = 650,215.18) = -649,315.18
+    assert r.liquidazione.saldo == D("-649315.18")
     assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
     assert [f.stato(CLOSED) for f in r.finestre] == ["CHIUSA", "APERTA", "NON INIZIATA"]
     assert [f.stato(OPEN) for f in r.finestre] == ["APERTA", "APERTA", "NON INIZIATA"]
@@ -202,7 +214,9 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
     assert got[5] == (A, [])
     assert got[6] == (X, ["INSERIMENTO_RETROATTIVO"])
     assert r.sigilli.stato == "verificati"
-    res = runner.invoke(app, ["verifica", str(p), "--data", "10/06/2026", "--chiave", str(keyfile), "--json"])
+    # sealed without the register (file-only mode): checked the same way
+    res = runner.invoke(app, ["verifica", str(p), "--data", "10/06/2026", "--chiave", str(keyfile), "--json",
+                              "--senza-registro"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert [m["codice"] for m in data["righe"][0]["motivi"]] == ["RIGA_SIGILLATA_MODIFICATA"]
@@ -211,9 +225,14 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 
 
 def test_every_catalogue_code_is_covered():
-    covered = {c for row in ROWS for c in row[4]} | {"COFINANZIAMENTO_MONETARIO_INCOERENTE",   # programme-level
+    covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"COFINANZIAMENTO_MONETARIO_INCOERENTE",   # programme-level
                                                      "SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
-                                                     "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO"}
+                                                     "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO",
+                                                     "PERSONALE_ORE_ECCESSIVE",   # test_rules_personale
+                                                     "IMPORTO_DOCUMENTO_DISCORDANTE",   # test_rules_duplicati
+                                                     "IVA_DETRAIBILE", "ALTRI_CONTRIBUTI",
+                                                     "FORNITORE_PARTNER_ATS",   # test_rules_costi (end to end)
+                                                     "RICHIESTA_INTEGRAZIONE"}  # test_registro_casi
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 
@@ -226,7 +245,8 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     src = tmp_path / "P1_2026.xlsx"
     src.write_bytes(main_file.read_bytes())
     before = _digest(src)
-    res = runner.invoke(app, ["verifica", str(src), "--data", "01/06/2026"])
+    # the file's own decision column is what this workbook carries: the file-only check reads it
+    res = runner.invoke(app, ["verifica", str(src), "--data", "01/06/2026", "--senza-registro"])
     assert res.exit_code == 0, res.output
     assert _digest(src) == before
     out = tmp_path / "P1_2026_verifica.xlsx"
@@ -251,18 +271,19 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     oss = wb["Osservazioni"]
     assert "entro il 11/06/2026" in oss["A1"].value
     listed = [r[0].value for r in oss.iter_rows(min_row=3)]
-    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20]
+    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 23]
     sint = [[c.value for c in r] for r in wb["Sintesi"].iter_rows()]
     flat = [v for r in sint for v in r if v is not None]
     assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
-    assert any(r[0] == "Rendicontato" and r[2] == 2370 for r in sint)
+    assert any(r[0] == "Rendicontato" and r[2] == 2470 for r in sint)
     camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
     assert camp[0][0] == "1/2026" and camp[0][5] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
 
 
 def test_cli_json_structure(main_file, tmp_path):
     out = tmp_path / "r.xlsx"
-    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json"])
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json",
+                              "--senza-registro"])  # the figures below count the file's own decision column
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     for k in ("programma", "anno", "data_riferimento", "righe", "totali", "cofinanziamento", "tranche", "saldo",
@@ -272,11 +293,11 @@ def test_cli_json_structure(main_file, tmp_path):
     r12 = next(r for r in data["righe"] if r["riga"] == 12)
     assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
                    "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
-    assert data["cofinanziamento"]["totale"] == "260.70" and data["cofinanziamento"]["minimo"] == "77.78"
+    assert data["cofinanziamento"]["totale"] == "260.70" and data["cofinanziamento"]["minimo"] == "100.00"
     assert data["cofinanziamento"]["rispettato"] is True
     assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
-    assert data["saldo"] == "-649515.18"
-    assert data["totali"]["ammesso"] == "700.00"
+    assert data["saldo"] == "-649315.18"
+    assert data["totali"]["ammesso"] == "900.00"   # as in test_totals_cofinancing_tranches_hand_computed
     assert out.is_file()
 
 
@@ -297,20 +318,21 @@ def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
     assert (data["programma"], data["anno"], data["data_riferimento"]) == (1, 2026, "2026-05-31")
     assert [(x["riga"], x["esito"], x["importo_ammesso"]) for x in data["righe"]] == [
         (4 + i, row[1].value, row[3]) for i, row in enumerate(ROWS)]
-    # window 1 open: the six integrable rows wait (100 + 100 + 200 + 250 + 100 + 100 = 850.00); only the
-    # late transmission (100.00) is excluded; admitted 100 + 100 + 200 + 100 + 200 = 700.00 of 2,370.00
-    assert data["totali"] == {"rendicontato": "2370.00", "ammesso": "700.00", "non_ammesso": "1670.00",
-                              "da_integrare": "850.00", "escluso": "100.00"}
+    # window 1 open: the integrable rows wait (100 + 100 + 200 + 100 + 100 = 600.00, plus row 23 paid after
+    # the reference date and row 16 transmitted after it, 100.00 each: 800.00); nothing is excluded;
+    # admitted 100 + 100 + 200 + 100 + 200 + 200 (Carla Blu, 10 h × 20.00 of 250.00) = 900.00 of 2,470.00
+    assert data["totali"] == {"rendicontato": "2470.00", "ammesso": "900.00", "non_ammesso": "1570.00",
+                              "da_integrare": "800.00", "escluso": "0.00"}
     # volunteers 10 h x 20.07 (table rate; the rows' 20.00 does not count) = 200.70; the contribution due
-    # (700.00, the admitted spending) leaves no monetary co-financing, though 50.00 were declared
-    assert data["cofinanziamento"] == {"totale": "260.70", "quota": "0.2714", "minimo": "77.78", "rispettato": True,
+    # (900.00, the admitted spending) leaves no monetary co-financing, though 50.00 were declared
+    assert data["cofinanziamento"] == {"totale": "260.70", "quota": "0.2246", "minimo": "100.00", "rispettato": True,
                                        "monetario": "0.00", "monetario_dichiarato": "50.00",
                                        "monetario_incoerente": True, "non_monetario": "60.00",
                                        "volontariato": "200.70",
-                                       "tariffa_volontari": "20.07"}   # 260.70 / (700 + 60 + 200.70) = 0.27137
+                                       "tariffa_volontari": "20.07"}   # 260.70 / (900 + 60 + 200.70) = 0.22461
     assert [f["stato"] for f in data["finestre"]] == ["APERTA", "APERTA", "NON INIZIATA"]
-    # min(722,461.31 x 960.70 / 810,897.48 = 855.92, admitted 700.00); advances 433,476.79 + 216,738.39
-    assert (data["contributo_finale"], data["saldo"]) == ("700.00", "-649515.18")
+    # min(722,461.31 x 1,160.70 / 810,897.48 = 1,034.11, admitted 900.00); advances 433,476.79 + 216,738.39
+    assert (data["contributo_finale"], data["saldo"]) == ("900.00", "-649315.18")
 
 
 @pytest.mark.libreoffice
@@ -328,8 +350,8 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
     head = [c.value for c in ws[1]]
     row4 = {h: c.value for h, c in zip(head, ws[2])}
     assert row4["Riga"] == 4 and row4["Descrizione"] == '=HYPERLINK("http://example.org","clic")'
-    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 10)
-    assert wb["Osservazioni"].max_row == 2 + 15
+    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 1)  # competence
+    assert wb["Osservazioni"].max_row == 2 + 16
 
 
 def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):

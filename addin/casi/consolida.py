@@ -16,9 +16,10 @@ from those sums with the same rule functions the check uses.
 Cross-workbook anomalies (`Anomalie` sheet): missing programmes, workbooks of another year or
 schema version, unreadable files with their Italian error, programmes given in several copies,
 and double funding: the same document (supplier + number) claimed in more than one workbook for
-more than 100% of its amount, with every place it appears. Double funding is reported, not cut:
-the admitted amounts stay those of the check, and the Comune decides (Decisione Comune) in the
-programme workbook.
+more than 100% of its amount, with every place it appears. The programmes' admitted amounts stay
+those of the check (the Comune decides in the programme workbook, Decisione Comune); the
+double-funded excess, and what is admitted for a person's hours beyond the monthly cap once the
+workbooks are added up, are deducted from the ATS admitted total.
 """
 
 from __future__ import annotations
@@ -28,13 +29,14 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from addin.casi.atti_registro import AttiProgramma, leggi_atti
 from addin.casi.verifica import RisultatoVerifica, esegui_verifica
 from addin.config.models import Config
 from addin.errors import ErroreInput, ErroreRendiconta
@@ -42,12 +44,13 @@ from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, avviso_monetario,
                                      con_monetario_realizzato, riduzione_quota, tipo_cofinanziamento,
                                      verifica_budget, verifica_realizzato)
+from addin.rules.eligibility import ore_persona_mese
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
-from addin.rules.money import ZERO, fmt_eur, fmt_pct, money, money_str
+from addin.rules.money import ZERO, fmt_eur, fmt_num, fmt_pct, money, money_str
 from addin.rules.sampling import Campione, campioni_programma
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
-from addin.rules.windows import finestre_anno
+from addin.rules.windows import avviso_anno, finestre_anno
 from addin.runtime import gc_paused, gil_handoff
 from addin.workbook import schema as S
 from addin.workbook.reader import CartellaRendiconto
@@ -65,6 +68,7 @@ A_ANNO = "Anno diverso"
 A_VERSIONE = "Versione dello schema diversa"
 A_COPIE = "Più copie dello stesso programma"
 A_DOPPIO = "Doppio finanziamento"
+A_ORE = "Ore mensili oltre il massimo"
 A_COFIN = "Cofinanziamento realizzato sotto la quota minima"
 A_COFIN_PREVISTO = "Cofinanziamento previsto sotto la quota minima"
 A_SCONOSCIUTO = "Programma non configurato"
@@ -73,6 +77,8 @@ A_BUDGET = "Budget diverso tra le copie"
 A_AVVISO = "Avviso di lettura"
 A_MONETARIO = "Cofinanziamento monetario incoerente"
 A_RIDUZIONE = "Riduzione per la quota minima di cofinanziamento"
+A_DATA = "Data di riferimento fuori dall'anno"
+A_BUDGET_CONF = "Budget diverso da quello configurato"
 
 GRAVE, ATTENZIONE, INFO = "Bloccante", "Attenzione", "Informazione"
 
@@ -138,6 +144,7 @@ class RigaProgramma:
     anticipi: list[Decimal] = field(default_factory=list)   # planned advances (tranches before the balance)
     ammesso_finestra: dict[int, Decimal] = field(default_factory=dict)
     doppio_finanziamento: Decimal = ZERO                    # admitted beyond 100% of documents elsewhere
+    ore_eccedenti: Decimal = ZERO                           # admitted for hours beyond the monthly cap across files
     presente: bool = True
     # year-end reduction of the contribution restoring the minimum co-financing share (binding level,
     # after the lock of the last window); None before that (the share is then advisory)
@@ -152,6 +159,12 @@ class RigaProgramma:
     @property
     def budget_totale(self) -> Decimal:
         return self.budget_comunale + self.budget_cofin
+
+    @property
+    def detratto(self) -> Decimal:
+        """Admitted by the checks but not admissible once the workbooks are added up (double funding,
+        hours of a person beyond the monthly cap across files): deducted from the ATS admitted total only."""
+        return self.doppio_finanziamento + self.ore_eccedenti
 
 
 @dataclass
@@ -231,8 +244,10 @@ def _file_name(c: CartellaRendiconto, i: int) -> str:
 def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica | ErroreLettura | ErroreInput],
               config: Config, data_riferimento: dt.date, *, anno: int | None = None,
               chiave: bytes | None = None, seme: int | None = None,
-              progress: Progress | None = None) -> RisultatoConsolidato:
+              progress: Progress | None = None,
+              atti: Mapping[tuple[int, int], AttiProgramma] | None = None) -> RisultatoConsolidato:
     """Consolidate programme workbooks already read (or the errors met reading them). Pure.
+    `atti`: the register's acts by (programme, year) (None: file-only checks, as `--senza-registro`).
 
     A workbook may also be given already checked (the `RisultatoVerifica` of `esegui_verifica` at the
     same reference date, key and seed, as `consolida_file` does while the other files are still being
@@ -303,7 +318,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
     for k, (name, c) in enumerate(selected):
         if progress:
             progress(f"Verifica {Path(name).name}", k, len(selected))
-        r = checked.get(id(c)) or esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme)
+        r = checked.get(id(c)) or esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme,
+                                                  atti=_atti_di(atti, c))
         fonti.append(Fonte(name, c, r, list(r.esiti)))
     if progress:
         progress("Consolidamento", len(selected), len(selected))
@@ -312,9 +328,19 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
     for f in fonti:
         by_prog[f.cartella.programma].append(f)
 
+    if (fuori := avviso_anno(anno, data_riferimento)) is not None:
+        anomalie.insert(0, Anomalia(A_DATA, ATTENZIONE, fuori))
+    for f in fonti:
+        for a in f.risultato.avvisi:
+            if a.startswith("BUDGET_NON_CONFORME"):
+                anomalie.append(Anomalia(A_BUDGET_CONF, ATTENZIONE, a, programma=f.cartella.programma, file=f.path))
+
     doppi = doppi_finanziamenti(fonti)
     anomalie.extend(doppi)
     excess_by_prog = _eccedenze_per_programma(doppi)
+    ore = ore_oltre_il_massimo(config, fonti)
+    anomalie.extend(ore)
+    hours_by_prog = _eccedenze_per_programma(ore)
 
     programmi: list[RigaProgramma] = []
     binding_programme = config.cofinanziamento.livello_vincolante == "programma"
@@ -322,6 +348,7 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
         copies = by_prog.get(p.codice, [])
         row = _riga_programma(config, anno, p.codice, copies, binding_programme)
         row.doppio_finanziamento = excess_by_prog.get(p.codice, ZERO)
+        row.ore_eccedenti = hours_by_prog.get(p.codice, ZERO)
         programmi.append(row)
         if not copies:
             anomalie.append(Anomalia(A_MANCANTE, GRAVE,
@@ -451,8 +478,13 @@ def _riga_ats(config: Config, anno: int, programmi: list[RigaProgramma], vincola
     ats = RigaProgramma("ATS", None, f"ATS {config.ats}", [f for r in programmi for f in r.file],
                         sum((r.budget_comunale for r in programmi), ZERO),
                         sum((r.budget_cofin for r in programmi), ZERO), vincolante=vincolante)
-    for name in ("rendicontato", "ammesso", "non_ammesso", "da_integrare", "escluso", "doppio_finanziamento"):
+    for name in ("rendicontato", "ammesso", "non_ammesso", "da_integrare", "escluso", "doppio_finanziamento",
+                 "ore_eccedenti"):
         setattr(ats, name, sum((getattr(r, name) for r in programmi), ZERO))
+    # what the checks admitted but is not admissible once the workbooks are added up (double-funded excess,
+    # hours beyond the monthly cap): not admitted for the ATS
+    ats.ammesso -= ats.detratto
+    ats.non_ammesso += ats.detratto
     ats.righe = sum(r.righe for r in programmi)
     ats.cofin = _somma_cofin([r.cofin for r in programmi])
     for r in programmi:
@@ -487,8 +519,8 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
 
     Within one workbook the check already caps a document at 100%; here the claims of different
     workbooks (other programmes, or partner copies of the same programme) are added up. The document
-    amount is the largest `Importo documento` given for it; when none is given, any claim in more than
-    one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
+    amount is the smallest `Importo documento` given for it (a disagreement is said in the anomaly);
+    when none is given, any claim in more than one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
     and shown on the place that goes beyond the document, in workbook and row order.
     """
     # first pass: the identity of every document and the workbooks it appears in
@@ -516,8 +548,10 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
         return []
     df = pd.DataFrame({"k": keys, "f": files, "r": rows, "p": progs, "rep": rep, "adm": adm, "doc": doc})
     g = df.groupby("k", sort=False)
-    stats = pd.DataFrame({"nfile": g["f"].nunique(), "rep": g["rep"].sum(), "adm": g["adm"].sum(),
-                          "doc": g["doc"].max()})
+    given = df[df["doc"] >= 0].groupby("k", sort=False)["doc"]   # the smallest document amount counts
+    stats = pd.DataFrame({"nfile": g["f"].nunique(), "rep": g["rep"].sum(), "adm": g["adm"].sum()})
+    stats["doc"] = given.min().reindex(stats.index).fillna(-1).astype("int64")
+    stats["ndoc"] = given.nunique().reindex(stats.index).fillna(0).astype("int64")
     flagged = stats[(stats["nfile"] > 1) & ((stats["doc"] < 0) | (stats["rep"] > stats["doc"]))]
     if flagged.empty:
         return []
@@ -537,7 +571,9 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
                           for x in grp.itertuples())
         if doc_cents >= 0:
             doc_amount = Decimal(doc_cents).scaleb(-2)
-            head = (f"Documento {numero} di {fornitore} (importo {fmt_eur(doc_amount)}) rendicontato per "
+            disagree = (f"importi del documento diversi tra le righe, vale il minore: {fmt_eur(doc_amount)}"
+                        if int(st["ndoc"]) > 1 else f"importo {fmt_eur(doc_amount)}")
+            head = (f"Documento {numero} di {fornitore} ({disagree}) rendicontato per "
                     f"{fmt_eur(Decimal(int(st['rep'])).scaleb(-2))} e ammesso per {fmt_eur(Decimal(int(st['adm'])).scaleb(-2))} "
                     f"in {places} righe di {grp['f'].nunique()} file e {nprog} programmi: {where}.")
         else:
@@ -558,6 +594,50 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
                                 numero_documento=sp.numero_documento if sp else numero,
                                 importo=Decimal(excess).scaleb(-2) if doc_amount is not None else None,
                                 gruppo=n))
+    return out
+
+
+def ore_oltre_il_massimo(config: Config, fonti: Sequence[Fonte]) -> list[Anomalia]:
+    """The same person's hours in the same (competence) month across workbooks (partners, programmes)
+    above `limiti.ore_mese_massime`: one anomaly per row beyond the cap, with the amount admitted for
+    those hours (hours × the row's hourly cost, at most its admitted amount).
+
+    Each workbook's check has already applied the cap to its own rows; here only the hours each
+    workbook let through are added up, in workbook and row order, so no hour is counted twice."""
+    cap = config.limiti.ore_mese_massime
+    groups: dict[tuple[str, int, int], dict[int, list[int]]] = defaultdict(dict)
+    for fi, f in enumerate(fonti):
+        for key, idxs in ore_persona_mese(config, f.cartella.spese, f.esiti).items():
+            groups[key][fi] = sorted(idxs, key=lambda i: f.cartella.spese[i].riga)
+    out: list[Anomalia] = []
+    for (_, year, month), by_file in sorted(groups.items()):
+        if len(by_file) < 2:
+            continue
+        hours = {fi: sum((fonti[fi].cartella.spese[i].ore for i in idxs), Decimal(0)) for fi, idxs in by_file.items()}
+        if sum((min(h, cap) for h in hours.values()), Decimal(0)) <= cap:
+            continue
+        first = fonti[min(by_file)].cartella.spese[by_file[min(by_file)][0]]
+        where = "; ".join(f"{Path(fonti[fi].path).name} (P{fonti[fi].cartella.programma}) "
+                          f"{fmt_num(hours[fi])} ore" for fi in sorted(by_file))
+        total = sum(hours.values(), Decimal(0))
+        head = (f"{first.persona}: {fmt_num(total)} ore nel mese {month:02d}/{year} "
+                f"in {len(by_file)} file ({where}), oltre il massimo di {fmt_num(cap)} ore al mese.")
+        used = Decimal(0)
+        for fi in sorted(by_file):
+            f = fonti[fi]
+            used_here = Decimal(0)
+            for i in by_file[fi]:
+                s, e = f.cartella.spese[i], f.esiti[i]
+                through = min(s.ore, max(Decimal(0), cap - used_here))   # what this workbook's check let through
+                used_here += s.ore
+                over = through - min(through, max(Decimal(0), cap - used))
+                used += through
+                if over <= 0:
+                    continue
+                amount = min(e.importo_ammesso, money(over * (s.costo_orario or ZERO)))
+                out.append(Anomalia(A_ORE, GRAVE, f"{head} Su questa riga {fmt_num(over)} "
+                                    f"ore eccedenti, ammesse per {fmt_eur(amount)}: tolte dall'ammesso dell'ATS.",
+                                    programma=f.cartella.programma, file=f.path, riga=s.riga, importo=amount))
     return out
 
 
@@ -633,13 +713,35 @@ def _partner(config: Config, fonti: Sequence[Fonte]) -> list[RigaPartner]:
     return sorted(rows.values(), key=lambda r: (order.get(r.partner, len(order)), r.partner))
 
 
+def _atti_di(atti: Mapping[tuple[int, int], AttiProgramma] | None, c: CartellaRendiconto) -> AttiProgramma | None:
+    if atti is None:
+        return None
+    return atti.get((c.programma, c.anno)) or leggi_atti(c.programma, c.anno, [])
+
+
+class _AttiDalRegistro(dict):
+    """(programme, year) -> the register's acts, read on first use."""
+
+    def __init__(self, registro) -> None:
+        super().__init__()
+        self.registro = registro
+
+    def __missing__(self, key: tuple[int, int]) -> AttiProgramma:
+        self[key] = leggi_atti(*key, self.registro.atti(*key))
+        return self[key]
+
+    def get(self, key, default=None):
+        return self[key]
+
+
 # --- files ----------------------------------------------------------------------------------------------
 
 def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date,
                    out: str | Path, progress: Progress | None = None, *, anno: int | None = None,
-                   chiave: bytes | None = None, seme: int | None = None) -> RisultatoConsolidato:
+                   chiave: bytes | None = None, seme: int | None = None, registro=None) -> RisultatoConsolidato:
     """Read the programme workbooks (unreadable ones become anomalies), consolidate, write `out`
-    atomically. Inputs are only read. Raises ErroreOutput when `out` cannot be written, ErroreInput
+    atomically. `registro`: the Comune's register, whose acts (seals, decisions, samples, notices) each
+    check reads; None: file-only checks. Inputs are only read. Raises ErroreOutput when `out` cannot be written, ErroreInput
     when `out` is one of the inputs or no file at all could be given."""
     if not paths:
         raise ErroreInput("nessun file da consolidare.")
@@ -651,7 +753,7 @@ def consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento
     paths, doppi = file_distinti(paths)
     with gc_paused():
         return _consolida_file(paths, config, data_riferimento, out, progress, anno=anno, chiave=chiave, seme=seme,
-                               doppi=doppi)
+                               doppi=doppi, atti=_AttiDalRegistro(registro) if registro is not None else None)
 
 
 _BACKUP_RE = re.compile(r"\.bak-\d{8}-\d{6}(-\d+)?$")
@@ -711,7 +813,8 @@ def file_distinti(paths: Sequence[str | Path]) -> tuple[list[str | Path], list[t
 
 def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferimento: dt.date, out: Path,
                     progress: Progress | None, *, anno: int | None, chiave: bytes | None,
-                    seme: int | None, doppi: Sequence[tuple[str, str]] = ()) -> RisultatoConsolidato:
+                    seme: int | None, doppi: Sequence[tuple[str, str]] = (),
+                    atti: Mapping[tuple[int, int], AttiProgramma] | None = None) -> RisultatoConsolidato:
     from addin.workbook.consolidation import scrivi_consolidato
     from addin.workbook.reader import leggi_cartella, leggi_griglie
 
@@ -733,14 +836,14 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
                 grids[i] = None  # release the raw grid as soon as it is parsed
             if progress:
                 progress(f"Verifica {Path(p).name}", 2 * i + 1, 2 * n + 1)
-            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme))
+            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme, atti=_atti_di(atti, c)))
 
     if not any(isinstance(x, RisultatoVerifica) for x in items):
         raise ErroreInput("nessuno dei file indicati è un rendiconto leggibile: "
                           + "; ".join(x.messaggio for x in items if isinstance(x, ErroreLettura)))
     if progress:
         progress("Consolidamento", 2 * n, 2 * n + 1)
-    r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme)
+    r = consolida(items, config, data_riferimento, anno=anno, chiave=chiave, seme=seme, atti=atti)
     r.anomalie[:0] = [Anomalia(A_DUPLICATO_FILE, ATTENZIONE, msg, file=name) for name, msg in doppi]
     if progress:
         progress(f"Scrittura {out.name}", 2 * n, 2 * n + 1)
@@ -790,6 +893,7 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
             "riduzione_quota": _d(row.riduzione_quota),
             "saldo_dopo_riduzione": _d(row.saldo_dopo_riduzione),
             "doppio_finanziamento": _d(row.doppio_finanziamento),
+            "ore_eccedenti": _d(row.ore_eccedenti),
         }
 
     return {

@@ -9,27 +9,29 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
+from addin.casi.atti_registro import AttiProgramma, chiave_decisione
 from addin.config.models import Config
-from addin.rules.budget import UsoBudget, uso_budget
+from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
+from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota, avviso_monetario,
                                      con_monetario_realizzato, tariffa_volontari, tipo_cofinanziamento,
                                      totali_cofinanziamento, valore_voce, verifica_realizzato)
-from addin.rules.eligibility import Contesto, totali, valuta_spese
+from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, money_str
-from addin.rules.sampling import Campione, campioni_personale
+from addin.rules.sampling import Campione, campione_congelato, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
 from addin.rules.payments import Pagamento, SituazionePagamenti, situazione_pagamenti
 from addin.rules.variations import (VariazioneBudget, VoceApprovata, budget_approvato, budget_programma_approvato,
                                     differenze_proposte)
-from addin.rules.windows import FinestraAnno, anno_chiuso, finestre_anno
+from addin.rules.windows import FinestraAnno, anno_chiuso, avviso_anno, finestre_anno
 from addin.runtime import gc_paused
 from addin.workbook.reader import CartellaRendiconto
 
@@ -73,6 +75,7 @@ class RisultatoVerifica:
     chiave: bytes | None = field(default=None, repr=False, compare=False)  # the Comune's key (sample seed)
     sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
     ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
+    registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
     # the approved budget per action × category (register's variations); None: register not consulted,
     # the workbook's Budget sheet as typed is used
     budget_approvato: list[VoceApprovata] | None = None
@@ -81,9 +84,23 @@ class RisultatoVerifica:
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
     def campioni(self) -> list[Campione]:
-        """The personnel audit samples of the two semesters."""
-        return campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
-                                  self.seme, self.chiave)
+        """The personnel audit samples of the two semesters: the draw frozen in the register when the
+        Comune made one (`rendiconta campione estrai`), else the reproducible draw of the seed."""
+        out = campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
+                                 self.seme, self.chiave)
+        frozen = self.registro.campioni if self.registro is not None else {}
+        for i, c in enumerate(out):
+            a = frozen.get(c.semestre)
+            if a is not None:
+                d = a.dati
+                out[i] = campione_congelato(self.config, self.cartella.spese, self.anno, c.semestre, int(d["seme"]),
+                                            d["popolazione"], d["estratti"])
+        return out
+
+    @property
+    def scadenza_provvisoria(self) -> bool:
+        """True when no notice to the ATS is recorded: the deadline is computed from the reference date."""
+        return self.registro is None or self.registro.avviso is None
 
     @cached_property
     def uso_budget(self) -> list[UsoBudget]:
@@ -137,31 +154,129 @@ class RisultatoVerifica:
 
 
 def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
-             data_riferimento: dt.date) -> tuple[dict[int, list[Motivo]], StatoSigilli]:
-    # INTEGRATION POINT (lock issue): addin.workbook.seals.verifica_sigilli, contract 5.
-    try:
-        from addin.workbook.seals import verifica_sigilli
-    except ImportError:
-        return {}, StatoSigilli("non_disponibile", ["Verifica dei sigilli non disponibile in questa versione."])
-    rs = verifica_sigilli(cartella, config, chiave, data_riferimento)
+             data_riferimento: dt.date, atti: AttiProgramma | None) -> tuple[dict[int, list[Motivo]], StatoSigilli]:
+    from addin.workbook.seals import leggi_sigilli, verifica_sigilli
+
+    rs = verifica_sigilli(cartella, config, chiave, data_riferimento,
+                          sigilli=atti.sigilli if atti is not None else None)
+    if atti is not None:
+        # seals in `_meta` that the register does not know (forged, or made without the register)
+        in_file = leggi_sigilli(cartella.meta)
+        unknown = [s.etichetta for a, s in in_file.items()
+                   if a not in atti.sigilli or (s.intestazione, s.hmac, s.righe, s.problemi)
+                   != (atti.sigilli[a].intestazione, atti.sigilli[a].hmac, atti.sigilli[a].righe, [])]
+        if unknown:
+            rs.dettagli.append(f"Il foglio «_meta» contiene sigilli che non corrispondono al registro del Comune "
+                               f"({', '.join(unknown)}): non sono considerati; valgono i sigilli del registro.")
     st = StatoSigilli(rs.stato, list(rs.dettagli))
     st.cofinanziamento = {r: list(m) for r, m in (getattr(rs, "motivi_cofinanziamento", None) or {}).items()}
     return dict(rs.motivi), st
 
 
+# the document fields of an expense row: a partner asked for documents may complete them on a sealed row
+CAMPI_INTEGRABILI = ("doc_giustificativo", "doc_conservata", "doc_trasmessa", "data_trasmissione")
+
+
+def _integrazioni_ammesse(cartella: CartellaRendiconto, atti: AttiProgramma,
+                          motivi: dict[int, list[Motivo]]) -> None:
+    """A sealed row changed only in its document fields while the Comune asked for documents (a
+    standing RICHIESTA_INTEGRAZIONE, or ACCOLTA after it) is no tamper alarm: the seal's financial
+    fields are compared, the document fields may be completed."""
+    import json
+
+    from addin.workbook.seals import forma_canonica
+
+    sealed = {e.riga: (e.testo, s.versione) for s in atti.sigilli.values() if s.ambito != "cofinanziamento"
+              for e in s.righe}
+    for s in cartella.spese:
+        reasons = motivi.get(s.riga)
+        if not reasons or s.riga not in sealed:
+            continue
+        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        if dec is None or dec.esito not in (RICHIESTA_INTEGRAZIONE, ACCOLTA):
+            continue
+        testo, versione = sealed[s.riga]
+        try:
+            old = json.loads(testo)
+        except ValueError:
+            continue
+        new = json.loads(forma_canonica(s, versione))
+        if {k: v for k, v in old.items() if k not in CAMPI_INTEGRABILI} == \
+                {k: v for k, v in new.items() if k not in CAMPI_INTEGRABILI}:
+            kept = [m for m in reasons if m.codice != "RIGA_SIGILLATA_MODIFICATA"]
+            if kept:
+                motivi[s.riga] = kept
+            else:
+                del motivi[s.riga]
+
+
+def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[int, list[Motivo]],
+               avvisi: list[str]) -> tuple[CartellaRendiconto, dict[int, object]]:
+    """The register's decisions, never the partner's file: the file's decision columns are cleared (a
+    warning when they say something the register does not), NON_AMMESSA decisions become reasons.
+    Returns the workbook to check and the rows with a standing request for documents."""
+    spese, requests = [], {}
+    for s in cartella.spese:
+        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        if s.decisione_comune or s.motivazione_comune:
+            if dec is None or dec.esito != NON_AMMESSA:
+                avvisi.append(f"Foglio «Spese», riga {s.riga}: la decisione scritta nel file («{s.decisione_comune or ''}») "
+                              "non risulta nel registro del Comune: non è considerata.")
+            s = replace(s, decisione_comune=None, motivazione_comune=None)
+        spese.append(s)
+        if dec is None:
+            continue
+        if dec.esito == NON_AMMESSA:
+            motivi.setdefault(s.riga, []).append(Motivo(
+                "DECISIONE_COMUNE", f"Non ammessa dal Comune il {dec.data:%d/%m/%Y}: "
+                + (dec.motivazione.strip() or "motivazione non indicata") + "."))
+        elif dec.esito == RICHIESTA_INTEGRAZIONE:
+            requests[s.riga] = dec
+    return replace(cartella, spese=spese), requests
+
+
+def _richieste(esiti: list[EsitoRiga], requests: dict, data_riferimento: dt.date) -> None:
+    """Rows with a request for documents: DA_INTEGRARE until its deadline (even in a locked window),
+    ESCLUSA after it unless the Comune accepted the integration (a later ACCOLTA decision)."""
+    for e in esiti:
+        dec = requests.get(e.riga)
+        if dec is None:
+            continue
+        what = f" ({dec.documenti_richiesti})" if dec.documenti_richiesti else ""
+        if dec.scadenza is None or data_riferimento <= dec.scadenza:
+            until = f" entro il {dec.scadenza:%d/%m/%Y}" if dec.scadenza else ""
+            e.esito, e.importo_ammesso = Esito.DA_INTEGRARE, ZERO
+            e.motivi.append(Motivo("RICHIESTA_INTEGRAZIONE", f"Il Comune ha chiesto il {dec.data:%d/%m/%Y} di "
+                                   f"integrare i documenti{what}{until}."))
+        else:
+            e.esito, e.importo_ammesso = Esito.ESCLUSA, ZERO
+            e.motivi.append(Motivo("RICHIESTA_INTEGRAZIONE", f"Integrazione richiesta il {dec.data:%d/%m/%Y}"
+                                   f"{what} non accolta entro il {dec.scadenza:%d/%m/%Y}: esclusa."))
+
+
 def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, *,
                     chiave: bytes | None = None, seme: int | None = None,
+                    atti: AttiProgramma | None = None,
                     variazioni: Sequence[VariazioneBudget] | None = None,
                     pagamenti: Sequence[Pagamento] | None = None) -> RisultatoVerifica:
     """Apply every rule to a programme workbook at the reference date. Pure: no file I/O.
 
+    `atti`: the Comune's register for this programme and year (seals, decisions, sample, notice); None:
+    the file-only check (seals from `_meta`, decisions from the file's columns).
     `variazioni` / `pagamenti`: the register's approved budget variations and payments made (None: the
     register was not consulted). With the variations the contribution, the tranches and the budget
     check use the approved budget, and the variations typed in the Budget sheet are listed as proposals."""
-    motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento)
+    motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento, atti)
+    avvisi_registro: list[str] = []
+    requests: dict = {}
+    if atti is not None:
+        _integrazioni_ammesse(cartella, atti, motivi_extra)
+        cartella, requests = _decisioni(cartella, atti, motivi_extra, avvisi_registro)
     anno, prog = cartella.anno, config.programma(cartella.programma)
     ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)
     esiti = valuta_spese(cartella.spese, ctx)
+    if requests:
+        _richieste(esiti, requests, data_riferimento)
     tot = totali(esiti)
 
     tariffa = tariffa_volontari(config, anno, cartella.programma)
@@ -178,7 +293,11 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     cofin_tot = con_monetario_realizzato(dichiarato, tot["ammesso"], liq.contributo_finale)
     quota = verifica_realizzato(config, tot["ammesso"], cofin_tot, liq.contributo_finale)
     piano = piano_tranche(config, anno, b.comunale)
-    avvisi = list(cartella.avvisi)
+    avvisi = list(cartella.avvisi) + avvisi_registro
+    if (fuori := avviso_anno(anno, data_riferimento)) is not None:
+        avvisi.insert(0, fuori)
+    if (budget := budget_non_conforme(config, cartella.programma, anno, cartella.budget)) is not None:
+        avvisi.append(budget)
     if cofin_tot.monetario_incoerente:
         avvisi.append(avviso_monetario(cofin_tot))
     for v in cartella.cofinanziamento:
@@ -207,8 +326,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         cartella=cartella, data_riferimento=data_riferimento, esiti=esiti, totali=tot, tariffa=tariffa,
         cofin_totali=cofin_tot, cofin_quota=quota, cofin_valori=valori, liquidazione=liq, piano=piano,
         finestre=finestre_anno(config, anno),
-        scadenza_osservazioni=data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni),
-        sigilli=sig, avvisi=avvisi, config=config, seme=seme, chiave=chiave, budget_approvato=approvato,
+        scadenza_osservazioni=(dt.date.fromisoformat(atti.avviso.dati["scadenza_osservazioni"])
+                               if atti is not None and atti.avviso is not None
+                               else data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni)),
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme, chiave=chiave, registro=atti, budget_approvato=approvato,
         pagamenti=sit)
 
 
@@ -243,8 +364,16 @@ def risultato_json(r: RisultatoVerifica) -> dict:
                       "estratti": list(c.estratti), "righe": {k: list(v) for k, v in c.righe.items()}}
                      for c in r.campioni],
         "scadenza_osservazioni": r.scadenza_osservazioni.isoformat(),
+        "scadenza_provvisoria": r.scadenza_provvisoria,
+        "registro": r.registro.riepilogo() if r.registro is not None else None,
         "sigilli": r.sigilli.stato,
         "avvisi": list(r.avvisi),
+        # the register's payments made (null: the register was not consulted)
+        "pagamenti": None if r.pagamenti is None else {
+            "saldo": None if r.pagamenti.saldo is None else money_str(r.pagamenti.saldo),
+            "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "previsto": money_str(t.previsto),
+                         "pagato": money_str(t.pagato), "da_pagare": money_str(t.da_pagare),
+                         "in_ritardo": t.in_ritardo, "stato": t.stato} for t in r.pagamenti.tranche]},
     }
 
 
@@ -272,12 +401,40 @@ def percorso_verbale(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}_verbale.pdf")
 
 
+def dati_verifica(r: RisultatoVerifica, file: str, sha256_file: str | None,
+                  sha256_report: str | None) -> dict:
+    """The payload of a VERIFICA act: what the Comune found, row by row."""
+    return {
+        "data_riferimento": r.data_riferimento, "file": file, "sha256_file": sha256_file,
+        "sha256_report": sha256_report,
+        "totali": {k: money_str(v) for k, v in r.totali.items()},
+        "righe": [{"riga": e.riga, "documento": list(e.documento) if e.documento else None,
+                   "esito": e.esito.value, "importo": money_str(e.importo),
+                   "importo_ammesso": money_str(e.importo_ammesso), "codici": e.codici} for e in r.esiti],
+        "sigilli": r.sigilli.stato,
+    }
+
+
+def ricezione_registrata(atti: AttiProgramma, sha256: str | None) -> Ricezione | None:
+    """The register's reception of the checked file: the latest RICEZIONE of these very bytes, else the
+    latest one (the verbale then shows that the digests differ)."""
+    if not atti.ricezioni:
+        return None
+    a = next((x for x in reversed(atti.ricezioni) if x.dati.get("sha256") == sha256), atti.ricezioni[-1])
+    d = a.dati
+    when = dt.date.fromisoformat(d["data_ricezione"]) if d.get("data_ricezione") else a.data
+    return Ricezione(d.get("protocollo") or "non indicato", when, d.get("sha256", ""), d.get("consegnato_da"))
+
+
 def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, out: str | Path | None = None,
-                  chiave: bytes | None = None, seme: int | None = None, *,
-                  variazioni: Sequence[VariazioneBudget] | None = None,
+                  chiave: bytes | None = None, seme: int | None = None, *, registro=None,
+                  operatore: str | None = None, variazioni: Sequence[VariazioneBudget] | None = None,
                   pagamenti: Sequence[Pagamento] | None = None) -> tuple[RisultatoVerifica, Path]:
-    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input); `variazioni`
-    and `pagamenti` as in `esegui_verifica` (the register's acts)."""
+    """Read, check and write the report (default `<name>_verifica.xlsx` next to the input). With the
+    Comune's register (addin.registro.Registro) the check reads its acts (seals, decisions, sample,
+    notice, and the approved variations and payments unless given) and is recorded as a VERIFICA act
+    (with the SHA-256 of the file and of the report). `variazioni` and `pagamenti` as in `esegui_verifica`."""
+    from addin.casi.atti_registro import leggi_atti
     from addin.errors import ErroreOutput
     from addin.workbook.reader import leggi_cartella
     from addin.workbook.report import scrivi_report
@@ -286,9 +443,21 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     with gc_paused():
         digest = impronta_file(src)
         cartella = leggi_cartella(src, config)
-        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, variazioni=variazioni,
-                            pagamenti=pagamenti)
+        atti = None
+        if registro is not None:
+            from addin.casi.pagamenti import pagamenti_registrati
+            from addin.casi.variazioni import variazioni_registrate
+
+            atti = leggi_atti(cartella.programma, cartella.anno, registro.atti(cartella.programma, cartella.anno))
+            if variazioni is None:
+                variazioni = variazioni_registrate(registro, config, [cartella.anno])
+            if pagamenti is None:
+                pagamenti = pagamenti_registrati(registro, config, [cartella.anno])
+        r = esegui_verifica(cartella, config, data_riferimento, chiave=chiave, seme=seme, atti=atti,
+                            variazioni=variazioni, pagamenti=pagamenti)
         r.sha256 = digest
+        if atti is not None:
+            r.ricezione = ricezione_registrata(atti, digest)
         dest = Path(out) if out is not None else percorso_report(src)
         try:
             if dest.resolve() == src.resolve():
@@ -296,4 +465,8 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
         except OSError:
             pass
         scrivi_report(r, dest)
+    if registro is not None:
+        registro.registra(r.programma, r.anno, VERIFICA,
+                          dati_verifica(r, src.name, digest, impronta_file(dest)),
+                          data=data_riferimento, autore=operatore)
     return r, dest

@@ -68,6 +68,17 @@ def descrivi_tipo(tipo: str) -> str:
     return TIPI.get(tipo, tipo.lower())
 
 
+def _eur(v: object) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    from addin.rules.money import fmt_eur
+
+    try:
+        return fmt_eur(Decimal(str(v)))
+    except (InvalidOperation, ValueError):
+        return str(v)
+
+
 def _data_it(iso: object) -> str:
     s = str(iso or "")
     return f"{s[8:10]}/{s[5:7]}/{s[:4]}" if len(s) >= 10 and s[4] == "-" else s
@@ -89,7 +100,7 @@ def riassunto(tipo: str, dati: dict) -> str:
     if tipo == VERIFICA:
         t = d.get("totali", {})
         return (f"verifica al {_data_it(d.get('data_riferimento'))}: {len(d.get('righe', []))} righe, ammesso "
-                f"{t.get('ammesso', '?')} su {t.get('rendicontato', '?')} €")
+                f"{_eur(t.get('ammesso', '?'))} su {_eur(t.get('rendicontato', '?'))}")
     if tipo == SIGILLO:
         what = f"sigillo {d.get('etichetta') or d.get('ambito')}: {len(d.get('righe', []))} righe"
         return what + (f" (nuovo sigillo: {d['motivo']})" if d.get("motivo") else "")
@@ -98,10 +109,11 @@ def riassunto(tipo: str, dati: dict) -> str:
                 f"({d.get('dimensione')} su {len(d.get('popolazione', []))})")
         return what + (f" (nuova estrazione: {d['motivo']})" if d.get("motivo") else "")
     if tipo == DECISIONE:
-        doc = " n. ".join(x for x in (d.get("documento") or []) if x)
+        shown = [d.get("fornitore"), d.get("numero_documento")]
+        doc = " n. ".join(str(x) for x in (shown if any(shown) else d.get("documento") or []) if x)
         what = f"{d.get('esito', '')} riga {d.get('riga', '?')}" + (f" ({doc})" if doc else "")
         if d.get("importo"):
-            what += f", {d['importo']} €"
+            what += f", {_eur(d['importo'])}"
         if d.get("scadenza"):
             what += f", integrazione entro il {_data_it(d['scadenza'])}"
         return what + (f": {d['motivazione']}" if d.get("motivazione") else "")

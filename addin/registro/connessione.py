@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -77,6 +78,7 @@ def _sqlite(engine: Engine) -> None:
 
 
 _engines: dict[str, Engine] = {}
+_aggiornati: set[str] = set()       # URLs whose schema this process has brought up to date
 _engines_lock = threading.Lock()
 
 
@@ -114,6 +116,7 @@ def chiudi_motori() -> None:
         for eng in _engines.values():
             eng.dispose()
         _engines.clear()
+        _aggiornati.clear()
 
 
 def _alembic_config(conn: Connection):
@@ -125,6 +128,7 @@ def _alembic_config(conn: Connection):
     return cfg
 
 
+@functools.lru_cache(maxsize=1)
 def revisione_testa() -> str:
     from alembic.script import ScriptDirectory
 
@@ -142,6 +146,10 @@ def aggiorna_schema(engine: Engine, revisione: str = "head") -> None:
     """Run the migrations up to `revisione` (default: the newest), under a lock."""
     from alembic import command
 
+    if revisione == "head":
+        with engine.connect() as conn:     # the usual case: already up to date, no lock taken
+            if revisione_corrente(conn) == revisione_testa():
+                return
     with engine.connect() as conn:
         conn = conn.execution_options(scrittura=True)
         with conn.begin():
@@ -156,8 +164,11 @@ def apri_motore(url: str | None = None) -> Engine:
     """The engine of the register at `url` (see url_registro), its schema brought up to date."""
     full = url_registro(url)
     eng = motore(full)
+    if full in _aggiornati:
+        return eng
     try:
         aggiorna_schema(eng)
+        _aggiornati.add(full)
     except OperationalError as exc:
         raise ErroreRegistro(f"impossibile aprire il registro {descrivi(full)}: "
                              f"{str(exc.orig or exc).strip().splitlines()[0]}") from None

@@ -18,9 +18,10 @@ import datetime as dt
 import getpass
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -215,67 +216,72 @@ class Registro:
         if conn is None:
             with self.engine.connect() as own:
                 return self.verifica(own)
-        rows = [dict(r._mapping) for r in conn.execute(
-            select(AttoDB.__table__).order_by(AttoDB.programma, AttoDB.anno, AttoDB.posizione))]
         heads = {(h.programma, h.anno): (h.lunghezza, h.ultimo_hash) for h in conn.execute(select(CatenaDB))}
+        # streamed: a register of many checks holds large payloads, one chain at a time is enough
+        rows = conn.execution_options(stream_results=True, yield_per=200).execute(
+            select(AttoDB.__table__).order_by(AttoDB.programma, AttoDB.anno, AttoDB.posizione)).mappings()
         return verifica_catene(rows, heads)
 
 
-def verifica_catene(rows: list[dict], teste: dict[tuple[int, int], tuple[int, str]]) -> list[Anomalia]:
+def verifica_catene(rows: Iterable[Mapping], teste: dict[tuple[int, int], tuple[int, str]]) -> list[Anomalia]:
     """Pure check of the acts (as stored, ordered by chain and position) against the chain heads."""
     out: list[Anomalia] = []
-    chains: dict[tuple[int, int], list[dict]] = {}
-    for r in rows:
-        chains.setdefault((r["programma"], r["anno"]), []).append(r)
-    for key in sorted(set(chains) | set(teste)):
-        p, a = key
-        acts = chains.get(key, [])
-        where = f"programma {p}, anno {a}"
-        prev_hash, expected_pos, hashes = HASH_INIZIALE, 1, set()
-        for r in acts:
-            pos = r["posizione"]
-            if pos != expected_pos:
-                if pos > expected_pos:
-                    out.append(Anomalia(p, a, pos, "ATTO_MANCANTE",
-                                        f"Registro {where}: mancano gli atti da {expected_pos} a {pos - 1} "
-                                        "(cancellati o spostati)."))
-                else:
-                    out.append(Anomalia(p, a, pos, "POSIZIONE_NON_VALIDA",
-                                        f"Registro {where}: posizione {pos} non valida."))
-            campi = {k: r[k] for k in r if k != "hash"}
-            if hash_atto(campi) != r["hash"]:
-                out.append(Anomalia(p, a, pos, "ATTO_ALTERATO",
-                                    f"Registro {where}: l'atto {pos} ({r['tipo']}) è stato modificato dopo la "
-                                    "registrazione (il suo contenuto non corrisponde più alla sua impronta)."))
-            elif r["hash_precedente"] != prev_hash:
-                out.append(Anomalia(p, a, pos, "CATENA_INTERROTTA",
-                                    f"Registro {where}: l'atto {pos} non segue l'atto che lo precede "
-                                    "(un atto precedente è stato modificato o cancellato)."))
-            if not _canonico(r["dati"]):
-                out.append(Anomalia(p, a, pos, "DATI_NON_VALIDI",
-                                    f"Registro {where}: i dati dell'atto {pos} non sono nella forma registrata."))
-            if r["tipo"] not in TIPI:
-                out.append(Anomalia(p, a, pos, "TIPO_SCONOSCIUTO",
-                                    f"Registro {where}: l'atto {pos} è di un tipo sconosciuto («{r['tipo']}»)."))
-            if r["riferimento"] is not None and not (1 <= r["riferimento"] < pos):
-                out.append(Anomalia(p, a, pos, "RIFERIMENTO_NON_VALIDO",
-                                    f"Registro {where}: l'atto {pos} rimanda a un atto inesistente "
-                                    f"({r['riferimento']})."))
-            hashes.add(r["hash"])
-            prev_hash, expected_pos = r["hash"], max(pos, expected_pos) + 1
-        head = teste.get(key)
-        if head is None:
-            out.append(Anomalia(p, a, None, "TESTA_MANCANTE",
-                                f"Registro {where}: manca la testa della catena ({len(acts)} atti presenti): "
-                                "è stata cancellata."))
-        elif acts and (head[0] != acts[-1]["posizione"] or head[1] != acts[-1]["hash"]) or not acts and head[0]:
-            out.append(Anomalia(p, a, None, "TESTA_DIVERSA",
-                                f"Registro {where}: la testa della catena dice {head[0]} atti, il registro ne "
-                                f"contiene {len(acts)}: gli ultimi atti sono stati cancellati o la testa "
-                                "è stata modificata."))
-        elif not acts and head[1] != HASH_INIZIALE:
-            out.append(Anomalia(p, a, None, "TESTA_DIVERSA",
-                                f"Registro {where}: testa della catena modificata."))
+    seen: set[tuple[int, int]] = set()
+    for key, group in groupby(rows, key=lambda r: (r["programma"], r["anno"])):
+        seen.add(key)
+        out += _verifica_catena(key, list(group), teste.get(key))
+    for key in sorted(set(teste) - seen):
+        out += _verifica_catena(key, [], teste[key])
+    return sorted(out, key=lambda a: (a.programma, a.anno, a.posizione or 0))
+
+
+def _verifica_catena(key: tuple[int, int], acts: list[Mapping], head: tuple[int, str] | None) -> list[Anomalia]:
+    out: list[Anomalia] = []
+    p, a = key
+    where = f"programma {p}, anno {a}"
+    prev_hash, expected_pos = HASH_INIZIALE, 1
+    for r in acts:
+        pos = r["posizione"]
+        if pos != expected_pos:
+            if pos > expected_pos:
+                out.append(Anomalia(p, a, pos, "ATTO_MANCANTE",
+                                    f"Registro {where}: mancano gli atti da {expected_pos} a {pos - 1} "
+                                    "(cancellati o spostati)."))
+            else:
+                out.append(Anomalia(p, a, pos, "POSIZIONE_NON_VALIDA",
+                                    f"Registro {where}: posizione {pos} non valida."))
+        campi = {k: r[k] for k in r.keys() if k != "hash"}
+        if hash_atto(campi) != r["hash"]:
+            out.append(Anomalia(p, a, pos, "ATTO_ALTERATO",
+                                f"Registro {where}: l'atto {pos} ({descrivi_tipo(r['tipo'])}) è stato modificato "
+                                "dopo la registrazione (il suo contenuto non corrisponde più alla sua impronta)."))
+        elif r["hash_precedente"] != prev_hash:
+            out.append(Anomalia(p, a, pos, "CATENA_INTERROTTA",
+                                f"Registro {where}: l'atto {pos} non segue l'atto che lo precede "
+                                "(un atto precedente è stato modificato o cancellato)."))
+        if not _canonico(r["dati"]):
+            out.append(Anomalia(p, a, pos, "DATI_NON_VALIDI",
+                                f"Registro {where}: i dati dell'atto {pos} non sono nella forma registrata."))
+        if r["tipo"] not in TIPI:
+            out.append(Anomalia(p, a, pos, "TIPO_SCONOSCIUTO",
+                                f"Registro {where}: l'atto {pos} è di un tipo sconosciuto («{r['tipo']}»)."))
+        if r["riferimento"] is not None and not (1 <= r["riferimento"] < pos):
+            out.append(Anomalia(p, a, pos, "RIFERIMENTO_NON_VALIDO",
+                                f"Registro {where}: l'atto {pos} rimanda a un atto inesistente "
+                                f"({r['riferimento']})."))
+        prev_hash, expected_pos = r["hash"], max(pos, expected_pos) + 1
+    if head is None:
+        out.append(Anomalia(p, a, None, "TESTA_MANCANTE",
+                            f"Registro {where}: manca la testa della catena ({len(acts)} atti presenti): "
+                            "è stata cancellata."))
+    elif acts and (head[0] != acts[-1]["posizione"] or head[1] != acts[-1]["hash"]) or not acts and head[0]:
+        out.append(Anomalia(p, a, None, "TESTA_DIVERSA",
+                            f"Registro {where}: la testa della catena dice {head[0]} atti, il registro ne "
+                            f"contiene {len(acts)}: gli ultimi atti sono stati cancellati o la testa "
+                            "è stata modificata."))
+    elif not acts and head[1] != HASH_INIZIALE:
+        out.append(Anomalia(p, a, None, "TESTA_DIVERSA",
+                            f"Registro {where}: testa della catena modificata."))
     return out
 
 

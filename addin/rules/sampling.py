@@ -32,6 +32,7 @@ from addin.rules.models import Spesa
 SEME_UFFICIALE = "indicato"        # given by the officer (--seme)
 SEME_CHIAVE = "chiave"             # derived from the Comune's key
 SEME_PROVVISORIO = "provvisorio"   # random, not recorded: the sample is provisional
+SEME_REGISTRO = "registro"         # drawn once and recorded in the Comune's register (frozen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Campione:
         """Italian: where the seed comes from (shown next to it in the report and the CLI)."""
         return {SEME_UFFICIALE: "seme indicato dal Comune",
                 SEME_CHIAVE: "seme derivato dalla chiave del Comune",
+                SEME_REGISTRO: "campione estratto e registrato dal Comune",
                 SEME_PROVVISORIO: "campione PROVVISORIO: seme casuale non registrato; indicare il seme "
                                   "(--seme) o la chiave del Comune"}[self.origine_seme]
 
@@ -163,3 +165,29 @@ def campioni_programma(config: Config, fonti: Fonti, programma: int, anno: int, 
     the population is the programme's persons, wherever their rows are."""
     pop = _persone(config, fonti, anno)
     return [_estrai(config, pop[sem], programma, anno, sem, seme, chiave) for sem in (1, 2)]
+
+
+def popolazione(config: Config, spese: Sequence[Spesa], anno: int, semestre: int) -> list[str]:
+    """The persons of the semester's personnel rows of one workbook, as displayed (in the sorted order of
+    their identities: the population the draw samples)."""
+    pop = _persone(config, [("", spese)], anno)[semestre]
+    return [pop.names[k] for k in sorted(pop.names)]
+
+
+def campione_congelato(config: Config, spese: Sequence[Spesa], anno: int, semestre: int, seme: int,
+                       popolazione_estratta: Sequence[str], estratti: Sequence[str]) -> Campione:
+    """A sample drawn earlier and recorded by the Comune: the same persons (persons added later change
+    nothing), with their rows in the workbook as it is now (found by the name as displayed, else by the
+    normalised name)."""
+    pop = _persone(config, [("", spese)], anno)[semestre]
+    by_display = {v: k for k, v in pop.names.items()}
+    by_name = {norm(v): k for k, v in pop.names.items()}
+    righe: dict[str, list[int]] = {}
+    posizioni: dict[str, list[tuple[str, int]]] = {}
+    for person in estratti:
+        ident = by_display.get(person) or by_name.get(norm(person))
+        places = list(pop.places.get(ident, [])) if ident else []
+        righe[person] = [r for _, r in places]
+        posizioni[person] = places
+    return Campione(anno, semestre, seme, len(popolazione_estratta), len(estratti), list(estratti), righe,
+                    SEME_REGISTRO, posizioni)

@@ -69,7 +69,8 @@ _PROG_TAIL = [
     ("Contributo dovuto", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
     ("Riduzione quota 10%", "riduzione_quota", "money", 15),
     ("Saldo dopo la riduzione", "saldo_dopo_riduzione", "money", 15),
-    ("Doppio finanziamento", "doppio_finanziamento", "money", 15), ("Righe", "righe", "int", 9),
+    ("Doppio finanziamento", "doppio_finanziamento", "money", 15),
+    ("Ore oltre il massimo", "ore_eccedenti", "money", 15), ("Righe", "righe", "int", 9),
 ]
 
 SPESE_PREFIX = ("File", "Programma", "Riga")

@@ -229,6 +229,16 @@ def aggiungi_meta(wb: Workbook, voci: Sequence[tuple[str, str]]) -> None:
         ws.cell(row=i, column=1).number_format = c.number_format = "@"
 
 
+def rimuovi_meta(wb: Workbook, prefissi: Sequence[str]) -> int:
+    """Delete the `_meta` rows whose key starts with one of `prefissi`; the number of rows deleted."""
+    ws = wb[schema.META]
+    rows = [r for r in range(1, ws.max_row + 1)
+            if str(ws.cell(row=r, column=1).value or "").strip().startswith(tuple(prefissi))]
+    for r in reversed(rows):
+        ws.delete_rows(r)
+    return len(rows)
+
+
 def applica_blocco(wb: Workbook, righe_spese: Iterable[int], chiavi_spese: Iterable[str],
                    righe_cofin: Iterable[int], chiavi_cofin: Iterable[str], password: str | None) -> bool:
     """Lock the sealed rows of `Spese` and `Cofinanziamento`, unlock the rest, protect both sheets.

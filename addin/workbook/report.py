@@ -33,7 +33,7 @@ _ESITO_LABEL = {Esito.AMMESSA: "Ammessa", Esito.DA_INTEGRARE: "Da integrare", Es
                 Esito.ESCLUSA: "Esclusa"}
 
 _STATO_SIGILLI = {"verificati": "Sigilli verificati", "non_verificabili": "Sigilli presenti ma non verificabili "
-                  "(chiave non fornita)", "assenti": "Nessun sigillo nel file",
+                  "(chiave non fornita)", "assenti": "Nessun sigillo",
                   "non_disponibile": "Verifica dei sigilli non disponibile"}
 
 
@@ -84,6 +84,8 @@ def tabelle_report(r) -> dict[str, list[list]]:
     ]
     for d in r.sigilli.dettagli:
         sint.append(["", d])
+    sint.append(["Registro del Comune", r.registro.riepilogo() if r.registro is not None
+                 else "non consultato (verifica del solo file: sigilli e decisioni letti dal file)"])
     sint += [[], ["Totali", "Righe", "Importo"],
              ["Rendicontato", len(r.esiti), t["rendicontato"]],
              ["Ammesso", n[Esito.AMMESSA], t["ammesso"]],
@@ -154,6 +156,9 @@ def tabelle_report(r) -> dict[str, list[list]]:
             sint.append([f"{u.azione} - {names.get(u.categoria, u.categoria)}", u.budget, u.rendicontato,
                          u.ammesso, u.residuo, "SI" if u.superato else "NO"])
     sint += [[], ["Termine per le osservazioni dell'ATS", r.scadenza_osservazioni]]
+    if r.scadenza_provvisoria:
+        sint.append(["", "Provvisorio: nessun avviso all'ATS registrato (rendiconta avviso); calcolato dalla "
+                         "data di riferimento."])
 
     # --- Campione
     camp: list[list] = [["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",

@@ -8,8 +8,8 @@ INTERFACE CONTRACT (used by addin.casi.blocca and addin.casi.verifica):
         .dettagli: list[str]              (Italian lines for the report)
 
 What a seal covers (see docs/blocco.md):
-- a window seal ("finestraN"): every `Spese` row whose deciding date (payment date, else document
-  date: addin.rules.eligibility.data_decisiva) falls in window N of the workbook's year, in row order;
+- a window seal ("finestraN"): every `Spese` row whose deciding date (by default its competence date:
+  addin.rules.eligibility.data_decisiva) falls in window N of the workbook's year, in row order;
 - the co-financing seal ("cofinanziamento"): every `Cofinanziamento` row, written once the last window
   of the year is closed (co-financing rows carry no date, so they belong to the year as a whole).
 The canonical form of a row is a JSON object of the partner's input fields (schema order): text as
@@ -213,7 +213,7 @@ def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE) 
     """The canonical text of one row: what its seal covers (the row number is not part of it).
     `versione` "1" is the form of the first seals (values as read), still verified."""
     cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    # an optional column left empty is not part of the text: rows sealed before it existed stay valid
+    # an empty optional column is left out, so rows sealed before the column existed keep their text
     obj = {c.key: _canon_value(v, c.kind, versione) for c in cols
            if (v := getattr(riga, c.key, None)) is not None or not c.optional}
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
@@ -311,9 +311,11 @@ def ambiti_da_sigillare(config: Config, anno: int, data_riferimento: dt.date) ->
     return out
 
 
-def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.date) -> list[Sigillo]:
-    """Seals due at the reference date that the workbook does not hold yet (existing ones are kept)."""
-    present = leggi_sigilli(cartella.meta)
+def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.date, *,
+                  presenti: Mapping[str, Sigillo] | None = None) -> list[Sigillo]:
+    """Seals due at the reference date that do not exist yet (existing ones are kept). `presenti`: the
+    seals already made, by scope (the Comune's register); None: those found in the workbook's `_meta`."""
+    present = dict(presenti) if presenti is not None else leggi_sigilli(cartella.meta)
     chain = list(present.values())
     wins = {_finestra_ambito(f): f for f in finestre_anno(config, cartella.anno)}
     out = []
@@ -557,22 +559,27 @@ def _data(seal: Sigillo) -> str:
         return seal.intestazione.get("data", "?")
 
 
-def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
-                     data_riferimento: dt.date) -> RisultatoSigilli:
-    """Check the seals of a parsed workbook (pure: no file I/O).
+def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferimento: dt.date, *,
+                     sigilli: Mapping[str, Sigillo] | None = None) -> RisultatoSigilli:
+    """Check a parsed workbook against its seals (pure: no file I/O). `sigilli`: the seals recorded in
+    the Comune's register (scope -> seal), the reference; None: the copies in the workbook's `_meta`
+    (the file-only check, `--senza-registro`), which the partner can edit.
 
     Rows are matched by identity, not position: a sealed row is intact wherever it is now (sorting,
     filtering, inserting or deleting other rows never void it; a move is only noted). A sealed row that
     no current row matches is paired with the row that replaced it (same position, or most fields equal)
     and reported field by field, or else reported as deleted; a current row dated in a sealed window that
     no seal holds is a retroactive insertion."""
-    seals = leggi_sigilli(getattr(cartella, "meta", {}) or {})
+    dal_registro = sigilli is not None
+    seals = dict(sigilli) if dal_registro else leggi_sigilli(getattr(cartella, "meta", {}) or {})
+    dove = "nel registro del Comune" if dal_registro else f"nel foglio «{schema.META}»"
     anno = cartella.anno
     wins = {_finestra_ambito(f): f for f in finestre_anno(config, anno)}
     res = RisultatoSigilli("assenti")
     due = ambiti_da_sigillare(config, anno, data_riferimento)
     if not seals:
-        res.dettagli.append("Nessun sigillo presente nel file: le finestre chiuse non sono state bloccate.")
+        res.dettagli.append(("Nessun sigillo nel registro del Comune" if dal_registro else
+                             "Nessun sigillo presente nel file") + ": le finestre chiuse non sono state bloccate.")
         closed = [wins[a].etichetta for a in due if a in wins]
         if closed:
             res.dettagli.append(f"Finestre già chiuse alla data di riferimento ma non sigillate: "
@@ -598,11 +605,16 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
     if foreign and len(foreign) == len(seals):
         res.stato = "non_verificabili"
         other = sorted({s.intestazione["chiave"] for s in foreign})
-        res.dettagli.append(f"Sigilli {', '.join(s.etichetta for s in foreign)}: l'impronta della chiave "
-                            f"registrata nel file ({', '.join(other)}) non è quella della chiave fornita ({fp}). "
-                            "O i sigilli sono stati creati con un'altra chiave, o il foglio "
-                            f"«{schema.META}» è stato alterato: nessuna garanzia sulle righe bloccate. "
-                            "Verificare con la chiave registrata dal Comune per questo file.")
+        if dal_registro:
+            res.dettagli.append(f"Sigilli {', '.join(s.etichetta for s in foreign)}: registrati dal Comune con "
+                                f"un'altra chiave (impronta {', '.join(other)}, chiave fornita {fp}): usare la "
+                                "chiave con cui il programma è stato bloccato.")
+        else:
+            res.dettagli.append(f"Sigilli {', '.join(s.etichetta for s in foreign)}: l'impronta della chiave "
+                                f"registrata nel file ({', '.join(other)}) non è quella della chiave fornita ({fp}). "
+                                "O i sigilli sono stati creati con un'altra chiave, o il foglio "
+                                f"«{schema.META}» è stato alterato: nessuna garanzia sulle righe bloccate. "
+                                "Verificare con la chiave registrata dal Comune per questo file.")
         _righe_alla_posizione(res, seals.values(), spese, cofin)
         return res
     valid: list[Sigillo] = []
@@ -622,15 +634,16 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
         else:
             valid.append(seal)
             continue
-        _alterato(res, config, seal, why, win, spese, cofin)
-    # a later seal records the earlier ones: one removed or replaced in `_meta` is found
+        _alterato(res, config, seal, why, win, spese, cofin, dove)
+    # a later seal records the earlier ones: one removed or replaced in `_meta` is found (the register
+    # needs no such link: its own hash chain proves its seals, and a re-seal replaces one on purpose)
     by_ambito = {s.ambito: s for s in seals.values()}
 
     def label_of(ambito: str) -> str:
         return (f"finestra {wins[ambito].etichetta}" if ambito in wins
                 else f"cofinanziamento {anno}" if ambito == AMBITO_COFIN else ambito)
 
-    for seal in list(valid):
+    for seal in ([] if dal_registro else list(valid)):
         if seal not in valid:
             continue
         for item in filter(None, seal.intestazione.get("precedenti", "").split(";")):
@@ -676,8 +689,8 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None,
         for e in seal.righe:
             text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, seal.ambito, e.testo, v), e.hmac)
             if not text_ok:
-                res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato nel foglio "
-                                    f"«{schema.META}» è stato alterato (i valori originali non sono mostrati).")
+                res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato {dove} "
+                                    "è stato alterato (i valori originali non sono mostrati).")
             cands = [n for n in by_mac.get(e.hmac, ()) if n not in rows.consumed]
             if not cands:
                 unmatched[is_cofin].append((seal, e, text_ok))
@@ -763,12 +776,12 @@ def _righe_alla_posizione(res: RisultatoSigilli, seals: Iterable[Sigillo], spese
 
 
 def _alterato(res: RisultatoSigilli, config: Config, seal: Sigillo, why: str, win: FinestraAnno | None,
-              spese: _Righe, cofin: _Righe) -> None:
+              spese: _Righe, cofin: _Righe, dove: str = f"nel foglio «{schema.META}»") -> None:
     """A seal whose own data do not verify: every row it covers (by date and by its entries) is reported."""
     label = seal.etichetta
     is_cofin = seal.ambito == AMBITO_COFIN
     res.sigilli_alterati.append(label)
-    res.dettagli.append(f"Sigillo {label} ALTERATO nel foglio «{schema.META}» ({why}): le righe che "
+    res.dettagli.append(f"Sigillo {label} ALTERATO {dove} ({why}): le righe che "
                         "copre non possono essere garantite.")
     rows = cofin if is_cofin else spese
     targets = (set(rows.by_row) if is_cofin else
