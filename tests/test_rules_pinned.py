@@ -549,34 +549,36 @@ def test_chain_with_an_act_removed_in_the_middle():
 
 def test_duplicates_control_flow():
     # a single-copy document before a duplicated one; no document amount: the cap is the largest claim
-    rows = [spesa(4, numero_documento="S-1"),
-            spesa(5, numero_documento="N-1", importo=D("600.00"), importo_documento=None),
-            spesa(6, numero_documento="N-1", importo=D("500.00"), importo_documento=None)]
+    # (numbers differ in their digits: issue 11 drops letter prefixes, so S-1 and N-1 would be one document)
+    rows = [spesa(4, numero_documento="S-101"),
+            spesa(5, numero_documento="N-102", importo=D("600.00"), importo_documento=None),
+            spesa(6, numero_documento="N-102", importo=D("500.00"), importo_documento=None)]
     assert [r.importo_ammesso for r in check(rows)] == [D("1000.00"), D("600.00"), D("0.00")]
     # a copy not admitted (cash) first: the others still share the document's 1,000.00: 600 + 400
-    rows = [spesa(4, numero_documento="C-1", modalita_pagamento="Contanti"),
-            spesa(5, numero_documento="C-1", importo=D("600.00")), spesa(6, numero_documento="C-1", importo=D("600.00"))]
+    rows = [spesa(4, numero_documento="C-103", modalita_pagamento="Contanti"),
+            spesa(5, numero_documento="C-103", importo=D("600.00")), spesa(6, numero_documento="C-103", importo=D("600.00"))]
     assert [r.importo_ammesso for r in check(rows)] == [D("0.00"), D("600.00"), D("400.00")]
     # 0.50 admitted first counts: 100.00 - 0.50 = 99.50 left
-    rows = [spesa(4, numero_documento="P-1", importo=D("0.50"), importo_documento=D("100.00")),
-            spesa(5, numero_documento="P-1", importo=D("100.00"), importo_documento=D("100.00"))]
+    rows = [spesa(4, numero_documento="P-104", importo=D("0.50"), importo_documento=D("100.00")),
+            spesa(5, numero_documento="P-104", importo=D("100.00"), importo_documento=D("100.00"))]
     assert [r.importo_ammesso for r in check(rows)] == [D("0.50"), D("99.50")]
     # exactly 100%: no reason on either copy
-    rows = [spesa(4, numero_documento="E-1", importo=D("500.00")), spesa(5, numero_documento="E-1", importo=D("500.00"))]
+    rows = [spesa(4, numero_documento="E-105", importo=D("500.00")), spesa(5, numero_documento="E-105", importo=D("500.00"))]
     assert [r.motivi for r in check(rows)] == [[], []]
     # the message lists the other rows in row order, whatever the order of the list
-    rows = [spesa(7, numero_documento="O-1", importo=D("600.00")), spesa(5, numero_documento="O-1", importo=D("300.00")),
-            spesa(4, numero_documento="O-1", importo=D("300.00"))]
+    rows = [spesa(7, numero_documento="O-106", importo=D("600.00")), spesa(5, numero_documento="O-106", importo=D("300.00")),
+            spesa(4, numero_documento="O-106", importo=D("300.00"))]
     r7 = check(rows)[0]
     assert [m.messaggio for m in r7.motivi] == [
-        "Documento O-1 di Cartoleria Rossi srl imputato anche nelle righe 4, 5 oltre il suo importo (1.000,00 €): "
+        "Documento O-106 di Cartoleria Rossi srl imputato anche nelle righe 4, 5 oltre il suo importo (1.000,00 €): "
         "non ammessi 200,00 €."]
 
 
 def test_document_key_apostrophes():
     from addin.rules.eligibility import chiave_documento
 
-    assert chiave_documento("Ditta", "F'12") == chiave_documento("Ditta", "F 12") == ("ditta", "f12")
+    # issue 11: number prefixes and separators are dropped (FT 12 = F-12 = 12)
+    assert chiave_documento("Ditta", "F'12") == chiave_documento("Ditta", "F 12") == ("ditta", "12")
 
 
 def test_overheads_by_partner_and_rounding_edges():
