@@ -64,8 +64,8 @@ def test_bad_cells_become_row_reasons_naming_sheet_row_column_cell(cfg):
     assert "Foglio «Spese», riga 5, colonna «Importo rendicontato» (cella L5)" in imp and "«cento euro»" in imp
     dato = " | ".join(by_code["DATO_NON_VALIDO"])
     assert "colonna «Data documento» (cella H5)" in dato
-    assert "colonna «Ore» (cella P5)" in dato      # after IVA detraibile and Altri contributi (N, O)
-    assert "colonna «Doc. trasmessa» (cella U5)" in dato and "non è SI o NO" in dato
+    assert "colonna «Ore» (cella Q5)" in dato      # after IVA detraibile, Altri contributi (M, N), Persona, Codice fiscale (O, P)
+    assert "colonna «Doc. trasmessa» (cella V5)" in dato and "non è SI o NO" in dato
     assert s.importo is None and s.data_documento is None
 
 

@@ -438,15 +438,15 @@ def test_duplicates_when_copies_disagree_on_the_document_amount():
                                     ["IMPORTO_DOCUMENTO_DISCORDANTE", "DOCUMENTO_DUPLICATO"])
 
 
-def test_documented_default_seed_TODAY_issue_11():
-    # Today: the first 8 hex digits of SHA-256("rendiconta-3-2026-S1") = 70448076 (by `sha256sum`)
-    # = 1,883,537,526. Issue #11 (h/rules-b) removes this public seed: the seed comes from the officer or
-    # from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first 6 bytes: with the
-    # key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by `openssl dgst -hmac`)
-    # = 149,829,897,444,592.
-    from addin.rules.sampling import seme_predefinito
+def test_seed_from_the_comunes_key():
+    # issue 11: no public seed; from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first
+    # 6 bytes: with the key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by
+    # `openssl dgst -sha256 -hmac`) = 149,829,897,444,592
+    from addin.rules import sampling
+    from addin.rules.sampling import seme_da_chiave
 
-    assert seme_predefinito(3, 2026, 1) == 1883537526
+    assert seme_da_chiave(b"chiave-di-prova-del-comune-0123456789", 3, 2026, 1) == 149829897444592
+    assert not hasattr(sampling, "seme_predefinito")
 
 
 def test_personnel_boundaries():
