@@ -83,6 +83,7 @@ CASES = {
     "PERSONALE_DATI_MANCANTI": (lambda: personale(ore=None), {}, Esito.DA_INTEGRARE, "0.00"),
     "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.DA_INTEGRARE, "0.00"),
     "SPESE_GENERALI_OLTRE_LIMITE": None,  # needs several rows: test_overheads_*
+    "RICHIESTA_INTEGRAZIONE": None,  # a decision of the register: tests/test_registro_casi.py
     "DECISIONE_COMUNE": (lambda: spesa(decisione_comune="Non ammessa",
                                        motivazione_comune="Spesa non pertinente all'azione 1.1"), {},
                          Esito.NON_AMMESSA, "0.00"),
