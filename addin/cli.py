@@ -213,7 +213,9 @@ def cmd_regole() -> None:
     from addin.rules.catalogue import CATALOGO
 
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA",
-               "integrabile": "DA_INTEGRARE, poi ESCLUSA\ndopo il blocco", "riduzione": "ammessa in parte"}
+               "integrabile": "DA_INTEGRARE, poi ESCLUSA\ndopo il blocco", "riduzione": "ammessa in parte",
+               "integrabile_riduzione": "DA_INTEGRARE, poi\nammessa in parte\ndopo il blocco",
+               "segnalazione": "segnalazione\n(l'esito non cambia)"}
     t = Table(title="Catalogo dei motivi", header_style="bold", show_lines=True)
     t.add_column("Codice ed effetto", no_wrap=True, min_width=28)
     t.add_column("Descrizione", ratio=1)

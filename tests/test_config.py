@@ -79,7 +79,7 @@ def test_rules_defaults(cfg):
     assert cfg.limiti.spese_generali_quota == D("0.10")
     assert cfg.limiti.contanti_massimo == D("0")
     assert cfg.campionamento.quota == D("0.10") and cfg.campionamento.minimo == 1
-    assert cfg.regole.data_decisiva == "pagamento"
+    assert cfg.regole.data_decisiva == "competenza"   # issue 11: by competence, payment by the lock
     assert cfg.regole.tolleranza_personale == D("1.00")
     assert [t.quota for t in cfg.tranche] == [D("0.60"), D("0.30"), D("0.10")]
     assert [(f.fine, f.blocco) for f in cfg.finestre] == [("04-30", "05-31"), ("08-31", "09-30"),

@@ -142,9 +142,10 @@ def test_consolidato_piccolo_calcolato_a_mano(cfg, tmp_path):
     assert P1.ammesso_finestra.get(1) == Decimal("750.00")
     # across programmes A-1 is claimed 300.00 beyond its amount: flagged on P3 (the later claim)
     assert P3.doppio_finanziamento == Decimal("300.00") and P1.doppio_finanziamento == Decimal("0.00")
-    # ATS: 830 + 1,300 = 2,130.00 reported, 750 + 1,300 = 2,050.00 admitted
+    # ATS: 830 + 1,300 = 2,130.00 reported; 750 + 1,300 = 2,050.00 admitted by the checks, less the 300.00
+    # double funded (issue 11): 1,750.00 admitted, 80 + 300 = 380.00 not admitted
     assert (r.ats.rendicontato, r.ats.ammesso, r.ats.non_ammesso) == (
-        Decimal("2130.00"), Decimal("2050.00"), Decimal("80.00"))
+        Decimal("2130.00"), Decimal("1750.00"), Decimal("380.00"))
     assert r.ats.doppio_finanziamento == Decimal("300.00")
     assert r.programmi_mancanti == [2, 4, 5, 6]
 
@@ -168,7 +169,9 @@ def test_totali_uguali_alla_somma_delle_verifiche(lotto, consolidato, cfg):
         assert row.liquidazione.saldo == by_prog[p][0].liquidazione.saldo
         assert row.quota.quota == by_prog[p][0].cofin_quota.quota
     every = list(ver.values())
-    assert r.ats.ammesso == sum((v.totali["ammesso"] for v in every), Decimal(0))
+    # the ATS admitted total is the checks' net of what is not admissible across workbooks (issue 11)
+    assert r.ats.detratto > 0
+    assert r.ats.ammesso == sum((v.totali["ammesso"] for v in every), Decimal(0)) - r.ats.detratto
     assert r.ats.rendicontato == sum((v.totali["rendicontato"] for v in every), Decimal(0))
     # the ATS share: all co-financing over all admitted spending plus valued resources
     cof = sum((v.cofin_totali.totale for v in every), Decimal(0))
@@ -253,7 +256,7 @@ def test_foglio_spese_e_testo_non_formula(lotto, consolidato, cfg):
     assert mine[0]["Esito"] == Esito.AMMESSA.value and mine[0]["Importo ammesso"] == 700
     assert mine[0]["Data pagamento"] == dt.date(2026, 3, 10)
     adm = sum(Decimal(str(x["Importo ammesso"])) for x in rec)
-    assert adm.quantize(CENT) == r.ats.ammesso
+    assert adm.quantize(CENT) == r.ats.ammesso + r.ats.detratto    # the rows as checked, before the ATS deduction
     with zipfile.ZipFile(out) as z:
         names = z.namelist()
         sheets = [n for n in names if n.startswith("xl/worksheets/sheet")]
@@ -413,7 +416,7 @@ def test_azioni_e_partner_riconciliati(consolidato, cfg):
     part = table(S.CONS_PARTNER)
     total = part[-1]
     assert total["Partner"] == "Totale"
-    assert Decimal(str(total["Ammesso"])).quantize(CENT) == r.ats.ammesso
+    assert Decimal(str(total["Ammesso"])).quantize(CENT) == r.ats.ammesso + r.ats.detratto   # as checked
     assert Decimal(str(total["Rendicontato"])).quantize(CENT) == r.ats.rendicontato
     assert Decimal(str(total["Ammesso P2"])).quantize(CENT) == r.programmi[1].ammesso
     assert Decimal(str(total["Cofinanziamento"])).quantize(CENT) == r.ats.cofin.totale

@@ -21,7 +21,8 @@ README = DOC.parents[1] / "README.md"
 def test_every_code_documented_with_its_effect(doc):
     text = doc.read_text(encoding="utf-8")
     effects = {"non_ammessa": "NON_AMMESSA", "esclusa": "ESCLUSA", "integrabile": "DA_INTEGRARE, poi ESCLUSA",
-               "riduzione": "riduzione"}
+               "riduzione": "riduzione", "integrabile_riduzione": "DA_INTEGRARE, poi riduzione",
+               "segnalazione": "segnalazione"}
     rows = {m.group(1): m.group(2).strip() for m in re.finditer(r"^\| `([A-Z_]+)` \| ([^|]+) \|", text, re.M)}
     for code, voce in CATALOGO.items():
         assert code in rows, f"{code} manca in {doc.name}"

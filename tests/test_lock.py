@@ -295,6 +295,8 @@ _CELL_VALUES = {
     "number": st.decimals(min_value=Decimal("0.5"), max_value=Decimal("500"), places=1).map(float),
     "date": st.dates(min_value=D(2025, 12, 1), max_value=D(2027, 1, 31)).map(
         lambda d: dt.datetime(d.year, d.month, d.day)),
+    "month": st.dates(min_value=D(2025, 12, 1), max_value=D(2027, 1, 31)).map(
+        lambda d: dt.datetime(d.year, d.month, 1)),
     "bool": st.sampled_from(["SI", "NO"]),
 }
 
@@ -340,7 +342,7 @@ def _differs(kind: str, old, new) -> bool:
         return new.strip() != old
     if kind in ("money", "number"):
         return Decimal(repr(new)) != old
-    if kind == "date":
+    if kind in ("date", "month"):
         return new.date() != old
     return (new == "SI") != old
 

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from addin.casi.blocca import blocca_file
 from addin.workbook import schema
@@ -63,20 +64,21 @@ def _locked_file(cfg, tmp_path, password):
 # what XProtectable.unprotect raises for a wrong password
 WRONG_PASSWORD = "com.sun.star.lang.IllegalArgumentException"
 
-# Spese columns: A Azione, H Data documento, L Importo rendicontato, T Decisione Comune, V Esito
-REFS = ["A4", "L4", "L5", "T5", "A7", "V4", "A6", "L6", "A8", "L8", "A1003", "A3"]
+# Spese columns: A Azione, L Importo rendicontato, then Decisione Comune (T) and Esito (V) wherever the schema puts them
+_L = {c.key: get_column_letter(i + 1) for i, c in enumerate(schema.SPESE_COLS)}
+T, V = _L["decisione_comune"], _L["esito"]
+REFS = ["A4", "L4", "L5", f"{T}5", "A7", f"{V}4", "A6", "L6", "A8", "L8", "A1003", "A3"]
 
 
 def test_libreoffice_sees_locked_sealed_rows_and_protected_sheets(cfg, tmp_path):
     assert [c.header for c in schema.SPESE_COLS][0] == "Azione"
-    assert schema.SPESE_COLS[11].header == "Importo rendicontato" and schema.SPESE_COLS[19].header == "Decisione Comune"
-    assert schema.SPESE_COLS[21].header == "Esito"
+    assert schema.SPESE_COLS[11].header == "Importo rendicontato"
     p = _locked_file(cfg, tmp_path, "Crema-2026!")
     res = _run(p, REFS, "sbagliata", "Crema-2026!")
     spese = res[schema.SPESE]
     assert spese["protected"] is True
     # sealed rows 4, 5, 7 (window 1): input cells locked; the output column stays editable
-    assert spese["locked"] == {"A4": True, "L4": True, "L5": True, "T5": True, "A7": True, "V4": False,
+    assert spese["locked"] == {"A4": True, "L4": True, "L5": True, f"{T}5": True, "A7": True, f"{V}4": False,
                                     # open window row 6, empty rows 8 and 1003: editable; header locked
                                     "A6": False, "L6": False, "A8": False, "L8": False, "A1003": False,
                                     "A3": True}

@@ -106,7 +106,7 @@ def test_valida_rendered(cfg, tmp_path):
         letter = ws.cell(1, cols[c.key]).column_letter
         ws.column_dimensions[letter].hidden = c.key not in keep
     ws.column_dimensions[ws.cell(1, cols["motivi"]).column_letter].width = 70
-    ws.print_area = f"A1:X{3 + len(picked)}"
+    ws.print_area = f"A1:{ws.cell(1, len(schema.SPESE_COLS)).column_letter}{3 + len(picked)}"   # the whole table
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -15,6 +15,7 @@ from decimal import Decimal  # noqa: E402
 import pytest  # noqa: E402
 import xlwings as xw  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from addin import xlbridge  # noqa: E402
@@ -226,12 +227,13 @@ def test_esito_function_on_one_row(cfg):
     data["args"] = [[[ok[c.key] for c in schema.SPESE_COLS], [None] * len(schema.SPESE_COLS), row]]
     out = asyncio.run(xlwings.server.custom_functions_call(data, F))
     assert [r[0] for r in out] == ["Ammessa", "", "Non ammessa"] and "ontant" in out[2][1]
-    # only the 21 input columns (A:U) are enough; 5 columns or ragged rows are refused
-    data["args"] = [[row[:21]]]
+    # only the input columns (from A) are enough; 5 columns or ragged rows are refused
+    n_in, n_all = len(schema.input_cols(schema.SPESE_COLS)), len(schema.SPESE_COLS)
+    data["args"] = [[row[:n_in]]]
     assert asyncio.run(xlwings.server.custom_functions_call(data, F))[0][0] == "Non ammessa"
-    for bad in ([row[:5]], [row, row[:22]]):
+    for bad in ([row[:5]], [row, row[:n_in + 1]]):
         data["args"] = [bad]
-        with pytest.raises(xw.XlwingsError, match="da 21 a 24 colonne"):
+        with pytest.raises(xw.XlwingsError, match=f"da {n_in} a {n_all} colonne"):
             asyncio.run(xlwings.server.custom_functions_call(data, F))
 
 
@@ -272,14 +274,22 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     wb.save(out)
     check = verifica_sigilli(leggi_cartella(out, cfg), cfg, KEY, OGGI)
     assert check.stato == "verificati" and check.integri and len(check.sigilli) == 2
-    # the protection callback: sealed rows = expenses paid (else documented) in Jan-Aug 2026
+    # the protection callback: sealed rows = expenses of competence (document date; personnel: the month
+    # of the pay slip, else the document date; no document date: the payment date) in Jan-Aug 2026
     (macro,) = [a for a in actions(book, "runMacro") if a["args"][0] == "proteggiRighe"]
     spese, cofin = macro["args"][1]
+
+    def competence(s):
+        month = s.mese_competenza if s.categoria and "personale" in s.categoria.lower() else None
+        return month or s.data_documento or s.data_pagamento
+
     due = {r for r, s in demo["rows"].items()
-           if (d := s.data_pagamento or s.data_documento) and dt.date(2026, 1, 1) <= d <= dt.date(2026, 8, 31)}
+           if (d := competence(s)) and dt.date(2026, 1, 1) <= d <= dt.date(2026, 8, 31)}
     assert spese["foglio"] == "Spese" and _rows_of(spese["bloccate"]) == due and due
-    assert all(a.startswith("A") and ":U" in a for a in spese["bloccate"])     # the 21 input columns
-    assert spese["sbloccate"] == ["A4:X1003"] and spese["password"] == "pw"
+    n_input = len(schema.input_cols(schema.SPESE_COLS))          # the input columns, from A
+    last_input, last = get_column_letter(n_input), get_column_letter(len(schema.SPESE_COLS))
+    assert all(a.startswith("A") and f":{last_input}" in a for a in spese["bloccate"])
+    assert spese["sbloccate"] == [f"A4:{last}1003"] and spese["password"] == "pw"
     assert cofin["foglio"] == "Cofinanziamento" and cofin["bloccate"] == []    # the year is not closed yet
     assert cofin["sbloccate"] == ["A4:F303"]                                   # the formula column stays locked
     (alert,) = actions(book, "alert")

@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from addin.casi.pagamenti import annulla_pagamento, importa_pagamenti, pagamenti_registrati, registra_pagamento
+from addin.casi.pagamenti import (annulla_pagamento, importa_pagamenti, pagamenti_da_atti, pagamenti_registrati,
+                                  registra_pagamento)
 from addin.casi.variazioni import (annulla_variazione, importa_variazioni, registra_variazione, riga,
-                                   variazioni_registrate)
+                                   variazioni_da_atti, variazioni_registrate)
 from addin.cli import app
 from addin.demo_data import cartella_compilata
 from addin.errors import EXIT_INPUT, ErroreInput
@@ -83,6 +84,11 @@ def test_payment_cancelled_by_a_new_act(cfg, registro):
     # the cancelled payment order can be used again
     registra_pagamento(registro, cfg, Pagamento(1, 2026, 2, dt.date(2026, 11, 2), D("98.00"), "X"), oggi=TODAY)
     assert len(registro.atti(1, 2026)) == 4 and registro.verifica() == []
+    # read from a chain's acts of every kind, as a use case that read the chain once does
+    registra_variazione(registro, cfg, JULY, oggi=TODAY)
+    chain = registro.atti(1, 2026)
+    assert [p.importo for p in pagamenti_da_atti(chain)] == [D("433476.79"), D("98.00")]
+    assert variazioni_da_atti(chain) == [JULY]
 
 
 def _sheet(tmp_path, name, rows, header_row=2):

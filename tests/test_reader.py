@@ -64,8 +64,8 @@ def test_bad_cells_become_row_reasons_naming_sheet_row_column_cell(cfg):
     assert "Foglio «Spese», riga 5, colonna «Importo rendicontato» (cella L5)" in imp and "«cento euro»" in imp
     dato = " | ".join(by_code["DATO_NON_VALIDO"])
     assert "colonna «Data documento» (cella H5)" in dato
-    assert "colonna «Ore» (cella N5)" in dato
-    assert "colonna «Doc. trasmessa» (cella R5)" in dato and "non è SI o NO" in dato
+    assert "colonna «Ore» (cella P5)" in dato      # after IVA detraibile and Altri contributi (N, O)
+    assert "colonna «Doc. trasmessa» (cella U5)" in dato and "non è SI o NO" in dato
     assert s.importo is None and s.data_documento is None
 
 
@@ -202,3 +202,27 @@ def test_last_row_and_dtd_checked_in_steps(tmp_path, monkeypatch, step):
                                                   + _sheet("")[21:])
     with pytest.raises(ErroreInput, match="DTD"):
         reader.controlla_file(dtd)
+
+
+def test_competence_month_as_typed(cfg):
+    typed = ["12/2026", "2026-12", " 1/2026 ", dt.datetime(2026, 12, 15), dt.date(2026, 12, 31), 46357.0,
+             "15/12/2026", "13/2026", "dicembre"]
+    rows = [_row(S.SPESE_COLS, azione="1.1", importo=10.0, mese_competenza=v) for v in typed]
+    spese = parse_cartella(_grids(rows), cfg).spese
+    # 46357 = 01/12/2026 (Excel serial: 46,357 days after 30/12/1899)
+    assert [s.mese_competenza for s in spese[:7]] == [dt.date(2026, 12, 1), dt.date(2026, 12, 1),
+                                                      dt.date(2026, 1, 1)] + [dt.date(2026, 12, 1)] * 4
+    for s in spese[7:]:
+        assert s.mese_competenza is None
+        [m] = s.errori
+        assert m.codice == "DATO_NON_VALIDO" and "«Mese di competenza»" in m.messaggio
+        assert "non è un mese valido (mm/aaaa)" in m.messaggio
+
+
+def test_workbook_without_the_optional_columns_still_reads(cfg):
+    optional = [c for c in S.SPESE_COLS if c.optional]
+    assert {c.key for c in optional} >= {"mese_competenza", "iva_detraibile", "altri_contributi"}
+    cols = tuple(c for c in S.SPESE_COLS if not c.optional)
+    row = _row(cols, azione="1.1", importo=10.0, persona="Anna")
+    [s] = parse_cartella(_grids([row], header=[c.header for c in cols]), cfg).spese
+    assert (s.azione, s.importo, s.persona, s.mese_competenza, s.errori) == ("1.1", Decimal("10.0"), "Anna", None, [])

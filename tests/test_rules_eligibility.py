@@ -64,24 +64,39 @@ CASES = {
     "CATEGORIA_NON_AMMISSIBILE": (lambda: spesa(categoria="Interessi passivi"), {}, Esito.NON_AMMESSA, "0.00"),
     "AZIONE_NON_DEL_PROGRAMMA": (lambda: spesa(azione="2.1"), {}, Esito.NON_AMMESSA, "0.00"),
     "PARTNER_NON_ATS": (lambda: spesa(partner="Cooperativa Esterna"), {}, Esito.NON_AMMESSA, "0.00"),
-    "DATA_FUORI_PERIODO": (lambda: spesa(data_documento=dt.date(2026, 12, 20),
-                                         data_pagamento=dt.date(2027, 1, 8)), {}, Esito.NON_AMMESSA, "0.00"),
+    # competence (document date) in December 2025, before the year of the file
+    "DATA_FUORI_PERIODO": (lambda: spesa(data_documento=dt.date(2025, 12, 20),
+                                         data_pagamento=dt.date(2026, 1, 8)), {}, Esito.NON_AMMESSA, "0.00"),
     "PAGAMENTO_MANCANTE": (lambda: spesa(data_pagamento=None), {}, Esito.DA_INTEGRARE, "0.00"),
+    # invoice of 02/03/2026 (window 1, lock 31/05/2026) paid on 03/06/2026, checked on 10/06/2026
+    "PAGAMENTO_TARDIVO": (lambda: spesa(data_pagamento=dt.date(2026, 6, 3)), {"ref": dt.date(2026, 6, 10)},
+                          Esito.ESCLUSA, "0.00"),
     "PAGAMENTO_NON_TRACCIABILE": (lambda: spesa(modalita_pagamento="Contanti"), {}, Esito.NON_AMMESSA, "0.00"),
     "CONTANTI_OLTRE_LIMITE": (lambda: spesa(modalita_pagamento="Contanti"),
                               {"cfg": ('contanti_massimo = "0.00"', 'contanti_massimo = "300.00"')},
                               Esito.AMMESSA, "300.00"),
     "IMPORTO_NON_VALIDO": (lambda: spesa(importo=D("-5")), {}, Esito.NON_AMMESSA, "0.00"),
     "IMPORTO_OLTRE_DOCUMENTO": (lambda: spesa(importo=D("1200.00")), {}, Esito.AMMESSA, "1000.00"),
+    # 1,000.00 claimed: 200.00 recoverable VAT, 300.00 paid by another grant are not admitted
+    "IVA_DETRAIBILE": (lambda: spesa(iva_detraibile=D("200.00")), {}, Esito.AMMESSA, "800.00"),
+    "ALTRI_CONTRIBUTI": (lambda: spesa(altri_contributi=D("300.00")), {}, Esito.AMMESSA, "700.00"),
+    "FORNITORE_PARTNER_ATS": (lambda: spesa(fornitore="Koala"), {}, Esito.AMMESSA, "1000.00"),   # advisory
     "DOCUMENTO_DUPLICATO": None,  # needs several rows: test_duplicates_*
+    "IMPORTO_DOCUMENTO_DISCORDANTE": None,  # needs several rows: tests/test_rules_duplicati.py
     "DOCUMENTAZIONE_MANCANTE": (lambda: spesa(doc_trasmessa=False, data_trasmissione=None), {},
                                 Esito.DA_INTEGRARE, "0.00"),
-    "TRASMISSIONE_TARDIVA": (lambda: spesa(data_trasmissione=dt.date(2026, 6, 3)), {}, Esito.ESCLUSA, "0.00"),
+    # transmitted 03/06/2026, after the lock of window 1 (31/05), checked once the lock has passed
+    "TRASMISSIONE_TARDIVA": (lambda: spesa(data_trasmissione=dt.date(2026, 6, 3)), {"ref": dt.date(2026, 6, 10)},
+                             Esito.ESCLUSA, "0.00"),
     "INSERIMENTO_RETROATTIVO": (lambda: spesa(), {"extra": "INSERIMENTO_RETROATTIVO"}, Esito.ESCLUSA, "0.00"),
     "RIGA_SIGILLATA_MODIFICATA": (lambda: spesa(), {"extra": "RIGA_SIGILLATA_MODIFICATA"},
                                   Esito.NON_AMMESSA, "0.00"),
     "PERSONALE_DATI_MANCANTI": (lambda: personale(ore=None), {}, Esito.DA_INTEGRARE, "0.00"),
-    "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.DA_INTEGRARE, "0.00"),
+    # a request for documents recorded in the register (test_registro_casi): to complete while open
+    "RICHIESTA_INTEGRAZIONE": (lambda: spesa(), {"extra": "RICHIESTA_INTEGRAZIONE"}, Esito.DA_INTEGRARE, "0.00"),
+    # 40 h × 25.00 = 1,000.00 claimed 1,001.01 (beyond the 1.00 tolerance): 1,000.00 admitted
+    "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.AMMESSA, "1000.00"),
+    "PERSONALE_ORE_ECCESSIVE": None,  # needs several rows: tests/test_rules_personale.py
     "SPESE_GENERALI_OLTRE_LIMITE": None,  # needs several rows: test_overheads_*
     "RICHIESTA_INTEGRAZIONE": None,  # a decision of the register: tests/test_registro_casi.py
     "DECISIONE_COMUNE": (lambda: spesa(decisione_comune="Non ammessa",
@@ -102,7 +117,7 @@ def test_reason_code(code):
     row = make()
     cfg = config_with(*opts["cfg"]) if "cfg" in opts else None
     extra = {row.riga: [Motivo(opts["extra"], "dal sigillo")]} if "extra" in opts else None
-    r = one(row, cfg=cfg, extra=extra)
+    r = one(row, cfg=cfg, extra=extra, ref=opts.get("ref", BEFORE_LOCK))
     assert r.codici == [code]
     assert r.esito is esito
     assert r.importo_ammesso == D(ammesso)
@@ -112,11 +127,12 @@ def test_reason_code(code):
 def test_eligible_row():
     r = one(spesa())
     assert (r.esito, r.importo, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("1000.00"), D("1000.00"), [])
-    assert r.finestra == 1 and r.data_decisiva == dt.date(2026, 3, 20)
+    assert r.finestra == 1 and r.data_decisiva == dt.date(2026, 3, 2)   # competence: the document date
     # the document's identity, which the consolidation matches across workbooks
-    assert r.documento == ("cartoleria rossi srl", "f-4")
-    assert one(spesa(fornitore=" CARTOLERIA  Rossi SRL ", numero_documento="f - 4")).documento == \
-        ("cartoleria rossi srl", "f-4")
+    # (supplier without its legal form, number without its prefix: tests/test_rules_duplicati.py)
+    assert r.documento == ("cartoleria rossi", "4")
+    assert one(spesa(fornitore=" CARTOLERIA  Rossi S.R.L. ", numero_documento="f - 4")).documento == \
+        ("cartoleria rossi", "4")
     assert one(spesa(numero_documento=None)).documento is None
 
 
@@ -164,12 +180,19 @@ def test_missing_documents_open_then_locked():
     assert "conservazione agli atti" in before.motivi[0].messaggio
 
 
-def test_window_of_the_payment_decides():
-    # document in window 1, paid in window 2 (locks 30/09): still open on 1 June
+PER_PAGAMENTO = ('data_decisiva = "competenza"', 'data_decisiva = "pagamento"')
+
+
+def test_window_of_the_payment_decides_when_configured():
+    # regole.data_decisiva = "pagamento": document in window 1, paid in window 2 (locks 30/09): still open on 1 June
+    cfg = config_with(*PER_PAGAMENTO)
     row = spesa(data_pagamento=dt.date(2026, 5, 4), doc_trasmessa=False, data_trasmissione=None)
-    r = one(row, ref=AFTER_LOCK)
+    r = one(row, ref=AFTER_LOCK, cfg=cfg)
     assert (r.esito, r.finestra) == (Esito.DA_INTEGRARE, 2)
-    assert one(row, ref=dt.date(2026, 10, 1)).esito is Esito.ESCLUSA
+    assert one(row, ref=dt.date(2026, 10, 1), cfg=cfg).esito is Esito.ESCLUSA
+    # by competence (the default) the document date decides: window 1, locked on 31/05
+    r = one(row, ref=AFTER_LOCK)
+    assert (r.esito, r.finestra) == (Esito.ESCLUSA, 1)
 
 
 def test_missing_payment_uses_document_date_window():
@@ -199,19 +222,23 @@ def test_transmitted_without_date():
 
 
 def test_transmission_on_lock_day_is_in_time():
-    assert one(spesa(data_trasmissione=dt.date(2026, 5, 31))).esito is Esito.AMMESSA
-    r = one(spesa(data_trasmissione=dt.date(2026, 6, 1)))
+    # checked on 01/06/2026, the day after the lock (a transmission dated after the reference date would
+    # only be «not yet transmitted»: tests/test_rules_date_messaggi.py)
+    assert one(spesa(data_trasmissione=dt.date(2026, 5, 31)), ref=AFTER_LOCK).esito is Esito.AMMESSA
+    r = one(spesa(data_trasmissione=dt.date(2026, 6, 1)), ref=AFTER_LOCK)
     assert r.esito is Esito.ESCLUSA and "31/05/2026" in r.motivi[0].messaggio
 
 
 # --- period ---------------------------------------------------------------------------------------
 
-def test_payment_next_year_is_outside_the_year():
-    r = one(spesa(data_documento=dt.date(2026, 12, 20), data_pagamento=dt.date(2027, 1, 8)))
+def test_payment_next_year_is_outside_the_year_when_by_payment():
+    cfg = config_with(*PER_PAGAMENTO)
+    r = one(spesa(data_documento=dt.date(2026, 12, 20), data_pagamento=dt.date(2027, 1, 8)), cfg=cfg)
     assert r.codici == ["DATA_FUORI_PERIODO"] and "08/01/2027" in r.motivi[0].messaggio
     # ... and belongs to the 2027 report
     assert one(spesa(data_documento=dt.date(2026, 12, 20), data_pagamento=dt.date(2027, 1, 8),
-                     data_trasmissione=dt.date(2027, 2, 1)), anno=2027, ref=dt.date(2027, 3, 1)).esito is Esito.AMMESSA
+                     data_trasmissione=dt.date(2027, 2, 1)), anno=2027, ref=dt.date(2027, 3, 1),
+               cfg=cfg).esito is Esito.AMMESSA
 
 
 def test_document_before_the_co_progettazione():
@@ -229,11 +256,13 @@ def test_document_after_the_year_paid_within_it():
 
 def test_payment_after_the_reference_date_is_not_yet_incurred():
     # paid 20/03/2026: on 15/03 the expense is not yet quietanzata (window 1 still open: to complete)
+    # (its transmission of 25/03 has not happened yet either)
     r = one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 15))
-    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.DA_INTEGRARE, D("0.00"), ["PAGAMENTO_MANCANTE"])
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.DA_INTEGRARE, D("0.00"),
+                                                      ["PAGAMENTO_MANCANTE", "DOCUMENTAZIONE_MANCANTE"])
     assert "20/03/2026" in r.motivi[0].messaggio and "15/03/2026" in r.motivi[0].messaggio
-    # the same row once the payment date is reached
-    assert one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 20)).esito is Esito.AMMESSA
+    # the same row once the transmission date is reached
+    assert one(spesa(data_trasmissione=dt.date(2026, 3, 25)), ref=dt.date(2026, 3, 25)).esito is Esito.AMMESSA
 
 
 def test_cash_payment_not_admitted():
@@ -253,20 +282,24 @@ def test_cash_within_configured_allowance_admitted_in_full():
 
 # --- personnel ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("importo,esito", [("1000.00", Esito.AMMESSA), ("999.00", Esito.AMMESSA),
-                                           ("1001.00", Esito.AMMESSA), ("1001.01", Esito.DA_INTEGRARE),
-                                           ("998.99", Esito.DA_INTEGRARE)])
-def test_personnel_hours_times_rate_tolerance(importo, esito):
-    # 40 h x 25.00 = 1,000.00; tolerance 1.00 €: 1.00 is still fine, 1.01 is not
+@pytest.mark.parametrize("importo,ammesso,codes", [
+    ("1000.00", "1000.00", []), ("999.00", "999.00", []), ("1001.00", "1001.00", []),
+    ("1001.01", "1000.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
+    ("998.99", "998.99", [])])     # a claim below hours × rate is admitted as claimed
+def test_personnel_hours_times_rate_tolerance(importo, ammesso, codes):
+    # 40 h x 25.00 = 1,000.00; tolerance 1.00 €: 1.00 more is still fine, 1.01 more is cut to 1,000.00
     r = one(personale(importo=D(importo)))
-    assert r.esito is esito
-    assert r.importo_ammesso == (D(importo) if esito is Esito.AMMESSA else D("0.00"))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D(ammesso), codes)
 
 
-def test_personnel_inconsistent_after_lock_is_excluded():
-    r = one(personale(importo=D("1100.00")), ref=AFTER_LOCK)
-    assert (r.esito, r.codici) == (Esito.ESCLUSA, ["PERSONALE_IMPORTO_INCOERENTE"])
-    assert "1.000,00 €" in r.motivi[0].messaggio
+def test_personnel_claim_above_hours_times_rate_is_reduced_not_excluded():
+    # 10 h × 30.00 = 300.00 claimed 350.00: 300.00 admitted, 50.00 not, before and after the lock
+    row = personale(ore=D("10"), costo_orario=D("30.00"), importo=D("350.00"))
+    for ref in (BEFORE_LOCK, AFTER_LOCK):
+        r = one(row, ref=ref)
+        assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("300.00"),
+                                                          ["PERSONALE_IMPORTO_INCOERENTE"])
+        assert "300,00 €" in r.motivi[0].messaggio and "non ammessi 50,00 €" in r.motivi[0].messaggio
 
 
 @pytest.mark.parametrize("missing", ["persona", "ore", "costo_orario"])
@@ -304,10 +337,12 @@ def test_comune_admission_changes_nothing():
 # --- precedence of outcomes -----------------------------------------------------------------------
 
 def test_not_admitted_beats_excluded_beats_to_complete():
-    r = one(spesa(partner="Estraneo", data_trasmissione=dt.date(2026, 7, 1), data_pagamento=None))
+    # checked on 10/07/2026, after the lock of window 1 (31/05): the transmission of 01/07 is late
+    later = dt.date(2026, 7, 10)
+    r = one(spesa(partner="Estraneo", data_trasmissione=dt.date(2026, 7, 1), data_pagamento=None), ref=later)
     assert r.esito is Esito.NON_AMMESSA
     assert set(r.codici) == {"PARTNER_NON_ATS", "PAGAMENTO_MANCANTE", "TRASMISSIONE_TARDIVA"}
-    r = one(spesa(data_trasmissione=dt.date(2026, 7, 1), importo=D("1200")))
+    r = one(spesa(data_trasmissione=dt.date(2026, 7, 1), importo=D("1200")), ref=later)
     assert r.esito is Esito.ESCLUSA and r.importo_ammesso == D("0.00")
 
 
@@ -390,8 +425,12 @@ def test_totals():
     rows = [spesa(4), spesa(5, importo=D("1200.00")), spesa(6, modalita_pagamento="Contanti"),
             spesa(7, data_pagamento=None), spesa(8, data_trasmissione=dt.date(2026, 7, 1))]
     t = totali(check(rows))
+    # on 31/05/2026 row 8's transmission «01/07» has not happened yet: it waits with row 7 (2 × 1,000.00)
     assert t == {"rendicontato": D("5200.00"), "ammesso": D("2000.00"), "non_ammesso": D("3200.00"),
-                 "da_integrare": D("1000.00"), "escluso": D("1000.00")}
+                 "da_integrare": D("2000.00"), "escluso": D("0.00")}
+    # after the lock both are excluded
+    t = totali(check(rows, ref=AFTER_LOCK))
+    assert (t["da_integrare"], t["escluso"]) == (D("0.00"), D("2000.00"))
 
 
 def test_rules_do_not_modify_rows():

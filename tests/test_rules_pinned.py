@@ -176,11 +176,15 @@ def test_reduction_leaving_cents_keeps_the_row_admitted():
 def test_totals_add_several_rows_of_each_outcome():
     from addin.rules.eligibility import totali
 
-    # to complete: no payment (1,000.00) + no documents (1,000.00); excluded: transmitted late twice
-    rows = [spesa(4, data_pagamento=None), spesa(5, doc_trasmessa=False, data_trasmissione=None),
+    # checked on 10/07/2026: window 1 locked (31/05), window 2 open (lock 30/09)
+    # to complete (window 2): no payment (1,000.00) + no documents (1,000.00); excluded (window 1):
+    # transmitted late twice (issue 11: a late transmission is judged once the lock has passed)
+    june = dict(data_documento=dt.date(2026, 6, 10), data_pagamento=dt.date(2026, 6, 20))
+    rows = [spesa(4, **{**june, "data_pagamento": None}),
+            spesa(5, **june, doc_trasmessa=False, data_trasmissione=None),
             spesa(6, data_trasmissione=dt.date(2026, 7, 1)), spesa(7, data_trasmissione=dt.date(2026, 7, 2)),
             spesa(8, importo=D("250.00"), importo_documento=D("250.00"))]
-    assert totali(check(rows)) == {"rendicontato": D("4250.00"), "ammesso": D("250.00"),
+    assert totali(check(rows, ref=dt.date(2026, 7, 10))) == {"rendicontato": D("4250.00"), "ammesso": D("250.00"),
                                    "non_ammesso": D("4000.00"), "da_integrare": D("2000.00"),
                                    "escluso": D("2000.00")}
 
@@ -202,9 +206,15 @@ MESSAGES = [
     (dict(doc_conservata=False, doc_trasmessa=None, data_trasmissione=None),
      "Documentazione mancante: conservazione agli atti, trasmissione al Comune."),
     (dict(data_trasmissione=None), "Documentazione dichiarata trasmessa ma senza data di trasmissione."),
+    # issue 11: on 31/05 a transmission dated 03/06 has not happened yet (late only after the lock:
+    # test_late_transmission_message_word_for_word)
     (dict(data_trasmissione=dt.date(2026, 6, 3)),
-     "Documentazione trasmessa il 03/06/2026, dopo il blocco della finestra 1/2026 (31/05/2026)."),
+     "Trasmissione al Comune datata 03/06/2026, dopo la data di riferimento 31/05/2026: la documentazione non "
+     "risulta ancora trasmessa."),
     (dict(decisione_comune="respinta", motivazione_comune="  Fuori tema  "), "Non ammessa dal Comune: Fuori tema"),
+    (dict(decisione_comune="Non ammessa"), "Non ammessa dal Comune (motivazione non indicata)."),
+    (dict(doc_conservata=False), "Documentazione mancante: conservazione agli atti."),
+    (dict(doc_giustificativo=False), "Documentazione mancante: giustificativo."),
 ]
 
 
@@ -214,15 +224,22 @@ def test_italian_messages_word_for_word():
         assert [m.messaggio for m in r.motivi] == [message], kw
 
 
+def test_late_transmission_message_word_for_word():
+    r = one(spesa(data_trasmissione=dt.date(2026, 6, 3)), ref=dt.date(2026, 6, 10))
+    assert [m.messaggio for m in r.motivi] == [
+        "Documentazione trasmessa il 03/06/2026, dopo il blocco della finestra 1/2026 (31/05/2026)."]
+
+
 def test_personnel_messages_word_for_word():
     from tests.test_rules_eligibility import personale
 
     assert [m.messaggio for m in one(personale(ore=None, costo_orario=None)).motivi] == [
         "Spesa di personale senza ore, costo orario."]
     assert [m.messaggio for m in one(personale(ore=D("-2"))).motivi] == ["Ore e costo orario devono essere positivi."]
-    # 40 h x 25.00 = 1,000.00 against 1,001.50 reported: 1.50 over the 1.00 € tolerance
+    # 40 h x 25.00 = 1,000.00 against 1,001.50 reported: 1.50 over the 1.00 € tolerance, cut (issue 11)
     assert [m.messaggio for m in one(personale(importo=D("1001.50"))).motivi] == [
-        "Ore × costo orario = 1.000,00 €, importo rendicontato 1.001,50 €: differenza oltre 1,00 €."]
+        "Ore × costo orario = 1.000,00 €, importo rendicontato 1.001,50 € (differenza oltre 1,00 €): "
+        "ammessi 1.000,00 €, non ammessi 1,50 €."]
 
 
 def test_cash_and_overhead_messages_word_for_word():
@@ -302,15 +319,19 @@ def test_budget_use_sums_lines_orders_by_configured_category_and_skips_unattribu
     voci = [VoceBudget("1.1", "BENI", comunale_iniziale=D("100.00")),
             VoceBudget("1.1", "Beni di consumo e materie prime", comunale_iniziale=D("50.00")),   # same line
             VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("900.00")),
+            VoceBudget("1.1", "SPESE_GENERALI", comunale_iniziale=D("1.00")),
+            VoceBudget("1.1", "SERVIZI", comunale_iniziale=D("2.00")),
+            VoceBudget("1.1", "PERSONALE_ESTERNO", comunale_iniziale=D("3.00")),
             VoceBudget("1.2", "Voce sconosciuta", comunale_iniziale=D("10.00"))]
     rows = [_row(4, None, "BENI", "5.00"),               # no action: not attributed
             _row(5, "1.1", "Cena sociale", "7.00"),      # unknown category: not attributed
             _row(6, "1.1", "BENI", "120.00")]
     uso = uso_budget(cfg, voci, rows, check(rows))
-    # configured order: PERSONALE_INTERNO before BENI (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
+    # the configured order of the categories (not alphabetical); 100 + 50 = 150.00 for 1.1 x BENI
     assert [(u.azione, u.categoria, u.budget, u.ammesso) for u in uso] == [
-        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "BENI", D("150.00"), D("120.00")),
-        ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
+        ("1.1", "PERSONALE_INTERNO", D("900.00"), D("0")), ("1.1", "PERSONALE_ESTERNO", D("3.00"), D("0")),
+        ("1.1", "BENI", D("150.00"), D("120.00")), ("1.1", "SERVIZI", D("2.00"), D("0")),
+        ("1.1", "SPESE_GENERALI", D("1.00"), D("0")), ("1.2", "Voce sconosciuta", D("10.00"), D("0"))]
     with pytest.raises(ValueError):   # rows and outcomes must be aligned
         uso_budget(cfg, voci, rows, check(rows)[:2])
 
@@ -356,3 +377,247 @@ def test_seal_report_recalls_a_deleted_row(cfg):
     assert ("(era: Data pagamento 30/04/2026, Data documento 30/04/2026, Fornitore/Percettore Cartoleria Rossi, "
             "N. documento F6, Importo rendicontato 12,34 €)") in text, text
     assert "(era: Partner Igea, Tipo Monetario, Descrizione Quota, Valore unitario 500,00 €)" in text, text
+
+
+# A version-1 seal of window 1/2026 over one row, computed outside the program (HMAC-SHA256 with the test
+# key, by the format of docs/blocco.md, with Python's hmac/json and checked with `openssl dgst -hmac`).
+# Seals already in partners' workbooks must keep verifying: any change of the MAC format breaks this.
+T4 = ('{"azione":"1.1","partner":"Consorzio Arcobaleno","categoria":"Beni di consumo e materie prime",'
+      '"descrizione":"Materiale 4","fornitore":"Cartoleria Rossi","tipo_documento":"Fattura","numero_documento":"F4",'
+      '"data_documento":"2026-01-15","data_pagamento":"2026-01-15","modalita_pagamento":"Bonifico",'
+      '"importo_documento":"100","importo":"100","persona":null,"ore":null,"costo_orario":null,'
+      '"doc_giustificativo":true,"doc_conservata":true,"doc_trasmessa":true,"data_trasmissione":"2026-01-15"}')
+SIGILLO_V1 = {
+    "programma": "1",
+    "sigillo.finestra1.versione": "1", "sigillo.finestra1.programma": "1", "sigillo.finestra1.anno": "2026",
+    "sigillo.finestra1.finestra": "1/2026", "sigillo.finestra1.periodo": "2026-01-01..2026-04-30",
+    "sigillo.finestra1.blocco": "2026-05-31", "sigillo.finestra1.data": "2026-06-01",
+    "sigillo.finestra1.righe": "1", "sigillo.finestra1.chiave": "81aa720c5fba19c8",
+    "sigillo.finestra1.hmac": "2c5be00225b09437eaabf9234952e79890bfce72565f1d221684d3c4a248cb0c",
+    "sigillo.finestra1.riga.4": "773487201f2d0829fce02f24ca8aea50a3388627ccbf8e21213a48fa9c75c44c " + T4,
+}
+
+
+def test_a_version_1_seal_computed_by_hand_verifies(cfg):
+    from addin.workbook.seals import impronta_chiave
+
+    assert impronta_chiave(KEY) == "81aa720c5fba19c8"
+    c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(SIGILLO_V1))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.integri and r.sigilli_alterati == [] and r.motivi == {}, r.dettagli
+    # the same row with 100.01 instead of 100.00 is caught, and the report shows both values
+    c.spese[0].importo = D("100.01")
+    (m,) = verifica_sigilli(c, cfg, KEY, LOCK).motivi[4]
+    assert "Importo rendicontato: 100,00 € → 100,01 €" in m.messaggio
+
+
+def test_seal_of_another_year_is_not_intact(cfg):
+    # the seal of window 1/2027 copied into the 2026 workbook of the same programme
+    rows = [sealed_row(4, dt.date(2027, 1, 15))]
+    y27 = cartella(copy.deepcopy(rows))
+    y27.anno = 2027
+    seal_into(y27, cfg, dt.date(2027, 6, 1))
+    c = cartella([sealed_row(4, dt.date(2026, 1, 15))], meta=dict(y27.meta))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert not r.integri and r.sigilli_alterati == ["finestra 1/2027"]
+
+
+# --- behaviours issue #11 is changing (h/rules-a, h/rules-b): TODAY's behaviour, pinned until they land ----
+# When those branches land, these tests must be rewritten for the new rule (the new expected figures
+# are in the comments), not deleted (h/rules-a: the duplicate cap is rewritten below).
+
+def test_duplicates_when_copies_disagree_on_the_document_amount():
+    # invoice F-8 typed as 1,000.00 on row 4 and 800.00 on row 5; imputed 600.00 + 300.00 = 900.00.
+    # Issue #11 (h/rules-a): the cap is the SMALLEST amount typed (800.00): row 5 keeps 800 - 600 = 200.00,
+    # and both rows say the amounts disagree (before: the largest, both admitted in full)
+    rows = [spesa(4, numero_documento="F-8", importo=D("600.00"), importo_documento=D("1000.00")),
+            spesa(5, numero_documento="F-8", importo=D("300.00"), importo_documento=D("800.00"))]
+    a, b = check(rows)
+    assert [a.importo_ammesso, b.importo_ammesso] == [D("600.00"), D("200.00")]
+    assert (a.codici, b.codici) == (["IMPORTO_DOCUMENTO_DISCORDANTE"],
+                                    ["IMPORTO_DOCUMENTO_DISCORDANTE", "DOCUMENTO_DUPLICATO"])
+
+
+def test_documented_default_seed_TODAY_issue_11():
+    # Today: the first 8 hex digits of SHA-256("rendiconta-3-2026-S1") = 70448076 (by `sha256sum`)
+    # = 1,883,537,526. Issue #11 (h/rules-b) removes this public seed: the seed comes from the officer or
+    # from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first 6 bytes: with the
+    # key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by `openssl dgst -hmac`)
+    # = 149,829,897,444,592.
+    from addin.rules.sampling import seme_predefinito
+
+    assert seme_predefinito(3, 2026, 1) == 1883537526
+
+
+def test_personnel_boundaries():
+    from tests.test_rules_eligibility import personale
+
+    cases = [  # (row, codes, admitted)
+        (personale(persona=None), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(persona=""), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(costo_orario=D("0")), ["PERSONALE_DATI_MANCANTI"], "0.00"),
+        (personale(importo=None), ["IMPORTO_NON_VALIDO"], "0.00"),
+        (personale(importo=D("0")), ["IMPORTO_NON_VALIDO"], "0.00"),
+        (personale(ore=D("0.5"), importo=D("12.50")), [], "12.50"),                  # 0.5 h x 25.00
+        (personale(ore=D("10"), costo_orario=D("0.80"), importo=D("8.00")), [], "8.00"),   # 10 h x 0.80
+        # 1 h x 25.00 = 25.00 against 0.50 claimed: issue #11 admits a claim below hours x rate as claimed
+        (personale(ore=D("1"), importo=D("0.50")), [], "0.50"),
+        # ... and cuts a claim above it: 1 h x 25.00 claimed 26.01 (1.01 over the tolerance) -> 25.00
+        (personale(ore=D("1"), importo=D("26.01")), ["PERSONALE_IMPORTO_INCOERENTE"], "25.00"),
+    ]
+    for row, codes, admitted in cases:
+        r = one(row)
+        assert (r.codici, r.importo_ammesso) == (codes, D(admitted)), (row, r.motivi)
+    assert one(personale(persona=None)).motivi[0].messaggio == "Spesa di personale senza persona."
+    assert one(personale(costo_orario=D("0"))).motivi[0].messaggio == "Ore e costo orario devono essere positivi."
+
+
+def test_cash_allowance_boundaries_and_unknown_methods():
+    cfg = config_with(*ALLOWANCE_300)
+    r = one(spesa(modalita_pagamento="Baratto"), cfg=cfg)        # unknown method: never admitted
+    assert (r.esito, r.importo_ammesso, [m.messaggio for m in r.motivi]) == (
+        Esito.NON_AMMESSA, D("0.00"), ["Pagamento «Baratto» non tracciabile: spesa non ammessa."])
+    small = config_with('contanti_massimo = "0.00"', 'contanti_massimo = "0.50"')
+    r = one(spesa(modalita_pagamento="Contanti", importo=D("0.40"), importo_documento=D("0.40")), cfg=small)
+    assert (r.esito, r.importo_ammesso, r.motivi) == (Esito.AMMESSA, D("0.40"), [])
+
+
+def test_negative_amount_is_reported_as_zero_and_extra_reasons_only_on_their_row():
+    from addin.rules.models import Motivo
+
+    assert one(spesa(importo=D("-5"))).importo == D("0.00")
+    a, b = check([spesa(4), spesa(5)], extra={5: [Motivo("INSERIMENTO_RETROATTIVO", "dal sigillo")]})
+    assert (a.esito, a.motivi, b.codici) == (Esito.AMMESSA, [], ["INSERIMENTO_RETROATTIVO"])
+
+
+# --- the register's hash chain (addin/registro/catena.py, verifica_catene) ---------------------------
+
+def test_canonical_payload_keeps_accents_sorts_keys_and_refuses_floats():
+    import pytest
+
+    from addin.registro.catena import dati_canonici
+
+    dati = {"città": "Crema – è", "n": D("1.50"), "d": dt.date(2026, 1, 2), "s": ("a", "b")}
+    assert dati_canonici(dati) == '{"città":"Crema – è","d":"2026-01-02","n":"1.50","s":["a","b"]}'
+    with pytest.raises(TypeError, match="virgola mobile"):
+        dati_canonici({"a": [{"b": 1.5}]})                    # however deep
+    with pytest.raises(TypeError, match="non serializzabile nel registro: object"):
+        dati_canonici({"x": object()})
+
+
+def test_act_hash_and_heads_digest_computed_outside_the_program():
+    import hashlib
+    import json
+
+    from addin.registro.catena import hash_atto, impronta_teste
+
+    campi = {"programma": 1, "anno": 2026, "posizione": 1, "tipo": "DECISIONE", "data": "2026-06-01",
+             "registrato_il": "2026-06-01T10:00:00", "autore": "Nicolò Bianchi", "riferimento": None,
+             "dati": '{"esito":"NON_AMMESSA"}', "hash_precedente": "0" * 64}
+    envelope = ["rendiconta-registro/1", 1, 2026, 1, "DECISIONE", "2026-06-01", "2026-06-01T10:00:00",
+                "Nicolò Bianchi", None, '{"esito":"NON_AMMESSA"}', "0" * 64]   # UTF-8, not \\u escapes
+    text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    assert "Nicolò" in text
+    assert hash_atto(campi) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # sha256 of '[[1,2026,1,"cd…cd"],[2,2026,3,"ab…ab"]]' (heads sorted), by `sha256sum`
+    assert impronta_teste([(2, 2026, 3, "ab" * 32), (1, 2026, 1, "cd" * 32)]) == \
+        "2fe41c638d1223abbafdfdc42e277516d994ec9bdbb369617b2415ab7f61b658"
+
+
+def test_chain_with_an_act_removed_in_the_middle():
+    from addin.registro.catena import HASH_INIZIALE, hash_atto
+    from addin.registro.registro import verifica_catene
+
+    rows, prev = [], HASH_INIZIALE
+    for pos in (1, 2, 3):
+        r = {"programma": 1, "anno": 2026, "posizione": pos, "tipo": "RICEZIONE", "data": "2026-06-01",
+             "registrato_il": "2026-06-01T10:00:00", "autore": "Rossi", "riferimento": None,
+             "dati": '{"file":"P1.xlsx"}', "hash_precedente": prev}
+        r["hash"] = prev = hash_atto(r)
+        rows.append(r)
+    del rows[1]
+    found = [(a.programma, a.anno, a.posizione, a.codice, a.messaggio)
+             for a in verifica_catene(rows, {(1, 2026): (3, rows[-1]["hash"])})]
+    assert found == [
+        (1, 2026, 3, "ATTO_MANCANTE", "Registro programma 1, anno 2026: mancano gli atti da 2 a 2 "
+                                      "(cancellati o spostati)."),
+        (1, 2026, 3, "CATENA_INTERROTTA", "Registro programma 1, anno 2026: l'atto 3 non segue l'atto che lo "
+                                          "precede (un atto precedente è stato modificato o cancellato).")]
+
+
+# --- duplicates and overheads: control flow that mutants showed unguarded ----------------------------
+
+def test_duplicates_control_flow():
+    # a single-copy document before a duplicated one; no document amount: the cap is the largest claim
+    rows = [spesa(4, numero_documento="S-1"),
+            spesa(5, numero_documento="N-1", importo=D("600.00"), importo_documento=None),
+            spesa(6, numero_documento="N-1", importo=D("500.00"), importo_documento=None)]
+    assert [r.importo_ammesso for r in check(rows)] == [D("1000.00"), D("600.00"), D("0.00")]
+    # a copy not admitted (cash) first: the others still share the document's 1,000.00: 600 + 400
+    rows = [spesa(4, numero_documento="C-1", modalita_pagamento="Contanti"),
+            spesa(5, numero_documento="C-1", importo=D("600.00")), spesa(6, numero_documento="C-1", importo=D("600.00"))]
+    assert [r.importo_ammesso for r in check(rows)] == [D("0.00"), D("600.00"), D("400.00")]
+    # 0.50 admitted first counts: 100.00 - 0.50 = 99.50 left
+    rows = [spesa(4, numero_documento="P-1", importo=D("0.50"), importo_documento=D("100.00")),
+            spesa(5, numero_documento="P-1", importo=D("100.00"), importo_documento=D("100.00"))]
+    assert [r.importo_ammesso for r in check(rows)] == [D("0.50"), D("99.50")]
+    # exactly 100%: no reason on either copy
+    rows = [spesa(4, numero_documento="E-1", importo=D("500.00")), spesa(5, numero_documento="E-1", importo=D("500.00"))]
+    assert [r.motivi for r in check(rows)] == [[], []]
+    # the message lists the other rows in row order, whatever the order of the list
+    rows = [spesa(7, numero_documento="O-1", importo=D("600.00")), spesa(5, numero_documento="O-1", importo=D("300.00")),
+            spesa(4, numero_documento="O-1", importo=D("300.00"))]
+    r7 = check(rows)[0]
+    assert [m.messaggio for m in r7.motivi] == [
+        "Documento O-1 di Cartoleria Rossi srl imputato anche nelle righe 4, 5 oltre il suo importo (1.000,00 €): "
+        "non ammessi 200,00 €."]
+
+
+def test_document_key_apostrophes():
+    from addin.rules.eligibility import chiave_documento
+
+    assert chiave_documento("Ditta", "F'12") == chiave_documento("Ditta", "F 12") == ("ditta", "f12")
+
+
+def test_overheads_by_partner_and_rounding_edges():
+    by_partner = config_with('spese_generali_livello = "programma"', 'spese_generali_livello = "partner"')
+    # Igea: direct 1,000.00, overheads 100.00 (within 10%); Koala: no direct costs, overheads 50.00
+    rows = [spesa(4, importo=D("1000.00"), importo_documento=D("1000.00")),
+            spesa(5, categoria="Spese generali", importo=D("100.00"), importo_documento=D("100.00")),
+            spesa(6, partner="Koala", categoria="Spese generali", importo=D("50.00"), importo_documento=D("50.00"))]
+    assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("1000.00"), D("100.00"), D("0.00")]
+    # at programme level the same rows share one cap: 10% of 1,000.00 = 100.00 for 150.00 -> 66.67 / 33.33
+    assert [r.importo_ammesso for r in check(rows)] == [D("1000.00"), D("66.67"), D("33.33")]
+    # direct 0.50 + 999.50 = 1,000.00 -> cap 100.00; overheads 100.50 cut by 0.50
+    rows = [spesa(4, importo=D("0.50"), importo_documento=D("0.50")),
+            spesa(5, importo=D("999.50"), importo_documento=D("999.50")),
+            spesa(6, categoria="Spese generali", importo=D("100.50"), importo_documento=D("100.50"))]
+    assert check(rows)[2].importo_ammesso == D("100.00")
+    # cap 1.00 (direct 10.00) for overheads 0.01 + 1.00: 100 cents -> 0.99 / 99.01 -> 0 / 99, the spare cent
+    # to the first (remainder .99): 0.01 / 0.99; the first keeps its amount and gets no reason
+    rows = [spesa(4, importo=D("10.00"), importo_documento=D("10.00")),
+            spesa(5, categoria="Spese generali", importo=D("0.01"), importo_documento=D("0.01")),
+            spesa(6, categoria="Spese generali", importo=D("1.00"), importo_documento=D("1.00"))]
+    res = check(rows)
+    assert [r.importo_ammesso for r in res] == [D("10.00"), D("0.01"), D("0.99")]
+    assert (res[1].motivi, res[2].codici) == ([], ["SPESE_GENERALI_OLTRE_LIMITE"])
+
+
+def test_reduced_row_below_one_euro_stays_admitted_and_closed_window_marks_only_integrable_reasons():
+    small = config_with('contanti_massimo = "0.00"', 'contanti_massimo = "0.50"')
+    r = one(spesa(modalita_pagamento="Contanti", importo=D("0.80"), importo_documento=D("0.80")), cfg=small)
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.50"), ["CONTANTI_OLTRE_LIMITE"])
+    from tests.test_rules_eligibility import AFTER_LOCK
+
+    r = one(spesa(importo=D("1200.00"), doc_trasmessa=False, data_trasmissione=None), ref=AFTER_LOCK)
+    assert r.codici == ["IMPORTO_OLTRE_DOCUMENTO", "DOCUMENTAZIONE_MANCANTE"]
+    assert "Non integrata" not in r.motivi[0].messaggio and "Non integrata" in r.motivi[1].messaggio
+
+
+def test_overheads_by_partner_after_a_partner_without_overheads():
+    by_partner = config_with('spese_generali_livello = "programma"', 'spese_generali_livello = "partner"')
+    # Auser: direct only; Igea: direct 1,000.00 and overheads 150.00 -> cut to 10% = 100.00
+    rows = [spesa(4, partner="Auser", importo=D("500.00"), importo_documento=D("500.00")),
+            spesa(5, importo=D("1000.00"), importo_documento=D("1000.00")),
+            spesa(6, categoria="Spese generali", importo=D("150.00"), importo_documento=D("150.00"))]
+    assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("500.00"), D("1000.00"), D("100.00")]

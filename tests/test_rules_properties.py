@@ -101,11 +101,37 @@ def test_to_decimal_italian_and_international():
     assert to_decimal(3) == D(3) and to_decimal(0.1) == D("0.1")
 
 
-@given(st.text(max_size=30), st.text(max_size=30))
-def test_document_key_equals_the_normalised_texts(fornitore, numero):
-    # independent expectation: the key is norm() of both texts, spaces removed from the number
-    from addin.rules.eligibility import chiave_documento
-    from addin.rules.lookup import norm
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=8).filter(
+    lambda w: w not in {"srl", "srls", "spa", "sas", "snc", "sapa", "scarl", "scrl", "scpa", "ss", "ssd", "ssdrl", "ssdarl",
+                        "arl", "onlus", "aps", "odv", "ets", "coop", "soc", "societa", "cooperativa", "sociale",
+                        "impresa", "unipersonale"})
 
-    f, n = norm(fornitore), norm(numero).replace(" ", "")
-    assert chiave_documento(fornitore, numero) == ((f, n) if f and n else None)
+
+@given(st.lists(_WORD, min_size=1, max_size=3), st.sampled_from(["", " srl", " S.r.l.", " SRL", " s.p.a.", " Spa",
+                                                                 " soc. coop.", " Cooperativa Sociale Onlus", " snc"]),
+       st.sampled_from(["", "FT ", "F-", "N. ", "fatt. n. ", "Ft."]),
+       st.integers(min_value=1, max_value=99999), st.integers(min_value=2000, max_value=2099),
+       st.sampled_from(["/", "-", " / ", ".", "_"]), st.booleans())
+def test_document_key_ignores_legal_forms_prefixes_and_separators(words, form, prefix, n, year, sep, padded):
+    # independent expectation: the supplier's words in lower case, the number's digit groups without
+    # leading zeros joined by "-"
+    from addin.rules.eligibility import chiave_documento
+
+    name = " ".join(w.capitalize() for w in words)
+    number = f"{prefix}{n:05d}{sep}{year}" if padded else f"{prefix}{n}{sep}{year}"
+    assert chiave_documento(name + form, number) == (" ".join(words), f"{n}-{year}")
+    assert chiave_documento(name + form, f"{prefix}{n}") == (" ".join(words), str(n))
+
+
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_document_key_is_none_only_without_supplier_or_number(fornitore, numero):
+    from addin.rules.eligibility import chiave_documento
+
+    k = chiave_documento(fornitore, numero)
+    has_number = any(ch.isalnum() for ch in numero)
+    if k is not None:
+        assert k[0] and k[1] and has_number
+    elif has_number and any(ch.isalnum() for ch in fornitore):
+        raise AssertionError((fornitore, numero))
+
+

@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from addin.config.models import Config
@@ -287,3 +289,31 @@ def test_person_over_full_time_in_a_month_across_years():
     assert found[0].luoghi == ((2026, 1, "P1_2026.xlsx", 20), (2027, 2, "P2_2027.xlsx", 8))
     assert found[0].descrizione.startswith("Maria Rossi: 180 ore in dicembre 2026 nei rendiconti degli anni "
                                            "2026, 2027, oltre il tempo pieno di 173 ore (104,05%)")
+
+
+# --- properties ------------------------------------------------------------------------------------------------
+
+_cents = st.integers(min_value=0, max_value=2_000_000_00).map(lambda c: D(c) / 100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(budgets=st.lists(_cents, min_size=3, max_size=3), finals=st.lists(_cents, min_size=3, max_size=3),
+       paid=st.lists(st.tuples(st.integers(0, 2), st.sampled_from([1, 2, 3]), _cents), max_size=8),
+       offset=st.booleans())
+def test_years_balance_is_contribution_minus_cash_whatever_the_offset(cfg, budgets, finals, paid, offset):
+    """Over the years, the sum of the yearly balances is always Σ contributions − Σ cash paid: an offset
+    moves an amount to recover from one year to the next, it never creates or loses money."""
+    c = _with_offset(cfg) if offset else cfg
+    years = [2026, 2027, 2028]
+    pays = [Pagamento(1, years[y], t, dt.date(years[y], 6, 1), amount) for y, t, amount in paid if amount > 0]
+    sit = situazioni_anni(c, 1, {y: (b, f) for y, b, f in zip(years, budgets, finals)}, pays, dt.date(2030, 1, 1))
+    rec = recuperi_compensati(sit)
+    rows = [DatiAnno(y, b, D(0), D(0), D(0), D(0), f, sit[y].pagato, sit[y].compensazione_ricevuta, rec[y])
+            for y, b, f in zip(years, budgets, finals)]
+    _, cum = triennio(rows)
+    assert cum.saldo == sum(finals, D(0)) - sum((p.importo for p in pays), D(0))
+    assert sum((r.saldo for r in rows), D(0)) == cum.saldo
+    for y in years:
+        assert all(t.da_pagare >= 0 and t.compensato <= t.previsto for t in sit[y].tranche)
+        if not offset:
+            assert sit[y].compensazione_ricevuta == 0

@@ -28,6 +28,7 @@ from tests.libreoffice import (SOFFICE, esegui_uno, esporta_pdf, pagine_png, ric
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook_templates"
 D = Decimal
+LAST_SPESE = openpyxl.utils.get_column_letter(len(S.SPESE_COLS))   # the last column of the Spese table
 
 # functions LibreOffice 7.4 cannot compute (see ../shared/testing.md)
 FORBIDDEN = ("XLOOKUP", "XMATCH", "LET(", "UNIQUE", "SEQUENCE", "FILTER(", "LAMBDA")
@@ -52,7 +53,7 @@ def test_sheets_tables_and_meta(wb1):
     assert wb1[S.META].sheet_state == "hidden" and wb1[S.LISTE].sheet_state == "hidden"
     assert all(wb1[n].sheet_state == "visible" for n in wb1.sheetnames[:6])
     # contract 1: header on row 3, data from row 4, pre-sized tables
-    assert _table(wb1[S.SPESE], S.TAB_SPESE).ref == "A3:X1003"
+    assert _table(wb1[S.SPESE], S.TAB_SPESE).ref == f"A3:{LAST_SPESE}1003"
     assert _table(wb1[S.COFINANZIAMENTO], S.TAB_COFIN).ref == "A3:G303"
     assert _table(wb1[S.BUDGET], S.TAB_BUDGET).ref == "A3:K28"  # P1: 5 actions x 5 categories
     for sheet, cols in ((S.SPESE, S.SPESE_COLS), (S.COFINANZIAMENTO, S.COFIN_COLS), (S.BUDGET, S.BUDGET_COLS)):
@@ -115,8 +116,9 @@ def test_validations_input_messages_and_formats(wb1):
     assert ws.column_dimensions[letters["descrizione"]].width == S.col_by_key(S.SPESE_COLS, "descrizione").width
     # conditional formatting on rows whose Esito is filled and not AMMESSA
     (cf_range, rules), = [(str(k.sqref), v) for k, v in ws.conditional_formatting._cf_rules.items()]
-    assert cf_range == "A4:X1003"
-    assert rules[0].formula == ['AND($V4<>"",$V4<>"AMMESSA")']
+    assert cf_range == f"A4:{LAST_SPESE}1003"
+    e = letters["esito"]
+    assert rules[0].formula == [f'AND(${e}4<>"",${e}4<>"AMMESSA")']
     cof = _validations(wb1[S.COFINANZIAMENTO])
     assert (cof["C"][0].formula1, cof["A"][0].formula1, cof["B"][0].formula1) == (S.L_TIPI_COFIN, S.L_PARTNER,
                                                                                    S.L_AZIONI)
@@ -127,7 +129,7 @@ def test_protection_without_password_and_locked_formulas(wb1):
         p = wb1[name].protection
         assert p.sheet and not p.password, name
     spese, cof, bud = wb1[S.SPESE], wb1[S.COFINANZIAMENTO], wb1[S.BUDGET]
-    assert not spese["A4"].protection.locked and not spese["X1003"].protection.locked
+    assert not spese["A4"].protection.locked and not spese[f"{LAST_SPESE}1003"].protection.locked
     assert spese["A3"].protection.locked   # headers
     assert not cof["F303"].protection.locked
     assert cof["G4"].protection.locked and cof["G4"].value.startswith("=")

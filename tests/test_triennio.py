@@ -177,6 +177,11 @@ def test_check_with_the_register_uses_the_approved_budget(cfg):
                                    D("216738.39"), D("216738.39"), D("0.00"), "Pagata in ritardo"]
     assert sint[start + 4][4] == D("-646740.51")
     assert not any(row and row[0] == "Pagamenti effettuati (registro)" for row in tabelle_report(plain)["Sintesi"])
+    from addin.casi.verifica import risultato_json
+
+    js = risultato_json(with_reg)["pagamenti"]
+    assert js["saldo"] == "-646740.51" and js["tranche"][1]["in_ritardo"] and js["tranche"][1]["pagato"] == "216738.39"
+    assert risultato_json(plain)["pagamenti"] is None
 
 
 def test_workbooks_outside_the_co_design_are_left_out(cfg):

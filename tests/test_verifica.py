@@ -61,9 +61,11 @@ ROWS = [
     (sp(fornitore="Tipografia Blu", numero_documento="77/2026", importo_documento=D("300.00"),
         importo=D("200.00"), azione="1.2"), A, A, "100.00", ["DOCUMENTO_DUPLICATO"]),
     (sp(doc_trasmessa=False, data_trasmissione=None), I, X, "0.00", ["DOCUMENTAZIONE_MANCANTE"]),
-    (sp(data_trasmissione=dt.date(2026, 6, 5)), X, X, "0.00", ["TRASMISSIONE_TARDIVA"]),
+    # transmitted «05/06»: not yet on 31/05 (window open, to complete); late once the lock has passed
+    (sp(data_trasmissione=dt.date(2026, 6, 5)), I, X, "0.00", (["DOCUMENTAZIONE_MANCANTE"], ["TRASMISSIONE_TARDIVA"])),
     (pers("Anna Neri", None, D("20.00"), D("200.00")), I, X, "0.00", ["PERSONALE_DATI_MANCANTI"]),
-    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), I, X, "0.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
+    # 10 h × 20.00 = 200.00 claimed 250.00: 200.00 admitted
+    (pers("Carla Blu", D("10"), D("20.00"), D("250.00")), A, A, "200.00", ["PERSONALE_IMPORTO_INCOERENTE"]),
     (sp(decisione_comune="Non ammessa", motivazione_comune="Non pertinente all'azione"), N, N, "0.00",
      ["DECISIONE_COMUNE"]),
     (sp(), I, X, "0.00", ["DATO_NON_VALIDO"]),                          # document date overwritten below
@@ -71,6 +73,8 @@ ROWS = [
         data_trasmissione=None), I, I, "0.00",   # window 3: still open; paid after both reference dates
      ["PAGAMENTO_MANCANTE", "DOCUMENTAZIONE_MANCANTE"]),
     (pers("Bruno Verdi", D("10"), D("20.00"), D("200.00")), A, A, "200.00", []),
+    # window 1 (locks 31/05), paid 02/06: not paid yet on 31/05 (to complete); late once the lock has passed
+    (sp(data_pagamento=dt.date(2026, 6, 2)), I, X, "0.00", (["PAGAMENTO_MANCANTE"], ["PAGAMENTO_TARDIVO"])),
 ]
 COFIN = [VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Risorse proprie", None, D("50.00")),
          VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", D("10"), D("25.00")),
@@ -117,7 +121,7 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
     r = esegui_verifica(c, cfg, when)
     assert [e.riga for e in r.esiti] == list(range(4, 4 + len(ROWS)))
     for e, row in zip(r.esiti, ROWS):
-        expected_codes = row[4]
+        expected_codes = row[4] if isinstance(row[4], list) else row[4][idx - 1]   # (open, closed)
         assert e.esito is row[idx], (e.riga, e.esito, e.motivi)
         assert e.importo_ammesso == D(row[3]), (e.riga, e.importo_ammesso)
         assert list(dict.fromkeys(e.codici)) == expected_codes, (e.riga, e.codici)
@@ -125,20 +129,26 @@ def test_every_row_outcome_at_two_reference_dates(main_file, cfg, when, idx):
 
 def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, CLOSED)
-    assert r.totali == {"rendicontato": D("2370.00"), "ammesso": D("700.00"), "non_ammesso": D("1670.00"),
-                        "da_integrare": D("100.00"), "escluso": D("850.00")}
+    # rows 4-22 before issue 11: 2,370.00 claimed, 700.00 admitted, 850.00 excluded; row 23 (paid after
+    # the lock, excluded) adds 100.00 to claimed, not admitted and excluded; Carla Blu's 250.00 is no longer
+    # excluded but admitted for 10 h × 20.00 = 200.00: admitted 700 + 200 = 900.00, not admitted
+    # 2,470 - 900 = 1,570.00, excluded 950 - 250 = 700.00
+    assert r.totali == {"rendicontato": D("2470.00"), "ammesso": D("900.00"), "non_ammesso": D("1570.00"),
+                        "da_integrare": D("100.00"), "escluso": D("700.00")}
     # volunteers capped at the lowest hourly cost of internal personnel (20.00): 10 h x 20 = 200
     assert r.tariffa.valore == D("20.00")
     ct = r.cofin_totali
     assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.00"))
     q = r.cofin_quota
-    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("960.00"), D("96.00"), True)
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("1160.00"), D("116.00"), True)
     assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
         (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
         (3, dt.date(2027, 4, 30), D("72246.13"))]
-    # final contribution: min(722,461.31 x 960 / 810,897.48 = 855.30, 700 - 50 = 650.00)
-    assert r.liquidazione.contributo_finale == D("650.00")
-    assert r.liquidazione.saldo == D("-649565.18")
+    # base 900 admitted + 60 non-monetary + 200 volunteers = 1,160.00, minimum 10% = 116.00
+    # final contribution: min(722,461.31 x 1,160 / 810,897.48 = 1,033.49, 900 - 50 = 850.00)
+    assert r.liquidazione.contributo_finale == D("850.00")
+    # balance: 850.00 - (433,476.79 + 216,738.39 = 650,215.18) = -649,365.18
+    assert r.liquidazione.saldo == D("-649365.18")
     assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
     assert [f.stato(CLOSED) for f in r.finestre] == ["CHIUSA", "APERTA", "NON INIZIATA"]
     assert [f.stato(OPEN) for f in r.finestre] == ["APERTA", "APERTA", "NON INIZIATA"]
@@ -206,8 +216,12 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 
 
 def test_every_catalogue_code_is_covered():
-    covered = {c for row in ROWS for c in row[4]} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
+    covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
                                                      "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO",
+                                                     "PERSONALE_ORE_ECCESSIVE",   # test_rules_personale
+                                                     "IMPORTO_DOCUMENTO_DISCORDANTE",   # test_rules_duplicati
+                                                     "IVA_DETRAIBILE", "ALTRI_CONTRIBUTI",
+                                                     "FORNITORE_PARTNER_ATS",   # test_rules_costi (end to end)
                                                      "RICHIESTA_INTEGRAZIONE"}  # test_registro_casi
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
@@ -246,11 +260,11 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     oss = wb["Osservazioni"]
     assert "entro il 11/06/2026" in oss["A1"].value
     listed = [r[0].value for r in oss.iter_rows(min_row=3)]
-    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20]
+    assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 23]
     sint = [[c.value for c in r] for r in wb["Sintesi"].iter_rows()]
     flat = [v for r in sint for v in r if v is not None]
     assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
-    assert any(r[0] == "Rendicontato" and r[2] == 2370 for r in sint)
+    assert any(r[0] == "Rendicontato" and r[2] == 2470 for r in sint)
     camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
     assert camp[0][0] == "1/2026" and camp[0][4] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
 
@@ -268,11 +282,11 @@ def test_cli_json_structure(main_file, tmp_path):
     r12 = next(r for r in data["righe"] if r["riga"] == 12)
     assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
                    "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
-    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "96.00"
+    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "116.00"
     assert data["cofinanziamento"]["rispettato"] is True
     assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
-    assert data["saldo"] == "-649565.18"
-    assert data["totali"]["ammesso"] == "700.00"
+    assert data["saldo"] == "-649365.18"
+    assert data["totali"]["ammesso"] == "900.00"   # as in test_totals_cofinancing_tranches_hand_computed
     assert out.is_file()
 
 
@@ -293,16 +307,17 @@ def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
     assert (data["programma"], data["anno"], data["data_riferimento"]) == (1, 2026, "2026-05-31")
     assert [(x["riga"], x["esito"], x["importo_ammesso"]) for x in data["righe"]] == [
         (4 + i, row[1].value, row[3]) for i, row in enumerate(ROWS)]
-    # window 1 open: the six integrable rows wait (100 + 100 + 200 + 250 + 100 + 100 = 850.00); only the
-    # late transmission (100.00) is excluded; admitted 100 + 100 + 200 + 100 + 200 = 700.00 of 2,370.00
-    assert data["totali"] == {"rendicontato": "2370.00", "ammesso": "700.00", "non_ammesso": "1670.00",
-                              "da_integrare": "850.00", "escluso": "100.00"}
-    assert data["cofinanziamento"] == {"totale": "310.00", "quota": "0.3229", "minimo": "96.00", "rispettato": True,
+    # window 1 open: the integrable rows wait (100 + 100 + 200 + 100 + 100 = 600.00, plus row 23 paid after
+    # the reference date and row 16 transmitted after it, 100.00 each: 800.00); nothing is excluded;
+    # admitted 100 + 100 + 200 + 100 + 200 + 200 (Carla Blu, 10 h × 20.00 of 250.00) = 900.00 of 2,470.00
+    assert data["totali"] == {"rendicontato": "2470.00", "ammesso": "900.00", "non_ammesso": "1570.00",
+                              "da_integrare": "800.00", "escluso": "0.00"}
+    assert data["cofinanziamento"] == {"totale": "310.00", "quota": "0.2672", "minimo": "116.00", "rispettato": True,
                                        "monetario": "50.00", "non_monetario": "60.00", "volontariato": "200.00",
-                                       "tariffa_volontari": "20.00"}   # 310 / (700 + 60 + 200) = 0.32292
+                                       "tariffa_volontari": "20.00"}   # 310 / (900 + 60 + 200) = 0.26724
     assert [f["stato"] for f in data["finestre"]] == ["APERTA", "APERTA", "NON INIZIATA"]
-    # min(722,461.31 x 960 / 810,897.48 = 855.30, 700 - 50 = 650.00); advances 433,476.79 + 216,738.39
-    assert (data["contributo_finale"], data["saldo"]) == ("650.00", "-649565.18")
+    # min(722,461.31 x 1,160 / 810,897.48 = 1,033.49, 900 - 50 = 850.00); advances 433,476.79 + 216,738.39
+    assert (data["contributo_finale"], data["saldo"]) == ("850.00", "-649365.18")
 
 
 @pytest.mark.libreoffice
@@ -320,8 +335,8 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
     head = [c.value for c in ws[1]]
     row4 = {h: c.value for h, c in zip(head, ws[2])}
     assert row4["Riga"] == 4 and row4["Descrizione"] == '=HYPERLINK("http://example.org","clic")'
-    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 10)
-    assert wb["Osservazioni"].max_row == 2 + 15
+    assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 1)  # competence
+    assert wb["Osservazioni"].max_row == 2 + 16
 
 
 def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):

@@ -16,9 +16,10 @@ from those sums with the same rule functions the check uses.
 Cross-workbook anomalies (`Anomalie` sheet): missing programmes, workbooks of another year or
 schema version, unreadable files with their Italian error, programmes given in several copies,
 and double funding: the same document (supplier + number) claimed in more than one workbook for
-more than 100% of its amount, with every place it appears. Double funding is reported, not cut:
-the admitted amounts stay those of the check, and the Comune decides (Decisione Comune) in the
-programme workbook.
+more than 100% of its amount, with every place it appears. The programmes' admitted amounts stay
+those of the check (the Comune decides in the programme workbook, Decisione Comune); the
+double-funded excess, and what is admitted for a person's hours beyond the monthly cap once the
+workbooks are added up, are deducted from the ATS admitted total.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ from addin.errors import ErroreInput, ErroreRendiconta
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
                                      verifica_realizzato)
+from addin.rules.eligibility import ore_persona_mese
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
-from addin.rules.money import ZERO, fmt_eur, fmt_pct, money, money_str
+from addin.rules.money import ZERO, fmt_eur, fmt_num, fmt_pct, money, money_str
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
-from addin.rules.windows import finestre_anno
+from addin.rules.windows import avviso_anno, finestre_anno
 from addin.runtime import gc_paused, gil_handoff
 from addin.workbook import schema as S
 from addin.workbook.reader import CartellaRendiconto
@@ -64,12 +66,15 @@ A_ANNO = "Anno diverso"
 A_VERSIONE = "Versione dello schema diversa"
 A_COPIE = "Più copie dello stesso programma"
 A_DOPPIO = "Doppio finanziamento"
+A_ORE = "Ore mensili oltre il massimo"
 A_COFIN = "Cofinanziamento realizzato sotto la quota minima"
 A_COFIN_PREVISTO = "Cofinanziamento previsto sotto la quota minima"
 A_SCONOSCIUTO = "Programma non configurato"
 A_DUPLICATO_FILE = "File indicato più volte"
 A_BUDGET = "Budget diverso tra le copie"
 A_AVVISO = "Avviso di lettura"
+A_DATA = "Data di riferimento fuori dall'anno"
+A_BUDGET_CONF = "Budget diverso da quello configurato"
 
 GRAVE, ATTENZIONE, INFO = "Bloccante", "Attenzione", "Informazione"
 
@@ -135,11 +140,18 @@ class RigaProgramma:
     anticipi: list[Decimal] = field(default_factory=list)   # planned advances (tranches before the balance)
     ammesso_finestra: dict[int, Decimal] = field(default_factory=dict)
     doppio_finanziamento: Decimal = ZERO                    # admitted beyond 100% of documents elsewhere
+    ore_eccedenti: Decimal = ZERO                           # admitted for hours beyond the monthly cap across files
     presente: bool = True
 
     @property
     def budget_totale(self) -> Decimal:
         return self.budget_comunale + self.budget_cofin
+
+    @property
+    def detratto(self) -> Decimal:
+        """Admitted by the checks but not admissible once the workbooks are added up (double funding,
+        hours of a person beyond the monthly cap across files): deducted from the ATS admitted total only."""
+        return self.doppio_finanziamento + self.ore_eccedenti
 
 
 @dataclass
@@ -301,9 +313,19 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
     for f in fonti:
         by_prog[f.cartella.programma].append(f)
 
+    if (fuori := avviso_anno(anno, data_riferimento)) is not None:
+        anomalie.insert(0, Anomalia(A_DATA, ATTENZIONE, fuori))
+    for f in fonti:
+        for a in f.risultato.avvisi:
+            if a.startswith("BUDGET_NON_CONFORME"):
+                anomalie.append(Anomalia(A_BUDGET_CONF, ATTENZIONE, a, programma=f.cartella.programma, file=f.path))
+
     doppi = doppi_finanziamenti(fonti)
     anomalie.extend(doppi)
     excess_by_prog = _eccedenze_per_programma(doppi)
+    ore = ore_oltre_il_massimo(config, fonti)
+    anomalie.extend(ore)
+    hours_by_prog = _eccedenze_per_programma(ore)
 
     programmi: list[RigaProgramma] = []
     binding_programme = config.cofinanziamento.livello_vincolante == "programma"
@@ -311,6 +333,7 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
         copies = by_prog.get(p.codice, [])
         row = _riga_programma(config, anno, p.codice, copies, binding_programme)
         row.doppio_finanziamento = excess_by_prog.get(p.codice, ZERO)
+        row.ore_eccedenti = hours_by_prog.get(p.codice, ZERO)
         programmi.append(row)
         if not copies:
             anomalie.append(Anomalia(A_MANCANTE, GRAVE,
@@ -412,8 +435,13 @@ def _riga_ats(config: Config, anno: int, programmi: list[RigaProgramma], vincola
     ats = RigaProgramma("ATS", None, f"ATS {config.ats}", [f for r in programmi for f in r.file],
                         sum((r.budget_comunale for r in programmi), ZERO),
                         sum((r.budget_cofin for r in programmi), ZERO), vincolante=vincolante)
-    for name in ("rendicontato", "ammesso", "non_ammesso", "da_integrare", "escluso", "doppio_finanziamento"):
+    for name in ("rendicontato", "ammesso", "non_ammesso", "da_integrare", "escluso", "doppio_finanziamento",
+                 "ore_eccedenti"):
         setattr(ats, name, sum((getattr(r, name) for r in programmi), ZERO))
+    # what the checks admitted but is not admissible once the workbooks are added up (double-funded excess,
+    # hours beyond the monthly cap): not admitted for the ATS
+    ats.ammesso -= ats.detratto
+    ats.non_ammesso += ats.detratto
     ats.righe = sum(r.righe for r in programmi)
     ats.cofin = _somma_cofin([r.cofin for r in programmi])
     for r in programmi:
@@ -447,8 +475,8 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
 
     Within one workbook the check already caps a document at 100%; here the claims of different
     workbooks (other programmes, or partner copies of the same programme) are added up. The document
-    amount is the largest `Importo documento` given for it; when none is given, any claim in more than
-    one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
+    amount is the smallest `Importo documento` given for it (a disagreement is said in the anomaly);
+    when none is given, any claim in more than one workbook is reported. The excess is measured on the admitted amounts (what would be paid twice)
     and shown on the place that goes beyond the document, in workbook and row order.
     """
     # first pass: the identity of every document and the workbooks it appears in
@@ -476,8 +504,10 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
         return []
     df = pd.DataFrame({"k": keys, "f": files, "r": rows, "p": progs, "rep": rep, "adm": adm, "doc": doc})
     g = df.groupby("k", sort=False)
-    stats = pd.DataFrame({"nfile": g["f"].nunique(), "rep": g["rep"].sum(), "adm": g["adm"].sum(),
-                          "doc": g["doc"].max()})
+    given = df[df["doc"] >= 0].groupby("k", sort=False)["doc"]   # the smallest document amount counts
+    stats = pd.DataFrame({"nfile": g["f"].nunique(), "rep": g["rep"].sum(), "adm": g["adm"].sum()})
+    stats["doc"] = given.min().reindex(stats.index).fillna(-1).astype("int64")
+    stats["ndoc"] = given.nunique().reindex(stats.index).fillna(0).astype("int64")
     flagged = stats[(stats["nfile"] > 1) & ((stats["doc"] < 0) | (stats["rep"] > stats["doc"]))]
     if flagged.empty:
         return []
@@ -497,7 +527,9 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
                           for x in grp.itertuples())
         if doc_cents >= 0:
             doc_amount = Decimal(doc_cents).scaleb(-2)
-            head = (f"Documento {numero} di {fornitore} (importo {fmt_eur(doc_amount)}) rendicontato per "
+            disagree = (f"importi del documento diversi tra le righe, vale il minore: {fmt_eur(doc_amount)}"
+                        if int(st["ndoc"]) > 1 else f"importo {fmt_eur(doc_amount)}")
+            head = (f"Documento {numero} di {fornitore} ({disagree}) rendicontato per "
                     f"{fmt_eur(Decimal(int(st['rep'])).scaleb(-2))} e ammesso per {fmt_eur(Decimal(int(st['adm'])).scaleb(-2))} "
                     f"in {places} righe di {grp['f'].nunique()} file e {nprog} programmi: {where}.")
         else:
@@ -518,6 +550,50 @@ def doppi_finanziamenti(fonti: Sequence[Fonte]) -> list[Anomalia]:
                                 numero_documento=sp.numero_documento if sp else numero,
                                 importo=Decimal(excess).scaleb(-2) if doc_amount is not None else None,
                                 gruppo=n))
+    return out
+
+
+def ore_oltre_il_massimo(config: Config, fonti: Sequence[Fonte]) -> list[Anomalia]:
+    """The same person's hours in the same (competence) month across workbooks (partners, programmes)
+    above `limiti.ore_mese_massime`: one anomaly per row beyond the cap, with the amount admitted for
+    those hours (hours × the row's hourly cost, at most its admitted amount).
+
+    Each workbook's check has already applied the cap to its own rows; here only the hours each
+    workbook let through are added up, in workbook and row order, so no hour is counted twice."""
+    cap = config.limiti.ore_mese_massime
+    groups: dict[tuple[str, int, int], dict[int, list[int]]] = defaultdict(dict)
+    for fi, f in enumerate(fonti):
+        for key, idxs in ore_persona_mese(config, f.cartella.spese, f.esiti).items():
+            groups[key][fi] = sorted(idxs, key=lambda i: f.cartella.spese[i].riga)
+    out: list[Anomalia] = []
+    for (_, year, month), by_file in sorted(groups.items()):
+        if len(by_file) < 2:
+            continue
+        hours = {fi: sum((fonti[fi].cartella.spese[i].ore for i in idxs), Decimal(0)) for fi, idxs in by_file.items()}
+        if sum((min(h, cap) for h in hours.values()), Decimal(0)) <= cap:
+            continue
+        first = fonti[min(by_file)].cartella.spese[by_file[min(by_file)][0]]
+        where = "; ".join(f"{Path(fonti[fi].path).name} (P{fonti[fi].cartella.programma}) "
+                          f"{fmt_num(hours[fi])} ore" for fi in sorted(by_file))
+        total = sum(hours.values(), Decimal(0))
+        head = (f"{first.persona}: {fmt_num(total)} ore nel mese {month:02d}/{year} "
+                f"in {len(by_file)} file ({where}), oltre il massimo di {fmt_num(cap)} ore al mese.")
+        used = Decimal(0)
+        for fi in sorted(by_file):
+            f = fonti[fi]
+            used_here = Decimal(0)
+            for i in by_file[fi]:
+                s, e = f.cartella.spese[i], f.esiti[i]
+                through = min(s.ore, max(Decimal(0), cap - used_here))   # what this workbook's check let through
+                used_here += s.ore
+                over = through - min(through, max(Decimal(0), cap - used))
+                used += through
+                if over <= 0:
+                    continue
+                amount = min(e.importo_ammesso, money(over * (s.costo_orario or ZERO)))
+                out.append(Anomalia(A_ORE, GRAVE, f"{head} Su questa riga {fmt_num(over)} "
+                                    f"ore eccedenti, ammesse per {fmt_eur(amount)}: tolte dall'ammesso dell'ATS.",
+                                    programma=f.cartella.programma, file=f.path, riga=s.riga, importo=amount))
     return out
 
 
@@ -767,6 +843,7 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
             "contributo_finale": _d(liq.contributo_finale) if liq else None,
             "saldo": _d(liq.saldo) if liq else None,
             "doppio_finanziamento": _d(row.doppio_finanziamento),
+            "ore_eccedenti": _d(row.ore_eccedenti),
         }
 
     return {

@@ -45,10 +45,16 @@ def _validi(acts: Sequence[Atto]) -> list[tuple[Atto, Pagamento]]:
     return [(a, _pagamento(a)) for a in acts if not a.dati.get("annullato") and a.posizione not in cancelled]
 
 
+def pagamenti_da_atti(acts: Sequence[Atto]) -> list[Pagamento]:
+    """The payments in force among the acts of one chain (acts of other kinds are ignored): what a use
+    case that already read a programme's year from the register passes to `esegui_verifica`."""
+    return [p for _, p in _validi([a for a in acts if a.tipo == PAGAMENTO])]
+
+
 def pagamenti_registrati(reg: Registro, config: Config, anni: Iterable[int] | None = None) -> list[Pagamento]:
     """Every payment in force of the configured programmes (and years)."""
     years = list(anni) if anni is not None else config.periodo.anni
-    return [p for prog in config.programmi for y in years for _, p in _validi(reg.atti(prog.codice, y, PAGAMENTO))]
+    return [p for prog in config.programmi for y in years for p in pagamenti_da_atti(reg.atti(prog.codice, y, PAGAMENTO))]
 
 
 def controlla_pagamento(config: Config, p: Pagamento, oggi: dt.date) -> None:

@@ -45,10 +45,14 @@ def _valide(acts: Sequence[Atto]) -> list[tuple[Atto, VariazioneBudget]]:
     return [(a, _variazione(a)) for a in acts if not a.dati.get("annullata") and a.posizione not in cancelled]
 
 
+def variazioni_da_atti(acts: Sequence[Atto]) -> list[VariazioneBudget]:
+    """The variations in force among the acts of one chain (acts of other kinds are ignored)."""
+    return [v for _, v in _valide([a for a in acts if a.tipo == VARIAZIONE_BUDGET])]
+
+
 def variazioni_registrate(reg: Registro, config: Config, anni: Iterable[int] | None = None) -> list[VariazioneBudget]:
     years = list(anni) if anni is not None else config.periodo.anni
-    return [v for p in config.programmi for y in years
-            for _, v in _valide(reg.atti(p.codice, y, VARIAZIONE_BUDGET))]
+    return [v for p in config.programmi for y in years for v in variazioni_da_atti(reg.atti(p.codice, y, VARIAZIONE_BUDGET))]
 
 
 def riga(config: Config, testo: str) -> RigaVariazione:

@@ -17,7 +17,7 @@ from pathlib import Path
 from addin.casi.atti_registro import AttiProgramma, chiave_decisione
 from addin.config.models import Config
 from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
-from addin.rules.budget import UsoBudget, uso_budget
+from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
                                      tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
                                      verifica_realizzato)
@@ -31,7 +31,7 @@ from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tr
 from addin.rules.payments import Pagamento, SituazionePagamenti, situazione_pagamenti
 from addin.rules.variations import (VariazioneBudget, VoceApprovata, budget_approvato, budget_programma_approvato,
                                     differenze_proposte)
-from addin.rules.windows import FinestraAnno, anno_chiuso, finestre_anno
+from addin.rules.windows import FinestraAnno, anno_chiuso, avviso_anno, finestre_anno
 from addin.runtime import gc_paused
 from addin.workbook.reader import CartellaRendiconto
 
@@ -292,6 +292,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
                        tot["ammesso"], cofin_tot.monetario)
     piano = piano_tranche(config, anno, b.comunale)
     avvisi = list(cartella.avvisi) + avvisi_registro
+    if (fuori := avviso_anno(anno, data_riferimento)) is not None:
+        avvisi.insert(0, fuori)
+    if (budget := budget_non_conforme(config, cartella.programma, anno, cartella.budget)) is not None:
+        avvisi.append(budget)
     for v in cartella.cofinanziamento:
         for m in v.errori:
             avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")
@@ -357,6 +361,12 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "registro": r.registro.riepilogo() if r.registro is not None else None,
         "sigilli": r.sigilli.stato,
         "avvisi": list(r.avvisi),
+        # the register's payments made (null: the register was not consulted)
+        "pagamenti": None if r.pagamenti is None else {
+            "saldo": None if r.pagamenti.saldo is None else money_str(r.pagamenti.saldo),
+            "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "previsto": money_str(t.previsto),
+                         "pagato": money_str(t.pagato), "da_pagare": money_str(t.da_pagare),
+                         "in_ritardo": t.in_ritardo, "stato": t.stato} for t in r.pagamenti.tranche]},
     }
 
 

@@ -162,7 +162,7 @@ class Periodo(_Strict):
 
 
 class Regole(_Strict):
-    data_decisiva: Literal["pagamento", "documento"] = "pagamento"
+    data_decisiva: Literal["competenza", "pagamento"] = "competenza"
     giorni_osservazioni: int = Field(ge=0)
     anni_conservazione: int = Field(ge=1)
     tolleranza_personale: Decimal = Field(ge=0)

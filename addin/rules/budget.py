@@ -10,7 +10,7 @@ from decimal import Decimal
 from addin.config.models import Config
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
-from addin.rules.money import ZERO, money
+from addin.rules.money import ZERO, fmt_eur, money
 
 
 @dataclass(slots=True)
@@ -82,3 +82,21 @@ def _cat_order(config: Config, code: str) -> int:
         if c.codice == code:
             return i
     return len(config.categorie)
+
+
+def budget_non_conforme(config: Config, programma: int, anno: int, voci: Sequence[VoceBudget]) -> str | None:
+    """BUDGET_NON_CONFORME (advisory): the initial budget typed in the `Budget` sheet (sum of its rows,
+    municipal and co-financing) differs from the configured budget of the programme and year; None
+    when they agree or no initial amount is typed."""
+    b = config.programma(programma).budget_anno(anno)
+    comunale = money(sum((v.comunale_iniziale for v in voci), ZERO))
+    cofin = money(sum((v.cofin_iniziale for v in voci), ZERO))
+    if not comunale and not cofin:   # nothing typed yet: nothing to reconcile
+        return None
+    diffs = [f"{what} iniziale {fmt_eur(typed)} invece di {fmt_eur(money(conf))} (differenza {fmt_eur(typed - money(conf))})"
+             for what, typed, conf in (("comunale", comunale, b.comunale), ("cofinanziamento", cofin, b.cofinanziamento))
+             if typed != money(conf)]
+    if not diffs:
+        return None
+    return (f"BUDGET_NON_CONFORME: il foglio «Budget» del programma {programma} per il {anno} riporta "
+            f"{'; '.join(diffs)} rispetto al budget configurato: da riconciliare (solo segnalazione).")

@@ -6,7 +6,10 @@ Effects:
 - ``integrabile``: the row can still be completed: DA_INTEGRARE while its window is open,
   ESCLUSA once the window is locked (admitted 0 either way until completed);
 - ``riduzione``: part of the amount is not admitted; the row stays AMMESSA for the rest
-  (NON_AMMESSA if nothing is left).
+  (NON_AMMESSA if nothing is left);
+- ``integrabile_riduzione``: the row can still be justified: DA_INTEGRARE while its window is open,
+  then the part not justified is not admitted (a reduction) once the window is locked;
+- ``segnalazione``: advisory, for the Comune to decide: the row keeps its outcome and amount.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione"]
+Effetto = Literal["non_ammessa", "esclusa", "integrabile", "riduzione", "integrabile_riduzione", "segnalazione"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +35,12 @@ _ENTRIES = [
     VoceCatalogo("PARTNER_NON_ATS", "non_ammessa",
                  "Il partner non è uno dei componenti dell'ATS."),
     VoceCatalogo("DATA_FUORI_PERIODO", "non_ammessa",
-                 "La spesa non è sostenuta nell'anno di rendicontazione o nel periodo della co-progettazione."),
+                 "La spesa non è di competenza dell'anno di rendicontazione o del periodo della co-progettazione."),
     VoceCatalogo("PAGAMENTO_MANCANTE", "integrabile",
-                 "Mancano la data o la modalità di pagamento, o il pagamento è successivo alla data di riferimento: la spesa non risulta quietanzata."),
+                 "Mancano la data o la modalità di pagamento, o il pagamento è successivo alla data di riferimento "
+                 "(finestra ancora aperta): la spesa non risulta ancora quietanzata."),
+    VoceCatalogo("PAGAMENTO_TARDIVO", "esclusa",
+                 "Pagamento (quietanza) successivo al blocco della finestra di competenza della spesa."),
     VoceCatalogo("PAGAMENTO_NON_TRACCIABILE", "non_ammessa",
                  "Pagamento in contanti o con modalità non tracciabile o sconosciuta (nessun limite per i contanti)."),
     VoceCatalogo("CONTANTI_OLTRE_LIMITE", "riduzione",
@@ -44,20 +50,33 @@ _ENTRIES = [
                  "Importo mancante, non numerico, nullo o negativo."),
     VoceCatalogo("IMPORTO_OLTRE_DOCUMENTO", "riduzione",
                  "L'importo rendicontato supera l'importo del documento: ammesso fino all'importo del documento."),
+    VoceCatalogo("IVA_DETRAIBILE", "riduzione",
+                 "L'IVA detraibile (recuperabile) compresa nell'importo rendicontato non è ammessa."),
+    VoceCatalogo("ALTRI_CONTRIBUTI", "riduzione",
+                 "La parte della spesa finanziata da altri contributi non è ammessa (doppio finanziamento)."),
+    VoceCatalogo("FORNITORE_PARTNER_ATS", "segnalazione",
+                 "Il fornitore è un componente dell'ATS (acquisto tra partner): il Comune decide se ammetterlo."),
     VoceCatalogo("DOCUMENTO_DUPLICATO", "riduzione",
-                 "Lo stesso documento (fornitore e numero) è imputato oltre il 100% del suo importo."),
+                 "Lo stesso documento (fornitore e numero) è imputato oltre il 100% del suo importo "
+                 "(contano anche le righe ancora da integrare)."),
+    VoceCatalogo("IMPORTO_DOCUMENTO_DISCORDANTE", "segnalazione",
+                 "Le righe dello stesso documento indicano importi del documento diversi: vale il minore."),
     VoceCatalogo("DOCUMENTAZIONE_MANCANTE", "integrabile",
-                 "Documentazione giustificativa non presente, non conservata o non trasmessa al Comune."),
+                 "Documentazione giustificativa non presente, non conservata o non (ancora) trasmessa al Comune."),
     VoceCatalogo("TRASMISSIONE_TARDIVA", "esclusa",
-                 "Documentazione trasmessa al Comune dopo il blocco della finestra rendicontativa."),
+                 "Documentazione trasmessa al Comune dopo il blocco della finestra rendicontativa (valutata "
+                 "solo una volta passato il blocco)."),
     VoceCatalogo("INSERIMENTO_RETROATTIVO", "esclusa",
                  "Spesa inserita in una finestra già bloccata (non presente nel sigillo)."),
     VoceCatalogo("RIGA_SIGILLATA_MODIFICATA", "non_ammessa",
                  "Riga di una finestra bloccata modificata, spostata o cancellata dopo il sigillo."),
     VoceCatalogo("PERSONALE_DATI_MANCANTI", "integrabile",
                  "Spesa di personale senza persona, ore o costo orario."),
-    VoceCatalogo("PERSONALE_IMPORTO_INCOERENTE", "integrabile",
-                 "Per il personale, ore × costo orario differisce dall'importo oltre la tolleranza."),
+    VoceCatalogo("PERSONALE_IMPORTO_INCOERENTE", "riduzione",
+                 "Per il personale, l'importo supera ore × costo orario oltre la tolleranza: ammesso ore × costo orario."),
+    VoceCatalogo("PERSONALE_ORE_ECCESSIVE", "integrabile_riduzione",
+                 "Ore di una persona in un mese oltre il massimo (limiti.ore_mese_massime, 173): da giustificare "
+                 "mentre la finestra è aperta, poi le ore eccedenti non sono ammesse."),
     VoceCatalogo("SPESE_GENERALI_OLTRE_LIMITE", "riduzione",
                  "Le spese generali superano il limite sui costi diretti: eccedenza ridotta proporzionalmente."),
     VoceCatalogo("DECISIONE_COMUNE", "non_ammessa",

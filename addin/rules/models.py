@@ -55,6 +55,9 @@ class Spesa:
     data_trasmissione: dt.date | None = None
     decisione_comune: str | None = None
     motivazione_comune: str | None = None
+    mese_competenza: dt.date | None = None  # personnel: the month the pay slip refers to (its first day)
+    iva_detraibile: Decimal | None = None   # recoverable VAT within the claimed amount (not admitted)
+    altri_contributi: Decimal | None = None  # other funding of the same cost (not admitted)
     # problems the reader found in this row's cells (codes from the catalogue)
     errori: list[Motivo] = field(default_factory=list)
 

@@ -117,3 +117,8 @@ def fmt_eur(value: Decimal) -> str:
 
 def fmt_pct(r: Decimal) -> str:
     return f"{percent(r):.2f}".replace(".", ",") + "%"
+
+
+def fmt_num(value: Decimal) -> str:
+    """A quantity (hours) in Italian, without trailing zeros or exponent: 173, 180,5, 1200."""
+    return f"{value.normalize():f}".replace(".", ",")

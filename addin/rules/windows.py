@@ -67,3 +67,20 @@ def scadenza_blocco(config: Config, data: dt.date) -> dt.date:
 def anno_chiuso(config: Config, anno: int, data_riferimento: dt.date) -> bool:
     """Every window of the year is locked at the reference date: the year's contribution is final."""
     return all(f.chiusa(data_riferimento) for f in finestre_anno(config, anno))
+
+
+MESI_DOPO_LA_FINE = 15   # a reference date later than this after the year's end is not a check of that year
+
+
+def avviso_anno(anno: int, riferimento: dt.date) -> str | None:
+    """A warning (Italian) when the reference date does not fit the workbook's year: before the year
+    starts, or more than 15 months after it ends (after 31/03 of the second following year)."""
+    if riferimento < dt.date(anno, 1, 1):
+        return (f"ATTENZIONE: la data di riferimento {riferimento:%d/%m/%Y} precede l'anno {anno} del file: "
+                "nessuna finestra è ancora iniziata. Controllare la data (--data) o il file.")
+    limite = dt.date(anno + 2, 3, 31)
+    if riferimento > limite:
+        return (f"ATTENZIONE: la data di riferimento {riferimento:%d/%m/%Y} è oltre {MESI_DOPO_LA_FINE} mesi dalla "
+                f"fine dell'anno {anno} del file (dopo il {limite:%d/%m/%Y}): probabilmente il file o la data "
+                "sono sbagliati.")
+    return None

@@ -65,7 +65,8 @@ _PROG_STATIC = [
 ]
 _PROG_TAIL = [
     ("Contributo finale", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
-    ("Doppio finanziamento", "doppio_finanziamento", "money", 15), ("Righe", "righe", "int", 9),
+    ("Doppio finanziamento", "doppio_finanziamento", "money", 15),
+    ("Ore oltre il massimo", "ore_eccedenti", "money", 15), ("Righe", "righe", "int", 9),
 ]
 
 SPESE_PREFIX = ("File", "Programma", "Riga")

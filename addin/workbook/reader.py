@@ -492,6 +492,23 @@ def _date(v: object) -> dt.date:
     raise _Bad
 
 
+_MONTH_RE = re.compile(r"^(\d{1,2})[/.\-](\d{4})$|^(\d{4})[/.\-](\d{1,2})$")
+
+
+def _month(v: object) -> dt.date:
+    """A month (its first day): a date or date-time (its month), an Excel serial, or text mm/aaaa,
+    aaaa-mm or a full date."""
+    if isinstance(v, str):
+        m = _MONTH_RE.match(v.strip())
+        if m:
+            month, year = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            try:
+                return dt.date(int(year), int(month), 1)
+            except ValueError:
+                raise _Bad from None
+    return _date(v).replace(day=1)
+
+
 def data_cella(v: object) -> dt.date | None:
     """A date cell as calamine or xlwings deliver it (date, datetime, Excel serial, ISO text,
     gg/mm/aaaa); None when empty; ValueError (Italian) when it is not a date."""
@@ -525,7 +542,8 @@ def _show(v: object) -> str:
 
 
 _KIND_MSG = {"money": "non è un importo valido (es. 1.234,56)", "number": "non è un numero valido",
-             "date": "non è una data valida (gg/mm/aaaa)", "bool": "non è SI o NO"}
+             "date": "non è una data valida (gg/mm/aaaa)", "month": "non è un mese valido (mm/aaaa)",
+             "bool": "non è SI o NO"}
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -593,6 +611,8 @@ def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> lis
     if kind == "date":
         return [v if v.__class__ is date_ else v.date() if v.__class__ is datetime_ else _or_bad(_date, v)
                 for v in raw]
+    if kind == "month":
+        return [_or_bad(_month, v) for v in raw]
     if kind == "bool":
         text = _BOOL_TEXT
         return [text[v] if v.__class__ is str_ and v in text else _or_bad(_bool, v) for v in raw]
@@ -725,7 +745,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
 
     # Spese
     grid = sheets[S.SPESE]
-    hr, mp = _find_header(grid, S.SPESE_COLS, S.SPESE, fname, S.input_cols(S.SPESE_COLS))
+    hr, mp = _find_header(grid, S.SPESE_COLS, S.SPESE, fname, S.required_cols(S.SPESE_COLS))
     rows, columns, errs = _parse_table(grid, S.SPESE_COLS, mp, hr, S.SPESE,
                                        {"importo": "IMPORTO_NON_VALIDO", "importo_documento": "IMPORTO_NON_VALIDO"})
     _norm_actions(columns)
@@ -733,7 +753,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
 
     # Cofinanziamento
     grid = sheets[S.COFINANZIAMENTO]
-    cof_req = tuple(c for c in S.input_cols(S.COFIN_COLS))
+    cof_req = S.required_cols(S.COFIN_COLS)
     hr, mp = _find_header(grid, S.COFIN_COLS, S.COFINANZIAMENTO, fname, cof_req)
     rows, columns, errs = _parse_table(grid, S.COFIN_COLS, mp, hr, S.COFINANZIAMENTO,
                                        {"valore_unitario": "IMPORTO_NON_VALIDO"})
@@ -742,7 +762,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
 
     # Budget
     grid = sheets[S.BUDGET]
-    bud_req = S.input_cols(S.BUDGET_COLS)
+    bud_req = S.required_cols(S.BUDGET_COLS)
     hr, mp = _find_header(grid, S.BUDGET_COLS, S.BUDGET, fname, bud_req)
     avvisi: list[str] = []
     lk = lookup_for(config)

@@ -26,7 +26,7 @@ def from_excel_serial(n: float) -> dt.date:
     """The date of an Excel serial number (the fraction, a time of day, is dropped)."""
     return EXCEL_EPOCH + dt.timedelta(days=int(n))
 
-Kind = Literal["text", "date", "money", "number", "bool", "formula", "output"]
+Kind = Literal["text", "date", "month", "money", "number", "bool", "formula", "output"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class Col:
     width: float = 14
     choices: str | None = None  # name of a dropdown list (see LISTS)
     help: str = ""      # input message shown by Excel
+    optional: bool = False  # a column added after the first templates: workbooks without it still read
 
 
 # sheets
@@ -75,9 +76,16 @@ SPESE_COLS: tuple[Col, ...] = (
     Col("modalita_pagamento", "Modalità pagamento", "text", 18, L_MODALITA, "I contanti non sono ammessi."),
     Col("importo_documento", "Importo documento", "money", 14, None, "Importo totale del documento."),
     Col("importo", "Importo rendicontato", "money", 14, None, "Quota imputata al programma."),
+    Col("iva_detraibile", "IVA detraibile", "money", 12, None,
+        "IVA recuperabile compresa nell'importo rendicontato: non è ammessa.", optional=True),
+    Col("altri_contributi", "Altri contributi sulla spesa", "money", 14, None,
+        "Parte della spesa finanziata da altri contributi (altri enti, bandi): non è ammessa.", optional=True),
     Col("persona", "Persona", "text", 20, None, "Solo personale: nome della persona."),
     Col("ore", "Ore", "number", 8, None, "Solo personale: ore imputate."),
     Col("costo_orario", "Costo orario", "money", 11, None, "Solo personale: costo orario."),
+    Col("mese_competenza", "Mese di competenza", "month", 12, None,
+        "Solo personale: mese cui si riferisce il cedolino (mm/aaaa). Vuoto: vale la data del documento.",
+        optional=True),
     Col("doc_giustificativo", "Doc. giustificativo", "bool", 12, L_SI_NO, "SI se il giustificativo c'è."),
     Col("doc_conservata", "Doc. conservata", "bool", 12, L_SI_NO, "SI se la documentazione è agli atti."),
     Col("doc_trasmessa", "Doc. trasmessa", "bool", 12, L_SI_NO, "SI se trasmessa al Comune."),
@@ -160,6 +168,11 @@ def col_by_key(cols: tuple[Col, ...], key: str) -> Col:
 
 def input_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
     return tuple(c for c in cols if c.kind not in ("formula", "output"))
+
+
+def required_cols(cols: tuple[Col, ...]) -> tuple[Col, ...]:
+    """The input columns a workbook must have (optional columns may be missing in older workbooks)."""
+    return tuple(c for c in input_cols(cols) if not c.optional)
 
 
 # --- consolidated workbook (capofila: the six programmes of a year) -------------------------------

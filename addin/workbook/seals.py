@@ -8,8 +8,8 @@ INTERFACE CONTRACT (used by addin.casi.blocca and addin.casi.verifica):
         .dettagli: list[str]              (Italian lines for the report)
 
 What a seal covers (see docs/blocco.md):
-- a window seal ("finestraN"): every `Spese` row whose deciding date (payment date, else document
-  date: addin.rules.eligibility.data_decisiva) falls in window N of the workbook's year, in row order;
+- a window seal ("finestraN"): every `Spese` row whose deciding date (by default its competence date:
+  addin.rules.eligibility.data_decisiva) falls in window N of the workbook's year, in row order;
 - the co-financing seal ("cofinanziamento"): every `Cofinanziamento` row, written once the last window
   of the year is closed (co-financing rows carry no date, so they belong to the year as a whole).
 The canonical form of a row is a JSON object of the partner's input fields (schema order): text as
@@ -213,7 +213,9 @@ def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE) 
     """The canonical text of one row: what its seal covers (the row number is not part of it).
     `versione` "1" is the form of the first seals (values as read), still verified."""
     cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    obj = {c.key: _canon_value(getattr(riga, c.key, None), c.kind, versione) for c in cols}
+    # an empty optional column is left out, so rows sealed before the column existed keep their text
+    obj = {c.key: _canon_value(v, c.kind, versione) for c in cols
+           if (v := getattr(riga, c.key, None)) is not None or not c.optional}
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 

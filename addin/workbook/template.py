@@ -173,7 +173,7 @@ def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=f"{_sq(sheet)}!{ref}")
 
 
-_FMT_BY_KIND = {"date": FMT_DATE, "money": FMT_EUR, "number": FMT_NUM, "text": FMT_TEXT, "bool": FMT_TEXT}
+_FMT_BY_KIND = {"date": FMT_DATE, "month": "mm/yyyy", "money": FMT_EUR, "number": FMT_NUM, "text": FMT_TEXT, "bool": FMT_TEXT}
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -260,10 +260,11 @@ def _input_table(ws: Worksheet, d: Dati, table: str, cols: tuple[S.Col, ...], n_
             dv = DataValidation(type="list", formula1=col.choices, allow_blank=True,
                                 error=_LIST_ERRORS.get(col.choices, "Valore non previsto."),
                                 errorTitle="Valore non ammesso", errorStyle="stop")
-        elif col.kind == "date":
+        elif col.kind in ("date", "month"):
+            what = "una data gg/mm/aaaa" if col.kind == "date" else "un mese mm/aaaa"
             dv = DataValidation(type="date", operator="between", formula1=str(S.excel_serial(anno0)),
                                 formula2=str(S.excel_serial(anno1)), allow_blank=True, errorStyle="warning",
-                                errorTitle="Data", error="Scrivi una data gg/mm/aaaa del periodo "
+                                errorTitle="Data", error=f"Scrivi {what} del periodo "
                                 f"{d.config.periodo.inizio.year}-{d.config.periodo.fine.year}.")
         elif col.kind in ("money", "number") and not is_formula:
             dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
@@ -644,6 +645,43 @@ def _para(ws: Worksheet, r: int, text: str, *, font: Font | None = None, chars_p
     return r + 1
 
 
+def _valori_provvisori(ws: Worksheet, r: int, d: Dati) -> int:
+    """The [D] values (our defaults, not fixed by the Comune's presentation), each with its value: all
+    provisional until the Progetto definitivo."""
+    cfg = d.config
+    b = d.prog.budget_anno(d.anno)
+    _section(ws, r, "Valori provvisori [D]")
+    r += 1
+    r = _para(ws, r, "I valori marcati [D] non sono fissati dalla presentazione del Comune: sono valori predefiniti "
+              "della prassi, PROVVISORI fino all'approvazione del Progetto definitivo, e possono cambiare.",
+              font=F_BOLD)
+    scadenze = ", ".join(f"{t.scadenza[3:]}/{t.scadenza[:2]}" for t in cfg.tranche if not t.saldo)
+    cash = ("pagamenti in contanti non ammessi" if cfg.limiti.contanti_massimo <= 0
+            else f"contanti ammessi fino a {fmt_eur(cfg.limiti.contanti_massimo)} per spesa")
+    base = "costo totale (contributo comunale + cofinanziamento)" if cfg.cofinanziamento.base == "costo_totale" \
+        else "contributo comunale"
+    decisive = ("per competenza (data del documento; personale: mese di competenza), pagamento entro il blocco"
+                if cfg.regole.data_decisiva == "competenza" else "per data di pagamento")
+    items = [
+        f"[D] Budget {d.anno} del programma: comunale {fmt_eur(b.comunale)}, cofinanziamento "
+        f"{fmt_eur(b.cofinanziamento)} (la presentazione dà una cifra per programma, letta come annuale).",
+        f"[D] Anno e finestra di una spesa: {decisive}.",
+        "[D] Documentazione richiesta per tipologia di spesa (tabella sotto).",
+        f"[D] Spese generali fino al {fmt_pct(cfg.limiti.spese_generali_quota)} dei costi diretti ammessi; {cash}.",
+        f"[D] Personale: tolleranza tra ore × costo orario e importo {fmt_eur(cfg.regole.tolleranza_personale)}; "
+        f"al massimo {cfg.limiti.ore_mese_massime.normalize():f} ore per persona al mese (tutti i programmi).",
+        f"[D] Base del {fmt_pct(cfg.cofinanziamento.quota_minima)} di cofinanziamento: {base}.",
+        f"[D] Valore orario massimo del volontariato, se il programma non indica l'inquadramento più basso: "
+        f"{fmt_eur(tariffa_tabellare(cfg, d.anno).valore)} l'ora.",
+        f"[D] Scadenze delle tranche «entro giugno / novembre»: {scadenze}.",
+        f"[D] Osservazioni dell'ATS entro {cfg.regole.giorni_osservazioni} giorni dalla comunicazione del Comune; "
+        f"conservazione della documentazione per {cfg.regole.anni_conservazione} anni.",
+    ]
+    for text in items:
+        r = _para(ws, r, text)
+    return r
+
+
 def _istruzioni(wb: Workbook, d: Dati) -> None:
     ws = wb.active
     ws.title = S.ISTRUZIONI
@@ -655,6 +693,8 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     r = _para(ws, r, f"Ente: {cfg.ente}. ATS: {cfg.ats} (capofila {cfg.capofila.nome}). Azioni del programma: "
               + "; ".join(f"{a.codice} {a.titolo}" for a in prog.azioni) + ".")
     r += 1
+    r = _valori_provvisori(ws, r, d)
+    r += 1
     _section(ws, r, "Come compilare")
     r += 1
     tol = fmt_eur(cfg.regole.tolleranza_personale)
@@ -665,9 +705,13 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         "più righe: Revisione > Rimuovi protezione foglio, scrivi sotto l'ultima riga della tabella (la tabella "
         "si allarga da sola) e poi Revisione > Proteggi foglio.",
         "2. Date nel formato gg/mm/aaaa; importi in euro con i centesimi. L'Importo rendicontato è la quota del "
-        "documento imputata al programma e non può superare l'Importo documento.",
+        "documento imputata al programma e non può superare l'Importo documento. Indica nell'importo rendicontato "
+        "l'eventuale IVA detraibile (recuperabile) nella colonna «IVA detraibile» e la parte della spesa pagata da "
+        "altri contributi (altri enti, bandi, fondi) in «Altri contributi sulla spesa»: non sono ammesse. Gli "
+        f"acquisti da un altro componente dell'ATS sono segnalati al {cfg.ente}, che decide.",
         f"3. Personale (interno o esterno): indica Persona, Ore e Costo orario; ore × costo orario deve "
-        f"corrispondere all'importo rendicontato (tolleranza {tol}).",
+        f"corrispondere all'importo rendicontato (tolleranza {tol}). Per i cedolini e gli F24 indica il Mese di "
+        "competenza (mm/aaaa), il mese cui si riferiscono.",
         "4. Documentazione: Doc. giustificativo, Doc. conservata e Doc. trasmessa (SI/NO) e la Data di "
         "trasmissione al Comune. La documentazione non trasmessa entro il blocco della finestra esclude la spesa.",
         f"5. Le colonne Decisione Comune e Motivazione Comune sono riservate al {cfg.ente}. Esito, Importo ammesso "
@@ -688,7 +732,7 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     for s in steps:
         r = _para(ws, r, s)
     r += 1
-    _section(ws, r, "Tipologie di spesa ammissibili e documentazione")
+    _section(ws, r, "Tipologie di spesa ammissibili e documentazione (documenti: [D], provvisori)")
     r += 1
     _head(ws, r, ["Categoria", "Documenti che provano la spesa", "Documenti da conservare agli atti",
                   "Documenti da trasmettere al Comune"])
@@ -712,10 +756,16 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         _cell(ws, r, 3, f.fine, FMT_DATE)
         _cell(ws, r, 4, f.blocco, FMT_DATE)
     r += 1
-    decisive = "data di pagamento (altrimenti data del documento)" if cfg.regole.data_decisiva == "pagamento" \
-        else "data del documento (altrimenti data di pagamento)"
-    r = _para(ws, r, f"La finestra di una spesa è decisa dalla {decisive}. Dopo il blocco non si possono aggiungere "
-              "né modificare spese della finestra.", font=F_NOTE)
+    if cfg.regole.data_decisiva == "pagamento":
+        decisive = ("L'anno e la finestra di una spesa sono decisi dalla data di pagamento (altrimenti dalla data "
+                    "del documento).")
+    else:
+        decisive = ("L'anno e la finestra di una spesa sono decisi dalla competenza: la data del documento; per il "
+                    "personale il «Mese di competenza» del cedolino (se vuoto, la data del documento). Il pagamento "
+                    "deve essere datato entro il blocco della finestra (es. cedolino di dicembre pagato a gennaio "
+                    "entro il 31/01): dopo il blocco la spesa è esclusa.")
+    r = _para(ws, r, f"{decisive} Dopo il blocco non si possono aggiungere né modificare spese della finestra.",
+              font=F_NOTE)
     r += 1
     _section(ws, r, f"Erogazione del contributo {d.anno}")
     r += 1

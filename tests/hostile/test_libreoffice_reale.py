@@ -91,11 +91,14 @@ def test_blocca_is_idempotent_after_a_libreoffice_save(cfg, lavorati, tmp_path):
 
 
 def test_deleting_a_row_keeps_the_file_readable_and_reports_the_deletion(cfg, lavorati, tmp_path):
-    """Case 3: LibreOffice declares A1:X1048576 and writes an empty row 1048576 after a deletion."""
+    """Case 3: LibreOffice declares A1:<last column>1048576 and writes an empty row 1048576 after a deletion."""
+    from openpyxl.utils import get_column_letter
+
     _, out = lavorati
     p = out["cancella:5"]
     xml = _sheet_xml(p, schema.SPESE)
-    assert b'<dimension ref="A1:X1048576"/>' in xml and b'<row r="1048576"' in xml
+    last = get_column_letter(len(schema.SPESE_COLS)).encode()    # the last column of the Spese table
+    assert b'<dimension ref="A1:' + last + b'1048576"/>' in xml and b'<row r="1048576"' in xml
     c = leggi_cartella(p, cfg)
     assert [s.riga for s in c.spese] == [4, 5, 6, 7, 8]       # row 5 gone, the rest moved up
     r = verifica_sigilli(c, cfg, KEY, LOCK)
