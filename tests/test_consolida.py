@@ -478,7 +478,7 @@ def test_consolida_con_verifiche_gia_fatte(lotto, cfg):
 def test_campione_del_programma_su_tutte_le_copie(lotto, consolidato, cfg):
     """The sample of a programme is drawn among its persons across the partner copies (P2 in two files);
     the consolidated workbook and the JSON show it, provisional without seed or key."""
-    from addin.consolidate import risultato_json
+    from addin.casi.consolida import risultato_json
     from addin.rules.lookup import lookup_for, norm
     from addin.rules.sampling import dimensione_campione, semestre_di
     from addin.rules.eligibility import data_decisiva

@@ -105,7 +105,7 @@ def test_planned_cost_must_be_positive():
 
 def test_reported_rows_never_change_the_cap(cfg, tmp_path):
     """Issue 11 point 4: a rejected row at 9.50 EUR/h used to lower every volunteer's value to 9.50."""
-    from addin.check import esegui_verifica
+    from addin.casi.verifica import esegui_verifica
     from addin.workbook.reader import CartellaRendiconto
 
     d = dt.date(2026, 3, 10)

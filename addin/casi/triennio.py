@@ -2,7 +2,7 @@
 
 `consolida_triennio(...)` is pure: it takes programme workbooks of several years (already read, or
 already checked) and the Comune's acts (payments made, approved budget variations, as read from the
-register), consolidates each year with `addin.consolidate.consolida`, and builds per programme and for
+register), consolidates each year with `addin.casi.consolida.consolida`, and builds per programme and for
 the ATS, per year and cumulative: approved budget, admitted, co-financing share, contribution, paid,
 to recover; the tranches planned, paid and due with late payments marked; the approved budget per
 action and category beside the partners' proposals; double funding across years.
