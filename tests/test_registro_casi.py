@@ -194,7 +194,6 @@ def _person(name: str, month: int, n: int) -> Spesa:
 
 def test_caso4_il_campione_estratto_non_cambia(cfg, tmp_path, registro):
     from addin.casi.campione import estrai_campione
-    from addin.rules.sampling import seme_predefinito
 
     names = ["Anna Neri", "Bruno Verdi", "Carla Blu", "Dario Gialli", "Elena Rosa", "Franco Viola",
              "Gina Grigi", "Ugo Bruni", "Luca Ori", "Marta Argento", "Nino Rame", "Olga Stagno"]
@@ -202,10 +201,9 @@ def test_caso4_il_campione_estratto_non_cambia(cfg, tmp_path, registro):
     p = _wb(tmp_path, cfg, base)
     act = estrai_campione(registro, p, cfg, 1)
     seed = act.dati["seme"]
-    assert seed != seme_predefinito(1, 2026, 1)
     assert act.dati["popolazione"] == sorted(names)
-    # sample size: ceil(10% × 12) = 2, at least the configured minimum
-    expected_size = max(2, cfg.campionamento.minimo) if cfg.campionamento.minimo <= 12 else 12
+    # sample size: "fino al 10%" = floor(10% × 12 = 1.2) = 1, at least the configured minimum (1)
+    expected_size = 1
     assert act.dati["dimensione"] == len(act.dati["estratti"]) == expected_size
     first, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r.xlsx", registro=registro)
     # three persons added to June: the population changes, the frozen sample does not
@@ -221,6 +219,8 @@ def test_caso4_il_campione_estratto_non_cambia(cfg, tmp_path, registro):
         estrai_campione(registro, p2, cfg, 1)
     again = estrai_campione(registro, p2, cfg, 1, motivo="Nuove persone rendicontate a giugno")
     assert again.riferimento == act.posizione and len(again.dati["popolazione"]) == 15
+    # each draw takes a fresh seed from the cryptographic generator (63 bits): never the same twice
+    assert again.dati["seme"] != seed
     assert [a.posizione for a in registro.atti(1, 2026, CAMPIONE)] == [act.posizione, again.posizione]
 
 
