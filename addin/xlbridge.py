@@ -645,6 +645,22 @@ def proteggi(book, fogli: list[dict]) -> None:
     book.app.macro(CALLBACK_PROTEZIONE)(fogli)
 
 
+def _copie_meta(grid: list[list[object]], sigilli) -> Tabella:
+    """The `_meta` rows that copy `sigilli` (all text: Excel must not turn "2026-05-31" into a date):
+    appended after the last entry when none of them is in the sheet; otherwise the sheet's key/value
+    pairs are written again from A1 without the old copies of those seals (blank rows below)."""
+    from addin.workbook.seals import PREFISSO
+
+    voci = [list(kv) for s in sigilli for kv in s.voci_meta()]
+    prefixes = tuple(f"{PREFISSO}{s.ambito}." for s in sigilli)
+    rows = [[r[0], r[1] if len(r) > 1 else ""] for r in grid if r and r[0] not in (None, "")]
+    if not any(str(r[0]).strip().startswith(prefixes) for r in rows):
+        last = max([0] + [i + 1 for i, r in enumerate(grid) if r and r[0] not in (None, "")])
+        return tabella(schema.META, last + 1, 1, voci)
+    kept = [r for r in rows if not str(r[0]).strip().startswith(prefixes)] + voci
+    return tabella(schema.META, 1, 1, kept + [["", ""]] * max(0, len(grid) - len(kept)))
+
+
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
            password: str | None = None, operatore: str | None = None):
@@ -655,7 +671,6 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco
     from addin.errors import ErroreChiave
     from addin.registro.atti import SIGILLO
-    from addin.workbook.seals import leggi_sigilli
 
     cfg = _cfg(config)
     oggi = oggi or today()
@@ -682,14 +697,12 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
         return []
     righe_spese, righe_cofin = piano.righe()   # where the sealed rows are now, and the new seals' rows
 
-    in_file = leggi_sigilli(cartella.meta)
-    voci = [kv for a, s in sigilli.items() if a not in in_file for kv in s.voci_meta()]   # the `_meta` copies
-    if voci:
-        grid = grids.get(schema.META) or []
-        last = max([0] + [i + 1 for i, row in enumerate(grid) if row and row[0] not in (None, "")])
-        # seals first (all text: Excel must not turn "2026-05-31" into a date), then the protection: if
-        # the protection fails, the task pane says so and a repeated Blocca finds the seals and completes it
-        scrivi(book, [tabella(schema.META, last + 1, 1, voci)])
+    # the `_meta` copies of the register's seals, rewritten when missing, altered or superseded (as the CLI
+    # does); written before the protection: if that fails, the task pane says so and a repeated Blocca
+    # finds the seals in the register (none made again) and completes it
+    stale = piano.copie_da_aggiornare(cartella.meta)
+    if stale:
+        scrivi(book, [_copie_meta(grids.get(schema.META) or [], stale)])
     fogli = [protezione_foglio(book.sheets[schema.SPESE], schema.SPESE_COLS, righe_spese, CHIAVI_BLOCCATE_SPESE,
                                password, grids.get(schema.SPESE)),
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
