@@ -276,6 +276,28 @@ def test_comune_may_blocca_when_auth_is_on(client, auth_on, programmi):
     assert "runMacro" in funcs   # windows 1 and 2 closed on OGGI: seal and protect
 
 
+def test_blocca_and_verifica_over_http_are_acts_of_the_authenticated_officer(client, auth_on, programmi):
+    """Through the real endpoints: Blocca records the SIGILLO acts, a second Blocca none (it protects
+    again), Verifica its VERIFICA act; the author of each act is the user of the access code."""
+    from addin.registro import Registro
+    from addin.registro.atti import SIGILLO, VERIFICA
+
+    comune = {"Authorization": "codice-comune"}
+    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=comune)
+    assert r.status_code == 200, r.text
+    acts = Registro.apri().atti(1, 2026)
+    assert [(a.tipo, a.dati["ambito"], a.autore) for a in acts] == [
+        (SIGILLO, "finestra1", "Ufficio Servizi Sociali"), (SIGILLO, "finestra2", "Ufficio Servizi Sociali")]
+    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=comune)
+    assert r.status_code == 200, r.text
+    assert "runMacro" in [a["func"] for a in r.json()["actions"]]
+    assert len(Registro.apri().atti(1, 2026)) == 2
+    r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[1]), headers=comune)
+    assert r.status_code == 200, r.text
+    last = Registro.apri().atti(1, 2026)[-1]
+    assert (last.tipo, last.autore, last.dati["sigilli"]) == (VERIFICA, "Ufficio Servizi Sociali", "verificati")
+
+
 def test_closed_by_default_verifica_and_blocca_refused_without_auth(client, programmi, monkeypatch):
     from xlwings_server.config import settings
 
