@@ -667,8 +667,8 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     """Comune: seal the windows closed at the reference date in the register first (existing seals are
     kept and checked: blanking `_meta` changes nothing), copy them into `_meta`, lock the sealed rows
     and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca)."""
-    from addin.casi.atti_registro import dati_sigillo, leggi_atti
-    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco
+    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco, registra_sigilli
     from addin.errors import ErroreChiave
     from addin.registro.atti import SIGILLO
 
@@ -689,8 +689,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
         piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli)
-        for s in piano.nuovi:
-            w.registra(SIGILLO, dati_sigillo(s), data=oggi)
+        registra_sigilli(w, stato, piano, oggi)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")

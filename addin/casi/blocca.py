@@ -278,6 +278,20 @@ def _esegui(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     return piano
 
 
+def registra_sigilli(scrittura, stato, piano: PianoBlocco, data_riferimento: dt.date,
+                     motivo: str | None = None) -> list[int]:
+    """Record the plan's new seals as SIGILLO acts in the open register transaction `scrittura` (a
+    re-seal references the act it replaces, with its reason); `stato`: the chain's acts read in that
+    transaction. Returns the new acts' positions. Shared by the CLI and the add-in."""
+    out = []
+    for s in piano.nuovi:
+        replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
+        atto = scrittura.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
+                                  riferimento=replaced.posizione if replaced else None)
+        out.append(atto.posizione)
+    return out
+
+
 def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chiave: bytes | None,
                 password: str | None = None, *, registro=None, risigilla: str | None = None,
                 motivo: str | None = None, operatore: str | None = None) -> RisultatoBlocco:
@@ -304,11 +318,7 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
 
         def registra(piano: PianoBlocco) -> None:
-            for s in piano.nuovi:
-                replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
-                atto = w.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
-                                  riferimento=replaced.posizione if replaced else None)
-                res.atti.append(atto.posizione)
+            res.atti += registra_sigilli(w, stato, piano, data_riferimento, motivo)
 
         _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, stato.sigilli,
                 risigilla, motivo, registra)
