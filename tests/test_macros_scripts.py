@@ -456,3 +456,21 @@ def test_verifica_records_its_act_and_reads_the_registers_decisions_and_notice(c
     # the total admitted: the CLI's (sum of its report's rows) less the row the Comune refused
     cli_total = sum(Decimal(str(e["Importo ammesso"] or 0)) for e in report)
     assert Decimal(act.dati["totali"]["ammesso"]) == cli_total - Decimal(str(row["Importo ammesso"]))
+
+
+def test_verifica_shows_the_sample_frozen_in_the_register(cfg, demo):
+    """The semester-1 sample drawn by the Comune (CAMPIONE act, seed chosen here): the add-in's Campione
+    sheet shows that seed and those persons, not a draw of its own."""
+    from addin.casi.campione import estrai_campione
+    from addin.registro import Registro
+
+    act = estrai_campione(Registro.apri(), demo["path"], cfg, 1, seme=424242)
+    assert act.dati["estratti"]
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    n0 = len(demo["json"]["sheets"])
+    campione = next(a["values"] for a in actions(book, "setValues") if a["sheet_position"] == n0 + 1)
+    cells = [v for row in campione for v in row]
+    assert 424242 in cells or "424242" in cells
+    text = " ".join(str(v) for v in cells)
+    assert all(p in text for p in act.dati["estratti"])
