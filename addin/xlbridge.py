@@ -444,14 +444,19 @@ def registro():
 
 def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, grids: dict | None = None,
               reg=None, cartella=None):
-    """The check of the open workbook with the register's acts (seals, decisions, sample, notice)."""
+    """The check of the open workbook with the register's acts (seals, decisions, sample, notice) and its
+    approved budget variations and payments made, as `rendiconta verifica` reads them (verifica_file)."""
     from addin.casi.atti_registro import leggi_atti
+    from addin.casi.pagamenti import pagamenti_registrati
+    from addin.casi.variazioni import variazioni_registrate
     from addin.casi.verifica import esegui_verifica
 
     cartella = cartella if cartella is not None else leggi(book, config, grids)
     reg = reg if reg is not None else registro()
     atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
-    return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti)
+    return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti,
+                           variazioni=variazioni_registrate(reg, config, [cartella.anno]),
+                           pagamenti=pagamenti_registrati(reg, config, [cartella.anno]))
 
 
 def _chiave() -> bytes | None:
@@ -648,17 +653,32 @@ def proteggi(book, fogli: list[dict]) -> None:
     book.app.macro(CALLBACK_PROTEZIONE)(fogli)
 
 
+def _copie_meta(grid: list[list[object]], sigilli) -> Tabella:
+    """The `_meta` rows that copy `sigilli` (all text: Excel must not turn "2026-05-31" into a date):
+    appended after the last entry when none of them is in the sheet; otherwise the sheet's key/value
+    pairs are written again from A1 without the old copies of those seals (blank rows below)."""
+    from addin.workbook.seals import PREFISSO
+
+    voci = [list(kv) for s in sigilli for kv in s.voci_meta()]
+    prefixes = tuple(f"{PREFISSO}{s.ambito}." for s in sigilli)
+    rows = [[r[0], r[1] if len(r) > 1 else ""] for r in grid if r and r[0] not in (None, "")]
+    if not any(str(r[0]).strip().startswith(prefixes) for r in rows):
+        last = max([0] + [i + 1 for i, r in enumerate(grid) if r and r[0] not in (None, "")])
+        return tabella(schema.META, last + 1, 1, voci)
+    kept = [r for r in rows if not str(r[0]).strip().startswith(prefixes)] + voci
+    return tabella(schema.META, 1, 1, kept + [["", ""]] * max(0, len(grid) - len(kept)))
+
+
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
            password: str | None = None, operatore: str | None = None):
     """Comune: seal the windows closed at the reference date in the register first (existing seals are
     kept and checked: blanking `_meta` changes nothing), copy them into `_meta`, lock the sealed rows
     and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca)."""
-    from addin.casi.atti_registro import dati_sigillo, leggi_atti
-    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco
+    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco, registra_sigilli
     from addin.errors import ErroreChiave
     from addin.registro.atti import SIGILLO
-    from addin.workbook.seals import leggi_sigilli
 
     cfg = _cfg(config)
     oggi = oggi or today()
@@ -677,22 +697,19 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
         piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli)
-        for s in piano.nuovi:
-            w.registra(SIGILLO, dati_sigillo(s), data=oggi)
+        registra_sigilli(w, stato, piano, oggi)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
     righe_spese, righe_cofin = piano.righe()   # where the sealed rows are now, and the new seals' rows
 
-    in_file = leggi_sigilli(cartella.meta)
-    voci = [kv for a, s in sigilli.items() if a not in in_file for kv in s.voci_meta()]   # the `_meta` copies
-    if voci:
-        grid = grids.get(schema.META) or []
-        last = max([0] + [i + 1 for i, row in enumerate(grid) if row and row[0] not in (None, "")])
-        # seals first (all text: Excel must not turn "2026-05-31" into a date), then the protection: if
-        # the protection fails, the task pane says so and a repeated Blocca finds the seals and completes it
-        scrivi(book, [tabella(schema.META, last + 1, 1, voci)])
+    # the `_meta` copies of the register's seals, rewritten when missing, altered or superseded (as the CLI
+    # does); written before the protection: if that fails, the task pane says so and a repeated Blocca
+    # finds the seals in the register (none made again) and completes it
+    stale = piano.copie_da_aggiornare(cartella.meta)
+    if stale:
+        scrivi(book, [_copie_meta(grids.get(schema.META) or [], stale)])
     fogli = [protezione_foglio(book.sheets[schema.SPESE], schema.SPESE_COLS, righe_spese, CHIAVI_BLOCCATE_SPESE,
                                password, grids.get(schema.SPESE)),
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
@@ -711,7 +728,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
 
 # --- consolida --------------------------------------------------------------------------------------
 
-FOGLI_CONSOLIDATO = (schema.CONS_PROGRAMMI, schema.CONS_AZIONI, schema.CONS_PARTNER, schema.CONS_ANOMALIE,
+FOGLI_CONSOLIDATO = (schema.CONS_CRUSCOTTO, schema.CONS_PROGRAMMI, schema.CONS_AZIONI, schema.CONS_PARTNER, schema.CONS_ANOMALIE,
                      schema.CONS_SPESE, schema.META)
 
 

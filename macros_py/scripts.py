@@ -43,18 +43,27 @@ def _assegnato(book: xw.Book, utente: CurrentUser) -> None:
         raise HTTPException(403, motivo)
 
 
+def _operatore(utente: CurrentUser) -> str | None:
+    """Who performs the register's acts: the authenticated user; None (the server's RENDICONTA_OPERATORE)
+    in the local development mode, where nobody is authenticated."""
+    from xlwings_server.config import settings
+
+    return (getattr(utente, "name", None) or None) if settings.auth_providers else None
+
+
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
 async def verifica(book: xw.Book, utente: CurrentUser):
-    """Comune: verifica completa nei fogli Verifica, Campione e Osservazioni."""
+    """Comune: verifica completa nei fogli Verifica, Campione e Osservazioni, registrata nel registro."""
     _assegnato(book, utente)
-    await run_in_threadpool(xlbridge.verifica, book)
+    await run_in_threadpool(xlbridge.verifica, book, operatore=_operatore(utente))
 
 
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
 async def blocca(book: xw.Book, utente: CurrentUser):
-    """Comune: sigilla le finestre chiuse in _meta e protegge le righe (callback del task pane)."""
+    """Comune: sigilla le finestre chiuse nel registro, ne copia i sigilli in _meta e protegge le righe
+    (callback del task pane)."""
     _assegnato(book, utente)
-    await run_in_threadpool(xlbridge.blocca, book)
+    await run_in_threadpool(xlbridge.blocca, book, operatore=_operatore(utente))
 
 
 @script(include=FOGLI_CONSOLIDATO)

@@ -331,3 +331,150 @@ def test_one_definition_of_the_protection_options(cfg, demo, tmp_path):
     assert ws.protection.sheet and not ws.protection.formatColumns and not ws.protection.autoFilter
     assert ws.protection.sort and ws.protection.insertRows and ws.protection.deleteRows and ws.protection.formatCells
     assert [k for k, v in OPZIONI_PROTEZIONE.items() if v] == ["allowFormatColumns", "allowAutoFilter"]
+
+
+# --- the register (issue 12) through the add-in --------------------------------------------------------
+
+def _atti(tipo: str | None = None):
+    from addin.registro import Registro
+
+    return [a for a in Registro.apri().atti(1, 2026) if tipo is None or a.tipo == tipo]
+
+
+def test_blocca_records_the_same_seal_acts_as_the_cli_before_writing(cfg, demo, tmp_path):
+    """Blocca in the add-in records in the register the SIGILLO acts that `rendiconta blocca` records for
+    the same file, date and key (another register, same use case), then writes `_meta` and protects."""
+    import shutil
+
+    from addin.casi.blocca import blocca_file
+    from addin.registro import Registro
+    from addin.registro.atti import SIGILLO
+
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    nuovi = xlbridge.blocca(book, oggi=OGGI, config=cfg, chiave=KEY, operatore="m.rossi")
+    acts = _atti(SIGILLO)
+    assert [a.dati["ambito"] for a in acts] == ["finestra1", "finestra2"] == [s.ambito for s in nuovi]
+    assert {a.autore for a in acts} == {"m.rossi"} and {a.data for a in acts} == {OGGI}
+    copia = tmp_path / "P1_2026.xlsx"
+    shutil.copy(demo["path"], copia)
+    other = Registro.apri(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    blocca_file(copia, cfg, OGGI, KEY, registro=other)
+    assert [a.dati for a in acts] == [a.dati for a in other.atti(1, 2026) if a.tipo == SIGILLO]
+    # the `_meta` copies are those of the register's seals
+    meta = _sheet_index(demo["json"], schema.META)
+    (write,) = [a for a in actions(book, "setValues") if a["sheet_position"] == meta]
+    written = dict(map(tuple, write["values"]))
+    for a in acts:
+        assert written[f"sigillo.{a.dati['ambito']}.hmac"] == a.dati["hmac"]
+        for r in a.dati["righe"]:
+            assert written[f"sigillo.{a.dati['ambito']}.riga.{r['riga']}"] == f"{r['hmac']} {r['testo']}"
+
+
+def test_repeated_blocca_completes_a_failed_protection_without_sealing_again(cfg, demo):
+    """The protection failed in Excel (the copies were written, the sheets not protected): the second
+    Blocca records no act, writes nothing into `_meta` and sends the same protection again."""
+    from addin.registro.atti import SIGILLO
+    from xlwings_book import applica_valori
+
+    first = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.blocca(first, oggi=OGGI, config=cfg, chiave=KEY)
+    (protect1,) = [a["args"][1] for a in actions(first, "runMacro") if a["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
+    after = applica_valori(demo["json"], actions(first))        # the workbook as Excel left it
+    second = xw.Book(json=copy.deepcopy(after))
+    assert xlbridge.blocca(second, oggi=OGGI, config=cfg, chiave=KEY) == []
+    assert len(_atti(SIGILLO)) == 2
+    assert not actions(second, "setValues")
+    (protect2,) = [a["args"][1] for a in actions(second, "runMacro") if a["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
+    assert protect2 == protect1
+    (alert,) = actions(second, "alert")
+    assert "Sigilli nuovi: nessuno; già nel registro del Comune: finestra 1/2026, finestra 2/2026" in alert["args"][0]
+
+
+def test_blocca_rewrites_copies_missing_or_altered_in_meta_from_the_register(cfg, demo):
+    """Nothing was written at all (or the partner blanked or edited `_meta`): the register's seals are
+    copied again, none is made again, and the edited copy is replaced, not kept beside the right one."""
+    from addin.registro.atti import SIGILLO
+    from xlwings_book import applica_valori
+
+    first = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.blocca(first, oggi=OGGI, config=cfg, chiave=KEY)
+    meta = _sheet_index(demo["json"], schema.META)
+    (w1,) = [a for a in actions(first, "setValues") if a["sheet_position"] == meta]
+    # 1. the copies never reached the workbook
+    again = xw.Book(json=copy.deepcopy(demo["json"]))
+    assert xlbridge.blocca(again, oggi=OGGI, config=cfg, chiave=KEY) == []
+    (w2,) = [a for a in actions(again, "setValues") if a["sheet_position"] == meta]
+    assert (w2["start_row"], w2["values"]) == (w1["start_row"], w1["values"])
+    # 2. a partner edited the seal's HMAC in `_meta`
+    after = applica_valori(demo["json"], actions(first))
+    rows = after["sheets"][meta]["values"]
+    i = next(i for i, r in enumerate(rows) if r[0] == "sigillo.finestra1.hmac")
+    good = rows[i][1]
+    rows[i][1] = "0" * len(good)
+    edited = xw.Book(json=copy.deepcopy(after))
+    assert xlbridge.blocca(edited, oggi=OGGI, config=cfg, chiave=KEY) == []
+    assert len(_atti(SIGILLO)) == 2
+    (w3,) = [a for a in actions(edited, "setValues") if a["sheet_position"] == meta]
+    assert w3["start_row"] == 0 and len(w3["values"]) == len(rows)      # the whole sheet, from A1
+    entries = [tuple(r) for r in w3["values"] if r[0]]
+    assert entries.count(("sigillo.finestra1.hmac", good)) == 1
+    assert not [r for r in entries if r[1] == "0" * len(good)]
+    # every other entry kept once: the template's, finestra2's copy and finestra1's rows
+    rows[i][1] = good
+    assert sorted(entries) == sorted(tuple(r) for r in rows if r[0])
+
+
+def test_verifica_records_its_act_and_reads_the_registers_decisions_and_notice(cfg, demo):
+    """A NON_AMMESSA decision and a notice to the ATS in the register: the add-in's outcome for that row
+    and the deadline for observations come from them (as in `rendiconta verifica`), and the check is
+    recorded as a VERIFICA act of the officer."""
+    from addin.casi.avviso import registra_avviso
+    from addin.casi.decisioni import RigaDecisa, decidi
+    from addin.registro import Registro
+    from addin.registro.atti import VERIFICA
+
+    report = _report_table(demo["report"]["Esito"])
+    row = next(e for e in report if e["Esito"] == "Ammessa" and e["Importo ammesso"])
+    n = row["Riga"]
+    s = demo["rows"][n]
+    reg = Registro.apri()
+    decidi(reg, 1, 2026, RigaDecisa(n, s.fornitore, s.numero_documento), "NON_AMMESSA", "Spesa non pertinente",
+           data=dt.date(2026, 10, 1))
+    registra_avviso(reg, cfg, 1, 2026, dt.date(2026, 10, 2))
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.verifica(book, oggi=OGGI, config=cfg, operatore="m.rossi")
+    esito, ammesso, motivi = _written_outputs(book, demo["json"])[n]
+    assert (esito, ammesso) == ("Non ammessa", 0)
+    assert "Non ammessa dal Comune il 01/10/2026: Spesa non pertinente." in motivi
+    # the deadline: the notice's date plus the configured days, not the reference date plus them
+    j = book.json()
+    n0 = len(demo["json"]["sheets"])
+    values = next(a["values"] for a in actions(j, "setValues") if a["sheet_position"] == n0)
+    (term,) = [r[1] for r in values if r and r[0] == "Termine per le osservazioni dell'ATS"]
+    expected = dt.date(2026, 10, 2) + dt.timedelta(days=cfg.regole.giorni_osservazioni)
+    assert term == schema.excel_serial(expected)
+    (act,) = _atti(VERIFICA)
+    assert act.autore == "m.rossi" and act.data == OGGI and act.dati["file"] == "P1_2026.xlsx"
+    righe = {r["riga"]: r for r in act.dati["righe"]}
+    assert righe[n]["esito"] == "NON_AMMESSA" and Decimal(righe[n]["importo_ammesso"]) == 0
+    # the total admitted: the CLI's (sum of its report's rows) less the row the Comune refused
+    cli_total = sum(Decimal(str(e["Importo ammesso"] or 0)) for e in report)
+    assert Decimal(act.dati["totali"]["ammesso"]) == cli_total - Decimal(str(row["Importo ammesso"]))
+
+
+def test_verifica_shows_the_sample_frozen_in_the_register(cfg, demo):
+    """The semester-1 sample drawn by the Comune (CAMPIONE act, seed chosen here): the add-in's Campione
+    sheet shows that seed and those persons, not a draw of its own."""
+    from addin.casi.campione import estrai_campione
+    from addin.registro import Registro
+
+    act = estrai_campione(Registro.apri(), demo["path"], cfg, 1, seme=424242)
+    assert act.dati["estratti"]
+    book = xw.Book(json=copy.deepcopy(demo["json"]))
+    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    n0 = len(demo["json"]["sheets"])
+    campione = next(a["values"] for a in actions(book, "setValues") if a["sheet_position"] == n0 + 1)
+    cells = [v for row in campione for v in row]
+    assert 424242 in cells or "424242" in cells
+    text = " ".join(str(v) for v in cells)
+    assert all(p in text for p in act.dati["estratti"])

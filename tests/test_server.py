@@ -276,6 +276,28 @@ def test_comune_may_blocca_when_auth_is_on(client, auth_on, programmi):
     assert "runMacro" in funcs   # windows 1 and 2 closed on OGGI: seal and protect
 
 
+def test_blocca_and_verifica_over_http_are_acts_of_the_authenticated_officer(client, auth_on, programmi):
+    """Through the real endpoints: Blocca records the SIGILLO acts, a second Blocca none (it protects
+    again), Verifica its VERIFICA act; the author of each act is the user of the access code."""
+    from addin.registro import Registro
+    from addin.registro.atti import SIGILLO, VERIFICA
+
+    comune = {"Authorization": "codice-comune"}
+    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=comune)
+    assert r.status_code == 200, r.text
+    acts = Registro.apri().atti(1, 2026)
+    assert [(a.tipo, a.dati["ambito"], a.autore) for a in acts] == [
+        (SIGILLO, "finestra1", "Ufficio Servizi Sociali"), (SIGILLO, "finestra2", "Ufficio Servizi Sociali")]
+    r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=comune)
+    assert r.status_code == 200, r.text
+    assert "runMacro" in [a["func"] for a in r.json()["actions"]]
+    assert len(Registro.apri().atti(1, 2026)) == 2
+    r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[1]), headers=comune)
+    assert r.status_code == 200, r.text
+    last = Registro.apri().atti(1, 2026)[-1]
+    assert (last.tipo, last.autore, last.dati["sigilli"]) == (VERIFICA, "Ufficio Servizi Sociali", "verificati")
+
+
 def test_closed_by_default_verifica_and_blocca_refused_without_auth(client, programmi, monkeypatch):
     from xlwings_server.config import settings
 
@@ -419,6 +441,20 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     res, _ = verifica_file(programmi[1], cfg, OGGI, out=tmp_path / "r.xlsx", registro=Registro.apri())
     (p1,) = [row for row in rows[head + 1:] if str(row[0]).strip() in ("1", "P1", "1.0")]
     assert Decimal(str(p1[amm])).quantize(Decimal("0.01")) == res.totali["ammesso"]
+    # the dashboard is refreshed too (the template's first sheet): each programme's admitted amount as
+    # its own verifica's (the ATS row may differ from their sum: anomalies across programmes)
+    assert "Cruscotto" in dati["fogli"]
+    crus = names.index("Cruscotto")
+    crows = [row for a in acts if a["func"] == "setValues" and a["sheet_position"] == crus for row in a["values"]]
+    chead = next(i for i, row in enumerate(crows) if row[0] == "Programma")
+    camm = crows[chead].index("Ammesso")
+    assert str(crows[0][0]).startswith("Cruscotto 2026") and OGGI.strftime("%d/%m/%Y") in crows[0][0]
+    by_code = {str(row[0]).strip(): row for row in crows[chead + 1:] if row and row[0] not in (None, "")}
+    res2, _ = verifica_file(programmi[2], cfg, OGGI, out=tmp_path / "r2.xlsx", registro=Registro.apri())
+    assert Decimal(str(by_code["P1"][camm])).quantize(Decimal("0.01")) == res.totali["ammesso"]
+    assert Decimal(str(by_code["P2"][camm])).quantize(Decimal("0.01")) == res2.totali["ammesso"]
+    assert Decimal(str(by_code["P3"][camm])) == 0          # not loaded
+    assert any(a["func"] == "sheetClearContents" and a["sheet_position"] == crus for a in acts)
     assert any(a["func"] == "sheetClearContents" for a in acts)
     assert acts[-1]["func"] == "alert"
 

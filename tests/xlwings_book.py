@@ -82,4 +82,10 @@ def applica_valori(book: dict, acts: list[dict]) -> dict:
         width = max(len(v) for v in values)
         for v in values:
             v += [""] * (width - len(v))
+        sheet = book["sheets"][a["sheet_position"]]    # Excel's used range grows with the values
+        rows = max((i + 1 for i, v in enumerate(values) if any(c not in (None, "") for c in v)), default=0)
+        cols = max((j + 1 for v in values for j, c in enumerate(v) if c not in (None, "")), default=0)
+        if rows:
+            sheet["used_range_address"] = f"A1:{get_column_letter(cols)}{rows}"
+            sheet["used_range_row_count"], sheet["used_range_column_count"] = rows, cols
     return book

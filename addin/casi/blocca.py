@@ -81,6 +81,14 @@ class PianoBlocco:
         """Every seal in force after this run, by scope."""
         return {**self.esistenti, **{s.ambito: s for s in self.nuovi}}
 
+    def copie_da_aggiornare(self, meta) -> list[Sigillo]:
+        """The seals in force whose `_meta` copy (in `meta`, the file's key/value pairs) is missing,
+        altered or superseded: the copies to write again (CLI and add-in alike)."""
+        in_file = leggi_sigilli(meta)
+        return [s for a, s in self.sigilli.items() if a not in in_file
+                or (s.intestazione, s.hmac, s.righe) != (in_file[a].intestazione, in_file[a].hmac, in_file[a].righe)
+                or in_file[a].problemi]
+
     def righe(self) -> tuple[set[int], set[int]]:
         """(Spese rows, Cofinanziamento rows) to lock: where the sealed rows are now, and the new seals' rows."""
         return righe_da_bloccare(self.verifica, self.nuovi)
@@ -202,10 +210,7 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     changed |= bool(notes)
     if piano.dal_registro:
         # the `_meta` copies: every seal in force whose copy is missing, altered or superseded
-        in_file = leggi_sigilli(cartella.meta)
-        stale = [s for a, s in piano.sigilli.items() if a not in in_file
-                 or (s.intestazione, s.hmac, s.righe) != (in_file[a].intestazione, in_file[a].hmac, in_file[a].righe)
-                 or in_file[a].problemi]
+        stale = piano.copie_da_aggiornare(cartella.meta)
         if stale:
             rimuovi_meta(wb, [f"{PREFISSO}{s.ambito}." for s in stale])
             aggiungi_meta(wb, [kv for s in stale for kv in s.voci_meta()])
@@ -273,6 +278,20 @@ def _esegui(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     return piano
 
 
+def registra_sigilli(scrittura, stato, piano: PianoBlocco, data_riferimento: dt.date,
+                     motivo: str | None = None) -> list[int]:
+    """Record the plan's new seals as SIGILLO acts in the open register transaction `scrittura` (a
+    re-seal references the act it replaces, with its reason); `stato`: the chain's acts read in that
+    transaction. Returns the new acts' positions. Shared by the CLI and the add-in."""
+    out = []
+    for s in piano.nuovi:
+        replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
+        atto = scrittura.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
+                                  riferimento=replaced.posizione if replaced else None)
+        out.append(atto.posizione)
+    return out
+
+
 def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chiave: bytes | None,
                 password: str | None = None, *, registro=None, risigilla: str | None = None,
                 motivo: str | None = None, operatore: str | None = None) -> RisultatoBlocco:
@@ -299,11 +318,7 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
 
         def registra(piano: PianoBlocco) -> None:
-            for s in piano.nuovi:
-                replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
-                atto = w.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
-                                  riferimento=replaced.posizione if replaced else None)
-                res.atti.append(atto.posizione)
+            res.atti += registra_sigilli(w, stato, piano, data_riferimento, motivo)
 
         _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, stato.sigilli,
                 risigilla, motivo, registra)
