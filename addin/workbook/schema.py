@@ -181,6 +181,7 @@ CONS_PROGRAMMI = "Programmi"
 CONS_AZIONI = "Azioni"
 CONS_PARTNER = "Partner"
 CONS_ANOMALIE = "Anomalie"
+CONS_TRANCHE = "Tranche"
 CONS_SPESE = "Spese"
 CONS_GRAFICI = "Grafici"
 TIPO_PROGRAMMA, TIPO_CONSOLIDATO = "programma", "consolidato"   # values of META_TIPO
