@@ -704,7 +704,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
 # --- consolida --------------------------------------------------------------------------------------
 
 FOGLI_CONSOLIDATO = (schema.CONS_PROGRAMMI, schema.CONS_AZIONI, schema.CONS_PARTNER, schema.CONS_ANOMALIE,
-                     schema.CONS_SPESE, schema.META)
+                     schema.CONS_TRANCHE, schema.CONS_SPESE, schema.META)
 
 
 def _json_cella(v: object) -> object:

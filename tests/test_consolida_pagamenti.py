@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 from addin.casi.atti_registro import leggi_atti
-from addin.casi.consolida import consolida
+from addin.casi.consolida import consolida, risultato_json
 from addin.casi.pagamenti import registra_pagamento
 from addin.casi.variazioni import registra_variazione
 from addin.rules.variations import RigaVariazione, VariazioneBudget
@@ -51,6 +51,10 @@ def test_consolidation_shows_paid_due_and_late_tranches(cfg, registro):
     assert s.da_recuperare == D("646740.51")
     assert all(x.pagamenti is not None and x.pagamenti.pagato == 0 for x in r.programmi[1:])   # nothing paid yet
 
+    js = risultato_json(r)["programmi"][0]["pagamenti"]
+    assert (js["pagato"], js["saldo"]) == ("650215.18", "-646740.51")
+    assert [t["in_ritardo"] for t in js["tranche"][:2]] == [False, True]
+
     wb, _ = build_workbook(r, cfg)
     tr = _grid(wb, S.CONS_TRANCHE)
     assert tr[0][:9] == ["P1", 2026, "1 - Prima soluzione anticipata", dt.date(2026, 6, 30), 433476.79, 0,
@@ -89,6 +93,7 @@ def test_without_the_register_no_payments(cfg, registro):
     b26, _ = _books()
     r = consolida([b26], cfg, AFTER_2026, anno=2026)                 # as --senza-registro
     assert all(x.pagamenti is None for x in r.programmi)
+    assert risultato_json(r)["programmi"][0]["pagamenti"] is None
     assert r.programmi[0].budget_comunale == D("722461.31")
     wb, _ = build_workbook(r, cfg)
     assert "Registro non consultato" in wb[S.CONS_TRANCHE]["A2"].value

@@ -39,7 +39,7 @@ import pandas as pd
 from addin.casi.atti_registro import AttiProgramma, leggi_atti
 from addin.casi.pagamenti import pagamenti_da_atti
 from addin.casi.variazioni import variazioni_da_atti
-from addin.casi.verifica import RisultatoVerifica, esegui_verifica
+from addin.casi.verifica import RisultatoVerifica, esegui_verifica, pagamenti_json
 from addin.config.models import BudgetAnno, Config
 from addin.errors import ErroreInput, ErroreRendiconta
 from addin.rules.budget import VoceBudget
@@ -886,6 +886,7 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
             "saldo": _d(liq.saldo) if liq else None,
             "doppio_finanziamento": _d(row.doppio_finanziamento),
             "ore_eccedenti": _d(row.ore_eccedenti),
+            "pagamenti": pagamenti_json(row.pagamenti),   # null: register not consulted (and for the ATS)
         }
 
     return {
