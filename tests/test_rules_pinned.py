@@ -423,16 +423,19 @@ def test_seal_of_another_year_is_not_intact(cfg):
 
 
 # --- behaviours issue #11 is changing (h/rules-a, h/rules-b): TODAY's behaviour, pinned until they land ----
-# When those branches land, these two tests must be rewritten for the new rule (the new expected figures
-# are in the comments), not deleted.
+# When those branches land, these tests must be rewritten for the new rule (the new expected figures
+# are in the comments), not deleted (h/rules-a: the duplicate cap is rewritten below).
 
-def test_duplicates_when_copies_disagree_on_the_document_amount_TODAY_issue_11():
+def test_duplicates_when_copies_disagree_on_the_document_amount():
     # invoice F-8 typed as 1,000.00 on row 4 and 800.00 on row 5; imputed 600.00 + 300.00 = 900.00.
-    # Today the cap is the LARGEST amount typed (1,000.00): both rows admitted in full.
-    # Issue #11 (h/rules-a): the cap becomes the SMALLEST (800.00): row 5 keeps 800 - 600 = 200.00.
+    # Issue #11 (h/rules-a): the cap is the SMALLEST amount typed (800.00): row 5 keeps 800 - 600 = 200.00,
+    # and both rows say the amounts disagree (before: the largest, both admitted in full)
     rows = [spesa(4, numero_documento="F-8", importo=D("600.00"), importo_documento=D("1000.00")),
             spesa(5, numero_documento="F-8", importo=D("300.00"), importo_documento=D("800.00"))]
-    assert [r.importo_ammesso for r in check(rows)] == [D("600.00"), D("300.00")]
+    a, b = check(rows)
+    assert [a.importo_ammesso, b.importo_ammesso] == [D("600.00"), D("200.00")]
+    assert (a.codici, b.codici) == (["IMPORTO_DOCUMENTO_DISCORDANTE"],
+                                    ["IMPORTO_DOCUMENTO_DISCORDANTE", "DOCUMENTO_DUPLICATO"])
 
 
 def test_documented_default_seed_TODAY_issue_11():
@@ -457,7 +460,10 @@ def test_personnel_boundaries():
         (personale(importo=D("0")), ["IMPORTO_NON_VALIDO"], "0.00"),
         (personale(ore=D("0.5"), importo=D("12.50")), [], "12.50"),                  # 0.5 h x 25.00
         (personale(ore=D("10"), costo_orario=D("0.80"), importo=D("8.00")), [], "8.00"),   # 10 h x 0.80
-        (personale(ore=D("1"), importo=D("0.50")), ["PERSONALE_IMPORTO_INCOERENTE"], "0.00"),  # 25.00 vs 0.50
+        # 1 h x 25.00 = 25.00 against 0.50 claimed: issue #11 admits a claim below hours x rate as claimed
+        (personale(ore=D("1"), importo=D("0.50")), [], "0.50"),
+        # ... and cuts a claim above it: 1 h x 25.00 claimed 26.01 (1.01 over the tolerance) -> 25.00
+        (personale(ore=D("1"), importo=D("26.01")), ["PERSONALE_IMPORTO_INCOERENTE"], "25.00"),
     ]
     for row, codes, admitted in cases:
         r = one(row)
