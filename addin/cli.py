@@ -33,6 +33,8 @@ AnnoOpt = typer.Option(2026, "--anno", help="Anno di rendicontazione.", metavar=
 DataOpt = typer.Option(None, "--data", help="Data di riferimento GG/MM/AAAA (predefinita: oggi).", metavar="GG/MM/AAAA")
 ChiaveOpt = typer.Option(None, "--chiave", help="File della chiave dei sigilli (o RENDICONTA_CHIAVE_FILE / "
                          "RENDICONTA_CHIAVE).", metavar="FILE")
+SemeOpt = typer.Option(None, "--seme", help="Seme del campione del personale (senza: derivato dalla chiave del "
+                       "Comune; senza chiave il campione è provvisorio).", metavar="NUMERO")
 SovrascriviOpt = typer.Option(False, "--sovrascrivi", help="Sostituisce un file di output già esistente.")
 
 
@@ -184,7 +186,8 @@ def print_quadro(config, anno: int) -> None:
     for r in low:
         level = "vincolante" if r.vincolante else "indicativo"
         console.print(f"[bold red]Attenzione[/]: {r.codice}, cofinanziamento {fmt_pct(r.quota.quota)}: sotto "
-                      f"il minimo del {minimum} ({level}), mancano {eur(r.quota.mancante)}.", highlight=False)
+                      f"il minimo del {minimum} ({level}): servono {eur(r.quota.minimo)}, mancano "
+                      f"{eur(r.quota.mancante)}.", highlight=False)
     console.print()
 
     t = table(f"Piano delle tranche {anno} (sul finanziamento comunale)")
@@ -253,20 +256,29 @@ def print_verifica(r, dest: Optional[Path]) -> None:
             m.add_row(d.codice, str(d.righe), eur(d.importo))
         m.add_row("Totale", str(sum(d.righe for d in ded)), eur(sum((d.importo for d in ded), 0)), style="bold")
         console.print(m)
-    q = r.cofin_quota
+    q, ct = r.cofin_quota, r.cofin_totali
     console.print(f"Cofinanziamento: {eur(q.cofinanziamento)} = {fmt_pct(q.quota)} di {eur(q.base)} "
-                  f"(minimo {eur(q.minimo)}): " + ("[green]rispettato[/]" if q.rispettato else "[bold red]NON rispettato[/]"))
+                  f"(minimo {eur(q.minimo)}): " + ("[green]rispettato[/]" if q.rispettato else
+                                                   f"[bold yellow]sotto il minimo[/], mancano {eur(q.mancante)} "
+                                                   + ("(vincolante a fine anno)" if r.config.cofinanziamento.livello_vincolante
+                                                      == "programma" else "(indicativo per il programma)")),
+                  highlight=False)
+    console.print(f"di cui monetario realizzato {eur(ct.monetario)} (spesa ammessa meno contributo dovuto; "
+                  f"dichiarato {eur(ct.monetario_dichiarato)}), non monetario {eur(ct.non_monetario)}, "
+                  f"volontariato {eur(ct.volontariato)}", highlight=False)
     liq = r.liquidazione
     console.print("Tranche: " + "; ".join(f"{p.numero}) {eur(p.importo)} entro {p.scadenza:%d/%m/%Y}" for p in r.piano))
     running = r.data_riferimento <= r.finestre[-1].fine
-    console.print(f"Realizzazione {fmt_pct(liq.percentuale_realizzazione)}: contributo finale {eur(liq.contributo_finale)}, "
+    console.print(f"Realizzazione {fmt_pct(liq.percentuale_realizzazione)}: contributo dovuto {eur(liq.contributo_finale)}, "
                   f"saldo {eur(liq.saldo)}" + (" (da recuperare)" if liq.saldo < 0 else "")
                   + (" [dim]- anno in corso: proiezione sulle sole spese ammesse finora[/]" if running else ""))
     console.print("Finestre: " + "; ".join(f"{f.etichetta} {f.stato(r.data_riferimento).lower()} (blocco {f.blocco:%d/%m/%Y})"
                                            for f in r.finestre))
     for c in r.campioni:
         console.print(f"Campione semestre {c.semestre}: {lit(', '.join(c.estratti)) or 'nessuna persona'} "
-                      f"({c.dimensione} su {c.persone}, seme {c.seme})")
+                      f"({c.dimensione} su {c.persone}, seme {c.seme}: "
+                      + (f"[bold yellow]{c.descrizione_seme()}[/])" if c.provvisorio else f"{c.descrizione_seme()})"),
+                      highlight=False)
     console.print(f"Osservazioni dell'ATS entro il {r.scadenza_osservazioni:%d/%m/%Y}"
                   + (" (provvisorio: nessun avviso registrato)." if r.scadenza_provvisoria else "."))
     console.print("Registro del Comune: " + (lit(r.registro.riepilogo()) if r.registro is not None
@@ -291,8 +303,7 @@ def cmd_verifica(file: Path = typer.Argument(..., help="Cartella di lavoro del p
                                                   "già esistente indicato con --out o --out-pdf."),
                  json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                  chiave: Optional[Path] = ChiaveOpt,
-                 seme: Optional[int] = typer.Option(None, "--seme", help="Seme del campione (predefinito: "
-                                                    "documentato).", metavar="NUMERO"),
+                 seme: Optional[int] = SemeOpt,
                  registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
                  operatore: Optional[str] = OperatoreOpt,
                  config: Optional[Path] = ConfigOpt) -> None:
@@ -435,6 +446,14 @@ def print_consolidato(r, rif: dt.date) -> None:
         console.print("[bold red]Programmi mancanti[/]: " + ", ".join(f"P{p}" for p in r.programmi_mancanti))
     grav = [a for a in r.anomalie if a.gravita == "Bloccante"]
     console.print(f"Anomalie: {len(r.anomalie)} ({len(grav)} bloccanti), vedere il foglio «Anomalie».")
+    if r.ats.riduzione_quota:
+        console.print(f"Riduzione per la quota minima di cofinanziamento dell'ATS: {eur(r.ats.riduzione_quota)} "
+                      "(saldi con * già ridotti; colonne «Riduzione quota 10%» del foglio «Programmi»).",
+                      highlight=False)
+    drawn = sum(c.dimensione for cs in r.campioni.values() for c in cs)
+    provisional = any(c.provvisorio for cs in r.campioni.values() for c in cs)
+    console.print(f"Campione del personale: {drawn} persone estratte, vedere il foglio «Campione»"
+                  + (" ([bold yellow]PROVVISORIO[/]: indicare --seme o la chiave del Comune)." if provisional else "."))
 
 
 def demo_completa(cfg, anno: int, cartella: Path, pdf: bool = True) -> None:
@@ -564,6 +583,7 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
                   sovrascrivi: bool = SovrascriviOpt,
                   json_out: bool = typer.Option(False, "--json", help="Stampa il risultato in JSON."),
                   chiave: Optional[Path] = ChiaveOpt,
+                  seme: Optional[int] = SemeOpt,
                   triennio: bool = typer.Option(False, "--triennio", help="Tutti gli anni, con i file delle ricezioni "
                                                 "registrate: vedere `rendiconta triennio`."),
                   registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,
@@ -602,7 +622,8 @@ def cmd_consolida(files: list[Path] = typer.Argument(None, help="Cartelle di lav
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=json_out) as bar:
             task = bar.add_task("Consolidamento", total=None)
-            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave), registro=reg,
+            r = consolida_file(files, cfg, rif, out, anno=anno, chiave=carica_chiave_cli(chiave), seme=seme,
+                               registro=reg,
                                progress=lambda step, done, total: bar.update(task, description=lit(step),
                                                                              completed=done, total=total))
         if dest_pdf is not None:

@@ -152,6 +152,14 @@ def cofin_minimo(costo_totale: object, config: Config | None = None) -> float:
 
 
 @in_cella
+def cofin_mancante(comunale: object, cofin: object, config: Config | None = None) -> float:
+    from addin.rules.cofinancing import cofinanziamento_mancante
+
+    return float(cofinanziamento_mancante(_cfg(config), money(to_money(comunale, "Contributo comunale")),
+                                          money(to_money(cofin, "Cofinanziamento"))))
+
+
+@in_cella
 def cofin_quota(cofin: object, costo_totale: object) -> float:
     from addin.rules.money import ratio
 

@@ -16,7 +16,7 @@ from xlwings import XlwingsError, arg, func, ret
 from addin import xlbridge
 
 __all__ = ["finestra", "finestra_chiusa", "scadenza_blocco", "tranche", "scadenza_tranche", "cofin_minimo",
-           "cofin_quota", "tariffa_volontari", "esito"]
+           "cofin_mancante", "cofin_quota", "tariffa_volontari", "esito"]
 
 
 async def _esegui(fn, *args):
@@ -72,6 +72,15 @@ async def scadenza_tranche(anno, n):
 async def cofin_minimo(costo_totale):
     """Cofinanziamento minimo richiesto (10% del costo totale)."""
     return await _esegui(xlbridge.cofin_minimo, costo_totale)
+
+
+@func
+@arg("comunale", doc="Contributo comunale (euro).")
+@arg("cofin", doc="Cofinanziamento (euro).")
+async def cofin_mancante(comunale, cofin):
+    """Cofinanziamento che manca al minimo del 10% del costo totale: 10/90 del contributo comunale meno il
+    cofinanziamento (aggiunto, porta la quota esattamente al 10%)."""
+    return await _esegui(xlbridge.cofin_mancante, comunale, cofin)
 
 
 @func

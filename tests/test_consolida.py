@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 
 from addin.casi.verifica import esegui_verifica
 from addin.cli import app
-from addin.casi.consolida import (A_ANNO, A_COFIN_PREVISTO, A_COPIE, A_DOPPIO, A_ILLEGGIBILE, A_MANCANTE,
-                               A_VERSIONE, build_consolidation_template, consolida, consolida_file)
+from addin.casi.consolida import (A_ANNO, A_COFIN, A_COFIN_PREVISTO, A_COPIE, A_DOPPIO, A_ILLEGGIBILE, A_MANCANTE,
+                               A_VERSIONE, build_consolidation_template, consolida, consolida_file,
+                               risultato_json)
 from addin.demo_data import genera_demo
 from addin.errors import ErroreOutput
 from addin.rules.models import Esito, Spesa
@@ -162,7 +163,10 @@ def test_totali_uguali_alla_somma_delle_verifiche(lotto, consolidato, cfg):
         vs = by_prog.get(row.programma, [])
         for key in ("rendicontato", "ammesso", "non_ammesso", "da_integrare", "escluso"):
             assert getattr(row, key) == sum((v.totali[key] for v in vs), Decimal(0)), (row.codice, key)
-        assert row.cofin.totale == sum((v.cofin_totali.totale for v in vs), Decimal(0))
+        for key in ("non_monetario", "volontariato", "monetario_dichiarato"):   # declared: summed
+            assert getattr(row.cofin, key) == sum((getattr(v.cofin_totali, key) for v in vs), Decimal(0))
+        if row.liquidazione is not None:   # monetary: derived on the programme, admitted − contribution due
+            assert row.cofin.monetario == max(Decimal(0), row.ammesso - row.liquidazione.contributo_finale)
         assert row.righe == sum(len(v.esiti) for v in vs)
     for p in (1, 3, 5, 6):   # single workbook: the check's own programme figures
         row = r.programmi[p - 1]
@@ -174,7 +178,7 @@ def test_totali_uguali_alla_somma_delle_verifiche(lotto, consolidato, cfg):
     assert r.ats.ammesso == sum((v.totali["ammesso"] for v in every), Decimal(0)) - r.ats.detratto
     assert r.ats.rendicontato == sum((v.totali["rendicontato"] for v in every), Decimal(0))
     # the ATS share: all co-financing over all admitted spending plus valued resources
-    cof = sum((v.cofin_totali.totale for v in every), Decimal(0))
+    cof = sum((x.cofin.totale for x in r.programmi), Decimal(0))
     base = r.ats.ammesso + sum((v.cofin_totali.valorizzato for v in every), Decimal(0))
     assert r.ats.quota.cofinanziamento == cof and r.ats.quota.base == base
 
@@ -277,14 +281,15 @@ def test_grafici_nativi(consolidato):
     assert "'Programmi'!$F$4:$F$9" in refs[0] and "'Programmi'!$I$4:$I$9" in refs[0]
     assert "'Programmi'!$A$4:$A$9" in refs[0]
     # planned and realised shares as bars, the 10% minimum as a line
-    assert "'Programmi'!$G$4:$G$9" in refs[1] and "'Programmi'!$Q$4:$Q$9" in refs[1]
-    assert "'Programmi'!$R$4:$R$9" in refs[1]
+    # (columns R and S since the declared monetary co-financing column was added after the derived one)
+    assert "'Programmi'!$G$4:$G$9" in refs[1] and "'Programmi'!$R$4:$R$9" in refs[1]
+    assert "'Programmi'!$S$4:$S$9" in refs[1]
     wb = openpyxl.load_workbook(out)
     assert len(wb[S.CONS_GRAFICI]._charts) == 2
     ws = wb[S.CONS_PROGRAMMI]
-    assert ws["F3"].value == "Budget totale" and ws["I3"].value == "Ammesso" and ws["R3"].value == "Quota minima"
-    assert ws["G3"].value == "Quota cofin. prevista" and ws["Q3"].value == "Quota cofin. realizzata"
-    assert [ws.cell(i, 18).value for i in range(4, 10)] == [0.1] * 6
+    assert ws["F3"].value == "Budget totale" and ws["I3"].value == "Ammesso" and ws["S3"].value == "Quota minima"
+    assert ws["G3"].value == "Quota cofin. prevista" and ws["R3"].value == "Quota cofin. realizzata"
+    assert [ws.cell(i, 19).value for i in range(4, 10)] == [0.1] * 6
     assert wb[S.META].sheet_state == "hidden"
 
 
@@ -335,15 +340,19 @@ def test_copie_dello_stesso_programma_unite(cfg):
     r = consolida([a, b], cfg, DATA)
     p2 = r.programmi[1]
     assert p2.file == ["igea.xlsx", "koala.xlsx"] and p2.ammesso == Decimal("350.50") and p2.righe == 2
-    # programme-level figures recomputed on the sums: no co-financing, admitted 350.50 → share 0
-    assert p2.quota.base == Decimal("350.50") and p2.quota.cofinanziamento == 0
+    # programme-level figures recomputed on the sums: admitted 350.50 of the planned 105,434.22 + 42,725.44
+    # = 148,159.66 -> contribution due 105,434.22 x 350.50 / 148,159.66 = 249.4248 -> 249.42; the monetary
+    # co-financing is the rest of the admitted spending, 350.50 - 249.42 = 101.08, though none was declared
+    assert p2.liquidazione.contributo_finale == Decimal("249.42")
+    assert p2.quota.base == Decimal("350.50") and p2.quota.cofinanziamento == Decimal("101.08")
+    assert p2.cofin.monetario_dichiarato == 0 and p2.cofin.monetario_incoerente
     assert p2.liquidazione.limite_spesa == Decimal("350.50")
 
 
 def test_modello_consolidamento(cfg):
     wb = build_consolidation_template(cfg, 2026)
     assert wb.sheetnames == [S.CONS_CRUSCOTTO, S.CONS_PROGRAMMI, S.CONS_AZIONI, S.CONS_PARTNER, S.CONS_ANOMALIE,
-                             S.CONS_TRANCHE, S.CONS_SPESE, S.CONS_GRAFICI, S.META]
+                             S.CONS_CAMPIONE, S.CONS_TRANCHE, S.CONS_SPESE, S.CONS_GRAFICI, S.META]
     ws = wb[S.CONS_PROGRAMMI]
     head = [c.value for c in ws[3]]
     p4 = dict(zip(head, [c.value for c in ws[7]]))
@@ -419,7 +428,9 @@ def test_azioni_e_partner_riconciliati(consolidato, cfg):
     assert Decimal(str(total["Ammesso"])).quantize(CENT) == r.ats.ammesso + r.ats.detratto   # as checked
     assert Decimal(str(total["Rendicontato"])).quantize(CENT) == r.ats.rendicontato
     assert Decimal(str(total["Ammesso P2"])).quantize(CENT) == r.programmi[1].ammesso
-    assert Decimal(str(total["Cofinanziamento"])).quantize(CENT) == r.ats.cofin.totale
+    # the partners' declared co-financing rows (the realised monetary share is the programme's, not a partner's)
+    declared = r.ats.cofin.monetario_dichiarato + r.ats.cofin.valorizzato
+    assert Decimal(str(total["Cofinanziamento dichiarato"])).quantize(CENT) == declared
     names = [x["Partner"] for x in part[:-1]]
     assert names[:len(cfg.partner)] == [p.nome for p in cfg.partner]      # every ATS member, in order
     assert part[0]["Capofila"] == S.SI
@@ -456,9 +467,79 @@ def test_consolida_con_verifiche_gia_fatte(lotto, cfg):
 
     files, _ = lotto
     cartelle = [leggi_cartella(p, cfg) for k, p in files.items() if k != "rotto"]
-    checked = [esegui_verifica(c, cfg, DATA) for c in cartelle]
-    a = risultato_json(consolida(cartelle, cfg, DATA))
-    b = risultato_json(consolida(checked[:3] + cartelle[3:], cfg, DATA))
+    checked = [esegui_verifica(c, cfg, DATA, seme=5) for c in cartelle]
+    a = risultato_json(consolida(cartelle, cfg, DATA, seme=5))
+    b = risultato_json(consolida(checked[:3] + cartelle[3:], cfg, DATA, seme=5))
     assert a == b and a["ats"]["ammesso"] != "0.00"
     with pytest.raises(ValueError):
         consolida([esegui_verifica(cartelle[0], cfg, DATA + dt.timedelta(days=1))], cfg, DATA)
+
+
+def test_campione_del_programma_su_tutte_le_copie(lotto, consolidato, cfg):
+    """The sample of a programme is drawn among its persons across the partner copies (P2 in two files);
+    the consolidated workbook and the JSON show it, provisional without seed or key."""
+    from addin.consolidate import risultato_json
+    from addin.rules.lookup import lookup_for, norm
+    from addin.rules.sampling import dimensione_campione, semestre_di
+    from addin.rules.eligibility import data_decisiva
+
+    files, _ = lotto
+    r, out, *_ = consolidato
+    lk = lookup_for(cfg)
+    persons: dict[int, set[str]] = {1: set(), 2: set()}   # by hand: personnel rows of both copies of P2
+    for k in ("P2a", "P2b"):
+        for s in leggi_cartella(files[k], cfg).spese:
+            cat = lk.categoria(s.categoria)
+            dd = data_decisiva(cfg, s)
+            if cat and cat.personale and s.persona and dd and dd.year == 2026:
+                persons[semestre_di(dd.month)].add(norm(s.persona))
+    c1, c2 = r.campioni[2]
+    assert (c1.persone, c2.persone) == (len(persons[1]), len(persons[2]))
+    assert c1.dimensione == dimensione_campione(cfg, c1.persone) and all(c.provvisorio for c in (c1, c2))
+    names = {Path(f).name for c in (c1, c2) for places in c.posizioni.values() for f, _ in places}
+    assert names <= {"P2_igea.xlsx", "P2_koala.xlsx"}
+    data = risultato_json(r)["campione"]
+    assert {(x["programma"], x["semestre"]) for x in data} == {(p, s) for p in (1, 2, 3, 5, 6) for s in (1, 2)}
+    ws = openpyxl.load_workbook(out)[S.CONS_CAMPIONE]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "PROVVISORIO" in text and "P2_igea.xlsx" in text + "P2_koala.xlsx"
+    # with the officer's seed the draw is reproducible and not provisional
+    again = consolida([leggi_cartella(files[k], cfg) for k in ("P2a", "P2b")], cfg, DATA, seme=11)
+    twice = consolida([leggi_cartella(files[k], cfg) for k in ("P2b", "P2a")], cfg, DATA, seme=11)
+    assert again.campioni[2][0].estratti == twice.campioni[2][0].estratti
+    assert not again.campioni[2][0].provvisorio
+
+
+def test_quota_ats_vincolante_solo_dopo_l_ultimo_blocco(cfg):
+    """P1 admitted 1,000.00 and P4 admitted 10,000.00, nothing valued. By hand: contributions due
+    722,461.31 x 1,000 / 810,897.48 = 890.94 and 196,406.30 x 10,000 / 215,199.38 = 9,126.71 (Σ 10,017.65);
+    ATS co-financing 11,000 − 10,017.65 = 982.35 = 8.93% of 11,000. After the lock of the last window
+    (31/01/2027) the reduction 10,017.65 − 0.9 x 11,000 = 117.65 goes to P4, the only programme below
+    10% (its shortfall 9,126.71 − 9,000 = 126.71); before it, the shortfall is only advisory."""
+    def run(day):
+        p1 = _cartella("p1.xlsx", 1, [spesa_ok("1.1", "Alfa", "1", "1000", "1000")])
+        p4 = _cartella("p4.xlsx", 4, [spesa_ok("4.1", "Beta", "2", "10000", "10000")])
+        return consolida([p1, p4], cfg, day)
+
+    before = run(dt.date(2027, 1, 31))
+    after = run(dt.date(2027, 2, 1))
+    for r in (before, after):
+        p1, p4 = r.programmi[0], r.programmi[3]
+        assert (p1.liquidazione.contributo_finale, p4.liquidazione.contributo_finale) == (
+            Decimal("890.94"), Decimal("9126.71"))
+        assert (p1.cofin.monetario, p4.cofin.monetario) == (Decimal("109.06"), Decimal("873.29"))
+        assert r.ats.quota.cofinanziamento == Decimal("982.35") and not r.ats.quota.rispettato
+    ats_cofin = [a for a in before.anomalie if a.tipo == A_COFIN and a.programma is None]
+    assert [a.gravita for a in ats_cofin] == ["Attenzione"] and "31/01/2027" in ats_cofin[0].descrizione
+    assert before.ats.riduzione_quota is None and before.programmi[3].riduzione_quota is None
+    assert after.ats.riduzione_quota == Decimal("117.65")
+    assert [p.riduzione_quota for p in after.programmi] == [
+        Decimal("0.00"), None, None, Decimal("117.65"), None, None]
+    p4 = after.programmi[3]
+    assert p4.saldo_dopo_riduzione == p4.liquidazione.saldo - Decimal("117.65")
+    assert [a.gravita for a in after.anomalie if a.tipo == A_COFIN and a.programma is None] == ["Bloccante"]
+    assert any("117,65" in a.descrizione and a.programma == 4 for a in after.anomalie)
+    j = risultato_json(after)
+    assert j["programmi"][3]["riduzione_quota"] == "117.65" and j["ats"]["riduzione_quota"] == "117.65"
+    # the restored share: (982.35 + 117.65) / 11,000 = 10.00%
+    assert (Decimal("982.35") + Decimal("117.65")) / Decimal("11000") == Decimal("0.1")

@@ -50,11 +50,15 @@ def test_cruscotto_is_the_first_sheet_with_hand_computed_figures(piccolo):
     assert abs(p1["% speso"] - 750 / 810897.48) < 1e-12 and abs(p3["% speso"] - 1300 / 20939.42) < 1e-12
     # tranches on the municipal contribution: 60% and 30% of 722,461.31 = 433,476.79 and 216,738.39
     assert (p1["Tranche 1"], p1["Tranche 2"]) == (433476.79, 216738.39)
-    assert p1["Minimo"] == 0.10 and p1["Esito quota"] == "NON rispettata (indicativa)"   # no co-financing
-    # anomalies: P1 and P3 one place each of the double-funded invoice, and their co-financing below 10%
-    # (indicative); P2, P4, P5, P6 missing; P4's planned share 8.73% < 10%; the ATS share (binding) too
+    # no co-financing declared, but the monetary share is derived: contribution due 722,461.31 x 750 /
+    # 810,897.48 = 668.21, so 750 - 668.21 = 81.79 of co-financing, the planned 10.91% (issue 11)
+    assert p1["Minimo"] == 0.10 and p1["Esito quota"] == "rispettata (indicativa)"
+    # anomalies: P1 and P3 one place each of the double-funded invoice, and their declared monetary
+    # co-financing (none) far from the realised one (81.79; P3 1,300 - 534.22 = 765.78): advisory;
+    # P2, P4, P5, P6 missing; P4's planned share 8.73% < 10%. The ATS share, (81.79 + 765.78) / 2,050 = 41%,
+    # is above 10% now that the monetary share is derived (it was an anomaly when it was declared)
     assert [(rows[k]["Anomalie bloccanti"], rows[k]["Anomalie attenzione"]) for k in rows] == [
-        (1, 1), (1, 0), (1, 1), (1, 1), (1, 0), (1, 0), (2 + 4 + 1, 3)]
+        (1, 1), (1, 0), (1, 1), (1, 1), (1, 0), (1, 0), (2 + 4, 3)]
     assert ws.page_setup.orientation == "landscape" and (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
     assert len(ws._charts) == 2
 
@@ -93,7 +97,7 @@ def test_consolida_pdf_is_one_readable_page(piccolo, tmp_path):
     assert "Pages:           1" in info and "841.89 x 595.3" in info          # one A4 landscape page
     text = " ".join(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, check=True).stdout.decode().split())
     for fragment in ("Cruscotto 2026", "810.897,48", "750,00", "20.939,42", "1.300,00", "433.476,79",
-                     "NON rispettata", "Budget e ammesso per programma", "Quota di cofinanziamento"):
+                     "rispettata", "Budget e ammesso per programma", "Quota di cofinanziamento"):
         assert fragment in text, fragment                               # Italian formats, whatever the locale
     words = [w for w in _words(pdf)]
     for i, a in enumerate(words):

@@ -40,7 +40,7 @@ def test_functions_are_real_xlwings_functions():
     assert xw.func.__module__ == "xlwings.pro.udfs_officejs", "XLWINGS_ON_SERVER not set before importing xlwings"
     names = {f.__xlfunc__["name"].upper() for f in vars(F).values() if hasattr(f, "__xlfunc__")}
     assert names == {"FINESTRA", "FINESTRA_CHIUSA", "SCADENZA_BLOCCO", "TRANCHE", "SCADENZA_TRANCHE",
-                     "COFIN_MINIMO", "COFIN_QUOTA", "TARIFFA_VOLONTARI", "ESITO"}
+                     "COFIN_MINIMO", "COFIN_MANCANTE", "COFIN_QUOTA", "TARIFFA_VOLONTARI", "ESITO"}
 
 
 @pytest.mark.parametrize("day,label", [(dt.date(2026, 1, 1), "1/2026"), (dt.date(2026, 4, 30), "1/2026"),
@@ -109,6 +109,14 @@ def test_cofinanziamento():
     assert call("cofin_minimo", 810897.48) == 81089.75
     assert call("cofin_quota", 88436.17, 810897.48) == pytest.approx(88436.17 / 810897.48)
     assert "zero" in errore("cofin_quota", 5, 0)
+
+
+def test_cofin_mancante():
+    # P4 2026: minimum 196,406.30 / 9 = 21,822.92 (10% of the total cost once added); missing
+    # 21,822.92 - 18,793.08 = 3,029.84; P1 (88,436.17 >= 722,461.31 / 9 = 80,273.48) misses nothing
+    assert call("cofin_mancante", 196406.30, 18793.08) == 3029.84
+    assert call("cofin_mancante", 722461.31, 88436.17) == 0
+    assert "Contributo comunale" in errore("cofin_mancante", "centomila", 1)
 
 
 def test_tariffa_volontari(monkeypatch):

@@ -26,6 +26,7 @@ from addin.workbook import schema  # noqa: E402
 from xlwings_book import actions, book_json  # noqa: E402
 
 OGGI = dt.date(2026, 10, 15)
+CHIAVE = b"chiave-del-comune-per-le-prove-delle-macro"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,10 @@ def demo(cfg, tmp_path_factory):
     path = folder / "P1_2026.xlsx"
     wb.save(path)
     out = folder / "report.xlsx"
-    res = CliRunner().invoke(app, ["verifica", str(path), "--data", OGGI.strftime("%d/%m/%Y"), "--out", str(out)])
+    keyfile = folder / "chiave.txt"          # the Comune's key: the sample seed derives from it
+    keyfile.write_bytes(CHIAVE)
+    res = CliRunner().invoke(app, ["verifica", str(path), "--data", OGGI.strftime("%d/%m/%Y"), "--out", str(out),
+                                   "--chiave", str(keyfile)])
     assert out.exists(), res.output
     return {"wb": load_workbook(path), "json": book_json(load_workbook(path), "P1_2026.xlsx"), "path": path,
             "report": load_workbook(out), "n": len(d.spese),
@@ -148,14 +152,14 @@ def test_report_text_is_written_as_text(cfg, demo):
 
 def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
-    xlbridge.verifica(book, oggi=OGGI, config=cfg)
+    xlbridge.verifica(book, oggi=OGGI, config=cfg, chiave=CHIAVE)
     j = book.json()
     added = [a["args"][1] for a in actions(j, "addSheet")]
     assert added == ["Verifica", "Campione", "Osservazioni"]
     n0 = len(demo["json"]["sheets"])
     by_sheet = {a["sheet_position"]: a["values"] for a in actions(j, "setValues") if a["sheet_position"] >= n0}
     verifica, campione, osservazioni = by_sheet[n0], by_sheet[n0 + 1], by_sheet[n0 + 2]
-    # Campione: the same sample (same documented seed) as the CLI report
+    # Campione: the same sample (the seed derived from the same Comune key) as the CLI report
     rep = [list(r) for r in demo["report"]["Campione"].iter_rows(values_only=True)]
     assert [[("" if v is None else v) for v in r] for r in rep] == [r[:len(rep[0])] for r in campione]
     # Osservazioni: the same rejected rows

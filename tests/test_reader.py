@@ -64,8 +64,8 @@ def test_bad_cells_become_row_reasons_naming_sheet_row_column_cell(cfg):
     assert "Foglio «Spese», riga 5, colonna «Importo rendicontato» (cella L5)" in imp and "«cento euro»" in imp
     dato = " | ".join(by_code["DATO_NON_VALIDO"])
     assert "colonna «Data documento» (cella H5)" in dato
-    assert "colonna «Ore» (cella P5)" in dato      # after IVA detraibile and Altri contributi (N, O)
-    assert "colonna «Doc. trasmessa» (cella U5)" in dato and "non è SI o NO" in dato
+    assert "colonna «Ore» (cella Q5)" in dato      # after IVA detraibile, Altri contributi (M, N), Persona, Codice fiscale (O, P)
+    assert "colonna «Doc. trasmessa» (cella V5)" in dato and "non è SI o NO" in dato
     assert s.importo is None and s.data_documento is None
 
 
@@ -202,6 +202,20 @@ def test_last_row_and_dtd_checked_in_steps(tmp_path, monkeypatch, step):
                                                   + _sheet("")[21:])
     with pytest.raises(ErroreInput, match="DTD"):
         reader.controlla_file(dtd)
+
+
+def test_optional_tax_code_column(cfg):
+    """`Codice fiscale` is read when present; a workbook made before it existed still reads."""
+    row = _row(S.SPESE_COLS, azione="1.1", persona="Anna Verdi", codice_fiscale=" vrdnna80a41d142k ")
+    assert parse_cartella(_grids([row]), cfg).spese[0].codice_fiscale == "vrdnna80a41d142k"
+    old = [c for c in S.SPESE_COLS if c.key != "codice_fiscale"]
+    s = parse_cartella(_grids([_row(old, azione="1.1", persona="Anna Verdi")], header=[c.header for c in old]),
+                       cfg).spese[0]
+    assert s.persona == "Anna Verdi" and s.codice_fiscale is None and s.errori == []
+    # a required column is still required
+    no_amount = [c.header for c in S.SPESE_COLS if c.key != "importo"]
+    with pytest.raises(ErroreInput, match="Importo rendicontato"):
+        parse_cartella(_grids([], header=no_amount), cfg)
 
 
 def test_competence_month_as_typed(cfg):

@@ -9,7 +9,9 @@ import pytest
 
 from addin.config import DEFAULT_CONFIG, parse_config
 from addin.overview import quadro_annuale
-from addin.rules.cofinancing import (tariffa_tabellare, tariffa_volontari, tipo_cofinanziamento,
+from addin.rules.cofinancing import (TotaliCofinanziamento, cofinanziamento_mancante, con_monetario_realizzato,
+                                     riduzione_quota,
+                                     tariffa_tabellare, tariffa_volontari, tipo_cofinanziamento,
                                      totali_cofinanziamento, valore_voce, verifica_budget, verifica_realizzato)
 from addin.rules.models import Spesa, TipoCofinanziamento, VoceCofinanziamento
 from addin.rules.money import percent
@@ -29,9 +31,17 @@ def test_programme_shares(cfg, codice):
 def test_p4_below_ten_percent(cfg):
     q = verifica_budget(cfg, D("196406.30"), D("18793.08"))
     assert q.base == D("215199.38")
-    assert q.minimo == D("21519.94")          # 10% of 215,199.38, half-up
-    assert q.mancante == D("2726.86")         # 21,519.94 - 18,793.08
+    # the co-financing is part of the total cost: minimum = 0.10 / 0.90 x municipal = 196,406.30 / 9
+    # = 21,822.9222... -> 21,822.92 (10% of the current total, 21,519.94, left P4 at 9.87% once added)
+    assert q.minimo == D("21822.92")
+    assert q.mancante == D("3029.84")         # 21,822.92 - 18,793.08
     assert not q.rispettato
+    # adding the shortfall reaches the minimum share: 21,822.92 / (196,406.30 + 21,822.92) = 10.0000%
+    assert percent(verifica_budget(cfg, D("196406.30"), D("18793.08") + q.mancante).quota) == D("10.00")
+    assert verifica_budget(cfg, D("196406.30"), D("21822.92")).rispettato
+    assert not verifica_budget(cfg, D("196406.30"), D("21822.91")).rispettato
+    assert cofinanziamento_mancante(cfg, D("196406.30"), D("18793.08")) == D("3029.84")
+    assert cofinanziamento_mancante(cfg, D("722461.31"), D("88436.17")) == D("0.00")
 
 
 def test_p4_on_municipal_base():
@@ -39,6 +49,9 @@ def test_p4_on_municipal_base():
         'base = "costo_totale"', 'base = "finanziamento_comunale"', 1))
     q = verifica_budget(cfg, D("196406.30"), D("18793.08"))
     assert percent(q.quota) == D("9.57") and not q.rispettato
+    # municipal base: 10% of 196,406.30 = 19,640.63; missing 19,640.63 - 18,793.08 = 847.55
+    assert (q.minimo, q.mancante) == (D("19640.63"), D("847.55"))
+    assert cofinanziamento_mancante(cfg, D("196406.30"), D("18793.08")) == D("847.55")
 
 
 def test_ats_binding_13_64(cfg):
@@ -60,24 +73,60 @@ def test_binding_level_configurable():
     assert all(r.vincolante for r in rows[:-1]) and not rows[-1].vincolante
 
 
-def _pers(categoria, costo, riga=4):
-    return Spesa(riga=riga, categoria=categoria, costo_orario=None if costo is None else D(costo))
+def _with_planned_cost(programma: int, value: str):
+    """The configuration with the programme's lowest planned grade set (as the Progetto definitivo will)."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    marker = f"[[programmi]]\ncodice = {programma}\n"
+    assert marker in text
+    return parse_config(text.replace(marker, marker + f'costo_orario_minimo_previsto = "{value}"\n', 1))
 
 
-def test_volunteer_cap_lowest_internal_personnel_rate(cfg):
-    spese = [_pers("Personale interno", "22.40"), _pers("Personale interno", "18.35"),
-             _pers("Personale esterno e professionisti", "15.00"),  # not a reference category
-             _pers("Personale interno", None), _pers("Beni di consumo e materie prime", "1.00")]
-    t = tariffa_volontari(cfg, 2026, spese)
-    assert t.valore == D("18.35")
-    assert "personale" in t.fonte
+def test_volunteer_cap_is_the_programmes_planned_lowest_grade():
+    cfg = _with_planned_cost(2, "18.35")
+    t = tariffa_volontari(cfg, 2026, 2)
+    assert t.valore == D("18.35") and "Progetto definitivo" in t.fonte
+    # another programme without the setting: the dated table
+    assert tariffa_volontari(cfg, 2026, 1).valore == D("20.07")
 
 
 def test_volunteer_cap_fallback_table(cfg):
-    t = tariffa_volontari(cfg, 2026, [_pers("Personale esterno e professionisti", "15.00")])
+    t = tariffa_volontari(cfg, 2026, 1)
     assert t.valore == D("20.07")
     assert "D.D. 30/2024" in t.fonte and "gennaio 2026" in t.fonte
     assert tariffa_tabellare(cfg, 2025).valore == D("20.07")  # before the table: the earliest rate
+
+
+def test_planned_cost_must_be_positive():
+    from addin.config import ConfigError
+
+    with pytest.raises((ConfigError, ValueError)):
+        _with_planned_cost(3, "0")
+
+
+def test_reported_rows_never_change_the_cap(cfg, tmp_path):
+    """Issue 11 point 4: a rejected row at 9.50 EUR/h used to lower every volunteer's value to 9.50."""
+    from addin.check import esegui_verifica
+    from addin.workbook.reader import CartellaRendiconto
+
+    d = dt.date(2026, 3, 10)
+    low = Spesa(riga=4, azione="1.1", partner="Igea", categoria="Personale interno", descrizione="x",
+                fornitore="Rossi Anna", numero_documento="1", data_documento=d, data_pagamento=d,
+                modalita_pagamento="Contanti", importo=D("95.00"), persona="Rossi Anna", ore=D(10),
+                costo_orario=D("9.50"), doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
+                data_trasmissione=d)
+    voce = VoceCofinanziamento(riga=4, partner="Igea", azione="1.1", tipo="Volontariato",
+                               quantita=D("10"), valore_unitario=D("25.00"))
+    c = CartellaRendiconto(path=None, programma=1, anno=2026, versione="1", spese=[low], cofinanziamento=[voce],
+                           budget=[], meta={}, avvisi=[])
+    r = esegui_verifica(c, cfg, dt.date(2026, 4, 1))
+    assert r.esiti[0].esito.value == "NON_AMMESSA"            # cash: not eligible
+    assert r.tariffa.valore == D("20.07")                     # not 9.50
+    assert r.cofin_valori[4] == D("200.70")                    # 10 h x 20.07 (25.00 capped)
+    # an admitted row at 9.50 does not change it either
+    ok = Spesa(**{**{f: getattr(low, f) for f in low.__slots__}, "modalita_pagamento": "Bonifico"})
+    c.spese = [ok]
+    r = esegui_verifica(c, cfg, dt.date(2026, 4, 1))
+    assert r.esiti[0].esito.value == "AMMESSA" and r.cofin_valori[4] == D("200.70")
 
 
 def test_fallback_table_is_dated():
@@ -114,19 +163,81 @@ def test_totals_by_type():
             _voce("Non monetario", "12", "40.00", 6), _voce("Volontariato", "30", "25.00", 7),
             _voce("Volontariato", "7.5", "10.00", 8), _voce("Sconosciuto", "1", "99.00", 9)]
     t = totali_cofinanziamento(voci, D("20.07"))
-    assert t.monetario == D("1501.00")               # 1,000.00 + 501.00
+    assert t.monetario_dichiarato == D("1501.00")    # 1,000.00 + 501.00 (declared, until derived)
     assert t.non_monetario == D("480.00")            # 12 x 40.00
     assert t.volontariato == D("677.10")             # 30 x 20.07 (capped) + 7.5 x 10.00
-    assert t.totale == D("2658.10")
     assert t.valorizzato == D("1157.10")
+    # realised monetary = admitted 10,000.00 - contribution due 8,700.00 = 1,300.00; declared 1,501.00
+    r = con_monetario_realizzato(t, D("10000.00"), D("8700.00"))
+    assert (r.monetario, r.monetario_dichiarato, r.differenza_monetario) == (D("1300.00"), D("1501.00"), D("201.00"))
+    assert r.totale == D("2457.10") and r.monetario_incoerente    # 1,300 + 480 + 677.10
+    assert con_monetario_realizzato(t, D("100.00"), D("250.00")).monetario == D("0.00")   # never below 0
+
+
+def test_monetary_reconciliation_tolerance_is_one_euro():
+    t = TotaliCofinanziamento(D("0"), D("0"), D("0"), D("500.00"))
+    assert not con_monetario_realizzato(t, D("1000.00"), D("501.00")).monetario_incoerente   # 499.00: 1.00 off
+    assert con_monetario_realizzato(t, D("1000.00"), D("501.01")).monetario_incoerente       # 498.99: 1.01 off
+    assert con_monetario_realizzato(t, D("1000.00"), D("498.99")).monetario_incoerente       # 501.01
 
 
 def test_realised_share():
-    from addin.rules.cofinancing import TotaliCofinanziamento
-
     t = TotaliCofinanziamento(D("500.00"), D("300.00"), D("200.00"))
     cfg = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     q = verifica_realizzato(cfg, D("10000.00"), t)
     # total cost = 10,000 admitted + 500 valued; co-financing 1,000 -> 9.52%
     assert q.base == D("10500.00") and q.cofinanziamento == D("1000.00")
-    assert percent(q.quota) == D("9.52") and not q.rispettato and q.mancante == D("50.00")
+    assert percent(q.quota) == D("9.52") and not q.rispettato
+    # minimum on the municipal part 10,500 - 1,000 = 9,500: 9,500 / 9 = 1,055.56; missing 55.56
+    assert q.minimo == D("1055.56") and q.mancante == D("55.56")
+
+
+def test_p1_admitted_equal_to_the_plan_realises_the_planned_share(cfg):
+    """Issue 11: admitted spending equal to the plan (722,461.31 + 88,436.17 = 810,897.48, nothing valued)
+    gives the full contribution, a monetary co-financing of 88,436.17 and the planned share 10.91%."""
+    from addin.rules.tranches import liquidazione
+
+    admitted = D("810897.48")
+    liq = liquidazione(cfg, 2026, D("722461.31"), D("810897.48"), admitted, admitted)
+    assert liq.contributo_finale == D("722461.31")
+    t = con_monetario_realizzato(TotaliCofinanziamento(D("0"), D("0"), D("0")), admitted, liq.contributo_finale)
+    assert t.monetario == D("88436.17")                  # 810,897.48 - 722,461.31
+    q = verifica_realizzato(cfg, admitted, t, liq.contributo_finale)
+    assert percent(q.quota) == D("10.91") and q.rispettato   # 88,436.17 / 810,897.48 = 10.906%
+
+
+def test_contribution_due_counts_valued_resources_and_never_exceeds_admitted(cfg):
+    from addin.rules.tranches import liquidazione
+
+    # P3 2026: planned 8,604.80 + 12,334.62 = 20,939.42. Admitted 5,000.00 + non-monetary 6,000.00 +
+    # volunteers 2,000.00 = realised 13,000.00: 8,604.80 x 13,000 / 20,939.42 = 5,342.19 > admitted 5,000
+    liq = liquidazione(cfg, 2026, D("8604.80"), D("20939.42"), D("13000.00"), D("5000.00"))
+    assert liq.contributo_proporzionale == D("5342.19") and liq.contributo_finale == D("5000.00")
+    assert liq.cofinanziamento_monetario == D("0.00")
+    # admitted 15,000.00 alone: 8,604.80 x 15,000 / 20,939.42 = 6,164.07 due; monetary 15,000 - 6,164.07 = 8,835.93
+    liq = liquidazione(cfg, 2026, D("8604.80"), D("20939.42"), D("15000.00"), D("15000.00"))
+    assert liq.contributo_finale == D("6164.07") and liq.cofinanziamento_monetario == D("8835.93")
+
+
+def test_reduction_restoring_the_ats_share_allocated_by_shortfall(cfg):
+    """Σ C − 0.9 × Σ V, allocated to the programmes below 10% in proportion to their own shortfall
+    C − 0.9 × V. Figures by hand:
+      P1 C 900, V 1000: limit 900, shortfall 0 (exactly 10%)   P2 C 950, V 1000: shortfall 50
+      P3 C 1930, V 2000: limit 1800, shortfall 130             P4 C 850, V 1000: shortfall 0 (15%)
+      Σ C 4630, Σ V 5000: reduction 4630 − 4500 = 130, split 50 : 130 -> 36.11 and 93.89."""
+    rq = riduzione_quota(cfg, [(1, D("900.00"), D("1000.00")), (2, D("950.00"), D("1000.00")),
+                               (3, D("1930.00"), D("2000.00")), (4, D("850.00"), D("1000.00"))])
+    assert rq.totale == D("130.00")
+    assert rq.scoperto == {1: D("0.00"), 2: D("50.00"), 3: D("130.00"), 4: D("0.00")}
+    assert rq.per_programma == {1: D("0.00"), 2: D("36.11"), 3: D("93.89"), 4: D("0.00")}
+    # the ATS above 10%: nothing, even with a programme below
+    rq = riduzione_quota(cfg, [(2, D("950.00"), D("1000.00")), (4, D("500.00"), D("1000.00"))])
+    assert rq.totale == D("0.00") and rq.per_programma == {2: D("0.00"), 4: D("0.00")}
+
+
+def test_reduction_at_programme_level_when_configured():
+    cfg = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'livello_vincolante = "ats"', 'livello_vincolante = "programma"', 1).replace(
+        'livello_indicativo = "programma"', 'livello_indicativo = "ats"', 1))
+    rq = riduzione_quota(cfg, [(2, D("950.00"), D("1000.00")), (4, D("500.00"), D("1000.00"))])
+    assert rq.per_programma == {2: D("50.00"), 4: D("0.00")} and rq.totale == D("50.00")

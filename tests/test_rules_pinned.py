@@ -438,15 +438,15 @@ def test_duplicates_when_copies_disagree_on_the_document_amount():
                                     ["IMPORTO_DOCUMENTO_DISCORDANTE", "DOCUMENTO_DUPLICATO"])
 
 
-def test_documented_default_seed_TODAY_issue_11():
-    # Today: the first 8 hex digits of SHA-256("rendiconta-3-2026-S1") = 70448076 (by `sha256sum`)
-    # = 1,883,537,526. Issue #11 (h/rules-b) removes this public seed: the seed comes from the officer or
-    # from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first 6 bytes: with the
-    # key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by `openssl dgst -hmac`)
-    # = 149,829,897,444,592.
-    from addin.rules.sampling import seme_predefinito
+def test_seed_from_the_comunes_key():
+    # issue 11: no public seed; from the Comune's key, HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first
+    # 6 bytes: with the key b"chiave-di-prova-del-comune-0123456789" that is 8844fdd05cf0 (by
+    # `openssl dgst -sha256 -hmac`) = 149,829,897,444,592
+    from addin.rules import sampling
+    from addin.rules.sampling import seme_da_chiave
 
-    assert seme_predefinito(3, 2026, 1) == 1883537526
+    assert seme_da_chiave(b"chiave-di-prova-del-comune-0123456789", 3, 2026, 1) == 149829897444592
+    assert not hasattr(sampling, "seme_predefinito")
 
 
 def test_personnel_boundaries():
@@ -549,34 +549,36 @@ def test_chain_with_an_act_removed_in_the_middle():
 
 def test_duplicates_control_flow():
     # a single-copy document before a duplicated one; no document amount: the cap is the largest claim
-    rows = [spesa(4, numero_documento="S-1"),
-            spesa(5, numero_documento="N-1", importo=D("600.00"), importo_documento=None),
-            spesa(6, numero_documento="N-1", importo=D("500.00"), importo_documento=None)]
+    # (numbers differ in their digits: issue 11 drops letter prefixes, so S-1 and N-1 would be one document)
+    rows = [spesa(4, numero_documento="S-101"),
+            spesa(5, numero_documento="N-102", importo=D("600.00"), importo_documento=None),
+            spesa(6, numero_documento="N-102", importo=D("500.00"), importo_documento=None)]
     assert [r.importo_ammesso for r in check(rows)] == [D("1000.00"), D("600.00"), D("0.00")]
     # a copy not admitted (cash) first: the others still share the document's 1,000.00: 600 + 400
-    rows = [spesa(4, numero_documento="C-1", modalita_pagamento="Contanti"),
-            spesa(5, numero_documento="C-1", importo=D("600.00")), spesa(6, numero_documento="C-1", importo=D("600.00"))]
+    rows = [spesa(4, numero_documento="C-103", modalita_pagamento="Contanti"),
+            spesa(5, numero_documento="C-103", importo=D("600.00")), spesa(6, numero_documento="C-103", importo=D("600.00"))]
     assert [r.importo_ammesso for r in check(rows)] == [D("0.00"), D("600.00"), D("400.00")]
     # 0.50 admitted first counts: 100.00 - 0.50 = 99.50 left
-    rows = [spesa(4, numero_documento="P-1", importo=D("0.50"), importo_documento=D("100.00")),
-            spesa(5, numero_documento="P-1", importo=D("100.00"), importo_documento=D("100.00"))]
+    rows = [spesa(4, numero_documento="P-104", importo=D("0.50"), importo_documento=D("100.00")),
+            spesa(5, numero_documento="P-104", importo=D("100.00"), importo_documento=D("100.00"))]
     assert [r.importo_ammesso for r in check(rows)] == [D("0.50"), D("99.50")]
     # exactly 100%: no reason on either copy
-    rows = [spesa(4, numero_documento="E-1", importo=D("500.00")), spesa(5, numero_documento="E-1", importo=D("500.00"))]
+    rows = [spesa(4, numero_documento="E-105", importo=D("500.00")), spesa(5, numero_documento="E-105", importo=D("500.00"))]
     assert [r.motivi for r in check(rows)] == [[], []]
     # the message lists the other rows in row order, whatever the order of the list
-    rows = [spesa(7, numero_documento="O-1", importo=D("600.00")), spesa(5, numero_documento="O-1", importo=D("300.00")),
-            spesa(4, numero_documento="O-1", importo=D("300.00"))]
+    rows = [spesa(7, numero_documento="O-106", importo=D("600.00")), spesa(5, numero_documento="O-106", importo=D("300.00")),
+            spesa(4, numero_documento="O-106", importo=D("300.00"))]
     r7 = check(rows)[0]
     assert [m.messaggio for m in r7.motivi] == [
-        "Documento O-1 di Cartoleria Rossi srl imputato anche nelle righe 4, 5 oltre il suo importo (1.000,00 €): "
+        "Documento O-106 di Cartoleria Rossi srl imputato anche nelle righe 4, 5 oltre il suo importo (1.000,00 €): "
         "non ammessi 200,00 €."]
 
 
 def test_document_key_apostrophes():
     from addin.rules.eligibility import chiave_documento
 
-    assert chiave_documento("Ditta", "F'12") == chiave_documento("Ditta", "F 12") == ("ditta", "f12")
+    # issue 11: number prefixes and separators are dropped (FT 12 = F-12 = 12)
+    assert chiave_documento("Ditta", "F'12") == chiave_documento("Ditta", "F 12") == ("ditta", "12")
 
 
 def test_overheads_by_partner_and_rounding_edges():

@@ -74,16 +74,18 @@ def test_tranches_add_up_to_the_contribution(contrib_cents, anno):
 
 
 @settings(max_examples=300)
-@given(cents, cents, cents, cents, cents)
-def test_final_contribution_bounds(contrib, previsto, realizzato, ammesso, monetario):
-    c, p, r, a, m = (D(x) / 100 for x in (contrib, previsto, realizzato, ammesso, monetario))
-    liq = liquidazione(CFG, 2026, c, p, r, a, m)
+@given(cents, cents, cents, cents)
+def test_final_contribution_bounds(contrib, previsto, realizzato, ammesso):
+    c, p, r, a = (D(x) / 100 for x in (contrib, previsto, realizzato, ammesso))
+    liq = liquidazione(CFG, 2026, c, p, r, a)
     assert D(0) <= liq.contributo_finale <= c
-    assert liq.contributo_finale <= max(D(0), a - m)
+    assert liq.contributo_finale <= a                       # never above the admitted expenditure
     assert liq.contributo_finale == money(liq.contributo_finale)
+    # the monetary co-financing is the rest of the admitted expenditure: the two add up to it
+    assert liq.cofinanziamento_monetario >= 0 and liq.contributo_finale + liq.cofinanziamento_monetario == a
     assert liq.saldo == liq.contributo_finale - liq.anticipi
     assert liq.da_recuperare == (-liq.saldo if liq.saldo < 0 else 0)
-    if p > 0 and r >= p and a - m >= c:
+    if p > 0 and r >= p and a >= c:
         assert liq.contributo_finale == c
 
 

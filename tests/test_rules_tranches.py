@@ -38,48 +38,49 @@ def test_balance_absorbs_rounding(cfg):
 
 
 def test_full_realisation(cfg):
-    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2000.00"), D("1900.00"), D("100.00"))
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2000.00"), D("1900.00"))
     assert liq.contributo_finale == D("1000.00")
+    assert liq.cofinanziamento_monetario == D("900.00")      # admitted 1,900 - contribution 1,000
     assert liq.anticipi == D("900.00") and liq.saldo == D("100.00") and liq.da_recuperare == D("0.00")
 
 
 def test_over_realisation_capped_at_100_percent(cfg):
-    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2500.00"), D("5000.00"), D("0"))
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2500.00"), D("5000.00"))
     assert liq.percentuale_realizzazione == 1 and liq.contributo_finale == D("1000.00")
 
 
 def test_proportional_reduction_and_recovery(cfg):
     # realised 1,500 of 2,000 planned -> 75% -> 750.00; advances 600 + 300 -> recover 150.00
-    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("1500.00"), D("1400.00"), D("100.00"))
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("1500.00"), D("1400.00"))
     assert liq.contributo_proporzionale == D("750.00")
-    assert liq.limite_spesa == D("1300.00")
+    assert liq.limite_spesa == D("1400.00")
     assert liq.contributo_finale == D("750.00")
     assert liq.riduzione == D("250.00")
     assert liq.saldo == D("-150.00") and liq.da_recuperare == D("150.00")
 
 
-def test_cap_admitted_minus_monetary(cfg):
-    # admitted 800 - monetary co-financing 100 = 700 < 1,000 contribution
-    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2000.00"), D("800.00"), D("100.00"))
+def test_contribution_never_above_admitted(cfg):
+    # realised 2,000 (admitted 800 + 1,200 valued): proportional 1,000 > admitted 800 -> 800; no monetary
+    # co-financing left (the monetary share is derived, never declared); advances 900 -> recover 100
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2000.00"), D("800.00"))
     assert (liq.contributo_proporzionale, liq.limite_spesa, liq.contributo_finale) == (
-        D("1000.00"), D("700.00"), D("700.00"))
-    assert liq.saldo == D("-200.00")
+        D("1000.00"), D("800.00"), D("800.00"))
+    assert liq.cofinanziamento_monetario == D("0.00") and liq.saldo == D("-100.00")
 
 
 def test_actual_advances(cfg):
-    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2000.00"), D("2000.00"), D("0"),
-                       anticipi=D("600.00"))
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("2000.00"), D("2000.00"), anticipi=D("600.00"))
     assert liq.saldo == D("400.00")
 
 
 def test_p1_reduced_with_hand_figures(cfg):
     # P1 2026: realised 90% of planned value 810,897.48 -> 729,807.73; contribution
     # 722,461.31 x 729,807.73 / 810,897.48 = 650,215.1772 -> 650,215.18; advances 650,215.18 -> balance 0.00
-    liq = liquidazione(cfg, 2026, D("722461.31"), D("810897.48"), D("729807.73"), D("729807.73"), D("50000"))
+    liq = liquidazione(cfg, 2026, D("722461.31"), D("810897.48"), D("729807.73"), D("729807.73"))
     assert liq.contributo_finale == D("650215.18")
     assert liq.anticipi == D("650215.18") and liq.saldo == D("0.00")
 
 
 def test_nothing_realised(cfg):
-    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("0"), D("0"), D("0"))
+    liq = liquidazione(cfg, 2026, D("1000.00"), D("2000.00"), D("0"), D("0"))
     assert liq.contributo_finale == D("0.00") and liq.da_recuperare == D("900.00")

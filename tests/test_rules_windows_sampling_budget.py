@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import random
 from decimal import Decimal as D
 
 import pytest
@@ -10,7 +13,7 @@ import pytest
 from addin.rules.budget import VoceBudget, uso_budget
 from addin.rules.eligibility import Contesto, valuta_spese
 from addin.rules.models import Spesa
-from addin.rules.sampling import campione_personale, campioni_personale, dimensione_campione, seme_predefinito
+from addin.rules.sampling import campione_personale, campioni_personale, campioni_programma, dimensione_campione
 from addin.rules.windows import finestra_chiusa, finestra_di, finestre_anno, scadenza_blocco
 
 d = dt.date
@@ -48,10 +51,32 @@ def test_windows_of_a_year(cfg):
 
 # --- sampling -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persone,size", [(0, 0), (1, 1), (5, 1), (10, 1), (11, 2), (20, 2), (25, 3), (100, 10),
-                                          (101, 11)])
-def test_sample_size(cfg, persone, size):
+# "fino al 10%": floor(10% x persons), at least 1 when there is anyone (issue 11: 11 -> 1, 21 -> 2, 29 -> 2)
+@pytest.mark.parametrize("persone,size", [(0, 0), (1, 1), (5, 1), (10, 1), (11, 1), (20, 2), (21, 2), (29, 2),
+                                          (30, 3), (100, 10), (101, 10)])
+def test_sample_size_rounds_down(cfg, persone, size):
     assert dimensione_campione(cfg, persone) == size
+
+
+def _cfg_text(old, new):
+    from addin.config import DEFAULT_CONFIG, parse_config
+
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    assert old in text
+    return parse_config(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("persone,size", [(0, 0), (5, 1), (11, 2), (21, 3), (29, 3), (30, 3)])
+def test_sample_size_rounding_up_configurable(persone, size):
+    up = _cfg_text('arrotondamento = "difetto"', 'arrotondamento = "eccesso"')
+    assert dimensione_campione(up, persone) == size   # ceil(0.1 x n): 1.1 -> 2, 2.1 -> 3, 2.9 -> 3
+
+
+def test_sample_rounding_must_be_known():
+    from addin.config import ConfigError
+
+    with pytest.raises((ConfigError, ValueError)):
+        _cfg_text('arrotondamento = "difetto"', 'arrotondamento = "a caso"')
 
 
 def _staff(n, month=3, categoria="Personale interno"):
@@ -63,9 +88,14 @@ def test_sample_reproducible_and_reports_seed(cfg):
     rows = _staff(25)
     a = campione_personale(cfg, rows, 1, 2026, 1, seme=12345)
     b = campione_personale(cfg, list(reversed(rows)), 1, 2026, 1, seme=12345)
-    assert a.seme == 12345 and a.persone == 25 and a.dimensione == 3
-    assert a.estratti == b.estratti and len(set(a.estratti)) == 3
+    assert a.seme == 12345 and a.persone == 25 and a.dimensione == 2      # floor(2.5)
+    assert a.origine_seme == "indicato" and not a.provvisorio
+    assert a.estratti == b.estratti and len(set(a.estratti)) == 2
     assert all(a.righe[p] == [4 + int(p[-2:])] for p in a.estratti)
+    # the draw, by hand: the population sorted by identity (normalised name), sampled with the seed
+    population = sorted(f"nome:persona {i:02d}" for i in range(25))
+    expected = [f"Persona {x[-2:]}" for x in random.Random(12345).sample(population, 2)]
+    assert a.estratti == expected
 
 
 def test_sample_changes_with_seed(cfg):
@@ -74,11 +104,34 @@ def test_sample_changes_with_seed(cfg):
     assert len(samples) > 1
 
 
-def test_default_seed_is_documented_and_stable(cfg):
-    c = campione_personale(cfg, _staff(12), 3, 2026, 1)
-    assert c.seme == seme_predefinito(3, 2026, 1) == seme_predefinito(3, 2026, 1)
-    assert seme_predefinito(3, 2026, 1) != seme_predefinito(3, 2026, 2)
-    assert c.estratti == campione_personale(cfg, _staff(12), 3, 2026, 1, seme=c.seme).estratti
+def test_seed_from_the_comune_key(cfg):
+    key = b"chiave-del-comune-per-le-prove-0123456789"
+    # HMAC-SHA256(key, "rendiconta-campione|3|2026|S1"), first 6 bytes, computed here by hand
+    digest = hmac.new(key, b"rendiconta-campione|3|2026|S1", hashlib.sha256).digest()
+    seed = int.from_bytes(digest[:6], "big")
+    c = campione_personale(cfg, _staff(12), 3, 2026, 1, chiave=key)
+    assert (c.seme, c.origine_seme, c.provvisorio) == (seed, "chiave", False)
+    assert c.dimensione == 1
+    population = sorted(f"nome:persona {i:02d}" for i in range(12))
+    assert c.estratti == [f"Persona {x[-2:]}" for x in random.Random(seed).sample(population, 1)]
+    # another semester, programme or key: another seed; the officer's seed wins over the key
+    assert campione_personale(cfg, _staff(12), 3, 2026, 2, chiave=key).seme != seed
+    assert campione_personale(cfg, _staff(12), 4, 2026, 1, chiave=key).seme != seed
+    assert campione_personale(cfg, _staff(12), 3, 2026, 1, chiave=key + b"x").seme != seed
+    assert campione_personale(cfg, _staff(12), 3, 2026, 1, seme=7, chiave=key).seme == 7
+
+
+def test_without_seed_or_key_the_sample_is_provisional(cfg):
+    """No public default seed: a partner cannot compute the draw from programme, year and semester."""
+    public = int(hashlib.sha256(b"rendiconta-3-2026-S1").hexdigest()[:8], 16)   # the old public default
+    draws = [campione_personale(cfg, _staff(40), 3, 2026, 1) for _ in range(8)]
+    assert all(c.provvisorio and c.origine_seme == "provvisorio" for c in draws)
+    assert "PROVVISORIO" in draws[0].descrizione_seme()
+    assert all(c.seme != public for c in draws)
+    assert len({c.seme for c in draws}) > 1          # random, not derived from public data
+    # the seed is printed: the officer can redraw the same sample by giving it
+    again = campione_personale(cfg, _staff(40), 3, 2026, 1, seme=draws[0].seme)
+    assert again.estratti == draws[0].estratti and not again.provvisorio
 
 
 def test_sample_counts_distinct_persons_of_the_semester(cfg):
@@ -93,11 +146,8 @@ def test_sample_counts_distinct_persons_of_the_semester(cfg):
     s1 = campione_personale(cfg, rows, 1, 2026, 1, seme=1)
     assert s1.persone == 2 and s1.dimensione == 1
     assert s1.estratti[0] in {"Anna Verdi", "Luca Neri"}
-    from addin.config import DEFAULT_CONFIG, parse_config
-
-    everyone = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-        '[campionamento]                        # [C] fino al 10% del personale ogni semestre\nquota = "0.10"',
-        '[campionamento]\nquota = "1"', 1))
+    everyone = _cfg_text('[campionamento]                        # [C] fino al 10% del personale ogni semestre\n'
+                         'quota = "0.10"', '[campionamento]\nquota = "1"')
     full = campione_personale(everyone, rows, 1, 2026, 1, seme=7)
     assert full.dimensione == 2 and sorted(full.estratti) == ["Anna Verdi", "Luca Neri"]
     assert full.righe == {"Anna Verdi": [4, 5], "Luca Neri": [6]}
@@ -105,12 +155,44 @@ def test_sample_counts_distinct_persons_of_the_semester(cfg):
     assert (s2.persone, s2.estratti) == (1, ["Sara Blu"])
     empty = campione_personale(cfg, rows, 1, 2027, 1, seme=1)
     assert (empty.persone, empty.dimensione, empty.estratti) == (0, 0, [])
-    # both semesters at once (what the check uses): the same draws, default seeds included
-    both = campioni_personale(everyone, rows, 1, 2026)
+    # both semesters at once (what the check uses): the same draws
+    both = campioni_personale(everyone, rows, 1, 2026, seme=3)
     assert [(c.semestre, c.seme, sorted(c.estratti), c.righe) for c in both] == [
-        (1, seme_predefinito(1, 2026, 1), ["Anna Verdi", "Luca Neri"], {"Anna Verdi": [4, 5], "Luca Neri": [6]}),
-        (2, seme_predefinito(1, 2026, 2), ["Sara Blu"], {"Sara Blu": [7]})]
+        (1, 3, ["Anna Verdi", "Luca Neri"], {"Anna Verdi": [4, 5], "Luca Neri": [6]}),
+        (2, 3, ["Sara Blu"], {"Sara Blu": [7]})]
     assert campioni_personale(cfg, rows, 1, 2026, seme=1) == [s1, s2]
+
+
+def test_tax_code_identifies_the_person(cfg):
+    """Two homonyms with different tax codes are two persons; the same tax code under two spellings is
+    one; a row without tax code joins the only tax code written for that name."""
+    def row(r, persona, cf):
+        return Spesa(riga=r, categoria="Personale interno", persona=persona, codice_fiscale=cf,
+                     data_pagamento=d(2026, 3, 1))
+    rows = [row(4, "Mario Rossi", "RSSMRA80A01D142X"), row(5, "Mario Rossi", "RSSMRA85B02D142Y"),
+            row(6, "M. Rossi", "rssmra80a01d142x "), row(7, "Anna Bianchi", "BNCNNA70C41D142Z"),
+            row(8, "anna bianchi", None), row(9, "Luca Neri", None)]
+    everyone = _cfg_text('quota = "0.10"\nminimo = 1', 'quota = "1"\nminimo = 1')
+    c = campione_personale(everyone, rows, 1, 2026, 1, seme=1)
+    # persons: RSSMRA80A01D142X (rows 4, 6), RSSMRA85B02D142Y (5), BNCNNA70C41D142Z (7, 8), Luca Neri (9)
+    assert c.persone == 4
+    assert sorted(sorted(v) for v in c.righe.values()) == [[4, 6], [5], [7, 8], [9]]
+
+
+def test_programme_sample_spans_the_partner_copies(cfg):
+    """The population is the programme's persons across the workbooks (21 persons -> 2 drawn)."""
+    a = _staff(11)                                        # Persona 00..10 in the first copy
+    b = [Spesa(riga=10 + i, categoria="Personale esterno e professionisti", persona=f"Persona {i:02d}",
+               data_pagamento=d(2026, 5, 2)) for i in range(5, 21)]   # 05..20: 05..10 are in both
+    s1, s2 = campioni_programma(cfg, [("a.xlsx", a), ("b.xlsx", b)], 2, 2026, seme=99)
+    assert (s1.persone, s1.dimensione) == (21, 2) and (s2.persone, s2.dimensione) == (0, 0)
+    population = sorted(f"nome:persona {i:02d}" for i in range(21))
+    drawn = random.Random(99).sample(population, 2)
+    assert s1.estratti == [f"Persona {x[-2:]}" for x in drawn]
+    for x in drawn:
+        i = int(x[-2:])
+        places = ([("a.xlsx", 4 + i)] if i <= 10 else []) + ([("b.xlsx", 10 + i)] if i >= 5 else [])
+        assert s1.posizioni[f"Persona {i:02d}"] == places
 
 
 # --- budget per action x category -----------------------------------------------------------------

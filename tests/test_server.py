@@ -32,7 +32,7 @@ from addin.workbook import schema  # noqa: E402
 from xlwings_book import actions, book_json  # noqa: E402
 
 RC = {"FINESTRA", "FINESTRA_CHIUSA", "SCADENZA_BLOCCO", "TRANCHE", "SCADENZA_TRANCHE", "COFIN_MINIMO",
-      "COFIN_QUOTA", "TARIFFA_VOLONTARI", "ESITO"}
+      "COFIN_MANCANTE", "COFIN_QUOTA", "TARIFFA_VOLONTARI", "ESITO"}
 
 
 @pytest.fixture(scope="module")

@@ -161,7 +161,28 @@ def test_only_functions_libreoffice_computes(cfg):
                         assert not any(x in f for x in FORBIDDEN), (ws.title, c.coordinate, c.value)
                         seen |= set(FUNC.findall(f))
     assert seen <= ALLOWED, seen - ALLOWED
-    assert {"SUMIFS", "_XLFN.MINIFS", "ROUND"} <= seen
+    assert {"SUMIFS", "ROUND"} <= seen
+    assert "_XLFN.MINIFS" not in seen      # the volunteer cap is a fixed value, never the rows' lowest rate
+
+
+def test_volunteer_cap_is_a_fixed_value_from_the_configuration(cfg):
+    """No planned grade: the table rate, marked provisional in Istruzioni; with the Progetto definitivo's
+    value for the programme, that value (the rows never change it)."""
+    from addin.config import DEFAULT_CONFIG, parse_config
+
+    def cap_and_text(config, prog):
+        wb = build_template(config, prog, 2026)
+        rows = _values(wb[S.RIEPILOGO])
+        text = "\n".join(str(c.value) for row in wb[S.ISTRUZIONI].iter_rows() for c in row if c.value is not None)
+        return _by_label(rows, "Tariffa oraria massima del volontariato", 1), text
+
+    value, text = cap_and_text(cfg, 2)
+    assert value == 20.07 and "valore provvisorio" in text and "20,07" in text
+    marker = "[[programmi]]\ncodice = 2\n"
+    planned = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        marker, marker + 'costo_orario_minimo_previsto = "18.35"\n', 1))
+    value, text = cap_and_text(planned, 2)
+    assert value == 18.35 and "18,35" in text and "Progetto definitivo" in text and "valore provvisorio" not in text
 
 
 def test_istruzioni_lists_documents_windows_and_tranches(wb1, cfg):
@@ -395,6 +416,7 @@ def test_libreoffice_riepilogo_equals_rules(cfg, ricalcolati, prog):
     assert _eur(_by_label(rows, "Tariffa oraria massima del volontariato", 1)) == s.tariffa.valore
     assert _by_label(rows, "Fonte della tariffa", 1) == s.tariffa.fonte
     assert _eur(_by_label(rows, "Cofinanziamento monetario", 1)) == s.cofinanziamento.monetario
+    assert _eur(_by_label(rows, "Cofinanziamento monetario dichiarato", 1)) == s.cofinanziamento.monetario_dichiarato
     assert _eur(_by_label(rows, "Cofinanziamento non monetario", 1)) == s.cofinanziamento.non_monetario
     assert _eur(_by_label(rows, "Cofinanziamento volontariato", 1)) == s.cofinanziamento.volontariato
     assert _eur(_by_label(rows, "Totale cofinanziamento", 1)) == s.quota.cofinanziamento
@@ -429,7 +451,7 @@ def test_libreoffice_tranche_equals_rules(ricalcolati, prog):
         "Cofinanziamento non monetario e volontariato": s.cofinanziamento.valorizzato,
         "Valore realizzato": liq.valore_realizzato,
         "Contributo proporzionale": liq.contributo_proporzionale,
-        "Cofinanziamento monetario": s.cofinanziamento.monetario,
+        "Cofinanziamento monetario": liq.cofinanziamento_monetario,
         "Limite di spesa": liq.limite_spesa,
         "Contributo spettante": liq.contributo_finale,
         "Riduzione": liq.riduzione,
@@ -443,7 +465,7 @@ def test_libreoffice_tranche_equals_rules(ricalcolati, prog):
     assert round(D(repr(_by_label(rows, "Percentuale di realizzazione", 4))), 10) == \
         round(liq.percentuale_realizzazione, 10)
     if prog == 1:   # by hand (test_rules_figures_match_hand_computation): 650,215.18 - 9,650.23
-        assert _eur(_by_label(rows, "Importo da recuperare", 4)) == D("640564.95")
+        assert _eur(_by_label(rows, "Importo da recuperare", 4)) == D("638864.93")   # 650215.18 - 11350.25
 
 
 def test_rules_figures_match_hand_computation(riepiloghi):
@@ -452,22 +474,33 @@ def test_rules_figures_match_hand_computation(riepiloghi):
     s1 = riepiloghi[1]
     # reported: 2562 + 1428 + 600 + 1234.56 + 4500.10 + 350.35 + 99.99 + 500 (other programme) + 75.25
     assert s1.rendicontato == D("11350.25") and s1.non_attribuito == D("575.25")
-    # cap: Scacco Matto's internal hourly cost 17.85 < table 20.07 (external 15.00 does not count)
-    assert s1.tariffa.valore == D("17.85")
-    # monetary 1500 + 2 x 100.01; non-monetary 12 x 45.50 + 333.33; volunteers 30 x 17.85 + 10.5 x 12
-    assert (s1.cofinanziamento.monetario, s1.cofinanziamento.non_monetario, s1.cofinanziamento.volontariato) == \
-        (D("1700.02"), D("879.33"), D("661.50"))
-    assert s1.quota.base == D("12891.08") and s1.quota.minimo == D("1289.11")
-    # limit 11350.25 - 1700.02 binds; advances 433476.79 + 216738.39
-    assert s1.liquidazione.contributo_finale == D("9650.23")
-    assert s1.liquidazione.saldo == D("9650.23") - D("650215.18")
-    assert s1.liquidazione.da_recuperare == D("640564.95")
+    # cap: the table 20.07 (no planned grade configured); Scacco Matto's row at 17.85 does not lower it
+    assert s1.tariffa.valore == D("20.07")
+    # declared monetary 1500 + 2 x 100.01; non-monetary 12 x 45.50 + 333.33; volunteers 30 x 20.07 + 10.5 x 12
+    c = s1.cofinanziamento
+    assert (c.monetario_dichiarato, c.non_monetario, c.volontariato) == (D("1700.02"), D("879.33"), D("728.10"))
+    # realised 11350.25 + 879.33 + 728.10 = 12957.68: proportional 722461.31 x 12957.68 / 810897.48 = 11544.52,
+    # above the reported 11350.25, which binds; nothing of the reported spending is left as monetary
+    # co-financing (declared 1700.02, reconciled: COFINANZIAMENTO_MONETARIO_INCOERENTE)
+    assert s1.liquidazione.contributo_proporzionale == D("11544.52")
+    assert s1.liquidazione.contributo_finale == D("11350.25")
+    assert c.monetario == D("0.00") and c.monetario_incoerente
+    # share: co-financing 879.33 + 728.10 = 1607.43 of 12957.68; minimum 10/90 of 12957.68 - 1607.43 = 11350.25
+    # -> 1261.14
+    assert s1.quota.base == D("12957.68") and s1.quota.cofinanziamento == D("1607.43")
+    assert s1.quota.minimo == D("1261.14") and s1.quota.rispettato
+    # advances 433476.79 + 216738.39 = 650215.18
+    assert s1.liquidazione.saldo == D("11350.25") - D("650215.18")
+    assert s1.liquidazione.da_recuperare == D("638864.93")
     # P3: no internal personnel -> table rate 20.07; volunteers 30 x 20.07 + 10.5 x 12 = 728.10
     s3 = riepiloghi[3]
     assert s3.tariffa.valore == D("20.07") and s3.cofinanziamento.volontariato == D("728.10")
     # realised 11350.25 + 879.33 + 728.10 = 12957.68 over 8604.80 + 12334.62 = 20939.42
     assert s3.liquidazione.contributo_proporzionale == money(D("8604.80") * D("12957.68") / D("20939.42"))
     assert s3.liquidazione.contributo_finale == s3.liquidazione.contributo_proporzionale < s3.liquidazione.limite_spesa
+    # 5324.80 due: monetary co-financing 11350.25 - 5324.80 = 6025.45; minimum (12957.68 - (6025.45 + 1607.43)) / 9
+    assert s3.liquidazione.contributo_finale == D("5324.80") and s3.cofinanziamento.monetario == D("6025.45")
+    assert s3.quota.minimo == D("591.64")
 
 
 @pytest.mark.libreoffice
@@ -512,7 +545,7 @@ def test_pdf_and_png_render_without_hashes(ricalcolati, tmp_path):
     for needle in ("Riepilogo 2026 - Programma 1", "Tranche 2026 - Programma 1", "Importo da recuperare",
                    "Personale interno", "Finestre rendicontative 2026"):
         assert needle in text, needle
-    assert "640,564.95" in text or "640.564,95" in text   # the amount to recover, in the office's locale
+    assert "638,864.93" in text or "638.864,93" in text   # the amount to recover, in the office's locale
     png = pagine_png(pdf, tmp_path / "png", dpi=40)
     assert len(png) == pages and all(p.stat().st_size > 2000 for p in png)
 

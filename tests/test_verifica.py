@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from decimal import Decimal as D
 from pathlib import Path
@@ -135,20 +136,28 @@ def test_totals_cofinancing_tranches_hand_computed(main_file, cfg):
     # 2,470 - 900 = 1,570.00, excluded 950 - 250 = 700.00
     assert r.totali == {"rendicontato": D("2470.00"), "ammesso": D("900.00"), "non_ammesso": D("1570.00"),
                         "da_integrare": D("100.00"), "escluso": D("700.00")}
-    # volunteers capped at the lowest hourly cost of internal personnel (20.00): 10 h x 20 = 200
-    assert r.tariffa.valore == D("20.00")
+    # volunteers capped at the table rate 20.07 (the internal personnel rows at 20.00 do not count):
+    # 10 h x 20.07 = 200.70
+    assert r.tariffa.valore == D("20.07")
     ct = r.cofin_totali
-    assert (ct.monetario, ct.non_monetario, ct.volontariato) == (D("50.00"), D("60.00"), D("200.00"))
+    # contribution due: min(722,461.31 x (900 + 60 + 200.70 = 1,160.70) / 810,897.48 = 1,034.11, admitted
+    # 900.00) = 900.00: nothing of the admitted spending is left as monetary co-financing (declared 50.00)
+    assert r.liquidazione.contributo_finale == D("900.00")
+    assert (ct.monetario, ct.monetario_dichiarato, ct.non_monetario, ct.volontariato) == (
+        D("0.00"), D("50.00"), D("60.00"), D("200.70"))
+    assert ct.monetario_incoerente and any("COFINANZIAMENTO_MONETARIO_INCOERENTE" in a for a in r.avvisi)
     q = r.cofin_quota
-    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("310.00"), D("1160.00"), D("116.00"), True)
+    # realised value 900 admitted + 60 non-monetary + 200.70 volunteers = 1,160.70; contribution due
+    # min(722,461.31 x 1,160.70 / 810,897.48 = 1,034.11, admitted 900.00) = 900.00, so the monetary
+    # co-financing (900 - 900) is 0: co-financing 0 + 60 + 200.70 = 260.70 over 1,160.70;
+    # minimum 10/90 of the contribution 900.00 = 100.00
+    assert (q.cofinanziamento, q.base, q.minimo, q.rispettato) == (D("260.70"), D("1160.70"), D("100.00"), True)
     assert [(t.numero, t.scadenza, t.importo) for t in r.piano] == [
         (1, dt.date(2026, 6, 30), D("433476.79")), (2, dt.date(2026, 11, 30), D("216738.39")),
         (3, dt.date(2027, 4, 30), D("72246.13"))]
-    # base 900 admitted + 60 non-monetary + 200 volunteers = 1,160.00, minimum 10% = 116.00
-    # final contribution: min(722,461.31 x 1,160 / 810,897.48 = 1,033.49, 900 - 50 = 850.00)
-    assert r.liquidazione.contributo_finale == D("850.00")
-    # balance: 850.00 - (433,476.79 + 216,738.39 = 650,215.18) = -649,365.18
-    assert r.liquidazione.saldo == D("-649365.18")
+    assert r.liquidazione.contributo_finale == D("900.00")
+    # balance: 900.00 - (433,476.79 + 216,738.39 = 650,215.18) = -649,315.18
+    assert r.liquidazione.saldo == D("-649315.18")
     assert r.scadenza_osservazioni == dt.date(2026, 6, 11)
     assert [f.stato(CLOSED) for f in r.finestre] == ["CHIUSA", "APERTA", "NON INIZIATA"]
     assert [f.stato(OPEN) for f in r.finestre] == ["APERTA", "APERTA", "NON INIZIATA"]
@@ -216,7 +225,8 @@ def test_sealed_rows_changed_or_added_after_lock(cfg, tmp_path):
 
 
 def test_every_catalogue_code_is_covered():
-    covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
+    covered = {c for row in ROWS for codes in ([row[4]] if isinstance(row[4], list) else row[4]) for c in codes} | {"COFINANZIAMENTO_MONETARIO_INCOERENTE",   # programme-level
+                                                     "SPESE_GENERALI_OLTRE_LIMITE", "CONTANTI_OLTRE_LIMITE",
                                                      "RIGA_SIGILLATA_MODIFICATA", "INSERIMENTO_RETROATTIVO",
                                                      "PERSONALE_ORE_ECCESSIVE",   # test_rules_personale
                                                      "IMPORTO_DOCUMENTO_DISCORDANTE",   # test_rules_duplicati
@@ -243,7 +253,8 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     assert out.is_file() and str(out) in "".join(res.output.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["P1_2026.xlsx", "P1_2026_verifica.xlsx"]
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Esito", "Sintesi", "Campione", "Osservazioni"]
+    # Avvisi: COFINANZIAMENTO_MONETARIO_INCOERENTE (50.00 declared, none realised)
+    assert wb.sheetnames == ["Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"]
     ws = wb["Esito"]
     head = [c.value for c in ws[1]]
     for h in ("Riga", "Esito", "Importo ammesso", "Motivi", "In campione", "Importo decurtato",
@@ -266,7 +277,7 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
     assert any(r[0] == "Rendicontato" and r[2] == 2470 for r in sint)
     camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
-    assert camp[0][0] == "1/2026" and camp[0][4] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
+    assert camp[0][0] == "1/2026" and camp[0][5] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
 
 
 def test_cli_json_structure(main_file, tmp_path):
@@ -282,10 +293,10 @@ def test_cli_json_structure(main_file, tmp_path):
     r12 = next(r for r in data["righe"] if r["riga"] == 12)
     assert r12 == {"riga": 12, "esito": "AMMESSA", "importo": "120.00", "importo_ammesso": "100.00",
                    "motivi": [{"codice": "IMPORTO_OLTRE_DOCUMENTO", "messaggio": r12["motivi"][0]["messaggio"]}]}
-    assert data["cofinanziamento"]["totale"] == "310.00" and data["cofinanziamento"]["minimo"] == "116.00"
+    assert data["cofinanziamento"]["totale"] == "260.70" and data["cofinanziamento"]["minimo"] == "100.00"
     assert data["cofinanziamento"]["rispettato"] is True
     assert data["tranche"][0] == {"numero": 1, "scadenza": "2026-06-30", "importo": "433476.79"}
-    assert data["saldo"] == "-649365.18"
+    assert data["saldo"] == "-649315.18"
     assert data["totali"]["ammesso"] == "900.00"   # as in test_totals_cofinancing_tranches_hand_computed
     assert out.is_file()
 
@@ -312,12 +323,16 @@ def test_risultato_json_round_trips_with_hand_computed_figures(main_file, cfg):
     # admitted 100 + 100 + 200 + 100 + 200 + 200 (Carla Blu, 10 h × 20.00 of 250.00) = 900.00 of 2,470.00
     assert data["totali"] == {"rendicontato": "2470.00", "ammesso": "900.00", "non_ammesso": "1570.00",
                               "da_integrare": "800.00", "escluso": "0.00"}
-    assert data["cofinanziamento"] == {"totale": "310.00", "quota": "0.2672", "minimo": "116.00", "rispettato": True,
-                                       "monetario": "50.00", "non_monetario": "60.00", "volontariato": "200.00",
-                                       "tariffa_volontari": "20.00"}   # 310 / (900 + 60 + 200) = 0.26724
+    # volunteers 10 h x 20.07 (table rate; the rows' 20.00 does not count) = 200.70; the contribution due
+    # (900.00, the admitted spending) leaves no monetary co-financing, though 50.00 were declared
+    assert data["cofinanziamento"] == {"totale": "260.70", "quota": "0.2246", "minimo": "100.00", "rispettato": True,
+                                       "monetario": "0.00", "monetario_dichiarato": "50.00",
+                                       "monetario_incoerente": True, "non_monetario": "60.00",
+                                       "volontariato": "200.70",
+                                       "tariffa_volontari": "20.07"}   # 260.70 / (900 + 60 + 200.70) = 0.22461
     assert [f["stato"] for f in data["finestre"]] == ["APERTA", "APERTA", "NON INIZIATA"]
-    # min(722,461.31 x 1,160 / 810,897.48 = 1,033.49, 900 - 50 = 850.00); advances 433,476.79 + 216,738.39
-    assert (data["contributo_finale"], data["saldo"]) == ("850.00", "-649365.18")
+    # min(722,461.31 x 1,160.70 / 810,897.48 = 1,034.11, admitted 900.00); advances 433,476.79 + 216,738.39
+    assert (data["contributo_finale"], data["saldo"]) == ("900.00", "-649315.18")
 
 
 @pytest.mark.libreoffice
@@ -356,3 +371,34 @@ def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
     assert wb["Esito"].print_title_cols == "$A:$A"
     assert wb["Esito"].auto_filter.ref == f"A1:{wb['Esito'].cell(1, wb['Esito'].max_column).column_letter}" \
                                          f"{wb['Esito'].max_row}"
+
+
+def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_path):
+    """No officer's seed and no Comune key: JSON, CLI and report say that the sample is provisional."""
+    out = tmp_path / "r.xlsx"
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(out), "--json"],
+                        env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None})
+    assert res.exit_code == 0, res.output
+    camp = json.loads(res.stdout)["campione"]
+    assert [(c["semestre"], c["provvisorio"], c["origine_seme"]) for c in camp] == [
+        (1, True, "provvisorio"), (2, True, "provvisorio")]
+    wb = openpyxl.load_workbook(out)
+    rows = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
+    assert rows and all("PROVVISORIO" in r[2] for r in rows)
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(tmp_path / "r2.xlsx")],
+                        env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None, "COLUMNS": "80"})
+    assert res.exit_code == 0 and "PROVVISORIO" in res.output
+    # the officer's seed: not provisional, and the same seed gives the same draw
+    res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(tmp_path / "r3.xlsx"), "--json",
+                              "--seme", "4242"], env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None})
+    camp = json.loads(res.stdout)["campione"]
+    assert {(c["seme"], c["provvisorio"], c["origine_seme"]) for c in camp} == {(4242, False, "indicato")}
+
+
+def test_sample_seed_from_the_key(main_file, cfg, tmp_path):
+    key = b"una-chiave-del-comune-lunga-abbastanza"
+    r = esegui_verifica(leggi_cartella(main_file, cfg), cfg, OPEN, chiave=key)
+    # HMAC-SHA256(key, "rendiconta-campione|1|2026|S1"), first 6 bytes, by hand
+    want = int.from_bytes(hmac.new(key, b"rendiconta-campione|1|2026|S1", hashlib.sha256).digest()[:6], "big")
+    assert (r.campioni[0].seme, r.campioni[0].origine_seme) == (want, "chiave")
+    assert risultato_json(r)["campione"][0]["provvisorio"] is False

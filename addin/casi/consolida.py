@@ -43,13 +43,15 @@ from addin.casi.verifica import RisultatoVerifica, esegui_verifica, pagamenti_js
 from addin.config.models import BudgetAnno, Config
 from addin.errors import ErroreInput, ErroreRendiconta
 from addin.rules.budget import VoceBudget
-from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, tipo_cofinanziamento, verifica_budget,
-                                     verifica_realizzato)
+from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, avviso_monetario,
+                                     con_monetario_realizzato, riduzione_quota, tipo_cofinanziamento,
+                                     verifica_budget, verifica_realizzato)
 from addin.rules.eligibility import ore_persona_mese
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
 from addin.rules.money import ZERO, fmt_eur, fmt_num, fmt_pct, money, money_str
 from addin.rules.payments import SituazionePagamenti, situazione_pagamenti
+from addin.rules.sampling import Campione, campioni_programma
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
 from addin.rules.variations import budget_programma_approvato
 from addin.rules.windows import anno_chiuso, avviso_anno, finestre_anno
@@ -77,6 +79,8 @@ A_SCONOSCIUTO = "Programma non configurato"
 A_DUPLICATO_FILE = "File indicato più volte"
 A_BUDGET = "Budget diverso tra le copie"
 A_AVVISO = "Avviso di lettura"
+A_MONETARIO = "Cofinanziamento monetario incoerente"
+A_RIDUZIONE = "Riduzione per la quota minima di cofinanziamento"
 A_DATA = "Data di riferimento fuori dall'anno"
 A_BUDGET_CONF = "Budget diverso da quello configurato"
 
@@ -146,8 +150,17 @@ class RigaProgramma:
     doppio_finanziamento: Decimal = ZERO                    # admitted beyond 100% of documents elsewhere
     ore_eccedenti: Decimal = ZERO                           # admitted for hours beyond the monthly cap across files
     presente: bool = True
+    # year-end reduction of the contribution restoring the minimum co-financing share (binding level,
+    # after the lock of the last window); None before that (the share is then advisory)
+    riduzione_quota: Decimal | None = None
     # tranches planned, paid and due (the register's payments); None: register not consulted, or the ATS row
     pagamenti: SituazionePagamenti | None = None
+
+    @property
+    def saldo_dopo_riduzione(self) -> Decimal | None:
+        if self.liquidazione is None or not self.presente:
+            return None
+        return self.liquidazione.saldo - (self.riduzione_quota or ZERO)
 
     @property
     def budget_totale(self) -> Decimal:
@@ -206,6 +219,8 @@ class RisultatoConsolidato:
     finestre: list[StatoFinestra]
     esclusi: list[str] = field(default_factory=list)   # read but not consolidated (other year, unknown programme)
     path: Path | None = None
+    # the personnel audit sample of each programme, both semesters, over all its workbooks
+    campioni: dict[int, list[Campione]] = field(default_factory=dict)
 
     @property
     def programmi_mancanti(self) -> list[int]:
@@ -339,7 +354,6 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
         copies = by_prog.get(p.codice, [])
         row = _riga_programma(config, anno, p.codice, copies, binding_programme,
                               budget=_budget_approvato(config, anno, p.codice, atti, data_riferimento))
-        row.pagamenti = _pagamenti_programma(config, anno, row, atti, data_riferimento)
         row.doppio_finanziamento = excess_by_prog.get(p.codice, ZERO)
         row.ore_eccedenti = hours_by_prog.get(p.codice, ZERO)
         programmi.append(row)
@@ -360,8 +374,12 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
                                              f"prima copia ({Path(copies[0].path).name}), usato nel consolidato.",
                                              programma=p.codice, file=f.path))
     ats = _riga_ats(config, anno, programmi, not binding_programme)
+    last_lock = finestre_anno(config, anno)[-1].blocco
+    year_closed = data_riferimento > last_lock      # the 10% binds only once the last window is locked
     indicativa = ("Verifica indicativa: vincolante è il livello "
                   + ("del programma." if binding_programme else "ATS."))
+    provvisoria = (f"Vincolante solo dopo il blocco dell'ultima finestra ({last_lock:%d/%m/%Y}): "
+                   "per ora indicativa.")
     for row in programmi + [ats]:
         qb = row.quota_budget
         if qb is not None and not qb.rispettato:
@@ -369,19 +387,41 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
             anomalie.append(Anomalia(
                 A_COFIN_PREVISTO, GRAVE if row.vincolante else ATTENZIONE,
                 f"{who}: cofinanziamento previsto a budget {fmt_eur(qb.cofinanziamento)}, {fmt_pct(qb.quota)} del "
-                f"costo totale {fmt_eur(qb.base)}; minimo {fmt_pct(qb.quota_minima)} ({fmt_eur(qb.minimo)}). "
-                + ("Verifica vincolante." if row.vincolante else indicativa),
+                f"costo totale {fmt_eur(qb.base)}; minimo {fmt_pct(qb.quota_minima)} ({fmt_eur(qb.minimo)}), "
+                f"mancano {fmt_eur(qb.mancante)}. " + ("Verifica vincolante." if row.vincolante else indicativa),
                 programma=row.programma))
         if row.quota is not None and row.presente and not row.quota.rispettato:
-            binding = row.vincolante
+            binding = row.vincolante and year_closed
             anomalie.append(Anomalia(
                 A_COFIN, GRAVE if binding else ATTENZIONE,
                 f"{'ATS' if row.programma is None else 'Programma ' + str(row.programma)}: cofinanziamento "
                 f"realizzato {fmt_eur(row.quota.cofinanziamento)}, {fmt_pct(row.quota.quota)} della base "
                 f"{fmt_eur(row.quota.base)}; minimo {fmt_pct(row.quota.quota_minima)} "
                 f"({fmt_eur(row.quota.minimo)}), mancano {fmt_eur(row.quota.mancante)}. "
-                + ("Verifica vincolante." if binding else indicativa),
+                + ("Verifica vincolante: il contributo è ridotto (colonna «Riduzione quota 10%»)." if binding
+                   else provvisoria if row.vincolante else indicativa),
                 programma=row.programma))
+        if row.programma is not None and row.presente and row.cofin.monetario_incoerente:
+            anomalie.append(Anomalia(A_MONETARIO, ATTENZIONE, avviso_monetario(row.cofin, f"Programma {row.programma}: "),
+                                     programma=row.programma, importo=row.cofin.differenza_monetario))
+    if year_closed:
+        present = [r for r in programmi if r.liquidazione is not None and r.presente]
+        rq = riduzione_quota(config, [(r.programma, r.liquidazione.contributo_finale,
+                                       r.liquidazione.valore_realizzato) for r in present])
+        whose = "del programma" if binding_programme else "dell'ATS"
+        for r in present:
+            r.riduzione_quota = rq.per_programma.get(r.programma, ZERO)
+            if r.riduzione_quota > 0:
+                anomalie.append(Anomalia(
+                    A_RIDUZIONE, GRAVE,
+                    f"Programma {r.programma}: contributo ridotto di {fmt_eur(r.riduzione_quota)} per riportare "
+                    f"il cofinanziamento {whose} al minimo "
+                    f"del {fmt_pct(config.cofinanziamento.quota_minima)} (scoperto del programma "
+                    f"{fmt_eur(rq.scoperto[r.programma])}); saldo dopo la riduzione "
+                    f"{fmt_eur(r.saldo_dopo_riduzione)}.", programma=r.programma, importo=r.riduzione_quota))
+        ats.riduzione_quota = rq.totale
+    for row in programmi:
+        row.pagamenti = _pagamenti_programma(config, anno, row, atti, data_riferimento)
 
     risultato = RisultatoConsolidato(
         anno=anno, data_riferimento=data_riferimento, programmi=programmi, ats=ats,
@@ -389,7 +429,9 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
         fonti=fonti, errori=errori,
         finestre=[StatoFinestra(f.etichetta, f.stato(data_riferimento), f.blocco)
                   for f in finestre_anno(config, anno)],
-        esclusi=esclusi)
+        esclusi=esclusi,
+        campioni={p: campioni_programma(config, [(f.path, f.cartella.spese) for f in copies], p, anno, seme, chiave)
+                  for p, copies in sorted(by_prog.items())})
     return risultato
 
 
@@ -427,17 +469,19 @@ def _riga_programma(config: Config, anno: int, codice: int, copies: list[Fonte],
     if len(copies) == 1:
         row.quota = copies[0].risultato.cofin_quota
         row.liquidazione = copies[0].risultato.liquidazione
-    else:
-        row.quota = verifica_realizzato(config, row.ammesso, row.cofin)
+    else:   # the contribution due on the programme's sums, then the monetary co-financing it leaves
         row.liquidazione = liquidazione(config, anno, row.budget_comunale, row.budget_totale,
-                                        row.ammesso + row.cofin.valorizzato, row.ammesso, row.cofin.monetario)
+                                        row.ammesso + row.cofin.valorizzato, row.ammesso)
+        row.cofin = con_monetario_realizzato(row.cofin, row.ammesso, row.liquidazione.contributo_finale)
+        row.quota = verifica_realizzato(config, row.ammesso, row.cofin, row.liquidazione.contributo_finale)
     return row
 
 
 def _somma_cofin(items: Sequence[TotaliCofinanziamento]) -> TotaliCofinanziamento:
     return TotaliCofinanziamento(sum((t.monetario for t in items), ZERO),
                                  sum((t.non_monetario for t in items), ZERO),
-                                 sum((t.volontariato for t in items), ZERO))
+                                 sum((t.volontariato for t in items), ZERO),
+                                 sum((t.monetario_dichiarato for t in items), ZERO))
 
 
 def _riga_ats(config: Config, anno: int, programmi: list[RigaProgramma], vincolante: bool) -> RigaProgramma:
@@ -457,10 +501,11 @@ def _riga_ats(config: Config, anno: int, programmi: list[RigaProgramma], vincola
         for k, v in r.ammesso_finestra.items():
             ats.ammesso_finestra[k] = ats.ammesso_finestra.get(k, ZERO) + v
     ats.quota_budget = verifica_budget(config, ats.budget_comunale, ats.budget_cofin)
-    ats.quota = verifica_realizzato(config, ats.ammesso, ats.cofin)
     # the ATS contribution and balance are the sums of the programmes' (each programme is paid on its own)
     # programmes without a workbook have no final contribution: the ATS sums cover the others
     liq = [r.liquidazione for r in programmi if r.liquidazione is not None]
+    ats.quota = verifica_realizzato(config, ats.ammesso, ats.cofin,
+                                    sum((x.contributo_finale for x in liq), ZERO))
     ats.liquidazione = Liquidazione(
         *(sum((getattr(x, f) for x in liq), ZERO) for f in
           ("contributo_previsto", "valore_previsto", "valore_realizzato")),
@@ -705,14 +750,15 @@ def _pagamenti_programma(config: Config, anno: int, row: RigaProgramma,
                          atti: Mapping[tuple[int, int], AttiProgramma] | None,
                          data_riferimento: dt.date) -> SituazionePagamenti | None:
     """Planned, paid and due per tranche of a programme, as the check computes them: the advances on the
-    approved budget, the balance on the final contribution once the year is closed."""
+    approved budget, the balance on the final contribution once the year is closed, less the year-end
+    reduction for the minimum co-financing share (known only here, across the programmes)."""
     if atti is None:
         return None
     acts = atti.get((row.programma, anno)) or leggi_atti(row.programma, anno, [])
     closed = row.liquidazione is not None and row.presente and anno_chiuso(config, anno, data_riferimento)
+    due = row.liquidazione.contributo_finale - (row.riduzione_quota or ZERO) if closed else None
     return situazione_pagamenti(config, row.programma, anno, row.budget_comunale, denaro_registro(acts)["pagamenti"],
-                                data_riferimento,
-                                contributo_dovuto=row.liquidazione.contributo_finale if closed else None)
+                                data_riferimento, contributo_dovuto=due)
 
 
 class _AttiDalRegistro(dict):
@@ -884,6 +930,12 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
             "vincolante": row.vincolante,
             "contributo_finale": _d(liq.contributo_finale) if liq else None,
             "saldo": _d(liq.saldo) if liq else None,
+            "cofinanziamento_monetario": _d(row.cofin.monetario),
+            "cofinanziamento_monetario_dichiarato": _d(row.cofin.monetario_dichiarato),
+            "cofinanziamento_minimo": _d(row.quota.minimo) if row.quota else None,
+            "cofinanziamento_mancante": _d(row.quota.mancante) if row.quota else None,
+            "riduzione_quota": _d(row.riduzione_quota),
+            "saldo_dopo_riduzione": _d(row.saldo_dopo_riduzione),
             "doppio_finanziamento": _d(row.doppio_finanziamento),
             "ore_eccedenti": _d(row.ore_eccedenti),
             "pagamenti": pagamenti_json(row.pagamenti),   # null: register not consulted (and for the ATS)
@@ -902,6 +954,11 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
         "finestre": [{"finestra": f.etichetta, "stato": f.stato, "blocco": f.blocco.isoformat()}
                      for f in r.finestre],
         "righe_spese": r.righe_spese,
+        "campione": [{"programma": p, "semestre": c.semestre, "seme": c.seme, "origine_seme": c.origine_seme,
+                      "provvisorio": c.provvisorio, "persone": c.persone, "dimensione": c.dimensione,
+                      "estratti": list(c.estratti),
+                      "righe": {k: [{"file": f, "riga": n} for f, n in v] for k, v in c.posizioni.items()}}
+                     for p, cs in r.campioni.items() for c in cs],
     }
 
 
@@ -913,7 +970,10 @@ def print_rows(r: RisultatoConsolidato) -> list[tuple[str, ...]]:
             if row.file else "nessun file"
         quota = fmt_pct(row.quota.quota) if (row.quota and row.presente) else "-"
         if row.quota and row.presente and not row.quota.rispettato:
-            quota += " (vincolante!)" if row.vincolante else " (indicativa)"
+            quota += (" (vincolante!)" if row.riduzione_quota is not None else " (a fine anno)") \
+                if row.vincolante else " (indicativa)"
         saldo = fmt_eur(row.liquidazione.saldo) if row.liquidazione else "-"
+        if row.riduzione_quota and row.saldo_dopo_riduzione is not None:
+            saldo = f"{fmt_eur(row.saldo_dopo_riduzione)} *"
         out.append((row.codice, files, fmt_eur(row.rendicontato), fmt_eur(row.ammesso), quota, saldo))
     return out

@@ -153,8 +153,7 @@ def _contributo_finale(config: Config, anno: int, b: BudgetAnno, row: RigaProgra
         return None
     if money(b.comunale) == liq.contributo_previsto and money(b.totale) == liq.valore_previsto:
         return liq.contributo_finale
-    return liquidazione(config, anno, b.comunale, b.totale, liq.valore_realizzato, row.ammesso,
-                        row.cofin.monetario).contributo_finale
+    return liquidazione(config, anno, b.comunale, b.totale, liq.valore_realizzato, row.ammesso).contributo_finale
 
 
 def _righe_anni(config: Config, per_year: dict[int, RisultatoConsolidato]) -> tuple[list[RigaDocumento],

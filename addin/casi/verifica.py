@@ -18,9 +18,9 @@ from addin.casi.atti_registro import AttiProgramma, chiave_decisione
 from addin.config.models import Config
 from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
 from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
-from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
-                                     tariffa_volontari, tipo_cofinanziamento, totali_cofinanziamento, valore_voce,
-                                     verifica_realizzato)
+from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota, avviso_monetario,
+                                     con_monetario_realizzato, tariffa_volontari, tipo_cofinanziamento,
+                                     totali_cofinanziamento, valore_voce, verifica_realizzato)
 from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
@@ -71,7 +71,8 @@ class RisultatoVerifica:
     sigilli: StatoSigilli
     config: Config = field(repr=False, compare=False)
     avvisi: list[str] = field(default_factory=list)
-    seme: int | None = None                     # sample seed given (None: the documented default)
+    seme: int | None = None                     # sample seed given by the officer
+    chiave: bytes | None = field(default=None, repr=False, compare=False)  # the Comune's key (sample seed)
     sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
     ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
     registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
@@ -86,7 +87,7 @@ class RisultatoVerifica:
         """The personnel audit samples of the two semesters: the draw frozen in the register when the
         Comune made one (`rendiconta campione estrai`), else the reproducible draw of the seed."""
         out = campioni_personale(self.config, self.cartella.spese, self.cartella.programma, self.cartella.anno,
-                                 self.seme)
+                                 self.seme, self.chiave)
         frozen = self.registro.campioni if self.registro is not None else {}
         for i, c in enumerate(out):
             a = frozen.get(c.semestre)
@@ -278,24 +279,27 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         _richieste(esiti, requests, data_riferimento)
     tot = totali(esiti)
 
-    tariffa = tariffa_volontari(config, anno, cartella.spese)
+    tariffa = tariffa_volontari(config, anno, cartella.programma)
     voci_ok = [v for v in cartella.cofinanziamento if not v.errori and v.riga not in sig.cofinanziamento]
-    cofin_tot = totali_cofinanziamento(voci_ok, tariffa.valore)
+    dichiarato = totali_cofinanziamento(voci_ok, tariffa.valore)
     ok_rows = {v.riga for v in voci_ok}
     valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
-    quota = verifica_realizzato(config, tot["ammesso"], cofin_tot)
 
+    # the contribution due, then the monetary co-financing it leaves to the ATS on the admitted expenditure
     b = (prog.budget_anno(anno) if variazioni is None
          else budget_programma_approvato(config, cartella.programma, anno, variazioni, data_riferimento))
-    valore_realizzato = tot["ammesso"] + cofin_tot.valorizzato
-    liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato,
-                       tot["ammesso"], cofin_tot.monetario)
+    valore_realizzato = tot["ammesso"] + dichiarato.valorizzato
+    liq = liquidazione(config, anno, b.comunale, b.comunale + b.cofinanziamento, valore_realizzato, tot["ammesso"])
+    cofin_tot = con_monetario_realizzato(dichiarato, tot["ammesso"], liq.contributo_finale)
+    quota = verifica_realizzato(config, tot["ammesso"], cofin_tot, liq.contributo_finale)
     piano = piano_tranche(config, anno, b.comunale)
     avvisi = list(cartella.avvisi) + avvisi_registro
     if (fuori := avviso_anno(anno, data_riferimento)) is not None:
         avvisi.insert(0, fuori)
     if (budget := budget_non_conforme(config, cartella.programma, anno, cartella.budget)) is not None:
         avvisi.append(budget)
+    if cofin_tot.monetario_incoerente:
+        avvisi.append(avviso_monetario(cofin_tot))
     for v in cartella.cofinanziamento:
         for m in v.errori:
             avvisi.append(f"{m.messaggio} Voce di cofinanziamento non conteggiata.")
@@ -325,7 +329,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         scadenza_osservazioni=(dt.date.fromisoformat(atti.avviso.dati["scadenza_osservazioni"])
                                if atti is not None and atti.avviso is not None
                                else data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni)),
-        sigilli=sig, avvisi=avvisi, config=config, seme=seme, registro=atti, budget_approvato=approvato,
+        sigilli=sig, avvisi=avvisi, config=config, seme=seme, chiave=chiave, registro=atti, budget_approvato=approvato,
         pagamenti=sit)
 
 
@@ -344,6 +348,8 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "cofinanziamento": {"totale": money_str(q.cofinanziamento), "quota": str(q.quota.quantize(Decimal("0.0001"))),
                             "minimo": money_str(q.minimo), "rispettato": q.rispettato,
                             "monetario": money_str(r.cofin_totali.monetario),
+                            "monetario_dichiarato": money_str(r.cofin_totali.monetario_dichiarato),
+                            "monetario_incoerente": r.cofin_totali.monetario_incoerente,
                             "non_monetario": money_str(r.cofin_totali.non_monetario),
                             "volontariato": money_str(r.cofin_totali.volontariato),
                             "tariffa_volontari": money_str(r.tariffa.valore)},
@@ -353,7 +359,8 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "contributo_finale": money_str(r.liquidazione.contributo_finale),
         "finestre": [{"numero": f.numero, "blocco": f.blocco.isoformat(), "stato": f.stato(r.data_riferimento)}
                      for f in r.finestre],
-        "campione": [{"semestre": c.semestre, "seme": c.seme, "persone": c.persone, "dimensione": c.dimensione,
+        "campione": [{"semestre": c.semestre, "seme": c.seme, "origine_seme": c.origine_seme,
+                      "provvisorio": c.provvisorio, "persone": c.persone, "dimensione": c.dimensione,
                       "estratti": list(c.estratti), "righe": {k: list(v) for k, v in c.righe.items()}}
                      for c in r.campioni],
         "scadenza_osservazioni": r.scadenza_osservazioni.isoformat(),

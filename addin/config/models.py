@@ -49,6 +49,8 @@ class Programma(_Strict):
     nome_alternativo: str | None = None
     azioni: list[Azione] = Field(min_length=1)
     budget: dict[int, BudgetAnno]
+    # hourly cost of the lowest grade planned by the programme (Progetto definitivo): the volunteer cap
+    costo_orario_minimo_previsto: Decimal | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _actions_belong(self) -> "Programma":
@@ -138,6 +140,7 @@ class Limiti(_Strict):
 class Campionamento(_Strict):
     quota: Decimal = Field(gt=0, le=1)
     minimo: int = Field(ge=0)
+    arrotondamento: Literal["difetto", "eccesso"] = "difetto"
     periodo: Literal["semestre"] = "semestre"
 
 
@@ -148,7 +151,6 @@ class TariffaVolontari(_Strict):
 
 
 class Volontari(_Strict):
-    categorie_riferimento: list[str]
     tariffe: list[TariffaVolontari] = Field(min_length=1)
 
 
@@ -202,9 +204,6 @@ class Config(_Strict):
         cats = {c.codice for c in self.categorie}
         if len(cats) != len(self.categorie):
             raise ValueError("categorie: codici ripetuti")
-        for c in self.volontari.categorie_riferimento:
-            if c not in cats:
-                raise ValueError(f"volontari.categorie_riferimento: categoria sconosciuta {c}")
         if self.periodo.fine < self.periodo.inizio:
             raise ValueError("periodo: la fine precede l'inizio")
         for i, p in enumerate(self.programmi):

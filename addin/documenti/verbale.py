@@ -135,7 +135,11 @@ def righe_verbale(r) -> list[Riga]:
     # co-financing
     q, ct = r.cofin_quota, r.cofin_totali
     out += _section("Cofinanziamento")
-    for label, v in (("Monetario", ct.monetario), ("Non monetario", ct.non_monetario),
+    for label, v in (("Monetario realizzato (spese ammesse meno contributo dovuto)", ct.monetario),
+                     ("Monetario dichiarato (righe «Monetario», solo riscontro)"
+                      + (": COFINANZIAMENTO_MONETARIO_INCOERENTE" if ct.monetario_incoerente else ""),
+                      ct.monetario_dichiarato),
+                     ("Non monetario", ct.non_monetario),
                      (f"Volontariato (tariffa oraria massima {fmt_eur(r.tariffa.valore)}: {r.tariffa.fonte})",
                       ct.volontariato),
                      ("Totale cofinanziamento riconosciuto", q.cofinanziamento), ("Base di calcolo", q.base),
@@ -159,7 +163,7 @@ def righe_verbale(r) -> list[Riga]:
         out.append(Riga([Cella(label, 4), Cella(fmt_eur(v), destra=True), Cella("")]))
     out.append(Riga([Cella("Percentuale di realizzazione", 4),
                      Cella(fmt_pct(liq.percentuale_realizzazione), destra=True), Cella("")]))
-    for label, v in (("Contributo finale riconosciuto", liq.contributo_finale),
+    for label, v in (("Contributo dovuto (mai oltre le spese ammesse)", liq.contributo_finale),
                      ("Anticipi (prima e seconda tranche)", liq.anticipi)):
         out.append(Riga([Cella(label, 4), Cella(fmt_eur(v), destra=True), Cella("")]))
     running = r.data_riferimento <= r.finestre[-1].fine
@@ -179,8 +183,8 @@ def righe_verbale(r) -> list[Riga]:
     for c in r.campioni:
         who = "; ".join(f"{p} (righe {', '.join(str(x) for x in c.righe[p])})" for p in c.estratti) \
             or "nessuna persona nel semestre"
-        out.append(Riga([Cella(f"Semestre {c.semestre}/{c.anno}: {c.dimensione} su {c.persone}, seme {c.seme}", 2),
-                         Cella(who, 4)]))
+        out.append(Riga([Cella(f"Semestre {c.semestre}/{c.anno}: {c.dimensione} su {c.persone}, seme {c.seme} "
+                               f"({c.descrizione_seme()})", 2), Cella(who, 4)]))
 
     # every row not (fully) admitted, with its reasons in full
     rows = [(s, e) for s, e in zip(r.spese, r.esiti) if e.importo_ammesso < e.importo]

@@ -81,6 +81,9 @@ _ENTRIES = [
                  "Le spese generali superano il limite sui costi diretti: eccedenza ridotta proporzionalmente."),
     VoceCatalogo("DECISIONE_COMUNE", "non_ammessa",
                  "Spesa non ammessa dal Comune con motivazione."),
+    VoceCatalogo("COFINANZIAMENTO_MONETARIO_INCOERENTE", "segnalazione",
+                 "Il cofinanziamento monetario dichiarato (righe «Monetario») differisce di oltre 1 € da quello "
+                 "realizzato, cioè la spesa ammessa meno il contributo comunale dovuto: vale il realizzato."),
     VoceCatalogo("RICHIESTA_INTEGRAZIONE", "integrabile",
                  "Il Comune ha chiesto documenti a integrazione: da integrare fino alla scadenza indicata, "
                  "poi esclusa se non accolta."),

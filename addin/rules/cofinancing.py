@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from addin.config.models import Config
-from addin.rules.lookup import lookup_for, norm
-from addin.rules.models import Spesa, TipoCofinanziamento, VoceCofinanziamento
-from addin.rules.money import ZERO, money, ratio
+from addin.rules.lookup import norm
+from addin.rules.models import TipoCofinanziamento, VoceCofinanziamento
+from addin.rules.money import ZERO, allocate, fmt_eur, money, ratio
 
 _TYPES = {
     "monetario": TipoCofinanziamento.MONETARIO,
@@ -40,18 +40,14 @@ def tariffa_tabellare(config: Config, anno: int) -> TariffaVolontari:
     return TariffaVolontari(money(t.valore), t.fonte)
 
 
-def tariffa_volontari(config: Config, anno: int, spese: Iterable[Spesa] = ()) -> TariffaVolontari:
-    """Volunteer hourly cap: the lowest hourly cost of the reference personnel rows, else the table."""
-    lk = lookup_for(config)
-    refs = set(config.volontari.categorie_riferimento)
-    lowest: Decimal | None = None
-    for s in spese:
-        cat = lk.categoria(s.categoria)
-        if cat is not None and cat.codice in refs and s.costo_orario is not None and s.costo_orario > 0:
-            if lowest is None or s.costo_orario < lowest:
-                lowest = s.costo_orario
-    if lowest is not None:
-        return TariffaVolontari(money(lowest), "costo orario più basso del personale rendicontato")
+def tariffa_volontari(config: Config, anno: int, programma: int) -> TariffaVolontari:
+    """Volunteer hourly cap: the hourly cost of the lowest grade planned by the programme
+    (`costo_orario_minimo_previsto`, from the Progetto definitivo), else the dated ministerial table.
+    The reported rows never change it (a row at 9.50 EUR/h, admitted or not, lowers nobody's value)."""
+    planned = config.programma(programma).costo_orario_minimo_previsto
+    if planned is not None:
+        return TariffaVolontari(money(planned), "costo orario dell'inquadramento più basso previsto dal "
+                                                "programma (Progetto definitivo)")
     return tariffa_tabellare(config, anno)
 
 
@@ -65,11 +61,23 @@ def valore_voce(voce: VoceCofinanziamento, cap: Decimal) -> Decimal:
     return value if value > 0 else ZERO
 
 
+# a declared monetary co-financing that differs from the realised one by more than this is flagged
+TOLLERANZA_MONETARIO = Decimal("1.00")
+
+
 @dataclass(frozen=True, slots=True)
 class TotaliCofinanziamento:
+    """Co-financing of a programme and year by type.
+
+    `monetario` is the realised monetary co-financing once `con_monetario_realizzato` has derived it
+    (admitted expenditure − contribution due, never below 0); `monetario_dichiarato` is the sum of the
+    declared `Monetario` rows, kept only to be reconciled with it. Non-monetary resources and volunteer
+    work are declared (and recognised row by row)."""
+
     monetario: Decimal
     non_monetario: Decimal
     volontariato: Decimal
+    monetario_dichiarato: Decimal = ZERO
 
     @property
     def totale(self) -> Decimal:
@@ -80,15 +88,46 @@ class TotaliCofinanziamento:
         """Valued resources that are not expenses in `Spese` (non-monetary and volunteers)."""
         return self.non_monetario + self.volontariato
 
+    @property
+    def differenza_monetario(self) -> Decimal:
+        """Declared minus realised monetary co-financing."""
+        return self.monetario_dichiarato - self.monetario
+
+    @property
+    def monetario_incoerente(self) -> bool:
+        """COFINANZIAMENTO_MONETARIO_INCOERENTE: declared and realised differ by more than 1 euro."""
+        return abs(self.differenza_monetario) > TOLLERANZA_MONETARIO
+
+
+def avviso_monetario(t: TotaliCofinanziamento, chi: str = "") -> str:
+    """The Italian advisory COFINANZIAMENTO_MONETARIO_INCOERENTE (`chi`: "Programma 3: " in a consolidation)."""
+    return (f"{chi}COFINANZIAMENTO_MONETARIO_INCOERENTE: cofinanziamento monetario dichiarato "
+            f"{fmt_eur(t.monetario_dichiarato)}, realizzato {fmt_eur(t.monetario)} (spesa ammessa meno "
+            f"contributo dovuto): differenza {fmt_eur(t.differenza_monetario)}. Vale il realizzato; "
+            "verificare le righe «Monetario» del foglio Cofinanziamento.")
+
 
 def totali_cofinanziamento(voci: Sequence[VoceCofinanziamento], cap: Decimal) -> TotaliCofinanziamento:
+    """The declared totals (monetary as declared, until `con_monetario_realizzato`)."""
     t = {k: ZERO for k in TipoCofinanziamento}
     for v in voci:
         kind = tipo_cofinanziamento(v.tipo)
         if kind is not None:
             t[kind] += valore_voce(v, cap)
-    return TotaliCofinanziamento(t[TipoCofinanziamento.MONETARIO], t[TipoCofinanziamento.NON_MONETARIO],
-                                 t[TipoCofinanziamento.VOLONTARIATO])
+    mon = t[TipoCofinanziamento.MONETARIO]
+    return TotaliCofinanziamento(mon, t[TipoCofinanziamento.NON_MONETARIO], t[TipoCofinanziamento.VOLONTARIATO], mon)
+
+
+def monetario_realizzato(spesa_ammessa: Decimal, contributo_dovuto: Decimal) -> Decimal:
+    """Realised monetary co-financing: the admitted expenditure the municipal contribution does not pay."""
+    return max(ZERO, money(spesa_ammessa) - money(contributo_dovuto))
+
+
+def con_monetario_realizzato(totali: TotaliCofinanziamento, spesa_ammessa: Decimal,
+                             contributo_dovuto: Decimal) -> TotaliCofinanziamento:
+    """The totals with the realised monetary co-financing (the declared one kept for reconciliation)."""
+    return TotaliCofinanziamento(monetario_realizzato(spesa_ammessa, contributo_dovuto), totali.non_monetario,
+                                 totali.volontariato, totali.monetario_dichiarato)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +156,32 @@ def base_cofinanziamento(config: Config, comunale: Decimal, cofinanziamento: Dec
 
 
 def cofinanziamento_minimo(config: Config, base: Decimal) -> Decimal:
+    """The minimum share of a given base (10% of a total cost already known)."""
     return money(base * config.cofinanziamento.quota_minima)
 
 
+def cofinanziamento_minimo_comunale(config: Config, comunale: Decimal) -> Decimal:
+    """The minimum co-financing next to a municipal amount. On the total-cost base the co-financing is
+    itself part of the base: cofin >= q x (comunale + cofin) <=> cofin >= q / (1 - q) x comunale
+    (P4 2026: 196,406.30 / 9 = 21,822.92). On the municipal base: q x comunale."""
+    q = config.cofinanziamento.quota_minima
+    if config.cofinanziamento.base == "costo_totale":
+        return money(money(comunale) * q / (1 - q)) if q < 1 else money(comunale)
+    return money(money(comunale) * q)
+
+
+def cofinanziamento_mancante(config: Config, comunale: Decimal, cofinanziamento: Decimal) -> Decimal:
+    """What is missing to the minimum: adding it brings the share exactly to the minimum."""
+    return max(ZERO, cofinanziamento_minimo_comunale(config, comunale) - money(cofinanziamento))
+
+
 def verifica_quota(config: Config, cofinanziamento: Decimal, base: Decimal) -> VerificaQuota:
+    """The share of `cofinanziamento` in `base`. The minimum is computed on the municipal part (base −
+    co-financing on the total-cost base), so that the shortfall, once added, reaches the minimum share."""
     cofinanziamento, base = money(cofinanziamento), money(base)
+    comunale = base - cofinanziamento if config.cofinanziamento.base == "costo_totale" else base
     return VerificaQuota(cofinanziamento, base, ratio(cofinanziamento, base),
-                         config.cofinanziamento.quota_minima, cofinanziamento_minimo(config, base))
+                         config.cofinanziamento.quota_minima, cofinanziamento_minimo_comunale(config, comunale))
 
 
 def verifica_budget(config: Config, comunale: Decimal, cofinanziamento: Decimal) -> VerificaQuota:
@@ -133,14 +191,55 @@ def verifica_budget(config: Config, comunale: Decimal, cofinanziamento: Decimal)
 
 def verifica_realizzato(config: Config, spesa_ammessa: Decimal, totali: TotaliCofinanziamento,
                         contributo_comunale: Decimal | None = None) -> VerificaQuota:
-    """The realised share.
+    """The realised share, with `totali` carrying the realised monetary co-financing.
 
-    Total cost = admitted expenses + valued non-monetary resources and volunteer work (monetary
-    co-financing pays admitted expenses, so it is already inside them). With the base
-    "finanziamento_comunale" the base is the municipal contribution instead.
+    Total cost = admitted expenses + recognised non-monetary resources and volunteer work (the monetary
+    co-financing pays admitted expenses, so it is already inside them): the realised value. With the
+    base "finanziamento_comunale" the base is the contribution due instead.
     """
     if config.cofinanziamento.base == "costo_totale":
         base = spesa_ammessa + totali.valorizzato
     else:
         base = contributo_comunale if contributo_comunale is not None else spesa_ammessa - totali.monetario
     return verifica_quota(config, totali.totale, base)
+
+
+def contributo_massimo_per_quota(config: Config, valore_realizzato: Decimal) -> Decimal:
+    """The largest contribution that keeps the minimum share of a realised value V (co-financing =
+    V − contribution): (1 − q) × V on the total-cost base, V / (1 + q) on the municipal base."""
+    q = config.cofinanziamento.quota_minima
+    if config.cofinanziamento.base == "costo_totale":
+        return money(money(valore_realizzato) * (1 - q))
+    return money(money(valore_realizzato) / (1 + q))
+
+
+@dataclass(frozen=True, slots=True)
+class RiduzioneQuota:
+    """The year-end reduction of the contributions that restores the minimum co-financing share."""
+
+    totale: Decimal                    # Σ contribution due − largest contribution keeping the minimum share
+    per_programma: dict[int, Decimal]  # its allocation (programmes below the minimum, by their shortfall)
+    scoperto: dict[int, Decimal]       # each programme's own shortfall in contribution terms
+
+
+def riduzione_quota(config: Config, programmi: Sequence[tuple[int, Decimal, Decimal]]) -> RiduzioneQuota:
+    """`programmi`: (code, contribution due, realised value) of each programme of the year.
+
+    A programme's co-financing is its realised value minus its contribution, so its shortfall in
+    contribution terms is contribution − (1 − q) × realised value (total-cost base), when positive.
+    Binding level "ats": when the ATS as a whole is below the minimum, the reduction
+    Σ contribution − (1 − q) × Σ realised value (q = 10%: Σ C − 0.9 × Σ V) is allocated to the
+    programmes below the minimum in proportion to their shortfall (largest remainder, to the cent;
+    never more than a programme's own shortfall). Binding level "programma": each programme below the
+    minimum is reduced by its own shortfall."""
+    scoperto = {code: max(ZERO, money(c) - contributo_massimo_per_quota(config, v)) for code, c, v in programmi}
+    if config.cofinanziamento.livello_vincolante == "programma":
+        return RiduzioneQuota(sum(scoperto.values(), ZERO), dict(scoperto), scoperto)
+    total_c = sum((money(c) for _, c, _ in programmi), ZERO)
+    total_v = sum((money(v) for _, _, v in programmi), ZERO)
+    # (at most the sum of the shortfalls: per-programme rounding must not cut anyone beyond its own)
+    reduction = min(max(ZERO, total_c - contributo_massimo_per_quota(config, total_v)),
+                    sum(scoperto.values(), ZERO))
+    codes = [code for code, _, _ in programmi]
+    parts = allocate(reduction, [scoperto[k] for k in codes]) if reduction > 0 else [ZERO] * len(codes)
+    return RiduzioneQuota(reduction, dict(zip(codes, parts)), scoperto)

@@ -58,6 +58,7 @@ class Spesa:
     mese_competenza: dt.date | None = None  # personnel: the month the pay slip refers to (its first day)
     iva_detraibile: Decimal | None = None   # recoverable VAT within the claimed amount (not admitted)
     altri_contributi: Decimal | None = None  # other funding of the same cost (not admitted)
+    codice_fiscale: str | None = None  # identifies the person of personnel rows (audit sample)
     # problems the reader found in this row's cells (codes from the catalogue)
     errori: list[Motivo] = field(default_factory=list)
 

@@ -18,7 +18,8 @@ from decimal import Decimal
 from addin.config.models import Config
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
-                                     tariffa_volontari, totali_cofinanziamento, verifica_realizzato)
+                                     con_monetario_realizzato, tariffa_volontari, totali_cofinanziamento,
+                                     verifica_realizzato)
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import Spesa, VoceCofinanziamento
 from addin.rules.money import ZERO, money
@@ -55,7 +56,7 @@ class Riepilogo:
     per_categoria: dict[str, Decimal]     # reported, by category code
     rendicontato: Decimal                 # every reported amount on Spese
     tariffa: TariffaVolontari
-    cofinanziamento: TotaliCofinanziamento
+    cofinanziamento: TotaliCofinanziamento   # monetary: realised (reported − contribution), declared kept
     quota: VerificaQuota
     piano: list[RataPiano]
     liquidazione: Liquidazione
@@ -118,11 +119,11 @@ def riepilogo(config: Config, programma: int, anno: int, spese: Sequence[Spesa],
     per_categoria = {c: sum((rep[(a, c)] for a in prog.codici_azioni), ZERO) for c in cats}
 
     total = money(total)
-    tariffa = tariffa_volontari(config, anno, spese)
-    tot_cofin = totali_cofinanziamento(list(cofinanziamento), tariffa.valore)
-    quota = verifica_realizzato(config, total, tot_cofin, contributo)
+    tariffa = tariffa_volontari(config, anno, programma)
+    dichiarato = totali_cofinanziamento(list(cofinanziamento), tariffa.valore)
     piano = piano_tranche(config, anno, contributo)
-    liq = liquidazione(config, anno, contributo, contributo + cofin_prev, total + tot_cofin.valorizzato,
-                       total, tot_cofin.monetario)
+    liq = liquidazione(config, anno, contributo, contributo + cofin_prev, total + dichiarato.valorizzato, total)
+    tot_cofin = con_monetario_realizzato(dichiarato, total, liq.contributo_finale)
+    quota = verifica_realizzato(config, total, tot_cofin, liq.contributo_finale)
     return Riepilogo(programma, anno, contributo, cofin_prev, righe, per_azione, per_categoria, total,
                      tariffa, tot_cofin, quota, piano, liq)

@@ -56,10 +56,15 @@ class Liquidazione:
     valore_realizzato: Decimal
     percentuale_realizzazione: Decimal  # ratio, capped at 1
     contributo_proporzionale: Decimal
-    limite_spesa: Decimal  # admitted spending net of monetary co-financing
-    contributo_finale: Decimal
+    limite_spesa: Decimal  # the admitted expenditure: the contribution due never exceeds it
+    contributo_finale: Decimal  # the contribution due
     anticipi: Decimal
     saldo: Decimal  # negative: amount to recover
+
+    @property
+    def cofinanziamento_monetario(self) -> Decimal:
+        """The realised monetary co-financing: admitted expenditure not paid by the contribution."""
+        return max(ZERO, self.limite_spesa - self.contributo_finale)
 
     @property
     def riduzione(self) -> Decimal:
@@ -71,16 +76,18 @@ class Liquidazione:
 
 
 def liquidazione(config: Config, anno: int, contributo_previsto: Decimal, valore_previsto: Decimal,
-                 valore_realizzato: Decimal, spesa_ammessa: Decimal, cofinanziamento_monetario: Decimal,
+                 valore_realizzato: Decimal, spesa_ammessa: Decimal,
                  anticipi: Decimal | None = None) -> Liquidazione:
-    """Contribution reduced in proportion to realised over planned value (at most 100%), never above
-    the admitted spending net of monetary co-financing; the balance is what remains after the
-    advances (the planned non-balance tranches unless `anticipi` says what was actually paid)."""
+    """The contribution due: the municipal budget × min(1, realised value / planned value), never above
+    the admitted expenditure (realised = admitted + recognised non-monetary + volunteers, planned =
+    municipal + co-financing budget). The monetary co-financing is what of the admitted expenditure the
+    contribution does not pay. The balance is what remains after the advances (the planned non-balance
+    tranches unless `anticipi` says what was actually paid)."""
     contributo_previsto = money(contributo_previsto)
     r = min(Decimal(1), ratio(money(valore_realizzato), money(valore_previsto)))
     r = max(r, Decimal(0))
     proportional = money(contributo_previsto * r)
-    limit = max(ZERO, money(spesa_ammessa) - money(cofinanziamento_monetario))
+    limit = max(ZERO, money(spesa_ammessa))
     final = min(proportional, limit)
     if anticipi is None:
         anticipi = sum((t.importo for t in piano_tranche(config, anno, contributo_previsto) if not t.saldo), ZERO)

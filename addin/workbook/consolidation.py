@@ -62,13 +62,17 @@ _PROG_STATIC = [
     ("Rendicontato", "rendicontato", "money", 15), ("Ammesso", "ammesso", "money", 15),
     ("Non ammesso", "non_ammesso", "money", 15), ("di cui da integrare", "da_integrare", "money", 15),
     ("di cui escluso", "escluso", "money", 15),
-    ("Cofin. monetario", "cofin_monetario", "money", 15), ("Cofin. non monetario", "cofin_non_monetario", "money", 15),
+    ("Cofin. monetario (ammesso − contributo)", "cofin_monetario", "money", 15),
+    ("Cofin. monetario dichiarato", "cofin_monetario_dichiarato", "money", 15),
+    ("Cofin. non monetario", "cofin_non_monetario", "money", 15),
     ("Volontariato", "cofin_volontariato", "money", 15), ("Cofinanziamento realizzato", "cofin_totale", "money", 15),
     ("Quota cofin. realizzata", "quota_realizzata", "pct", 12), ("Quota minima", "quota_minima", "pct", 10),
-    ("Esito quota", "esito_quota", "text", 22),
+    ("Esito quota", "esito_quota", "text", 22), ("Cofin. mancante", "cofin_mancante", "money", 15),
 ]
 _PROG_TAIL = [
-    ("Contributo finale", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
+    ("Contributo dovuto", "contributo_finale", "money", 15), ("Saldo", "saldo", "money", 15),
+    ("Riduzione quota 10%", "riduzione_quota", "money", 15),
+    ("Saldo dopo la riduzione", "saldo_dopo_riduzione", "money", 15),
     ("Doppio finanziamento", "doppio_finanziamento", "money", 15),
     ("Ore oltre il massimo", "ore_eccedenti", "money", 15), ("Righe", "righe", "int", 9),
 ]
@@ -160,8 +164,11 @@ def _prog_value(r: "RigaProgramma", key: str, config: Config):
     if key == "esito_quota":
         if not r.presente or r.quota is None:
             return "nessun dato"
-        level = "vincolante" if r.vincolante else "indicativa"
+        level = ("indicativa" if not r.vincolante else
+                 "vincolante" if r.riduzione_quota is not None else "vincolante a fine anno")
         return f"{'rispettata' if r.quota.rispettato else 'NON rispettata'} ({level})"
+    if key == "cofin_mancante":
+        return r.quota.mancante if (r.quota and r.presente) else None
     if key.startswith("cofin_"):
         return getattr(r.cofin, key.removeprefix("cofin_"))
     if key in ("contributo_finale", "saldo"):
@@ -240,7 +247,7 @@ def _partner(wb: Workbook, r: "RisultatoConsolidato", config: Config) -> None:
     progs = [p.codice for p in config.programmi]
     cols = ([("Partner", 32), ("Componente ATS", 10), ("Capofila", 9)]
             + [(f"Ammesso P{p}", 14) for p in progs]
-            + [("Rendicontato", 15), ("Ammesso", 15), ("Non ammesso", 15), ("Cofinanziamento", 15), ("Righe", 9)])
+            + [("Rendicontato", 15), ("Ammesso", 15), ("Non ammesso", 15), ("Cofinanziamento dichiarato", 15), ("Righe", 9)])
     _head(ws, f"Consolidato {r.anno}: partner nei programmi",
           "Spese rendicontate e ammesse di ogni partner in ogni programma; cofinanziamento valorizzato.", cols)
     n = FIRST_DATA_ROW
@@ -289,6 +296,28 @@ def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
                    {j: w for j, (h, w) in enumerate(cols, start=1) if h in ("Tipo", "File", "Fornitore", "Descrizione")})
     if ordered:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{FIRST_DATA_ROW + len(ordered) - 1}"
+
+
+def _campione(wb: Workbook, r: "RisultatoConsolidato") -> None:
+    """The personnel audit sample of every programme: drawn among its persons across all its workbooks."""
+    ws = wb.create_sheet(S.CONS_CAMPIONE)
+    cols = [("Programma", 11), ("Semestre", 10), ("Seme", 17), ("Origine del seme", 44), ("Persone", 10),
+            ("Estratte", 10), ("Persona", 30), ("Righe (file: riga)", 60)]
+    provisional = any(c.provvisorio for cs in r.campioni.values() for c in cs)
+    _head(ws, f"Consolidato {r.anno}: campione del personale",
+          "Fino al 10% delle persone distinte del programma nel semestre (tutti i partner e tutti i file). "
+          + ("CAMPIONE PROVVISORIO: senza seme del Comune né chiave del Comune l'estrazione non è riproducibile."
+             if provisional else ""), cols)
+    n = FIRST_DATA_ROW
+    for p, cs in r.campioni.items():
+        for c in cs:
+            head = [(f"P{p}", "text"), (f"{c.semestre}/{c.anno}", "text"), (str(c.seme), "text"),
+                    (c.descrizione_seme(), "text"), (c.persone, "int"), (c.dimensione, "int")]
+            for person in c.estratti or [None]:
+                where = ", ".join(f"{Path(f).name or 'file'}: {k}" for f, k in c.posizioni.get(person, []))
+                for j, (v, kind) in enumerate(head + [(person, "text"), (where, "text")], start=1):
+                    _put(ws, n, j, v, kind)
+                n += 1
 
 
 def _spese_cols() -> list[tuple[str, str, str, float]]:
@@ -526,6 +555,7 @@ def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook,
     _azioni(wb, r)
     _partner(wb, r, config)
     _anomalie(wb, r)
+    _campione(wb, r)
     _tranche(wb, r)
     cols = _spese_layout(wb, r)
     _grafici(wb, r, nprog, index)

@@ -112,12 +112,17 @@ def tabelle_report(r) -> dict[str, list[list]]:
     # co-financing
     q = r.cofin_quota
     ct = r.cofin_totali
+    level = r.config.cofinanziamento.livello_vincolante
     sint += [[], ["Cofinanziamento", "Importo"],
-             ["Monetario", ct.monetario], ["Non monetario", ct.non_monetario],
+             ["Monetario realizzato (spesa ammessa meno contributo dovuto)", ct.monetario],
+             ["Monetario dichiarato (righe «Monetario», solo per riscontro)", ct.monetario_dichiarato,
+              "COFINANZIAMENTO_MONETARIO_INCOERENTE" if ct.monetario_incoerente else None],
+             ["Non monetario", ct.non_monetario],
              [f"Volontariato (tariffa oraria massima {fmt_eur(r.tariffa.valore)}: {r.tariffa.fonte})", ct.volontariato],
              ["Totale cofinanziamento", q.cofinanziamento], ["Base di calcolo", q.base],
              ["Quota realizzata", fmt_pct(q.quota)], ["Minimo richiesto", q.minimo],
-             ["Quota minima rispettata", "SI" if q.rispettato else f"NO: mancano {fmt_eur(q.mancante)}"]]
+             ["Quota minima rispettata", "SI" if q.rispettato else f"NO: mancano {fmt_eur(q.mancante)}"
+              + (" (indicativa: vincolante a livello di ATS a fine anno)" if level == "ats" else "")]]
     # tranches and balance
     liq = r.liquidazione
     sint += [[], ["Piano delle tranche", "Quota", "Scadenza", "Importo"]]
@@ -127,7 +132,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
              ["Valore previsto del programma", None, None, liq.valore_previsto],
              ["Valore realizzato (spese ammesse + cofinanziamento valorizzato)", None, None, liq.valore_realizzato],
              ["Percentuale di realizzazione", fmt_pct(liq.percentuale_realizzazione), None, None],
-             ["Contributo finale riconosciuto", None, None, liq.contributo_finale],
+             ["Contributo dovuto (mai oltre la spesa ammessa)", None, None, liq.contributo_finale],
              ["Anticipi (tranche 1 e 2)", None, None, liq.anticipi],
              ["Saldo (negativo: da recuperare)", None, None, liq.saldo]]
     if r.pagamenti is not None:    # payments made, from the Comune's register
@@ -156,13 +161,14 @@ def tabelle_report(r) -> dict[str, list[list]]:
                          "data di riferimento."])
 
     # --- Campione
-    camp: list[list] = [["Semestre", "Seme", "Persone nel semestre", "Estratte", "Persona", "Righe"]]
+    camp: list[list] = [["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",
+                         "Righe"]]
     for c in r.campioni:
+        head = [f"{c.semestre}/{c.anno}", c.seme, c.descrizione_seme(), c.persone, c.dimensione]
         if not c.estratti:
-            camp.append([f"{c.semestre}/{c.anno}", c.seme, c.persone, c.dimensione, None, None])
+            camp.append(head + [None, None])
         for p in c.estratti:
-            camp.append([f"{c.semestre}/{c.anno}", c.seme, c.persone, c.dimensione, p,
-                         ", ".join(str(x) for x in c.righe[p])])
+            camp.append(head + [p, ", ".join(str(x) for x in c.righe[p])])
 
     # --- Osservazioni
     oss: list[list] = [
@@ -189,10 +195,10 @@ def intestazione(r) -> str:
 
 # --- writer ----------------------------------------------------------------------------------
 _WIDTHS = {ESITO: [7, 8, 22, 22, 30, 22, 13, 11, 9, 13, 12, 13, 13, 24, 56, 9, 12, 22, 28, 13],
-           SINTESI: [62, 15, 15, 15, 15, 15, 10], CAMPIONE: [10, 12, 12, 10, 26, 40],
+           SINTESI: [62, 15, 15, 15, 15, 15, 10], CAMPIONE: [10, 16, 36, 12, 10, 26, 40],
            OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 11, 48, 12, 30], AVVISI: [120]}
 # text columns that wrap (0-based), so that long reasons and descriptions are read in full
-_WRAP_COLS = {ESITO: {2, 3, 4, 5, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {4, 5},
+_WRAP_COLS = {ESITO: {2, 3, 4, 5, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {2, 5, 6},
               SINTESI: {0}, AVVISI: {0}}
 # printing: (pages across, columns repeated on each page); Esito's 20 columns print on two pages
 # across with the row number repeated, the others fit the page width

@@ -81,6 +81,8 @@ SPESE_COLS: tuple[Col, ...] = (
     Col("altri_contributi", "Altri contributi sulla spesa", "money", 14, None,
         "Parte della spesa finanziata da altri contributi (altri enti, bandi): non è ammessa.", optional=True),
     Col("persona", "Persona", "text", 20, None, "Solo personale: nome della persona."),
+    Col("codice_fiscale", "Codice fiscale", "text", 17, None,
+        "Solo personale: codice fiscale della persona (identifica la persona nel campione).", optional=True),
     Col("ore", "Ore", "number", 8, None, "Solo personale: ore imputate."),
     Col("costo_orario", "Costo orario", "money", 11, None, "Solo personale: costo orario."),
     Col("mese_competenza", "Mese di competenza", "month", 12, None,
@@ -182,6 +184,7 @@ CONS_AZIONI = "Azioni"
 CONS_PARTNER = "Partner"
 CONS_ANOMALIE = "Anomalie"
 CONS_TRANCHE = "Tranche"
+CONS_CAMPIONE = "Campione"
 CONS_SPESE = "Spese"
 CONS_GRAFICI = "Grafici"
 TIPO_PROGRAMMA, TIPO_CONSOLIDATO = "programma", "consolidato"   # values of META_TIPO

@@ -32,7 +32,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.config.models import Config
-from addin.rules.cofinancing import tariffa_tabellare
+from addin.rules.cofinancing import tariffa_tabellare, tariffa_volontari
 from addin.rules.money import fmt_eur, fmt_pct
 from addin.rules.tranches import piano_tranche
 from addin.rules.windows import finestre_anno
@@ -309,8 +309,9 @@ def _spese(wb: Workbook, d: Dati) -> None:
 def _cofinanziamento(wb: Workbook, d: Dati) -> None:
     ws = wb.create_sheet(S.COFINANZIAMENTO)
     _title(ws, f"Cofinanziamento {d.anno} - Programma {d.programma}: {d.prog.nome}",
-           "Monetario, non monetario (risorse valorizzate) e volontariato (ore × valore orario, al massimo "
-           "la tariffa del foglio Riepilogo). Il Valore è calcolato.")
+           "Non monetario (risorse valorizzate) e volontariato (ore × valore orario, al massimo la tariffa del "
+           "foglio Riepilogo); il monetario si ricava dalle spese (righe «Monetario» solo per riscontro). "
+           "Il Valore è calcolato.")
     cols = S.COFIN_COLS
     tipo, qty, unit = _letter(cols, "tipo"), _letter(cols, "quantita"), _letter(cols, "valore_unitario")
     vol = _text(S.TIPI_COFIN["VOLONTARIATO"])
@@ -471,23 +472,20 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     # co-financing
     r += 2
     _section(ws, r, "Cofinanziamento")
-    fallback = tariffa_tabellare(cfg, d.anno)
-    refs = [cfg.categoria(code).nome for code in cfg.volontari.categorie_riferimento]
-    big = 10 ** 9
-    # addin.rules.cofinancing.tariffa_volontari: lowest hourly cost > 0 of the reference personnel rows,
-    # else the dated table rate of the year
-    parts = [f'IF(COUNTIFS({sp_cat},{_text(n)},{sp_cost},">0")>0,_xlfn.MINIFS({sp_cost},{sp_cat},{_text(n)},'
-             f'{sp_cost},">0"),{big})' for n in refs]
-    lowest = parts[0] if len(parts) == 1 else f"MIN({','.join(parts)})"
+    # addin.rules.cofinancing.tariffa_volontari: the programme's planned lowest grade, else the dated
+    # table rate of the year; a fixed value, never computed from the rows
+    cap = tariffa_volontari(cfg, d.anno, d.prog.codice)
     rows: list[tuple[str, object, str | None, str]] = []
     r += 1
-    rows.append(("Tariffa oraria massima del volontariato",
-                 f"=IF({lowest}>={big},{float(fallback.valore)},ROUND({lowest},2))", FMT_EUR, "tariffa"))
-    rows.append(("Fonte della tariffa",
-                 f'=IF({lowest}>={big},{_text(fallback.fonte)},"costo orario più basso del personale rendicontato")',
-                 None, "fonte"))
-    for key, label in (("monetario", S.TIPI_COFIN["MONETARIO"]), ("non_monetario", S.TIPI_COFIN["NON_MONETARIO"]),
-                       ("volontariato", S.TIPI_COFIN["VOLONTARIATO"])):
+    rows.append(("Tariffa oraria massima del volontariato", float(cap.valore), FMT_EUR, "tariffa"))
+    rows.append(("Fonte della tariffa", cap.fonte, None, "fonte"))
+    # addin.rules.cofinancing.con_monetario_realizzato: the monetary co-financing is derived (reported −
+    # contribution, on the Tranche sheet, written by build_template); the declared rows only for comparison
+    rows.append(("Cofinanziamento monetario", None, FMT_EUR, "monetario"))
+    rows.append(("Cofinanziamento monetario dichiarato",
+                 f"=ROUND(SUMIFS({co_val},{co_tipo},{_text(S.TIPI_COFIN['MONETARIO'])}),2)", FMT_EUR,
+                 "monetario_dichiarato"))
+    for key, label in (("non_monetario", S.TIPI_COFIN["NON_MONETARIO"]), ("volontariato", S.TIPI_COFIN["VOLONTARIATO"])):
         rows.append((f"Cofinanziamento {label.lower()}", f"=ROUND(SUMIFS({co_val},{co_tipo},{_text(label)}),2)",
                      FMT_EUR, key))
     for i, (label, value, fmt, key) in enumerate(rows):
@@ -503,9 +501,9 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     if cfg.cofinanziamento.base == "costo_totale":
         base_label = "Base: costo totale (rendicontato + non monetario + volontariato)"
         base_f = f"=ROUND({out['rendicontato']}+{nonm}+{vol},2)"
-    else:
-        base_label = "Base: contributo comunale previsto"
-        base_f = f"=ROUND({out['contributo']},2)"
+    else:   # the contribution due (Tranche sheet), written by build_template
+        base_label = "Base: contributo comunale spettante"
+        base_f = None
     q = float(cfg.cofinanziamento.quota_minima)
     more = [
         ("Totale cofinanziamento", f"={mon}+{nonm}+{vol}", FMT_EUR, "cofin_totale"),
@@ -521,7 +519,10 @@ def _riepilogo(wb: Workbook, d: Dati) -> dict[str, str]:
     more = [
         ("Quota di cofinanziamento", f"=IF({base}=0,0,{tot}/{base})", FMT_PCT, "quota"),
         ("Quota minima", q, FMT_PCT, "quota_minima"),
-        ("Cofinanziamento minimo", f"=ROUND({base}*B{r + 1},2)", FMT_EUR, "minimo"),
+        # addin.rules.cofinancing.cofinanziamento_minimo_comunale: on the total-cost base the co-financing is
+        # part of the base, so the minimum is q / (1 − q) × the municipal part (base − co-financing)
+        ("Cofinanziamento minimo", f"=ROUND(ROUND({base}-{tot},2)*B{r + 1}/(1-B{r + 1}),2)"
+         if cfg.cofinanziamento.base == "costo_totale" else f"=ROUND({base}*B{r + 1},2)", FMT_EUR, "minimo"),
         ("Quota minima rispettata", f'=IF({tot}>=B{r + 2},"SI","NO")', None, "rispettato"),
         ("Cofinanziamento mancante", f"=MAX(0,B{r + 2}-{tot})", FMT_EUR, "mancante"),
     ]
@@ -588,9 +589,9 @@ def _tranche(wb: Workbook, d: Dati, rp: dict[str, str]) -> dict[str, str]:
         ("realizzato", "Valore realizzato", "spese + non monetario + volontariato", None, FMT_EUR),
         ("percentuale", "Percentuale di realizzazione", "realizzato / previsto, al massimo 100%", None, FMT_PCT),
         ("proporzionale", "Contributo proporzionale", "contributo × percentuale", None, FMT_EUR),
-        ("monetario", "Cofinanziamento monetario", "foglio Cofinanziamento", f"={R('monetario')}", FMT_EUR),
-        ("limite", "Limite di spesa", "spese rendicontate - cofinanziamento monetario", None, FMT_EUR),
+        ("limite", "Limite di spesa", "spese rendicontate: il contributo non le supera", None, FMT_EUR),
         ("finale", "Contributo spettante", "il minore tra proporzionale e limite", None, FMT_EUR),
+        ("monetario", "Cofinanziamento monetario", "spese rendicontate - contributo spettante", None, FMT_EUR),
         ("riduzione", "Riduzione", "previsto - spettante", None, FMT_EUR),
         ("anticipi", "Anticipi (tranche anticipate)", "piano delle tranche", None, FMT_EUR),
         ("saldo", "Saldo", "spettante - anticipi (negativo: da recuperare)", None, FMT_EUR),
@@ -604,8 +605,9 @@ def _tranche(wb: Workbook, d: Dati, rp: dict[str, str]) -> dict[str, str]:
         "percentuale": f"=MAX(0,MIN(1,IF(ROUND({addr['previsto']},2)=0,0,"
                        f"ROUND({addr['realizzato']},2)/ROUND({addr['previsto']},2))))",
         "proporzionale": f"=ROUND({addr['contributo']}*{addr['percentuale']},2)",
-        "limite": f"=MAX(0,ROUND({addr['rendicontato']},2)-ROUND({addr['monetario']},2))",
+        "limite": f"=MAX(0,ROUND({addr['rendicontato']},2))",
         "finale": f"=MIN({addr['proporzionale']},{addr['limite']})",
+        "monetario": f"=MAX(0,ROUND({addr['limite']}-{addr['finale']},2))",
         "riduzione": f"={addr['contributo']}-{addr['finale']}",
         "anticipi": "=" + "+".join(advances),
         "saldo": f"={addr['finale']}-{addr['anticipi']}",
@@ -717,10 +719,11 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         f"5. Le colonne Decisione Comune e Motivazione Comune sono riservate al {cfg.ente}. Esito, Importo ammesso "
         "e Motivi sono scritti dai pulsanti Valida/Verifica del componente aggiuntivo: le righe con esito diverso "
         "da AMMESSA sono evidenziate in rosso.",
-        f"6. Foglio «{S.COFINANZIAMENTO}»: risorse monetarie, non monetarie (logistiche, strumentali, "
+        f"6. Foglio «{S.COFINANZIAMENTO}»: risorse non monetarie (logistiche, strumentali, "
         "organizzative, umane e professionali, valorizzate economicamente) e ore di volontariato. Per il "
         "volontariato scrivi le ore in «Ore o quantità» e il valore orario: il Valore è calcolato al massimo alla "
-        f"tariffa del foglio «{S.RIEPILOGO}».",
+        f"tariffa del foglio «{S.RIEPILOGO}». Il cofinanziamento monetario si ricava dalle spese (spese meno "
+        "contributo): le righe «Monetario» servono solo al riscontro.",
         f"7. Foglio «{S.BUDGET}»: per ogni azione e categoria gli importi iniziali e le variazioni di luglio e "
         "novembre concordate in Cabina di regia; le colonne «attuale» sono calcolate.",
         f"8. I fogli «{S.RIEPILOGO}» e «{S.TRANCHE}» si calcolano da soli. I fogli sono protetti senza password "
@@ -783,17 +786,29 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
     r += 1
     _section(ws, r, "Cofinanziamento e volontariato")
     r += 1
-    fb = tariffa_tabellare(cfg, d.anno)
+    cap = tariffa_volontari(cfg, d.anno, d.prog.codice)
     base = "del costo totale (contributo comunale + cofinanziamento)" if cfg.cofinanziamento.base == "costo_totale" \
         else "del contributo comunale"
     level = "dell'ATS" if cfg.cofinanziamento.livello_vincolante == "ats" else "del programma"
-    r = _para(ws, r, f"Il cofinanziamento deve essere almeno il {fmt_pct(cfg.cofinanziamento.quota_minima)} {base}; "
-              f"la quota è vincolante a livello {level}.")
-    refs = ", ".join(cfg.categoria(c).nome for c in cfg.volontari.categorie_riferimento)
+    qm = cfg.cofinanziamento.quota_minima
+    minimum = (f", cioè almeno {fmt_pct(qm / (1 - qm))} del contributo comunale (il cofinanziamento fa parte "
+               "del costo totale)" if cfg.cofinanziamento.base == "costo_totale" else "")
+    r = _para(ws, r, f"Il cofinanziamento deve essere almeno il {fmt_pct(qm)} {base}{minimum}; "
+              f"la quota è vincolante a livello {level} a fine anno (dopo il blocco dell'ultima finestra il "
+              "contributo è ridotto quanto basta a riportarla al minimo), indicativa prima.")
+    r = _para(ws, r, "Il cofinanziamento monetario non si dichiara: è la parte delle spese ammesse che il contributo "
+              "comunale non paga (spese ammesse meno contributo dovuto). Le righe «Monetario» del foglio "
+              "Cofinanziamento servono solo al riscontro: se differiscono di oltre 1 € il Comune lo segnala. "
+              "Contributo dovuto = contributo previsto × valore realizzato / valore previsto (al massimo 100%), "
+              "mai oltre le spese ammesse.")
+    planned = d.prog.costo_orario_minimo_previsto is not None
     r = _para(ws, r, "Il volontariato è valorizzato solo come cofinanziamento non monetario, a un valore orario non "
-              f"superiore al costo orario più basso del personale rendicontato ({refs}); se non ce n'è, "
-              f"{fmt_eur(fb.valore)} l'ora ({fb.fonte}). Servono registro dei volontari, fogli presenze e "
-              "assicurazione (art. 18 CTS).")
+              "superiore al costo orario dell'inquadramento più basso previsto dai programmi: "
+              + (f"{fmt_eur(cap.valore)} l'ora ({cap.fonte})." if planned else
+                 f"finché il Progetto definitivo non lo indica, {fmt_eur(cap.valore)} l'ora ({cap.fonte}), "
+                 "valore provvisorio.")
+              + " I costi orari delle righe di spesa non cambiano il valore massimo. Servono registro dei "
+              "volontari, fogli presenze e assicurazione (art. 18 CTS).")
     _print_setup(ws)
     ws.page_setup.orientation = "landscape"
     ws.sheet_view.showGridLines = False
@@ -812,7 +827,13 @@ def build_template(config: Config, programma: int, anno: int) -> Workbook:
     _spese(wb, d)
     _cofinanziamento(wb, d)
     rp = _riepilogo(wb, d)
-    _tranche(wb, d, rp)
+    tr = _tranche(wb, d, rp)
+    # Riepilogo figures that follow the contribution due (computed on the Tranche sheet from Riepilogo's
+    # reported and valued amounts: no circular reference)
+    rie = wb[S.RIEPILOGO]
+    rie[rp["monetario"].replace("$", "")] = f"={_sq(S.TRANCHE)}!{tr['monetario']}"
+    if config.cofinanziamento.base != "costo_totale":
+        rie[rp["base"].replace("$", "")] = f"=ROUND({_sq(S.TRANCHE)}!{tr['finale']},2)"
     _meta(wb, d)
     _liste(wb, d)
     wb.active = 0
