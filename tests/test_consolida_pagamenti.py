@@ -100,3 +100,18 @@ def test_without_the_register_no_payments(cfg, registro):
     assert _grid(wb, S.CONS_TRANCHE) == []
     head = [c.value for c in wb[S.CONS_CRUSCOTTO][3]]
     assert dict(zip(head, [c.value for c in wb[S.CONS_CRUSCOTTO][4]]))["Pagato (registro)"] is None
+
+
+def test_balance_after_the_year_end_co_financing_reduction(cfg, registro):
+    # the reduction restoring the minimum co-financing share lowers the contribution due before the
+    # payments are set against it: 3,474.67 − 100.00 (a reduction, set by hand) − 433,476.79 paid
+    # = −430,102.12 to recover
+    from addin.casi.consolida import _pagamenti_programma
+
+    registra_pagamento(registro, cfg, PAID_2026[0], oggi=AFTER_2026)
+    r = _consolida(registro, cfg)
+    p1 = r.programmi[0]
+    p1.riduzione_quota = D("100.00")
+    acts = {(1, 2026): leggi_atti(1, 2026, registro.atti(1, 2026))}
+    s = _pagamenti_programma(cfg, 2026, p1, acts, AFTER_2026)
+    assert s.saldo == D("3474.67") - D("100.00") - D("433476.79") == D("-430102.12")
