@@ -397,7 +397,9 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
     _head(ws, f"Cruscotto {r.anno} dell'ATS {config.ats} al {r.data_riferimento:%d/%m/%Y}",
           f"Ammesso secondo la verifica; cofinanziamento minimo {minimum * 100:.0f}%, vincolante per "
           f"{'l ATS' if config.cofinanziamento.livello_vincolante == 'ats' else 'ciascun programma'}"
-          .replace("l ATS", "l'ATS") + f"; {len(r.anomalie)} anomalie nel foglio «Anomalie».", _CRUSCOTTO_COLS)
+          .replace("l ATS", "l'ATS") + f"; {len(r.anomalie)} anomalie nel foglio «Anomalie»."
+          + (" Pagamenti dal registro (foglio «Tranche»); ad anno chiuso Saldo = contributo dovuto − pagato."
+             if any(x.pagamenti is not None for x in r.programmi) else ""), _CRUSCOTTO_COLS)
     ws.freeze_panes = None
     ws.print_title_rows = None
     counts: dict[tuple[int | None, str], int] = Counter((a.programma, a.gravita) for a in r.anomalie)
