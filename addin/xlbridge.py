@@ -728,8 +728,8 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
 
 # --- consolida --------------------------------------------------------------------------------------
 
-FOGLI_CONSOLIDATO = (schema.CONS_CRUSCOTTO, schema.CONS_PROGRAMMI, schema.CONS_AZIONI, schema.CONS_PARTNER, schema.CONS_ANOMALIE,
-                     schema.CONS_SPESE, schema.META)
+FOGLI_CONSOLIDATO = (schema.CONS_CRUSCOTTO, schema.CONS_PROGRAMMI, schema.CONS_AZIONI, schema.CONS_PARTNER,
+                     schema.CONS_ANOMALIE, schema.CONS_TRANCHE, schema.CONS_SPESE, schema.META)
 
 
 def _json_cella(v: object) -> object:

@@ -352,7 +352,7 @@ def test_copie_dello_stesso_programma_unite(cfg):
 def test_modello_consolidamento(cfg):
     wb = build_consolidation_template(cfg, 2026)
     assert wb.sheetnames == [S.CONS_CRUSCOTTO, S.CONS_PROGRAMMI, S.CONS_AZIONI, S.CONS_PARTNER, S.CONS_ANOMALIE,
-                             S.CONS_CAMPIONE, S.CONS_SPESE, S.CONS_GRAFICI, S.META]
+                             S.CONS_CAMPIONE, S.CONS_TRANCHE, S.CONS_SPESE, S.CONS_GRAFICI, S.META]
     ws = wb[S.CONS_PROGRAMMI]
     head = [c.value for c in ws[3]]
     p4 = dict(zip(head, [c.value for c in ws[7]]))

@@ -421,7 +421,7 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     r = client.post("/rendiconta/consolida", files=files)
     assert r.status_code == 200, r.text
     dati = r.json()
-    assert set(dati["fogli"]) >= {"Programmi", "Azioni", "Partner", "Anomalie", "Spese"}
+    assert set(dati["fogli"]) >= {"Programmi", "Azioni", "Partner", "Anomalie", "Tranche", "Spese"}
     assert "2 cartelle di programma" in dati["riepilogo"]
     # into the consolidation workbook of the year
     from addin.casi.consolida import build_consolidation_template

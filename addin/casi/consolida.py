@@ -37,8 +37,10 @@ from pathlib import Path
 import pandas as pd
 
 from addin.casi.atti_registro import AttiProgramma, leggi_atti
-from addin.casi.verifica import RisultatoVerifica, esegui_verifica
-from addin.config.models import Config
+from addin.casi.pagamenti import pagamenti_da_atti
+from addin.casi.variazioni import variazioni_da_atti
+from addin.casi.verifica import RisultatoVerifica, esegui_verifica, pagamenti_json
+from addin.config.models import BudgetAnno, Config
 from addin.errors import ErroreInput, ErroreRendiconta
 from addin.rules.budget import VoceBudget
 from addin.rules.cofinancing import (TotaliCofinanziamento, VerificaQuota, avviso_monetario,
@@ -48,9 +50,11 @@ from addin.rules.eligibility import ore_persona_mese
 from addin.rules.lookup import lookup_for, norm_action
 from addin.rules.models import EsitoRiga, Spesa
 from addin.rules.money import ZERO, fmt_eur, fmt_num, fmt_pct, money, money_str
+from addin.rules.payments import SituazionePagamenti, situazione_pagamenti
 from addin.rules.sampling import Campione, campioni_programma
 from addin.rules.tranches import Liquidazione, liquidazione, piano_tranche
-from addin.rules.windows import avviso_anno, finestre_anno
+from addin.rules.variations import budget_programma_approvato
+from addin.rules.windows import anno_chiuso, avviso_anno, finestre_anno
 from addin.runtime import gc_paused, gil_handoff
 from addin.workbook import schema as S
 from addin.workbook.reader import CartellaRendiconto
@@ -149,6 +153,8 @@ class RigaProgramma:
     # year-end reduction of the contribution restoring the minimum co-financing share (binding level,
     # after the lock of the last window); None before that (the share is then advisory)
     riduzione_quota: Decimal | None = None
+    # tranches planned, paid and due (the register's payments); None: register not consulted, or the ATS row
+    pagamenti: SituazionePagamenti | None = None
 
     @property
     def saldo_dopo_riduzione(self) -> Decimal | None:
@@ -319,7 +325,7 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
         if progress:
             progress(f"Verifica {Path(name).name}", k, len(selected))
         r = checked.get(id(c)) or esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme,
-                                                  atti=_atti_di(atti, c))
+                                                  atti=_atti_di(atti, c), **denaro_registro(_atti_di(atti, c)))
         fonti.append(Fonte(name, c, r, list(r.esiti)))
     if progress:
         progress("Consolidamento", len(selected), len(selected))
@@ -346,7 +352,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
     binding_programme = config.cofinanziamento.livello_vincolante == "programma"
     for p in config.programmi:
         copies = by_prog.get(p.codice, [])
-        row = _riga_programma(config, anno, p.codice, copies, binding_programme)
+        row = _riga_programma(config, anno, p.codice, copies, binding_programme,
+                              budget=_budget_approvato(config, anno, p.codice, atti, data_riferimento))
         row.doppio_finanziamento = excess_by_prog.get(p.codice, ZERO)
         row.ore_eccedenti = hours_by_prog.get(p.codice, ZERO)
         programmi.append(row)
@@ -413,6 +420,8 @@ def consolida(cartelle_o_errori: Iterable[CartellaRendiconto | RisultatoVerifica
                     f"{fmt_eur(rq.scoperto[r.programma])}); saldo dopo la riduzione "
                     f"{fmt_eur(r.saldo_dopo_riduzione)}.", programma=r.programma, importo=r.riduzione_quota))
         ats.riduzione_quota = rq.totale
+    for row in programmi:
+        row.pagamenti = _pagamenti_programma(config, anno, row, atti, data_riferimento)
 
     risultato = RisultatoConsolidato(
         anno=anno, data_riferimento=data_riferimento, programmi=programmi, ats=ats,
@@ -431,13 +440,14 @@ def _budget_key(voci: Sequence[VoceBudget]) -> list[tuple]:
 
 
 def _riga_programma(config: Config, anno: int, codice: int, copies: list[Fonte],
-                    vincolante: bool) -> RigaProgramma:
+                    vincolante: bool, *, budget: BudgetAnno | None = None) -> RigaProgramma:
     """A programme's figures. Budget: the configured yearly budget, as the check uses it (the
     workbook's Budget sheet, with the July/November variations, feeds the `Azioni` sheet).
+    `budget`: the approved current budget (configured + the register's approved variations), when read.
     One workbook: the check's own figures. Several copies: the sums of the copies' check totals,
     with the programme-level figures recomputed by the same rule functions the check uses."""
     p = config.programma(codice)
-    b = p.budget_anno(anno)
+    b = budget or p.budget_anno(anno)
     row = RigaProgramma(f"P{codice}", codice, p.nome, [f.path for f in copies], money(b.comunale),
                         money(b.cofinanziamento), vincolante=vincolante, presente=bool(copies))
     row.quota_budget = verifica_budget(config, row.budget_comunale, row.budget_cofin)
@@ -719,6 +729,38 @@ def _atti_di(atti: Mapping[tuple[int, int], AttiProgramma] | None, c: CartellaRe
     return atti.get((c.programma, c.anno)) or leggi_atti(c.programma, c.anno, [])
 
 
+def denaro_registro(acts: AttiProgramma | None) -> dict:
+    """The check's `variazioni` and `pagamenti` arguments from a chain's acts: the approved variations and
+    the payments in force; nothing (the register not consulted) without acts."""
+    if acts is None:
+        return {}
+    return {"variazioni": variazioni_da_atti(acts.atti), "pagamenti": pagamenti_da_atti(acts.atti)}
+
+
+def _budget_approvato(config: Config, anno: int, programma: int,
+                      atti: Mapping[tuple[int, int], AttiProgramma] | None, data_riferimento: dt.date) -> BudgetAnno | None:
+    """The programme's approved current budget at the reference date (None: register not consulted)."""
+    if atti is None:
+        return None
+    acts = atti.get((programma, anno)) or leggi_atti(programma, anno, [])
+    return budget_programma_approvato(config, programma, anno, denaro_registro(acts)["variazioni"], data_riferimento)
+
+
+def _pagamenti_programma(config: Config, anno: int, row: RigaProgramma,
+                         atti: Mapping[tuple[int, int], AttiProgramma] | None,
+                         data_riferimento: dt.date) -> SituazionePagamenti | None:
+    """Planned, paid and due per tranche of a programme, as the check computes them: the advances on the
+    approved budget, the balance on the final contribution once the year is closed, less the year-end
+    reduction for the minimum co-financing share (known only here, across the programmes)."""
+    if atti is None:
+        return None
+    acts = atti.get((row.programma, anno)) or leggi_atti(row.programma, anno, [])
+    closed = row.liquidazione is not None and row.presente and anno_chiuso(config, anno, data_riferimento)
+    due = row.liquidazione.contributo_finale - (row.riduzione_quota or ZERO) if closed else None
+    return situazione_pagamenti(config, row.programma, anno, row.budget_comunale, denaro_registro(acts)["pagamenti"],
+                                data_riferimento, contributo_dovuto=due)
+
+
 class _AttiDalRegistro(dict):
     """(programme, year) -> the register's acts, read on first use."""
 
@@ -836,7 +878,9 @@ def _consolida_file(paths: Sequence[str | Path], config: Config, data_riferiment
                 grids[i] = None  # release the raw grid as soon as it is parsed
             if progress:
                 progress(f"Verifica {Path(p).name}", 2 * i + 1, 2 * n + 1)
-            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme, atti=_atti_di(atti, c)))
+            acts = _atti_di(atti, c)
+            items.append(esegui_verifica(c, config, data_riferimento, chiave=chiave, seme=seme, atti=acts,
+                                         **denaro_registro(acts)))
 
     if not any(isinstance(x, RisultatoVerifica) for x in items):
         raise ErroreInput("nessuno dei file indicati è un rendiconto leggibile: "
@@ -894,6 +938,7 @@ def risultato_json(r: RisultatoConsolidato) -> dict:
             "saldo_dopo_riduzione": _d(row.saldo_dopo_riduzione),
             "doppio_finanziamento": _d(row.doppio_finanziamento),
             "ore_eccedenti": _d(row.ore_eccedenti),
+            "pagamenti": pagamenti_json(row.pagamenti),   # null: register not consulted (and for the ATS)
         }
 
     return {

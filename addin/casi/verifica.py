@@ -369,12 +369,18 @@ def risultato_json(r: RisultatoVerifica) -> dict:
         "sigilli": r.sigilli.stato,
         "avvisi": list(r.avvisi),
         # the register's payments made (null: the register was not consulted)
-        "pagamenti": None if r.pagamenti is None else {
-            "saldo": None if r.pagamenti.saldo is None else money_str(r.pagamenti.saldo),
+        "pagamenti": pagamenti_json(r.pagamenti),
+    }
+
+
+def pagamenti_json(s: SituazionePagamenti | None) -> dict | None:
+    """Planned, paid and due per tranche, machine-readable (None: the register was not consulted)."""
+    if s is None:
+        return None
+    return {"pagato": money_str(s.pagato), "saldo": None if s.saldo is None else money_str(s.saldo),
             "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "previsto": money_str(t.previsto),
                          "pagato": money_str(t.pagato), "da_pagare": money_str(t.da_pagare),
-                         "in_ritardo": t.in_ritardo, "stato": t.stato} for t in r.pagamenti.tranche]},
-    }
+                         "in_ritardo": t.in_ritardo, "stato": t.stato} for t in s.tranche]}
 
 
 def impronta_file(path: Path) -> str | None:

@@ -33,11 +33,14 @@ from openpyxl.utils import get_column_letter
 from addin.config.models import Config
 from addin.errors import ErroreOutput
 from addin.output import scrivi_atomico
-from addin.rules.money import money
+from addin.rules.money import fmt_eur, money
 from addin.workbook import schema as S
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from addin.casi.consolida import RigaProgramma, RisultatoConsolidato
+    from addin.rules.payments import SituazionePagamenti
 
 MONEY_FMT = "#,##0.00"
 PCT_FMT = "0.00%"
@@ -48,6 +51,7 @@ _BOLD = Font(name="Calibri", bold=True)
 _TITLE = Font(name="Calibri", bold=True, size=14)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _ATS_FILL = PatternFill("solid", fgColor="FFF2CC")
+_LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
 _GENERATOR = "rendiconta (consolidamento)"
 
 # columns of the Programmi sheet: (header, attribute getter, kind, width)
@@ -365,7 +369,22 @@ def _grafici(wb: Workbook, r: "RisultatoConsolidato", nprog: int, index: dict[st
 
 _CRUSCOTTO_COLS = [("Programma", 11), ("Nome", 30), ("Budget totale", 14), ("Ammesso", 14), ("% speso", 8),
                    ("Quota cofin.", 9), ("Minimo", 8), ("Esito quota", 15), ("Tranche 1", 13), ("Tranche 2", 13),
-                   ("Saldo", 14), ("Anomalie bloccanti", 10), ("Anomalie attenzione", 10), ("Altre anomalie", 10)]
+                   ("Saldo", 14), ("Anomalie bloccanti", 10), ("Anomalie attenzione", 10), ("Altre anomalie", 10),
+                   ("Pagato (registro)", 14), ("Tranche in ritardo", 12)]
+
+
+def _pagato_cruscotto(r: "RisultatoConsolidato", row: "RigaProgramma") -> tuple[Decimal | None, str | None]:
+    """Paid so far and the late tranches ("2", "1, 2"; "nessuna") of a programme, or the ATS's sum and its
+    late programmes; (None, None) without the register."""
+    sits = [x.pagamenti for x in (r.programmi if row.programma is None else [row]) if x.pagamenti is not None]
+    if not sits:
+        return None, None
+    if row.programma is None:
+        late = [f"P{s.programma}" for s in sits if s.in_ritardo]
+    else:
+        late = [str(t.numero) for t in sits[0].in_ritardo]
+    return sum((s.pagato for s in sits), Decimal(0)), ", ".join(late) or "nessuna"
+
 
 
 def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
@@ -378,7 +397,9 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
     _head(ws, f"Cruscotto {r.anno} dell'ATS {config.ats} al {r.data_riferimento:%d/%m/%Y}",
           f"Ammesso secondo la verifica; cofinanziamento minimo {minimum * 100:.0f}%, vincolante per "
           f"{'l ATS' if config.cofinanziamento.livello_vincolante == 'ats' else 'ciascun programma'}"
-          .replace("l ATS", "l'ATS") + f"; {len(r.anomalie)} anomalie nel foglio «Anomalie».", _CRUSCOTTO_COLS)
+          .replace("l ATS", "l'ATS") + f"; {len(r.anomalie)} anomalie nel foglio «Anomalie»."
+          + (" Pagamenti dal registro (foglio «Tranche»); ad anno chiuso Saldo = contributo dovuto − pagato."
+             if any(x.pagamenti is not None for x in r.programmi) else ""), _CRUSCOTTO_COLS)
     ws.freeze_panes = None
     ws.print_title_rows = None
     counts: dict[tuple[int | None, str], int] = Counter((a.programma, a.gravita) for a in r.anomalie)
@@ -396,6 +417,8 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
                 (" (vincolante)" if row.vincolante else " (indicativa)")
         anticipi = list(row.anticipi) + [None, None]
         saldo = row.liquidazione.saldo if (row.liquidazione and row.presente) else None
+        if row.pagamenti is not None and row.pagamenti.saldo is not None:
+            saldo = row.pagamenti.saldo      # the register's payments: contribution due − paid
 
         def count(level: str) -> int:
             if ats:
@@ -406,6 +429,8 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
                 (spent, "pct"), (quota, "pct"), (minimum, "pct"), (esito, "text"), (anticipi[0], "money"),
                 (anticipi[1], "money"), (saldo, "money"), (count("Bloccante"), "int"), (count("Attenzione"), "int"),
                 (sum(count(g) for g in ("Informazione",)), "int")]
+        pagato, late = _pagato_cruscotto(r, row)
+        vals += [(pagato, "money"), (late, "text")]
         for j, (v, kind) in enumerate(vals, start=1):
             c = _put(ws, n, j, v, kind)
             c.alignment = Alignment(wrap_text=kind == "text", vertical="top")
@@ -416,6 +441,8 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
                 c.font = Font(name="Calibri", bold=True, color="C00000")
             if j == 12 and v:
                 c.font = Font(name="Calibri", bold=True, color="C00000")
+            if j == 16 and late not in (None, "nessuna"):
+                c.fill = _LATE_FILL
     _altezza_righe(ws, FIRST_DATA_ROW, last, {2: 30, 8: 15})
     nprog = len(r.programmi)
     cats = Reference(ws, min_col=1, min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + nprog - 1)
@@ -429,8 +456,54 @@ def cruscotto(ws, r: "RisultatoConsolidato", config: Config) -> None:
     share.height, share.width = 10.5, 15.5
     ws.add_chart(share, f"G{anchor}")
     ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
-    ws.print_area = f"A1:N{anchor + 22}"
+    ws.print_area = f"A1:{get_column_letter(len(_CRUSCOTTO_COLS))}{anchor + 22}"
     ws.print_options.horizontalCentered = True
+
+
+_TRANCHE_COLS = [("Programma", 11), ("Anno", 8), ("Tranche", 26), ("Scadenza", 12), ("Previsto", 16),
+                  ("Compensato", 14), ("Pagato", 16), ("Da pagare", 16), ("Stato", 22), ("In ritardo", 10),
+                  ("Pagamenti (data, importo, mandato)", 60)]
+
+
+def foglio_tranche(ws, pagamenti: "Mapping[tuple[int, int], SituazionePagamenti]", nota: str = "") -> None:
+    """The `Tranche` sheet (yearly and three-year consolidation): per programme and year, each tranche
+    planned, paid and due side by side, late payments marked in red."""
+    _head(ws, "Tranche: previsto, pagato e da pagare",
+          "Pagamenti registrati dal Comune. In ritardo: pagamento dopo la scadenza, o scaduta e non pagata. "
+          "Il saldo previsto è il contributo definitivo meno gli anticipi pagati." + (f" {nota}" if nota else ""),
+          _TRANCHE_COLS)
+    n = FIRST_DATA_ROW
+    for (prog, anno), s in sorted(pagamenti.items()):
+        for t in s.tranche:
+            pays = "; ".join(f"{p.data:%d/%m/%Y} {fmt_eur(p.importo)}" + (f" mandato {p.mandato}" if p.mandato else "")
+                             + (" (in ritardo)" if p.data > t.scadenza else "") for p in t.pagamenti)
+            vals = [(f"P{prog}", "text"), (anno, "int"), (f"{t.numero} - {t.descrizione}", "text"),
+                    (t.scadenza, "date"), (t.previsto, "money"), (t.compensato, "money"), (t.pagato, "money"),
+                    (t.da_pagare, "money"), (t.stato, "text"), (S.SI if t.in_ritardo else "", "text"),
+                    (pays, "text")]
+            for j, (v, kind) in enumerate(vals, start=1):
+                c = _put(ws, n, j, v, kind)
+                if t.in_ritardo:
+                    c.fill = _LATE_FILL
+            n += 1
+        for p in s.fuori_piano:
+            _put(ws, n, 1, f"P{prog}")
+            _put(ws, n, 2, anno, "int")
+            _put(ws, n, 3, f"{p.tranche} - tranche non configurata")
+            _put(ws, n, 7, p.importo, "money")
+            _put(ws, n, 11, f"{p.data:%d/%m/%Y} {fmt_eur(p.importo)}")
+            n += 1
+    if n > FIRST_DATA_ROW:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(_TRANCHE_COLS))}{n - 1}"
+
+
+def _tranche(wb: Workbook, r: "RisultatoConsolidato") -> None:
+    """The yearly consolidation's `Tranche` sheet: the register's payments of each programme (none
+    without the register: the sheet says so)."""
+    sit = {(row.programma, r.anno): row.pagamenti for row in r.programmi if row.pagamenti is not None}
+    consulted = any(row.pagamenti is not None for row in r.programmi)
+    foglio_tranche(wb.create_sheet(S.CONS_TRANCHE), sit,
+                   "" if consulted else "Registro non consultato (--senza-registro): pagamenti non disponibili.")
 
 
 def _grafico_budget(src, cats: Reference, cols: list[int], rows: tuple[int, int]) -> BarChart:
@@ -485,6 +558,7 @@ def build_workbook(r: "RisultatoConsolidato", config: Config) -> tuple[Workbook,
     _partner(wb, r, config)
     _anomalie(wb, r)
     _campione(wb, r)
+    _tranche(wb, r)
     cols = _spese_layout(wb, r)
     _grafici(wb, r, nprog, index)
     cruscotto(wb.create_sheet(S.CONS_CRUSCOTTO, 0), r, config)

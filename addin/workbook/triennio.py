@@ -15,7 +15,8 @@ from addin.errors import ErroreOutput
 from addin.output import scrivi_atomico
 from addin.rules.money import fmt_eur
 from addin.workbook import schema as S
-from addin.workbook.consolidation import _ATS_FILL, _BOLD, FIRST_DATA_ROW, HEADER_ROW, _head, _put
+from addin.workbook.consolidation import (_ATS_FILL, _BOLD, FIRST_DATA_ROW, HEADER_ROW, _LATE_FILL, _head, _put,
+                                        foglio_tranche)
 
 if TYPE_CHECKING:
     from addin.casi.triennio import ProgrammaTriennio, RisultatoTriennio
@@ -26,7 +27,6 @@ SHEET_VARIAZIONI = "Variazioni"
 SHEET_DOPPI = "Doppi finanziamenti"
 SHEET_ANOMALIE = "Anomalie"
 TIPO_TRIENNIO = "triennio"          # value of META_TIPO
-_LATE_FILL = PatternFill("solid", fgColor="F8CBAD")
 _CUM_FILL = PatternFill("solid", fgColor="E2EFDA")
 _GENERATOR = "rendiconta (triennio)"
 
@@ -71,36 +71,7 @@ def _triennio(wb: Workbook, r: RisultatoTriennio) -> None:
 
 
 def _tranche(wb: Workbook, r: RisultatoTriennio) -> None:
-    ws = wb.create_sheet(SHEET_TRANCHE)
-    cols = [("Programma", 11), ("Anno", 8), ("Tranche", 26), ("Scadenza", 12), ("Previsto", 16),
-            ("Compensato", 14), ("Pagato", 16), ("Da pagare", 16), ("Stato", 22), ("In ritardo", 10),
-            ("Pagamenti (data, importo, mandato)", 60)]
-    _head(ws, "Tranche: previsto, pagato e da pagare",
-          "Pagamenti registrati dal Comune. In ritardo: pagamento dopo la scadenza, o scaduta e non pagata. "
-          "Il saldo previsto è il contributo definitivo meno gli anticipi pagati.", cols)
-    n = FIRST_DATA_ROW
-    for (prog, anno), s in sorted(r.pagamenti.items()):
-        for t in s.tranche:
-            pays = "; ".join(f"{p.data:%d/%m/%Y} {fmt_eur(p.importo)}" + (f" mandato {p.mandato}" if p.mandato else "")
-                             + (" (in ritardo)" if p.data > t.scadenza else "") for p in t.pagamenti)
-            vals = [(f"P{prog}", "text"), (anno, "int"), (f"{t.numero} - {t.descrizione}", "text"),
-                    (t.scadenza, "date"), (t.previsto, "money"), (t.compensato, "money"), (t.pagato, "money"),
-                    (t.da_pagare, "money"), (t.stato, "text"), (S.SI if t.in_ritardo else "", "text"),
-                    (pays, "text")]
-            for j, (v, kind) in enumerate(vals, start=1):
-                c = _put(ws, n, j, v, kind)
-                if t.in_ritardo:
-                    c.fill = _LATE_FILL
-            n += 1
-        for p in s.fuori_piano:
-            _put(ws, n, 1, f"P{prog}")
-            _put(ws, n, 2, anno, "int")
-            _put(ws, n, 3, f"{p.tranche} - tranche non configurata")
-            _put(ws, n, 7, p.importo, "money")
-            _put(ws, n, 11, f"{p.data:%d/%m/%Y} {fmt_eur(p.importo)}")
-            n += 1
-    if n > FIRST_DATA_ROW:
-        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(cols))}{n - 1}"
+    foglio_tranche(wb.create_sheet(SHEET_TRANCHE), r.pagamenti)
 
 
 def _variazioni(wb: Workbook, r: RisultatoTriennio, config: Config) -> None:
