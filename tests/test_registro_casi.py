@@ -171,6 +171,26 @@ def test_caso3_la_decisione_resta_anche_se_il_file_la_cancella(cfg, tmp_path, re
     assert "1 decisione" in r.registro.riepilogo()
 
 
+def test_decisione_per_una_parte_della_riga(cfg, tmp_path, registro):
+    """NON_AMMESSA with an amount below the claimed one: the row stays admitted for the rest."""
+    from addin.casi.decisioni import decidi, riga_del_file
+
+    p = _wb(tmp_path, cfg)
+    prog, anno, riga = riga_del_file(p, cfg, 4, registro)
+    decidi(registro, prog, anno, riga, "NON_AMMESSA", "Quota del materiale usata per altre attività",
+           importo=Decimal("40"), data=D(2026, 6, 5))
+    r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r.xlsx", registro=registro)
+    e = next(x for x in r.esiti if x.riga == 4)
+    # 100.10 claimed - 40.00 not admitted by the Comune = 60.10
+    assert (e.esito, e.codici, e.importo_ammesso) == (Esito.AMMESSA, ["DECISIONE_COMUNE_PARZIALE"], Decimal("60.10"))
+    assert "40,00 €" in e.motivi[0].messaggio and "altre attività" in e.motivi[0].messaggio
+    # admitted: 60.10 + 50 + 70 + 30 = 210.10
+    assert r.totali["ammesso"] == Decimal("210.10")
+    # the file-only check knows nothing of it
+    r0, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r0.xlsx", registro=None)
+    assert r0.totali["ammesso"] == Decimal("250.10")
+
+
 def test_caso3_righe_riordinate_la_decisione_segue_il_documento(cfg, tmp_path, registro):
     from addin.casi.decisioni import decidi, riga_del_file
 

@@ -94,6 +94,7 @@ CASES = {
     "PERSONALE_DATI_MANCANTI": (lambda: personale(ore=None), {}, Esito.DA_INTEGRARE, "0.00"),
     # a request for documents recorded in the register (test_registro_casi): to complete while open
     "RICHIESTA_INTEGRAZIONE": (lambda: spesa(), {"extra": "RICHIESTA_INTEGRAZIONE"}, Esito.DA_INTEGRARE, "0.00"),
+    "DECISIONE_COMUNE_PARZIALE": None,  # a register decision applied after the rules: tests/test_registro_casi.py
     # 40 h × 25.00 = 1,000.00 claimed 1,001.01 (beyond the 1.00 tolerance): 1,000.00 admitted
     "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.AMMESSA, "1000.00"),
     "PERSONALE_ORE_ECCESSIVE": None,  # needs several rows: tests/test_rules_personale.py

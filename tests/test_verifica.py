@@ -232,7 +232,8 @@ def test_every_catalogue_code_is_covered():
                                                      "IMPORTO_DOCUMENTO_DISCORDANTE",   # test_rules_duplicati
                                                      "IVA_DETRAIBILE", "ALTRI_CONTRIBUTI",
                                                      "FORNITORE_PARTNER_ATS",   # test_rules_costi (end to end)
-                                                     "RICHIESTA_INTEGRAZIONE"}  # test_registro_casi
+                                                     "RICHIESTA_INTEGRAZIONE",   # test_registro_casi
+                                                     "DECISIONE_COMUNE_PARZIALE"}  # test_registro_casi
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 

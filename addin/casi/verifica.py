@@ -25,7 +25,7 @@ from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_s
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
 from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
-from addin.rules.money import ZERO, money_str
+from addin.rules.money import ZERO, fmt_eur, money, money_str
 from addin.rules.sampling import Campione, campione_congelato, campioni_personale
 from addin.rules.tranches import Liquidazione, RataPiano, liquidazione, piano_tranche
 from addin.rules.payments import Pagamento, SituazionePagamenti, situazione_pagamenti
@@ -227,6 +227,10 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
         if dec is None:
             continue
         if dec.esito == NON_AMMESSA:
+            cut = money(Decimal(dec.importo)) if dec.importo else None
+            if cut is not None and s.importo is not None and ZERO < cut < money(s.importo):
+                requests[s.riga] = dec      # a part of the row: applied to its admitted amount (_decurtazioni)
+                continue
             motivi.setdefault(s.riga, []).append(Motivo(
                 "DECISIONE_COMUNE", f"Non ammessa dal Comune il {dec.data:%d/%m/%Y}: "
                 + (dec.motivazione.strip() or "motivazione non indicata") + "."))
@@ -235,12 +239,29 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
     return replace(cartella, spese=spese), requests
 
 
+def _decurtazioni(esiti: list[EsitoRiga], requests: dict) -> None:
+    """NON_AMMESSA decisions for a part of a row (the amount not admitted, below the claimed amount): the
+    row keeps its outcome and is admitted net of that amount (NON_AMMESSA when nothing is left)."""
+    for e in esiti:
+        dec = requests.get(e.riga)
+        if dec is None or dec.esito != NON_AMMESSA or e.importo_ammesso <= 0:
+            continue
+        cut = money(Decimal(dec.importo))
+        left = max(ZERO, e.importo_ammesso - cut)
+        e.motivi.append(Motivo("DECISIONE_COMUNE_PARZIALE",
+                               f"Non ammessi dal Comune il {dec.data:%d/%m/%Y} {fmt_eur(min(cut, e.importo_ammesso))}: "
+                               + (dec.motivazione.strip() or "motivazione non indicata") + "."))
+        e.importo_ammesso = left
+        if left <= 0:
+            e.esito = Esito.NON_AMMESSA
+
+
 def _richieste(esiti: list[EsitoRiga], requests: dict, data_riferimento: dt.date) -> None:
     """Rows with a request for documents: DA_INTEGRARE until its deadline (even in a locked window),
     ESCLUSA after it unless the Comune accepted the integration (a later ACCOLTA decision)."""
     for e in esiti:
         dec = requests.get(e.riga)
-        if dec is None:
+        if dec is None or dec.esito != RICHIESTA_INTEGRAZIONE:
             continue
         what = f" ({dec.documenti_richiesti})" if dec.documenti_richiesti else ""
         if dec.scadenza is None or data_riferimento <= dec.scadenza:
@@ -277,6 +298,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     esiti = valuta_spese(cartella.spese, ctx)
     if requests:
         _richieste(esiti, requests, data_riferimento)
+        _decurtazioni(esiti, requests)
     tot = totali(esiti)
 
     tariffa = tariffa_volontari(config, anno, cartella.programma)

@@ -84,6 +84,9 @@ _ENTRIES = [
     VoceCatalogo("COFINANZIAMENTO_MONETARIO_INCOERENTE", "segnalazione",
                  "Il cofinanziamento monetario dichiarato (righe «Monetario») differisce di oltre 1 € da quello "
                  "realizzato, cioè la spesa ammessa meno il contributo comunale dovuto: vale il realizzato."),
+    VoceCatalogo("DECISIONE_COMUNE_PARZIALE", "riduzione",
+                 "Parte della spesa non ammessa dal Comune con motivazione (decisione del registro con l'importo "
+                 "non ammesso): la riga è ammessa per il resto."),
     VoceCatalogo("RICHIESTA_INTEGRAZIONE", "integrabile",
                  "Il Comune ha chiesto documenti a integrazione: da integrare fino alla scadenza indicata, "
                  "poi esclusa se non accolta."),
