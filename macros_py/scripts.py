@@ -1,6 +1,6 @@
 """Task-pane buttons (xlwings Server scripts).
 
-Roles (addin.ruoli): `verifica` and `blocca` need «comune» and a programme the register assigns to
+Roles (addin.ruoli): `verifica`, `blocca` and `registra_decisioni` need «comune» and a programme the register assigns to
 the officer (REFERENTI acts); `valida` and `consolida` need none.
 Without an authentication provider the server is closed: see addin/server/models/user.py.
 Each script runs in a worker thread, off the server's event loop, so other users' calls (and the
@@ -22,12 +22,13 @@ from xlwings_server.models import CurrentUser  # noqa: E402
 from addin import xlbridge  # noqa: E402
 from addin.ruoli import COMUNE, programma_consentito  # noqa: E402
 
-__all__ = ["valida", "verifica", "blocca", "consolida"]
+__all__ = ["valida", "verifica", "blocca", "registra_decisioni", "consolida"]
 
 RUOLO_COMUNE = [COMUNE]
 # the sheets the task pane sends (the others travel without their values)
 FOGLI_PROGRAMMA = xlbridge.FOGLI_LETTI
 FOGLI_CONSOLIDATO = xlbridge.FOGLI_CONSOLIDATO_LETTI
+FOGLI_DECISIONI = [*FOGLI_PROGRAMMA, xlbridge.FOGLIO_VERIFICA]   # the officer's decisions are in Verifica
 
 
 @script(include=FOGLI_PROGRAMMA)
@@ -64,6 +65,14 @@ async def blocca(book: xw.Book, utente: CurrentUser):
     (callback del task pane)."""
     _assegnato(book, utente)
     await run_in_threadpool(xlbridge.blocca, book, operatore=_operatore(utente))
+
+
+@script(required_roles=RUOLO_COMUNE, include=FOGLI_DECISIONI)
+async def registra_decisioni(book: xw.Book, utente: CurrentUser):
+    """Comune: registra nel registro le decisioni scritte nelle colonne del controllore del foglio
+    Verifica (Tipologia errore, Commento del controllore, Importo decurtato)."""
+    _assegnato(book, utente)
+    await run_in_threadpool(xlbridge.registra_decisioni, book, operatore=_operatore(utente))
 
 
 @script(include=FOGLI_CONSOLIDATO)

@@ -127,8 +127,10 @@ def test_function_errors_are_not_retried_by_the_add_in(client):
 
 def test_scripts_meta_and_roles(client):
     meta = {m["function_name"]: m for m in client.get("/xlwings/custom-scripts-meta").json()}
-    assert set(meta) == {"valida", "verifica", "blocca", "consolida"}
+    assert set(meta) == {"valida", "verifica", "blocca", "registra_decisioni", "consolida"}
     assert meta["verifica"]["required_roles"] == meta["blocca"]["required_roles"] == ["comune"]
+    assert meta["registra_decisioni"]["required_roles"] == ["comune"]
+    assert meta["registra_decisioni"]["include"] == "Spese,Cofinanziamento,Budget,_meta,Verifica"
     assert meta["valida"]["required_roles"] is None and meta["consolida"]["required_roles"] is None
     for name in ("valida", "verifica", "blocca"):
         assert meta[name]["include"] == "Spese,Cofinanziamento,Budget,_meta"
@@ -187,7 +189,8 @@ def test_task_pane_in_italian_with_the_four_buttons(client):
     html = client.get("/taskpane.html").text
     for script in ("valida", "verifica", "blocca"):
         assert f'xw-click="{script}"' in html
-    for label in (">Valida<", ">Verifica<", ">Blocca<", ">Consolida<"):
+    assert 'xw-click="registra_decisioni"' in html
+    for label in (">Valida<", ">Verifica<", ">Blocca<", ">Registra decisioni<", ">Consolida<"):
         assert label in html
     assert "Partner" in html and "Comune di Crema" in html and "Capofila" in html
     js = client.get("/static/js/main.js").text
@@ -296,6 +299,64 @@ def test_blocca_and_verifica_over_http_are_acts_of_the_authenticated_officer(cli
     assert r.status_code == 200, r.text
     last = Registro.apri().atti(1, 2026)[-1]
     assert (last.tipo, last.autore, last.dati["sigilli"]) == (VERIFICA, "Ufficio Servizi Sociali", "verificati")
+
+
+def _verifica_con_decisione(client, path: Path, headers: dict) -> dict:
+    """The officer's book after Verifica (through the endpoint) with a decision typed in the Verifica
+    sheet's controller columns on programme row 6: what the task pane sends for Registra decisioni."""
+    from openpyxl import load_workbook
+
+    from macros_py.scripts import FOGLI_DECISIONI
+
+    r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(path), headers=headers)
+    assert r.status_code == 200, r.text
+    [write] = [a for a in r.json()["actions"] if a["func"] == "setValues" and a["start_row"] == 0
+               and any(v and v[0] == "Riga" and "Tipologia errore" in v for v in a["values"])]
+    wb = load_workbook(path)
+    ws = wb.create_sheet("Verifica")
+    for i, row in enumerate(write["values"], start=1):
+        for j, v in enumerate(row, start=1):
+            ws.cell(i, j).value = v
+    head = next(i for i, v in enumerate(write["values"], start=1) if v and v[0] == "Riga" and "Tipologia errore" in v)
+    cols = {v: j for j, v in enumerate(write["values"][head - 1], start=1)}
+    row6 = next(i for i in range(head + 1, ws.max_row + 1) if ws.cell(i, 1).value == 6)
+    ws.cell(row6, cols["Tipologia errore"]).value = "Spesa non pertinente"
+    ws.cell(row6, cols["Commento del controllore"]).value = "fattura di un altro progetto"
+    ws.cell(row6, cols["Importo decurtato"]).value = 70
+    return book_json(wb, path.name, include=FOGLI_DECISIONI)
+
+
+def test_registra_decisioni_over_http_is_an_act_of_the_authenticated_officer(client, auth_on, programmi):
+    """The officer types a decision in the Verifica sheet and presses «Registra decisioni»: the register
+    holds the DECISIONE act (row 6, not admitted for 70.00 typed by hand), authored by the code's user;
+    a second press records nothing new."""
+    from addin.registro import Registro
+    from addin.registro.atti import DECISIONE
+
+    comune = {"Authorization": "codice-comune"}
+    book = _verifica_con_decisione(client, programmi[1], comune)
+    r = client.post("/xlwings/custom-scripts-call/registra_decisioni", json=copy.deepcopy(book), headers=comune)
+    assert r.status_code == 200, r.text
+    [alert] = [a for a in r.json()["actions"] if a["func"] == "alert"]
+    assert "Decisioni registrate nel registro del Comune: 1; già presenti: 0." in json.dumps(alert, ensure_ascii=False)
+    [dec] = Registro.apri().atti(1, 2026, DECISIONE)
+    assert (dec.dati["riga"], dec.dati["esito"], dec.dati["importo"], dec.autore) == \
+        (6, "NON_AMMESSA", "70.00", "Ufficio Servizi Sociali")
+    assert dec.dati["motivazione"] == "Spesa non pertinente: fattura di un altro progetto"
+    r = client.post("/xlwings/custom-scripts-call/registra_decisioni", json=book, headers=comune)
+    assert r.status_code == 200, r.text
+    assert len(Registro.apri().atti(1, 2026, DECISIONE)) == 1
+
+
+def test_partner_calling_registra_decisioni_is_refused(client, auth_on, programmi):
+    from addin.registro import Registro
+    from addin.registro.atti import DECISIONE
+
+    book = _verifica_con_decisione(client, programmi[1], {"Authorization": "codice-comune"})
+    r = client.post("/xlwings/custom-scripts-call/registra_decisioni", json=book,
+                    headers={"Authorization": "codice-partner"})
+    assert r.status_code == 403 and "«comune»" in r.json()["detail"] and "Partner Igea" in r.json()["detail"]
+    assert Registro.apri().atti(1, 2026, DECISIONE) == []
 
 
 def test_closed_by_default_verifica_and_blocca_refused_without_auth(client, programmi, monkeypatch):
