@@ -348,6 +348,22 @@ def test_registra_decisioni_over_http_is_an_act_of_the_authenticated_officer(cli
     assert len(Registro.apri().atti(1, 2026, DECISIONE)) == 1
 
 
+def test_registra_decisioni_before_verifica_says_so_in_italian(client, auth_on, programmi):
+    from addin.registro import Registro
+    from addin.registro.atti import DECISIONE
+    from macros_py.scripts import FOGLI_DECISIONI
+    from openpyxl import load_workbook
+
+    book = book_json(load_workbook(programmi[1]), programmi[1].name, include=FOGLI_DECISIONI)
+    r = client.post("/xlwings/custom-scripts-call/registra_decisioni", json=book,
+                    headers={"Authorization": "codice-comune"})
+    assert r.status_code == 200, r.text
+    [alert] = r.json()["actions"]
+    assert alert["func"] == "alert" and alert["args"][0] == "eseguire prima Verifica: il foglio «Verifica» non c'è."
+    assert alert["args"][1] == "Rendiconta: errore"
+    assert Registro.apri().atti(1, 2026, DECISIONE) == []
+
+
 def test_partner_calling_registra_decisioni_is_refused(client, auth_on, programmi):
     from addin.registro import Registro
     from addin.registro.atti import DECISIONE
