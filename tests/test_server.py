@@ -567,6 +567,8 @@ def test_comune_officers_act_on_the_programmes_the_register_assigns(client, auth
     assert "programma 1 non è assegnato" in r.json()["detail"] and "assegnati: 2" in r.json()["detail"]
     assert client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[2]),
                        headers=headers).status_code == 200
+    r = client.post("/xlwings/custom-scripts-call/registra_decisioni", json=_book(programmi[1]), headers=headers)
+    assert r.status_code == 403 and "programma 1 non è assegnato" in r.json()["detail"]
     # the latest act is the current list: programme 1 now lists the officer (by e-mail would do too)
     reg.registra(1, ANNO_PROGRAMMA, REFERENTI, {"referenti": [{"nome": "Altro"}, {"nome": "ufficio servizi sociali"}]})
     controlla_configurazione()
