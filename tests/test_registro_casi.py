@@ -339,7 +339,7 @@ def test_caso6_componente_aggiuntivo_sigilli_cancellati_e_blocca(cfg, tmp_path, 
     import xlwings as xw
 
     from addin import xlbridge
-    from tests.xlwings_book import actions, book_json
+    from tests.xlwings_book import actions, book_json, foglio_verifica
 
     monkeypatch.setenv("RENDICONTA_CHIAVE", KEY.decode())
     p = _wb(tmp_path, cfg)
@@ -413,22 +413,15 @@ def test_decisioni_dal_foglio_verifica_del_componente_aggiuntivo(cfg, tmp_path, 
     import xlwings as xw
 
     from addin import xlbridge
-    from tests.xlwings_book import actions, book_json
+    from tests.xlwings_book import actions, book_json, foglio_verifica
 
     p = _wb(tmp_path, cfg)
     wb = load_workbook(p)
     book = xw.Book(json=book_json(wb, "P1_2026.xlsx"))
     xlbridge.verifica(book, oggi=LOCK, config=cfg)
     # what the Verifica script wrote, as the officer then sees it in Excel
-    [write] = [a for a in actions(book, "setValues") if a["start_row"] == 0
-               and any(r and r[0] == "Riga" and "Tipologia errore" in r for r in a["values"])]
-    ws = wb.create_sheet("Verifica")
-    for i, row in enumerate(write["values"], start=1):
-        for j, v in enumerate(row, start=1):
-            ws.cell(i, j).value = v
-    head = next(i for i, r in enumerate(write["values"], start=1) if r and r[0] == "Riga" and "Tipologia errore" in r)
-    cols = {v: j for j, v in enumerate(write["values"][head - 1], start=1)}
-    row6 = next(i for i in range(head + 1, ws.max_row + 1) if ws.cell(i, 1).value == 6)
+    ws, cols, riga = foglio_verifica(wb, actions(book))
+    row6 = riga(6)
     ws.cell(row6, cols["Tipologia errore"]).value = "Spesa non pertinente"
     ws.cell(row6, cols["Importo decurtato"]).value = 70
     book = xw.Book(json=book_json(wb, "P1_2026.xlsx"))

@@ -307,19 +307,13 @@ def _verifica_con_decisione(client, path: Path, headers: dict) -> dict:
     from openpyxl import load_workbook
 
     from macros_py.scripts import FOGLI_DECISIONI
+    from tests.xlwings_book import foglio_verifica
 
     r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(path), headers=headers)
     assert r.status_code == 200, r.text
-    [write] = [a for a in r.json()["actions"] if a["func"] == "setValues" and a["start_row"] == 0
-               and any(v and v[0] == "Riga" and "Tipologia errore" in v for v in a["values"])]
     wb = load_workbook(path)
-    ws = wb.create_sheet("Verifica")
-    for i, row in enumerate(write["values"], start=1):
-        for j, v in enumerate(row, start=1):
-            ws.cell(i, j).value = v
-    head = next(i for i, v in enumerate(write["values"], start=1) if v and v[0] == "Riga" and "Tipologia errore" in v)
-    cols = {v: j for j, v in enumerate(write["values"][head - 1], start=1)}
-    row6 = next(i for i in range(head + 1, ws.max_row + 1) if ws.cell(i, 1).value == 6)
+    ws, cols, riga = foglio_verifica(wb, r.json()["actions"])
+    row6 = riga(6)
     ws.cell(row6, cols["Tipologia errore"]).value = "Spesa non pertinente"
     ws.cell(row6, cols["Commento del controllore"]).value = "fattura di un altro progetto"
     ws.cell(row6, cols["Importo decurtato"]).value = 70

@@ -61,6 +61,26 @@ def actions(book_or_json, func: str | None = None) -> list[dict]:
     return [a for a in acts if func is None or a["func"] == func]
 
 
+def foglio_verifica(wb, acts: list[dict]):
+    """The `Verifica` sheet as the officer sees it in Excel after the Verifica script: the setValues action
+    holding the controller table (`acts`: the script's actions) written into a new sheet of `wb`.
+    Returns the sheet, its columns by header (1-based) and a function giving the sheet row of a
+    programme row (column «Riga»)."""
+    [write] = [a for a in acts if a["func"] == "setValues" and a["start_row"] == 0
+               and any(v and v[0] == "Riga" and "Tipologia errore" in v for v in a["values"])]
+    ws = wb.create_sheet("Verifica")
+    for i, row in enumerate(write["values"], start=1):
+        for j, v in enumerate(row, start=1):
+            ws.cell(i, j).value = v
+    head = next(i for i, v in enumerate(write["values"], start=1) if v and v[0] == "Riga" and "Tipologia errore" in v)
+    cols = {v: j for j, v in enumerate(write["values"][head - 1], start=1)}
+
+    def riga(n: int) -> int:
+        return next(i for i in range(head + 1, ws.max_row + 1) if ws.cell(i, 1).value == n)
+
+    return ws, cols, riga
+
+
 def applica_valori(book: dict, acts: list[dict]) -> dict:
     """The book JSON the client would send next: the setValues actions written into its values (as
     Excel would), the sheets widened and lengthened as needed."""
