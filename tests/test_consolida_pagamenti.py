@@ -53,6 +53,9 @@ def test_consolidation_shows_paid_due_and_late_tranches(cfg, registro):
 
     js = risultato_json(r)["programmi"][0]["pagamenti"]
     assert (js["pagato"], js["saldo"]) == ("650215.18", "-646740.51")
+    # the CLI summary shows the same balance against payments as the Cruscotto
+    from addin.casi.consolida import print_rows
+    assert print_rows(r)[0][-1] == "-646.740,51 € (pagato)"
     assert [t["in_ritardo"] for t in js["tranche"][:2]] == [False, True]
 
     wb, _ = build_workbook(r, cfg)

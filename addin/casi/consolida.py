@@ -975,5 +975,8 @@ def print_rows(r: RisultatoConsolidato) -> list[tuple[str, ...]]:
         saldo = fmt_eur(row.liquidazione.saldo) if row.liquidazione else "-"
         if row.riduzione_quota and row.saldo_dopo_riduzione is not None:
             saldo = f"{fmt_eur(row.saldo_dopo_riduzione)} *"
+        if row.pagamenti is not None and row.pagamenti.saldo is not None:
+            # as the Cruscotto: with the register's payments, contribution due − paid (after any reduction)
+            saldo = fmt_eur(row.pagamenti.saldo) + (" *" if row.riduzione_quota else "") + " (pagato)"
         out.append((row.codice, files, fmt_eur(row.rendicontato), fmt_eur(row.ammesso), quota, saldo))
     return out
