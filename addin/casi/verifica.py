@@ -214,8 +214,9 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
                avvisi: list[str]) -> tuple[CartellaRendiconto, dict[int, object]]:
     """The register's decisions, never the partner's file: the file's decision columns are cleared (a
     warning when they say something the register does not), NON_AMMESSA decisions become reasons.
-    Returns the workbook to check and the rows with a standing request for documents."""
-    spese, requests = [], {}
+    Returns the workbook to check and the decisions applied after the rules, by row: requests for
+    documents (_richieste) and NON_AMMESSA for a part of the row (_decurtazioni)."""
+    spese, dopo_regole = [], {}
     for s in cartella.spese:
         dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
         if s.decisione_comune or s.motivazione_comune:
@@ -229,21 +230,21 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
         if dec.esito == NON_AMMESSA:
             cut = money(Decimal(dec.importo)) if dec.importo else None
             if cut is not None and s.importo is not None and ZERO < cut < money(s.importo):
-                requests[s.riga] = dec      # a part of the row: applied to its admitted amount (_decurtazioni)
+                dopo_regole[s.riga] = dec      # a part of the row: cut from its admitted amount
                 continue
             motivi.setdefault(s.riga, []).append(Motivo(
                 "DECISIONE_COMUNE", f"Non ammessa dal Comune il {dec.data:%d/%m/%Y}: "
                 + (dec.motivazione.strip() or "motivazione non indicata") + "."))
         elif dec.esito == RICHIESTA_INTEGRAZIONE:
-            requests[s.riga] = dec
-    return replace(cartella, spese=spese), requests
+            dopo_regole[s.riga] = dec
+    return replace(cartella, spese=spese), dopo_regole
 
 
-def _decurtazioni(esiti: list[EsitoRiga], requests: dict) -> None:
+def _decurtazioni(esiti: list[EsitoRiga], decisioni: dict) -> None:
     """NON_AMMESSA decisions for a part of a row (the amount not admitted, below the claimed amount): the
     row keeps its outcome and is admitted net of that amount (NON_AMMESSA when nothing is left)."""
     for e in esiti:
-        dec = requests.get(e.riga)
+        dec = decisioni.get(e.riga)
         if dec is None or dec.esito != NON_AMMESSA or e.importo_ammesso <= 0:
             continue
         cut = money(Decimal(dec.importo))
@@ -256,11 +257,11 @@ def _decurtazioni(esiti: list[EsitoRiga], requests: dict) -> None:
             e.esito = Esito.NON_AMMESSA
 
 
-def _richieste(esiti: list[EsitoRiga], requests: dict, data_riferimento: dt.date) -> None:
+def _richieste(esiti: list[EsitoRiga], decisioni: dict, data_riferimento: dt.date) -> None:
     """Rows with a request for documents: DA_INTEGRARE until its deadline (even in a locked window),
     ESCLUSA after it unless the Comune accepted the integration (a later ACCOLTA decision)."""
     for e in esiti:
-        dec = requests.get(e.riga)
+        dec = decisioni.get(e.riga)
         if dec is None or dec.esito != RICHIESTA_INTEGRAZIONE:
             continue
         what = f" ({dec.documenti_richiesti})" if dec.documenti_richiesti else ""
@@ -289,16 +290,16 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     check use the approved budget, and the variations typed in the Budget sheet are listed as proposals."""
     motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento, atti)
     avvisi_registro: list[str] = []
-    requests: dict = {}
+    dopo_regole: dict = {}
     if atti is not None:
         _integrazioni_ammesse(cartella, atti, motivi_extra)
-        cartella, requests = _decisioni(cartella, atti, motivi_extra, avvisi_registro)
+        cartella, dopo_regole = _decisioni(cartella, atti, motivi_extra, avvisi_registro)
     anno, prog = cartella.anno, config.programma(cartella.programma)
     ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)
     esiti = valuta_spese(cartella.spese, ctx)
-    if requests:
-        _richieste(esiti, requests, data_riferimento)
-        _decurtazioni(esiti, requests)
+    if dopo_regole:
+        _richieste(esiti, dopo_regole, data_riferimento)
+        _decurtazioni(esiti, dopo_regole)
     tot = totali(esiti)
 
     tariffa = tariffa_volontari(config, anno, cartella.programma)
