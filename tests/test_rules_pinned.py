@@ -261,6 +261,19 @@ def test_allocate_with_weights_below_one_and_remainders_against_size():
     assert allocate(D("0.10"), [D("6"), D("5")]) == [D("0.05"), D("0.05")]
 
 
+def test_allocate_on_zero_weights_and_money_of_ints_and_text():
+    # kills money.x_allocate__mutmut_11 (`wsum < 0`: weights summing to 0 would divide by zero)
+    assert allocate(D("10.00"), [D("0"), D("0.00")]) == [D("0.00"), D("0.00")]
+    assert allocate(D("10.00"), []) == []
+    # kills money.x_money__mutmut_5-7 (ints and text converted to Decimal before rounding)
+    from addin.rules.money import fmt_num, money
+
+    assert money(5) == D("5.00") and money("1.005") == D("1.01") and money("-1.005") == D("-1.01")
+    assert money(0.1) == D("0.10") and money(None) == D("0.00")
+    # kills money.x_fmt_num__mutmut_5-6: hours in Italian, no trailing zeros
+    assert fmt_num(D("180.50")) == "180,5" and fmt_num(D("173.00")) == "173" and fmt_num(D("1200")) == "1200"
+
+
 def test_percent_rounds_half_up_and_ratio_of_zero_is_zero():
     from addin.rules.money import fmt_pct, money_str, percent, ratio
 
@@ -623,3 +636,28 @@ def test_overheads_by_partner_after_a_partner_without_overheads():
             spesa(5, importo=D("1000.00"), importo_documento=D("1000.00")),
             spesa(6, categoria="Spese generali", importo=D("150.00"), importo_documento=D("150.00"))]
     assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("500.00"), D("1000.00"), D("100.00")]
+
+
+# --- recoverable VAT and other funding (eligibility._row_reasons): thresholds and messages ---------------
+
+def test_vat_and_other_funding_thresholds_and_messages():
+    # kills eligibility.x__row_reasons__mutmut_65 (`value >= 0`): a VAT of 0.00 is no reason at all
+    r = one(spesa(iva_detraibile=D("0.00"), altri_contributi=D("0.00")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("1000.00"), [])
+    # kills 66 (`value > 1`) and the messages (54-56, 82-83): 1,000.00 - 0.50 = 999.50
+    r = one(spesa(iva_detraibile=D("0.50")))
+    assert (r.esito, r.importo_ammesso) == (Esito.AMMESSA, D("999.50"))
+    assert [m.messaggio for m in r.motivi] == ["IVA detraibile 0,50 €: non ammessi 0,50 €."]
+    # kills 68 (`ammesso > 1`) and the messages (59-61): 100.00 - 99.50 VAT = 0.50 left, other
+    # funding 0.20 still cut from it: 0.50 - 0.20 = 0.30
+    r = one(spesa(importo=D("100.00"), importo_documento=D("100.00"), iva_detraibile=D("99.50"),
+                  altri_contributi=D("0.20")))
+    assert (r.esito, r.importo_ammesso) == (Esito.AMMESSA, D("0.30"))
+    assert [m.messaggio for m in r.motivi] == ["IVA detraibile 99,50 €: non ammessi 99,50 €.",
+                                               "Altri contributi sulla spesa 0,20 €: non ammessi 0,20 €."]
+    # kills 67 (`ammesso >= 0`): VAT 120.004 -> 120.00 takes the whole 100.00, nothing is left for the
+    # other funding to cut, so it is no reason (and the row is NON_AMMESSA: the reduction left nothing)
+    r = one(spesa(importo=D("100.00"), importo_documento=D("100.00"), iva_detraibile=D("120.004"),
+                  altri_contributi=D("10.00")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.NON_AMMESSA, D("0.00"), ["IVA_DETRAIBILE"])
+    assert r.motivi[0].messaggio == "IVA detraibile 120,00 €: non ammessi 100,00 €."
