@@ -661,3 +661,57 @@ def test_vat_and_other_funding_thresholds_and_messages():
                   altri_contributi=D("10.00")))
     assert (r.esito, r.importo_ammesso, r.codici) == (Esito.NON_AMMESSA, D("0.00"), ["IVA_DETRAIBILE"])
     assert r.motivi[0].messaggio == "IVA detraibile 120,00 €: non ammessi 100,00 €."
+
+
+# --- the period by competence and by payment (issue #11 landed): which date decides, and what is said ---
+
+def test_period_messages_by_competence():
+    from tests.test_rules_eligibility import personale
+
+    # an invoice: its document date decides even with a month typed (kills x__row_reasons__mutmut_182, 184)
+    r = one(spesa(data_documento=dt.date(2025, 12, 20), mese_competenza=dt.date(2025, 12, 1),
+                  data_pagamento=dt.date(2026, 1, 10), data_trasmissione=dt.date(2026, 1, 15)))
+    assert (r.esito, r.codici) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"])
+    assert r.motivi[0].messaggio == ("Spesa di competenza del 20/12/2025, fuori dall'anno 2026 della "
+                                     "rendicontazione.")
+    # a pay slip: the month it refers to (kills 183, 184)
+    r = one(personale(mese_competenza=dt.date(2025, 12, 1), data_documento=dt.date(2026, 1, 10),
+                      data_pagamento=dt.date(2026, 1, 12), data_trasmissione=dt.date(2026, 1, 19)))
+    assert (r.esito, r.codici) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"])
+    assert r.motivi[0].messaggio == "Spesa di competenza del mese 12/2025, fuori dall'anno 2026 della rendicontazione."
+    # the January 2026 pay slip on a document dated before the co-design: out of period, and nothing
+    # else is checked of its payment (paid 15/06/2026, after the reference date 31/05/2026: with the
+    # payment checked it would also be PAGAMENTO_MANCANTE). Kills 196, 198, 199, 200.
+    r = one(personale(mese_competenza=dt.date(2026, 1, 1), data_documento=dt.date(2025, 12, 31),
+                      data_pagamento=dt.date(2026, 6, 15), data_trasmissione=dt.date(2026, 1, 19)))
+    assert (r.esito, r.codici, r.finestra) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"], 1)
+    assert r.motivi[0].messaggio == ("Documento del 31/12/2025, anteriore all'inizio della co-progettazione "
+                                     "(01/01/2026).")
+    # a row without category (kills 92)
+    assert [(m.codice, m.messaggio) for m in one(spesa(categoria=None)).motivi] == [
+        ("CATEGORIA_NON_AMMISSIBILE", "Categoria di spesa mancante.")]
+
+
+def test_period_by_payment():
+    from addin.rules.eligibility import data_decisiva
+    from tests.test_rules_eligibility import PER_PAGAMENTO
+
+    cfg = config_with(*PER_PAGAMENTO)
+    # the payment decides; without it, the document date
+    assert data_decisiva(cfg, spesa(data_pagamento=dt.date(2026, 5, 4))) == dt.date(2026, 5, 4)
+    assert data_decisiva(cfg, spesa(data_pagamento=None)) == dt.date(2026, 3, 2)
+    # paid 28/12/2025: "sostenuta" (kills _RowConstants.of 9, 48, 49: read as by competence)
+    r = one(spesa(data_documento=dt.date(2025, 12, 20), data_pagamento=dt.date(2025, 12, 28),
+                  data_trasmissione=dt.date(2026, 1, 10)), cfg=cfg)
+    assert (r.esito, r.codici) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"])
+    assert r.motivi[0].messaggio == "Spesa sostenuta il 28/12/2025, fuori dall'anno 2026 della rendicontazione."
+    # paid 30/12/2026 on a document of 05/01/2027: the document is after the year; out of period, so
+    # the transmission (05/02/2027, after the reference date 31/01/2027) is not looked at
+    r = one(spesa(data_documento=dt.date(2027, 1, 5), data_pagamento=dt.date(2026, 12, 30),
+                  data_trasmissione=dt.date(2027, 2, 5)), cfg=cfg, ref=dt.date(2027, 1, 31))
+    assert (r.esito, r.codici, r.finestra) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"], 3)
+    assert r.motivi[0].messaggio == "Documento del 05/01/2027, successivo all'anno 2026."
+    # the same document by competence: 05/01/2027 is out of the year 2026 itself
+    assert one(spesa(data_documento=dt.date(2027, 1, 5), data_pagamento=dt.date(2026, 12, 30),
+                     data_trasmissione=dt.date(2027, 1, 10)), ref=dt.date(2027, 1, 31)).motivi[0].messaggio == (
+        "Spesa di competenza del 05/01/2027, fuori dall'anno 2026 della rendicontazione.")
