@@ -711,7 +711,12 @@ def test_period_by_payment():
                   data_trasmissione=dt.date(2027, 2, 5)), cfg=cfg, ref=dt.date(2027, 1, 31))
     assert (r.esito, r.codici, r.finestra) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"], 3)
     assert r.motivi[0].messaggio == "Documento del 05/01/2027, successivo all'anno 2026."
+    # a document of 31/12/2026 paid the day before is in the year (kills x__row_reasons__mutmut_214, `>=`)
+    r = one(spesa(data_documento=dt.date(2026, 12, 31), data_pagamento=dt.date(2026, 12, 30),
+                  data_trasmissione=dt.date(2027, 1, 10)), cfg=cfg, ref=dt.date(2027, 1, 31))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("1000.00"), [])
     # the same document by competence: 05/01/2027 is out of the year 2026 itself
     assert one(spesa(data_documento=dt.date(2027, 1, 5), data_pagamento=dt.date(2026, 12, 30),
                      data_trasmissione=dt.date(2027, 1, 10)), ref=dt.date(2027, 1, 31)).motivi[0].messaggio == (
         "Spesa di competenza del 05/01/2027, fuori dall'anno 2026 della rendicontazione.")
+
