@@ -720,3 +720,13 @@ def test_period_by_payment():
                      data_trasmissione=dt.date(2027, 1, 10)), ref=dt.date(2027, 1, 31)).motivi[0].messaggio == (
         "Spesa di competenza del 05/01/2027, fuori dall'anno 2026 della rendicontazione.")
 
+
+def test_amount_rounding_to_zero_cents_is_not_valid():
+    # bug fixed: 0.004 rounds to 0.00 and the row was NON_AMMESSA with no reason at all
+    # (also kills valuta_spese 54/55 before the fix: `AMMESSA if ammesso > 0 ... or True` / `>= 0`)
+    r = one(spesa(importo=D("0.004")))
+    assert (r.esito, r.importo, r.importo_ammesso, r.codici) == (Esito.NON_AMMESSA, D("0.00"), D("0.00"),
+                                                                  ["IMPORTO_NON_VALIDO"])
+    # 0.005 rounds half up to 0.01: a valid (tiny) amount
+    r = one(spesa(importo=D("0.005")))
+    assert (r.esito, r.importo, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.01"), D("0.01"), [])
