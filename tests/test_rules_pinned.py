@@ -730,3 +730,63 @@ def test_amount_rounding_to_zero_cents_is_not_valid():
     # 0.005 rounds half up to 0.01: a valid (tiny) amount
     r = one(spesa(importo=D("0.005")))
     assert (r.esito, r.importo, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.01"), D("0.01"), [])
+
+
+# --- monthly hours of a person (eligibility._cap_hours, ore_persona_mese): order, message, control flow --
+
+def test_hours_cap_rows_in_row_order_and_message_word_for_word():
+    from tests.test_rules_eligibility import AFTER_LOCK, personale
+    from tests.test_rules_personale import cedolino
+
+    # March 2026, Mario Bianchi, rows given out of order: 9 (100 h), 4 (73 h), 6 (1 h), and row 5 with
+    # 0 hours (incomplete, does not count). In row order: 73 + 1 = 74, then row 9: room 173 - 74 = 99,
+    # excess 100 - 99 = 1 h (kills _cap_hours 19, 21 (list order), 23, 25, 26 (rows), 44 (`excess <= 1`);
+    # ore_persona_mese 14 (0 h counted), 15 (1 h not counted))
+    rows = [cedolino(9, "100"), cedolino(4, "73"), cedolino(6, "1"),
+            personale(5, persona="Mario Bianchi", fornitore="Mario Bianchi", ore=D("0"), costo_orario=D("20.00"),
+                      importo=D("100.00"))]
+    r9, r4, r6, r5 = check(rows)
+    assert [(x.esito, x.codici) for x in (r4, r6)] == [(Esito.AMMESSA, []), (Esito.AMMESSA, [])]
+    assert r5.codici == ["PERSONALE_DATI_MANCANTI"]
+    assert (r9.esito, r9.importo_ammesso) == (Esito.DA_INTEGRARE, D("0.00"))
+    assert [m.messaggio for m in r9.motivi] == [
+        "Mario Bianchi: 174 ore nel mese 03/2026 (righe 4, 6, 9), oltre il massimo di 173 ore al mese: 1 ore di "
+        "questa riga da giustificare entro il blocco del 31/05/2026."]
+    # after the lock: 1 h × 20.00 = 20.00 cut from 2,000.00 = 1,980.00
+    r9 = check(rows, ref=AFTER_LOCK)[0]
+    assert (r9.esito, r9.importo_ammesso) == (Esito.AMMESSA, D("1980.00"))
+    assert [m.messaggio for m in r9.motivi] == [
+        "Mario Bianchi: 174 ore nel mese 03/2026 (righe 4, 6, 9), oltre il massimo di 173 ore al mese: 1 ore di "
+        "questa riga non giustificate entro il blocco del 31/05/2026: non ammessi 20,00 €."]
+
+
+def test_hours_cap_skips_rejected_and_non_personnel_rows_and_goes_on():
+    from tests.test_rules_personale import cedolino
+
+    rows = [cedolino(3, "50", azione="2.1"),                       # NON_AMMESSA: does not count
+            spesa(8, persona="Mario Bianchi", ore=D("100")),        # not personnel: its hours do not count
+            cedolino(4, "100", data_documento=dt.date(2026, 2, 10)),   # February: 100 + 73 = 173, the cap
+            cedolino(5, "73", data_documento=dt.date(2026, 2, 11)),
+            cedolino(6, "100"), cedolino(7, "73"), cedolino(10, "10")]  # March: 183, row 7 fills the cap
+    # exactly (excess 0: no reason), row 10 is 10 h beyond it. Kills ore_persona_mese 16, 26 (`break`),
+    # 21, 22 (non-personnel hours counted); _cap_hours 16 (`break` after February), 43 (`excess < 0`)
+    got = [(x.riga, x.esito, x.codici) for x in check(rows)]
+    assert got == [(3, Esito.NON_AMMESSA, ["AZIONE_NON_DEL_PROGRAMMA"]), (8, Esito.AMMESSA, []),
+                   (4, Esito.AMMESSA, []), (5, Esito.AMMESSA, []), (6, Esito.AMMESSA, []), (7, Esito.AMMESSA, []),
+                   (10, Esito.DA_INTEGRARE, ["PERSONALE_ORE_ECCESSIVE"])]
+
+
+def test_payment_on_the_reference_date_and_personnel_amount_edges():
+    from tests.test_rules_eligibility import personale
+
+    # paid on the reference date itself: paid (kills x__row_reasons__mutmut_262, `paid >= ref`)
+    r = one(spesa(data_pagamento=dt.date(2026, 5, 31)), ref=dt.date(2026, 5, 31))
+    assert (r.esito, r.codici) == (Esito.AMMESSA, [])
+    # 40 h × 25.00 = 1,000.00; claimed 1,100.00 of which 100.00 recoverable VAT: 1,000.00 left, which is
+    # hours × rate: no personnel reason (kills 418, `ammesso >= expected`)
+    r = one(personale(importo=D("1100.00"), iva_detraibile=D("100.00")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("1000.00"), ["IVA_DETRAIBILE"])
+    # with no tolerance, 1 h × 0.25 = 0.25 against 0.50 claimed: 0.25 admitted (kills `importo > 1`)
+    cfg = config_with('tolleranza_personale = "1.00"', 'tolleranza_personale = "0.00"')
+    r = one(personale(ore=D("1"), costo_orario=D("0.25"), importo=D("0.50")), cfg=cfg)
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.25"), ["PERSONALE_IMPORTO_INCOERENTE"])
