@@ -790,3 +790,20 @@ def test_payment_on_the_reference_date_and_personnel_amount_edges():
     cfg = config_with('tolleranza_personale = "1.00"', 'tolleranza_personale = "0.00"')
     r = one(personale(ore=D("1"), costo_orario=D("0.25"), importo=D("0.50")), cfg=cfg)
     assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.25"), ["PERSONALE_IMPORTO_INCOERENTE"])
+
+
+def test_duplicates_of_a_document_below_one_euro_and_the_discordance_message():
+    # a document of 0.80 claimed 0.50 + 0.50: row 5 keeps 0.80 - 0.50 = 0.30 (kills _cap_duplicates 25:
+    # a document amount not above 1 ignored, the cap would become the largest claim 0.50)
+    rows = [spesa(4, numero_documento="F-9", importo_documento=D("0.80"), importo=D("0.50")),
+            spesa(5, numero_documento="F-9", importo_documento=D("0.80"), importo=D("0.50"))]
+    a, b = check(rows)
+    assert (a.importo_ammesso, b.importo_ammesso, b.codici) == (D("0.50"), D("0.30"), ["DOCUMENTO_DUPLICATO"])
+    assert b.motivi[0].messaggio == ("Documento F-9 di Cartoleria Rossi srl imputato anche nelle righe 4 oltre il "
+                                     "suo importo (0,80 €): non ammessi 0,20 €.")
+    # copies that disagree: every copy says so, the rows listed in row order (kills 41, 42)
+    rows = [spesa(6, numero_documento="F1", importo_documento=D("90.00"), importo=D("50.00")),
+            spesa(4, numero_documento="F1", importo_documento=D("100.00"), importo=D("80.00"))]
+    msg = ("Il documento F1 di Cartoleria Rossi srl ha importi diversi nelle righe 4, 6 (90,00 €, 100,00 €): "
+           "vale il minore, 90,00 €.")
+    assert [x.motivi[0].messaggio for x in check(rows)] == [msg, msg]
