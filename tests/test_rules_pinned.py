@@ -807,3 +807,12 @@ def test_duplicates_of_a_document_below_one_euro_and_the_discordance_message():
     msg = ("Il documento F1 di Cartoleria Rossi srl ha importi diversi nelle righe 4, 6 (90,00 €, 100,00 €): "
            "vale il minore, 90,00 €.")
     assert [x.motivi[0].messaggio for x in check(rows)] == [msg, msg]
+
+
+def test_document_number_of_zeros_keeps_one_zero():
+    # the key is recorded in the register's decisions, so its text matters, not only its equality
+    # (kills eligibility.x_norm_numero__mutmut_20)
+    from addin.rules.eligibility import chiave_documento, norm_numero
+
+    assert norm_numero("000") == "0" and norm_numero("F-0/2026") == "0-2026" and norm_numero("FT 0012") == "12"
+    assert chiave_documento("Rossi S.r.l.", "N. 0/26") == ("rossi", "0-26")
