@@ -816,3 +816,10 @@ def test_document_number_of_zeros_keeps_one_zero():
 
     assert norm_numero("000") == "0" and norm_numero("F-0/2026") == "0-2026" and norm_numero("FT 0012") == "12"
     assert chiave_documento("Rossi S.r.l.", "N. 0/26") == ("rossi", "0-26")
+    # accents after the first digit dropped as in names (kills norm_numero 3, 4); a number without
+    # digits keeps its letters (8); only groups of digits lose their leading zeros (15)
+    assert norm_numero("12/À") == "12-a" and norm_numero("ABC") == "abc" and norm_numero("F 012A/3") == "012a-3"
+    # numbers and suppliers typed as numbers (kills chiave_documento 8, 12, 13); nothing left to match
+    # on either side: no key (15, 16)
+    assert chiave_documento(12345, "7") == ("12345", "7") and chiave_documento("Rossi", 12) == ("rossi", "12")
+    assert chiave_documento("Rossi", "/-") is None and chiave_documento("!!", "12") is None
