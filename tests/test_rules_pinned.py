@@ -823,3 +823,18 @@ def test_document_number_of_zeros_keeps_one_zero():
     # on either side: no key (15, 16)
     assert chiave_documento(12345, "7") == ("12345", "7") and chiave_documento("Rossi", 12) == ("rossi", "12")
     assert chiave_documento("Rossi", "/-") is None and chiave_documento("!!", "12") is None
+
+
+def test_year_closed_only_after_the_last_lock_and_reference_date_warnings(cfg):
+    from addin.rules.windows import anno_chiuso, avviso_anno
+
+    # kills windows.x_anno_chiuso (no test before): window 3/2026 locks on 31/01/2027, a lock day is open
+    assert not anno_chiuso(cfg, 2026, dt.date(2027, 1, 31)) and anno_chiuso(cfg, 2026, dt.date(2027, 2, 1))
+    # kills x_avviso_anno 10-12, 25-26: the warnings word for word; 15 months after 31/12/2026 = 31/03/2028
+    assert avviso_anno(2026, dt.date(2025, 12, 31)) == (
+        "ATTENZIONE: la data di riferimento 31/12/2025 precede l'anno 2026 del file: nessuna finestra è ancora "
+        "iniziata. Controllare la data (--data) o il file.")
+    assert avviso_anno(2026, dt.date(2028, 4, 1)) == (
+        "ATTENZIONE: la data di riferimento 01/04/2028 è oltre 15 mesi dalla fine dell'anno 2026 del file (dopo il "
+        "31/03/2028): probabilmente il file o la data sono sbagliati.")
+    assert avviso_anno(2026, dt.date(2028, 3, 31)) is None and avviso_anno(2026, dt.date(2026, 1, 1)) is None

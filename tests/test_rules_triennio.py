@@ -317,3 +317,73 @@ def test_years_balance_is_contribution_minus_cash_whatever_the_offset(cfg, budge
         assert all(t.da_pagare >= 0 and t.compensato <= t.previsto for t in sit[y].tranche)
         if not offset:
             assert sit[y].compensazione_ricevuta == 0
+
+
+# --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ----------------
+
+def test_payment_situation_fields_offset_below_one_euro_and_due_date_itself(cfg):
+    # budget 1,000.004 -> 1,000.00: tranche 1 = 600.00 due 30/06/2027, offset on it (configured) 0.50
+    # to recover from 2026; 100.00 paid on the due date, which is also the reference date.
+    cfg2 = _with_offset(cfg)
+    s = situazione_pagamenti(cfg2, 2, 2027, D("1000.004"), [Pagamento(2, 2027, 1, dt.date(2027, 6, 30), D("100.00"))],
+                             dt.date(2027, 6, 30), da_recuperare_precedente=D("0.50"))
+    # kills payments.x_situazione_pagamenti__mutmut_79-82, 95 (the situation's own fields)
+    assert (s.programma, s.anno, s.data_riferimento, s.contributo_previsto) == (2, 2027, dt.date(2027, 6, 30),
+                                                                                D("1000.00"))
+    t1, t2, t3 = s.tranche
+    # kills 61, 63 (description and balance flag of each tranche)
+    assert [(t.descrizione, t.saldo) for t in s.tranche] == [
+        ("Prima soluzione anticipata", False), ("Seconda soluzione anticipata", False), ("Saldo", True)]
+    # kills 32, 49 (an offset below 1 euro is still an offset): 600.00 - 0.50 - 100.00 = 499.50 due
+    assert (t1.previsto, t1.compensato, t1.pagato, t1.da_pagare) == (D("600.00"), D("0.50"), D("100.00"),
+                                                                    D("499.50"))
+    assert s.compensazione_ricevuta == D("0.50")
+    # kills 78: on its due date a tranche is not yet overdue
+    assert not t1.scaduta and not t1.in_ritardo and t1.stato == "Pagata in parte"
+
+
+def test_persons_over_full_time_skips_nameless_zero_hour_and_one_year_groups_and_sorts():
+    dec = dt.date(2026, 12, 1)
+    rows = [
+        # Maria Rossi, December 2026: 1,200 + 60.5 = 1,260.5 h in two years (listed before Paolo)
+        OrePersona(2027, 2, "P2_2027.xlsx", 8, "maria  rossi", dt.date(2026, 12, 31), D("60.5")),
+        OrePersona(2026, 1, "P1_2026.xlsx", 20, "Maria Rossi", dec, D("1200")),
+        # Anna Verdi: 200 h in one year only (kills persone_oltre_tempo 12, `break`)
+        OrePersona(2027, 1, "P1_2027.xlsx", 5, "Anna Verdi", dt.date(2027, 3, 1), D("200")),
+        # Luca Bianchi: 100 + 73 = 173, exactly full time (kills 21, `break`)
+        OrePersona(2026, 1, "P1_2026.xlsx", 21, "Luca Bianchi", dec, D("100")),
+        OrePersona(2027, 1, "P1_2027.xlsx", 3, "Luca Bianchi", dec, D("73")),
+        # rows without a person: 100 + 100 h, nobody to report (kills 5, `who or ...`)
+        OrePersona(2026, 1, "P1_2026.xlsx", 30, "", dec, D("100")),
+        OrePersona(2027, 1, "P1_2027.xlsx", 31, "  ", dec, D("100")),
+        # Giulia Neri: 180 h in 2026 and a row of 0 h in 2027: one year with hours (kills 6, `>= 0`)
+        OrePersona(2026, 2, "P2_2026.xlsx", 40, "Giulia Neri", dt.date(2026, 11, 1), D("180")),
+        OrePersona(2027, 2, "P2_2027.xlsx", 41, "Giulia Neri", dt.date(2026, 11, 30), D("0")),
+        # Paolo Gialli, October 2026: 173 + 1 = 174 h (kills 7, `> 1`)
+        OrePersona(2027, 2, "P2_2027.xlsx", 12, "Paolo Gialli", dt.date(2026, 10, 1), D("1")),
+        OrePersona(2026, 1, "P1_2026.xlsx", 10, "Paolo Gialli", dt.date(2026, 10, 15), D("173")),
+    ]
+    found = persone_oltre_tempo(rows, D("173"))
+    # sorted by first place: Paolo (P1_2026 row 10) before Maria (P1_2026 row 20) (kills 51, 53-55);
+    # 174 × 100 / 173 = 100.578 -> 100,58%; 1,260.5 × 100 / 173 = 728.613 -> 728,61% (kills 24, 26 and
+    # the thousands of _ore, 18-25)
+    assert [d.descrizione for d in found] == [
+        "Paolo Gialli: 174 ore in ottobre 2026 nei rendiconti degli anni 2026, 2027, oltre il tempo pieno di "
+        "173 ore (100,58%): 2026 P1 P1_2026.xlsx riga 10 (173 ore); 2027 P2 P2_2027.xlsx riga 12 (1 ore).",
+        "Maria Rossi: 1.260,50 ore in dicembre 2026 nei rendiconti degli anni 2026, 2027, oltre il tempo pieno di "
+        "173 ore (728,61%): 2026 P1 P1_2026.xlsx riga 20 (1.200 ore); 2027 P2 P2_2027.xlsx riga 8 (60,50 ore)."]
+    assert found[1].luoghi == ((2026, 1, "P1_2026.xlsx", 20), (2027, 2, "P2_2027.xlsx", 8))
+
+
+def test_ats_row_sums_each_field_of_the_programmes():
+    from addin.rules.multiyear import somma_programmi
+
+    # kills multiyear.x_somma_programmi (no test before): each field summed on its own
+    p1 = DatiAnno(2026, D("100.00"), D("10.00"), D("90.00"), D("9.00"), D("99.00"), D("80.00"), D("70.00"),
+                  D("1.00"), D("2.00"))
+    p2 = DatiAnno(2026, D("200.00"), D("20.00"), D("180.00"), D("18.00"), D("198.00"), D("160.00"), D("140.00"),
+                  D("3.00"), D("4.00"))
+    ats = somma_programmi([p1, p2], 2026)
+    assert ats == DatiAnno(2026, D("300.00"), D("30.00"), D("270.00"), D("27.00"), D("297.00"), D("240.00"),
+                           D("210.00"), D("4.00"), D("6.00"))
+    assert somma_programmi([], None) == DatiAnno(None, *[D("0.00")] * 9)
