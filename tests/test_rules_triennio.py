@@ -387,3 +387,31 @@ def test_ats_row_sums_each_field_of_the_programmes():
     assert ats == DatiAnno(2026, D("300.00"), D("30.00"), D("270.00"), D("27.00"), D("297.00"), D("240.00"),
                            D("210.00"), D("4.00"), D("6.00"))
     assert somma_programmi([], None) == DatiAnno(None, *[D("0.00")] * 9)
+
+
+def test_documents_across_years_skip_single_year_and_covered_groups_and_sort():
+    seven = ("tipografia rossi", "7")
+    rows = [
+        # document 7 (100.00): 2027 row 2 claims 80.00 (admitted 80.00), 2026 row 30 60.00 (admitted 50.00)
+        RigaDocumento(2027, 1, "P1_2027.xlsx", 2, seven, "Tipografia Rossi srl", "7", D("100.00"), D("80.00"),
+                      D("80.00")),
+        RigaDocumento(2026, 1, "P1_2026.xlsx", 30, seven, "Tipografia Rossi", "FT 7", D("100.00"), D("60.00"),
+                      D("50.00")),
+        # one year only (kills doppi_documenti_anni 9, `break`)
+        _doc(2026, "a", 1, "900.00", "900.00", numero="X 1"), _doc(2026, "b", 2, "900.00", "900.00", numero="X 1"),
+        # within 100% (kills 32, `break`)
+        _doc(2026, "a", 3, "700.00", "700.00", numero="S 1"), _doc(2027, "b", 4, "500.00", "500.00", numero="S 1"),
+        _doc(2026, "P1_2026.xlsx", 5, "1200.00", "1200.00"), _doc(2027, "P1_2027.xlsx", 9, "1200.00", "1000.00"),
+    ]
+    found = doppi_documenti_anni(rows)
+    # sorted by first place: row 5 before row 30 (kills 65, 67-69); the first row in year order names the
+    # document (kills 41); claimed 80 + 60 = 140.00, admitted 80 + 50 = 130.00, excess 130 - 100 = 30.00
+    # (kills 33, 35, 52-54)
+    assert [d.descrizione for d in found] == [
+        "Documento FT 12/2026 di Tipografia Rossi (importo 1.200,00 €) rendicontato per 2.400,00 € e ammesso per "
+        "2.200,00 € negli anni 2026, 2027: 2026 P1 P1_2026.xlsx riga 5; 2027 P1 P1_2027.xlsx riga 9. "
+        "Eccedenza ammessa: 1.000,00 €.",
+        "Documento FT 7 di Tipografia Rossi (importo 100,00 €) rendicontato per 140,00 € e ammesso per 130,00 € "
+        "negli anni 2026, 2027: 2026 P1 P1_2026.xlsx riga 30; 2027 P1 P1_2027.xlsx riga 2. "
+        "Eccedenza ammessa: 30,00 €."]
+    assert [d.eccedenza for d in found] == [D("1000.00"), D("30.00")]
