@@ -435,14 +435,13 @@ def test_seal_of_another_year_is_not_intact(cfg):
     assert not r.integri and r.sigilli_alterati == ["finestra 1/2027"]
 
 
-# --- behaviours issue #11 is changing (h/rules-a, h/rules-b): TODAY's behaviour, pinned until they land ----
-# When those branches land, these tests must be rewritten for the new rule (the new expected figures
-# are in the comments), not deleted (h/rules-a: the duplicate cap is rewritten below).
+# --- behaviours issue #11 changed (landed): the smallest document amount when copies disagree, the seed
+# from the officer or from the Comune's key (never from public data alone) -----------------------------------
 
 def test_duplicates_when_copies_disagree_on_the_document_amount():
     # invoice F-8 typed as 1,000.00 on row 4 and 800.00 on row 5; imputed 600.00 + 300.00 = 900.00.
-    # Issue #11 (h/rules-a): the cap is the SMALLEST amount typed (800.00): row 5 keeps 800 - 600 = 200.00,
-    # and both rows say the amounts disagree (before: the largest, both admitted in full)
+    # Issue #11: the cap is the SMALLEST amount typed (800.00): row 5 keeps 800 - 600 = 200.00, and both
+    # rows say the amounts disagree (before #11: the largest, both admitted in full)
     rows = [spesa(4, numero_documento="F-8", importo=D("600.00"), importo_documento=D("1000.00")),
             spesa(5, numero_documento="F-8", importo=D("300.00"), importo_documento=D("800.00"))]
     a, b = check(rows)
