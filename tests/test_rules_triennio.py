@@ -415,3 +415,69 @@ def test_documents_across_years_skip_single_year_and_covered_groups_and_sort():
         "negli anni 2026, 2027: 2026 P1 P1_2026.xlsx riga 30; 2027 P1 P1_2027.xlsx riga 2. "
         "Eccedenza ammessa: 30,00 €."]
     assert [d.eccedenza for d in found] == [D("1000.00"), D("30.00")]
+
+
+def test_approved_budget_sums_keys_orders_and_lists_proposals(cfg):
+    from addin.rules.variations import approvate
+
+    servizi = "Servizi e prestazioni professionali di enti terzi"      # SERVIZI by its name
+    sheet = [VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("30.00")),
+             VoceBudget("1.2", servizi, comunale_iniziale=D("100.004"), cofin_iniziale=D("10.00")),
+             VoceBudget("0.9", "BENI", comunale_iniziale=D("7.00")),          # not an action of programme 1
+             VoceBudget("1.2", "SERVIZI", comunale_iniziale=D("50.00"), cofin_iniziale=D("5.00"),
+                        cofin_luglio=D("1.00")),
+             VoceBudget("1.1", "NUOVA", comunale_iniziale=D("3.00")),          # unknown category
+             VoceBudget("1.1", "", comunale_iniziale=D("1.00")),               # no category
+             VoceBudget("1.1", "BENI", comunale_iniziale=D("20.00"), cofin_iniziale=D("2.00"))]
+    v1 = VariazioneBudget(1, 2026, dt.date(2026, 7, 15), "Verbale 3/2026",
+                          (RigaVariazione("1.2", "SERVIZI", comunale=D("10.00"), cofinanziamento=D("2.00")),
+                           RigaVariazione("1.2", servizi, comunale=D("5.00"), cofinanziamento=D("1.00"))))
+    v2 = VariazioneBudget(1, 2026, dt.date(2026, 9, 30), "Verbale 4/2026",      # approved on the reference date
+                          (RigaVariazione("1.1", "BENI", comunale=D("-4.00")),
+                           RigaVariazione("1.1", "NUOVA", comunale=D("1.00"))))
+    v3 = VariazioneBudget(1, 2026, dt.date(2026, 10, 1), "Verbale 5/2026",      # the day after: not yet
+                          (RigaVariazione("1.1", "BENI", comunale=D("100.00")),))
+    v4 = VariazioneBudget(2, 2026, dt.date(2026, 7, 1), "Verbale P2", (RigaVariazione("2.1", "BENI", comunale=D("9")),))
+    ref = dt.date(2026, 9, 30)
+    # in approval order, up to the reference date included (kills approvate 2, 4, 11, 12)
+    assert approvate([v3, v2, v4, v1], 1, 2026, ref) == [v1, v2]
+    voci = budget_approvato(cfg, sheet, [v3, v2, v4, v1], 1, 2026, ref)
+    # order: the programme's actions, then the others; categories in configured order, unknown ones last
+    # (kills budget_approvato 60, 62, 64-69); SERVIZI by name and by code is one line (3, 4, 6-8); the two
+    # unknown categories stay apart (9-11); each amount is added (22, 26, 30, 33, 49, 52-54):
+    # 1.2 SERVIZI initial 100.00 + 50.00, variations 10 + 5 = 15.00 and 2 + 1 = 3.00, proposed
+    # 150.00 and 10 + 5 + 1 = 16.00
+    assert [(v.azione, v.categoria, v.comunale_iniziale, v.cofin_iniziale, v.comunale_variazioni, v.cofin_variazioni,
+             v.comunale_proposto, v.cofin_proposto) for v in voci] == [
+        ("1.1", "PERSONALE_INTERNO", D("30.00"), D("0.00"), D("0.00"), D("0.00"), D("30.00"), D("0.00")),
+        ("1.1", "BENI", D("20.00"), D("2.00"), D("-4.00"), D("0.00"), D("20.00"), D("2.00")),
+        ("1.1", "NUOVA", D("3.00"), D("0.00"), D("1.00"), D("0.00"), D("3.00"), D("0.00")),
+        ("1.1", "", D("1.00"), D("0.00"), D("0.00"), D("0.00"), D("1.00"), D("0.00")),
+        ("1.2", "SERVIZI", D("150.00"), D("15.00"), D("15.00"), D("3.00"), D("150.00"), D("16.00")),
+        ("0.9", "BENI", D("7.00"), D("0.00"), D("0.00"), D("0.00"), D("7.00"), D("0.00")),
+    ]
+    # the approved figures as the budget check reads them: cofinancing 15 + 3 = 18.00 (kills come_voce_budget 12)
+    assert voci[4].come_voce_budget().cofin_attuale == D("18.00")
+    # the programme's budget: 722,461.31 + 15 - 4 + 1 = 722,473.31 and 88,436.17 + 3 = 88,439.17
+    # (kills budget_programma_approvato 8, 12, 23)
+    b = budget_programma_approvato(cfg, 1, 2026, [v3, v2, v4, v1], ref)
+    assert (b.comunale, b.cofinanziamento) == (D("722473.31"), D("88439.17"))
+    # the partner's proposals, word for word, after a line without one (kills differenze_proposte 4, 10-13,
+    # 16-18, 20, 21): 1.1 BENI 20 proposed vs 20 - 4 = 16 approved; NUOVA 3 vs 3 + 1 = 4; 1.2 SERVIZI
+    # 150 vs 165 and 16 vs 18
+    tail = ": variazione proposta, non approvata dalla Cabina di regia."
+    assert differenze_proposte(cfg, voci) == [
+        "Azione 1.1, Beni di consumo e materie prime: comunale proposto 20,00 €, approvato 16,00 € "
+        "(differenza 4,00 €)" + tail,
+        "Azione 1.1, NUOVA: comunale proposto 3,00 €, approvato 4,00 € (differenza -1,00 €)" + tail,
+        f"Azione 1.2, {servizi}: comunale proposto 150,00 €, approvato 165,00 € (differenza -15,00 €); "
+        "cofinanziamento proposto 16,00 €, approvato 18,00 € (differenza -2,00 €)" + tail]
+
+
+def test_variation_errors_year_without_budget_no_rows_and_cofinancing_at_cents(cfg):
+    # kills errori_variazione 5, 12-14 (messages) and 39 (co-financing at cents is fine)
+    assert errori_variazione(cfg, VariazioneBudget(1, 2031, dt.date(2031, 7, 1), "Verbale 1/2031", ())) == [
+        "nessun budget del programma 1 per l'anno 2031.", "la variazione non ha righe."]
+    ok = VariazioneBudget(1, 2026, dt.date(2026, 7, 1), "Verbale 3/2026",
+                          (RigaVariazione("1.1", "BENI", comunale=D("-2.00"), cofinanziamento=D("2.00")),))
+    assert errori_variazione(cfg, ok) == []
