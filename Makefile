@@ -38,7 +38,7 @@ bench: install
 # Mutation testing (docs/sviluppo.md): mutmut mutates the rules and the seals one module at a time and
 # runs only the fast unit tests of [tool.mutmut] in pyproject.toml; results in mutants/, not part of `make test`
 # (mutant name patterns, one mutmut run each: the seals, the register's hash chain, then the rules)
-MUTATE := addin.workbook.seals.* addin.registro.catena.* addin.registro.registro.x_verifica_catene* \
+MUTATE := addin.workbook.seals.* addin.registro.catena.* addin.registro.registro.x_verifica_catene* addin.registro.registro.x__verifica_catena* \
           addin.registro.registro.x__canonico* $(foreach m,money eligibility reductions \
           cofinancing tranches windows payments multiyear variations sampling budget lookup catalogue summary \
           models,addin.rules.$(m).*)
