@@ -550,7 +550,7 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
                  autore=operatore)
     t = rep.tabelle_report(r)
     scrivi_esiti(book, r, grids.get(schema.SPESE))
-    righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
+    righe = list(t[rep.SINTESI]) + [[]] + list(t[rep.ESITO])       # Esito opens with its own title line
     if rep.AVVISI in t:
         righe += [[], *t[rep.AVVISI]]
     fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]), (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))

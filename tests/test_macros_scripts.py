@@ -167,7 +167,7 @@ def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
     rows = [r for r in osservazioni[2:]]
     assert [r[0] for r in rows] == [e["Riga"] for e in rep_oss] and rep_oss
     # Verifica: summary first, then the outcome of every row as in the report's Esito sheet
-    assert verifica[0][0] == "Verifica del rendiconto - Programma 1, anno 2026"
+    assert verifica[0][0] == f"Verifica del rendiconto - Programma 1, anno 2026, al {OGGI:%d/%m/%Y}"
     h = next(i for i, r in enumerate(verifica) if r[0] == "Riga")
     esiti = {r[0]: r[10] for r in verifica[h + 1:] if r[0] not in ("", None) and isinstance(r[0], int)}
     assert esiti == {e["Riga"]: e["Esito"] for e in _report_table(demo["report"]["Esito"])}

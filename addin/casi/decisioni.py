@@ -90,6 +90,7 @@ def decidi(registro, programma: int, anno: int, riga: RigaDecisa | None, esito: 
 
 # --- decisions entered in the report's controller columns ----------------------------------------------
 
+_RIGA_INTESTAZIONE_PRIMA = 1     # header row of the «Esito» sheet in reports written before its title line
 _TITOLO = re.compile(r"Programma\s+(\d+),\s+anno\s+(\d{4})")
 
 
@@ -176,7 +177,7 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
     errore», «Commento del controllore», «Importo decurtato»; see decisioni_della_tabella)."""
     from openpyxl import load_workbook
 
-    from addin.workbook.report import ESITO, SINTESI
+    from addin.workbook.report import ESITO, RIGA_INTESTAZIONE, SINTESI
 
     name = Path(path).name
     try:
@@ -191,8 +192,12 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
         m = _TITOLO.search(str(title))
         if not m:
             raise ErroreInput("programma e anno non trovati nel titolo.", file=name, foglio=SINTESI, riga=1)
-        rows = wb[ESITO].iter_rows(values_only=True)
-        wanted = decisioni_della_tabella(next(rows), rows, scadenza=scadenza, file=name, foglio=ESITO, prima_riga=2)
+        rows = list(wb[ESITO].iter_rows(values_only=True))
+        h = RIGA_INTESTAZIONE[ESITO]
+        if not (len(rows) >= h and "Riga" in rows[h - 1]) and rows and "Riga" in rows[_RIGA_INTESTAZIONE_PRIMA - 1]:
+            h = _RIGA_INTESTAZIONE_PRIMA      # a report written before the sheet had a title line
+        wanted = decisioni_della_tabella(rows[h - 1] if len(rows) >= h else (), rows[h:], scadenza=scadenza,
+                                         file=name, foglio=ESITO, prima_riga=h + 1)
     finally:
         wb.close()
     return registra_decisioni(registro, int(m.group(1)), int(m.group(2)), wanted, scadenza=scadenza, data=data,

@@ -22,6 +22,12 @@ from addin.workbook.schema import excel_serial
 
 ESITO, SINTESI, CAMPIONE, OSSERVAZIONI, AVVISI = "Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"
 
+# Layout of every sheet: a title line (what, programme, year, date) and, below it, the column header of
+# the table (Sintesi is a sequence of sections, without one header). Writers, readers of the report
+# (`rendiconta decisioni importa`) and tests take the positions from here.
+RIGA_TITOLO = 1
+RIGA_INTESTAZIONE = {ESITO: 2, CAMPIONE: 2, OSSERVAZIONI: 2, AVVISI: 2, SINTESI: 0}   # 1-based; 0: none
+
 ESITO_HEADER = ["Riga", "Azione", "Partner", "Categoria", "Descrizione", "Fornitore/Percettore", "N. documento",
                 "Data decisiva", "Finestra", "Importo rendicontato", "Esito", "Importo ammesso",
                 "Importo non ammesso", "Codici motivi", "Motivi",
@@ -58,11 +64,27 @@ def _group_totals(r, keyfn) -> list[list]:
     return [[k, acc[k][4], acc[k][0], acc[k][1], acc[k][2], acc[k][3]] for k in sorted(order)]
 
 
+def titolo(cosa: str, r) -> str:
+    """A sheet's title line: what it holds, programme, year and reference date."""
+    return f"{cosa} - Programma {r.programma}, anno {r.anno}, al {r.data_riferimento:%d/%m/%Y}"
+
+
+def _tabella(nome: str, titolo_foglio: str, header: list, body: list[list]) -> list[list]:
+    """Title line, then the header at RIGA_INTESTAZIONE[nome], then the body."""
+    gap = RIGA_INTESTAZIONE[nome] - RIGA_TITOLO - 1
+    return [[titolo_foglio], *([] for _ in range(gap)), header, *body]
+
+
+def righe_tabella(rows: list[list], nome: str) -> list[list]:
+    """A sheet's table without its title: the header row, then the body."""
+    return rows[RIGA_INTESTAZIONE[nome] - 1:]
+
+
 def tabelle_report(r) -> dict[str, list[list]]:
     cfg = r.cartella
     rows_camp = r.righe_campione()
     # --- Esito
-    esito_rows: list[list] = [ESITO_HEADER]
+    esito_rows: list[list] = []
     for s, e in zip(r.spese, r.esiti):
         non_amm = e.importo - e.importo_ammesso
         esito_rows.append([
@@ -77,7 +99,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
     t = r.totali
     n = r.conteggi()
     sint: list[list] = [
-        [f"Verifica del rendiconto - Programma {r.programma}, anno {r.anno}"],
+        [titolo("Verifica del rendiconto", r)],
         ["Data di riferimento", r.data_riferimento],
         ["File", cfg.path and Path(cfg.path).name],
         ["Stato dei sigilli", _STATO_SIGILLI.get(r.sigilli.stato, r.sigilli.stato)],
@@ -161,8 +183,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
                          "data di riferimento."])
 
     # --- Campione
-    camp: list[list] = [["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",
-                         "Righe"]]
+    camp: list[list] = []
     for c in r.campioni:
         head = [f"{c.semestre}/{c.anno}", c.seme, c.descrizione_seme(), c.persone, c.dimensione]
         if not c.estratti:
@@ -171,19 +192,24 @@ def tabelle_report(r) -> dict[str, list[list]]:
             camp.append(head + [p, ", ".join(str(x) for x in c.righe[p])])
 
     # --- Osservazioni
-    oss: list[list] = [
-        [f"Spese non ammesse: l'ATS può presentare osservazioni entro il "
-         f"{r.scadenza_osservazioni:%d/%m/%Y}"],
-        ["Riga", "Partner", "Azione", "Categoria", "Descrizione", "Importo rendicontato", "Importo non ammesso",
-         "Esito", "Motivi", "Termine osservazioni", "Osservazioni dell'ATS"]]
+    oss: list[list] = []
     for s, e in r.respinte():
         oss.append([e.riga, s.partner, s.azione, s.categoria, s.descrizione, e.importo,
                     e.importo - e.importo_ammesso, etichetta_esito(e.esito), e.testo_motivi(),
                     r.scadenza_osservazioni, None])
 
-    out = {ESITO: esito_rows, SINTESI: sint, CAMPIONE: camp, OSSERVAZIONI: oss}
+    out = {ESITO: _tabella(ESITO, titolo("Esito delle righe di spesa", r), ESITO_HEADER, esito_rows),
+           SINTESI: sint,
+           CAMPIONE: _tabella(CAMPIONE, titolo("Campione delle persone da controllare", r),
+                              ["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",
+                               "Righe"], camp),
+           OSSERVAZIONI: _tabella(OSSERVAZIONI, titolo("Spese non ammesse", r) + ": l'ATS può presentare "
+                                  f"osservazioni entro il {r.scadenza_osservazioni:%d/%m/%Y}",
+                                  ["Riga", "Partner", "Azione", "Categoria", "Descrizione", "Importo rendicontato",
+                                   "Importo non ammesso", "Esito", "Motivi", "Termine osservazioni",
+                                   "Osservazioni dell'ATS"], oss)}
     if r.avvisi:
-        out[AVVISI] = [["Avviso"], *[[a] for a in r.avvisi]]
+        out[AVVISI] = _tabella(AVVISI, titolo("Avvisi", r), ["Avviso"], [[a] for a in r.avvisi])
     return out
 
 
@@ -207,7 +233,6 @@ _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner",
             "Non ammesso per motivo (ogni riga sotto il suo motivo decisivo)",
             "Cofinanziamento", "Piano delle tranche", "Finestre rendicontative",
             "Uso del budget (azione e categoria)"}
-_HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -289,7 +314,7 @@ def _col(i: int) -> str:
 def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
     """One worksheet. Strings are inline strings (t="inlineStr"): never formulas, whatever they start with.
     `intestazione` (programme, year, date) is printed at the top of every page."""
-    hdr = _HEADER_ROW.get(name, 1)
+    hdr = RIGA_INTESTAZIONE.get(name, 0)
     widths = _WIDTHS.get(name, [])
     width = max((len(r) for r in rows), default=1)
     letters = [_col(i) for i in range(max(width, len(widths), 1))]
@@ -306,7 +331,6 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
                                       for i, w in enumerate(widths, start=1)) + "</cols>")
     out.append("<sheetData>")
     wrap_cols = _WRAP_COLS.get(name, set())
-    title_row = 1 if hdr != 1 else 0       # Sintesi and Osservazioni open with a title line
     append = out.append
     for ri, row in enumerate(rows, start=1):
         head = ri == hdr or (name == SINTESI and bool(row) and row[0] in _SEZIONI)
@@ -324,7 +348,7 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
                 t = escape(v) if ("&" in v or "<" in v or ">" in v) else v
                 if len(t) > 32767:
                     t = t[:32767]
-                st = (_ST_TITLE if ri == title_row else _ST_HEAD if head
+                st = (_ST_TITLE if ri == RIGA_TITOLO else _ST_HEAD if head
                       else _ST_WRAP if ci in wrap_cols else _ST_TOP)
                 if ci:
                     st = _INDENTED.get(st, st)
@@ -341,8 +365,9 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
             else:
                 add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{escape(_safe_text(str(v)))}</t></is></c>')
-        lines = max((righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
-                     if ci < len(row) and ci < len(widths) and type(row[ci]) is str), default=1)
+        lines = 1 if ri == RIGA_TITOLO else max(      # the title is one line, overflowing to the right
+            (righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
+             if ci < len(row) and ci < len(widths) and type(row[ci]) is str), default=1)
         if lines > 1:  # neither LibreOffice nor every Excel fits wrapped rows by itself
             append(f'<row r="{ri}" ht="{lines * _LINE_PT + 2}" customHeight="1">{"".join(cells)}</row>')
         else:
@@ -372,10 +397,11 @@ def _print_titles(names: list[str]) -> str:
     printed page."""
     def titles(n: str) -> str:
         ref = [f"'{escape(n)}'!{_PRINT[n][1]}"] if n in _PRINT else []
-        return ",".join(ref + [f"'{escape(n)}'!${_HEADER_ROW[n]}:${_HEADER_ROW[n]}"])
+        h = RIGA_INTESTAZIONE[n]
+        return ",".join(ref + [f"'{escape(n)}'!${h}:${h}"])
 
     defs = [f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{titles(n)}</definedName>'
-            for i, n in enumerate(names) if _HEADER_ROW.get(n)]
+            for i, n in enumerate(names) if RIGA_INTESTAZIONE.get(n)]
     return f"<definedNames>{''.join(defs)}</definedNames>" if defs else ""
 
 
@@ -428,4 +454,5 @@ def scrivi_report(r, path: str | Path) -> Path:
     return scrivi_atomico(path, write, "il report")
 
 
-__all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER"]
+__all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER", "RIGA_INTESTAZIONE", "RIGA_TITOLO",
+           "righe_tabella", "titolo"]
