@@ -384,6 +384,40 @@ def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
         assert ws.freeze_panes == f"A{hr + 1}", name
         assert ws.cell(hr, 1).value in ("Riga", "Semestre") and ws.cell(hr, 1).font.b, name
     assert wb["Esito"].print_title_cols == "$A:$A"
+    # Esito prints across two pages from its header row (its title would be cut on the second page,
+    # the page header names programme and date); the others print their title line
+    esito = wb["Esito"]
+    assert esito.print_area == f"'Esito'!$A${RIGA_INTESTAZIONE['Esito']}:$T${esito.max_row}"
+    assert all(not wb[n].print_area for n in wb.sheetnames if n != "Esito")
+
+
+@pytest.mark.libreoffice
+def test_report_printed_in_italian_with_nothing_cut(main_file, tmp_path, cfg):
+    """The report printed by LibreOffice (Italian locale): every sheet's title line whole, amounts as
+    1.234,56, outcomes and reason codes unbroken, percentages right-aligned like the figures."""
+    from tests.libreoffice import PDFTOTEXT, SOFFICE, esporta_pdf, estrai_testo_pdf, parole_pdf
+
+    if SOFFICE is None or PDFTOTEXT is None:
+        pytest.skip("LibreOffice o poppler-utils non installati")
+    r, rep = verifica_file(main_file, cfg, CLOSED, out=tmp_path / "rep.xlsx")
+    pdf = esporta_pdf(rep, tmp_path / "pdf", locale="it-IT")
+    text = estrai_testo_pdf(pdf)
+    words = set(text.split())
+    for title in ("Verifica del rendiconto", "Campione delle persone da controllare", "Spese non ammesse", "Avvisi"):
+        assert f"{title} - Programma 1, anno 2026, al 01/06/2026" in text, title
+    # 2,470.00 reported (Sintesi, Totali): Italian separators whatever the machine's locale
+    assert "2.470,00" in words and "2,470.00" not in text
+    assert text.count("Non ammessa") >= 2 * 6          # six rows not admitted: on Esito and Osservazioni
+    for e in r.esiti:
+        for code in e.codici:
+            assert code in words, code                     # on one line, never broken inside
+    # Sintesi: "Quota realizzata" 22,46% (260.70 / (900.00 + 60.00 + 200.70) = 260.70 / 1,160.70) ends
+    # where the "Base di calcolo" 1.160,70 on the line above ends
+    page = next(i for i, p in enumerate(text.split("\f"), start=1) if "Quota realizzata" in p)
+    ws = parole_pdf(pdf, page)
+    (pct,) = [w for w in ws if w[0] == "22,46%"]
+    base = min((w for w in ws if w[0] == "1.160,70" and w[2] < pct[2]), key=lambda w: pct[2] - w[2])
+    assert abs(base[3] - pct[3]) < 2, (base, pct)
 
 
 def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_path):

@@ -220,14 +220,17 @@ def intestazione(r) -> str:
 
 
 # --- writer ----------------------------------------------------------------------------------
-_WIDTHS = {ESITO: [7, 8, 22, 22, 30, 22, 13, 11, 9, 13, 12, 13, 13, 24, 56, 9, 12, 22, 28, 13],
+# Esito: codes (up to 29 characters) never break; "Non ammessa" and document numbers fit
+_WIDTHS = {ESITO: [7, 8, 21, 22, 29, 22, 19, 11, 9, 13, 13, 13, 13, 30, 50, 9, 12, 30, 24, 13],
            SINTESI: [62, 15, 15, 15, 15, 15, 10], CAMPIONE: [10, 16, 36, 12, 10, 26, 40],
-           OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 11, 48, 12, 30], AVVISI: [120]}
+           OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 13, 48, 12, 28], AVVISI: [120]}
 # text columns that wrap (0-based), so that long reasons and descriptions are read in full
-_WRAP_COLS = {ESITO: {2, 3, 4, 5, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {2, 5, 6},
+_WRAP_COLS = {ESITO: {2, 3, 4, 5, 6, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {2, 5, 6},
               SINTESI: {0}, AVVISI: {0}}
 # printing: (pages across, columns repeated on each page); Esito's 20 columns print on two pages
-# across with the row number repeated, the others fit the page width
+# across with the row number repeated, the others fit the page width. A sheet printed across pages
+# prints from its header row: its title line would be cut at the repeated column of the following
+# pages, and the page header carries the same words (intestazione).
 _PRINT = {ESITO: (2, "$A:$A")}
 _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner",
             "Non ammesso per motivo (ogni riga sotto il suo motivo decisivo)",
@@ -238,7 +241,9 @@ _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner",
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # styles.xml cellXfs indexes
-_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP, _ST_TITLE, _ST_TOP = 1, 2, 3, 4, 5, 6
+_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP, _ST_TITLE, _ST_TOP, _ST_RIGHT = 1, 2, 3, 4, 5, 6, 9
+# a percentage written as Italian text (money.fmt_pct: "10,91%") is aligned as the figures around it
+_PCT = re.compile(r"-?\d[\d.]*(?:,\d+)?\s?%")
 # text after the first column is indented a little: it never touches a right-aligned amount
 _INDENTED = {_ST_WRAP: 7, _ST_TOP: 8}
 _STYLES = (
@@ -253,7 +258,7 @@ _STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
     '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="9"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="10"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
     '<alignment vertical="top"/></xf>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
@@ -268,7 +273,9 @@ _STYLES = (
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment horizontal="left" wrapText="1" vertical="top" indent="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment horizontal="left" vertical="top" indent="1"/></xf></cellXfs>'
+    '<alignment horizontal="left" vertical="top" indent="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment horizontal="right" vertical="top"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
@@ -351,7 +358,7 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
                 st = (_ST_TITLE if ri == RIGA_TITOLO else _ST_HEAD if head
                       else _ST_WRAP if ci in wrap_cols else _ST_TOP)
                 if ci:
-                    st = _INDENTED.get(st, st)
+                    st = _ST_RIGHT if st == _ST_TOP and _PCT.fullmatch(v) else _INDENTED.get(st, st)
                 add(f'<c r="{letters[ci]}{ri}" s="{st}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
             elif tv is Decimal:
                 add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')
@@ -392,16 +399,24 @@ def _hf(text: str) -> str:
     return _safe_text(text).replace("&", "&&")[:200]
 
 
-def _print_titles(names: list[str]) -> str:
+def _print_names(tables: dict[str, list[list]]) -> str:
     """Defined names repeating each sheet's header row (and, for wide sheets, its first column) on every
-    printed page."""
+    printed page; the print area of a sheet printed across pages, from its header row (see _PRINT)."""
     def titles(n: str) -> str:
         ref = [f"'{escape(n)}'!{_PRINT[n][1]}"] if n in _PRINT else []
         h = RIGA_INTESTAZIONE[n]
         return ",".join(ref + [f"'{escape(n)}'!${h}:${h}"])
 
-    defs = [f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{titles(n)}</definedName>'
-            for i, n in enumerate(names) if RIGA_INTESTAZIONE.get(n)]
+    defs = []
+    for i, (n, rows) in enumerate(tables.items()):
+        h = RIGA_INTESTAZIONE.get(n)
+        if not h:
+            continue
+        if n in _PRINT:
+            last_col = _col(max(len(r) for r in rows) - 1)
+            defs.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">'
+                        f"'{escape(n)}'!$A${h}:${last_col}${max(len(rows), h)}</definedName>")
+        defs.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{titles(n)}</definedName>')
     return f"<definedNames>{''.join(defs)}</definedNames>" if defs else ""
 
 
@@ -426,7 +441,7 @@ def _workbook_parts(tables: dict[str, list[list]], intestazione: str = "") -> di
           '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
           + "".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
-          + "</sheets>" + _print_titles(names) + "</workbook>")
+          + "</sheets>" + _print_names(tables) + "</workbook>")
     wbrels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
               + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
