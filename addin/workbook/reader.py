@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import operator
 import re
 import zipfile
@@ -218,6 +219,49 @@ def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budg
             _too_far(m.group(1), fname)
 
 
+def leggi_byte(path: str | Path) -> bytes:
+    """The file's bytes, read once: what is checked, hashed and parsed is the same content, whatever
+    happens to the file meanwhile. ErroreInput (Italian) when it is missing, not a regular file, empty,
+    too large or unreadable."""
+    from addin.output import errore_os
+
+    p = Path(path)
+    fname = p.name
+    try:
+        if not p.exists():
+            raise ErroreInput("il file non esiste.", file=str(p))
+        if not p.is_file():
+            raise ErroreInput("il percorso indicato non è un file.", file=str(p))
+        with p.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)     # never more than the limit in memory
+    except OSError as exc:
+        raise ErroreInput(f"impossibile leggere il file: {errore_os(exc)}.", file=fname) from None
+    if not data:
+        raise ErroreInput("il file è vuoto (0 byte).", file=fname)
+    if len(data) > MAX_FILE_BYTES:
+        raise ErroreInput(f"il file è troppo grande (oltre {MAX_FILE_BYTES // (1024 * 1024)} MB).", file=fname)
+    return data
+
+
+def descrivi_errore_lettura(exc: BaseException) -> str:
+    """What a parser's failure (python-calamine, zipfile, XML) means, in Italian: the parsers' own texts
+    and class names are English and are never shown."""
+    import python_calamine as pc
+
+    if isinstance(exc, pc.PasswordError):
+        return "il file è protetto da password"
+    if isinstance(exc, pc.WorksheetNotFound | KeyError):
+        return "una parte interna del file (un foglio o un elenco) manca"
+    if isinstance(exc, pc.ZipError | zipfile.BadZipFile | zlib.error | EOFError):
+        return "una parte compressa del file è danneggiata o troncata"
+    if isinstance(exc, pc.XmlError | UnicodeError) or type(exc).__name__ in ("ParseError", "XMLSyntaxError"):
+        return "il contenuto XML interno non è valido (file danneggiato o troncato)"
+    return "la struttura interna del file non è quella di una cartella di lavoro .xlsx"
+
+
+_RISALVA = " Aprire il file in Excel o LibreOffice e salvarlo di nuovo come .xlsx, oppure chiederne un nuovo invio."
+
+
 def controlla_file(path: str | Path) -> list[str]:
     """Check a file is a safe xlsx before any parser opens it; returns warnings (Italian)."""
     return esamina_file(path)[0]
@@ -244,27 +288,14 @@ def parti_fogli(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def esamina_file(path: str | Path, fogli: Sequence[str] = ()
+def esamina_file(path: str | Path, fogli: Sequence[str] = (), *, dati: bytes | None = None
                  ) -> tuple[list[str], dict[str, dict[tuple[int, int], CellaSpeciale]]]:
-    """controlla_file, also collecting the error cells and uncomputed formulas of the sheets `fogli`."""
-    p = Path(path)
-    fname = p.name
-    if not p.exists():
-        raise ErroreInput("il file non esiste.", file=str(p))
-    if not p.is_file():
-        raise ErroreInput("il percorso indicato non è un file.", file=str(p))
-    try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        raise ErroreInput(f"impossibile leggere il file: {exc.strerror or exc}.", file=fname) from None
-    if size == 0:
-        raise ErroreInput("il file è vuoto (0 byte).", file=fname)
-    if size > MAX_FILE_BYTES:
-        raise ErroreInput(f"il file è troppo grande ({size // (1024 * 1024)} MB).", file=fname)
+    """controlla_file, also collecting the error cells and uncomputed formulas of the sheets `fogli`.
+    `dati`: the file's bytes when already read (leggi_byte); the checks then judge exactly those."""
+    fname = Path(path).name
+    content = dati if dati is not None else leggi_byte(path)
+    head = content[:8]
     if head == _OLE_MAGIC:
-        content = p.read_bytes()
         if _ENCRYPTED_MARK in content:
             raise ErroreInput("il file è protetto da password (cifrato): salvarlo senza password "
                               "di apertura e riprovare.", file=fname)
@@ -276,12 +307,12 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
                 else "non è una cartella di lavoro Excel (.xlsx)")
         raise ErroreInput(f"il file {what}: usare il modello .xlsx del programma.", file=fname)
     try:
-        zf = zipfile.ZipFile(p)
+        zf = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
         raise ErroreInput("il file è danneggiato (archivio zip non leggibile): non è una cartella di "
                           "lavoro .xlsx valida.", file=fname) from None
-    except Exception as exc:  # noqa: BLE001 - any zip parsing failure is a corrupt file
-        raise ErroreInput(f"il file è danneggiato e non può essere aperto ({type(exc).__name__}).",
+    except Exception:  # noqa: BLE001 - any zip parsing failure is a corrupt file
+        raise ErroreInput("il file è danneggiato e non può essere aperto (archivio zip non valido)." + _RISALVA,
                           file=fname) from None
     avvisi: list[str] = []
     with zf:
@@ -350,8 +381,8 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
                                         "nuovo (`rendiconta modello`).", file=fname)
         except ErroreInput:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
-            raise ErroreInput(f"il file è danneggiato: una sua parte non si decomprime ({type(exc).__name__}).",
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
+            raise ErroreInput("il file è danneggiato: una sua parte compressa non si decomprime." + _RISALVA,
                               file=fname) from None
     return avvisi, {k: v for k, v in speciali.items() if v}
 
@@ -360,30 +391,34 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
 _SHEETS = (S.SPESE, S.COFINANZIAMENTO, S.BUDGET, S.META)
 
 
-def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dict[str, list[list[object]]], list[str]]:
-    """Safely open an xlsx and return the raw grids (from A1) of the requested sheets that exist."""
+def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS, *, dati: bytes | None = None,
+                  primo: bool = False) -> tuple[dict[str, list[list[object]]], list[str]]:
+    """Safely open an xlsx and return the raw grids (from A1) of the requested sheets that exist; with
+    `primo`, the first sheet when none of them exists. The file is read once (`dati`, the bytes of
+    leggi_byte, when the caller already has them): the checks and the parser see the same bytes."""
     import python_calamine as pc
 
-    avvisi, speciali = esamina_file(path, (S.SPESE, S.COFINANZIAMENTO, S.BUDGET))
     fname = Path(path).name
+    data = dati if dati is not None else leggi_byte(path)
+    avvisi, speciali = esamina_file(path, (S.SPESE, S.COFINANZIAMENTO, S.BUDGET), dati=data)
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise ErroreInput("il file è protetto da password: salvarlo senza password e riprovare.",
                           file=fname) from None
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types on bad files
-        raise ErroreInput(f"il file è danneggiato o non è una cartella di lavoro .xlsx valida "
-                          f"({type(exc).__name__}).", file=fname) from None
+        raise ErroreInput(f"il file non si apre come cartella di lavoro .xlsx: {descrivi_errore_lettura(exc)}."
+                          + _RISALVA, file=fname) from None
     grids: dict[str, list[list[object]]] = {}
     try:
-        names = set(wb.sheet_names)
-        for name in fogli:
-            if name in names:
-                try:
-                    grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                except Exception as exc:  # noqa: BLE001
-                    raise ErroreInput(f"il foglio è danneggiato e non è leggibile ({type(exc).__name__}).", file=fname,
-                                      foglio=name) from None
+        names = list(wb.sheet_names)
+        wanted = [n for n in fogli if n in names] or (names[:1] if primo else [])
+        for name in wanted:
+            try:
+                grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001
+                raise ErroreInput(f"il foglio non è leggibile: {descrivi_errore_lettura(exc)}." + _RISALVA,
+                                  file=fname, foglio=name) from None
     finally:
         wb.close()
     for name, cells in speciali.items():
@@ -404,9 +439,11 @@ def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dic
 
 
 def leggi_cartella(path: str | Path, config: Config, *,
-                   griglie: tuple[dict[str, list[list[object]]], list[str]] | None = None) -> CartellaRendiconto:
-    """Read a programme workbook; `griglie` is the result of leggi_griglie(path) when already read."""
-    grids, avvisi = griglie if griglie is not None else leggi_griglie(path)
+                   griglie: tuple[dict[str, list[list[object]]], list[str]] | None = None,
+                   dati: bytes | None = None) -> CartellaRendiconto:
+    """Read a programme workbook; `griglie` is the result of leggi_griglie(path) when already read,
+    `dati` the file's bytes (leggi_byte) when already read (e.g. to hash exactly what is checked)."""
+    grids, avvisi = griglie if griglie is not None else leggi_griglie(path, dati=dati)
     c = parse_cartella(grids, config, path=str(path))
     c.avvisi[:0] = avvisi
     return c
