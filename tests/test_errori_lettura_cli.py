@@ -151,3 +151,33 @@ def test_unreadable_file_italian_message_and_exit_code(case, base, tmp_path):
     assert not _ENGLISH.search(said), said
     assert _digest(path) == before and sorted(p.name for p in folder.iterdir()) == listing   # input untouched
     assert list(out.iterdir()) == []                                                          # no report
+
+
+# files python-calamine reads but openpyxl (which `blocca` uses to write the seals) cannot open
+BLOCCA_CASES: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
+    "senza_content_types": (lambda b, d: _rezip(b, d / "senza_tipi.xlsx",
+                                                lambda n, x: None if n == "[Content_Types].xml" else x),
+                            "impossibile aprire il file per il blocco: una parte interna del file"),
+    "tabella_xml_troncata": (lambda b, d: _rezip(b, d / "tabella.xlsx", lambda n, x: x[:40] if n.startswith(
+        "xl/tables/") else x), "impossibile aprire il file per il blocco: il contenuto XML interno non è valido"),
+}
+
+
+@pytest.mark.parametrize("case", list(BLOCCA_CASES))
+def test_blocca_unreadable_by_openpyxl_italian_message(case, base, tmp_path):
+    build, italian = BLOCCA_CASES[case]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = build(base, folder)
+    key = tmp_path / "chiave.txt"
+    key.write_text("una-chiave-del-comune-lunga-abbastanza-per-i-sigilli", encoding="utf-8")
+    before, listing = _digest(path), sorted(p.name for p in folder.iterdir())
+    env = {k: v for k, v in os.environ.items() if k not in ("RENDICONTA_CHIAVE", "RENDICONTA_CHIAVE_FILE")}
+    env["COLUMNS"] = "200"
+    res = subprocess.run([str(RENDICONTA), "blocca", str(path), "--data", "01/06/2026", "--chiave", str(key),
+                          "--senza-registro"], capture_output=True, text=True, timeout=120, env=env)
+    said = " ".join((res.stdout + res.stderr).split())
+    assert res.returncode == EXIT_INPUT, said
+    assert said.startswith("Errore: ") and italian in said, said
+    assert not _ENGLISH.search(said), said
+    assert _digest(path) == before and sorted(p.name for p in folder.iterdir()) == listing
