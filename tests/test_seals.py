@@ -479,3 +479,27 @@ def test_existing_format_2_seals_still_verify(cfg, con_data):
     c.cofinanziamento[1].quantita = Decimal("11")
     r = verifica_sigilli(c, cfg, KEY, when)
     assert [m.codice for m in r.motivi_cofinanziamento[5]] == ["RIGA_SIGILLATA_MODIFICATA"]
+
+
+def test_window_sealed_before_the_date_column_gets_its_cofinancing_seal_at_the_next_lock(cfg):
+    """Window 1 sealed by the earlier version (no co-financing seal); the file now has the column «Data»:
+    verification says the dated rows of window 1 are not sealed yet, and the next `blocca` seals them."""
+    c = seal_into(cartella(copy.deepcopy(BASE), _cofin_datato()), cfg, LOCK)     # no column: finestra1 only
+    assert set(leggi_sigilli(c.meta)) == {"finestra1"}
+    c.cofin_con_data = True
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert any("finestre già sigillate 1/2026 non ancora sigillate" in d for d in r.dettagli), r.dettagli
+    [new] = nuovi_sigilli(c, cfg, KEY, D(2026, 6, 20))
+    assert new.ambito == "cofinanziamento1" and [e.riga for e in new.righe] == [5]
+    assert new.intestazione["data"] == "2026-06-20"
+
+
+def test_resealing_scopes_named_on_the_command_line():
+    from addin.casi.blocca import ambito_da_risigillare
+    from addin.errors import ErroreInput
+
+    assert [ambito_da_risigillare(v) for v in ("1", "finestra 2", "cofinanziamento", "cofinanziamento1",
+                                               "Cofinanziamento finestra 3", "cofin2")] == [
+        "finestra1", "finestra2", "cofinanziamento", "cofinanziamento1", "cofinanziamento3", "cofinanziamento2"]
+    with pytest.raises(ErroreInput, match="cofinanziamento1"):
+        ambito_da_risigillare("tutto")

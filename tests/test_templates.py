@@ -519,7 +519,7 @@ def test_libreoffice_sees_protection_without_password(cfg, tmp_path):
         print("spese_input_locked", sp.getCellRangeByName("A4").CellProtection.IsLocked)
         print("spese_header_locked", sp.getCellRangeByName("A3").CellProtection.IsLocked)
         cof = sheets.getByName("Cofinanziamento")
-        print("valore_locked", cof.getCellRangeByName("G10").CellProtection.IsLocked)
+        print("valore_locked", cof.getCellRangeByName("H10").CellProtection.IsLocked)
         sp.unprotect("")
         print("unprotected_without_password", not sp.isProtected())
         doc.close(True)
