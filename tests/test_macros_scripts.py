@@ -488,3 +488,25 @@ def test_verifica_shows_the_sample_frozen_in_the_register(cfg, demo):
     assert 424242 in cells or "424242" in cells
     text = " ".join(str(v) for v in cells)
     assert all(p in text for p in act.dati["estratti"])
+
+
+def test_valida_names_the_cofinancing_rows_that_do_not_count(cfg):
+    """The Cofinanziamento sheet has no outcome columns: Valida's alert names the undated volunteer row
+    (to be completed by the lock of the last window, 31/01/2027) and the non-monetary row of 2025."""
+    from addin.rules.models import VoceCofinanziamento
+
+    voci = [VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20"),
+                                dt.date(2026, 3, 1)),                                              # row 4: counts
+            VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Ore", Decimal("5"), Decimal("20")),  # row 5
+            VoceCofinanziamento(0, "Koala", "1.2", "Non monetario", "Locali", Decimal("1"), Decimal("99"),
+                                dt.date(2025, 12, 1))]                                             # row 6
+    wb = cartella_compilata(cfg, 1, 2026, [], voci)
+    book = xw.Book(json=book_json(wb, "P1_2026.xlsx"))
+    r = xlbridge.valida(book, oggi=OGGI, config=cfg)
+    assert [e.esito.value for e in r.cofin_esiti] == ["AMMESSA", "DA_INTEGRARE", "NON_AMMESSA"]
+    (alert,) = actions(book, "alert")
+    text = alert["args"][0]
+    assert "Cofinanziamento, 2 voci non conteggiate:" in text
+    assert "riga 5 (DA_INTEGRARE): Voce di volontariato senza data" in text and "31/01/2027" in text
+    assert "riga 6 (NON_AMMESSA): Voce non monetaria datata 01/12/2025" in text
+    assert "riga 4" not in text
