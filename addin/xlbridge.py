@@ -511,7 +511,19 @@ def _riepilogo(r) -> str:
             f"Ammesse: {n[Esito.AMMESSA]} · Da integrare: {n[Esito.DA_INTEGRARE]} · "
             f"Non ammesse: {n[Esito.NON_AMMESSA]} · Escluse: {n[Esito.ESCLUSA]}.\n"
             f"Importo ammesso {fmt_eur(t['ammesso'])} su {fmt_eur(t['rendicontato'])} rendicontati"
-            + (f"; da integrare {fmt_eur(t['da_integrare'])}." if t["da_integrare"] else "."))
+            + (f"; da integrare {fmt_eur(t['da_integrare'])}." if t["da_integrare"] else ".")
+            + _voci_non_conteggiate(r))
+
+
+def _voci_non_conteggiate(r) -> str:
+    """The co-financing rows that do not count (no date, dated in another year, changed after the seal,
+    unreadable): the Cofinanziamento sheet has no outcome columns, so the alert names them."""
+    out = [f"riga {e.riga} ({e.esito.value}): {e.motivi[0].messaggio}" for e in getattr(r, "cofin_esiti", [])
+           if not e.conteggiata and e.motivi]
+    if not out:
+        return ""
+    more = f"\n… e altre {len(out) - 5}." if len(out) > 5 else ""
+    return f"\nCofinanziamento, {len(out)} voci non conteggiate:\n" + "\n".join(out[:5]) + more
 
 
 @_errori_in_avviso

@@ -281,24 +281,49 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
     return results
 
 
-def chiave_persona(s: Spesa) -> str:
-    """The identity of the person of a personnel row: the normalised name."""
-    return norm(s.persona)
+def codice_fiscale(text: object) -> str:
+    """A tax code as compared: upper case, without spaces and punctuation ("" when empty)."""
+    return "".join(c for c in str(text or "").upper() if c.isalnum())
+
+
+def codici_dei_nomi(spese: Iterable[Spesa]) -> dict[str, set[str]]:
+    """Normalised name -> the tax codes written with it on the rows (to identify rows without one)."""
+    out: dict[str, set[str]] = {}
+    for s in spese:
+        cf, key = codice_fiscale(s.codice_fiscale), norm(s.persona)
+        if cf and key:
+            out.setdefault(key, set()).add(cf)
+    return out
+
+
+def chiave_persona(s: Spesa, codici: Mapping[str, set[str]] | None = None) -> str:
+    """The identity of the person of a personnel row: its tax code (column «Codice fiscale») when given,
+    so that two spellings of the same person are one person and two persons with the same name are two;
+    without it, the tax code written with the same name on other rows (`codici`, codici_dei_nomi) when
+    there is exactly one, else the normalised name. "" when the row names nobody."""
+    cf = codice_fiscale(s.codice_fiscale)
+    key = norm(s.persona)
+    if not cf and key and codici:
+        known = codici.get(key, set())
+        cf = next(iter(known)) if len(known) == 1 else ""
+    return f"cf:{cf}" if cf else f"nome:{key}" if key else ""
 
 
 def ore_persona_mese(config: Config, spese: Sequence[Spesa], results: Sequence[EsitoRiga],
                      ) -> dict[tuple[str, int, int], list[int]]:
     """Personnel rows that count towards the monthly hours of a person: (person, year, month) ->
-    indexes of the rows (not NON_AMMESSA or ESCLUSA, with hours), the month being the competence month."""
+    indexes of the rows (not NON_AMMESSA or ESCLUSA, with hours), the month being the competence month;
+    the person as chiave_persona identifies it (the tax code first)."""
     lk = lookup_for(config)
     groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    codici = codici_dei_nomi(spese)
     for i, s in enumerate(spese):
         r = results[i]
         d = r.data_decisiva
         if d is None or r.esito in (Esito.NON_AMMESSA, Esito.ESCLUSA) or s.ore is None or s.ore <= 0:
             continue
         cat = lk.categoria(s.categoria)
-        person = chiave_persona(s)
+        person = chiave_persona(s, codici)
         if cat is None or not cat.personale or not person:
             continue
         groups[(person, d.year, d.month)].append(i)

@@ -53,6 +53,9 @@ class CartellaRendiconto:
     budget: list[VoceBudget]
     meta: dict[str, str] = field(default_factory=dict)   # raw key/value pairs of the hidden _meta sheet
     avvisi: list[str] = field(default_factory=list)      # non-blocking warnings (Italian)
+    # the `Cofinanziamento` sheet has the optional column «Data» (templates from 29/11/2026): its
+    # non-monetary and volunteer rows must then be dated, and are sealed with their window
+    cofin_con_data: bool = False
 
 
 # --- limits against hostile files -----------------------------------------------------------
@@ -796,6 +799,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
                                        {"valore_unitario": "IMPORTO_NON_VALIDO"})
     _norm_actions(columns)
     cofin = _models(VoceCofinanziamento, rows, columns, errs)
+    cofin_con_data = "data" in mp
 
     # Budget
     grid = sheets[S.BUDGET]
@@ -825,4 +829,5 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
         budget.append(VoceBudget(azione=norm_action(v.get("azione")), categoria=cat.codice, riga=r, **amounts))
 
     return CartellaRendiconto(path=path, programma=programma, anno=anno, versione=versione, spese=spese,
-                              cofinanziamento=cofin, budget=budget, meta=meta, avvisi=avvisi)
+                              cofinanziamento=cofin, budget=budget, meta=meta, avvisi=avvisi,
+                              cofin_con_data=cofin_con_data)
