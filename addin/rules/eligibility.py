@@ -87,8 +87,8 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
     add = out.append
     ammesso = importo
 
-    # amount
-    if s.importo is None or s.importo <= 0:
+    # amount (as rounded to cents: 0.004 is nothing)
+    if importo <= 0:
         if not any(m.codice == "IMPORTO_NON_VALIDO" for m in out):
             add(Motivo("IMPORTO_NON_VALIDO", "Importo rendicontato mancante, nullo o negativo."))
     elif s.importo_documento is not None:
@@ -217,7 +217,7 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
             add(Motivo("PERSONALE_DATI_MANCANTI", f"Spesa di personale senza {', '.join(absent)}."))
         elif s.ore <= 0 or s.costo_orario <= 0:
             add(Motivo("PERSONALE_DATI_MANCANTI", "Ore e costo orario devono essere positivi."))
-        elif s.importo is not None and s.importo > 0:
+        elif importo > 0:
             # a claim above hours × rate (beyond the tolerance) is admitted for hours × rate
             expected = money(s.ore * s.costo_orario)
             if importo - expected > k.tolleranza and ammesso > expected:
