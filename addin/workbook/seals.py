@@ -260,6 +260,9 @@ class Sigillo:
     righe: list[RigaSigillata]
     hmac: str
     problemi: list[str] = field(default_factory=list)   # malformed entries found while reading
+    # how the copy read from `_meta` holds its rows: "compatta" (compressed), "righe" (the first form,
+    # rewritten by the next `blocca`), "" (no rows); not part of the seal
+    forma: str = field(default="", compare=False)
 
     @property
     def versione(self) -> str:
@@ -431,7 +434,9 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
                 continue
             entries.append(RigaSigillata(n, mac.strip(), testo))
         entries.sort(key=lambda r: r.riga)
-        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems)
+        forma = "righe" if rows.get(ambito) else "compatta" if ambito in chunks else ""
+        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems,
+                              forma)
     return out
 
 
