@@ -90,7 +90,7 @@ def dimensioni(n: int, local, cfg) -> tuple[dict, bytes]:
     body, acts = call("valida", book)
     book = applica_valori(book, acts)
     _, acts = call("verifica", book)
-    book = applica_valori(book, [a for a in acts if a.get("sheet_position", 0) < len(names)])
+    book = applica_valori(book, [a for a in acts if (a.get("sheet_position") or 0) < len(names)])
     _, acts = call("blocca", book)
     book = applica_valori(book, acts)
     meta = next(s["values"] for s in book["sheets"] if s["name"] == "_meta")
@@ -102,7 +102,7 @@ def dimensioni(n: int, local, cfg) -> tuple[dict, bytes]:
     # Registra decisioni: `_meta` and the Verifica sheet the last Verifica wrote (a new sheet, last position)
     extra = {}
     for a in acts:
-        if a["func"] == "setValues" and a["sheet_position"] >= len(names):
+        if a["func"] == "setValues" and (a.get("sheet_position") or 0) >= len(names):
             grid = extra.setdefault(a["sheet_position"], [])
             while len(grid) < a["start_row"] + len(a["values"]):
                 grid.append([])
