@@ -308,13 +308,13 @@ def comprimi_righe(righe: Sequence[RigaSigillata]) -> list[str]:
 
 def _decomprimi_righe(pezzi: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
     """(row number text, "<HMAC> <text>") of compressed chunks {"1": chunk, ...}, and the problems found."""
-    try:
-        numbers = sorted(int(k) for k in pezzi)
-    except ValueError:
-        return [], [f"voce «dati.{k}» non valida" for k in pezzi if not k.isdigit()]
-    if numbers != list(range(1, len(numbers) + 1)):
-        return [], ["copia compressa delle righe incompleta (parti mancanti)"]
-    chunks = [str(pezzi[str(n)]).strip() for n in numbers]
+    bad = [f"voce «dati.{k}» non valida" for k in pezzi if not (k.isascii() and k.isdigit())]
+    if bad:
+        return [], bad
+    by_number = {int(k): str(v).strip() for k, v in pezzi.items()}
+    if sorted(by_number) != list(range(1, len(pezzi) + 1)):     # a gap, or "1" and "01" both given
+        return [], ["copia compressa delle righe incompleta o ripetuta (parti mancanti o doppie)"]
+    chunks = [by_number[n] for n in range(1, len(pezzi) + 1)]
     if not all(c.startswith(FORMATO_COPIA) for c in chunks):
         return [], ["copia compressa delle righe in un formato non riconosciuto"]
     try:
