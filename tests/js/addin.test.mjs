@@ -184,6 +184,15 @@ test("before Valida, Verifica and Blocca the task pane clears Esito, Importo amm
   assert.equal(await Excel.run((context) => svuotaEsiti(context)), false);
   assert.equal(altro.sheet("Spese").peek(2, 1).value, "1.1");
   assert.match(ESITI_CANCELLATI, /premere di nuovo il pulsante/);
+  // the consolidation workbook (its Spese has the same columns; `_meta` says «consolidato»): untouched
+  const cons = new Workbook(F.consolidato);
+  await esegui(cons, F.consolida);
+  const consSpese = cons.sheet("Spese");
+  const filled = [...consSpese.cells.values()].filter((c) => c.value !== "").length;
+  assert.ok(filled > 0);
+  current = cons;
+  assert.equal(await Excel.run((context) => svuotaEsiti(context)), false);
+  assert.equal([...consSpese.cells.values()].filter((c) => c.value !== "").length, filled);
 });
 
 // --- Verifica -------------------------------------------------------------------------------------

@@ -105,11 +105,19 @@ export function traduciErrore(errore) {
 // server they would add about 210 bytes a row to what Excel on the web must read in one request (5 MB at
 // most: docs/addin.md, «Limite di Excel per il web»). Before those scripts the task pane clears them on
 // `Spese`, from below the header to the last used row. True when cleared; false (nothing changed, the
-// script runs anyway) when the sheet or the columns are missing or Excel refuses (a locked cell).
+// script runs anyway) when the workbook is not a programme's, the sheet or the columns are missing or
+// Excel refuses (a locked cell).
 export const COLONNE_ESITI = ["Esito", "Importo ammesso", "Motivi"];
 
 export async function svuotaEsiti(context, foglio = "Spese") {
   try {
+    // only in a programme workbook: the consolidation workbook's Spese has the same three columns,
+    // which Valida would not rewrite there (`_meta`: key «tipo», value «programma» or no such key)
+    const meta = context.workbook.worksheets.getItem("_meta").getRangeByIndexes(0, 0, 20, 2);
+    meta.load("values");
+    await context.sync();
+    const tipo = meta.values.find((r) => String(r[0]).trim() === "tipo");
+    if (tipo && String(tipo[1]).trim() !== "programma") return false;
     const ws = context.workbook.worksheets.getItem(foglio);
     const usato = ws.getUsedRangeOrNullObject(true);
     usato.load("isNullObject, rowIndex, rowCount");
