@@ -1,20 +1,15 @@
 """Benchmark of the Excel add-in's server at the largest workbook the templates support (10,000 rows).
 
-Measured in one run, on a programme workbook built from the real template (as bench/verifica.py), with
-the Comune's register in a temporary SQLite file:
-- sizes, step by step as an officer works (Valida, Verifica, Blocca, Valida again, Verifica, Registra
-  decisioni), with the task pane clearing Esito/Importo ammesso/Motivi before Valida, Verifica and Blocca
-  (static/js/rendiconta.js, svuotaEsiti). For each request: the HTTP body the task pane sends (compact
-  JSON, UTF-8, as JSON.stringify) and what Excel on the web must return to xlwings' getBookData in ONE
-  request (values with dates as serial numbers, plus the number format of every cell); for each
-  response: the HTTP body and the largest single Excel write (one setValues, or the formats callback).
-  Against the 5 MB (5,242,880 bytes) that Excel on the web allows a request or a response;
+Measured in one run, on a programme workbook built from the real template (as bench/verifica.py):
+- sizes: the request the task pane sends (only the sheets the script declares, after a first Valida
+  has filled Esito/Importo ammesso/Motivi, which then travel too) and each response, against the
+  5 MB that Excel on the web allows; the number of actions of each response;
 - time: Valida through the real endpoint (FastAPI TestClient on addin.serve.crea_app: JSON parse,
   remote book, rules, outputs, JSON response) against the CLI's check of the same file
   (python-calamine read + every rule) as baseline; best of 5;
 - concurrency: RC.FINESTRA's latency alone, and while 10,000-row Verificas run for another user,
   through a real uvicorn server (local development mode, plain HTTP on 127.0.0.1).
-Usage: python bench/addin_server.py [rows] [--solo-dimensioni]
+Usage: python bench/addin.py [rows]
 """
 
 from __future__ import annotations
@@ -38,7 +33,7 @@ os.environ["RENDICONTA_SVILUPPO_LOCALE"] = "1"   # every role, loopback only: Ve
 os.environ["DOTENV_PATH"] = str(HERE / "nonexistent.env")
 
 MB = 1024 * 1024
-LIMITE_WEB = 5 * MB   # 5,242,880 bytes
+LIMITE_WEB = 5 * MB
 
 
 def best(fn, n: int = 5) -> tuple[float, list[float]]:
@@ -50,99 +45,53 @@ def best(fn, n: int = 5) -> tuple[float, list[float]]:
     return min(runs), runs
 
 
-def dimensioni(n: int, local, cfg) -> tuple[dict, bytes]:
-    """The sizes of every step (printed), and the last Valida request's body (for the timings)."""
-    from openpyxl import load_workbook
-    from verifica import build
-    from xlwings_book import (applica_valori, book_json, byte_json, formati_del_modello, lettura_excel,
-                              scritture_excel, solo_fogli, svuota_esiti)
-
-    from addin.workbook.seals import leggi_sigilli
-    from macros_py.scripts import FOGLI_DECISIONI, FOGLI_PROGRAMMA
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = build(cfg, n, Path(tmp) / f"P1_{n}.xlsx")
-        wb = load_workbook(path)
-        formati = formati_del_modello(wb)
-        book = solo_fogli(book_json(wb, path.name), FOGLI_PROGRAMMA)
-    names = [s["name"] for s in book["sheets"]]
-    print(f"{n:,} righe di spesa - {dt.datetime.now():%d/%m/%Y %H:%M}, carico medio {os.getloadavg()[0]:.1f}; "
-          f"limite di Excel per il web: {LIMITE_WEB:,} byte a richiesta o risposta")
-    print(f"{'passo':<40} {'HTTP':>9} {'Excel':>9}  (MB; Excel: lettura di getBookData o scrittura più grande)")
-    worst = {"richiesta": 0, "risposta": 0}
-
-    def line(label, http, excel, kind):
-        worst[kind] = max(worst[kind], http, excel)
-        flag = "  OLTRE 5 MB" if max(http, excel) > LIMITE_WEB else ""
-        print(f"{label:<40} {http / MB:>9.2f} {excel / MB:>9.2f}{flag}")
-
-    def call(name, book, include=FOGLI_PROGRAMMA, svuota=True):
-        sent = solo_fogli(svuota_esiti(book) if svuota else book, include)
-        body = json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode()
-        line(f"richiesta {name}", len(body), lettura_excel(sent, formati), "richiesta")
-        r = local.post(f"/xlwings/custom-scripts-call/{name}", content=body,
-                       headers={"Content-Type": "application/json"})
-        r.raise_for_status()
-        acts = r.json()["actions"]
-        line(f"risposta {name} ({len(acts)} azioni)", len(r.content), scritture_excel(acts), "risposta")
-        return body, acts
-
-    body, acts = call("valida", book)
-    book = applica_valori(book, acts)
-    _, acts = call("verifica", book)
-    book = applica_valori(book, [a for a in acts if (a.get("sheet_position") or 0) < len(names)])
-    _, acts = call("blocca", book)
-    book = applica_valori(book, acts)
-    meta = next(s["values"] for s in book["sheets"] if s["name"] == "_meta")
-    sealed = sum(len(s.righe) for s in leggi_sigilli({r[0]: r[1] for r in meta if r and r[0]}).values())
-    print(f"  (righe sigillate: {sealed:,}; `_meta`: {byte_json(meta) / MB:.2f} MB in {len(meta)} righe)")
-    body, acts = call("valida", book)                 # the request after Blocca
-    book = applica_valori(book, acts)
-    _, acts = call("verifica", book)
-    # Registra decisioni: `_meta` and the Verifica sheet the last Verifica wrote (a new sheet, last position)
-    extra = {}
-    for a in acts:
-        if a["func"] == "setValues" and (a.get("sheet_position") or 0) >= len(names):
-            grid = extra.setdefault(a["sheet_position"], [])
-            while len(grid) < a["start_row"] + len(a["values"]):
-                grid.append([])
-            for i, row in enumerate(a["values"]):
-                grid[a["start_row"] + i] = [""] * a["start_column"] + row
-    verifica = extra[min(extra)]
-    width = max(len(r) for r in verifica)
-    decisioni = json.loads(json.dumps(book))
-    decisioni["sheets"].append({**decisioni["sheets"][0], "name": "Verifica",
-                                "values": [r + [""] * (width - len(r)) for r in verifica]})
-    call("registra_decisioni", decisioni, include=FOGLI_DECISIONI, svuota=False)
-    print(f"massimo: richieste {worst['richiesta'] / MB:.2f} MB, risposte {worst['risposta'] / MB:.2f} MB "
-          f"({'entro' if max(worst.values()) <= LIMITE_WEB else 'OLTRE'} i 5 MB)")
-    return worst, body
-
-
-def main(n: int = 10_000, solo_dimensioni: bool = False) -> None:
+def main(n: int = 10_000) -> None:
     import logging
 
     import httpx
     import uvicorn
     from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
     from verifica import build
+    from xlwings_book import applica_valori, book_json
 
     from addin.casi.verifica import esegui_verifica
     from addin.config import default_config
     from addin.serve import crea_app
     from addin.workbook.reader import leggi_cartella
+    from macros_py.scripts import FOGLI_PROGRAMMA
 
     logging.disable(logging.INFO)
     cfg = default_config()
     oggi = dt.date.today()
-    registro = tempfile.TemporaryDirectory()
-    os.environ["RENDICONTA_REGISTRO"] = f"sqlite:///{registro.name}/registro.sqlite"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = build(cfg, n, Path(tmp) / f"P1_{n}.xlsx")
+        first = book_json(load_workbook(path), path.name, include=FOGLI_PROGRAMMA)
     app = crea_app()
     os.environ["RENDICONTA_CHIAVE"] = "chiave-di-prova-del-comune-0123456789"
     local = TestClient(app, client=("127.0.0.1", 50000))
-    _, body = dimensioni(n, local, cfg)
-    if solo_dimensioni:
-        return
+
+    r = local.post("/xlwings/custom-scripts-call/valida", json=first)
+    r.raise_for_status()
+    book = applica_valori(first, r.json()["actions"])     # Esito/Importo ammesso/Motivi now in the workbook
+    body = json.dumps(book).encode()
+    print(f"{n:,} righe di spesa - {dt.datetime.now():%d/%m/%Y %H:%M}, carico medio {os.getloadavg()[0]:.1f}")
+    print(f"richiesta (fogli {', '.join(FOGLI_PROGRAMMA)}): prima di Valida {len(json.dumps(first)) / MB:.2f} MB, "
+          f"dopo {len(body) / MB:.2f} MB (limite di Excel per il web: 5 MB)")
+    sizes = {}
+    for name in ("valida", "verifica", "blocca"):
+        resp = local.post(f"/xlwings/custom-scripts-call/{name}", content=body,
+                          headers={"Content-Type": "application/json"})
+        resp.raise_for_status()
+        acts = resp.json()["actions"]
+        sizes[name] = (len(resp.content), len(acts))
+        print(f"risposta {name}: {len(resp.content) / MB:.2f} MB, {len(acts)} azioni "
+              f"({', '.join(sorted({a['func'] for a in acts}))})")
+        if name == "blocca":
+            sealed = len(json.dumps(applica_valori(book, acts)))
+            print(f"richiesta dopo Blocca (sigilli copiati in _meta): {sealed / MB:.2f} MB")
+    over = [k for k, (s, _) in sizes.items() if s >= LIMITE_WEB]
+    print("oltre i 5 MB: " + (", ".join(over) if over else "nessuna risposta"))
 
     def valida():
         local.post("/xlwings/custom-scripts-call/valida", content=body,
@@ -211,4 +160,4 @@ def main(n: int = 10_000, solo_dimensioni: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:2] if a.isdigit()), solo_dimensioni="--solo-dimensioni" in sys.argv)
+    main(*(int(a) for a in sys.argv[1:2]))

@@ -7,7 +7,7 @@ through Valida, Blocca and Valida again; the sizes per expense row are the diffe
 (the sheets' fixed part cancels out) and the 10,000-row size is the 1,000-row size plus 9,000 rows at that
 rate. Sizes are counted as the task pane sends them (compact JSON, UTF-8: tests/xlwings_book.byte_json)
 and as Excel returns them to xlwings' getBookData (values plus every cell's number format). The full
-10,000-row figures are bench/addin_server.py's (README)."""
+10,000-row figures are bench/addin_dimensioni.py's (README)."""
 
 from __future__ import annotations
 
