@@ -32,9 +32,9 @@ templates: install
 
 bench: install
 	$(BIN)/python bench/verifica.py
+	$(BIN)/python bench/addin_dimensioni.py
 	$(BIN)/python bench/consolida.py
 	$(BIN)/python bench/addin_server.py
-	$(BIN)/python bench/addin_dimensioni.py
 
 # Mutation testing (docs/sviluppo.md): mutmut mutates the rules and the seals one module at a time and
 # runs only the fast unit tests of [tool.mutmut] in pyproject.toml; results in mutants/, not part of `make test`

@@ -6,7 +6,7 @@ A programme workbook built from the real template (as bench/verifica.py), the Co
 temporary SQLite file, the real endpoint (FastAPI TestClient on addin.serve.crea_app, local development
 mode), step by step as an officer works: Valida, Verifica, Blocca, Valida again, Verifica, Registra
 decisioni, with the task pane clearing Esito/Importo ammesso/Motivi before Valida, Verifica and Blocca
-(static/js/rendiconta.js, svuotaEsiti; tests/xlwings_book.svuota_esiti). For each request: the HTTP body
+(static/js/rendiconta.js, svuotaEsiti; tests/dimensioni_web.svuota_esiti). For each request: the HTTP body
 the task pane sends (compact JSON, UTF-8, as JSON.stringify) and what Excel on the web must return to
 xlwings' getBookData in ONE request (values with dates as serial numbers, plus the number format of every
 cell). For each response: the HTTP body and the largest single Excel write (one setValues, or the formats
@@ -38,8 +38,9 @@ def dimensioni(n: int, local, cfg) -> dict:
     """The sizes of every step (printed); the largest request and response."""
     from openpyxl import load_workbook
     from verifica import build
-    from xlwings_book import (applica_valori, book_json, byte_json, formati_del_modello, lettura_excel,
-                              scritture_excel, solo_fogli, svuota_esiti)
+    from dimensioni_web import (byte_json, formati_del_modello, lettura_excel, scritture_excel, solo_fogli,
+                                svuota_esiti)
+    from xlwings_book import applica_valori, book_json
 
     from addin.workbook.seals import leggi_sigilli
     from macros_py.scripts import FOGLI_DECISIONI, FOGLI_PROGRAMMA

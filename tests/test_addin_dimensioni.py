@@ -5,7 +5,7 @@ expense rows): measured on real payloads through the real endpoint (no timing).
 Two programme workbooks of 500 and 1,000 rows (demo rows repeated, as bench/verifica.py builds them) go
 through Valida, Blocca and Valida again; the sizes per expense row are the difference between the two
 (the sheets' fixed part cancels out) and the 10,000-row size is the 1,000-row size plus 9,000 rows at that
-rate. Sizes are counted as the task pane sends them (compact JSON, UTF-8: tests/xlwings_book.byte_json)
+rate. Sizes are counted as the task pane sends them (compact JSON, UTF-8: tests/dimensioni_web.byte_json)
 and as Excel returns them to xlwings' getBookData (values plus every cell's number format). The full
 10,000-row figures are bench/addin_dimensioni.py's (README)."""
 
@@ -25,8 +25,9 @@ os.environ["DOTENV_PATH"] = str(SERVER_DIR / "nonexistent.env")
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from xlwings_book import (LIMITE_WEB, applica_valori, book_json, byte_json, formati_del_modello,  # noqa: E402
-                          lettura_excel, solo_fogli, svuota_esiti)
+from dimensioni_web import (LIMITE_WEB, byte_json, formati_del_modello, lettura_excel, solo_fogli,  # noqa: E402
+                            svuota_esiti)
+from xlwings_book import applica_valori, book_json  # noqa: E402
 
 # every window of 2026 closed and the co-financing sealed: the most rows sealed
 OGGI = dt.date(2027, 2, 15)

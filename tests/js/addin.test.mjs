@@ -82,7 +82,7 @@ globalThis.Excel = {
   ClearApplyTo: { contents: "Contents", formats: "Formats", all: "All" },
 };
 
-const { ESITI_CANCELLATI, svuotaEsiti, traduciErrore } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
+const { traduciErrore } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
 await import(pathToFileURL(`${STATIC}/main.js`)); // registers the callbacks; imports xlwings' index.js
 await import(pathToFileURL(`${STATIC}/ribbon.js`));
 const { dispatchActions } = await import(pathToFileURL(`${STATIC}/custom-scripts/action-dispatch.js`));
@@ -159,6 +159,8 @@ test("Valida writes Esito and Importo ammesso of every row into the protected Sp
   assert.equal(dialogs[0].searchParams.get("title"), "Valida");
   assert.match(dialogs[0].searchParams.get("prompt"), /righe di spesa controllate/);
 });
+
+const { ESITI_CANCELLATI, svuotaEsiti } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
 
 test("before Valida, Verifica and Blocca the task pane clears Esito, Importo ammesso and Motivi only", async () => {
   const wb = new Workbook(F.programma);
