@@ -25,7 +25,7 @@ Storage: extra key/value rows of the hidden `_meta` sheet, keys starting with `s
                                    of "z1:" + base64(zlib(lines "<n> <row HMAC hex> <canonical row text>")),
                                    at most LUNGHEZZA_PEZZO characters a cell (Excel: 32,767)
     sigillo.<ambito>.riga.<n>      the first form, still read: "<row HMAC hex> <canonical row text>" for
-                                   Excel row n (about 695 bytes a sealed row against about 60 compressed)
+                                   Excel row n (about 695 bytes a sealed row against about 105 compressed)
 The seal HMAC covers every header field and the ordered list (row number, row HMAC), so deleting,
 adding, reordering or editing a `_meta` entry is detected; the row HMAC authenticates the stored row
 text, which the report uses to show the old values of a changed row.
@@ -286,8 +286,9 @@ class Sigillo:
 
 
 # --- compressed copies of the sealed rows ------------------------------------------------------------
-# Why: the row texts repeat their keys and most values, so zlib shrinks them about tenfold, and the add-in
-# sends `_meta` to the server with every Valida/Verifica/Blocca (Excel on the web: 5 MB a request). Only the
+# Why: the row texts repeat their keys and most values, so zlib shrinks them about tenfold (the row HMACs,
+# random, stay: about 105 bytes a sealed row instead of 695), and the add-in sends `_meta` to the server
+# with every Valida/Verifica/Blocca (Excel on the web: 5 MB a request). Only the
 # storage changes: the rows read back are the same RigaSigillata (number, HMAC, text), so the seal HMAC,
 # the row HMACs and every check are those of the first form; a chunk that does not decode is a problem of
 # the seal (reported as altered, like any other malformed entry).

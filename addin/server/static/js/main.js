@@ -57,11 +57,13 @@ document.addEventListener(
     }
     event.stopImmediatePropagation();
     event.preventDefault();
-    if (bottone.disabled) return;
+    if (bottone.disabled || bottone.dataset.esitiInCorso === "1") return; // running, or a double click
+    bottone.dataset.esitiInCorso = "1";
     Excel.run((context) => svuotaEsiti(context))
       .catch(() => false)
       .then((svuotati) => {
         esitiSvuotati = svuotati;
+        delete bottone.dataset.esitiInCorso;
         bottone.dataset.esitiPronti = "1";
         bottone.click();
       });
