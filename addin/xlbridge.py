@@ -574,6 +574,18 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     return r
 
 
+def _intestazione(book, config: Config):
+    """The workbook's programme and year from `_meta`, checked by the reader as for a whole workbook, without
+    the expense rows: Registra decisioni reads only `_meta` and `Verifica` (Excel on the web's 5 MB)."""
+    grids = _griglie_minime(config, config.programmi[0].codice, config.periodo.inizio.year, [])
+    grids[schema.SPESE] = grids[schema.SPESE][:1]
+    if schema.META in [s.name for s in book.sheets]:
+        grids[schema.META] = griglia(book.sheets[schema.META])
+    else:
+        del grids[schema.META]
+    return parse_cartella(grids, config, path=book.name)
+
+
 @_errori_in_avviso
 def registra_decisioni(book, config: Config | None = None, scadenza: object = None, operatore: str | None = None):
     """Comune: record in the register the decisions written in the controller columns of the Verifica
@@ -583,7 +595,7 @@ def registra_decisioni(book, config: Config | None = None, scadenza: object = No
     from addin.errors import ErroreInput
 
     cfg = _cfg(config)
-    cartella = leggi(book, cfg)
+    cartella = _intestazione(book, cfg)
     if FOGLIO_VERIFICA not in [s.name for s in book.sheets]:
         raise ErroreInput("eseguire prima Verifica: il foglio «Verifica» non c'è.")
     grid = griglia(book.sheets[FOGLIO_VERIFICA])
@@ -681,6 +693,13 @@ def _copie_meta(grid: list[list[object]], sigilli) -> Tabella:
     return tabella(schema.META, 1, 1, kept + [["", ""]] * max(0, len(grid) - len(kept)))
 
 
+def _esiti(book, cfg: Config, oggi: dt.date, chiave: bytes, grids: dict, reg, cartella) -> None:
+    """Esito, Importo ammesso and Motivi on `Spese` after Blocca, with the seals just recorded: the task
+    pane cleared them before sending the workbook (Excel on the web's 5 MB, docs/addin.md). Written after
+    the protection, into the unlocked output cells (values only)."""
+    scrivi_esiti(book, _verifica(book, cfg, oggi, chiave, grids, reg, cartella), grids.get(schema.SPESE))
+
+
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
            password: str | None = None, operatore: str | None = None):
@@ -712,6 +731,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
         registra_sigilli(w, stato, piano, oggi)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
+        _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
     righe_spese, righe_cofin = piano.righe()   # where the sealed rows are now, and the new seals' rows
@@ -727,6 +747,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
                                CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
+    _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
     esistenti = [s.etichetta for s in piano.esistenti.values()]
     testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già nel registro del Comune: "
              f"{', '.join(esistenti) or 'nessuno'}.\n"

@@ -28,7 +28,8 @@ RUOLO_COMUNE = [COMUNE]
 # the sheets the task pane sends (the others travel without their values)
 FOGLI_PROGRAMMA = xlbridge.FOGLI_LETTI
 FOGLI_CONSOLIDATO = xlbridge.FOGLI_CONSOLIDATO_LETTI
-FOGLI_DECISIONI = [*FOGLI_PROGRAMMA, xlbridge.FOGLIO_VERIFICA]   # the officer's decisions are in Verifica
+# the officer's decisions are in Verifica; programme and year in `_meta` (not the expense rows: 5 MB)
+FOGLI_DECISIONI = [xlbridge.schema.META, xlbridge.FOGLIO_VERIFICA]
 
 
 @script(include=FOGLI_PROGRAMMA)
