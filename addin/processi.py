@@ -5,7 +5,7 @@ function of every other user waited for it (up to 1.2 s, README «Prestazioni»)
 (Valida, Verifica, Blocca, Registra decisioni, Consolida) and the consolidation of the uploaded
 workbooks therefore run in a small pool of worker processes (`concurrent.futures.ProcessPoolExecutor`,
 *spawn* start method: no fork of a threaded server); the custom functions, which are tiny, stay in
-the server process.
+the server process, which also keeps a higher CPU priority than the workers (os.nice +5 for them).
 
 - The server process authenticates, checks roles and programme assignment, then sends the
   request's raw JSON body (not a re-encoded copy) to a worker; the worker builds the xlwings Book
@@ -39,6 +39,7 @@ ENV_PROCESSI = "RENDICONTA_PROCESSI"
 ENV_MEMORIA = "RENDICONTA_MEMORIA_PROCESSO_MB"
 PROCESSI_PREDEFINITI = 2
 MASSIMO_PROCESSI = 32
+PRIORITA_RIDOTTA = 5   # os.nice increment of the workers
 
 MSG_MEMORIA = ("Memoria insufficiente sul server per elaborare questa cartella: riprovare più tardi o "
                "chiedere all'amministratore di alzare {env} (oggi {mb}).")
@@ -56,7 +57,7 @@ def codifica(data: Any) -> bytes:
     except (TypeError, ValueError):
         from fastapi.encoders import jsonable_encoder
 
-        text = json.dumps(jsonable_encoder(data), ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(jsonable_encoder(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.encode("utf-8")
 
 
@@ -78,11 +79,14 @@ def _intero(env: str, predefinito: int | None, minimo: int, massimo: int, cosa: 
 # --- in the worker process -------------------------------------------------------------------------
 
 def _avvio_processo(memoria_mb: int | None) -> None:
-    """Initializer of each worker: memory limit, Ctrl+C left to the server (it shuts the pool down),
-    the modules of the scripts imported once (the first request does not pay for them)."""
+    """Initializer of each worker: Ctrl+C left to the server (it shuts the pool down), a lower CPU
+    priority than the server's, the memory limit, the modules of the scripts imported once (the first
+    request does not pay for them)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(os, "nice"):   # when the CPUs are busy, the server's quick answers come before the scripts
+        os.nice(PRIORITA_RIDOTTA)
     if memoria_mb:
         try:
             import resource
