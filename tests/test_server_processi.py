@@ -167,3 +167,38 @@ def test_consolida_upload_in_a_worker(monkeypatch, programmi):
     with server(monkeypatch, 0) as (app, c):
         assert senza_cartella(c.post("/rendiconta/consolida", files=files).text) == senza_cartella(r.text)
     assert "2 cartelle di programma" in r.json()["riepilogo"]
+
+
+def test_two_workers_writing_to_the_register_at_once(monkeypatch, registro_url, auth_on, programmi):
+    """Two officers press Blocca on the same programme at the same moment: two workers, each with its own
+    connection, take the chain's write lock in turn (SQLite: BEGIN IMMEDIATE; PostgreSQL: row lock); the
+    second finds the first's seals and records none. Then a Verifica: the chain is intact."""
+    import threading
+
+    from addin.registro import Registro
+    from addin.registro.atti import SIGILLO, VERIFICA
+
+    book = _book(programmi[1])
+    with server(monkeypatch, 2) as (app, c):
+        risposte = []
+
+        def blocca():
+            risposte.append(_post(c, "blocca", book, COMUNE))
+
+        ts = [threading.Thread(target=blocca) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        assert [r.status_code for r in risposte] == [200, 200], [r.text for r in risposte]
+        assert sum("Sigilli nuovi: nessuno" in r.text for r in risposte) == 1   # the second found the seals
+        assert _post(c, "verifica", book, COMUNE).status_code == 200
+        assert app.esecutore.compiti == 3
+    reg = Registro.apri(registro_url)
+    atti = reg.atti(1, 2026)
+    sigilli = [a.dati["ambito"] for a in atti if a.tipo == SIGILLO]
+    # windows 1 and 2 of 2026 are closed since 31/05 and 30/09/2026: each sealed once, by one of the two
+    assert len(sigilli) >= 2 and len(sigilli) == len(set(sigilli)), sigilli
+    assert {"finestra1", "finestra2"} <= set(sigilli)
+    assert [a.tipo for a in atti][-1] == VERIFICA
+    assert reg.verifica() == []
