@@ -202,3 +202,33 @@ def test_two_workers_writing_to_the_register_at_once(monkeypatch, registro_url, 
     assert {"finestra1", "finestra2"} <= set(sigilli)
     assert [a.tipo for a in atti][-1] == VERIFICA
     assert reg.verifica() == []
+
+
+def test_errors_in_a_worker_come_back_in_italian():
+    """The pool on its own (as the consolidation route uses it): a user error (ErroreRendiconta) comes
+    back with its message, an unexpected one as an Italian 500 with the details in the server's log,
+    and the same worker serves on."""
+    import asyncio
+
+    from fastapi import HTTPException
+
+    from addin import xlbridge
+    from addin.errors import ErroreRendiconta
+    from addin.processi import MSG_GUASTO, Esecutore
+
+    esecutore = Esecutore(1)
+    try:
+        async def prova():
+            assert await esecutore.chiama(int, "12") == 12
+            with pytest.raises(ErroreRendiconta, match="^Tranche: «x» non è un numero intero$"):
+                await esecutore.chiama(xlbridge.to_int, "x", "Tranche")
+            with pytest.raises(HTTPException) as exc:
+                await esecutore.chiama(int, "dodici")
+            assert (exc.value.status_code, exc.value.detail) == (500, MSG_GUASTO)
+            return await esecutore.chiama(os.getpid), await esecutore.chiama(os.getpid)
+
+        primo, ultimo = asyncio.run(prova())
+        assert primo == ultimo != os.getpid()
+        assert esecutore.compiti == 5
+    finally:
+        esecutore.chiudi()
