@@ -57,8 +57,8 @@ def test_scripts_in_a_worker_return_what_they_return_in_a_thread(monkeypatch, au
         assert r_verifica.status_code == 200, r_verifica.text
         assert app.esecutore.compiti == 2   # both ran in the worker
         # the custom functions stay in the server process
-        assert c.post("/xlwings/custom-functions-call", json=fcall("finestra", "02/05/2026"), headers=PARTNER).json() == \
-            {"result": [["2/2026"]]}
+        r = c.post("/xlwings/custom-functions-call", json=fcall("finestra", "02/05/2026"), headers=PARTNER)
+        assert r.json() == {"result": [["2/2026"]]}
         assert app.esecutore.compiti == 2
     assert r_valida.status_code == 200 and r_verifica.status_code == 200, (r_valida.text, r_verifica.text)
     [atto] = Registro.apri(registro_lavoratori).atti(1, 2026)
