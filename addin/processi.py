@@ -41,8 +41,9 @@ PROCESSI_PREDEFINITI = 2
 MASSIMO_PROCESSI = 32
 PRIORITA_RIDOTTA = 5   # os.nice increment of the workers
 
-MSG_MEMORIA = ("Memoria insufficiente sul server per elaborare questa cartella: riprovare più tardi o "
-               "chiedere all'amministratore di alzare {env} (oggi {mb}).")
+MSG_MEMORIA = "Memoria insufficiente sul server per elaborare questa cartella: riprovare più tardi"
+MSG_MEMORIA_LIMITE = MSG_MEMORIA + " o chiedere all'amministratore di alzare {env} (oggi {mb} MB)."
+MSG_MEMORIA_SENZA_LIMITE = MSG_MEMORIA + "; se si ripete, avvisare l'amministratore del server."
 MSG_INTERROTTO = ("L'operazione è stata interrotta sul server (processo di lavoro terminato): riprovare. Se "
                   "l'operazione scrive nel registro del Comune, controllare prima nel registro se l'atto c'è già.")
 MSG_GUASTO = ("Errore interno del server durante l'operazione: riprovare; se si ripete, segnalarlo "
@@ -176,11 +177,14 @@ class Esecutore:
             return self._pool
 
     def _rinnova(self, rotto: ProcessPoolExecutor) -> None:
-        """Replace the broken pool (once, whoever notices first)."""
+        """Replace the broken pool (once, whoever notices first) and start the new workers."""
         with self._lock:
-            if self._pool is rotto:
+            nuovo = self._pool is rotto
+            if nuovo:
                 self._pool = None
         rotto.shutdown(wait=False, cancel_futures=True)
+        if nuovo:
+            self.avvia()
 
     def avvia(self) -> None:
         """Start the workers now (application start-up), so that the first request does not wait for
@@ -222,8 +226,8 @@ class Esecutore:
         if stato == "ok":
             return valore
         if stato == "memoria":
-            raise HTTPException(500, MSG_MEMORIA.format(env=ENV_MEMORIA, mb=f"{self.memoria_mb} MB" if self.memoria_mb
-                                                        else "nessun limite"))
+            raise HTTPException(500, MSG_MEMORIA_LIMITE.format(env=ENV_MEMORIA, mb=self.memoria_mb) if self.memoria_mb
+                                else MSG_MEMORIA_SENZA_LIMITE)
         if stato == "errore":
             from addin.errors import ErroreRendiconta
 
