@@ -126,7 +126,8 @@ def test_a_worker_out_of_memory_is_an_italian_500_and_the_worker_serves_on(monke
         r = _post(c, "valida", enorme)
         assert r.status_code == 500, r.text
         detail = r.json()["detail"]
-        assert detail.startswith("Memoria insufficiente sul server") and "RENDICONTA_MEMORIA_PROCESSO_MB (oggi 320 MB)" in detail
+        assert detail.startswith("Memoria insufficiente sul server")
+        assert "RENDICONTA_MEMORIA_PROCESSO_MB (oggi 320 MB)" in detail
         assert _post(c, "valida", book).status_code == 200
         assert c.lavoratori() == [pid]   # the same worker
 
