@@ -355,8 +355,9 @@ def tabella(foglio: str, riga: int, colonna: int, righe: Sequence[Sequence[objec
     for r in righe:
         cells = [_cella(v) for v in r] + [("", None)] * (width - len(r))
         values.append([v for v, _ in cells])
-        formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
-                        for j, (_, f) in enumerate(cells)])
+        if formatta:
+            formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
+                            for j, (_, f) in enumerate(cells)])
     runs: list[tuple[int, int, int, int, str]] = []   # (row0, row1, col0, col1, format), 0-based
     for j in range(width if righe and formatta else 0):
         start, current = 0, None
@@ -483,7 +484,7 @@ def scrivi_esiti(book, r, grid: list[list[object]] | None = None) -> None:
     first = header + 1
     last = max([first] + [e.riga for e in r.esiti])
     c0 = cols["esito"]
-    for i in range(first - 1, len(grid)):  # stale outputs below the last expense row
+    for i in range(last, len(grid)):  # stale outputs below the last expense row (grid[last] is Excel row last + 1)
         if any(grid[i][c - 1] not in (None, "") for c in (c0, c0 + 1, c0 + 2) if c - 1 < len(grid[i])):
             last = max(last, i + 1)
     by_row = {e.riga: e for e in r.esiti}
