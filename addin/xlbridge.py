@@ -20,6 +20,7 @@ from addin.config import default_config
 from addin.config.models import Config
 from addin.errors import ErroreRendiconta
 from addin.rules.money import money, to_decimal
+from addin.runtime import gc_paused
 from addin.workbook import schema
 from addin.workbook.reader import data_cella, parse_cartella
 
@@ -520,8 +521,9 @@ def valida(book, oggi: dt.date | None = None, config: Config | None = None):
     """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
     cfg = _cfg(config)
     grids: dict = {}
-    r = _verifica(book, cfg, oggi, _chiave(), grids)
-    scrivi_esiti(book, r, grids.get(schema.SPESE))
+    with gc_paused():   # as the CLI's verifica: tens of thousands of rows, values and reasons (addin.runtime)
+        r = _verifica(book, cfg, oggi, _chiave(), grids)
+        scrivi_esiti(book, r, grids.get(schema.SPESE))
     avviso(book, _riepilogo(r), "Valida")
     return r
 
@@ -544,20 +546,23 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     cfg = _cfg(config)
     grids: dict = {}
     reg = registro()
-    cartella = leggi(book, cfg, grids)
-    controlla_referente(reg, operatore, cartella.programma)
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
+    with gc_paused():   # as the CLI's verifica (addin.runtime)
+        cartella = leggi(book, cfg, grids)
+        controlla_referente(reg, operatore, cartella.programma)
+        r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
     reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
                  autore=operatore)
-    t = rep.tabelle_report(r)
-    scrivi_esiti(book, r, grids.get(schema.SPESE))
-    righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
-    if rep.AVVISI in t:
-        righe += [[], *t[rep.AVVISI]]
-    fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]), (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
-    for nome, _ in fogli:
-        _foglio_pulito(book, nome)
-    scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
+    with gc_paused():
+        t = rep.tabelle_report(r)
+        scrivi_esiti(book, r, grids.get(schema.SPESE))
+        righe = list(t[rep.SINTESI]) + [[], ["Esito delle righe di spesa"]] + list(t[rep.ESITO])
+        if rep.AVVISI in t:
+            righe += [[], *t[rep.AVVISI]]
+        fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]),
+                 (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
+        for nome, _ in fogli:
+            _foglio_pulito(book, nome)
+        scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
     book.sheets[FOGLIO_VERIFICA].activate()
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
     return r
