@@ -312,6 +312,8 @@ def _cella(v: object) -> tuple[object, str | None]:
     numbers) and the number format it needs (None = leave General)."""
     if v is None:
         return "", None
+    if v.__class__ is str:   # perf: the commonest value first (text and reasons)
+        return _CONTROLLO.sub("", v)[:_MAX_TEXT], FORMATO_TESTO
     if isinstance(v, bool):
         return ("SI" if v else "NO"), FORMATO_TESTO
     if isinstance(v, Decimal):
