@@ -221,8 +221,10 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
     Returns the workbook to check and the decisions applied after the rules, by row: requests for
     documents (_richieste) and NON_AMMESSA for a part of the row (_decurtazioni)."""
     spese, dopo_regole = [], {}
+    decisioni = atti.decisioni
     for s in cartella.spese:
-        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        dec = decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento))) \
+            if decisioni else None   # perf: no document keys to compute when the register has no decisions
         if s.decisione_comune or s.motivazione_comune:
             if dec is None or dec.esito != NON_AMMESSA:
                 avvisi.append(f"Foglio «Spese», riga {s.riga}: la decisione scritta nel file («{s.decisione_comune or ''}») "
