@@ -32,6 +32,7 @@ templates: install
 
 bench: install
 	$(BIN)/python bench/verifica.py
+	$(BIN)/python bench/addin_dimensioni.py
 	$(BIN)/python bench/consolida.py
 	$(BIN)/python bench/addin_server.py
 

@@ -23,7 +23,9 @@ from addin.rules.models import Esito, EsitoRiga, Spesa
 from addin.rules.money import ZERO
 
 ALTRO = "ALTRO"
-_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "riduzione": 3}
+# every effect of the catalogue (rules.catalogue.Effetto): a missing one made Verifica fail with a KeyError
+_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "integrabile_riduzione": 2, "riduzione": 3,
+             "segnalazione": 4}
 
 
 def _rank(codice: str, esito: Esito) -> int | None:
