@@ -557,6 +557,24 @@ def test_chain_with_an_act_removed_in_the_middle():
                                           "precede (un atto precedente è stato modificato o cancellato).")]
 
 
+def test_chain_with_a_position_repeated():
+    # an act written again at position 2 after act 2, correctly chained and hashed: its position is not
+    # valid (kills registro.x__verifica_catena__mutmut_28-35: the POSIZIONE_NON_VALIDA anomaly had no test)
+    from addin.registro.catena import HASH_INIZIALE, hash_atto
+    from addin.registro.registro import verifica_catene
+
+    rows, prev = [], HASH_INIZIALE
+    for pos, when in ((1, "10:00:00"), (2, "11:00:00"), (2, "12:00:00")):
+        r = {"programma": 1, "anno": 2026, "posizione": pos, "tipo": "RICEZIONE", "data": "2026-06-01",
+             "registrato_il": f"2026-06-01T{when}", "autore": "Rossi", "riferimento": None,
+             "dati": '{"file":"P1.xlsx"}', "hash_precedente": prev}
+        r["hash"] = prev = hash_atto(r)
+        rows.append(r)
+    found = [(a.programma, a.anno, a.posizione, a.codice, a.messaggio)
+             for a in verifica_catene(rows, {(1, 2026): (2, rows[-1]["hash"])})]
+    assert found == [(1, 2026, 2, "POSIZIONE_NON_VALIDA", "Registro programma 1, anno 2026: posizione 2 non valida.")]
+
+
 # --- duplicates and overheads: control flow that mutants showed unguarded ----------------------------
 
 def test_duplicates_control_flow():
