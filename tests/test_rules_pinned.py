@@ -855,3 +855,19 @@ def test_year_closed_only_after_the_last_lock_and_reference_date_warnings(cfg):
         "ATTENZIONE: la data di riferimento 01/04/2028 è oltre 15 mesi dalla fine dell'anno 2026 del file (dopo il "
         "31/03/2028): probabilmente il file o la data sono sbagliati.")
     assert avviso_anno(2026, dt.date(2028, 3, 31)) is None and avviso_anno(2026, dt.date(2026, 1, 1)) is None
+
+
+def test_person_key_by_tax_code_name_or_nobody():
+    # kills eligibility.x_chiave_persona 10, 12 (a name no tax code was written with), 15, 20 (a name
+    # written with two tax codes stays a name), 24, 25 (a row naming nobody has no key)
+    from addin.rules.eligibility import chiave_persona, codici_dei_nomi
+    from addin.rules.models import Spesa
+
+    codici = codici_dei_nomi([Spesa(1, persona="Mario Rossi", codice_fiscale="RSSMRA80A01D142X"),
+                              Spesa(2, persona="Mario Rossi", codice_fiscale="RSSMRA85B02D142Y"),
+                              Spesa(3, persona="Anna Bianchi", codice_fiscale="bncnna70c41d142z")])
+    assert chiave_persona(Spesa(4, persona="mario  rossi"), codici) == "nome:mario rossi"
+    assert chiave_persona(Spesa(5, persona="Anna Bianchi"), codici) == "cf:BNCNNA70C41D142Z"
+    assert chiave_persona(Spesa(6, persona="Luca Neri"), codici) == "nome:luca neri"
+    assert chiave_persona(Spesa(7, persona="Luca Neri", codice_fiscale=" nrl-lcu 80a01 "), codici) == "cf:NRLLCU80A01"
+    assert chiave_persona(Spesa(8), codici) == "" and chiave_persona(Spesa(9, persona="Anna Bianchi")) == "nome:anna bianchi"
