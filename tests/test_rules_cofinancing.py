@@ -366,6 +366,14 @@ def test_minimum_and_largest_contribution_on_both_bases(cfg):
     mun = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
         'base = "costo_totale"', 'base = "finanziamento_comunale"', 1))
     assert contributo_massimo_per_quota(mun, D("1000.00")) == D("909.09")
+    # a minimum share of 100% on the total-cost base (allowed by the configuration): no division by
+    # 1 − 1 = 0, the municipal amount itself (kills x_cofinanziamento_minimo_comunale 6, 13-15)
+    from addin.rules.cofinancing import cofinanziamento_minimo_comunale
+
+    full = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace('quota_minima = "0.10"', 'quota_minima = "1"', 1))
+    assert cofinanziamento_minimo_comunale(full, D("100.00")) == D("100.00")
+    # 10% on the total-cost base: 196,406.30 × 0.10 / 0.90 = 21,822.92 (P4 2026)
+    assert cofinanziamento_minimo_comunale(cfg, D("196406.30")) == D("21822.92")
 
 
 def test_reduction_below_one_euro_and_shortfalls_at_programme_level(cfg):
