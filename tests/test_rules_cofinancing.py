@@ -437,6 +437,9 @@ def test_declared_totals_monetary_warning_and_realised_share_on_the_municipal_ba
         "Programma 3: COFINANZIAMENTO_MONETARIO_INCOERENTE: cofinanziamento monetario dichiarato 520,00 €, realizzato "
         "500,00 € (spesa ammessa meno contributo dovuto): differenza 20,00 €. Vale il realizzato; verificare le "
         "righe «Monetario» del foglio Cofinanziamento.")
+    # without a programme named (a single workbook): the code first (kills x_avviso_monetario__mutmut_1)
+    assert avviso_monetario(TotaliCofinanziamento(D("500.00"), D("0.00"), D("0.00"), D("520.00"))).startswith(
+        "COFINANZIAMENTO_MONETARIO_INCOERENTE: cofinanziamento monetario dichiarato 520,00 €")
     # kills x_verifica_realizzato 6-10: on the municipal base the base is the contribution due when known,
     # else admitted − monetary: 1,000.00 − 100.00 = 900.00 (co-financing 100 + 50 = 150.00, minimum 10%)
     mun = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
