@@ -504,3 +504,55 @@ def test_resealing_scopes_named_on_the_command_line():
         "finestra1", "finestra2", "cofinanziamento", "cofinanziamento1", "cofinanziamento3", "cofinanziamento2"]
     with pytest.raises(ErroreInput, match="cofinanziamento1"):
         ambito_da_risigillare("tutto")
+
+
+# --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ----------------
+
+def test_cofinancing_seal_altered_or_not_checkable_reports_its_own_rows(cfg):
+    # window 1/2026 sealed on 01/06/2026: the expense seal covers rows 4, 5, 6, 8 of Spese, the
+    # co-financing seal row 5 of Cofinanziamento (the only row dated in January-April)
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    # without the key nothing can be checked: the rows are taken where each seal recorded them, expenses
+    # and co-financing apart (kills seals.x__righe_alla_posizione 1, 4, 5, 7, 8, 10)
+    r = verifica_sigilli(c, cfg, None, LOCK)
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 8}, {5})
+    # the co-financing seal's own data changed: its rows only, in the co-financing reasons, word for word
+    # (kills x__alterato 2, 6, 7, 9, 10, 15, 21, 29, 30)
+    c.meta["sigillo.cofinanziamento1.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.sigilli_alterati == ["cofinanziamento finestra 1/2026"] and r.motivi == {}
+    assert {n: [(m.codice, m.messaggio) for m in ms] for n, ms in r.motivi_cofinanziamento.items()} == {
+        5: [("RIGA_SIGILLATA_MODIFICATA", "Sigillo cofinanziamento finestra 1/2026 alterato: la riga non può "
+                                          "essere garantita.")]}
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 8}, {5})
+    assert r.dettagli[0] == ("Sigillo cofinanziamento finestra 1/2026 ALTERATO nel foglio «_meta» (i dati del sigillo "
+                             "non corrispondono): le righe che copre non possono essere garantite.")
+
+
+def test_seal_report_values_shown_in_italian():
+    # what a seal report shows of a stored value, a date and a row (kills seals.x__show 4, 13, 17, 24, 33,
+    # 36, 49, 51-56, 58-63; x_differenze 7, 8; x__riassunto 3, 4, 34, 39, 40; x__data 3-9)
+    from addin.workbook import schema
+    from addin.workbook.seals import Sigillo, _data, _riassunto, _show, differenze
+
+    d, m = schema.Col("data_pagamento", "Data pagamento", "date"), schema.Col("importo", "Importo", "money")
+    b, n = schema.Col("doc_giustificativo", "Giustificativo", "bool"), schema.Col("ore", "Ore", "number")
+    t = schema.Col("fornitore", "Fornitore", "text")
+    assert _show(t, "") == "(vuoto)" and _show(t, None) == "(vuoto)"
+    assert _show(d, "2026-03-20") == "20/03/2026" and _show(d, "2026-03-20T00:00:00") == "20/03/2026"
+    assert _show(d, "20 marzo") == "20 marzo"
+    assert _show(m, "1234.5") == "1.234,50 €" and _show(m, "mille") == "mille"
+    assert (_show(b, True), _show(b, False), _show(b, "forse")) == ("SI", "NO", "forse")
+    assert _show(n, "10.5") == "10,5"
+    # a long text is sealed by its digest "sha256:" + 64 hex (71 characters): its first 12 shown
+    assert _show(t, "sha256:" + "ab12" * 16) == "(testo di oltre 1000 caratteri, impronta ab12ab12ab12)"
+    assert _show(t, "x" * 71) == "x" * 71 and _show(t, "sha256:" + "a" * 65) == "sha256:" + "a" * 65
+    # up to 80 characters in full, then 77 and "..."
+    assert _show(t, "y" * 80) == "y" * 80 and _show(t, "y" * 81) == "y" * 77 + "..."
+    assert differenze("non è JSON", "{}", [t]) == ["dati originali non disponibili"]
+    assert _riassunto("non è JSON", [t]) == "dati originali non disponibili"
+    assert _riassunto('{"fornitore": ""}', [t]) == "riga vuota"
+    assert _riassunto('{"fornitore": "Rossi", "importo": "12.5"}', [t, m]) == "Fornitore Rossi, Importo 12,50 €"
+    assert _data(Sigillo("finestra1", {"data": "2026-06-01"}, [], "")) == "01/06/2026"
+    assert _data(Sigillo("finestra1", {"data": "1 giugno"}, [], "")) == "1 giugno"
+    assert _data(Sigillo("finestra1", {}, [], "")) == "?"
