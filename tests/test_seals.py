@@ -556,3 +556,77 @@ def test_seal_report_values_shown_in_italian():
     assert _data(Sigillo("finestra1", {"data": "2026-06-01"}, [], "")) == "01/06/2026"
     assert _data(Sigillo("finestra1", {"data": "1 giugno"}, [], "")) == "1 giugno"
     assert _data(Sigillo("finestra1", {}, [], "")) == "?"
+
+
+def test_key_sources_notes_and_refusals_word_for_word(tmp_path, monkeypatch):
+    # kills the survivors of seals.x_leggi_chiave and x__sembra_percorso (the key loading had no test in the
+    # fast selection beyond carica_chiave's happy paths)
+    from addin.workbook.seals import _sembra_percorso, leggi_chiave
+
+    monkeypatch.delenv("RENDICONTA_CHIAVE", raising=False)
+    monkeypatch.delenv("RENDICONTA_CHIAVE_FILE", raising=False)
+    key = "abcdefghijklmnop"                                         # 16 characters: the minimum
+    f = tmp_path / "chiave.txt"
+
+    def refused(path=None):
+        with pytest.raises(ErroreChiave) as e:
+            leggi_chiave(path)
+        return str(e.value)
+
+    f.write_bytes(b"\xef\xbb\xbf" + key.encode() + b"\r\n")         # UTF-8 BOM, Windows newline
+    k = leggi_chiave(f)
+    assert (k.chiave, k.fonte) == (key.encode(), f"file «{f}»")
+    assert k.note == [f"Il file «{f}» inizia con un BOM UTF-8 (aggiunto da alcuni editor): ignorato, la chiave è "
+                      "il testo che segue."]
+    f.write_bytes((key + "\n").encode("utf-16"))                   # Notepad's "Unicode": BOM FF FE
+    k = leggi_chiave(f)
+    assert k.chiave == key.encode()
+    assert k.note == [f"Il file «{f}» è in UTF-16 (con BOM): letto come testo; la chiave è il suo testo."]
+    f.write_bytes(b"\xff\xfe\x00\xd8")                               # a lone surrogate: not text
+    assert refused(f) == f"il file «{f}» non è un file di testo leggibile."
+    f.write_text(key[:-1])
+    assert refused(f) == (f"la chiave nel file «{f}» è troppo corta: servono almeno 16 caratteri (consigliati 64 "
+                          "caratteri casuali).")
+    f.write_text("  \n")
+    assert refused(f) == f"la chiave nel file «{f}» è vuota."
+    f.write_bytes(b"k" * (64 * 1024 + 1))
+    assert refused(f) == (f"il file «{f}» è troppo grande per essere una chiave (65537 byte): indicare il file "
+                          "della chiave.")
+    f.write_bytes(b"k" * (64 * 1024))                                # exactly the largest size: read
+    assert leggi_chiave(f).chiave == b"k" * (64 * 1024)
+    assert refused(tmp_path) == f"il file «{tmp_path}» non è un file."
+    assert refused(tmp_path / "manca.txt") == (f"il file «{tmp_path / 'manca.txt'}» non esiste (percorso sbagliato o "
+                                               "cartella di rete non collegata?): nessuna chiave, nulla viene "
+                                               "sigillato né verificato.")
+    # the file named by RENDICONTA_CHIAVE_FILE (surrounding spaces ignored), empty, or with the value too
+    f.write_text(key)
+    monkeypatch.setenv("RENDICONTA_CHIAVE_FILE", f"  {f} ")
+    k = leggi_chiave()
+    assert (k.chiave, k.fonte, k.note) == (key.encode(), f"file «{f}» indicato da RENDICONTA_CHIAVE_FILE", [])
+    monkeypatch.setenv("RENDICONTA_CHIAVE_FILE", " ")
+    assert refused() == ("la variabile RENDICONTA_CHIAVE_FILE è impostata ma vuota: indicare il percorso del file "
+                         "della chiave.")
+    monkeypatch.setenv("RENDICONTA_CHIAVE", key)
+    assert refused() == ("sono impostate sia RENDICONTA_CHIAVE_FILE sia RENDICONTA_CHIAVE: indicare la chiave in un "
+                         "solo modo (il file oppure il valore).")
+    assert leggi_chiave(f).fonte == f"file «{f}»"                   # --chiave wins over both variables
+    monkeypatch.delenv("RENDICONTA_CHIAVE_FILE")
+    # the value of RENDICONTA_CHIAVE: with a BOM, short, or a path
+    monkeypatch.setenv("RENDICONTA_CHIAVE", "\ufeff" + key)
+    k = leggi_chiave()
+    assert (k.chiave, k.fonte, k.note) == (key.encode(), "variabile d'ambiente RENDICONTA_CHIAVE",
+                                           ["La variabile d'ambiente RENDICONTA_CHIAVE inizia con un BOM UTF-8: "
+                                            "ignorato."])
+    monkeypatch.setenv("RENDICONTA_CHIAVE", "corta")
+    assert refused() == ("la chiave nella variabile d'ambiente RENDICONTA_CHIAVE è troppo corta: servono almeno 16 "
+                         "caratteri (consigliati 64 caratteri casuali).")
+    monkeypatch.setenv("RENDICONTA_CHIAVE", " /mnt/comune/chiave-sigilli ")
+    assert refused() == ("la variabile d'ambiente RENDICONTA_CHIAVE contiene un percorso di file "
+                         "(«/mnt/comune/chiave-sigilli»), non una chiave: per leggere la chiave da un file usare "
+                         "RENDICONTA_CHIAVE_FILE o --chiave.")
+    # what looks like a path: absolute with two parts or more, relative, Windows drive or share, key files
+    for v in ("/mnt/chiave", "~/segreti/chiave", "/a/b/", "./chiave", "../x", "C:\\chiavi\\k", "d:/k",
+              "\\\\server\\share", "chiave.TXT", "k.pem", "k.key", "k.bin", "sigillo.chiave"):
+        assert _sembra_percorso(v), v
+    for v in ("/solo", "chiave-molto-lunga-e-casuale", "a/b", "abc.txt.bak", "txt", "C:chiave"):
+        assert not _sembra_percorso(v), v
