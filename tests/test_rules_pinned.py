@@ -836,6 +836,8 @@ def test_document_number_of_zeros_keeps_one_zero():
     # accents after the first digit dropped as in names (kills norm_numero 3, 4); a number without
     # digits keeps its letters (8); only groups of digits lose their leading zeros (15)
     assert norm_numero("12/À") == "12-a" and norm_numero("ABC") == "abc" and norm_numero("F 012A/3") == "012a-3"
+    # not ASCII and no digit: every group kept, accents dropped (kills norm_numero 13 after h/valida-speed)
+    assert norm_numero("Ricevuta è") == "ricevuta-e"
     # numbers and suppliers typed as numbers (kills chiave_documento 8, 12, 13); nothing left to match
     # on either side: no key (15, 16)
     assert chiave_documento(12345, "7") == ("12345", "7") and chiave_documento("Rossi", 12) == ("rossi", "12")
