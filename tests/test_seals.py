@@ -630,3 +630,29 @@ def test_key_sources_notes_and_refusals_word_for_word(tmp_path, monkeypatch):
         assert _sembra_percorso(v), v
     for v in ("/solo", "chiave-molto-lunga-e-casuale", "a/b", "abc.txt.bak", "txt", "C:chiave"):
         assert not _sembra_percorso(v), v
+
+
+def test_compressed_copy_problems_word_for_word():
+    # kills seals.x__decomprimi_righe 1, 3, 17, 18, 30, 31, 36, 39, 46, 48, 49, 54, 55: each malformed copy
+    # is refused with its own reason (what the seal report then says)
+    import base64
+    import zlib
+
+    from addin.workbook.seals import _decomprimi_righe
+
+    def z(raw: bytes) -> str:
+        return "z1:" + base64.b64encode(raw).decode("ascii")
+
+    good = zlib.compress("4 abc {}\n5 def {}".encode("utf-8"), 9)
+    assert _decomprimi_righe({"1": z(good)}) == ([("4", "abc {}"), ("5", "def {}")], [])
+    assert _decomprimi_righe({"1": z(good), "x": "z1:"}) == ([], ["voce «dati.x» non valida"])
+    assert _decomprimi_righe({"\u0661": z(good)}) == ([], ["voce «dati.\u0661» non valida"])   # an Arabic-Indic 1
+    assert _decomprimi_righe({"1": z(good), "3": "z1:"}) == (
+        [], ["copia compressa delle righe incompleta o ripetuta (parti mancanti o doppie)"])
+    assert _decomprimi_righe({"1": "z2:" + z(good)[3:]}) == (
+        [], ["copia compressa delle righe in un formato non riconosciuto"])
+    assert _decomprimi_righe({"1": z(good)[:-4] + "!!!!"}) == ([], ["copia compressa delle righe illeggibile"])
+    # a character outside base64 in the middle: refused, not skipped
+    assert _decomprimi_righe({"1": z(good)[:10] + "*" + z(good)[10:]}) == ([], ["copia compressa delle righe illeggibile"])
+    assert _decomprimi_righe({"1": z(good[:-6])}) == (
+        [], ["copia compressa delle righe illeggibile (troppo grande o troncata)"])
