@@ -527,6 +527,12 @@ def test_cofinancing_seal_altered_or_not_checkable_reports_its_own_rows(cfg):
     assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 8}, {5})
     assert r.dettagli[0] == ("Sigillo cofinanziamento finestra 1/2026 ALTERATO nel foglio «_meta» (i dati del sigillo "
                              "non corrispondono): le righe che copre non possono essere garantite.")
+    # the expense seal altered instead: its rows stay expense rows (kills x__alterato 30)
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    c.meta["sigillo.finestra1.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.sigilli_alterati == ["finestra 1/2026"] and sorted(r.motivi) == [4, 5, 6, 8]
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 8}, {5})
 
 
 def test_seal_report_values_shown_in_italian():
