@@ -449,3 +449,17 @@ def test_declared_totals_monetary_warning_and_realised_share_on_the_municipal_ba
     assert (q.base, q.cofinanziamento, q.minimo) == (D("900.00"), D("150.00"), D("90.00"))
     q = verifica_realizzato(mun, D("1000.00"), t, contributo_comunale=D("850.00"))
     assert (q.base, q.minimo) == (D("850.00"), D("85.00"))
+
+
+def test_table_rate_in_force_on_the_first_of_january_and_planned_rate_source():
+    # a rate from 02/01/2027 is not in force on 01/01/2027: the one from 01/01/2026 is
+    # (kills x_tariffa_tabellare 8, 9); before any rate, the earliest (kills 19)
+    cfg = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8") + (
+        '[[volontari.tariffe]]\ndal = 2027-01-02\nvalore = "21.00"\nfonte = "ipotetica 2027"\n'))
+    t = tariffa_tabellare(cfg, 2027)
+    assert (t.valore, t.fonte) == (D("20.07"), "D.D. 30/2024 Min. Lavoro, CCNL cooperative sociali, livello A1 "
+                                                "(da gennaio 2026)")
+    assert tariffa_tabellare(cfg, 2024).fonte.endswith("(da ottobre 2025)")
+    # the planned rate says where it comes from, word for word (kills x_tariffa_volontari 9-11)
+    assert tariffa_volontari(_with_planned_cost(2, "18.35"), 2026, 2).fonte == (
+        "costo orario dell'inquadramento più basso previsto dal programma (Progetto definitivo)")
