@@ -6,62 +6,20 @@ pane, «Risigilla finestra». Fixtures and helpers are those of tests/test_serve
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import hashlib
 import json
-import re
-from html.parser import HTMLParser
 
 import pytest
 
 from tests.libreoffice import estrai_testo_pdf, richiede_libreoffice, richiede_poppler
-from tests.test_server import OGGI, _book, _oggi, _verifica_con_decisione, auth_on, client, programmi  # noqa: F401
-from tests.xlwings_book import actions, book_json
+from tests.test_server import _book, _oggi, auth_on, client, programmi  # noqa: F401 (fixtures)
+from tests.xlwings_book import actions, book_json, pagina
 
 COMUNE = {"Authorization": "codice-comune"}
 PARTNER = {"Authorization": "codice-partner"}
 
 
 # --- the page ------------------------------------------------------------------------------------------
-
-class _Pagina(HTMLParser):
-    """lang of <html>, the <title> text, the text of the overlay shown when Office does not start."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lang, self.title, self.overlay, self._in, self._depth = None, "", "", None, 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "html":
-            self.lang = a.get("lang")
-        if tag == "title":
-            self._in = "title"
-        if a.get("id") == "xlwings-office-ready-error":
-            self._in, self._depth = "overlay", 0
-        if self._in == "overlay" and tag == "div":
-            self._depth += 1
-
-    def handle_endtag(self, tag):
-        if tag == "title" and self._in == "title":
-            self._in = None
-        if self._in == "overlay" and tag == "div":
-            self._depth -= 1
-            if self._depth == 0:
-                self._in = None
-
-    def handle_data(self, data):
-        if self._in == "title":
-            self.title += data
-        elif self._in == "overlay":
-            self.overlay += data
-
-
-def pagina(html: str) -> _Pagina:
-    p = _Pagina()
-    p.feed(html)
-    return p
-
 
 def test_the_served_page_is_italian_before_any_script_runs(client):
     html = client.get("/taskpane.html").text
