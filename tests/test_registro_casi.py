@@ -297,6 +297,35 @@ def test_richiesta_di_integrazione_su_riga_sigillata(cfg, tmp_path, registro):
     assert _esiti(r)[5] == (Esito.NON_AMMESSA, ["RIGA_SIGILLATA_MODIFICATA"])
 
 
+def test_richiesta_di_integrazione_su_riga_sigillata_poi_spostata(cfg, tmp_path, registro):
+    """The partner sorts the rows and completes the document fields of the row asked about: the exemption
+    follows the row's document, not its position (rows 4 and 5 swapped, row 5's F-2 now at row 4)."""
+    from addin.casi.decisioni import decidi, riga_del_file
+
+    p = _wb(tmp_path, cfg)
+    blocca_file(p, cfg, LOCK, KEY, registro=registro)
+    _, _, riga = riga_del_file(p, cfg, 5, registro)
+    decidi(registro, 1, 2026, riga, "RICHIESTA_INTEGRAZIONE", "Manca il DURC", documenti="DURC del fornitore",
+           scadenza=D(2026, 7, 15))
+    wb = load_workbook(p)
+    ws = wb[schema.SPESE]
+    width = len(schema.SPESE_COLS)
+    r4 = [ws.cell(4, j).value for j in range(1, width + 1)]
+    r5 = [ws.cell(5, j).value for j in range(1, width + 1)]
+    for j in range(1, width + 1):
+        ws.cell(4, j).value, ws.cell(5, j).value = r5[j - 1], r4[j - 1]
+    wb.save(p)
+    _edit(p, {4: {"Data trasmissione": dt.datetime(2026, 5, 20)}})
+    r, _ = verifica_file(p, cfg, D(2026, 6, 20), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    got = _esiti(r)
+    assert got[4] == (Esito.DA_INTEGRARE, ["RICHIESTA_INTEGRAZIONE"])   # F-2, moved and completed
+    assert got[5] == (Esito.AMMESSA, [])                                # F-1, moved, intact
+    # a financial field changed on the moved row is still tampering
+    _edit(p, {4: {"Importo rendicontato": 55, "Importo documento": 55}})
+    r, _ = verifica_file(p, cfg, D(2026, 6, 20), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    assert "RIGA_SIGILLATA_MODIFICATA" in _esiti(r)[4][1]
+
+
 # --- case 5: two blocca at once -------------------------------------------------------------------------
 
 def test_caso5_due_blocca_insieme_nessun_sigillo_perso(cfg, tmp_path, registro):

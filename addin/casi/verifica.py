@@ -41,6 +41,8 @@ class StatoSigilli:
     stato: str                      # "verificati" | "non_verificabili" | "assenti" | "non_disponibile"
     dettagli: list[str] = field(default_factory=list)
     cofinanziamento: dict[int, list[Motivo]] = field(default_factory=dict)  # sealed co-financing rows changed
+    # sealed Spese rows changed, by where they are now -> (sealed canonical text, seal format version)
+    modificate: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
                                f"({', '.join(unknown)}): non sono considerati; valgono i sigilli del registro.")
     st = StatoSigilli(rs.stato, list(rs.dettagli))
     st.cofinanziamento = {r: list(m) for r, m in (getattr(rs, "motivi_cofinanziamento", None) or {}).items()}
+    st.modificate = dict(rs.modificate)
     return dict(rs.motivi), st
 
 
@@ -179,25 +182,24 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
 CAMPI_INTEGRABILI = ("doc_giustificativo", "doc_conservata", "doc_trasmessa", "data_trasmissione")
 
 
-def _integrazioni_ammesse(cartella: CartellaRendiconto, atti: AttiProgramma,
+def _integrazioni_ammesse(cartella: CartellaRendiconto, atti: AttiProgramma, modificate: dict[int, tuple[str, str]],
                           motivi: dict[int, list[Motivo]]) -> None:
     """A sealed row changed only in its document fields while the Comune asked for documents (a
     standing RICHIESTA_INTEGRAZIONE, or ACCOLTA after it) is no tamper alarm: the seal's financial
-    fields are compared, the document fields may be completed."""
+    fields are compared, the document fields may be completed. `modificate`: the changed rows, by where
+    they are now, with the sealed entry they were paired with (a row may have moved since the seal)."""
     import json
 
     from addin.workbook.seals import forma_canonica
 
-    sealed = {e.riga: (e.testo, s.versione) for s in atti.sigilli.values() if s.ambito != "cofinanziamento"
-              for e in s.righe}
     for s in cartella.spese:
         reasons = motivi.get(s.riga)
-        if not reasons or s.riga not in sealed:
+        if not reasons or s.riga not in modificate:
             continue
         dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
         if dec is None or dec.esito not in (RICHIESTA_INTEGRAZIONE, ACCOLTA):
             continue
-        testo, versione = sealed[s.riga]
+        testo, versione = modificate[s.riga]
         try:
             old = json.loads(testo)
         except ValueError:
@@ -294,7 +296,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     avvisi_registro: list[str] = []
     dopo_regole: dict = {}
     if atti is not None:
-        _integrazioni_ammesse(cartella, atti, motivi_extra)
+        _integrazioni_ammesse(cartella, atti, sig.modificate, motivi_extra)
         cartella, dopo_regole = _decisioni(cartella, atti, motivi_extra, avvisi_registro)
     anno, prog = cartella.anno, config.programma(cartella.programma)
     ctx = Contesto(config, cartella.programma, anno, data_riferimento, motivi_extra)

@@ -388,6 +388,9 @@ class RisultatoSigilli:
     righe_spese_sigillate: set[int] = field(default_factory=set)
     righe_cofin_sigillate: set[int] = field(default_factory=set)
     spostate: list[tuple[str, int, int]] = field(default_factory=list)  # (seal label, sealed row, row now)
+    # Spese rows changed after a seal, by where they are now: (the sealed canonical text, the seal's
+    # format version) of the entry they were paired with, whether or not the row moved
+    modificate: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def integri(self) -> bool:
@@ -721,6 +724,8 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
             diffs = (differenze(e.testo, rows.testi(seal.versione)[n], cols) if text_ok
                      else ["dati originali non disponibili"])
             where = "" if n == e.riga else f" (era alla riga {e.riga})"
+            if not is_cofin and text_ok:
+                res.modificate[n] = (e.testo, seal.versione)
             _add(target, n, "RIGA_SIGILLATA_MODIFICATA",
                  f"Riga bloccata il {when} ({seal.etichetta}){where} modificata dopo il sigillo: "
                  f"{'; '.join(diffs) or 'valori originali non leggibili'}.")
