@@ -23,6 +23,7 @@ import subprocess
 from pathlib import Path
 
 from fastapi import Request   # at module level: the dependency's annotation is resolved from here
+from jinja2 import BaseLoader
 from starlette.concurrency import run_in_threadpool
 
 from addin.errors import ErroreRendiconta, ErroreSistema
@@ -295,10 +296,10 @@ BASE_ITALIANA = (
 )
 
 
-class _BaseItaliana:
+class _BaseItaliana(BaseLoader):
     """A Jinja loader around xlwings Server's: `base.html` with the Italian texts of BASE_ITALIANA."""
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner: BaseLoader) -> None:
         self.inner = inner
 
     def get_source(self, environment, template):
@@ -310,11 +311,6 @@ class _BaseItaliana:
 
     def list_templates(self):
         return self.inner.list_templates()
-
-    def load(self, environment, name, globals=None):
-        from jinja2 import BaseLoader
-
-        return BaseLoader.load(self, environment, name, globals)
 
 
 def pagina_italiana(env) -> None:

@@ -801,8 +801,9 @@ def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = Non
 
     scelta = str(finestra if finestra is not None else "").strip().lower()
     if scelta not in RISIGILLABILI:
-        raise ErroreInput(f"Risigilla: finestra «{str(finestra)[:20]}» non prevista: scegliere 1, 2, 3 o "
-                          "Cofinanziamento nel riquadro.")
+        raise ErroreInput(("Risigilla: scegliere la finestra" if not scelta else
+                           f"Risigilla: finestra «{scelta[:20]}» non prevista: scegliere")
+                          + " 1, 2, 3 o Cofinanziamento nel riquadro.")
     testo = str(motivo if motivo is not None else "").strip()
     if not testo:
         raise ErroreInput("Risigilla: scrivere nel riquadro il motivo del nuovo sigillo, che resta agli atti del "
