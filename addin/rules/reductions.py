@@ -20,11 +20,9 @@ from addin.rules.models import Esito, EsitoRiga, Spesa
 from addin.rules.money import ZERO
 
 ALTRO = "ALTRO"
-# every effect of the catalogue (tests/test_reductions_effetti.py): `integrabile_riduzione` (DA_INTEGRARE
-# while the window is open, then admitted in part) ranks between da integrare and riduzione; a
-# `segnalazione` (advisory) is decisive only when nothing else explains the amount not admitted
-_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "integrabile_riduzione": 3, "riduzione": 4,
-             "segnalazione": 5}
+# every effect of the catalogue (rules.catalogue.Effetto): a missing one made Verifica fail with a KeyError
+_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "integrabile_riduzione": 2, "riduzione": 3,
+             "segnalazione": 4}
 
 
 def motivo_decisivo(e: EsitoRiga) -> str | None:
