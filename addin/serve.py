@@ -337,7 +337,10 @@ def crea_app():
     limite = limite_richiesta()
     from xlwings_server.templates import templates
 
+    from addin.xlbridge import risigillabili
+
     templates.env.globals["rendiconta"] = impostazioni_manifest()
+    templates.env.globals["risigillabili"] = risigillabili()
     pagina_italiana(templates.env)
 
     async def corpo_cartella(request: Request) -> dict:

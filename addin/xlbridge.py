@@ -788,7 +788,9 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     return _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo)
 
 
-RISIGILLABILI = ("1", "2", "3", "cofinanziamento")   # the choices of the task pane
+def risigillabili(config: Config | None = None) -> list[str]:
+    """The choices of «Risigilla finestra» (the task pane lists them): each window's number, co-financing."""
+    return [str(f.numero) for f in _cfg(config).finestre] + ["cofinanziamento"]
 
 
 @_errori_in_avviso
@@ -799,11 +801,12 @@ def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = Non
     `_meta` copies and the protection as Blocca does. The window must be sealed already and closed."""
     from addin.errors import ErroreInput
 
+    scelte = risigillabili(config)
     scelta = str(finestra if finestra is not None else "").strip().lower()
-    if scelta not in RISIGILLABILI:
+    if scelta not in scelte:
         raise ErroreInput(("Risigilla: scegliere la finestra" if not scelta else
                            f"Risigilla: finestra «{scelta[:20]}» non prevista: scegliere")
-                          + " 1, 2, 3 o Cofinanziamento nel riquadro.")
+                          + f" {', '.join(scelte[:-1])} o Cofinanziamento nel riquadro.")
     testo = str(motivo if motivo is not None else "").strip()
     if not testo:
         raise ErroreInput("Risigilla: scrivere nel riquadro il motivo del nuovo sigillo, che resta agli atti del "

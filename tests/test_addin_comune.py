@@ -38,6 +38,9 @@ def test_the_comune_inputs_are_in_the_page(client):
     assert 'x-bind:xw-args="argomentiDecisioni"' in html
     assert 'xw-click="risigilla"' in html and 'x-bind:xw-args="argomentiRisigilla"' in html
     assert 'id="risigilla-motivo"' in html and ">Risigilla finestra<" in html
+    # one choice per window of the configuration (three a year: Jan-Apr, May-Aug, Sep-Dec) and co-financing
+    assert [v for v in ("1", "2", "3", "4", "cofinanziamento") if f'<option value="{v}">' in html] == \
+        ["1", "2", "3", "cofinanziamento"]
     assert 'id="verbale-scarica"' in html
 
 
