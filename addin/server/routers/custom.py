@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 
 from xlwings_server import dependencies as dep
 from xlwings_server.config import settings
