@@ -25,7 +25,7 @@ from addin.rules.models import Esito, Spesa, VoceCofinanziamento
 from addin.workbook import schema
 from addin.workbook.filler import fill_workbook
 from addin.workbook.reader import leggi_cartella
-from addin.workbook.seals import impronta_chiave
+from addin.workbook.seals import impronta_chiave, leggi_sigilli
 from addin.workbook.template import build_template
 
 KEY = b"chiave-segreta-del-comune-di-crema-2026"
@@ -99,8 +99,10 @@ def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
     assert meta["sigillo.finestra1.righe"] == "3"
     assert meta["sigillo.finestra1.blocco"] == "2026-05-31" and meta["sigillo.finestra1.data"] == "2026-06-01"
     assert meta["sigillo.finestra1.chiave"] == impronta_chiave(KEY)
-    assert {k for k in meta if k.startswith("sigillo.finestra1.riga.")} == {f"sigillo.finestra1.riga.{n}"
-                                                                            for n in SEALED}
+    # the rows' copies are compressed in `_meta` cells (seals.comprimi_righe), read back as they were sealed
+    assert not any(".riga." in k for k in meta) and all(len(v or "") <= 32767 for v in meta.values())
+    rows = {r.riga: r for r in leggi_sigilli(meta)["finestra1"].righe}
+    assert set(rows) == set(SEALED)
     assert not any(k.startswith("sigillo.finestra2") for k in meta)
     # the row MAC is HMAC-SHA256 over the canonical text, written here by hand from the filled values
     # (form version 2: amounts to the cent, 100.10 -> "100.1" once normalised)
@@ -113,7 +115,7 @@ def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
     text = json.dumps(canon, ensure_ascii=False, separators=(",", ":"))
     payload = json.dumps(["riga", "2", "1", "2026", "finestra1", text], ensure_ascii=False, separators=(",", ":"))
     mac = hmac.new(KEY, payload.encode(), hashlib.sha256).hexdigest()
-    assert meta["sigillo.finestra1.riga.4"] == f"{mac} {text}"
+    assert (rows[4].hmac, rows[4].testo) == (mac, text)
 
 
 def test_second_run_changes_nothing(cfg, wbpath):

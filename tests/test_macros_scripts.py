@@ -168,7 +168,7 @@ def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
     rows = [r for r in osservazioni[2:]]
     assert [r[0] for r in rows] == [e["Riga"] for e in rep_oss] and rep_oss
     # Verifica: summary first, then the outcome of every row as in the report's Esito sheet
-    assert verifica[0][0] == "Verifica del rendiconto - Programma 1, anno 2026"
+    assert verifica[0][0] == f"Verifica del rendiconto - Programma 1, anno 2026, al {OGGI:%d/%m/%Y}"
     h = next(i for i, r in enumerate(verifica) if r[0] == "Riga")
     esiti = {r[0]: r[10] for r in verifica[h + 1:] if r[0] not in ("", None) and isinstance(r[0], int)}
     assert esiti == {e["Riga"]: e["Esito"] for e in _report_table(demo["report"]["Esito"])}
@@ -320,7 +320,11 @@ def test_blocca_without_key_explains_what_to_set(cfg, demo, monkeypatch):
 def test_blocca_before_any_lock_date_does_nothing(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     assert xlbridge.blocca(book, oggi=dt.date(2026, 5, 31), config=cfg, chiave=KEY) == []
-    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+    # nothing sealed or protected: only the outcomes the task pane cleared before sending (values only)
+    assert [a["func"] for a in book.json()["actions"]] == ["setValues", "alert"]
+    (write,) = actions(book, "setValues")
+    assert write["sheet_position"] == _sheet_index(demo["json"], schema.SPESE)
+    assert write["values"][0][:1] != [""] and len(write["values"][0]) == 3   # Esito, Importo ammesso, Motivi
 
 
 def test_one_definition_of_the_protection_options(cfg, demo, tmp_path):
@@ -357,6 +361,7 @@ def test_blocca_records_the_same_seal_acts_as_the_cli_before_writing(cfg, demo, 
     from addin.casi.blocca import blocca_file
     from addin.registro import Registro
     from addin.registro.atti import SIGILLO
+    from addin.workbook.seals import leggi_sigilli
 
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     nuovi = xlbridge.blocca(book, oggi=OGGI, config=cfg, chiave=KEY, operatore="m.rossi")
@@ -375,8 +380,10 @@ def test_blocca_records_the_same_seal_acts_as_the_cli_before_writing(cfg, demo, 
     written = dict(map(tuple, write["values"]))
     for a in acts:
         assert written[f"sigillo.{a.dati['ambito']}.hmac"] == a.dati["hmac"]
-        for r in a.dati["righe"]:
-            assert written[f"sigillo.{a.dati['ambito']}.riga.{r['riga']}"] == f"{r['hmac']} {r['testo']}"
+        copia = leggi_sigilli(written)[a.dati["ambito"]]      # the rows' copy is compressed (seals.py)
+        assert [(r.riga, r.hmac, r.testo) for r in copia.righe] == [(r["riga"], r["hmac"], r["testo"])
+                                                                    for r in a.dati["righe"]]
+        assert not copia.problemi
 
 
 def test_repeated_blocca_completes_a_failed_protection_without_sealing_again(cfg, demo):
@@ -392,7 +399,10 @@ def test_repeated_blocca_completes_a_failed_protection_without_sealing_again(cfg
     second = xw.Book(json=copy.deepcopy(after))
     assert xlbridge.blocca(second, oggi=OGGI, config=cfg, chiave=KEY) == []
     assert len(_atti(SIGILLO)) == 4           # windows 1 and 2 and their co-financing
-    assert not actions(second, "setValues")
+    # nothing into `_meta`: the only values written are the outcomes on Spese, after the protection
+    meta, spese = _sheet_index(demo["json"], schema.META), _sheet_index(demo["json"], schema.SPESE)
+    assert {a["sheet_position"] for a in actions(second, "setValues")} == {spese} != {meta}
+    assert [a["func"] for a in actions(second)][-2:] == ["setValues", "alert"]
     (protect2,) = [a["args"][1] for a in actions(second, "runMacro") if a["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
     assert protect2 == protect1
     (alert,) = actions(second, "alert")

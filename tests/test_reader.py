@@ -69,6 +69,29 @@ def test_bad_cells_become_row_reasons_naming_sheet_row_column_cell(cfg):
     assert s.importo is None and s.data_documento is None
 
 
+def test_repeated_texts_read_alike_on_every_row_and_by_column_kind(cfg):
+    """The reader parses a text met before once (perf): the same texts on two rows give the same values
+    and each row its own reasons, naming its own cells; a text valid in one kind of column is not
+    taken for valid in another (an amount in a date column, a date in an amount column)."""
+    row = _row(S.SPESE_COLS, azione="1.1", data_documento="2026-03-05T00:00:00.000Z", data_pagamento="1.234,56",
+               importo_documento="1.234,56", importo="2026-03-05T00:00:00.000Z", ore="cento euro",
+               costo_orario="12", doc_trasmessa="forse", data_trasmissione="31/02/2026")
+    spese = parse_cartella(_grids([row, list(row)]), cfg).spese
+    assert [s.riga for s in spese] == [4, 5]
+    for s in spese:
+        n = s.riga
+        assert s.data_documento == dt.date(2026, 3, 5)
+        assert s.importo_documento == Decimal("1234.56") and s.costo_orario == Decimal("12")
+        assert s.data_pagamento is None and s.importo is None and s.ore is None
+        assert s.doc_trasmessa is None and s.data_trasmissione is None
+        cells = sorted(m.messaggio.split("(cella ")[1].split(")")[0] for m in s.errori)
+        # I = Data pagamento, L = Importo rendicontato, Q = Ore, V = Doc. trasmessa, W = Data trasmissione
+        assert cells == [f"I{n}", f"L{n}", f"Q{n}", f"V{n}", f"W{n}"]
+        codes = {m.messaggio.split("(cella ")[1][0]: m.codice for m in s.errori}
+        assert codes == {"I": "DATO_NON_VALIDO", "L": "IMPORTO_NON_VALIDO", "Q": "DATO_NON_VALIDO",
+                         "V": "DATO_NON_VALIDO", "W": "DATO_NON_VALIDO"}
+
+
 def test_columns_found_by_header_text_in_any_order_extra_ignored(cfg):
     order = list(reversed(H)) + ["Note del partner"]
     values = {"Azione": "1.3", "Importo rendicontato": 50.0, "Partner": "Koala", "Note del partner": "xyz"}

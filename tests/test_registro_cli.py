@@ -14,6 +14,7 @@ from addin.cli import app
 from addin.errors import EXIT_INPUT, EXIT_REGISTER, EXIT_TAMPERED
 from addin.registro import Registro
 from addin.registro.atti import AVVISO, CAMPIONE, DECISIONE, OSSERVAZIONI, RICEZIONE, SIGILLO, VERIFICA
+from addin.workbook.report import RIGA_INTESTAZIONE
 from test_registro_casi import KEY, _wb
 
 runner = CliRunner()
@@ -73,8 +74,9 @@ def test_decisioni_importate_dal_report(cfg, tmp_path, registro_url):
     _ok(["verifica", str(p), "--data", "01/06/2026", "--out", str(report)])
     wb = load_workbook(report)
     ws = wb["Esito"]
-    head = [c.value for c in ws[1]]
-    byrow = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    hr = RIGA_INTESTAZIONE["Esito"]
+    head = [c.value for c in ws[hr]]
+    byrow = {ws.cell(r, 1).value: r for r in range(hr + 1, ws.max_row + 1)}
     ws.cell(byrow[6], head.index("Tipologia errore") + 1).value = "Spesa non pertinente"
     ws.cell(byrow[6], head.index("Commento del controllore") + 1).value = "materiale per altra azione"
     ws.cell(byrow[6], head.index("Importo decurtato") + 1).value = 70
@@ -96,6 +98,25 @@ def test_decisioni_importate_dal_report(cfg, tmp_path, registro_url):
     assert rows[6]["esito"] == "NON_AMMESSA" and rows[5]["esito"] == "DA_INTEGRARE"
     # admitted: rows 4 and 7 = 100.10 + 30 = 130.10
     assert Decimal(json.loads(r.stdout)["totali"]["ammesso"]) == Decimal("130.10")
+
+
+def test_decisioni_importate_da_un_report_senza_riga_del_titolo(cfg, tmp_path, registro_url):
+    """A report written before the sheets had a title line (header on row 1) is still read."""
+    p = _wb(tmp_path, cfg)
+    report = tmp_path / "vecchio_verifica.xlsx"
+    _ok(["verifica", str(p), "--data", "01/06/2026", "--out", str(report)])
+    wb = load_workbook(report)
+    ws = wb["Esito"]
+    ws.delete_rows(1, RIGA_INTESTAZIONE["Esito"] - 1)          # the earlier layout: header on row 1
+    head = [c.value for c in ws[1]]
+    assert head[0] == "Riga"
+    r6 = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == 6)
+    ws.cell(r6, head.index("Tipologia errore") + 1).value = "Spesa non pertinente"
+    ws.cell(r6, head.index("Importo decurtato") + 1).value = 70
+    wb.save(report)
+    assert "1 decisioni registrate, 0 già presenti" in " ".join(_ok(["decisioni", "importa", str(report)]).split())
+    decs = Registro.apri(registro_url).atti(1, 2026, DECISIONE)
+    assert [(d.dati["riga"], d.dati["esito"], d.dati.get("importo")) for d in decs] == [(6, "NON_AMMESSA", "70.00")]
 
 
 def test_referenti(cfg, registro_url):
@@ -131,8 +152,9 @@ def test_le_colonne_precompilate_del_report_non_sono_decisioni(cfg, tmp_path, re
     report = tmp_path / "r.xlsx"
     _ok(["verifica", str(p), "--data", "01/06/2026", "--out", str(report)])
     ws = load_workbook(report)["Esito"]
-    head = [c.value for c in ws[1]]
-    prefilled = [ws.cell(r, head.index("Tipologia errore") + 1).value for r in range(2, ws.max_row + 1)]
+    hr = RIGA_INTESTAZIONE["Esito"]
+    head = [c.value for c in ws[hr]]
+    prefilled = [ws.cell(r, head.index("Tipologia errore") + 1).value for r in range(hr + 1, ws.max_row + 1)]
     assert "PAGAMENTO_NON_TRACCIABILE" in prefilled
     out = _ok(["decisioni", "importa", str(report)])
     assert "0 decisioni registrate, 0 già presenti" in out

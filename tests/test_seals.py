@@ -39,10 +39,11 @@ def cartella(spese, cofin=(), meta=None):
                               cofinanziamento=list(cofin), budget=[], meta=dict(meta or {"programma": "1"}))
 
 
-def seal_into(c, cfg, when, key=KEY):
-    """Seal what is due at `when` and store it in c.meta as blocca does."""
+def seal_into(c, cfg, when, key=KEY, compatta=True):
+    """Seal what is due at `when` and store it in c.meta as blocca does (`compatta=False`: the copies in
+    the first form, one `_meta` row per sealed row, which files sealed before 29/11/2026 hold)."""
     for s in nuovi_sigilli(c, cfg, key, when):
-        c.meta.update(dict(s.voci_meta()))
+        c.meta.update(dict(s.voci_meta(compatta)))
     return c
 
 
@@ -209,7 +210,7 @@ def test_comune_decision_after_lock_does_not_break_seal(cfg):
 
 @pytest.mark.parametrize("field", ["hmac", "righe", "data", "riga.5"])
 def test_tampering_with_the_seal_itself_is_reported(cfg, field):
-    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
     k = f"sigillo.finestra1.{field}"
     if field == "riga.5":
         mac, _, text = c.meta[k].partition(" ")
@@ -228,7 +229,7 @@ def test_tampering_with_the_seal_itself_is_reported(cfg, field):
 
 
 def test_deleting_a_seal_entry_from_meta_is_reported(cfg):
-    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
     del c.meta["sigillo.finestra1.riga.6"]
     r = verifica_sigilli(c, cfg, KEY, LOCK)
     assert r.sigilli_alterati and 6 in r.motivi

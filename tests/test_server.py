@@ -130,7 +130,7 @@ def test_scripts_meta_and_roles(client):
     assert set(meta) == {"valida", "verifica", "blocca", "registra_decisioni", "consolida"}
     assert meta["verifica"]["required_roles"] == meta["blocca"]["required_roles"] == ["comune"]
     assert meta["registra_decisioni"]["required_roles"] == ["comune"]
-    assert meta["registra_decisioni"]["include"] == "Spese,Cofinanziamento,Budget,_meta,Verifica"
+    assert meta["registra_decisioni"]["include"] == "_meta,Verifica"   # not the expense rows (5 MB)
     assert meta["valida"]["required_roles"] is None and meta["consolida"]["required_roles"] is None
     for name in ("valida", "verifica", "blocca"):
         assert meta[name]["include"] == "Spese,Cofinanziamento,Budget,_meta"

@@ -129,9 +129,12 @@ def test_screenshot_shows_the_four_buttons(server):
     cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            f"--user-data-dir={server['tmp'] / 'profile'}", "--ignore-certificate-errors", "--lang=it-IT",
-           "--window-size=420,760", "--virtual-time-budget=8000", f"--screenshot={out}",
+           "--window-size=420,900", "--virtual-time-budget=8000", f"--screenshot={out}",
            server["url"] + "/taskpane.html?anteprima=1"]
-    subprocess.run(cmd, capture_output=True, timeout=120)
+    # the browser's own texts (the file picker's «Scegli file») in Italian, as in an Italian Office:
+    # --lang alone does not do it headless; LANGUAGE does, with Debian's chromium-l10n (.ci/run installs it)
+    env = {**os.environ, "LANGUAGE": "it", "LANG": "it_IT.UTF-8"}
+    subprocess.run(cmd, capture_output=True, timeout=120, env=env)
     assert out.exists() and out.stat().st_size > 20_000
     # the DOM as Chromium rendered it (scripts run): the four buttons are there and visible
     dom = subprocess.run(cmd[:-2] + ["--dump-dom", server["url"] + "/taskpane.html?anteprima=1"],

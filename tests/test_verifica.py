@@ -19,6 +19,7 @@ from addin.cli import app
 from addin.rules.catalogue import CATALOGO
 from addin.rules.models import Esito, Spesa, VoceCofinanziamento
 from addin.workbook import schema as S
+from addin.workbook.report import RIGA_INTESTAZIONE, RIGA_TITOLO
 from addin.workbook.reader import leggi_cartella
 from hostile.build import build_workbook, save_workbook
 
@@ -261,11 +262,16 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
     # Avvisi: COFINANZIAMENTO_MONETARIO_INCOERENTE (50.00 declared, none realised)
     assert wb.sheetnames == ["Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"]
     ws = wb["Esito"]
-    head = [c.value for c in ws[1]]
+    hr = RIGA_INTESTAZIONE["Esito"]
+    # every sheet opens with a title line: what it holds, programme, year and reference date
+    for name in wb.sheetnames:
+        assert "Programma 1, anno 2026, al 01/06/2026" in wb[name].cell(RIGA_TITOLO, 1).value, name
+    assert ws.cell(RIGA_TITOLO, 1).value == "Esito delle righe di spesa - Programma 1, anno 2026, al 01/06/2026"
+    head = [c.value for c in ws[hr]]
     for h in ("Riga", "Esito", "Importo ammesso", "Motivi", "In campione", "Importo decurtato",
               "Tipologia errore", "Commento del controllore", "Importo certificato"):
         assert h in head
-    rows = {r[0].value: {h: c for h, c in zip(head, r)} for r in ws.iter_rows(min_row=2)}
+    rows = {r[0].value: {h: c for h, c in zip(head, r)} for r in ws.iter_rows(min_row=hr + 1)}
     assert len(rows) == len(ROWS)
     desc = rows[4]["Descrizione"]
     assert desc.value == '=HYPERLINK("http://example.org","clic")' and desc.data_type == "s"
@@ -274,14 +280,15 @@ def test_cli_report_input_untouched_and_text_stays_text(main_file, tmp_path):
             r12["Codici motivi"].value) == ("Ammessa", 100, 20, "IMPORTO_OLTRE_DOCUMENTO")
     assert rows[22]["In campione"].value in ("SI", "NO")
     oss = wb["Osservazioni"]
-    assert "entro il 11/06/2026" in oss["A1"].value
-    listed = [r[0].value for r in oss.iter_rows(min_row=3)]
+    assert "entro il 11/06/2026" in oss.cell(RIGA_TITOLO, 1).value
+    listed = [r[0].value for r in oss.iter_rows(min_row=RIGA_INTESTAZIONE["Osservazioni"] + 1)]
     assert listed == [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20, 23]
     sint = [[c.value for c in r] for r in wb["Sintesi"].iter_rows()]
     flat = [v for r in sint for v in r if v is not None]
     assert "Piano delle tranche" in flat and "Finestre rendicontative" in flat
     assert any(r[0] == "Rendicontato" and r[2] == 2470 for r in sint)
-    camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
+    assert wb["Campione"].cell(RIGA_INTESTAZIONE["Campione"], 1).value == "Semestre"
+    camp = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=RIGA_INTESTAZIONE["Campione"] + 1)]
     assert camp[0][0] == "1/2026" and camp[0][5] in {"Anna Neri", "Carla Blu", "Bruno Verdi"}
 
 
@@ -352,11 +359,12 @@ def test_report_opens_in_libreoffice(main_file, tmp_path, cfg):
     wb = openpyxl.load_workbook(back, data_only=True)
     assert wb.sheetnames[:4] == ["Esito", "Sintesi", "Campione", "Osservazioni"]
     ws = wb["Esito"]
-    head = [c.value for c in ws[1]]
-    row4 = {h: c.value for h, c in zip(head, ws[2])}
+    hr = RIGA_INTESTAZIONE["Esito"]
+    head = [c.value for c in ws[hr]]
+    row4 = {h: c.value for h, c in zip(head, ws[hr + 1])}
     assert row4["Riga"] == 4 and row4["Descrizione"] == '=HYPERLINK("http://example.org","clic")'
     assert row4["Importo ammesso"] == 100 and row4["Data decisiva"].date() == dt.date(2026, 2, 1)  # competence
-    assert wb["Osservazioni"].max_row == 2 + 16
+    assert wb["Osservazioni"].max_row == RIGA_INTESTAZIONE["Osservazioni"] + 16
 
 
 def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
@@ -372,10 +380,48 @@ def test_report_is_set_up_for_printing(main_file, tmp_path, cfg):
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, ws.title
         assert "programma 1, anno 2026, al " in ws.oddHeader.left.text, ws.title
-    assert wb["Esito"].print_title_rows == "$1:$1" and wb["Osservazioni"].print_title_rows == "$2:$2"
+    # the header row (below the title line) is repeated on every page, filtered and frozen on screen
+    for name in ("Esito", "Campione", "Osservazioni"):
+        ws, hr = wb[name], RIGA_INTESTAZIONE[name]
+        assert ws.print_title_rows == f"${hr}:${hr}", name
+        assert ws.auto_filter.ref == f"A{hr}:{ws.cell(hr, ws.max_column).column_letter}{ws.max_row}", name
+        assert ws.freeze_panes == f"A{hr + 1}", name
+        assert ws.cell(hr, 1).value in ("Riga", "Semestre") and ws.cell(hr, 1).font.b, name
     assert wb["Esito"].print_title_cols == "$A:$A"
-    assert wb["Esito"].auto_filter.ref == f"A1:{wb['Esito'].cell(1, wb['Esito'].max_column).column_letter}" \
-                                         f"{wb['Esito'].max_row}"
+    # Esito prints across two pages from its header row (its title would be cut on the second page,
+    # the page header names programme and date); the others print their title line
+    esito = wb["Esito"]
+    assert esito.print_area == f"'Esito'!$A${RIGA_INTESTAZIONE['Esito']}:$T${esito.max_row}"
+    assert all(not wb[n].print_area for n in wb.sheetnames if n != "Esito")
+
+
+@pytest.mark.libreoffice
+def test_report_printed_in_italian_with_nothing_cut(main_file, tmp_path, cfg):
+    """The report printed by LibreOffice (Italian locale): every sheet's title line whole, amounts as
+    1.234,56, outcomes and reason codes unbroken, percentages right-aligned like the figures."""
+    from tests.libreoffice import PDFTOTEXT, SOFFICE, esporta_pdf, estrai_testo_pdf, parole_pdf
+
+    if SOFFICE is None or PDFTOTEXT is None:
+        pytest.skip("LibreOffice o poppler-utils non installati")
+    r, rep = verifica_file(main_file, cfg, CLOSED, out=tmp_path / "rep.xlsx")
+    pdf = esporta_pdf(rep, tmp_path / "pdf", locale="it-IT")
+    text = estrai_testo_pdf(pdf)
+    words = set(text.split())
+    for title in ("Verifica del rendiconto", "Campione delle persone da controllare", "Spese non ammesse", "Avvisi"):
+        assert f"{title} - Programma 1, anno 2026, al 01/06/2026" in text, title
+    # 2,470.00 reported (Sintesi, Totali): Italian separators whatever the machine's locale
+    assert "2.470,00" in words and "2,470.00" not in text
+    assert text.count("Non ammessa") >= 2 * 6          # six rows not admitted: on Esito and Osservazioni
+    for e in r.esiti:
+        for code in e.codici:
+            assert code in words, code                     # on one line, never broken inside
+    # Sintesi: "Quota realizzata" 22,46% (260.70 / (900.00 + 60.00 + 200.70) = 260.70 / 1,160.70) ends
+    # where the "Base di calcolo" 1.160,70 on the line above ends
+    page = next(i for i, p in enumerate(text.split("\f"), start=1) if "Quota realizzata" in p)
+    ws = parole_pdf(pdf, page)
+    (pct,) = [w for w in ws if w[0] == "22,46%"]
+    base = min((w for w in ws if w[0] == "1.160,70" and w[2] < pct[2]), key=lambda w: pct[2] - w[2])
+    assert abs(base[3] - pct[3]) < 2, (base, pct)
 
 
 def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_path):
@@ -388,7 +434,7 @@ def test_sample_without_seed_or_key_is_provisional_everywhere(main_file, tmp_pat
     assert [(c["semestre"], c["provvisorio"], c["origine_seme"]) for c in camp] == [
         (1, True, "provvisorio"), (2, True, "provvisorio")]
     wb = openpyxl.load_workbook(out)
-    rows = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=2)]
+    rows = [[c.value for c in r] for r in wb["Campione"].iter_rows(min_row=RIGA_INTESTAZIONE["Campione"] + 1)]
     assert rows and all("PROVVISORIO" in r[2] for r in rows)
     res = runner.invoke(app, ["verifica", str(main_file), "--data", "2026-06-01", "--out", str(tmp_path / "r2.xlsx")],
                         env={"RENDICONTA_CHIAVE": None, "RENDICONTA_CHIAVE_FILE": None, "COLUMNS": "80"})

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from addin.cli import app
 from addin.demo_data import genera_demo
 from addin.workbook.reader import leggi_cartella
+from addin.workbook.report import RIGA_INTESTAZIONE
 
 
 def test_demo_data_is_deterministic_and_realistic(cfg):
@@ -85,7 +86,7 @@ def test_cli_demo_writes_six_programmes_verbali_and_consolidation(tmp_path, monk
     assert len(c.spese) >= 300
     wb = openpyxl.load_workbook(folder / "rendiconto_P1_2026_demo_verifica.xlsx", read_only=True)
     codes = set()
-    for row in wb["Esito"].iter_rows(min_row=2, values_only=True):
+    for row in wb["Esito"].iter_rows(min_row=RIGA_INTESTAZIONE["Esito"] + 1, values_only=True):
         if row[13]:
             codes.update(x.strip() for x in row[13].split(","))
     assert {"DOCUMENTAZIONE_MANCANTE", "TRASMISSIONE_TARDIVA", "PAGAMENTO_NON_TRACCIABILE", "DOCUMENTO_DUPLICATO",

@@ -84,11 +84,12 @@ class PianoBlocco:
 
     def copie_da_aggiornare(self, meta) -> list[Sigillo]:
         """The seals in force whose `_meta` copy (in `meta`, the file's key/value pairs) is missing,
-        altered or superseded: the copies to write again (CLI and add-in alike)."""
+        altered, superseded or in the first, uncompressed form: the copies to write again (CLI and add-in
+        alike)."""
         in_file = leggi_sigilli(meta)
         return [s for a, s in self.sigilli.items() if a not in in_file
                 or (s.intestazione, s.hmac, s.righe) != (in_file[a].intestazione, in_file[a].hmac, in_file[a].righe)
-                or in_file[a].problemi]
+                or in_file[a].problemi or in_file[a].forma == "righe"]
 
     def righe(self) -> tuple[set[int], set[int]]:
         """(Spese rows, Cofinanziamento rows) to lock: where the sealed rows are now, and the new seals' rows."""

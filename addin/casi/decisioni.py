@@ -90,6 +90,7 @@ def decidi(registro, programma: int, anno: int, riga: RigaDecisa | None, esito: 
 
 # --- decisions entered in the report's controller columns ----------------------------------------------
 
+_RIGA_INTESTAZIONE_PRIMA = 1     # header row of the «Esito» sheet in reports written before its title line
 _TITOLO = re.compile(r"Programma\s+(\d+),\s+anno\s+(\d{4})")
 
 
@@ -174,27 +175,24 @@ def importa_decisioni(registro, path: str | Path, *, scadenza: dt.date | None = 
                       operatore: str | None = None) -> RisultatoImportazione:
     """Record the decisions an officer wrote in a Verifica report (sheet «Esito», columns «Tipologia
     errore», «Commento del controllore», «Importo decurtato»; see decisioni_della_tabella)."""
-    from openpyxl import load_workbook
-
-    from addin.workbook.report import ESITO, SINTESI
+    from addin.workbook.reader import leggi_griglie
+    from addin.workbook.report import ESITO, RIGA_INTESTAZIONE, SINTESI
 
     name = Path(path).name
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's input problem
-        raise ErroreInput(f"il report non si apre come cartella di lavoro Excel ({type(exc).__name__}).",
-                          file=name) from None
-    try:
-        if ESITO not in wb.sheetnames or SINTESI not in wb.sheetnames:
-            raise ErroreInput("non è un report di Verifica (mancano i fogli «Esito» e «Sintesi»).", file=name)
-        title = next(wb[SINTESI].iter_rows(max_row=1, values_only=True))[0] or ""
-        m = _TITOLO.search(str(title))
-        if not m:
-            raise ErroreInput("programma e anno non trovati nel titolo.", file=name, foglio=SINTESI, riga=1)
-        rows = wb[ESITO].iter_rows(values_only=True)
-        wanted = decisioni_della_tabella(next(rows), rows, scadenza=scadenza, file=name, foglio=ESITO, prima_riga=2)
-    finally:
-        wb.close()
+    # the same safe reader as the programme workbooks: checked before parsing, errors in Italian
+    grids, _ = leggi_griglie(path, (ESITO, SINTESI))
+    if ESITO not in grids or SINTESI not in grids:
+        raise ErroreInput("non è un report di Verifica (mancano i fogli «Esito» e «Sintesi»).", file=name)
+    title = grids[SINTESI][0][0] if grids[SINTESI] and grids[SINTESI][0] else ""
+    m = _TITOLO.search(str(title))
+    if not m:
+        raise ErroreInput("programma e anno non trovati nel titolo.", file=name, foglio=SINTESI, riga=1)
+    rows = grids[ESITO]
+    h = RIGA_INTESTAZIONE[ESITO]
+    if not (len(rows) >= h and "Riga" in rows[h - 1]) and rows and "Riga" in rows[_RIGA_INTESTAZIONE_PRIMA - 1]:
+        h = _RIGA_INTESTAZIONE_PRIMA      # a report written before the sheet had a title line
+    wanted = decisioni_della_tabella(rows[h - 1] if len(rows) >= h else (), rows[h:], scadenza=scadenza,
+                                     file=name, foglio=ESITO, prima_riga=h + 1)
     return registra_decisioni(registro, int(m.group(1)), int(m.group(2)), wanted, scadenza=scadenza, data=data,
                               operatore=operatore)
 

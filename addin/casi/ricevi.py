@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from addin.casi.verifica import impronta_file
+from addin.casi.verifica import impronta
 from addin.config.models import Config
 from addin.registro import Atto
 from addin.registro.atti import RICEZIONE
@@ -16,12 +16,13 @@ from addin.registro.atti import RICEZIONE
 def ricevi(registro, path: str | Path, config: Config, *, data_ricezione: dt.date | None = None,
            protocollo: str | None = None, data_protocollo: dt.date | None = None,
            consegnato_da: str | None = None, operatore: str | None = None) -> Atto:
-    from addin.workbook.reader import leggi_cartella
+    from addin.workbook.reader import leggi_byte, leggi_cartella
 
     p = Path(path)
-    c = leggi_cartella(p, config)           # a reporting workbook, or an Italian error
+    content = leggi_byte(p)                 # read once: the hash and size are of the bytes checked
+    c = leggi_cartella(p, config, dati=content)   # a reporting workbook, or an Italian error
     when = data_ricezione or dt.date.today()
-    dati = {"file": p.name, "sha256": impronta_file(p), "dimensione": p.stat().st_size, "data_ricezione": when,
+    dati = {"file": p.name, "sha256": impronta(content), "dimensione": len(content), "data_ricezione": when,
             "protocollo": protocollo or None, "data_protocollo": data_protocollo, "consegnato_da": consegnato_da}
     return registro.registra(c.programma, c.anno, RICEZIONE, {k: v for k, v in dati.items() if v is not None},
                              data=when, autore=operatore)

@@ -221,8 +221,10 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
     Returns the workbook to check and the decisions applied after the rules, by row: requests for
     documents (_richieste) and NON_AMMESSA for a part of the row (_decurtazioni)."""
     spese, dopo_regole = [], {}
+    decisioni = atti.decisioni
     for s in cartella.spese:
-        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        dec = decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento))) \
+            if decisioni else None   # perf: no document keys to compute when the register has no decisions
         if s.decisione_comune or s.motivazione_comune:
             if dec is None or dec.esito != NON_AMMESSA:
                 avvisi.append(f"Foglio «Spese», riga {s.riga}: la decisione scritta nel file («{s.decisione_comune or ''}») "
@@ -422,8 +424,16 @@ def pagamenti_json(s: SituazionePagamenti | None) -> dict | None:
                          "in_ritardo": t.in_ritardo, "stato": t.stato} for t in s.tranche]}
 
 
+def impronta(dati: bytes) -> str:
+    """SHA-256 (hex) of bytes already read: the same bytes the reader checks and parses."""
+    import hashlib
+
+    return hashlib.sha256(dati).hexdigest()
+
+
 def impronta_file(path: Path) -> str | None:
-    """SHA-256 of a file's bytes (hex), None when it cannot be read (the reader then says why)."""
+    """SHA-256 of a file's bytes (hex), None when it cannot be read. For an output just written (the
+    report); an input is hashed from the bytes it is read from (reader.leggi_byte, `impronta`)."""
     import hashlib
 
     h = hashlib.sha256()
@@ -481,13 +491,15 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     (with the SHA-256 of the file and of the report). `variazioni` and `pagamenti` as in `esegui_verifica`."""
     from addin.casi.atti_registro import leggi_atti
     from addin.errors import ErroreOutput
-    from addin.workbook.reader import leggi_cartella
+    from addin.workbook.reader import leggi_byte, leggi_cartella
     from addin.workbook.report import scrivi_report
 
     src = Path(path)
     with gc_paused():
-        digest = impronta_file(src)
-        cartella = leggi_cartella(src, config)
+        dati = leggi_byte(src)              # read once: the hash is of the very bytes checked
+        digest = impronta(dati)
+        cartella = leggi_cartella(src, config, dati=dati)
+        del dati
         atti = None
         if registro is not None:
             from addin.casi.pagamenti import pagamenti_registrati

@@ -204,7 +204,11 @@ def apri_cartella(path: str | Path) -> Workbook:
         trimmed = _senza_code_vuote(path)
         wb = load_workbook(trimmed or path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
     except Exception as exc:  # noqa: BLE001 - any openpyxl failure is an unreadable input
-        raise ErroreInput(f"impossibile aprire il file per il blocco: {exc}", file=path.name) from None
+        from addin.workbook.reader import descrivi_errore_lettura
+
+        # openpyxl's own text is English: the meaning is said in Italian (as for python-calamine)
+        raise ErroreInput(f"impossibile aprire il file per il blocco: {descrivi_errore_lettura(exc)}. Aprire il "
+                          "file in Excel o LibreOffice e salvarlo di nuovo come .xlsx.", file=path.name) from None
     finally:
         if trimmed is not None:
             trimmed.unlink(missing_ok=True)

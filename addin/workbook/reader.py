@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import operator
 import re
 import zipfile
@@ -221,6 +222,49 @@ def _check_sheet_xml(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, budg
             _too_far(m.group(1), fname)
 
 
+def leggi_byte(path: str | Path) -> bytes:
+    """The file's bytes, read once: what is checked, hashed and parsed is the same content, whatever
+    happens to the file meanwhile. ErroreInput (Italian) when it is missing, not a regular file, empty,
+    too large or unreadable."""
+    from addin.output import errore_os
+
+    p = Path(path)
+    fname = p.name
+    try:
+        if not p.exists():
+            raise ErroreInput("il file non esiste.", file=str(p))
+        if not p.is_file():
+            raise ErroreInput("il percorso indicato non è un file.", file=str(p))
+        with p.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)     # never more than the limit in memory
+    except OSError as exc:
+        raise ErroreInput(f"impossibile leggere il file: {errore_os(exc)}.", file=fname) from None
+    if not data:
+        raise ErroreInput("il file è vuoto (0 byte).", file=fname)
+    if len(data) > MAX_FILE_BYTES:
+        raise ErroreInput(f"il file è troppo grande (oltre {MAX_FILE_BYTES // (1024 * 1024)} MB).", file=fname)
+    return data
+
+
+def descrivi_errore_lettura(exc: BaseException) -> str:
+    """What a parser's failure (python-calamine, zipfile, XML) means, in Italian: the parsers' own texts
+    and class names are English and are never shown."""
+    import python_calamine as pc
+
+    if isinstance(exc, pc.PasswordError):
+        return "il file è protetto da password"
+    if isinstance(exc, pc.WorksheetNotFound | KeyError):
+        return "una parte interna del file (un foglio o un elenco) manca"
+    if isinstance(exc, pc.ZipError | zipfile.BadZipFile | zlib.error | EOFError):
+        return "una parte compressa del file è danneggiata o troncata"
+    if isinstance(exc, pc.XmlError | UnicodeError) or type(exc).__name__ in ("ParseError", "XMLSyntaxError"):
+        return "il contenuto XML interno non è valido (file danneggiato o troncato)"
+    return "la struttura interna del file non è quella di una cartella di lavoro .xlsx"
+
+
+_RISALVA = " Aprire il file in Excel o LibreOffice e salvarlo di nuovo come .xlsx, oppure chiederne un nuovo invio."
+
+
 def controlla_file(path: str | Path) -> list[str]:
     """Check a file is a safe xlsx before any parser opens it; returns warnings (Italian)."""
     return esamina_file(path)[0]
@@ -247,27 +291,14 @@ def parti_fogli(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def esamina_file(path: str | Path, fogli: Sequence[str] = ()
+def esamina_file(path: str | Path, fogli: Sequence[str] = (), *, dati: bytes | None = None
                  ) -> tuple[list[str], dict[str, dict[tuple[int, int], CellaSpeciale]]]:
-    """controlla_file, also collecting the error cells and uncomputed formulas of the sheets `fogli`."""
-    p = Path(path)
-    fname = p.name
-    if not p.exists():
-        raise ErroreInput("il file non esiste.", file=str(p))
-    if not p.is_file():
-        raise ErroreInput("il percorso indicato non è un file.", file=str(p))
-    try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        raise ErroreInput(f"impossibile leggere il file: {exc.strerror or exc}.", file=fname) from None
-    if size == 0:
-        raise ErroreInput("il file è vuoto (0 byte).", file=fname)
-    if size > MAX_FILE_BYTES:
-        raise ErroreInput(f"il file è troppo grande ({size // (1024 * 1024)} MB).", file=fname)
+    """controlla_file, also collecting the error cells and uncomputed formulas of the sheets `fogli`.
+    `dati`: the file's bytes when already read (leggi_byte); the checks then judge exactly those."""
+    fname = Path(path).name
+    content = dati if dati is not None else leggi_byte(path)
+    head = content[:8]
     if head == _OLE_MAGIC:
-        content = p.read_bytes()
         if _ENCRYPTED_MARK in content:
             raise ErroreInput("il file è protetto da password (cifrato): salvarlo senza password "
                               "di apertura e riprovare.", file=fname)
@@ -279,12 +310,12 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
                 else "non è una cartella di lavoro Excel (.xlsx)")
         raise ErroreInput(f"il file {what}: usare il modello .xlsx del programma.", file=fname)
     try:
-        zf = zipfile.ZipFile(p)
+        zf = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
         raise ErroreInput("il file è danneggiato (archivio zip non leggibile): non è una cartella di "
                           "lavoro .xlsx valida.", file=fname) from None
-    except Exception as exc:  # noqa: BLE001 - any zip parsing failure is a corrupt file
-        raise ErroreInput(f"il file è danneggiato e non può essere aperto ({type(exc).__name__}).",
+    except Exception:  # noqa: BLE001 - any zip parsing failure is a corrupt file
+        raise ErroreInput("il file è danneggiato e non può essere aperto (archivio zip non valido)." + _RISALVA,
                           file=fname) from None
     avvisi: list[str] = []
     with zf:
@@ -353,8 +384,8 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
                                         "nuovo (`rendiconta modello`).", file=fname)
         except ErroreInput:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
-            raise ErroreInput(f"il file è danneggiato: una sua parte non si decomprime ({type(exc).__name__}).",
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError):
+            raise ErroreInput("il file è danneggiato: una sua parte compressa non si decomprime." + _RISALVA,
                               file=fname) from None
     return avvisi, {k: v for k, v in speciali.items() if v}
 
@@ -363,30 +394,34 @@ def esamina_file(path: str | Path, fogli: Sequence[str] = ()
 _SHEETS = (S.SPESE, S.COFINANZIAMENTO, S.BUDGET, S.META)
 
 
-def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dict[str, list[list[object]]], list[str]]:
-    """Safely open an xlsx and return the raw grids (from A1) of the requested sheets that exist."""
+def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS, *, dati: bytes | None = None,
+                  primo: bool = False) -> tuple[dict[str, list[list[object]]], list[str]]:
+    """Safely open an xlsx and return the raw grids (from A1) of the requested sheets that exist; with
+    `primo`, the first sheet when none of them exists. The file is read once (`dati`, the bytes of
+    leggi_byte, when the caller already has them): the checks and the parser see the same bytes."""
     import python_calamine as pc
 
-    avvisi, speciali = esamina_file(path, (S.SPESE, S.COFINANZIAMENTO, S.BUDGET))
     fname = Path(path).name
+    data = dati if dati is not None else leggi_byte(path)
+    avvisi, speciali = esamina_file(path, (S.SPESE, S.COFINANZIAMENTO, S.BUDGET), dati=data)
     try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise ErroreInput("il file è protetto da password: salvarlo senza password e riprovare.",
                           file=fname) from None
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types on bad files
-        raise ErroreInput(f"il file è danneggiato o non è una cartella di lavoro .xlsx valida "
-                          f"({type(exc).__name__}).", file=fname) from None
+        raise ErroreInput(f"il file non si apre come cartella di lavoro .xlsx: {descrivi_errore_lettura(exc)}."
+                          + _RISALVA, file=fname) from None
     grids: dict[str, list[list[object]]] = {}
     try:
-        names = set(wb.sheet_names)
-        for name in fogli:
-            if name in names:
-                try:
-                    grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                except Exception as exc:  # noqa: BLE001
-                    raise ErroreInput(f"il foglio è danneggiato e non è leggibile ({type(exc).__name__}).", file=fname,
-                                      foglio=name) from None
+        names = list(wb.sheet_names)
+        wanted = [n for n in fogli if n in names] or (names[:1] if primo else [])
+        for name in wanted:
+            try:
+                grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001
+                raise ErroreInput(f"il foglio non è leggibile: {descrivi_errore_lettura(exc)}." + _RISALVA,
+                                  file=fname, foglio=name) from None
     finally:
         wb.close()
     for name, cells in speciali.items():
@@ -407,9 +442,11 @@ def leggi_griglie(path: str | Path, fogli: Sequence[str] = _SHEETS) -> tuple[dic
 
 
 def leggi_cartella(path: str | Path, config: Config, *,
-                   griglie: tuple[dict[str, list[list[object]]], list[str]] | None = None) -> CartellaRendiconto:
-    """Read a programme workbook; `griglie` is the result of leggi_griglie(path) when already read."""
-    grids, avvisi = griglie if griglie is not None else leggi_griglie(path)
+                   griglie: tuple[dict[str, list[list[object]]], list[str]] | None = None,
+                   dati: bytes | None = None) -> CartellaRendiconto:
+    """Read a programme workbook; `griglie` is the result of leggi_griglie(path) when already read,
+    `dati` the file's bytes (leggi_byte) when already read (e.g. to hash exactly what is checked)."""
+    grids, avvisi = griglie if griglie is not None else leggi_griglie(path, dati=dati)
     c = parse_cartella(grids, config, path=str(path))
     c.avvisi[:0] = avvisi
     return c
@@ -578,9 +615,6 @@ def _find_header(grid: list[list[object]], cols: tuple[S.Col, ...], sheet: str, 
 
 
 _BAD = object()   # a cell that is not of its column's kind (becomes a reason of the row)
-# exact spellings of SI/NO as typed or chosen from the dropdown (anything else goes through _bool)
-_BOOL_TEXT = {form: value for words, value in ((_SI, True), (_NO, False))
-              for w in words for form in (w, w.upper(), w.capitalize())}
 
 
 def _or_bad(parse, v: object) -> object:
@@ -593,10 +627,11 @@ def _or_bad(parse, v: object) -> object:
         return _BAD
 
 
-def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> list[object]:
+def _column(raw: Sequence[object], kind: str, memo: dict[object, object]) -> list[object]:
     """One column converted to its kind. perf: the common cell types are handled inline, column by
-    column (fewer calls per cell than row by row), and a repeated float becomes the same Decimal
-    (`decimals`, shared by the columns of a table; zeros are left out, -0.0 == 0.0); the rest goes
+    column (fewer calls per cell than row by row), and a text or a float met before is not parsed again:
+    `memo` (shared by the table's columns of this kind) maps a text (dates come from the add-in as ISO
+    text, the empty cells as "") or a non-zero float (-0.0 == 0.0) to its parsed value; the rest goes
     through the parsers."""
     str_, float_, date_, datetime_ = str, float, dt.date, dt.datetime
     if kind == "text":
@@ -607,19 +642,24 @@ def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> lis
             if v.__class__ is float_ and isfinite(v):
                 d = Decimal(repr(v))
                 if v:
-                    decimals[v] = d
+                    memo[v] = d
                 return d
-            return _or_bad(_number, v)
-        return [decimals[v] if v.__class__ is float_ and v in decimals else num(v) for v in raw]
+            d = _or_bad(_number, v)
+            if v.__class__ is str_:
+                memo[v] = d
+            return d
+        return [memo[v] if (v.__class__ is float_ or v.__class__ is str_) and v in memo else num(v) for v in raw]
+    parse = {"date": _date, "month": _month, "bool": _bool}[kind]
+
+    def parsed(v: object) -> object:
+        d = _or_bad(parse, v)
+        if v.__class__ is str_:
+            memo[v] = d
+        return d
     if kind == "date":
-        return [v if v.__class__ is date_ else v.date() if v.__class__ is datetime_ else _or_bad(_date, v)
-                for v in raw]
-    if kind == "month":
-        return [_or_bad(_month, v) for v in raw]
-    if kind == "bool":
-        text = _BOOL_TEXT
-        return [text[v] if v.__class__ is str_ and v in text else _or_bad(_bool, v) for v in raw]
-    raise AssertionError(kind)
+        return [v if v.__class__ is date_ else v.date() if v.__class__ is datetime_
+                else memo[v] if v.__class__ is str_ and v in memo else parsed(v) for v in raw]
+    return [memo[v] if v.__class__ is str_ and v in memo else parsed(v) for v in raw]
 
 
 def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dict[str, int], header_row: int,
@@ -634,12 +674,12 @@ def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dic
     if body and min(map(len, body)) < width:
         body = [list(row) + [None] * (width - len(row)) if len(row) < width else row for row in body]
     first_row = header_row + 2                      # Excel number of body[0]
-    decimals: dict[float, Decimal] = {}
+    memos: dict[str, dict[object, object]] = {}   # by kind: see _column
     columns: dict[str, list[object]] = {}
     errors: dict[int, list[Motivo]] = {}
     for c, i in specs:
         raw = [row[i] for row in body]
-        values = _column(raw, c.kind, decimals)
+        values = _column(raw, c.kind, memos.setdefault("money" if c.kind == "number" else c.kind, {}))
         if True in map(operator.is_, values, repeat(_BAD)):   # identity: == on Decimals is slow
             code = money_code.get(c.key, "DATO_NON_VALIDO")
             for k, v in enumerate(values):

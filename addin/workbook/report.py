@@ -22,6 +22,12 @@ from addin.workbook.schema import excel_serial
 
 ESITO, SINTESI, CAMPIONE, OSSERVAZIONI, AVVISI = "Esito", "Sintesi", "Campione", "Osservazioni", "Avvisi"
 
+# Layout of every sheet: a title line (what, programme, year, date) and, below it, the column header of
+# the table (Sintesi is a sequence of sections, without one header). Writers, readers of the report
+# (`rendiconta decisioni importa`) and tests take the positions from here.
+RIGA_TITOLO = 1
+RIGA_INTESTAZIONE = {ESITO: 2, CAMPIONE: 2, OSSERVAZIONI: 2, AVVISI: 2, SINTESI: 0}   # 1-based; 0: none
+
 ESITO_HEADER = ["Riga", "Azione", "Partner", "Categoria", "Descrizione", "Fornitore/Percettore", "N. documento",
                 "Data decisiva", "Finestra", "Importo rendicontato", "Esito", "Importo ammesso",
                 "Importo non ammesso", "Codici motivi", "Motivi",
@@ -58,11 +64,27 @@ def _group_totals(r, keyfn) -> list[list]:
     return [[k, acc[k][4], acc[k][0], acc[k][1], acc[k][2], acc[k][3]] for k in sorted(order)]
 
 
+def titolo(cosa: str, r) -> str:
+    """A sheet's title line: what it holds, programme, year and reference date."""
+    return f"{cosa} - Programma {r.programma}, anno {r.anno}, al {r.data_riferimento:%d/%m/%Y}"
+
+
+def _tabella(nome: str, titolo_foglio: str, header: list, body: list[list]) -> list[list]:
+    """Title line, then the header at RIGA_INTESTAZIONE[nome], then the body."""
+    gap = RIGA_INTESTAZIONE[nome] - RIGA_TITOLO - 1
+    return [[titolo_foglio], *([] for _ in range(gap)), header, *body]
+
+
+def righe_tabella(rows: list[list], nome: str) -> list[list]:
+    """A sheet's table without its title: the header row, then the body."""
+    return rows[RIGA_INTESTAZIONE[nome] - 1:]
+
+
 def tabelle_report(r) -> dict[str, list[list]]:
     cfg = r.cartella
     rows_camp = r.righe_campione()
     # --- Esito
-    esito_rows: list[list] = [ESITO_HEADER]
+    esito_rows: list[list] = []
     for s, e in zip(r.spese, r.esiti):
         non_amm = e.importo - e.importo_ammesso
         esito_rows.append([
@@ -77,7 +99,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
     t = r.totali
     n = r.conteggi()
     sint: list[list] = [
-        [f"Verifica del rendiconto - Programma {r.programma}, anno {r.anno}"],
+        [titolo("Verifica del rendiconto", r)],
         ["Data di riferimento", r.data_riferimento],
         ["File", cfg.path and Path(cfg.path).name],
         ["Stato dei sigilli", _STATO_SIGILLI.get(r.sigilli.stato, r.sigilli.stato)],
@@ -161,8 +183,7 @@ def tabelle_report(r) -> dict[str, list[list]]:
                          "data di riferimento."])
 
     # --- Campione
-    camp: list[list] = [["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",
-                         "Righe"]]
+    camp: list[list] = []
     for c in r.campioni:
         head = [f"{c.semestre}/{c.anno}", c.seme, c.descrizione_seme(), c.persone, c.dimensione]
         if not c.estratti:
@@ -171,19 +192,24 @@ def tabelle_report(r) -> dict[str, list[list]]:
             camp.append(head + [p, ", ".join(str(x) for x in c.righe[p])])
 
     # --- Osservazioni
-    oss: list[list] = [
-        [f"Spese non ammesse: l'ATS può presentare osservazioni entro il "
-         f"{r.scadenza_osservazioni:%d/%m/%Y}"],
-        ["Riga", "Partner", "Azione", "Categoria", "Descrizione", "Importo rendicontato", "Importo non ammesso",
-         "Esito", "Motivi", "Termine osservazioni", "Osservazioni dell'ATS"]]
+    oss: list[list] = []
     for s, e in r.respinte():
         oss.append([e.riga, s.partner, s.azione, s.categoria, s.descrizione, e.importo,
                     e.importo - e.importo_ammesso, etichetta_esito(e.esito), e.testo_motivi(),
                     r.scadenza_osservazioni, None])
 
-    out = {ESITO: esito_rows, SINTESI: sint, CAMPIONE: camp, OSSERVAZIONI: oss}
+    out = {ESITO: _tabella(ESITO, titolo("Esito delle righe di spesa", r), ESITO_HEADER, esito_rows),
+           SINTESI: sint,
+           CAMPIONE: _tabella(CAMPIONE, titolo("Campione delle persone da controllare", r),
+                              ["Semestre", "Seme", "Origine del seme", "Persone nel semestre", "Estratte", "Persona",
+                               "Righe"], camp),
+           OSSERVAZIONI: _tabella(OSSERVAZIONI, titolo("Spese non ammesse", r) + ": l'ATS può presentare "
+                                  f"osservazioni entro il {r.scadenza_osservazioni:%d/%m/%Y}",
+                                  ["Riga", "Partner", "Azione", "Categoria", "Descrizione", "Importo rendicontato",
+                                   "Importo non ammesso", "Esito", "Motivi", "Termine osservazioni",
+                                   "Osservazioni dell'ATS"], oss)}
     if r.avvisi:
-        out[AVVISI] = [["Avviso"], *[[a] for a in r.avvisi]]
+        out[AVVISI] = _tabella(AVVISI, titolo("Avvisi", r), ["Avviso"], [[a] for a in r.avvisi])
     return out
 
 
@@ -194,26 +220,30 @@ def intestazione(r) -> str:
 
 
 # --- writer ----------------------------------------------------------------------------------
-_WIDTHS = {ESITO: [7, 8, 22, 22, 30, 22, 13, 11, 9, 13, 12, 13, 13, 24, 56, 9, 12, 22, 28, 13],
+# Esito: codes (up to 29 characters) never break; "Non ammessa" and document numbers fit
+_WIDTHS = {ESITO: [7, 8, 21, 22, 29, 22, 19, 11, 9, 13, 13, 13, 13, 30, 50, 9, 12, 30, 24, 13],
            SINTESI: [62, 15, 15, 15, 15, 15, 10], CAMPIONE: [10, 16, 36, 12, 10, 26, 40],
-           OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 11, 48, 12, 30], AVVISI: [120]}
+           OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 13, 48, 12, 28], AVVISI: [120]}
 # text columns that wrap (0-based), so that long reasons and descriptions are read in full
-_WRAP_COLS = {ESITO: {2, 3, 4, 5, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {2, 5, 6},
+_WRAP_COLS = {ESITO: {2, 3, 4, 5, 6, 13, 14, 17, 18}, OSSERVAZIONI: {1, 3, 4, 8, 10}, CAMPIONE: {2, 5, 6},
               SINTESI: {0}, AVVISI: {0}}
 # printing: (pages across, columns repeated on each page); Esito's 20 columns print on two pages
-# across with the row number repeated, the others fit the page width
+# across with the row number repeated, the others fit the page width. A sheet printed across pages
+# prints from its header row: its title line would be cut at the repeated column of the following
+# pages, and the page header carries the same words (intestazione).
 _PRINT = {ESITO: (2, "$A:$A")}
 _SEZIONI = {"Totali", "Per azione", "Per categoria", "Per partner",
             "Non ammesso per motivo (ogni riga sotto il suo motivo decisivo)",
             "Cofinanziamento", "Piano delle tranche", "Finestre rendicontative",
             "Uso del budget (azione e categoria)"}
-_HEADER_ROW = {ESITO: 1, SINTESI: 0, CAMPIONE: 1, OSSERVAZIONI: 2, AVVISI: 1}
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # styles.xml cellXfs indexes
-_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP, _ST_TITLE, _ST_TOP = 1, 2, 3, 4, 5, 6
+_ST_MONEY, _ST_DATE, _ST_HEAD, _ST_WRAP, _ST_TITLE, _ST_TOP, _ST_RIGHT = 1, 2, 3, 4, 5, 6, 9
+# a percentage written as Italian text (money.fmt_pct: "10,91%") is aligned as the figures around it
+_PCT = re.compile(r"-?\d[\d.]*(?:,\d+)?\s?%")
 # text after the first column is indented a little: it never touches a right-aligned amount
 _INDENTED = {_ST_WRAP: 7, _ST_TOP: 8}
 _STYLES = (
@@ -228,7 +258,7 @@ _STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
     '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="9"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="10"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
     '<alignment vertical="top"/></xf>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyAlignment="1">'
@@ -243,7 +273,9 @@ _STYLES = (
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment horizontal="left" wrapText="1" vertical="top" indent="1"/></xf>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment horizontal="left" vertical="top" indent="1"/></xf></cellXfs>'
+    '<alignment horizontal="left" vertical="top" indent="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment horizontal="right" vertical="top"/></xf></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
 
 
@@ -289,7 +321,7 @@ def _col(i: int) -> str:
 def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
     """One worksheet. Strings are inline strings (t="inlineStr"): never formulas, whatever they start with.
     `intestazione` (programme, year, date) is printed at the top of every page."""
-    hdr = _HEADER_ROW.get(name, 1)
+    hdr = RIGA_INTESTAZIONE.get(name, 0)
     widths = _WIDTHS.get(name, [])
     width = max((len(r) for r in rows), default=1)
     letters = [_col(i) for i in range(max(width, len(widths), 1))]
@@ -306,7 +338,6 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
                                       for i, w in enumerate(widths, start=1)) + "</cols>")
     out.append("<sheetData>")
     wrap_cols = _WRAP_COLS.get(name, set())
-    title_row = 1 if hdr != 1 else 0       # Sintesi and Osservazioni open with a title line
     append = out.append
     for ri, row in enumerate(rows, start=1):
         head = ri == hdr or (name == SINTESI and bool(row) and row[0] in _SEZIONI)
@@ -324,10 +355,10 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
                 t = escape(v) if ("&" in v or "<" in v or ">" in v) else v
                 if len(t) > 32767:
                     t = t[:32767]
-                st = (_ST_TITLE if ri == title_row else _ST_HEAD if head
+                st = (_ST_TITLE if ri == RIGA_TITOLO else _ST_HEAD if head
                       else _ST_WRAP if ci in wrap_cols else _ST_TOP)
                 if ci:
-                    st = _INDENTED.get(st, st)
+                    st = _ST_RIGHT if st == _ST_TOP and _PCT.fullmatch(v) else _INDENTED.get(st, st)
                 add(f'<c r="{letters[ci]}{ri}" s="{st}" t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
             elif tv is Decimal:
                 add(f'<c r="{letters[ci]}{ri}" s="{_ST_HEAD if head else _ST_MONEY}"><v>{v:f}</v></c>')
@@ -341,8 +372,9 @@ def _sheet_xml(name: str, rows: list[list], intestazione: str = "") -> str:
             else:
                 add(f'<c r="{letters[ci]}{ri}" t="inlineStr"><is><t xml:space="preserve">'
                     f'{escape(_safe_text(str(v)))}</t></is></c>')
-        lines = max((righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
-                     if ci < len(row) and ci < len(widths) and type(row[ci]) is str), default=1)
+        lines = 1 if ri == RIGA_TITOLO else max(      # the title is one line, overflowing to the right
+            (righe_testo(row[ci], widths[ci]) for ci in wrap_cols | ({*range(len(row))} if head else set())
+             if ci < len(row) and ci < len(widths) and type(row[ci]) is str), default=1)
         if lines > 1:  # neither LibreOffice nor every Excel fits wrapped rows by itself
             append(f'<row r="{ri}" ht="{lines * _LINE_PT + 2}" customHeight="1">{"".join(cells)}</row>')
         else:
@@ -367,15 +399,24 @@ def _hf(text: str) -> str:
     return _safe_text(text).replace("&", "&&")[:200]
 
 
-def _print_titles(names: list[str]) -> str:
+def _print_names(tables: dict[str, list[list]]) -> str:
     """Defined names repeating each sheet's header row (and, for wide sheets, its first column) on every
-    printed page."""
+    printed page; the print area of a sheet printed across pages, from its header row (see _PRINT)."""
     def titles(n: str) -> str:
         ref = [f"'{escape(n)}'!{_PRINT[n][1]}"] if n in _PRINT else []
-        return ",".join(ref + [f"'{escape(n)}'!${_HEADER_ROW[n]}:${_HEADER_ROW[n]}"])
+        h = RIGA_INTESTAZIONE[n]
+        return ",".join(ref + [f"'{escape(n)}'!${h}:${h}"])
 
-    defs = [f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{titles(n)}</definedName>'
-            for i, n in enumerate(names) if _HEADER_ROW.get(n)]
+    defs = []
+    for i, (n, rows) in enumerate(tables.items()):
+        h = RIGA_INTESTAZIONE.get(n)
+        if not h:
+            continue
+        if n in _PRINT:
+            last_col = _col(max(len(r) for r in rows) - 1)
+            defs.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">'
+                        f"'{escape(n)}'!$A${h}:${last_col}${max(len(rows), h)}</definedName>")
+        defs.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{titles(n)}</definedName>')
     return f"<definedNames>{''.join(defs)}</definedNames>" if defs else ""
 
 
@@ -400,7 +441,7 @@ def _workbook_parts(tables: dict[str, list[list]], intestazione: str = "") -> di
           '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
           'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
           + "".join(f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>' for i, n in enumerate(names, 1))
-          + "</sheets>" + _print_titles(names) + "</workbook>")
+          + "</sheets>" + _print_names(tables) + "</workbook>")
     wbrels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
               + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -428,4 +469,5 @@ def scrivi_report(r, path: str | Path) -> Path:
     return scrivi_atomico(path, write, "il report")
 
 
-__all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER"]
+__all__ = ["tabelle_report", "scrivi_report", "etichetta_esito", "ESITO_HEADER", "RIGA_INTESTAZIONE", "RIGA_TITOLO",
+           "righe_tabella", "titolo"]

@@ -27,7 +27,11 @@ addin.workbook.reader, so sealing and verification see exactly the same values.
 Storage: extra key/value rows of the hidden `_meta` sheet, keys starting with `sigillo.`:
     sigillo.<ambito>.<campo>       header fields (versione, programma, anno, finestra, periodo, blocco,
                                    data, righe, chiave = key fingerprint, hmac = seal HMAC)
-    sigillo.<ambito>.riga.<n>      "<row HMAC hex> <canonical row text>" for Excel row n
+    sigillo.<ambito>.dati.<k>      the sealed rows, compressed (written since 29/11/2026): chunk k (1, 2...)
+                                   of "z1:" + base64(zlib(lines "<n> <row HMAC hex> <canonical row text>")),
+                                   at most LUNGHEZZA_PEZZO characters a cell (Excel: 32,767)
+    sigillo.<ambito>.riga.<n>      the first form, still read: "<row HMAC hex> <canonical row text>" for
+                                   Excel row n (about 695 bytes a sealed row against about 105 compressed)
 The seal HMAC covers every header field and the ordered list (row number, row HMAC), so deleting,
 adding, reordering or editing a `_meta` entry is detected; the row HMAC authenticates the stored row
 text, which the report uses to show the old values of a changed row.
@@ -41,6 +45,9 @@ import hmac as _hmac
 import json
 import os
 import re
+import zlib
+from base64 import b64decode, b64encode
+from binascii import Error as ErroreBase64
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -260,6 +267,9 @@ class Sigillo:
     righe: list[RigaSigillata]
     hmac: str
     problemi: list[str] = field(default_factory=list)   # malformed entries found while reading
+    # how the copy read from `_meta` holds its rows: "compatta" (compressed), "righe" (the first form,
+    # rewritten by the next `blocca`), "" (no rows); not part of the seal
+    forma: str = field(default="", compare=False)
 
     @property
     def versione(self) -> str:
@@ -273,13 +283,64 @@ class Sigillo:
             return f"cofinanziamento finestra {self.intestazione.get('finestra', '?')}"
         return f"finestra {self.intestazione.get('finestra', '?')}"
 
-    def voci_meta(self) -> list[tuple[str, str]]:
-        """The `_meta` key/value rows of this seal, in writing order."""
+    def voci_meta(self, compatta: bool = True) -> list[tuple[str, str]]:
+        """The `_meta` key/value rows of this seal, in writing order: the rows compressed in a few
+        cells (`compatta`), or one cell a row (the first form, still read)."""
         p = f"{PREFISSO}{self.ambito}."
         out = [(p + k, self.intestazione[k]) for k in _campi(self.versione)]
         out.append((p + "hmac", self.hmac))
-        out += [(f"{p}riga.{r.riga}", f"{r.hmac} {r.testo}") for r in self.righe]
-        return out
+        if not compatta:
+            return out + [(f"{p}riga.{r.riga}", f"{r.hmac} {r.testo}") for r in self.righe]
+        return out + [(f"{p}dati.{k}", pezzo) for k, pezzo in enumerate(comprimi_righe(self.righe), start=1)]
+
+
+# --- compressed copies of the sealed rows ------------------------------------------------------------
+# Why: the row texts repeat their keys and most values, so zlib shrinks them about tenfold (the row HMACs,
+# random, stay: about 105 bytes a sealed row instead of 695), and the add-in sends `_meta` to the server
+# with every Valida/Verifica/Blocca (Excel on the web: 5 MB a request). Only the
+# storage changes: the rows read back are the same RigaSigillata (number, HMAC, text), so the seal HMAC,
+# the row HMACs and every check are those of the first form; a chunk that does not decode is a problem of
+# the seal (reported as altered, like any other malformed entry).
+FORMATO_COPIA = "z1:"            # zlib + base64, lines "<row> <row HMAC> <text>"
+LUNGHEZZA_PEZZO = 30_000         # characters per `_meta` cell (Excel holds 32,767)
+MAX_BYTE_COPIA = 64 * 1024 * 1024   # decompressed size accepted: a crafted chunk must not exhaust memory
+
+
+def comprimi_righe(righe: Sequence[RigaSigillata]) -> list[str]:
+    """The sealed rows as `_meta` chunks (none when there are no rows)."""
+    if not righe:
+        return []
+    text = "\n".join(f"{r.riga} {r.hmac} {r.testo}" for r in righe)
+    data = b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+    size = LUNGHEZZA_PEZZO - len(FORMATO_COPIA)
+    return [FORMATO_COPIA + data[i:i + size] for i in range(0, len(data), size)]
+
+
+def _decomprimi_righe(pezzi: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(row number text, "<HMAC> <text>") of compressed chunks {"1": chunk, ...}, and the problems found."""
+    bad = [f"voce «dati.{k}» non valida" for k in pezzi if not (k.isascii() and k.isdigit())]
+    if bad:
+        return [], bad
+    by_number = {int(k): str(v).strip() for k, v in pezzi.items()}
+    if sorted(by_number) != list(range(1, len(pezzi) + 1)):     # a gap, or "1" and "01" both given
+        return [], ["copia compressa delle righe incompleta o ripetuta (parti mancanti o doppie)"]
+    chunks = [by_number[n] for n in range(1, len(pezzi) + 1)]
+    if not all(c.startswith(FORMATO_COPIA) for c in chunks):
+        return [], ["copia compressa delle righe in un formato non riconosciuto"]
+    try:
+        raw = b64decode("".join(c[len(FORMATO_COPIA):] for c in chunks), validate=True)
+        d = zlib.decompressobj()
+        data = d.decompress(raw, MAX_BYTE_COPIA)
+        if d.unconsumed_tail or not d.eof:
+            return [], ["copia compressa delle righe illeggibile (troppo grande o troncata)"]
+        text = data.decode("utf-8")
+    except (ErroreBase64, ValueError, zlib.error):
+        return [], ["copia compressa delle righe illeggibile"]
+    out = []
+    for line in text.split("\n"):
+        num, _, rest = line.partition(" ")
+        out.append((num, rest))
+    return out, []
 
 
 def _seal_payload(ambito: str, intestazione: Mapping[str, str], righe: Sequence[RigaSigillata]) -> object:
@@ -412,6 +473,7 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
     """The seals stored in the `_meta` key/value pairs, by scope (malformed entries go to .problemi)."""
     raw: dict[str, dict[str, str]] = {}
     rows: dict[str, list[tuple[str, str]]] = {}
+    chunks: dict[str, dict[str, str]] = {}
     for k, v in meta.items():
         key = str(k).strip()
         if not key.startswith(PREFISSO):
@@ -421,6 +483,9 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
         value = "" if v is None else str(v)
         if campo.startswith("riga."):
             rows.setdefault(ambito, []).append((campo[5:], value))
+        elif campo.startswith("dati."):
+            chunks.setdefault(ambito, {})[campo[5:]] = value
+            rows.setdefault(ambito, [])
         else:
             raw.setdefault(ambito, {})[campo] = value
             rows.setdefault(ambito, [])
@@ -430,16 +495,20 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
         campi = _campi(head.get("versione"))
         problems = [f"campo «{k}» mancante" for k in (*campi, "hmac") if k not in head]
         entries = []
-        for num, value in rows.get(ambito, []):
+        compressed, bad = _decomprimi_righe(chunks[ambito]) if ambito in chunks else ([], [])
+        problems += bad
+        for num, value in [*rows.get(ambito, []), *compressed]:
             mac, _, testo = value.partition(" ")
             try:
                 n = int(float(num))
-            except ValueError:
+            except (ValueError, OverflowError):
                 problems.append(f"voce «riga.{num}» non valida")
                 continue
             entries.append(RigaSigillata(n, mac.strip(), testo))
         entries.sort(key=lambda r: r.riga)
-        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems)
+        forma = "righe" if rows.get(ambito) else "compatta" if ambito in chunks else ""
+        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems,
+                              forma)
     return out
 
 

@@ -29,17 +29,9 @@ class Colonna:
 def leggi_tabella(path: str | Path, foglio: str, colonne: Sequence[Colonna]) -> tuple[str, list[tuple[int, dict]]]:
     """The rows of the table: (sheet row number, {key: parsed value or None}). The sheet named `foglio`,
     else the first sheet. Empty rows are skipped; the first bad cell raises ErroreInput."""
-    import python_calamine as pc
-
     fname = Path(path).name
-    try:
-        names = pc.CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception as exc:  # noqa: BLE001 - calamine raises several error types on bad files
-        raise ErroreInput(f"il file non è una cartella di lavoro .xlsx leggibile ({type(exc).__name__}).",
-                          file=fname) from None
-    sheet = foglio if foglio in names else (names[0] if names else foglio)
-    grids, _ = leggi_griglie(path, (sheet,))
-    grid = grids.get(sheet) or []
+    grids, _ = leggi_griglie(path, (foglio,), primo=True)      # checked before parsing, read once
+    sheet, grid = next(iter(grids.items()), (foglio, []))
     wanted = {norm(c.intestazione): c for c in colonne}
     for h, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         found = {wanted[norm(v)].chiave: j for j, v in enumerate(row) if isinstance(v, str) and norm(v) in wanted}
