@@ -32,15 +32,17 @@ templates: install
 
 bench: install
 	$(BIN)/python bench/verifica.py
+	$(BIN)/python bench/addin_dimensioni.py
 	$(BIN)/python bench/consolida.py
 	$(BIN)/python bench/addin_server.py
 
 # Mutation testing (docs/sviluppo.md): mutmut mutates the rules and the seals one module at a time and
 # runs only the fast unit tests of [tool.mutmut] in pyproject.toml; results in mutants/, not part of `make test`
 # (mutant name patterns, one mutmut run each: the seals, the register's hash chain, then the rules)
-MUTATE := addin.workbook.seals.* addin.registro.catena.* addin.registro.registro.x_verifica_catene* \
-          addin.registro.registro.x__canonico* $(foreach m,money eligibility cofinancing tranches windows sampling \
-          budget lookup summary models,addin.rules.$(m).*)
+MUTATE := addin.workbook.seals.* addin.registro.catena.* addin.registro.registro.x_verifica_catene* addin.registro.registro.x__verifica_catena* \
+          addin.registro.registro.x__canonico* $(foreach m,money eligibility reductions \
+          cofinancing tranches windows payments multiyear variations sampling budget lookup catalogue summary \
+          models,addin.rules.$(m).*)
 $(BIN)/.installed-mutate: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[addin,test,mutate]'
 	touch $@

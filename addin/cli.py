@@ -528,7 +528,8 @@ def cmd_blocca(file: Path = typer.Argument(..., help="Cartella di lavoro del pro
                password: bool = typer.Option(False, "--password", help="Chiede la password di protezione dei fogli "
                                              "(altrimenti RENDICONTA_PASSWORD_PROTEZIONE, se impostata)."),
                risigilla: Optional[str] = typer.Option(None, "--risigilla", help="Sigilla di nuovo una finestra già "
-                                                       "sigillata (numero della finestra o «cofinanziamento»): "
+                                                       "sigillata (numero della finestra, «cofinanziamento» o "
+                                                       "il cofinanziamento di una finestra, es. «cofinanziamento1»): "
                                                        "serve --motivo."),
                motivo: Optional[str] = typer.Option(None, "--motivo", help="Motivazione del nuovo sigillo (resta agli atti)."),
                registro: Optional[str] = RegistroOpt, senza_registro: bool = SenzaRegistroOpt,

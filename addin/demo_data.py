@@ -251,17 +251,22 @@ def genera_demo(config: Config, programma: int = 1, anno: int = 2026, seme: int 
                                          "Quota di risorse proprie", None,
                                          money(_cents(rnd, 2500, 6000) * Decimal(str(min(1.0, scale))))))
         r += 1
+    def month_of(k: int) -> dt.date:
+        # the month the resource was given or the hours were done: spread over the months reported so far
+        # (no random draw: the figures of the rows above and below stay those of earlier versions)
+        return dt.date(anno, 1 + k % last_month, 1)
+
     for partner, what in zip(partners, ("Uso locali sede (ore)", "Pulmino 9 posti (giorni)",
                                          "Attrezzature ludiche", "Coordinamento volontario")):
         cofin.append(VoceCofinanziamento(r, partner, rnd.choice(actions), S.TIPI_COFIN["NON_MONETARIO"], what,
-                                         Decimal(rnd.randint(20, 120)), _cents(rnd, 15, 60)))
+                                         Decimal(rnd.randint(20, 120)), _cents(rnd, 15, 60), month_of(r)))
         r += 1
     for partner in partners[-3:]:
         for action in actions[:3]:
             cofin.append(VoceCofinanziamento(r, partner, action, S.TIPI_COFIN["VOLONTARIATO"],
                                              "Ore di volontariato (accompagnamento e animazione)",
                                              Decimal(max(8, round(rnd.randint(60, 220) * min(1.0, scale)))),
-                                             Decimal(rnd.choice(["18.00", "20.07", "25.00"]))))
+                                             Decimal(rnd.choice(["18.00", "20.07", "25.00"])), month_of(r)))
             r += 1
 
     # budget: the programme's yearly budget split over actions x categories

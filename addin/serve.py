@@ -6,7 +6,10 @@ Italian message) and wrapped by `Guardia`, which applies before any parsing or a
 
 - the request body limit (RENDICONTA_LIMITE_RICHIESTA_MB, default 20): 413;
 - unknown script or function names: 404; malformed function calls: 400 (Italian `detail`);
-- the local development mode (`--sviluppo`): only loopback peers, never behind a proxy.
+- the local development mode (`--sviluppo`): only loopback peers, never behind a proxy;
+
+and which owns the application's pool of worker processes (addin.processi: the scripts run there,
+the custom functions in the server process), started and shut down with the application's lifespan.
 
 Certificates for https://127.0.0.1 are made by mkcert with its CA kept in the project folder
 (addin/server/certs/ca): the system trust store is left alone unless `installa_ca` is asked.
@@ -26,6 +29,7 @@ from fastapi import Request   # at module level: the dependency's annotation is 
 from starlette.concurrency import run_in_threadpool
 
 from addin.errors import ErroreRendiconta, ErroreSistema
+from addin.processi import Esecutore
 from addin.ruoli import ErroreRuoli
 
 SERVER_DIR = Path(__file__).with_name("server")
@@ -33,6 +37,7 @@ CERT_NAME, KEY_NAME = "localhost+2.pem", "localhost+2-key.pem"   # the names xlw
 ENV_LIMITE = "RENDICONTA_LIMITE_RICHIESTA_MB"
 LIMITE_PREDEFINITO_MB = 20
 PROVIDER_NOTI = ("custom", "entraid")
+SCOPE_ESECUTORE = "rendiconta.esecutore"   # ASGI scope key: the application's pool of worker processes
 
 
 def certificati(cert_dir: Path = SERVER_DIR / "certs", installa_ca: bool = False) -> tuple[Path, Path]:
@@ -102,14 +107,19 @@ def _nomi(module, attr: str) -> set[str]:
 class Guardia:
     """ASGI wrapper applied before xlwings Server parses or authenticates anything."""
 
-    def __init__(self, app, limite: int, script: set[str], funzioni: set[str], prefisso: str = "") -> None:
+    def __init__(self, app, limite: int, script: set[str], funzioni: set[str], prefisso: str = "",
+                 esecutore: Esecutore | None = None) -> None:
         self.app, self.limite, self.script, self.funzioni = app, limite, script, funzioni
+        self.esecutore = esecutore if esecutore is not None else Esecutore(0)
         self.p_script = f"{prefisso}/xlwings/custom-scripts-call/"
         self.p_funzioni = f"{prefisso}/xlwings/custom-functions-call"
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await self.app(scope, self._ciclo_di_vita(receive), send)
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        scope = {**scope, SCOPE_ESECUTORE: self.esecutore}   # the routes find the application's pool here
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         from addin.ruoli import sviluppo_locale
 
@@ -162,6 +172,18 @@ class Guardia:
 
         return await self.app(scope, replay, send)
 
+    def _ciclo_di_vita(self, receive):
+        """The workers start with the application and are shut down with it (queued tasks cancelled,
+        running ones finished: the server has already waited for its requests)."""
+        async def ricevi():
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                self.esecutore.avvia()
+            elif msg["type"] == "lifespan.shutdown":
+                await run_in_threadpool(self.esecutore.chiudi)
+            return msg
+        return ricevi
+
     def _chiamata_funzione(self, body: bytes) -> tuple[int, str] | None:
         try:
             data = json.loads(body)
@@ -208,45 +230,51 @@ def controlla_configurazione() -> None:
         imposta_fonte(ruoli.fonte_da_ambiente())
 
 
-def _risposta_json(data: dict):
-    """The script's response: plain json.dumps (the bridge writes only JSON values), FastAPI's encoder
-    for anything else."""
-    from fastapi.encoders import jsonable_encoder
-    from fastapi.responses import JSONResponse, Response
-
-    try:
-        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError):
-        return JSONResponse(jsonable_encoder(data))
-    return Response(text.encode("utf-8"), media_type="application/json")
+def esecutore(request: Request) -> Esecutore:
+    """The pool of worker processes of the application serving `request` (none: threads)."""
+    return request.scope.get(SCOPE_ESECUTORE) or Esecutore(0)
 
 
 def _script_fuori_dal_ciclo(app, prefisso: str) -> None:
     """The scripts' route, registered ahead of xlwings Server's own with the same dependencies and
-    the same call, but encoding the response (megabytes of values) in a worker thread: xlwings'
-    route returns the dict for FastAPI to encode on the event loop, which stalls every other
-    user's request for up to a second at 10,000 rows."""
+    the same call (authentication, roles and the scripts' own checks in this process), but: the
+    script's work runs in a worker process (addin.processi), which returns the response already
+    encoded; without a pool it runs in a thread and the response (megabytes of values) is encoded
+    in a thread too: xlwings' route returns the dict for FastAPI to encode on the event loop,
+    which stalls every other user's request for up to a second at 10,000 rows."""
     import xlwings as xw
     import xlwings.server
+    from fastapi.responses import Response
     from xlwings_server import dependencies as dep
     from xlwings_server.models import CurrentUser
 
     import custom_scripts
+    from addin import processi
 
     path = f"{prefisso}/xlwings/custom-scripts-call/{{script_name}}"
     if any(getattr(r, "path", None) == path and getattr(r, "name", "") == "script_rendiconta"
            for r in app.router.routes):
         return
 
-    async def script_rendiconta(script_name: str, args: dep.ScriptArgs, book: dep.Book, current_user: dep.User):
-        book = await xlwings.server.custom_scripts_call(custom_scripts, script_name, current_user,
-                                                        typehint_to_value={CurrentUser: current_user, xw.Book: book},
-                                                        args=args)
-        return await run_in_threadpool(_risposta_json, book.json())
+    async def script_rendiconta(script_name: str, args: dep.ScriptArgs, book: dep.Book, current_user: dep.User,
+                                request: Request):
+        lavoro = processi.Lavoro(esecutore(request), await request.body())   # the body read once, kept
+        token = processi.LAVORO.set(lavoro)
+        try:
+            book = await xlwings.server.custom_scripts_call(custom_scripts, script_name, current_user,
+                                                            typehint_to_value={CurrentUser: current_user,
+                                                                               xw.Book: book},
+                                                            args=args)
+        finally:
+            processi.LAVORO.reset(token)
+        risposta = lavoro.risposta
+        if risposta is None:
+            risposta = await run_in_threadpool(processi.codifica, book.json())
+        return Response(risposta, media_type="application/json")
 
     # real objects, not the strings of `from __future__ import annotations` (the names are local here)
     script_rendiconta.__annotations__ = {"script_name": str, "args": dep.ScriptArgs, "book": dep.Book,
-                                         "current_user": dep.User}
+                                         "current_user": dep.User, "request": Request}
     app.add_api_route(path, script_rendiconta, methods=["POST"], name="script_rendiconta")
     app.router.routes.insert(0, app.router.routes.pop())
 
@@ -316,7 +344,7 @@ def crea_app():
     app.add_exception_handler(RequestValidationError, richiesta_non_valida)
     _script_fuori_dal_ciclo(app, settings.app_path)
     return Guardia(main_app, limite, _nomi(custom_scripts, "__xlscript__"),
-                   _nomi(custom_functions, "__xlfunc__"), settings.app_path)
+                   _nomi(custom_functions, "__xlfunc__"), settings.app_path, Esecutore.da_ambiente())
 
 
 def progetto_con_statici(cartella: Path) -> Path:

@@ -20,6 +20,7 @@ from addin.config import default_config
 from addin.config.models import Config
 from addin.errors import ErroreRendiconta
 from addin.rules.money import money, to_decimal
+from addin.runtime import gc_paused
 from addin.workbook import schema
 from addin.workbook.reader import data_cella, parse_cartella
 
@@ -311,6 +312,8 @@ def _cella(v: object) -> tuple[object, str | None]:
     numbers) and the number format it needs (None = leave General)."""
     if v is None:
         return "", None
+    if v.__class__ is str:   # perf: the commonest value first (text and reasons)
+        return _CONTROLLO.sub("", v)[:_MAX_TEXT], FORMATO_TESTO
     if isinstance(v, bool):
         return ("SI" if v else "NO"), FORMATO_TESTO
     if isinstance(v, Decimal):
@@ -355,8 +358,9 @@ def tabella(foglio: str, riga: int, colonna: int, righe: Sequence[Sequence[objec
     for r in righe:
         cells = [_cella(v) for v in r] + [("", None)] * (width - len(r))
         values.append([v for v, _ in cells])
-        formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
-                        for j, (_, f) in enumerate(cells)])
+        if formatta:
+            formats.append([(formati.get(j, f) if f not in (None, FORMATO_TESTO) else f)
+                            for j, (_, f) in enumerate(cells)])
     runs: list[tuple[int, int, int, int, str]] = []   # (row0, row1, col0, col1, format), 0-based
     for j in range(width if righe and formatta else 0):
         start, current = 0, None
@@ -483,7 +487,7 @@ def scrivi_esiti(book, r, grid: list[list[object]] | None = None) -> None:
     first = header + 1
     last = max([first] + [e.riga for e in r.esiti])
     c0 = cols["esito"]
-    for i in range(first - 1, len(grid)):  # stale outputs below the last expense row
+    for i in range(last, len(grid)):  # stale outputs below the last expense row (grid[last] is Excel row last + 1)
         if any(grid[i][c - 1] not in (None, "") for c in (c0, c0 + 1, c0 + 2) if c - 1 < len(grid[i])):
             last = max(last, i + 1)
     by_row = {e.riga: e for e in r.esiti}
@@ -511,7 +515,19 @@ def _riepilogo(r) -> str:
             f"Ammesse: {n[Esito.AMMESSA]} · Da integrare: {n[Esito.DA_INTEGRARE]} · "
             f"Non ammesse: {n[Esito.NON_AMMESSA]} · Escluse: {n[Esito.ESCLUSA]}.\n"
             f"Importo ammesso {fmt_eur(t['ammesso'])} su {fmt_eur(t['rendicontato'])} rendicontati"
-            + (f"; da integrare {fmt_eur(t['da_integrare'])}." if t["da_integrare"] else "."))
+            + (f"; da integrare {fmt_eur(t['da_integrare'])}." if t["da_integrare"] else ".")
+            + _voci_non_conteggiate(r))
+
+
+def _voci_non_conteggiate(r) -> str:
+    """The co-financing rows that do not count (no date, dated in another year, changed after the seal,
+    unreadable): the Cofinanziamento sheet has no outcome columns, so the alert names them."""
+    out = [f"riga {e.riga} ({e.esito.value}): {e.motivi[0].messaggio}" for e in getattr(r, "cofin_esiti", [])
+           if not e.conteggiata and e.motivi]
+    if not out:
+        return ""
+    more = f"\n… e altre {len(out) - 5}." if len(out) > 5 else ""
+    return f"\nCofinanziamento, {len(out)} voci non conteggiate:\n" + "\n".join(out[:5]) + more
 
 
 @_errori_in_avviso
@@ -519,8 +535,9 @@ def valida(book, oggi: dt.date | None = None, config: Config | None = None):
     """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
     cfg = _cfg(config)
     grids: dict = {}
-    r = _verifica(book, cfg, oggi, _chiave(), grids)
-    scrivi_esiti(book, r, grids.get(schema.SPESE))
+    with gc_paused():   # as the CLI's verifica: tens of thousands of rows, values and reasons (addin.runtime)
+        r = _verifica(book, cfg, oggi, _chiave(), grids)
+        scrivi_esiti(book, r, grids.get(schema.SPESE))
     avviso(book, _riepilogo(r), "Valida")
     return r
 
@@ -543,23 +560,38 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     cfg = _cfg(config)
     grids: dict = {}
     reg = registro()
-    cartella = leggi(book, cfg, grids)
-    controlla_referente(reg, operatore, cartella.programma)
-    r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
+    with gc_paused():   # as the CLI's verifica (addin.runtime)
+        cartella = leggi(book, cfg, grids)
+        controlla_referente(reg, operatore, cartella.programma)
+        r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
     reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
                  autore=operatore)
-    t = rep.tabelle_report(r)
-    scrivi_esiti(book, r, grids.get(schema.SPESE))
-    righe = list(t[rep.SINTESI]) + [[]] + list(t[rep.ESITO])       # Esito opens with its own title line
-    if rep.AVVISI in t:
-        righe += [[], *t[rep.AVVISI]]
-    fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]), (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
-    for nome, _ in fogli:
-        _foglio_pulito(book, nome)
-    scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
+    with gc_paused():
+        t = rep.tabelle_report(r)
+        scrivi_esiti(book, r, grids.get(schema.SPESE))
+        righe = list(t[rep.SINTESI]) + [[]] + list(t[rep.ESITO])       # Esito opens with its own title line
+        if rep.AVVISI in t:
+            righe += [[], *t[rep.AVVISI]]
+        fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]),
+                 (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
+        for nome, _ in fogli:
+            _foglio_pulito(book, nome)
+        scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
     book.sheets[FOGLIO_VERIFICA].activate()
     avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
     return r
+
+
+def _intestazione(book, config: Config):
+    """The workbook's programme and year from `_meta`, checked by the reader as for a whole workbook, without
+    the expense rows: Registra decisioni reads only `_meta` and `Verifica` (Excel on the web's 5 MB)."""
+    grids = _griglie_minime(config, config.programmi[0].codice, config.periodo.inizio.year, [])
+    grids[schema.SPESE] = grids[schema.SPESE][:1]
+    if schema.META in [s.name for s in book.sheets]:
+        grids[schema.META] = griglia(book.sheets[schema.META])
+    else:
+        del grids[schema.META]
+    return parse_cartella(grids, config, path=book.name)
 
 
 @_errori_in_avviso
@@ -571,7 +603,7 @@ def registra_decisioni(book, config: Config | None = None, scadenza: object = No
     from addin.errors import ErroreInput
 
     cfg = _cfg(config)
-    cartella = leggi(book, cfg)
+    cartella = _intestazione(book, cfg)
     if FOGLIO_VERIFICA not in [s.name for s in book.sheets]:
         raise ErroreInput("eseguire prima Verifica: il foglio «Verifica» non c'è.")
     grid = griglia(book.sheets[FOGLIO_VERIFICA])
@@ -669,6 +701,13 @@ def _copie_meta(grid: list[list[object]], sigilli) -> Tabella:
     return tabella(schema.META, 1, 1, kept + [["", ""]] * max(0, len(grid) - len(kept)))
 
 
+def _esiti(book, cfg: Config, oggi: dt.date, chiave: bytes, grids: dict, reg, cartella) -> None:
+    """Esito, Importo ammesso and Motivi on `Spese` after Blocca, with the seals just recorded: the task
+    pane cleared them before sending the workbook (Excel on the web's 5 MB, docs/addin.md). Written after
+    the protection, into the unlocked output cells (values only)."""
+    scrivi_esiti(book, _verifica(book, cfg, oggi, chiave, grids, reg, cartella), grids.get(schema.SPESE))
+
+
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
            password: str | None = None, operatore: str | None = None):
@@ -700,6 +739,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
         registra_sigilli(w, stato, piano, oggi)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
+        _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
         avviso(book, f"Nessuna finestra è chiusa al {oggi:%d/%m/%Y}: non c'è nulla da bloccare.", "Blocca")
         return []
     righe_spese, righe_cofin = piano.righe()   # where the sealed rows are now, and the new seals' rows
@@ -715,6 +755,7 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
                                CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
+    _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
     esistenti = [s.etichetta for s in piano.esistenti.values()]
     testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già nel registro del Comune: "
              f"{', '.join(esistenti) or 'nessuno'}.\n"

@@ -3,8 +3,9 @@
 Roles (addin.ruoli): `verifica`, `blocca` and `registra_decisioni` need «comune» and a programme the register assigns to
 the officer (REFERENTI acts); `valida` and `consolida` need none.
 Without an authentication provider the server is closed: see addin/server/models/user.py.
-Each script runs in a worker thread, off the server's event loop, so other users' calls (and the
-RC functions) keep answering while a long Verifica runs.
+Each script checks roles and programme in the server process, then does its work in a worker process
+(addin.processi.esegui; in a thread when the server has no pool), so other users' calls (and the RC
+functions) keep answering while a long Verifica runs.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ ambiente()   # before xlwings_server is imported: its models must be the project
 
 import xlwings as xw  # noqa: E402
 from fastapi import HTTPException  # noqa: E402
-from starlette.concurrency import run_in_threadpool  # noqa: E402
 from xlwings import script  # noqa: E402
 from xlwings_server.models import CurrentUser  # noqa: E402
 
 from addin import xlbridge  # noqa: E402
+from addin.processi import esegui  # noqa: E402
 from addin.ruoli import COMUNE, programma_consentito  # noqa: E402
 
 __all__ = ["valida", "verifica", "blocca", "registra_decisioni", "consolida"]
@@ -28,13 +29,14 @@ RUOLO_COMUNE = [COMUNE]
 # the sheets the task pane sends (the others travel without their values)
 FOGLI_PROGRAMMA = xlbridge.FOGLI_LETTI
 FOGLI_CONSOLIDATO = xlbridge.FOGLI_CONSOLIDATO_LETTI
-FOGLI_DECISIONI = [*FOGLI_PROGRAMMA, xlbridge.FOGLIO_VERIFICA]   # the officer's decisions are in Verifica
+# the officer's decisions are in Verifica; programme and year in `_meta` (not the expense rows: 5 MB)
+FOGLI_DECISIONI = [xlbridge.schema.META, xlbridge.FOGLIO_VERIFICA]
 
 
 @script(include=FOGLI_PROGRAMMA)
 async def valida(book: xw.Book):
     """Partner: Esito, Importo ammesso e Motivi sul foglio Spese (righe evidenziate dal modello), riepilogo."""
-    await run_in_threadpool(xlbridge.valida, book)
+    await esegui(xlbridge.valida, book)
 
 
 def _assegnato(book: xw.Book, utente: CurrentUser) -> None:
@@ -56,7 +58,7 @@ def _operatore(utente: CurrentUser) -> str | None:
 async def verifica(book: xw.Book, utente: CurrentUser):
     """Comune: verifica completa nei fogli Verifica, Campione e Osservazioni, registrata nel registro."""
     _assegnato(book, utente)
-    await run_in_threadpool(xlbridge.verifica, book, operatore=_operatore(utente))
+    await esegui(xlbridge.verifica, book, operatore=_operatore(utente))
 
 
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
@@ -64,7 +66,7 @@ async def blocca(book: xw.Book, utente: CurrentUser):
     """Comune: sigilla le finestre chiuse nel registro, ne copia i sigilli in _meta e protegge le righe
     (callback del task pane)."""
     _assegnato(book, utente)
-    await run_in_threadpool(xlbridge.blocca, book, operatore=_operatore(utente))
+    await esegui(xlbridge.blocca, book, operatore=_operatore(utente))
 
 
 @script(required_roles=RUOLO_COMUNE, include=FOGLI_DECISIONI)
@@ -72,11 +74,11 @@ async def registra_decisioni(book: xw.Book, utente: CurrentUser):
     """Comune: registra nel registro le decisioni scritte nelle colonne del controllore del foglio
     Verifica (Tipologia errore, Commento del controllore, Importo decurtato)."""
     _assegnato(book, utente)
-    await run_in_threadpool(xlbridge.registra_decisioni, book, operatore=_operatore(utente))
+    await esegui(xlbridge.registra_decisioni, book, operatore=_operatore(utente))
 
 
 @script(include=FOGLI_CONSOLIDATO)
 async def consolida(book: xw.Book, fogli: dict | None = None):
     """Capofila: scrive nei fogli della cartella di consolidamento i dati preparati dal server
     a partire dalle cartelle dei programmi caricate dal task pane."""
-    await run_in_threadpool(xlbridge.scrivi_consolidato, book, fogli or {})
+    await esegui(xlbridge.scrivi_consolidato, book, fogli or {})

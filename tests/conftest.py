@@ -24,6 +24,9 @@ os.environ["XDG_DATA_HOME"] = os.path.join(_TMP, "dati")
 os.environ["LOCALAPPDATA"] = os.path.join(_TMP, "dati")
 os.environ["RENDICONTA_REGISTRO"] = f"sqlite:///{_TMP}/registro-sessione.sqlite"
 os.environ.setdefault("RENDICONTA_OPERATORE", "Funzionario di prova")
+# The add-in server's tests fix the scripts' date by monkeypatching addin.xlbridge.today, which a worker
+# process would not see: scripts run in threads unless a test asks for worker processes (test_server_processi).
+os.environ["RENDICONTA_PROCESSI"] = "0"
 _counter = itertools.count()
 
 from addin.config import default_config  # noqa: E402

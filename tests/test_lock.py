@@ -25,7 +25,7 @@ from addin.rules.models import Esito, Spesa, VoceCofinanziamento
 from addin.workbook import schema
 from addin.workbook.filler import fill_workbook
 from addin.workbook.reader import leggi_cartella
-from addin.workbook.seals import impronta_chiave
+from addin.workbook.seals import impronta_chiave, leggi_sigilli
 from addin.workbook.template import build_template
 
 KEY = b"chiave-segreta-del-comune-di-crema-2026"
@@ -74,7 +74,8 @@ def cols(ws, cols_):
 def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
     before = wbpath.read_bytes()
     r = blocca_file(wbpath, cfg, LOCK, KEY)
-    assert r.nuovi == ["finestra 1/2026"] and r.esistenti == [] and r.modificato
+    # the template has the column «Data» of Cofinanziamento: window 1's co-financing seal (no dated row) too
+    assert r.nuovi == ["finestra 1/2026", "cofinanziamento finestra 1/2026"] and r.esistenti == [] and r.modificato
     assert r.righe_spese == 3 and r.righe_cofinanziamento == 0
     assert backups(wbpath) == [r.backup] and r.backup.read_bytes() == before
     assert not list(wbpath.parent.glob(".*"))        # no temporary file left behind
@@ -98,8 +99,10 @@ def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
     assert meta["sigillo.finestra1.righe"] == "3"
     assert meta["sigillo.finestra1.blocco"] == "2026-05-31" and meta["sigillo.finestra1.data"] == "2026-06-01"
     assert meta["sigillo.finestra1.chiave"] == impronta_chiave(KEY)
-    assert {k for k in meta if k.startswith("sigillo.finestra1.riga.")} == {f"sigillo.finestra1.riga.{n}"
-                                                                            for n in SEALED}
+    # the rows' copies are compressed in `_meta` cells (seals.comprimi_righe), read back as they were sealed
+    assert not any(".riga." in k for k in meta) and all(len(v or "") <= 32767 for v in meta.values())
+    rows = {r.riga: r for r in leggi_sigilli(meta)["finestra1"].righe}
+    assert set(rows) == set(SEALED)
     assert not any(k.startswith("sigillo.finestra2") for k in meta)
     # the row MAC is HMAC-SHA256 over the canonical text, written here by hand from the filled values
     # (form version 2: amounts to the cent, 100.10 -> "100.1" once normalised)
@@ -112,14 +115,15 @@ def test_blocca_seals_window_locks_rows_and_keeps_backup(cfg, wbpath):
     text = json.dumps(canon, ensure_ascii=False, separators=(",", ":"))
     payload = json.dumps(["riga", "2", "1", "2026", "finestra1", text], ensure_ascii=False, separators=(",", ":"))
     mac = hmac.new(KEY, payload.encode(), hashlib.sha256).hexdigest()
-    assert meta["sigillo.finestra1.riga.4"] == f"{mac} {text}"
+    assert (rows[4].hmac, rows[4].testo) == (mac, text)
 
 
 def test_second_run_changes_nothing(cfg, wbpath):
     blocca_file(wbpath, cfg, LOCK, KEY)
     digest, n = sha(wbpath), len(backups(wbpath))
     r = blocca_file(wbpath, cfg, LOCK, KEY)
-    assert not r.modificato and r.nuovi == [] and r.esistenti == ["finestra 1/2026"] and r.backup is None
+    assert not r.modificato and r.nuovi == [] and r.backup is None
+    assert sorted(r.esistenti) == ["cofinanziamento finestra 1/2026", "finestra 1/2026"]
     assert sha(wbpath) == digest and len(backups(wbpath)) == n
     r = blocca_file(wbpath, cfg, D(2026, 9, 30), KEY)       # window 2 locks on 30/09: still open that day
     assert not r.modificato and sha(wbpath) == digest
@@ -207,7 +211,7 @@ def test_changed_sealed_row_is_reported_never_resealed(cfg, wbpath):
     old = {row[0]: row[1] for row in load_workbook(wbpath)[schema.META].iter_rows(values_only=True)}
     _edit(wbpath, 5, "Importo rendicontato", 5000)
     r = blocca_file(wbpath, cfg, D(2026, 10, 1), KEY)
-    assert r.nuovi == ["finestra 2/2026"] and r.modificato
+    assert r.nuovi == ["finestra 2/2026", "cofinanziamento finestra 2/2026"] and r.modificato
     assert any("riga 5" in a and "Importo rendicontato" in a and "5.000,00" in a for a in r.avvisi), r.avvisi
     new = {row[0]: row[1] for row in load_workbook(wbpath)[schema.META].iter_rows(values_only=True)}
     assert {k: new[k] for k in old} == old                       # window 1's seal is not rewritten
@@ -220,7 +224,9 @@ def test_changed_sealed_row_is_reported_never_resealed(cfg, wbpath):
 
 def test_year_closed_locks_cofinancing(cfg, wbpath):
     r = blocca_file(wbpath, cfg, D(2027, 2, 1), KEY)
-    assert r.nuovi == ["finestra 1/2026", "finestra 2/2026", "finestra 3/2026", "cofinanziamento 2026"]
+    assert r.nuovi == ["finestra 1/2026", "cofinanziamento finestra 1/2026", "finestra 2/2026",
+                       "cofinanziamento finestra 2/2026", "finestra 3/2026", "cofinanziamento finestra 3/2026",
+                       "cofinanziamento 2026"]
     assert r.righe_spese == 4 and r.righe_cofinanziamento == 1
     wc = load_workbook(wbpath)[schema.COFINANZIAMENTO]
     assert wc.cell(4, 1).protection.locked and not wc.cell(5, 1).protection.locked

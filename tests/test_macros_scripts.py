@@ -45,7 +45,8 @@ def demo(cfg, tmp_path_factory):
     assert out.exists(), res.output
     return {"wb": load_workbook(path), "json": book_json(load_workbook(path), "P1_2026.xlsx"), "path": path,
             "report": load_workbook(out), "n": len(d.spese),
-            "rows": {4 + i: s for i, s in enumerate(d.spese)}}   # fill_workbook numbers rows from 4
+            "rows": {4 + i: s for i, s in enumerate(d.spese)},   # fill_workbook numbers rows from 4
+            "cofin": {4 + i: v for i, v in enumerate(d.cofinanziamento)}}
 
 
 def _sheet_index(j: dict, name: str) -> int:
@@ -263,7 +264,9 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     j = copy.deepcopy(demo["json"])
     book = xw.Book(json=j)
     nuovi = xlbridge.blocca(book, oggi=OGGI, config=cfg, chiave=KEY, password="pw")
-    assert [s.etichetta for s in nuovi] == ["finestra 1/2026", "finestra 2/2026"]
+    # each window with the seal of the co-financing rows dated in it (the template has the column «Data»)
+    assert [s.etichetta for s in nuovi] == ["finestra 1/2026", "cofinanziamento finestra 1/2026", "finestra 2/2026",
+                                            "cofinanziamento finestra 2/2026"]
     meta = _sheet_index(j, schema.META)
     (write,) = [a for a in actions(book, "setValues") if a["sheet_position"] == meta]
     (fmts,) = [a["args"][1] for a in actions(book, "runMacro") if a["args"][0] == xlbridge.CALLBACK_FORMATI]
@@ -277,7 +280,7 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     out = tmp_path / "sealed.xlsx"
     wb.save(out)
     check = verifica_sigilli(leggi_cartella(out, cfg), cfg, KEY, OGGI)
-    assert check.stato == "verificati" and check.integri and len(check.sigilli) == 2
+    assert check.stato == "verificati" and check.integri and len(check.sigilli) == 4   # 2 windows + co-financing
     # the protection callback: sealed rows = expenses of competence (document date; personnel: the month
     # of the pay slip, else the document date; no document date: the payment date) in Jan-Aug 2026
     (macro,) = [a for a in actions(book, "runMacro") if a["args"][0] == "proteggiRighe"]
@@ -294,8 +297,13 @@ def test_blocca_seals_closed_windows_into_meta_and_the_cli_reader_verifies_them(
     last_input, last = get_column_letter(n_input), get_column_letter(len(schema.SPESE_COLS))
     assert all(a.startswith("A") and f":{last_input}" in a for a in spese["bloccate"])
     assert spese["sbloccate"] == [f"A4:{last}1003"] and spese["password"] == "pw"
-    assert cofin["foglio"] == "Cofinanziamento" and cofin["bloccate"] == []    # the year is not closed yet
-    assert cofin["sbloccate"] == ["A4:F303"]                                   # the formula column stays locked
+    # co-financing: the non-monetary and volunteer rows dated Jan-Aug 2026 (the monetary rows wait for the
+    # year's end)
+    dated = {r for r, v in demo["cofin"].items() if v.tipo in ("Non monetario", "Volontariato")
+             and v.data is not None and dt.date(2026, 1, 1) <= v.data <= dt.date(2026, 8, 31)}
+    assert cofin["foglio"] == "Cofinanziamento" and _rows_of(cofin["bloccate"]) == dated and dated
+    assert all(a.startswith("A") and a.split(":")[1].startswith("G") for a in cofin["bloccate"])  # A..G: inputs
+    assert cofin["sbloccate"] == ["A4:G303"]                                   # the formula column stays locked
     (alert,) = actions(book, "alert")
     assert "finestra 1/2026, finestra 2/2026" in alert["args"][0]
 
@@ -312,7 +320,11 @@ def test_blocca_without_key_explains_what_to_set(cfg, demo, monkeypatch):
 def test_blocca_before_any_lock_date_does_nothing(cfg, demo):
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     assert xlbridge.blocca(book, oggi=dt.date(2026, 5, 31), config=cfg, chiave=KEY) == []
-    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+    # nothing sealed or protected: only the outcomes the task pane cleared before sending (values only)
+    assert [a["func"] for a in book.json()["actions"]] == ["setValues", "alert"]
+    (write,) = actions(book, "setValues")
+    assert write["sheet_position"] == _sheet_index(demo["json"], schema.SPESE)
+    assert write["values"][0][:1] != [""] and len(write["values"][0]) == 3   # Esito, Importo ammesso, Motivi
 
 
 def test_one_definition_of_the_protection_options(cfg, demo, tmp_path):
@@ -349,11 +361,13 @@ def test_blocca_records_the_same_seal_acts_as_the_cli_before_writing(cfg, demo, 
     from addin.casi.blocca import blocca_file
     from addin.registro import Registro
     from addin.registro.atti import SIGILLO
+    from addin.workbook.seals import leggi_sigilli
 
     book = xw.Book(json=copy.deepcopy(demo["json"]))
     nuovi = xlbridge.blocca(book, oggi=OGGI, config=cfg, chiave=KEY, operatore="m.rossi")
     acts = _atti(SIGILLO)
-    assert [a.dati["ambito"] for a in acts] == ["finestra1", "finestra2"] == [s.ambito for s in nuovi]
+    assert [a.dati["ambito"] for a in acts] == ["finestra1", "cofinanziamento1", "finestra2",
+                                                "cofinanziamento2"] == [s.ambito for s in nuovi]
     assert {a.autore for a in acts} == {"m.rossi"} and {a.data for a in acts} == {OGGI}
     copia = tmp_path / "P1_2026.xlsx"
     shutil.copy(demo["path"], copia)
@@ -366,8 +380,10 @@ def test_blocca_records_the_same_seal_acts_as_the_cli_before_writing(cfg, demo, 
     written = dict(map(tuple, write["values"]))
     for a in acts:
         assert written[f"sigillo.{a.dati['ambito']}.hmac"] == a.dati["hmac"]
-        for r in a.dati["righe"]:
-            assert written[f"sigillo.{a.dati['ambito']}.riga.{r['riga']}"] == f"{r['hmac']} {r['testo']}"
+        copia = leggi_sigilli(written)[a.dati["ambito"]]      # the rows' copy is compressed (seals.py)
+        assert [(r.riga, r.hmac, r.testo) for r in copia.righe] == [(r["riga"], r["hmac"], r["testo"])
+                                                                    for r in a.dati["righe"]]
+        assert not copia.problemi
 
 
 def test_repeated_blocca_completes_a_failed_protection_without_sealing_again(cfg, demo):
@@ -382,12 +398,16 @@ def test_repeated_blocca_completes_a_failed_protection_without_sealing_again(cfg
     after = applica_valori(demo["json"], actions(first))        # the workbook as Excel left it
     second = xw.Book(json=copy.deepcopy(after))
     assert xlbridge.blocca(second, oggi=OGGI, config=cfg, chiave=KEY) == []
-    assert len(_atti(SIGILLO)) == 2
-    assert not actions(second, "setValues")
+    assert len(_atti(SIGILLO)) == 4           # windows 1 and 2 and their co-financing
+    # nothing into `_meta`: the only values written are the outcomes on Spese, after the protection
+    meta, spese = _sheet_index(demo["json"], schema.META), _sheet_index(demo["json"], schema.SPESE)
+    assert {a["sheet_position"] for a in actions(second, "setValues")} == {spese} != {meta}
+    assert [a["func"] for a in actions(second)][-2:] == ["setValues", "alert"]
     (protect2,) = [a["args"][1] for a in actions(second, "runMacro") if a["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
     assert protect2 == protect1
     (alert,) = actions(second, "alert")
-    assert "Sigilli nuovi: nessuno; già nel registro del Comune: finestra 1/2026, finestra 2/2026" in alert["args"][0]
+    assert ("Sigilli nuovi: nessuno; già nel registro del Comune: finestra 1/2026, cofinanziamento finestra 1/2026, "
+            "finestra 2/2026, cofinanziamento finestra 2/2026") in alert["args"][0]
 
 
 def test_blocca_rewrites_copies_missing_or_altered_in_meta_from_the_register(cfg, demo):
@@ -413,7 +433,7 @@ def test_blocca_rewrites_copies_missing_or_altered_in_meta_from_the_register(cfg
     rows[i][1] = "0" * len(good)
     edited = xw.Book(json=copy.deepcopy(after))
     assert xlbridge.blocca(edited, oggi=OGGI, config=cfg, chiave=KEY) == []
-    assert len(_atti(SIGILLO)) == 2
+    assert len(_atti(SIGILLO)) == 4
     (w3,) = [a for a in actions(edited, "setValues") if a["sheet_position"] == meta]
     assert w3["start_row"] == 0 and len(w3["values"]) == len(rows)      # the whole sheet, from A1
     entries = [tuple(r) for r in w3["values"] if r[0]]
@@ -478,3 +498,25 @@ def test_verifica_shows_the_sample_frozen_in_the_register(cfg, demo):
     assert 424242 in cells or "424242" in cells
     text = " ".join(str(v) for v in cells)
     assert all(p in text for p in act.dati["estratti"])
+
+
+def test_valida_names_the_cofinancing_rows_that_do_not_count(cfg):
+    """The Cofinanziamento sheet has no outcome columns: Valida's alert names the undated volunteer row
+    (to be completed by the lock of the last window, 31/01/2027) and the non-monetary row of 2025."""
+    from addin.rules.models import VoceCofinanziamento
+
+    voci = [VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20"),
+                                dt.date(2026, 3, 1)),                                              # row 4: counts
+            VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Ore", Decimal("5"), Decimal("20")),  # row 5
+            VoceCofinanziamento(0, "Koala", "1.2", "Non monetario", "Locali", Decimal("1"), Decimal("99"),
+                                dt.date(2025, 12, 1))]                                             # row 6
+    wb = cartella_compilata(cfg, 1, 2026, [], voci)
+    book = xw.Book(json=book_json(wb, "P1_2026.xlsx"))
+    r = xlbridge.valida(book, oggi=OGGI, config=cfg)
+    assert [e.esito.value for e in r.cofin_esiti] == ["AMMESSA", "DA_INTEGRARE", "NON_AMMESSA"]
+    (alert,) = actions(book, "alert")
+    text = alert["args"][0]
+    assert "Cofinanziamento, 2 voci non conteggiate:" in text
+    assert "riga 5 (DA_INTEGRARE): Voce di volontariato senza data" in text and "31/01/2027" in text
+    assert "riga 6 (NON_AMMESSA): Voce non monetaria datata 01/12/2025" in text
+    assert "riga 4" not in text

@@ -69,6 +69,29 @@ def test_bad_cells_become_row_reasons_naming_sheet_row_column_cell(cfg):
     assert s.importo is None and s.data_documento is None
 
 
+def test_repeated_texts_read_alike_on_every_row_and_by_column_kind(cfg):
+    """The reader parses a text met before once (perf): the same texts on two rows give the same values
+    and each row its own reasons, naming its own cells; a text valid in one kind of column is not
+    taken for valid in another (an amount in a date column, a date in an amount column)."""
+    row = _row(S.SPESE_COLS, azione="1.1", data_documento="2026-03-05T00:00:00.000Z", data_pagamento="1.234,56",
+               importo_documento="1.234,56", importo="2026-03-05T00:00:00.000Z", ore="cento euro",
+               costo_orario="12", doc_trasmessa="forse", data_trasmissione="31/02/2026")
+    spese = parse_cartella(_grids([row, list(row)]), cfg).spese
+    assert [s.riga for s in spese] == [4, 5]
+    for s in spese:
+        n = s.riga
+        assert s.data_documento == dt.date(2026, 3, 5)
+        assert s.importo_documento == Decimal("1234.56") and s.costo_orario == Decimal("12")
+        assert s.data_pagamento is None and s.importo is None and s.ore is None
+        assert s.doc_trasmessa is None and s.data_trasmissione is None
+        cells = sorted(m.messaggio.split("(cella ")[1].split(")")[0] for m in s.errori)
+        # I = Data pagamento, L = Importo rendicontato, Q = Ore, V = Doc. trasmessa, W = Data trasmissione
+        assert cells == [f"I{n}", f"L{n}", f"Q{n}", f"V{n}", f"W{n}"]
+        codes = {m.messaggio.split("(cella ")[1][0]: m.codice for m in s.errori}
+        assert codes == {"I": "DATO_NON_VALIDO", "L": "IMPORTO_NON_VALIDO", "Q": "DATO_NON_VALIDO",
+                         "V": "DATO_NON_VALIDO", "W": "DATO_NON_VALIDO"}
+
+
 def test_columns_found_by_header_text_in_any_order_extra_ignored(cfg):
     order = list(reversed(H)) + ["Note del partner"]
     values = {"Azione": "1.3", "Importo rendicontato": 50.0, "Partner": "Koala", "Note del partner": "xyz"}
@@ -113,7 +136,7 @@ def test_cofinanziamento_and_budget_rows(cfg):
     c = parse_cartella(_grids([], cofin_rows=cof, budget_rows=bud), cfg)
     v, w = c.cofinanziamento
     assert (v.riga, v.azione, v.quantita, v.valore_unitario) == (4, "1.1", Decimal("10"), Decimal("25.00"))
-    assert w.errori[0].codice == "IMPORTO_NON_VALIDO" and "cella F5" in w.errori[0].messaggio
+    assert w.errori[0].codice == "IMPORTO_NON_VALIDO" and "cella G5" in w.errori[0].messaggio
     assert len(c.budget) == 1                          # the totals block below the table is not data
     b = c.budget[0]
     assert (b.azione, b.categoria, b.comunale_attuale, b.cofin_attuale) == ("1.1", "PERSONALE_INTERNO",
@@ -240,3 +263,24 @@ def test_workbook_without_the_optional_columns_still_reads(cfg):
     row = _row(cols, azione="1.1", importo=10.0, persona="Anna")
     [s] = parse_cartella(_grids([row], header=[c.header for c in cols]), cfg).spese
     assert (s.azione, s.importo, s.persona, s.mese_competenza, s.errori) == ("1.1", Decimal("10.0"), "Anna", None, [])
+
+
+def test_cofinancing_date_column_read_and_optional(cfg):
+    """«Data» of Cofinanziamento (templates from 29/11/2026): read as a date (46082 = 01/03/2026: 46,082 days
+    after 30/12/1899); a workbook made before it existed still reads, and says it has no such column."""
+    typed = [dt.datetime(2026, 3, 1), "15/05/2026", 46082.0, "marzo"]
+    rows = [_row(S.COFIN_COLS, partner="Auser", tipo="Volontariato", quantita=4.0, valore_unitario=20.0, data=v)
+            for v in typed]
+    c = parse_cartella(_grids([], cofin_rows=rows), cfg)
+    assert c.cofin_con_data
+    assert [v.data for v in c.cofinanziamento] == [dt.date(2026, 3, 1), dt.date(2026, 5, 15), dt.date(2026, 3, 1),
+                                                  None]
+    [m] = c.cofinanziamento[3].errori
+    assert m.codice == "DATO_NON_VALIDO" and "colonna «Data»" in m.messaggio and "cella E7" in m.messaggio
+    old = tuple(c for c in S.COFIN_COLS if c.key != "data")
+    grids = _grids([], cofin_rows=[_row(old, partner="Auser", tipo="Volontariato", quantita=4.0,
+                                        valore_unitario=20.0)])
+    grids[S.COFINANZIAMENTO][2] = [c.header for c in old]
+    c = parse_cartella(grids, cfg)
+    [v] = c.cofinanziamento
+    assert not c.cofin_con_data and v.data is None and v.errori == [] and v.quantita == Decimal("4.0")

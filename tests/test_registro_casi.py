@@ -90,7 +90,8 @@ def test_caso1_impronta_della_chiave_riscritta_nel_file(cfg, tmp_path, registro)
 
     def forge(ws):
         for row in ws.iter_rows():
-            if row[0].value == "sigillo.finestra1.chiave":
+            # every seal's fingerprint (window 1's expenses and its co-financing rows)
+            if str(row[0].value or "").startswith("sigillo.") and str(row[0].value).endswith(".chiave"):
                 row[1].value = "0000000000000000"
     _edit(p, {4: {"Importo rendicontato": 10000.10, "Importo documento": 10000.10}, 8: MARCH_ROW}, forge)
     # the attack as it worked before the register: file-only check, seals "not verifiable", both rows
@@ -108,7 +109,7 @@ def test_caso1_impronta_della_chiave_riscritta_nel_file(cfg, tmp_path, registro)
     assert r.totali["ammesso"] == Decimal("150.00")
     assert any("non corrispondono al registro" in d for d in r.sigilli.dettagli)
     assert registro.verifica() == []
-    assert [a.tipo for a in registro.atti(1, 2026)] == [SIGILLO, VERIFICA]
+    assert [a.tipo for a in registro.atti(1, 2026)] == [SIGILLO, SIGILLO, VERIFICA]   # window 1 and its co-financing
 
 
 # --- case 2: window 1's seal deleted from `_meta`, a row inflated, blocca run again ---------------------
@@ -116,7 +117,8 @@ def test_caso1_impronta_della_chiave_riscritta_nel_file(cfg, tmp_path, registro)
 def test_caso2_sigillo_cancellato_dal_file_e_blocca_di_nuovo(cfg, tmp_path, registro):
     p = _wb(tmp_path, cfg)
     first = blocca_file(p, cfg, LOCK, KEY, registro=registro)
-    assert first.nuovi == ["finestra 1/2026"] and first.atti == [1]
+    # with window 1's co-financing seal (the template has the column «Data»): acts 1 and 2
+    assert first.nuovi == ["finestra 1/2026", "cofinanziamento finestra 1/2026"] and first.atti == [1, 2]
 
     def wipe(ws):
         for r in range(ws.max_row, 0, -1):
@@ -128,19 +130,22 @@ def test_caso2_sigillo_cancellato_dal_file_e_blocca_di_nuovo(cfg, tmp_path, regi
     assert not any("Nessun sigillo" in d for d in r.sigilli.dettagli)
     # blocca does not seal the tampered data: the register's seal stands, the change is reported
     again = blocca_file(p, cfg, LOCK, KEY, registro=registro)
-    assert again.nuovi == [] and again.esistenti == ["finestra 1/2026"] and again.atti == []
+    assert again.nuovi == [] and again.atti == []
+    assert sorted(again.esistenti) == ["cofinanziamento finestra 1/2026", "finestra 1/2026"]
     assert any("riga 5" in a for a in again.avvisi)
-    assert len(registro.atti(1, 2026, SIGILLO)) == 1
+    assert len(registro.atti(1, 2026, SIGILLO)) == 2
     # the convenience copy in `_meta` is written back from the register
     meta = {row[0].value: row[1].value for row in load_workbook(p)[schema.META].iter_rows() if row[0].value}
     assert meta["sigillo.finestra1.hmac"] == registro.atti(1, 2026, SIGILLO)[0].dati["hmac"]
+    assert registro.atti(1, 2026, SIGILLO)[1].dati["ambito"] == "cofinanziamento1"
     # a re-seal only with a motivation, recorded as its own act referencing the old seal
     with pytest.raises(ErroreInput, match="motivazione"):
         blocca_file(p, cfg, LOCK, KEY, registro=registro, risigilla="1")
     res = blocca_file(p, cfg, LOCK, KEY, registro=registro, risigilla="1", motivo="Rettifica accolta (prot. 77)")
     assert res.nuovi == ["finestra 1/2026"]
     seals = registro.atti(1, 2026, SIGILLO)
-    assert [(a.riferimento, a.dati.get("motivo")) for a in seals] == [(None, None), (1, "Rettifica accolta (prot. 77)")]
+    assert [(a.riferimento, a.dati.get("motivo")) for a in seals] == [(None, None), (None, None),
+                                                                       (1, "Rettifica accolta (prot. 77)")]
     r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r2.xlsx", chiave=KEY, registro=registro)
     assert _esiti(r)[5] == (Esito.AMMESSA, [])
     assert registro.verifica() == []
@@ -348,8 +353,10 @@ def test_caso5_due_blocca_insieme_nessun_sigillo_perso(cfg, tmp_path, registro):
     assert errors == []
     seals = registro.atti(1, 2026, SIGILLO)
     # 01/10 closes windows 1 (locked 31/05) and 2 (locked 30/09): each sealed exactly once, by either run
-    assert sorted(a.dati["ambito"] for a in seals) == ["finestra1", "finestra2"]
-    assert sorted(x for r in results.values() for x in r.nuovi) == ["finestra 1/2026", "finestra 2/2026"]
+    assert sorted(a.dati["ambito"] for a in seals) == ["cofinanziamento1", "cofinanziamento2", "finestra1",
+                                                       "finestra2"]
+    assert sorted(x for r in results.values() for x in r.nuovi) == [
+        "cofinanziamento finestra 1/2026", "cofinanziamento finestra 2/2026", "finestra 1/2026", "finestra 2/2026"]
     # the file holds both copies and verifies against the register
     r, _ = verifica_file(p, cfg, D(2026, 10, 1), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
     assert r.sigilli.stato == "verificati" and not any(m for m in r.sigilli.cofinanziamento.values())
@@ -375,8 +382,8 @@ def test_caso6_componente_aggiuntivo_sigilli_cancellati_e_blocca(cfg, tmp_path, 
     wb = load_workbook(p)
     j = book_json(wb, "P1_2026.xlsx")
     first = xlbridge.blocca(xw.Book(json=copy.deepcopy(j)), oggi=LOCK, config=cfg, operatore="Ufficio servizi")
-    assert [s.etichetta for s in first] == ["finestra 1/2026"]
-    [seal] = registro.atti(1, 2026, SIGILLO)
+    assert [s.etichetta for s in first] == ["finestra 1/2026", "cofinanziamento finestra 1/2026"]
+    seal, _ = registro.atti(1, 2026, SIGILLO)
     assert seal.autore == "Ufficio servizi"
     # someone reaching the server blanks `_meta`'s seals (they were never written there: same thing),
     # raises a sealed amount and presses Blocca again
@@ -388,14 +395,14 @@ def test_caso6_componente_aggiuntivo_sigilli_cancellati_e_blocca(cfg, tmp_path, 
     assert again == []
     (alert,) = actions(book, "alert")
     assert "già nel registro del Comune: finestra 1/2026" in alert["args"][0] and "riga 4" in alert["args"][0]
-    assert len(registro.atti(1, 2026, SIGILLO)) == 1
+    assert len(registro.atti(1, 2026, SIGILLO)) == 2
     # the sealed rows stay locked by the register's seal, and Verifica finds the change
     (macro,) = [m for m in actions(book, "runMacro") if m["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
     assert macro["args"][1][0]["bloccate"]
     book = xw.Book(json=book_json(wb, "P1_2026.xlsx"))
     r = xlbridge.verifica(book, oggi=LOCK, config=cfg)
     assert _esiti(r)[4] == (Esito.NON_AMMESSA, ["RIGA_SIGILLATA_MODIFICATA"])
-    assert [a.tipo for a in registro.atti(1, 2026)] == [SIGILLO, VERIFICA]
+    assert [a.tipo for a in registro.atti(1, 2026)] == [SIGILLO, SIGILLO, VERIFICA]
     assert registro.verifica() == []
     assert leggi_atti(1, 2026, registro.atti(1, 2026)).sigilli["finestra1"].hmac == seal.dati["hmac"]
     assert DECISIONE not in {a.tipo for a in registro.atti(1, 2026)}
@@ -431,7 +438,8 @@ def test_caso5_due_processi_blocca_insieme(cfg, tmp_path, registro, registro_url
              for day in ("01/10/2026", "01/06/2026")]
     outs = [pr.communicate(timeout=240) for pr in procs]
     assert [pr.returncode for pr in procs] == [0, 0], outs
-    assert sorted(a.dati["ambito"] for a in registro.atti(1, 2026, SIGILLO)) == ["finestra1", "finestra2"]
+    assert sorted(a.dati["ambito"] for a in registro.atti(1, 2026, SIGILLO)) == [
+        "cofinanziamento1", "cofinanziamento2", "finestra1", "finestra2"]
     r, _ = verifica_file(p, cfg, D(2026, 10, 1), out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
     assert r.sigilli.stato == "verificati" and all(not codes for _, codes in _esiti(r).values())
     meta = {row[0].value for row in load_workbook(p)[schema.META].iter_rows() if row[0].value}
@@ -476,3 +484,61 @@ def test_la_ricezione_registrata_arriva_al_verbale(cfg, tmp_path, registro):
     [v] = registro.atti(1, 2026, VERIFICA)
     assert v.dati["sha256_file"] == digest
     assert v.dati["sha256_report"] == hashlib.sha256((tmp_path / "r.xlsx").read_bytes()).hexdigest()
+
+
+# --- co-financing rows dated in a window: sealed and locked with it, CLI and add-in alike ---------------
+
+COFIN_DATATE = [VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", Decimal("10"),
+                                    Decimal("20.07"), D(2026, 3, 10)),          # row 4: window 1
+                VoceCofinanziamento(0, "Koala", "1.2", "Non monetario", "Uso locali", Decimal("2"),
+                                    Decimal("30.00"), D(2026, 6, 15)),          # row 5: window 2
+                VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Quota", None, Decimal("500"))]   # row 6
+
+
+def _wb_cofin(tmp_path: Path, cfg) -> Path:
+    wb = build_template(cfg, 1, 2026)
+    fill_workbook(wb, ROWS, COFIN_DATATE, config=cfg)
+    p = tmp_path / "P1_2026.xlsx"
+    wb.save(p)
+    return p
+
+
+def test_blocca_seals_and_locks_the_cofinancing_rows_of_the_window(cfg, tmp_path, registro):
+    p = _wb_cofin(tmp_path, cfg)
+    r = blocca_file(p, cfg, LOCK, KEY, registro=registro)
+    assert r.nuovi == ["finestra 1/2026", "cofinanziamento finestra 1/2026"] and r.righe_cofinanziamento == 1
+    acts = {a.dati["ambito"]: a for a in registro.atti(1, 2026, SIGILLO)}
+    assert [x["riga"] for x in acts["cofinanziamento1"].dati["righe"]] == [4]
+    wc = load_workbook(p)[schema.COFINANZIAMENTO]
+    assert wc.protection.sheet
+    assert wc.cell(4, 1).protection.locked and wc.cell(4, 7).protection.locked      # Partner .. Valore unitario
+    assert not wc.cell(5, 1).protection.locked and not wc.cell(6, 1).protection.locked   # window 2, monetary
+    # the sealed hours raised from 10 to 100 (the partner unprotects the sheet): the row no longer counts
+    # (volunteers 0 instead of 10 h × 20.07 = 200.70); the row of window 2 (2 × 30.00 = 60.00) still does
+    wb = load_workbook(p)
+    wb[schema.COFINANZIAMENTO].cell(4, 6).value = 100
+    wb.save(p)
+    v, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    assert (v.cofin_totali.volontariato, v.cofin_totali.non_monetario) == (Decimal("0.00"), Decimal("60.00"))
+    assert [m.codice for m in v.sigilli.cofinanziamento[4]] == ["RIGA_SIGILLATA_MODIFICATA"]
+
+
+def test_componente_aggiuntivo_blocca_le_voci_datate(cfg, tmp_path, registro, monkeypatch):
+    import os
+
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    from addin import xlbridge
+    from tests.xlwings_book import actions, book_json
+
+    monkeypatch.setenv("RENDICONTA_CHIAVE", KEY.decode())
+    book = xw.Book(json=book_json(load_workbook(_wb_cofin(tmp_path, cfg)), "P1_2026.xlsx"))
+    new = xlbridge.blocca(book, oggi=LOCK, config=cfg, operatore="Ufficio servizi")
+    assert [s.etichetta for s in new] == ["finestra 1/2026", "cofinanziamento finestra 1/2026"]
+    (macro,) = [m for m in actions(book, "runMacro") if m["args"][0] == xlbridge.CALLBACK_PROTEZIONE]
+    spese, cofin = macro["args"][1]
+    assert cofin["foglio"] == schema.COFINANZIAMENTO
+    assert cofin["bloccate"] == ["A4:G4"]          # row 4 only, Partner (A) .. Valore unitario (G)
+    (alert,) = actions(book, "alert")
+    assert "1 di Cofinanziamento" in alert["args"][0]

@@ -33,22 +33,23 @@ def test_flusso_completo_da_riga_di_comando(cfg, tmp_path, registro_url, monkeyp
     assert "Registro pronto" in out and "0002" in out
     out = _ok(["ricevi", str(p), "--data", "02/06/2026", "--protocollo", "2026/1234", "--consegnato-da", "Igea"])
     assert "atto 1 (ricezione) del programma 1, anno 2026" in out and "2026/1234" in out
+    # acts 2 and 3: window 1's seal and its co-financing seal (the template has the column «Data»)
     _ok(["blocca", str(p), "--data", "01/06/2026", "--operatore", "Dott.ssa Bianchi"])
     out = _ok(["campione", "estrai", str(p), "--semestre", "1"])
-    assert "atto 3 (campione)" in out
+    assert "atto 4 (campione)" in out
     out = _ok(["decidi", str(p), "--riga", "6", "--esito", "NON_AMMESSA", "--motivazione", "Fuori azione",
                "--importo", "70,00", "--data", "05/06/2026"])
-    assert "atto 4 (decisione)" in out and "NON_AMMESSA riga 6" in out
+    assert "atto 5 (decisione)" in out and "NON_AMMESSA riga 6" in out
     out = _ok(["avviso", "--programma", "1", "--anno", "2026", "--data", "10/06/2026"])
     g = cfg.regole.giorni_osservazioni
     assert f"osservazioni entro il {dt.date(2026, 6, 10) + dt.timedelta(days=g):%d/%m/%Y}" in out
     _ok(["osservazioni", "--programma", "1", "--anno", "2026", "--data", "15/06/2026", "--testo", "Pertinente",
-         "--esito", "RESPINTE", "--decisioni", "4"])
+         "--esito", "RESPINTE", "--decisioni", "5"])
     out = _ok(["verifica", str(p), "--data", "20/06/2026", "--out", str(tmp_path / "r.xlsx")])
     assert "1 decisione" in out.replace("\n", " ")
     reg = Registro.apri(registro_url)
-    assert [a.tipo for a in reg.atti(1, 2026)] == [RICEZIONE, SIGILLO, CAMPIONE, DECISIONE, AVVISO, OSSERVAZIONI,
-                                                  VERIFICA]
+    assert [a.tipo for a in reg.atti(1, 2026)] == [RICEZIONE, SIGILLO, SIGILLO, CAMPIONE, DECISIONE, AVVISO,
+                                                  OSSERVAZIONI, VERIFICA]
     assert reg.atti(1, 2026, SIGILLO)[0].autore == "Dott.ssa Bianchi"
     assert reg.atti(1, 2026, DECISIONE)[0].dati["importo"] == "70.00"
     out = _ok(["registro", "storia", "--programma", "1", "--anno", "2026"])
@@ -57,14 +58,14 @@ def test_flusso_completo_da_riga_di_comando(cfg, tmp_path, registro_url, monkeyp
     out = _ok(["registro", "stato"])
     assert re.search(r"Impronta del registro.*[0-9a-f]{64}", out.replace("\n", ""))
     out = _ok(["registro", "verifica", "--registro", registro_url])
-    assert "Registro integro: 7 atti" in out
+    assert "Registro integro: 8 atti" in out
     # a change made directly in the database
     with reg.engine.begin() as conn:
         conn.execute(text("UPDATE atti SET dati = replace(dati, '70.00', '7.00') WHERE tipo = 'DECISIONE'"))
     res = runner.invoke(app, ["registro", "verifica"])
     assert res.exit_code == EXIT_TAMPERED
     said = " ".join(res.output.split())
-    assert "ATTO_ALTERATO" in said and "l'atto 4 (decisione) è stato modificato" in said
+    assert "ATTO_ALTERATO" in said and "l'atto 5 (decisione) è stato modificato" in said
 
 
 def test_decisioni_importate_dal_report(cfg, tmp_path, registro_url):
@@ -183,4 +184,4 @@ def test_solo_i_referenti_operano_sul_programma_nel_componente_aggiuntivo(cfg, t
     assert reg.atti(1, 2026, SIGILLO) == []
     book = xw.Book(json=book_json(load_workbook(p)))
     assert [s.etichetta for s in xlbridge.blocca(book, oggi=LOCK, config=cfg, operatore="maria rossi")] == \
-        ["finestra 1/2026"]
+        ["finestra 1/2026", "cofinanziamento finestra 1/2026"]

@@ -241,3 +241,104 @@ def test_reduction_at_programme_level_when_configured():
         'livello_indicativo = "programma"', 'livello_indicativo = "ats"', 1))
     rq = riduzione_quota(cfg, [(2, D("950.00"), D("1000.00")), (4, D("500.00"), D("1000.00"))])
     assert rq.per_programma == {2: D("50.00"), 4: D("0.00")} and rq.totale == D("50.00")
+
+
+# --- the date of non-monetary and volunteer rows (column «Data») ---------------------------------------
+
+def _datata(riga, tipo, qty, unit, data=None):
+    return VoceCofinanziamento(riga=riga, partner="Auser", azione="1.1", tipo=tipo, descrizione="x",
+                               quantita=D(qty), valore_unitario=D(unit), data=data)
+
+
+def test_undated_row_waits_for_the_last_lock_then_is_excluded(cfg):
+    from addin.rules.cofinancing import valuta_voci
+    from addin.rules.models import Esito
+
+    voci = [_datata(4, "Volontariato", "10", "20.00"), _datata(5, "Non monetario", "1", "300.00"),
+            _datata(6, "Monetario", "1", "500.00")]
+    # 2026: the last window (3) locks on 31/01/2027
+    e = valuta_voci(cfg, 2026, dt.date(2027, 1, 31), voci, con_data=True)
+    assert [(x.esito, [m.codice for m in x.motivi]) for x in e] == [
+        (Esito.DA_INTEGRARE, ["COFINANZIAMENTO_SENZA_DATA"]), (Esito.DA_INTEGRARE, ["COFINANZIAMENTO_SENZA_DATA"]),
+        (Esito.AMMESSA, [])]                         # a monetary row needs no date
+    msg = e[0].motivi[0].messaggio
+    assert "Voce di volontariato senza data" in msg and "colonna «Data»" in msg and "31/01/2027" in msg
+    assert "la risorsa è stata messa a disposizione" in e[1].motivi[0].messaggio
+    e = valuta_voci(cfg, 2026, dt.date(2027, 2, 1), voci, con_data=True)
+    assert [x.esito for x in e] == [Esito.ESCLUSA, Esito.ESCLUSA, Esito.AMMESSA]
+    assert "Non integrata entro il blocco del 31/01/2027: esclusa." in e[0].motivi[0].messaggio
+    # an older workbook without the column: nothing asked, counted as before
+    e = valuta_voci(cfg, 2026, dt.date(2027, 2, 1), voci, con_data=False)
+    assert [(x.esito, x.motivi) for x in e] == [(Esito.AMMESSA, [])] * 3
+
+
+def test_dated_rows_get_their_window_and_out_of_year_rows_are_not_counted(cfg):
+    from addin.rules.cofinancing import valuta_voci
+    from addin.rules.models import Esito
+
+    voci = [_datata(4, "Volontariato", "10", "20.00", dt.date(2026, 4, 30)),    # window 1 (Jan-Apr)
+            _datata(5, "Volontariato", "10", "20.00", dt.date(2026, 5, 1)),     # window 2 (May-Aug)
+            _datata(6, "Non monetario", "1", "300.00", dt.date(2026, 12, 1)),   # window 3 (Sep-Dec)
+            _datata(7, "Volontariato", "10", "20.00", dt.date(2025, 12, 1)),    # 2025: not this year
+            _datata(8, "Non monetario", "1", "300.00", dt.date(2027, 1, 1))]    # 2027: not this year
+    e = valuta_voci(cfg, 2026, dt.date(2026, 6, 1), voci, con_data=True)
+    assert [(x.esito, x.finestra, [m.codice for m in x.motivi]) for x in e] == [
+        (Esito.AMMESSA, 1, []), (Esito.AMMESSA, 2, []), (Esito.AMMESSA, 3, []),
+        (Esito.NON_AMMESSA, None, ["DATA_FUORI_PERIODO"]), (Esito.NON_AMMESSA, None, ["DATA_FUORI_PERIODO"])]
+    assert e[3].motivi[0].messaggio == ("Voce di volontariato datata 01/12/2025, fuori dall'anno 2026 della "
+                                        "rendicontazione: non conteggiata.")
+
+
+def test_check_counts_only_dated_rows_of_the_year(cfg):
+    """esegui_verifica with the column «Data»: volunteers 10 h × 20.07 (25.00 capped) = 200.70 dated in
+    window 1 and non-monetary 2 × 30.00 = 60.00 dated in window 2 count; an undated volunteer row (5 h) and a
+    non-monetary row of 2025 (1 × 999.00) do not: volunteers 200.70, non-monetary 60.00."""
+    from addin.casi.verifica import esegui_verifica, risultato_json
+    from addin.workbook.reader import CartellaRendiconto
+
+    voci = [_datata(4, "Volontariato", "10", "25.00", dt.date(2026, 3, 1)),
+            _datata(5, "Non monetario", "2", "30.00", dt.date(2026, 6, 1)),
+            _datata(6, "Volontariato", "5", "20.00"),
+            _datata(7, "Non monetario", "1", "999.00", dt.date(2025, 11, 1))]
+    c = CartellaRendiconto(path=None, programma=1, anno=2026, versione="1", spese=[], cofinanziamento=voci,
+                           budget=[], meta={}, avvisi=[], cofin_con_data=True)
+    r = esegui_verifica(c, cfg, dt.date(2026, 7, 1))
+    assert (r.cofin_totali.volontariato, r.cofin_totali.non_monetario) == (D("200.70"), D("60.00"))
+    assert r.cofin_valori == {4: D("200.70"), 5: D("60.00"), 6: D("0.00"), 7: D("0.00")}
+    assert any("riga 6 (DA_INTEGRARE)" in a and "senza data" in a for a in r.avvisi), r.avvisi
+    assert any("riga 7 (NON_AMMESSA)" in a and "01/11/2025" in a for a in r.avvisi), r.avvisi
+    voci_json = risultato_json(r)["voci_cofinanziamento"]
+    assert [(v["riga"], v["esito"], v["finestra"], v["valore"]) for v in voci_json] == [
+        (4, "AMMESSA", 1, "200.70"), (5, "AMMESSA", 2, "60.00"), (6, "DA_INTEGRARE", None, "0.00"),
+        (7, "NON_AMMESSA", None, "0.00")]
+
+
+def test_volunteer_row_sealed_with_window_1_then_altered_is_not_counted(cfg):
+    """Window 1 of 2026 locks on 31/05: `blocca` on 01/06 seals the volunteer row dated 10/03 (10 h × 20.07
+    = 200.70). Its hours changed afterwards to 100 (2,007.00 if believed): RIGA_SIGILLATA_MODIFICATA, the row
+    is not counted (as a changed sealed expense is not admitted); the row of window 2 (15/06, 3 × 40.00 =
+    120.00) is still open and counts."""
+    from addin.casi.verifica import esegui_verifica
+    from addin.rules.models import Esito
+    from addin.workbook.reader import CartellaRendiconto
+    from addin.workbook.seals import leggi_sigilli, nuovi_sigilli
+
+    key = b"chiave-di-prova-del-comune-0123456789"
+    voci = [_datata(4, "Volontariato", "10", "20.07", dt.date(2026, 3, 10)),
+            _datata(5, "Non monetario", "3", "40.00", dt.date(2026, 6, 15))]
+    c = CartellaRendiconto(path=None, programma=1, anno=2026, versione="1", spese=[], cofinanziamento=voci,
+                           budget=[], meta={"programma": "1"}, avvisi=[], cofin_con_data=True)
+    when = dt.date(2026, 6, 1)
+    for s in nuovi_sigilli(c, cfg, key, when):
+        c.meta.update(dict(s.voci_meta()))
+    assert [r.riga for r in leggi_sigilli(c.meta)["cofinanziamento1"].righe] == [4]
+    r = esegui_verifica(c, cfg, when, chiave=key)
+    assert r.cofin_valori == {4: D("200.70"), 5: D("120.00")} and r.sigilli.cofinanziamento == {}
+    voci[0].quantita = D("100")
+    r = esegui_verifica(c, cfg, when, chiave=key)
+    assert r.cofin_valori == {4: D("0.00"), 5: D("120.00")}
+    assert (r.cofin_totali.volontariato, r.cofin_totali.non_monetario) == (D("0.00"), D("120.00"))
+    [e4, e5] = r.cofin_esiti
+    assert (e4.esito, [m.codice for m in e4.motivi]) == (Esito.NON_AMMESSA, ["RIGA_SIGILLATA_MODIFICATA"])
+    assert e5.esito is Esito.AMMESSA
+    assert any("riga 4" in a and "Ore o quantità: 10 → 100" in a and "Voce non conteggiata" in a for a in r.avvisi)

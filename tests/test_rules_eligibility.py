@@ -99,6 +99,7 @@ CASES = {
     "PERSONALE_IMPORTO_INCOERENTE": (lambda: personale(importo=D("1001.01")), {}, Esito.AMMESSA, "1000.00"),
     "PERSONALE_ORE_ECCESSIVE": None,  # needs several rows: tests/test_rules_personale.py
     "SPESE_GENERALI_OLTRE_LIMITE": None,  # needs several rows: test_overheads_*
+    "COFINANZIAMENTO_SENZA_DATA": None,     # co-financing rows: test_rules_cofinancing (valuta_voci)
     "COFINANZIAMENTO_MONETARIO_INCOERENTE": None,  # programme-level advisory: test_rules_cofinancing, test_verifica
     "DECISIONE_COMUNE": (lambda: spesa(decisione_comune="Non ammessa",
                                        motivazione_comune="Spesa non pertinente all'azione 1.1"), {},

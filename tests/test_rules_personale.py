@@ -81,3 +81,44 @@ def test_configurable_cap():
     r = check([cedolino(4, "160")], cfg=cfg, ref=AFTER_LOCK)
     # 160 - 150 = 10 h × 20.00 = 200.00 cut from 3,200.00
     assert (r[0].importo_ammesso, r[0].codici) == (D("3000.00"), ["PERSONALE_ORE_ECCESSIVE"])
+
+
+def test_the_tax_code_identifies_the_person_across_spellings():
+    """Issue 11 follow-up: the same tax code under two spellings is one person. 100 h + 80 h in March
+    2026 = 180 h > 173: the second row holds 180 - 173 = 7 h of excess; after the lock
+    80 h × 20.00 = 1,600.00 less 7 h × 20.00 = 140.00 -> 1,460.00 admitted."""
+    cf = "BNCMRA80A01D142X"
+    rows = [cedolino(4, "100", codice_fiscale=cf),
+            cedolino(5, "80", persona="Bianchi Mario", codice_fiscale=cf.lower(), numero_documento="F-5b")]
+    first, second = check(rows, ref=BEFORE_LOCK)
+    assert (first.esito, first.codici) == (Esito.AMMESSA, [])
+    assert (second.esito, second.importo_ammesso, second.codici) == (Esito.DA_INTEGRARE, D("0.00"),
+                                                                     ["PERSONALE_ORE_ECCESSIVE"])
+    assert "180 ore nel mese 03/2026" in second.motivi[0].messaggio and "7 ore" in second.motivi[0].messaggio
+    first, second = check(rows, ref=AFTER_LOCK)
+    assert (first.importo_ammesso, second.esito, second.importo_ammesso) == (D("2000.00"), Esito.AMMESSA,
+                                                                             D("1460.00"))
+    assert "non ammessi 140,00 €" in second.motivi[0].messaggio
+
+
+def test_two_tax_codes_with_the_same_name_are_two_persons():
+    # 100 h + 80 h under the same name but two tax codes: 100 and 80 h, each within 173
+    rows = [cedolino(4, "100", codice_fiscale="BNCMRA80A01D142X"),
+            cedolino(5, "80", codice_fiscale="BNCMRA91C41D142Y", numero_documento="F-5b")]
+    r = check(rows, ref=AFTER_LOCK)
+    assert [(x.esito, x.importo_ammesso, x.codici) for x in r] == [
+        (Esito.AMMESSA, D("2000.00"), []), (Esito.AMMESSA, D("1600.00"), [])]
+
+
+def test_a_row_without_tax_code_joins_the_only_tax_code_of_its_name():
+    # «Mario Bianchi» is written with one tax code on row 4: row 5 (no tax code, same name) is that
+    # person: 100 + 80 = 180 h, 7 h beyond 173 on row 5 -> 1,600.00 - 140.00 = 1,460.00 after the lock
+    rows = [cedolino(4, "100", codice_fiscale="BNCMRA80A01D142X"), cedolino(5, "80", numero_documento="F-5b")]
+    r = check(rows, ref=AFTER_LOCK)
+    assert [(x.importo_ammesso, x.codici) for x in r] == [(D("2000.00"), []),
+                                                          (D("1460.00"), ["PERSONALE_ORE_ECCESSIVE"])]
+    # with two tax codes for that name the row without one cannot be placed: it is the name alone (80 h)
+    rows.append(cedolino(6, "10", codice_fiscale="BNCMRA91C41D142Y", numero_documento="F-6b"))
+    r = check(rows, ref=AFTER_LOCK)
+    assert [(x.importo_ammesso, x.codici) for x in r] == [(D("2000.00"), []), (D("1600.00"), []),
+                                                          (D("200.00"), [])]

@@ -261,6 +261,19 @@ def test_allocate_with_weights_below_one_and_remainders_against_size():
     assert allocate(D("0.10"), [D("6"), D("5")]) == [D("0.05"), D("0.05")]
 
 
+def test_allocate_on_zero_weights_and_money_of_ints_and_text():
+    # kills money.x_allocate__mutmut_11 (`wsum < 0`: weights summing to 0 would divide by zero)
+    assert allocate(D("10.00"), [D("0"), D("0.00")]) == [D("0.00"), D("0.00")]
+    assert allocate(D("10.00"), []) == []
+    # kills money.x_money__mutmut_5-7 (ints and text converted to Decimal before rounding)
+    from addin.rules.money import fmt_num, money
+
+    assert money(5) == D("5.00") and money("1.005") == D("1.01") and money("-1.005") == D("-1.01")
+    assert money(0.1) == D("0.10") and money(None) == D("0.00")
+    # kills money.x_fmt_num__mutmut_5-6: hours in Italian, no trailing zeros
+    assert fmt_num(D("180.50")) == "180,5" and fmt_num(D("173.00")) == "173" and fmt_num(D("1200")) == "1200"
+
+
 def test_percent_rounds_half_up_and_ratio_of_zero_is_zero():
     from addin.rules.money import fmt_pct, money_str, percent, ratio
 
@@ -422,14 +435,13 @@ def test_seal_of_another_year_is_not_intact(cfg):
     assert not r.integri and r.sigilli_alterati == ["finestra 1/2027"]
 
 
-# --- behaviours issue #11 is changing (h/rules-a, h/rules-b): TODAY's behaviour, pinned until they land ----
-# When those branches land, these tests must be rewritten for the new rule (the new expected figures
-# are in the comments), not deleted (h/rules-a: the duplicate cap is rewritten below).
+# --- behaviours issue #11 changed (landed): the smallest document amount when copies disagree, the seed
+# from the officer or from the Comune's key (never from public data alone) -----------------------------------
 
 def test_duplicates_when_copies_disagree_on_the_document_amount():
     # invoice F-8 typed as 1,000.00 on row 4 and 800.00 on row 5; imputed 600.00 + 300.00 = 900.00.
-    # Issue #11 (h/rules-a): the cap is the SMALLEST amount typed (800.00): row 5 keeps 800 - 600 = 200.00,
-    # and both rows say the amounts disagree (before: the largest, both admitted in full)
+    # Issue #11: the cap is the SMALLEST amount typed (800.00): row 5 keeps 800 - 600 = 200.00, and both
+    # rows say the amounts disagree (before #11: the largest, both admitted in full)
     rows = [spesa(4, numero_documento="F-8", importo=D("600.00"), importo_documento=D("1000.00")),
             spesa(5, numero_documento="F-8", importo=D("300.00"), importo_documento=D("800.00"))]
     a, b = check(rows)
@@ -623,3 +635,205 @@ def test_overheads_by_partner_after_a_partner_without_overheads():
             spesa(5, importo=D("1000.00"), importo_documento=D("1000.00")),
             spesa(6, categoria="Spese generali", importo=D("150.00"), importo_documento=D("150.00"))]
     assert [r.importo_ammesso for r in check(rows, cfg=by_partner)] == [D("500.00"), D("1000.00"), D("100.00")]
+
+
+# --- recoverable VAT and other funding (eligibility._row_reasons): thresholds and messages ---------------
+
+def test_vat_and_other_funding_thresholds_and_messages():
+    # kills eligibility.x__row_reasons__mutmut_65 (`value >= 0`): a VAT of 0.00 is no reason at all
+    r = one(spesa(iva_detraibile=D("0.00"), altri_contributi=D("0.00")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("1000.00"), [])
+    # kills 66 (`value > 1`) and the messages (54-56, 82-83): 1,000.00 - 0.50 = 999.50
+    r = one(spesa(iva_detraibile=D("0.50")))
+    assert (r.esito, r.importo_ammesso) == (Esito.AMMESSA, D("999.50"))
+    assert [m.messaggio for m in r.motivi] == ["IVA detraibile 0,50 €: non ammessi 0,50 €."]
+    # kills 68 (`ammesso > 1`) and the messages (59-61): 100.00 - 99.50 VAT = 0.50 left, other
+    # funding 0.20 still cut from it: 0.50 - 0.20 = 0.30
+    r = one(spesa(importo=D("100.00"), importo_documento=D("100.00"), iva_detraibile=D("99.50"),
+                  altri_contributi=D("0.20")))
+    assert (r.esito, r.importo_ammesso) == (Esito.AMMESSA, D("0.30"))
+    assert [m.messaggio for m in r.motivi] == ["IVA detraibile 99,50 €: non ammessi 99,50 €.",
+                                               "Altri contributi sulla spesa 0,20 €: non ammessi 0,20 €."]
+    # kills 67 (`ammesso >= 0`): VAT 120.004 -> 120.00 takes the whole 100.00, nothing is left for the
+    # other funding to cut, so it is no reason (and the row is NON_AMMESSA: the reduction left nothing)
+    r = one(spesa(importo=D("100.00"), importo_documento=D("100.00"), iva_detraibile=D("120.004"),
+                  altri_contributi=D("10.00")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.NON_AMMESSA, D("0.00"), ["IVA_DETRAIBILE"])
+    assert r.motivi[0].messaggio == "IVA detraibile 120,00 €: non ammessi 100,00 €."
+
+
+# --- the period by competence and by payment (issue #11 landed): which date decides, and what is said ---
+
+def test_period_messages_by_competence():
+    from tests.test_rules_eligibility import personale
+
+    # an invoice: its document date decides even with a month typed (kills x__row_reasons__mutmut_182, 184)
+    r = one(spesa(data_documento=dt.date(2025, 12, 20), mese_competenza=dt.date(2025, 12, 1),
+                  data_pagamento=dt.date(2026, 1, 10), data_trasmissione=dt.date(2026, 1, 15)))
+    assert (r.esito, r.codici) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"])
+    assert r.motivi[0].messaggio == ("Spesa di competenza del 20/12/2025, fuori dall'anno 2026 della "
+                                     "rendicontazione.")
+    # a pay slip: the month it refers to (kills 183, 184)
+    r = one(personale(mese_competenza=dt.date(2025, 12, 1), data_documento=dt.date(2026, 1, 10),
+                      data_pagamento=dt.date(2026, 1, 12), data_trasmissione=dt.date(2026, 1, 19)))
+    assert (r.esito, r.codici) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"])
+    assert r.motivi[0].messaggio == "Spesa di competenza del mese 12/2025, fuori dall'anno 2026 della rendicontazione."
+    # the January 2026 pay slip on a document dated before the co-design: out of period, and nothing
+    # else is checked of its payment (paid 15/06/2026, after the reference date 31/05/2026: with the
+    # payment checked it would also be PAGAMENTO_MANCANTE). Kills 196, 198, 199, 200.
+    r = one(personale(mese_competenza=dt.date(2026, 1, 1), data_documento=dt.date(2025, 12, 31),
+                      data_pagamento=dt.date(2026, 6, 15), data_trasmissione=dt.date(2026, 1, 19)))
+    assert (r.esito, r.codici, r.finestra) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"], 1)
+    assert r.motivi[0].messaggio == ("Documento del 31/12/2025, anteriore all'inizio della co-progettazione "
+                                     "(01/01/2026).")
+    # a row without category (kills 92)
+    assert [(m.codice, m.messaggio) for m in one(spesa(categoria=None)).motivi] == [
+        ("CATEGORIA_NON_AMMISSIBILE", "Categoria di spesa mancante.")]
+
+
+def test_period_by_payment():
+    from addin.rules.eligibility import data_decisiva
+    from tests.test_rules_eligibility import PER_PAGAMENTO
+
+    cfg = config_with(*PER_PAGAMENTO)
+    # the payment decides; without it, the document date
+    assert data_decisiva(cfg, spesa(data_pagamento=dt.date(2026, 5, 4))) == dt.date(2026, 5, 4)
+    assert data_decisiva(cfg, spesa(data_pagamento=None)) == dt.date(2026, 3, 2)
+    # paid 28/12/2025: "sostenuta" (kills _RowConstants.of 9, 48, 49: read as by competence)
+    r = one(spesa(data_documento=dt.date(2025, 12, 20), data_pagamento=dt.date(2025, 12, 28),
+                  data_trasmissione=dt.date(2026, 1, 10)), cfg=cfg)
+    assert (r.esito, r.codici) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"])
+    assert r.motivi[0].messaggio == "Spesa sostenuta il 28/12/2025, fuori dall'anno 2026 della rendicontazione."
+    # paid 30/12/2026 on a document of 05/01/2027: the document is after the year; out of period, so
+    # the transmission (05/02/2027, after the reference date 31/01/2027) is not looked at
+    r = one(spesa(data_documento=dt.date(2027, 1, 5), data_pagamento=dt.date(2026, 12, 30),
+                  data_trasmissione=dt.date(2027, 2, 5)), cfg=cfg, ref=dt.date(2027, 1, 31))
+    assert (r.esito, r.codici, r.finestra) == (Esito.NON_AMMESSA, ["DATA_FUORI_PERIODO"], 3)
+    assert r.motivi[0].messaggio == "Documento del 05/01/2027, successivo all'anno 2026."
+    # a document of 31/12/2026 paid the day before is in the year (kills x__row_reasons__mutmut_214, `>=`)
+    r = one(spesa(data_documento=dt.date(2026, 12, 31), data_pagamento=dt.date(2026, 12, 30),
+                  data_trasmissione=dt.date(2027, 1, 10)), cfg=cfg, ref=dt.date(2027, 1, 31))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("1000.00"), [])
+    # the same document by competence: 05/01/2027 is out of the year 2026 itself
+    assert one(spesa(data_documento=dt.date(2027, 1, 5), data_pagamento=dt.date(2026, 12, 30),
+                     data_trasmissione=dt.date(2027, 1, 10)), ref=dt.date(2027, 1, 31)).motivi[0].messaggio == (
+        "Spesa di competenza del 05/01/2027, fuori dall'anno 2026 della rendicontazione.")
+
+
+def test_amount_rounding_to_zero_cents_is_not_valid():
+    # bug fixed: 0.004 rounds to 0.00 and the row was NON_AMMESSA with no reason at all
+    # (also kills valuta_spese 54/55 before the fix: `AMMESSA if ammesso > 0 ... or True` / `>= 0`)
+    r = one(spesa(importo=D("0.004")))
+    assert (r.esito, r.importo, r.importo_ammesso, r.codici) == (Esito.NON_AMMESSA, D("0.00"), D("0.00"),
+                                                                  ["IMPORTO_NON_VALIDO"])
+    # 0.005 rounds half up to 0.01: a valid (tiny) amount
+    r = one(spesa(importo=D("0.005")))
+    assert (r.esito, r.importo, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.01"), D("0.01"), [])
+
+
+# --- monthly hours of a person (eligibility._cap_hours, ore_persona_mese): order, message, control flow --
+
+def test_hours_cap_rows_in_row_order_and_message_word_for_word():
+    from tests.test_rules_eligibility import AFTER_LOCK, personale
+    from tests.test_rules_personale import cedolino
+
+    # March 2026, Mario Bianchi, rows given out of order: 9 (100 h), 4 (73 h), 6 (1 h), and row 5 with
+    # 0 hours (incomplete, does not count). In row order: 73 + 1 = 74, then row 9: room 173 - 74 = 99,
+    # excess 100 - 99 = 1 h (kills _cap_hours 19, 21 (list order), 23, 25, 26 (rows), 44 (`excess <= 1`);
+    # ore_persona_mese 14 (0 h counted), 15 (1 h not counted))
+    rows = [cedolino(9, "100"), cedolino(4, "73"), cedolino(6, "1"),
+            personale(5, persona="Mario Bianchi", fornitore="Mario Bianchi", ore=D("0"), costo_orario=D("20.00"),
+                      importo=D("100.00"))]
+    r9, r4, r6, r5 = check(rows)
+    assert [(x.esito, x.codici) for x in (r4, r6)] == [(Esito.AMMESSA, []), (Esito.AMMESSA, [])]
+    assert r5.codici == ["PERSONALE_DATI_MANCANTI"]
+    assert (r9.esito, r9.importo_ammesso) == (Esito.DA_INTEGRARE, D("0.00"))
+    assert [m.messaggio for m in r9.motivi] == [
+        "Mario Bianchi: 174 ore nel mese 03/2026 (righe 4, 6, 9), oltre il massimo di 173 ore al mese: 1 ore di "
+        "questa riga da giustificare entro il blocco del 31/05/2026."]
+    # after the lock: 1 h × 20.00 = 20.00 cut from 2,000.00 = 1,980.00
+    r9 = check(rows, ref=AFTER_LOCK)[0]
+    assert (r9.esito, r9.importo_ammesso) == (Esito.AMMESSA, D("1980.00"))
+    assert [m.messaggio for m in r9.motivi] == [
+        "Mario Bianchi: 174 ore nel mese 03/2026 (righe 4, 6, 9), oltre il massimo di 173 ore al mese: 1 ore di "
+        "questa riga non giustificate entro il blocco del 31/05/2026: non ammessi 20,00 €."]
+
+
+def test_hours_cap_skips_rejected_and_non_personnel_rows_and_goes_on():
+    from tests.test_rules_personale import cedolino
+
+    rows = [cedolino(3, "50", azione="2.1"),                       # NON_AMMESSA: does not count
+            spesa(8, persona="Mario Bianchi", ore=D("100")),        # not personnel: its hours do not count
+            cedolino(4, "100", data_documento=dt.date(2026, 2, 10)),   # February: 100 + 73 = 173, the cap
+            cedolino(5, "73", data_documento=dt.date(2026, 2, 11)),
+            cedolino(6, "100"), cedolino(7, "73"), cedolino(10, "10")]  # March: 183, row 7 fills the cap
+    # exactly (excess 0: no reason), row 10 is 10 h beyond it. Kills ore_persona_mese 16, 26 (`break`),
+    # 21, 22 (non-personnel hours counted); _cap_hours 16 (`break` after February), 43 (`excess < 0`)
+    got = [(x.riga, x.esito, x.codici) for x in check(rows)]
+    assert got == [(3, Esito.NON_AMMESSA, ["AZIONE_NON_DEL_PROGRAMMA"]), (8, Esito.AMMESSA, []),
+                   (4, Esito.AMMESSA, []), (5, Esito.AMMESSA, []), (6, Esito.AMMESSA, []), (7, Esito.AMMESSA, []),
+                   (10, Esito.DA_INTEGRARE, ["PERSONALE_ORE_ECCESSIVE"])]
+
+
+def test_payment_on_the_reference_date_and_personnel_amount_edges():
+    from tests.test_rules_eligibility import personale
+
+    # paid on the reference date itself: paid (kills x__row_reasons__mutmut_262, `paid >= ref`)
+    r = one(spesa(data_pagamento=dt.date(2026, 5, 31)), ref=dt.date(2026, 5, 31))
+    assert (r.esito, r.codici) == (Esito.AMMESSA, [])
+    # 40 h × 25.00 = 1,000.00; claimed 1,100.00 of which 100.00 recoverable VAT: 1,000.00 left, which is
+    # hours × rate: no personnel reason (kills 418, `ammesso >= expected`)
+    r = one(personale(importo=D("1100.00"), iva_detraibile=D("100.00")))
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("1000.00"), ["IVA_DETRAIBILE"])
+    # with no tolerance, 1 h × 0.25 = 0.25 against 0.50 claimed: 0.25 admitted (kills `importo > 1`)
+    cfg = config_with('tolleranza_personale = "1.00"', 'tolleranza_personale = "0.00"')
+    r = one(personale(ore=D("1"), costo_orario=D("0.25"), importo=D("0.50")), cfg=cfg)
+    assert (r.esito, r.importo_ammesso, r.codici) == (Esito.AMMESSA, D("0.25"), ["PERSONALE_IMPORTO_INCOERENTE"])
+
+
+def test_duplicates_of_a_document_below_one_euro_and_the_discordance_message():
+    # a document of 0.80 claimed 0.50 + 0.50: row 5 keeps 0.80 - 0.50 = 0.30 (kills _cap_duplicates 25:
+    # a document amount not above 1 ignored, the cap would become the largest claim 0.50)
+    rows = [spesa(4, numero_documento="F-9", importo_documento=D("0.80"), importo=D("0.50")),
+            spesa(5, numero_documento="F-9", importo_documento=D("0.80"), importo=D("0.50"))]
+    a, b = check(rows)
+    assert (a.importo_ammesso, b.importo_ammesso, b.codici) == (D("0.50"), D("0.30"), ["DOCUMENTO_DUPLICATO"])
+    assert b.motivi[0].messaggio == ("Documento F-9 di Cartoleria Rossi srl imputato anche nelle righe 4 oltre il "
+                                     "suo importo (0,80 €): non ammessi 0,20 €.")
+    # copies that disagree: every copy says so, the rows listed in row order (kills 41, 42)
+    rows = [spesa(6, numero_documento="F1", importo_documento=D("90.00"), importo=D("50.00")),
+            spesa(4, numero_documento="F1", importo_documento=D("100.00"), importo=D("80.00"))]
+    msg = ("Il documento F1 di Cartoleria Rossi srl ha importi diversi nelle righe 4, 6 (90,00 €, 100,00 €): "
+           "vale il minore, 90,00 €.")
+    assert [x.motivi[0].messaggio for x in check(rows)] == [msg, msg]
+
+
+def test_document_number_of_zeros_keeps_one_zero():
+    # the key is recorded in the register's decisions, so its text matters, not only its equality
+    # (kills eligibility.x_norm_numero__mutmut_20)
+    from addin.rules.eligibility import chiave_documento, norm_numero
+
+    assert norm_numero("000") == "0" and norm_numero("F-0/2026") == "0-2026" and norm_numero("FT 0012") == "12"
+    assert chiave_documento("Rossi S.r.l.", "N. 0/26") == ("rossi", "0-26")
+    # accents after the first digit dropped as in names (kills norm_numero 3, 4); a number without
+    # digits keeps its letters (8); only groups of digits lose their leading zeros (15)
+    assert norm_numero("12/À") == "12-a" and norm_numero("ABC") == "abc" and norm_numero("F 012A/3") == "012a-3"
+    # numbers and suppliers typed as numbers (kills chiave_documento 8, 12, 13); nothing left to match
+    # on either side: no key (15, 16)
+    assert chiave_documento(12345, "7") == ("12345", "7") and chiave_documento("Rossi", 12) == ("rossi", "12")
+    assert chiave_documento("Rossi", "/-") is None and chiave_documento("!!", "12") is None
+
+
+def test_year_closed_only_after_the_last_lock_and_reference_date_warnings(cfg):
+    from addin.rules.windows import anno_chiuso, avviso_anno
+
+    # kills windows.x_anno_chiuso (no test before): window 3/2026 locks on 31/01/2027, a lock day is open
+    assert not anno_chiuso(cfg, 2026, dt.date(2027, 1, 31)) and anno_chiuso(cfg, 2026, dt.date(2027, 2, 1))
+    # kills x_avviso_anno 10-12, 25-26: the warnings word for word; 15 months after 31/12/2026 = 31/03/2028
+    assert avviso_anno(2026, dt.date(2025, 12, 31)) == (
+        "ATTENZIONE: la data di riferimento 31/12/2025 precede l'anno 2026 del file: nessuna finestra è ancora "
+        "iniziata. Controllare la data (--data) o il file.")
+    assert avviso_anno(2026, dt.date(2028, 4, 1)) == (
+        "ATTENZIONE: la data di riferimento 01/04/2028 è oltre 15 mesi dalla fine dell'anno 2026 del file (dopo il "
+        "31/03/2028): probabilmente il file o la data sono sbagliati.")
+    assert avviso_anno(2026, dt.date(2028, 3, 31)) is None and avviso_anno(2026, dt.date(2026, 1, 1)) is None

@@ -317,3 +317,167 @@ def test_years_balance_is_contribution_minus_cash_whatever_the_offset(cfg, budge
         assert all(t.da_pagare >= 0 and t.compensato <= t.previsto for t in sit[y].tranche)
         if not offset:
             assert sit[y].compensazione_ricevuta == 0
+
+
+# --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ----------------
+
+def test_payment_situation_fields_offset_below_one_euro_and_due_date_itself(cfg):
+    # budget 1,000.004 -> 1,000.00: tranche 1 = 600.00 due 30/06/2027, offset on it (configured) 0.50
+    # to recover from 2026; 100.00 paid on the due date, which is also the reference date.
+    cfg2 = _with_offset(cfg)
+    s = situazione_pagamenti(cfg2, 2, 2027, D("1000.004"), [Pagamento(2, 2027, 1, dt.date(2027, 6, 30), D("100.00"))],
+                             dt.date(2027, 6, 30), da_recuperare_precedente=D("0.50"))
+    # kills payments.x_situazione_pagamenti__mutmut_79-82, 95 (the situation's own fields)
+    assert (s.programma, s.anno, s.data_riferimento, s.contributo_previsto) == (2, 2027, dt.date(2027, 6, 30),
+                                                                                D("1000.00"))
+    t1, t2, t3 = s.tranche
+    # kills 61, 63 (description and balance flag of each tranche)
+    assert [(t.descrizione, t.saldo) for t in s.tranche] == [
+        ("Prima soluzione anticipata", False), ("Seconda soluzione anticipata", False), ("Saldo", True)]
+    # kills 32, 49 (an offset below 1 euro is still an offset): 600.00 - 0.50 - 100.00 = 499.50 due
+    assert (t1.previsto, t1.compensato, t1.pagato, t1.da_pagare) == (D("600.00"), D("0.50"), D("100.00"),
+                                                                    D("499.50"))
+    assert s.compensazione_ricevuta == D("0.50")
+    # kills 78: on its due date a tranche is not yet overdue
+    assert not t1.scaduta and not t1.in_ritardo and t1.stato == "Pagata in parte"
+
+
+def test_persons_over_full_time_skips_nameless_zero_hour_and_one_year_groups_and_sorts():
+    dec = dt.date(2026, 12, 1)
+    rows = [
+        # Maria Rossi, December 2026: 1,200 + 60.5 = 1,260.5 h in two years (listed before Paolo)
+        OrePersona(2027, 2, "P2_2027.xlsx", 8, "maria  rossi", dt.date(2026, 12, 31), D("60.5")),
+        OrePersona(2026, 1, "P1_2026.xlsx", 20, "Maria Rossi", dec, D("1200")),
+        # Anna Verdi: 200 h in one year only (kills persone_oltre_tempo 12, `break`)
+        OrePersona(2027, 1, "P1_2027.xlsx", 5, "Anna Verdi", dt.date(2027, 3, 1), D("200")),
+        # Luca Bianchi: 100 + 73 = 173, exactly full time (kills 21, `break`)
+        OrePersona(2026, 1, "P1_2026.xlsx", 21, "Luca Bianchi", dec, D("100")),
+        OrePersona(2027, 1, "P1_2027.xlsx", 3, "Luca Bianchi", dec, D("73")),
+        # rows without a person: 100 + 100 h, nobody to report (kills 5, `who or ...`)
+        OrePersona(2026, 1, "P1_2026.xlsx", 30, "", dec, D("100")),
+        OrePersona(2027, 1, "P1_2027.xlsx", 31, "  ", dec, D("100")),
+        # Giulia Neri: 180 h in 2026 and a row of 0 h in 2027: one year with hours (kills 6, `>= 0`)
+        OrePersona(2026, 2, "P2_2026.xlsx", 40, "Giulia Neri", dt.date(2026, 11, 1), D("180")),
+        OrePersona(2027, 2, "P2_2027.xlsx", 41, "Giulia Neri", dt.date(2026, 11, 30), D("0")),
+        # Paolo Gialli, October 2026: 173 + 1 = 174 h (kills 7, `> 1`)
+        OrePersona(2027, 2, "P2_2027.xlsx", 12, "Paolo Gialli", dt.date(2026, 10, 1), D("1")),
+        OrePersona(2026, 1, "P1_2026.xlsx", 10, "Paolo Gialli", dt.date(2026, 10, 15), D("173")),
+    ]
+    found = persone_oltre_tempo(rows, D("173"))
+    # sorted by first place: Paolo (P1_2026 row 10) before Maria (P1_2026 row 20) (kills 51, 53-55);
+    # 174 × 100 / 173 = 100.578 -> 100,58%; 1,260.5 × 100 / 173 = 728.613 -> 728,61% (kills 24, 26 and
+    # the thousands of _ore, 18-25)
+    assert [d.descrizione for d in found] == [
+        "Paolo Gialli: 174 ore in ottobre 2026 nei rendiconti degli anni 2026, 2027, oltre il tempo pieno di "
+        "173 ore (100,58%): 2026 P1 P1_2026.xlsx riga 10 (173 ore); 2027 P2 P2_2027.xlsx riga 12 (1 ore).",
+        "Maria Rossi: 1.260,50 ore in dicembre 2026 nei rendiconti degli anni 2026, 2027, oltre il tempo pieno di "
+        "173 ore (728,61%): 2026 P1 P1_2026.xlsx riga 20 (1.200 ore); 2027 P2 P2_2027.xlsx riga 8 (60,50 ore)."]
+    assert found[1].luoghi == ((2026, 1, "P1_2026.xlsx", 20), (2027, 2, "P2_2027.xlsx", 8))
+
+
+def test_ats_row_sums_each_field_of_the_programmes():
+    from addin.rules.multiyear import somma_programmi
+
+    # kills multiyear.x_somma_programmi (no test before): each field summed on its own
+    p1 = DatiAnno(2026, D("100.00"), D("10.00"), D("90.00"), D("9.00"), D("99.00"), D("80.00"), D("70.00"),
+                  D("1.00"), D("2.00"))
+    p2 = DatiAnno(2026, D("200.00"), D("20.00"), D("180.00"), D("18.00"), D("198.00"), D("160.00"), D("140.00"),
+                  D("3.00"), D("4.00"))
+    ats = somma_programmi([p1, p2], 2026)
+    assert ats == DatiAnno(2026, D("300.00"), D("30.00"), D("270.00"), D("27.00"), D("297.00"), D("240.00"),
+                           D("210.00"), D("4.00"), D("6.00"))
+    assert somma_programmi([], None) == DatiAnno(None, *[D("0.00")] * 9)
+
+
+def test_documents_across_years_skip_single_year_and_covered_groups_and_sort():
+    seven = ("tipografia rossi", "7")
+    rows = [
+        # document 7 (100.00): 2027 row 2 claims 80.00 (admitted 80.00), 2026 row 30 60.00 (admitted 50.00)
+        RigaDocumento(2027, 1, "P1_2027.xlsx", 2, seven, "Tipografia Rossi srl", "7", D("100.00"), D("80.00"),
+                      D("80.00")),
+        RigaDocumento(2026, 1, "P1_2026.xlsx", 30, seven, "Tipografia Rossi", "FT 7", D("100.00"), D("60.00"),
+                      D("50.00")),
+        # one year only (kills doppi_documenti_anni 9, `break`)
+        _doc(2026, "a", 1, "900.00", "900.00", numero="X 1"), _doc(2026, "b", 2, "900.00", "900.00", numero="X 1"),
+        # within 100% (kills 32, `break`)
+        _doc(2026, "a", 3, "700.00", "700.00", numero="S 1"), _doc(2027, "b", 4, "500.00", "500.00", numero="S 1"),
+        _doc(2026, "P1_2026.xlsx", 5, "1200.00", "1200.00"), _doc(2027, "P1_2027.xlsx", 9, "1200.00", "1000.00"),
+    ]
+    found = doppi_documenti_anni(rows)
+    # sorted by first place: row 5 before row 30 (kills 65, 67-69); the first row in year order names the
+    # document (kills 41); claimed 80 + 60 = 140.00, admitted 80 + 50 = 130.00, excess 130 - 100 = 30.00
+    # (kills 33, 35, 52-54)
+    assert [d.descrizione for d in found] == [
+        "Documento FT 12/2026 di Tipografia Rossi (importo 1.200,00 €) rendicontato per 2.400,00 € e ammesso per "
+        "2.200,00 € negli anni 2026, 2027: 2026 P1 P1_2026.xlsx riga 5; 2027 P1 P1_2027.xlsx riga 9. "
+        "Eccedenza ammessa: 1.000,00 €.",
+        "Documento FT 7 di Tipografia Rossi (importo 100,00 €) rendicontato per 140,00 € e ammesso per 130,00 € "
+        "negli anni 2026, 2027: 2026 P1 P1_2026.xlsx riga 30; 2027 P1 P1_2027.xlsx riga 2. "
+        "Eccedenza ammessa: 30,00 €."]
+    assert [d.eccedenza for d in found] == [D("1000.00"), D("30.00")]
+
+
+def test_approved_budget_sums_keys_orders_and_lists_proposals(cfg):
+    from addin.rules.variations import approvate
+
+    servizi = "Servizi e prestazioni professionali di enti terzi"      # SERVIZI by its name
+    sheet = [VoceBudget("1.1", "PERSONALE_INTERNO", comunale_iniziale=D("30.00")),
+             VoceBudget("1.2", servizi, comunale_iniziale=D("100.004"), cofin_iniziale=D("10.00")),
+             VoceBudget("0.9", "BENI", comunale_iniziale=D("7.00")),          # not an action of programme 1
+             VoceBudget("1.2", "SERVIZI", comunale_iniziale=D("50.00"), cofin_iniziale=D("5.00"),
+                        cofin_luglio=D("1.00")),
+             VoceBudget("1.1", "NUOVA", comunale_iniziale=D("3.00")),          # unknown category
+             VoceBudget("1.1", "", comunale_iniziale=D("1.00")),               # no category
+             VoceBudget("1.1", "BENI", comunale_iniziale=D("20.00"), cofin_iniziale=D("2.00"))]
+    v1 = VariazioneBudget(1, 2026, dt.date(2026, 7, 15), "Verbale 3/2026",
+                          (RigaVariazione("1.2", "SERVIZI", comunale=D("10.00"), cofinanziamento=D("2.00")),
+                           RigaVariazione("1.2", servizi, comunale=D("5.00"), cofinanziamento=D("1.00"))))
+    v2 = VariazioneBudget(1, 2026, dt.date(2026, 9, 30), "Verbale 4/2026",      # approved on the reference date
+                          (RigaVariazione("1.1", "BENI", comunale=D("-4.00")),
+                           RigaVariazione("1.1", "NUOVA", comunale=D("1.00"))))
+    v3 = VariazioneBudget(1, 2026, dt.date(2026, 10, 1), "Verbale 5/2026",      # the day after: not yet
+                          (RigaVariazione("1.1", "BENI", comunale=D("100.00")),))
+    v4 = VariazioneBudget(2, 2026, dt.date(2026, 7, 1), "Verbale P2", (RigaVariazione("2.1", "BENI", comunale=D("9")),))
+    ref = dt.date(2026, 9, 30)
+    # in approval order, up to the reference date included (kills approvate 2, 4, 11, 12)
+    assert approvate([v3, v2, v4, v1], 1, 2026, ref) == [v1, v2]
+    voci = budget_approvato(cfg, sheet, [v3, v2, v4, v1], 1, 2026, ref)
+    # order: the programme's actions, then the others; categories in configured order, unknown ones last
+    # (kills budget_approvato 60, 62, 64-69); SERVIZI by name and by code is one line (3, 4, 6-8); the two
+    # unknown categories stay apart (9-11); each amount is added (22, 26, 30, 33, 49, 52-54):
+    # 1.2 SERVIZI initial 100.00 + 50.00, variations 10 + 5 = 15.00 and 2 + 1 = 3.00, proposed
+    # 150.00 and 10 + 5 + 1 = 16.00
+    assert [(v.azione, v.categoria, v.comunale_iniziale, v.cofin_iniziale, v.comunale_variazioni, v.cofin_variazioni,
+             v.comunale_proposto, v.cofin_proposto) for v in voci] == [
+        ("1.1", "PERSONALE_INTERNO", D("30.00"), D("0.00"), D("0.00"), D("0.00"), D("30.00"), D("0.00")),
+        ("1.1", "BENI", D("20.00"), D("2.00"), D("-4.00"), D("0.00"), D("20.00"), D("2.00")),
+        ("1.1", "NUOVA", D("3.00"), D("0.00"), D("1.00"), D("0.00"), D("3.00"), D("0.00")),
+        ("1.1", "", D("1.00"), D("0.00"), D("0.00"), D("0.00"), D("1.00"), D("0.00")),
+        ("1.2", "SERVIZI", D("150.00"), D("15.00"), D("15.00"), D("3.00"), D("150.00"), D("16.00")),
+        ("0.9", "BENI", D("7.00"), D("0.00"), D("0.00"), D("0.00"), D("7.00"), D("0.00")),
+    ]
+    # the approved figures as the budget check reads them: cofinancing 15 + 3 = 18.00 (kills come_voce_budget 12)
+    assert voci[4].come_voce_budget().cofin_attuale == D("18.00")
+    # the programme's budget: 722,461.31 + 15 - 4 + 1 = 722,473.31 and 88,436.17 + 3 = 88,439.17
+    # (kills budget_programma_approvato 8, 12, 23)
+    b = budget_programma_approvato(cfg, 1, 2026, [v3, v2, v4, v1], ref)
+    assert (b.comunale, b.cofinanziamento) == (D("722473.31"), D("88439.17"))
+    # the partner's proposals, word for word, after a line without one (kills differenze_proposte 4, 10-13,
+    # 16-18, 20, 21): 1.1 BENI 20 proposed vs 20 - 4 = 16 approved; NUOVA 3 vs 3 + 1 = 4; 1.2 SERVIZI
+    # 150 vs 165 and 16 vs 18
+    tail = ": variazione proposta, non approvata dalla Cabina di regia."
+    assert differenze_proposte(cfg, voci) == [
+        "Azione 1.1, Beni di consumo e materie prime: comunale proposto 20,00 €, approvato 16,00 € "
+        "(differenza 4,00 €)" + tail,
+        "Azione 1.1, NUOVA: comunale proposto 3,00 €, approvato 4,00 € (differenza -1,00 €)" + tail,
+        f"Azione 1.2, {servizi}: comunale proposto 150,00 €, approvato 165,00 € (differenza -15,00 €); "
+        "cofinanziamento proposto 16,00 €, approvato 18,00 € (differenza -2,00 €)" + tail]
+
+
+def test_variation_errors_year_without_budget_no_rows_and_cofinancing_at_cents(cfg):
+    # kills errori_variazione 5, 12-14 (messages) and 39 (co-financing at cents is fine)
+    assert errori_variazione(cfg, VariazioneBudget(1, 2031, dt.date(2031, 7, 1), "Verbale 1/2031", ())) == [
+        "nessun budget del programma 1 per l'anno 2031.", "la variazione non ha righe."]
+    ok = VariazioneBudget(1, 2026, dt.date(2026, 7, 1), "Verbale 3/2026",
+                          (RigaVariazione("1.1", "BENI", comunale=D("-2.00"), cofinanziamento=D("2.00")),))
+    assert errori_variazione(cfg, ok) == []

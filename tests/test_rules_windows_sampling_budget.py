@@ -227,3 +227,57 @@ def test_budget_use_flags_overspending(cfg):
     extra = uso[("1.3", "SERVIZI")]  # spending without a budget line
     assert extra.budget == D("0") and extra.superato
     assert list(uso) == [("1.1", "BENI"), ("1.2", "SERVIZI"), ("1.3", "SERVIZI")]
+
+
+# --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ----------------
+
+def test_sample_population_skips_rows_goes_on_and_names_a_tax_code_alone(cfg):
+    from addin.rules.sampling import codice_fiscale, popolazione
+
+    # kills sampling.x_codice_fiscale 2, 3: upper case, letters and digits only
+    assert codice_fiscale(" rss-mra 80a01.h501u ") == "RSSMRA80A01H501U" and codice_fiscale(None) == ""
+    everyone = _cfg_text('quota = "0.10"\nminimo = 1', 'quota = "1"\nminimo = 1')
+    rows = [Spesa(riga=3, categoria="Beni di consumo e materie prime", persona="Non personale",
+                  data_pagamento=d(2026, 1, 5)),                                  # not personnel (kills _persone 28)
+            Spesa(riga=4, categoria="Personale interno", persona="Anno Prima", data_pagamento=d(2025, 12, 10)),
+            # ^ of 2025 (kills 37); below, a tax code without a name (kills 9, 12) and a row with neither
+            Spesa(riga=5, categoria="Personale interno", codice_fiscale="bncnna70c41d142z", data_pagamento=d(2026, 2, 1)),
+            Spesa(riga=6, categoria="Personale interno", data_pagamento=d(2026, 2, 1)),
+            Spesa(riga=7, categoria="Personale interno", persona="Anna Verdi", data_pagamento=d(2026, 3, 1))]
+    c = campione_personale(everyone, rows, 1, 2026, 1, seme=5)
+    assert (c.persone, c.dimensione) == (2, 2)
+    assert c.righe == {"BNCNNA70C41D142Z": [5], "Anna Verdi": [7]}
+    # the population in the order of the identities: "cf:BNC..." before "nome:anna verdi"
+    assert popolazione(everyone, rows, 2026, 1) == ["BNCNNA70C41D142Z", "Anna Verdi"]
+    # a semester that does not exist: nobody (kills campione_personale 3)
+    none = campione_personale(cfg, rows, 1, 2026, 3, seme=1)
+    assert (none.persone, none.dimensione, none.estratti) == (0, 0, [])
+
+
+def test_both_semesters_seeded_from_the_key_of_the_programme(cfg):
+    # HMAC-SHA256(b"chiave-di-prova-del-comune-0123456789", "rendiconta-campione|3|2026|S1") starts with
+    # 8844fdd05cf0 (by `openssl dgst -sha256 -hmac`) = 149,829,897,444,592 (kills campioni_personale 3, 6, 12,
+    # campioni_programma 10, 14: the programme and the key passed on)
+    s1, s2 = campioni_personale(cfg, _staff(12), 3, 2026, chiave=b"chiave-di-prova-del-comune-0123456789")
+    assert (s1.seme, s1.origine_seme, s2.origine_seme) == (149829897444592, "chiave", "chiave")
+
+
+def test_seed_descriptions_and_frozen_sample(cfg):
+    from addin.rules.sampling import Campione, campione_congelato
+
+    # kills Campione.descrizione_seme 1-15: the four descriptions word for word
+    assert [Campione(2026, 1, 1, 0, 0, [], {}, o).descrizione_seme() for o in
+            ("indicato", "chiave", "registro", "provvisorio")] == [
+        "seme indicato dal Comune", "seme derivato dalla chiave del Comune",
+        "campione estratto e registrato dal Comune",
+        "campione PROVVISORIO: seme casuale non registrato; indicare il seme (--seme) o la chiave del Comune"]
+    # a sample recorded earlier (no test in the fast selection before): the same persons, their rows now,
+    # found by the name as displayed or by the normalised name; a person no longer there has no rows
+    rows = [Spesa(riga=4, categoria="Personale interno", persona="Anna Verdi", data_pagamento=d(2026, 3, 1)),
+            Spesa(riga=5, categoria="Personale interno", persona="Luca Neri", data_pagamento=d(2026, 3, 1)),
+            Spesa(riga=9, categoria="Personale interno", persona="anna  verdi", data_pagamento=d(2026, 4, 1))]
+    c = campione_congelato(cfg, rows, 2026, 1, 42, ["Anna Verdi", "Luca Neri", "Sara Blu", "Ugo Po"],
+                           ["ANNA VERDI", "Luca Neri", "Sara Blu"])
+    assert c == Campione(2026, 1, 42, 4, 3, ["ANNA VERDI", "Luca Neri", "Sara Blu"],
+                         {"ANNA VERDI": [4, 9], "Luca Neri": [5], "Sara Blu": []}, "registro",
+                         {"ANNA VERDI": [("", 4), ("", 9)], "Luca Neri": [("", 5)], "Sara Blu": []})

@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -38,10 +39,11 @@ def cartella(spese, cofin=(), meta=None):
                               cofinanziamento=list(cofin), budget=[], meta=dict(meta or {"programma": "1"}))
 
 
-def seal_into(c, cfg, when, key=KEY):
-    """Seal what is due at `when` and store it in c.meta as blocca does."""
+def seal_into(c, cfg, when, key=KEY, compatta=True):
+    """Seal what is due at `when` and store it in c.meta as blocca does (`compatta=False`: the copies in
+    the first form, one `_meta` row per sealed row, which files sealed before 29/11/2026 hold)."""
     for s in nuovi_sigilli(c, cfg, key, when):
-        c.meta.update(dict(s.voci_meta()))
+        c.meta.update(dict(s.voci_meta(compatta)))
     return c
 
 
@@ -208,7 +210,7 @@ def test_comune_decision_after_lock_does_not_break_seal(cfg):
 
 @pytest.mark.parametrize("field", ["hmac", "righe", "data", "riga.5"])
 def test_tampering_with_the_seal_itself_is_reported(cfg, field):
-    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
     k = f"sigillo.finestra1.{field}"
     if field == "riga.5":
         mac, _, text = c.meta[k].partition(" ")
@@ -227,7 +229,7 @@ def test_tampering_with_the_seal_itself_is_reported(cfg, field):
 
 
 def test_deleting_a_seal_entry_from_meta_is_reported(cfg):
-    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
     del c.meta["sigillo.finestra1.riga.6"]
     r = verifica_sigilli(c, cfg, KEY, LOCK)
     assert r.sigilli_alterati and 6 in r.motivi
@@ -348,3 +350,157 @@ def test_empty_window_is_sealed_and_later_insertion_found(cfg):
 # independent of the code under test: every input column except the two reserved to the Comune
 PARTNER_COLS = [c for c in schema.input_cols(schema.SPESE_COLS)
                 if c.header not in ("Decisione Comune", "Motivazione Comune")]
+
+
+# --- co-financing rows dated in a window (column «Data»): sealed with that window -------------------
+
+def _cofin_datato():
+    """Row 4 monetary (the year's seal), row 5 volunteers in window 1 (10/03), row 6 non-monetary in
+    window 2 (15/06), row 7 volunteers without date (the year's seal)."""
+    return [VoceCofinanziamento(4, "Igea", "1.1", "Monetario", "Quota", None, Decimal("500")),
+            VoceCofinanziamento(5, "Auser", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20.07"), D(2026, 3, 10)),
+            VoceCofinanziamento(6, "Koala", "1.2", "Non monetario", "Locali", Decimal("2"), Decimal("30"), D(2026, 6, 15)),
+            VoceCofinanziamento(7, "Auser", "1.1", "Volontariato", "Ore", Decimal("5"), Decimal("20"))]
+
+
+def _con_data(spese=(), cofin=None):
+    c = cartella(copy.deepcopy(list(spese)), cofin if cofin is not None else _cofin_datato())
+    c.cofin_con_data = True
+    return c
+
+
+def test_dated_cofinancing_row_is_sealed_with_its_window(cfg):
+    c = seal_into(_con_data(BASE), cfg, LOCK)          # window 1 locked on 31/05: sealed on 01/06
+    seals = leggi_sigilli(c.meta)
+    assert set(seals) == {"finestra1", "cofinanziamento1"}
+    s = seals["cofinanziamento1"]
+    assert [r.riga for r in s.righe] == [5] and s.etichetta == "cofinanziamento finestra 1/2026"
+    assert json.loads(s.righe[0].testo)["data"] == "2026-03-10"
+    assert s.intestazione["blocco"] == "2026-05-31" and s.intestazione["data"] == "2026-06-01"
+    assert verifica_sigilli(c, cfg, KEY, LOCK).integri
+    # row 6 (window 2) waits for window 2's lock on 30/09
+    c = seal_into(c, cfg, D(2026, 10, 1))
+    assert [r.riga for r in leggi_sigilli(c.meta)["cofinanziamento2"].righe] == [6]
+    # the year's seal holds the rest: the monetary row 4 and the undated row 7
+    c = seal_into(c, cfg, D(2027, 2, 1))
+    seals = leggi_sigilli(c.meta)
+    assert [r.riga for r in seals["cofinanziamento"].righe] == [4, 7]
+    assert [r.riga for r in seals["cofinanziamento3"].righe] == []
+    r = verifica_sigilli(c, cfg, KEY, D(2027, 2, 1))
+    assert r.integri and r.righe_cofin_sigillate == {4, 5, 6, 7}
+
+
+def test_dated_cofinancing_row_changed_moved_or_added_after_its_window_is_sealed(cfg):
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    c.cofinanziamento[1].quantita = Decimal("100")                                   # row 5: 10 h -> 100 h
+    c.cofinanziamento.append(VoceCofinanziamento(8, "Auser", "1.1", "Volontariato", "Ore in febbraio",
+                                                 Decimal("3"), Decimal("20"), D(2026, 2, 1)))   # into window 1
+    c.cofinanziamento.append(VoceCofinanziamento(9, "Auser", "1.1", "Volontariato", "Ore in luglio",
+                                                 Decimal("3"), Decimal("20"), D(2026, 7, 1)))   # window 2: open
+    c.cofinanziamento[2].quantita = Decimal("3")                                     # row 6: window 2, open
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.motivi == {}
+    assert {n: [m.codice for m in ms] for n, ms in r.motivi_cofinanziamento.items()} == {
+        5: ["RIGA_SIGILLATA_MODIFICATA"], 8: ["INSERIMENTO_RETROATTIVO"]}
+    assert "Ore o quantità: 10 → 100" in r.motivi_cofinanziamento[5][0].messaggio
+    assert "cofinanziamento finestra 1/2026" in r.motivi_cofinanziamento[5][0].messaggio
+    assert "01/02/2026" in r.motivi_cofinanziamento[8][0].messaggio
+    assert "finestra 1/2026" in r.motivi_cofinanziamento[8][0].messaggio
+    # a sealed row moved out of its window (date changed to July) is a change too
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    c.cofinanziamento[1].data = D(2026, 7, 10)
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert "Data: 10/03/2026 → 10/07/2026" in r.motivi_cofinanziamento[5][0].messaggio
+
+
+def test_sorting_never_voids_a_sealed_cofinancing_row(cfg):
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    rows = c.cofinanziamento
+    for v, n in zip(rows, (7, 6, 5, 4)):          # the sheet sorted backwards: row 5 is now row 6
+        v.riga = n
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.integri and r.righe_cofin_sigillate == {6}
+    assert ("cofinanziamento finestra 1/2026", 5, 6) in r.spostate
+
+
+def test_sealed_cofinancing_rows_are_locked(cfg):
+    from addin.workbook.seals import righe_da_bloccare
+
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    check = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert righe_da_bloccare(check, []) == ({4, 5, 6, 8}, {5})
+    new = nuovi_sigilli(_con_data(BASE), cfg, KEY, LOCK)
+    assert righe_da_bloccare(None, new) == ({4, 5, 6, 8}, {5})
+
+
+def test_workbook_without_the_date_column_seals_as_before(cfg):
+    """An older workbook (no column «Data»): no window co-financing seals, the year's seal holds every row."""
+    old = [dataclasses.replace(v, data=None) for v in _cofin_datato()]
+    c = seal_into(cartella(copy.deepcopy(BASE), old), cfg, LOCK)
+    assert set(leggi_sigilli(c.meta)) == {"finestra1"}
+    c = seal_into(c, cfg, D(2027, 2, 1))
+    seals = leggi_sigilli(c.meta)
+    assert set(seals) == {"finestra1", "finestra2", "finestra3", "cofinanziamento"}
+    assert [r.riga for r in seals["cofinanziamento"].righe] == [4, 5, 6, 7]
+    assert verifica_sigilli(c, cfg, KEY, D(2027, 2, 1)).integri
+
+
+def _formato2():
+    """Seals written by the version before the column «Data» (format "2", 29/11/2026: `_meta` of a workbook
+    with expense row 4 of 10/02/2026, co-financing rows 4 monetary 500 and 5 volunteers 10 h × 20.07, all
+    sealed at 01/02/2027)."""
+    path = Path(__file__).with_name("sigilli_formato2_cofinanziamento.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _cartella_formato2(con_data: bool):
+    p = D(2026, 2, 10)
+    sp = spesa(4, p, descrizione="Materiale 4", numero_documento="F4")
+    cof = [VoceCofinanziamento(4, "Igea", "1.1", "Monetario", "Quota", None, Decimal("500")),
+           VoceCofinanziamento(5, "Auser", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20.07"))]
+    c = cartella([sp], cof, meta={"programma": "1", **_formato2()})
+    c.cofin_con_data = con_data
+    return c
+
+
+@pytest.mark.parametrize("con_data", [False, True], ids=["senza_colonna", "con_colonna_vuota"])
+def test_existing_format_2_seals_still_verify(cfg, con_data):
+    when = D(2027, 2, 1)
+    c = _cartella_formato2(con_data)
+    seals = leggi_sigilli(c.meta)
+    assert {a: s.versione for a, s in seals.items()} == {"finestra1": "2", "finestra2": "2", "finestra3": "2",
+                                                        "cofinanziamento": "2"}
+    r = verifica_sigilli(c, cfg, KEY, when)                       # the `_meta` copies
+    assert r.integri and r.righe_cofin_sigillate == {4, 5}, r.dettagli
+    r = verifica_sigilli(c, cfg, KEY, when, sigilli=seals)        # as the register holds them
+    assert r.integri and r.righe_cofin_sigillate == {4, 5}
+    # the year's seal made without window co-financing seals: none are added later, nothing to seal
+    assert nuovi_sigilli(c, cfg, KEY, D(2027, 3, 1)) == []
+    # a change is still found
+    c.cofinanziamento[1].quantita = Decimal("11")
+    r = verifica_sigilli(c, cfg, KEY, when)
+    assert [m.codice for m in r.motivi_cofinanziamento[5]] == ["RIGA_SIGILLATA_MODIFICATA"]
+
+
+def test_window_sealed_before_the_date_column_gets_its_cofinancing_seal_at_the_next_lock(cfg):
+    """Window 1 sealed by the earlier version (no co-financing seal); the file now has the column «Data»:
+    verification says the dated rows of window 1 are not sealed yet, and the next `blocca` seals them."""
+    c = seal_into(cartella(copy.deepcopy(BASE), _cofin_datato()), cfg, LOCK)     # no column: finestra1 only
+    assert set(leggi_sigilli(c.meta)) == {"finestra1"}
+    c.cofin_con_data = True
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert any("finestre già sigillate 1/2026 non ancora sigillate" in d for d in r.dettagli), r.dettagli
+    [new] = nuovi_sigilli(c, cfg, KEY, D(2026, 6, 20))
+    assert new.ambito == "cofinanziamento1" and [e.riga for e in new.righe] == [5]
+    assert new.intestazione["data"] == "2026-06-20"
+
+
+def test_resealing_scopes_named_on_the_command_line():
+    from addin.casi.blocca import ambito_da_risigillare
+    from addin.errors import ErroreInput
+
+    assert [ambito_da_risigillare(v) for v in ("1", "finestra 2", "cofinanziamento", "cofinanziamento1",
+                                               "Cofinanziamento finestra 3", "cofin2")] == [
+        "finestra1", "finestra2", "cofinanziamento", "cofinanziamento1", "cofinanziamento3", "cofinanziamento2"]
+    with pytest.raises(ErroreInput, match="cofinanziamento1"):
+        ambito_da_risigillare("tutto")

@@ -130,7 +130,7 @@ def test_scripts_meta_and_roles(client):
     assert set(meta) == {"valida", "verifica", "blocca", "registra_decisioni", "consolida"}
     assert meta["verifica"]["required_roles"] == meta["blocca"]["required_roles"] == ["comune"]
     assert meta["registra_decisioni"]["required_roles"] == ["comune"]
-    assert meta["registra_decisioni"]["include"] == "Spese,Cofinanziamento,Budget,_meta,Verifica"
+    assert meta["registra_decisioni"]["include"] == "_meta,Verifica"   # not the expense rows (5 MB)
     assert meta["valida"]["required_roles"] is None and meta["consolida"]["required_roles"] is None
     for name in ("valida", "verifica", "blocca"):
         assert meta[name]["include"] == "Spese,Cofinanziamento,Budget,_meta"
@@ -290,11 +290,12 @@ def test_blocca_and_verifica_over_http_are_acts_of_the_authenticated_officer(cli
     assert r.status_code == 200, r.text
     acts = Registro.apri().atti(1, 2026)
     assert [(a.tipo, a.dati["ambito"], a.autore) for a in acts] == [
-        (SIGILLO, "finestra1", "Ufficio Servizi Sociali"), (SIGILLO, "finestra2", "Ufficio Servizi Sociali")]
+        (SIGILLO, a, "Ufficio Servizi Sociali") for a in ("finestra1", "cofinanziamento1", "finestra2",
+                                                          "cofinanziamento2")]
     r = client.post("/xlwings/custom-scripts-call/blocca", json=_book(programmi[1]), headers=comune)
     assert r.status_code == 200, r.text
     assert "runMacro" in [a["func"] for a in r.json()["actions"]]
-    assert len(Registro.apri().atti(1, 2026)) == 2
+    assert len(Registro.apri().atti(1, 2026)) == 4
     r = client.post("/xlwings/custom-scripts-call/verifica", json=_book(programmi[1]), headers=comune)
     assert r.status_code == 200, r.text
     last = Registro.apri().atti(1, 2026)[-1]

@@ -54,7 +54,7 @@ def test_sheets_tables_and_meta(wb1):
     assert all(wb1[n].sheet_state == "visible" for n in wb1.sheetnames[:6])
     # contract 1: header on row 3, data from row 4, pre-sized tables
     assert _table(wb1[S.SPESE], S.TAB_SPESE).ref == f"A3:{LAST_SPESE}1003"
-    assert _table(wb1[S.COFINANZIAMENTO], S.TAB_COFIN).ref == "A3:G303"
+    assert _table(wb1[S.COFINANZIAMENTO], S.TAB_COFIN).ref == "A3:H303"   # Data (column E) added after Descrizione
     assert _table(wb1[S.BUDGET], S.TAB_BUDGET).ref == "A3:K28"  # P1: 5 actions x 5 categories
     for sheet, cols in ((S.SPESE, S.SPESE_COLS), (S.COFINANZIAMENTO, S.COFIN_COLS), (S.BUDGET, S.BUDGET_COLS)):
         assert [c.value for c in wb1[sheet][HEADER_ROW]][:len(cols)] == [c.header for c in cols]
@@ -131,8 +131,8 @@ def test_protection_without_password_and_locked_formulas(wb1):
     spese, cof, bud = wb1[S.SPESE], wb1[S.COFINANZIAMENTO], wb1[S.BUDGET]
     assert not spese["A4"].protection.locked and not spese[f"{LAST_SPESE}1003"].protection.locked
     assert spese["A3"].protection.locked   # headers
-    assert not cof["F303"].protection.locked
-    assert cof["G4"].protection.locked and cof["G4"].value.startswith("=")
+    assert not cof["G303"].protection.locked
+    assert cof["H4"].protection.locked and cof["H4"].value.startswith("=")
     assert bud["A4"].protection.locked and bud["B4"].protection.locked   # prefilled action x category
     assert not bud["C4"].protection.locked and bud["F4"].protection.locked
     for name in (S.RIEPILOGO, S.TRANCHE):
@@ -273,8 +273,8 @@ def test_filler_types_cells_as_excel_does(cfg):
     assert (row["doc_trasmessa"], row["doc_conservata"], row["doc_giustificativo"]) == ("SI", "NO", None)
     assert ws.cell(FIRST_ROW + 1, 1).value is None
     cof = wb[S.COFINANZIAMENTO]
-    assert [c.value for c in cof[FIRST_ROW]][:6] == ["Koala", "1.1", "Non monetario", None, None, 99.9]
-    assert cof[f"G{FIRST_ROW}"].value.startswith("=")   # the formula column is kept
+    assert [c.value for c in cof[FIRST_ROW]][:7] == ["Koala", "1.1", "Non monetario", None, None, None, 99.9]
+    assert cof[f"H{FIRST_ROW}"].value.startswith("=")   # the formula column is kept
     bud = wb[S.BUDGET]
     r = next(r for r in range(4, 29) if (bud[f"A{r}"].value, bud[f"B{r}"].value) ==
              ("1.3", "Servizi e prestazioni professionali di enti terzi"))
@@ -430,8 +430,8 @@ def test_libreoffice_riepilogo_equals_rules(cfg, ricalcolati, prog):
     from addin.rules.cofinancing import valore_voce
     cof = wb[S.COFINANZIAMENTO]
     for i, v in enumerate(_cofin(prog)):
-        assert _eur(cof[f"G{FIRST_ROW + i}"].value) == valore_voce(v, s.tariffa.valore)
-    assert cof[f"G{FIRST_ROW + 10}"].value in (None, "")
+        assert _eur(cof[f"H{FIRST_ROW + i}"].value) == valore_voce(v, s.tariffa.valore)
+    assert cof[f"H{FIRST_ROW + 10}"].value in (None, "")
 
 
 @pytest.mark.libreoffice
@@ -519,7 +519,7 @@ def test_libreoffice_sees_protection_without_password(cfg, tmp_path):
         print("spese_input_locked", sp.getCellRangeByName("A4").CellProtection.IsLocked)
         print("spese_header_locked", sp.getCellRangeByName("A3").CellProtection.IsLocked)
         cof = sheets.getByName("Cofinanziamento")
-        print("valore_locked", cof.getCellRangeByName("G10").CellProtection.IsLocked)
+        print("valore_locked", cof.getCellRangeByName("H10").CellProtection.IsLocked)
         sp.unprotect("")
         print("unprotected_without_password", not sp.isProtected())
         doc.close(True)

@@ -165,3 +165,14 @@ def test_cli_verifica_pdf(small_file, tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "v.pdf").read_bytes().startswith(b"%PDF-")
     assert "Verbale PDF/A scritto in" in " ".join(res.output.split())
+
+
+def test_every_catalogue_effect_ranks_the_reasons_of_a_reduction():
+    """The code a reduction is counted under (rules.reductions.motivo_decisivo) knows every effect of the
+    catalogue: PERSONALE_ORE_ECCESSIVE («integrabile_riduzione») made Verifica fail with a KeyError."""
+    from typing import get_args
+
+    from addin.rules import reductions
+    from addin.rules.catalogue import Effetto
+
+    assert set(get_args(Effetto)) <= set(reductions._STRENGTH)

@@ -78,9 +78,12 @@ ROWS = [
     # window 1 (locks 31/05), paid 02/06: not paid yet on 31/05 (to complete); late once the lock has passed
     (sp(data_pagamento=dt.date(2026, 6, 2)), I, X, "0.00", (["PAGAMENTO_MANCANTE"], ["PAGAMENTO_TARDIVO"])),
 ]
+# the template has the column «Data»: the volunteer and non-monetary rows are dated (in window 1)
 COFIN = [VoceCofinanziamento(0, "Igea", "1.1", "Monetario", "Risorse proprie", None, D("50.00")),
-         VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", D("10"), D("25.00")),
-         VoceCofinanziamento(0, "Koala", "1.2", "Non monetario", "Uso locali (ore)", D("2"), D("30.00"))]
+         VoceCofinanziamento(0, "Auser", "1.1", "Volontariato", "Accompagnamento", D("10"), D("25.00"),
+                             dt.date(2026, 3, 1)),
+         VoceCofinanziamento(0, "Koala", "1.2", "Non monetario", "Uso locali (ore)", D("2"), D("30.00"),
+                             dt.date(2026, 4, 15))]
 
 
 def _col(ws, header: str) -> int:
@@ -234,7 +237,8 @@ def test_every_catalogue_code_is_covered():
                                                      "IVA_DETRAIBILE", "ALTRI_CONTRIBUTI",
                                                      "FORNITORE_PARTNER_ATS",   # test_rules_costi (end to end)
                                                      "RICHIESTA_INTEGRAZIONE",   # test_registro_casi
-                                                     "DECISIONE_COMUNE_PARZIALE"}  # test_registro_casi
+                                                     "DECISIONE_COMUNE_PARZIALE",  # test_registro_casi
+                                                     "COFINANZIAMENTO_SENZA_DATA"}  # test_rules_cofinancing
     assert covered == set(CATALOGO)
     assert {row[1] for row in ROWS} | {row[2] for row in ROWS} == set(Esito)
 

@@ -3,8 +3,9 @@
     blocca_file(path, config, data_riferimento, chiave, password=None, *, registro=None,
                 risigilla=None, motivo=None, operatore=None) -> RisultatoBlocco
 
-For every window of the workbook's year closed at the reference date (and for co-financing once the
-whole year is closed) a seal is made (addin.workbook.seals). With the Comune's register (`registro`)
+For every window of the workbook's year closed at the reference date (with, when the `Cofinanziamento`
+sheet has the column «Data», the seal of the co-financing rows dated in that window; and for the rest of
+the co-financing once the whole year is closed) a seal is made (addin.workbook.seals). With the Comune's register (`registro`)
 the seals are recorded there FIRST, as SIGILLO acts, while the programme's chain is locked: a second
 `blocca` of the same programme waits, then finds the seals just recorded and adds only what is still
 missing (nothing is lost). The register's seals are the reference: the copies in the hidden `_meta`
@@ -40,8 +41,8 @@ from addin.workbook.protection import (FormulaDaRipristinare, aggiungi_meta, app
                                        formule_in_valori, rimuovi_meta, ripristina_formule)
 from addin.workbook.reader import CartellaRendiconto, leggi_cartella, leggi_griglie
 from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, PREFISSO, RisultatoSigilli, Sigillo,
-                                  ambiti_da_sigillare, leggi_sigilli, nuovi_sigilli, righe_da_bloccare,
-                                  verifica_sigilli)
+                                  ambiti_da_sigillare, ambito_cofin_finestra, leggi_sigilli, nuovi_sigilli,
+                                  righe_da_bloccare, verifica_sigilli)
 
 # cells locked on sealed rows: every input column (the Comune's columns too: it unprotects the sheet to
 # write its decision); the output columns written by Valida/Verifica stay editable
@@ -83,11 +84,12 @@ class PianoBlocco:
 
     def copie_da_aggiornare(self, meta) -> list[Sigillo]:
         """The seals in force whose `_meta` copy (in `meta`, the file's key/value pairs) is missing,
-        altered or superseded: the copies to write again (CLI and add-in alike)."""
+        altered, superseded or in the first, uncompressed form: the copies to write again (CLI and add-in
+        alike)."""
         in_file = leggi_sigilli(meta)
         return [s for a, s in self.sigilli.items() if a not in in_file
                 or (s.intestazione, s.hmac, s.righe) != (in_file[a].intestazione, in_file[a].hmac, in_file[a].righe)
-                or in_file[a].problemi]
+                or in_file[a].problemi or in_file[a].forma == "righe"]
 
     def righe(self) -> tuple[set[int], set[int]]:
         """(Spese rows, Cofinanziamento rows) to lock: where the sealed rows are now, and the new seals' rows."""
@@ -95,15 +97,19 @@ class PianoBlocco:
 
 
 def ambito_da_risigillare(valore: str) -> str:
-    """`--risigilla 1` / `finestra1` / `cofinanziamento` -> the seal's scope."""
+    """`--risigilla 1` / `finestra1` / `cofinanziamento` / `cofinanziamento1` -> the seal's scope."""
     v = valore.strip().lower().replace(" ", "")
     if v in ("cofinanziamento", "cofin"):
         return AMBITO_COFIN
+    for prefix in ("cofinanziamentofinestra", "cofinanziamento", "cofin"):
+        if v.startswith(prefix) and v[len(prefix):].isdigit():
+            return ambito_cofin_finestra(int(v[len(prefix):]))
     v = v.removeprefix("finestra")
     if v.isdigit():
         return f"finestra{int(v)}"
     raise ErroreInput(f"«{valore}» non indica un sigillo: usare il numero della finestra (per esempio "
-                      "--risigilla 1) oppure «cofinanziamento».")
+                      "--risigilla 1), «cofinanziamento» oppure il cofinanziamento di una finestra "
+                      "(per esempio «cofinanziamento1»).")
 
 
 def pianifica_blocco(cartella: CartellaRendiconto, config: Config, data_riferimento: dt.date, chiave: bytes,
@@ -147,7 +153,7 @@ def pianifica_blocco(cartella: CartellaRendiconto, config: Config, data_riferime
         scope = ambito_da_risigillare(risigilla)
         if scope not in seals:
             raise ErroreInput(f"il sigillo «{risigilla}» non esiste ancora: eseguire blocca senza --risigilla.")
-        if scope not in ambiti_da_sigillare(config, cartella.anno, data_riferimento):
+        if scope not in ambiti_da_sigillare(config, cartella.anno, data_riferimento, cofin_finestre=True):
             raise ErroreInput(f"il sigillo «{risigilla}» non è dovuto alla data di riferimento "
                               f"{data_riferimento:%d/%m/%Y}.")
         again = [scope]

@@ -18,9 +18,10 @@ from addin.casi.atti_registro import AttiProgramma, chiave_decisione
 from addin.config.models import Config
 from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
 from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
-from addin.rules.cofinancing import (TariffaVolontari, TotaliCofinanziamento, VerificaQuota, avviso_monetario,
-                                     con_monetario_realizzato, tariffa_volontari, tipo_cofinanziamento,
-                                     totali_cofinanziamento, valore_voce, verifica_realizzato)
+from addin.rules.cofinancing import (EsitoVoce, TariffaVolontari, TotaliCofinanziamento, VerificaQuota,
+                                     avviso_monetario, con_monetario_realizzato, tariffa_volontari,
+                                     tipo_cofinanziamento, totali_cofinanziamento, valore_voce, valuta_voci,
+                                     verifica_realizzato)
 from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_spese
 from addin.rules.lookup import lookup_for
 from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
@@ -82,6 +83,7 @@ class RisultatoVerifica:
     # the workbook's Budget sheet as typed is used
     budget_approvato: list[VoceApprovata] | None = None
     pagamenti: SituazionePagamenti | None = None    # payments made (register); None: not consulted
+    cofin_esiti: list[EsitoVoce] = field(default_factory=list)   # outcome of each co-financing row
 
     # computed on first use: the report and the add-in show them, the consolidation does not need them
     @cached_property
@@ -219,8 +221,10 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
     Returns the workbook to check and the decisions applied after the rules, by row: requests for
     documents (_richieste) and NON_AMMESSA for a part of the row (_decurtazioni)."""
     spese, dopo_regole = [], {}
+    decisioni = atti.decisioni
     for s in cartella.spese:
-        dec = atti.decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento)))
+        dec = decisioni.get(chiave_decisione(s.riga, chiave_documento(s.fornitore, s.numero_documento))) \
+            if decisioni else None   # perf: no document keys to compute when the register has no decisions
         if s.decisione_comune or s.motivazione_comune:
             if dec is None or dec.esito != NON_AMMESSA:
                 avvisi.append(f"Foglio «Spese», riga {s.riga}: la decisione scritta nel file («{s.decisione_comune or ''}») "
@@ -305,7 +309,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     tot = totali(esiti)
 
     tariffa = tariffa_volontari(config, anno, cartella.programma)
-    voci_ok = [v for v in cartella.cofinanziamento if not v.errori and v.riga not in sig.cofinanziamento]
+    # a row counts when nothing stops it: cell problems, seals, and the date of non-monetary and volunteer rows
+    esiti_voci = valuta_voci(config, anno, data_riferimento, cartella.cofinanziamento,
+                             con_data=cartella.cofin_con_data, motivi_extra=sig.cofinanziamento)
+    voci_ok = [v for v, e in zip(cartella.cofinanziamento, esiti_voci, strict=True) if e.conteggiata]
     dichiarato = totali_cofinanziamento(voci_ok, tariffa.valore)
     ok_rows = {v.riga for v in voci_ok}
     valori = {v.riga: (valore_voce(v, tariffa.valore) if v.riga in ok_rows else ZERO) for v in cartella.cofinanziamento}
@@ -331,6 +338,10 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     for riga, motivi in sorted(sig.cofinanziamento.items()):
         for m in motivi:
             avvisi.append(f"Foglio «Cofinanziamento», riga {riga}: {m.messaggio} Voce non conteggiata.")
+    for e in esiti_voci:
+        for m in e.motivi:
+            if m.codice in ("DATA_FUORI_PERIODO", "COFINANZIAMENTO_SENZA_DATA"):
+                avvisi.append(f"Foglio «Cofinanziamento», riga {e.riga} ({e.esito.value}): {m.messaggio}")
     approvato = None
     if variazioni is not None:
         approvato = budget_approvato(config, cartella.budget, variazioni, cartella.programma, anno, data_riferimento)
@@ -355,7 +366,7 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
                                if atti is not None and atti.avviso is not None
                                else data_riferimento + dt.timedelta(days=config.regole.giorni_osservazioni)),
         sigilli=sig, avvisi=avvisi, config=config, seme=seme, chiave=chiave, registro=atti, budget_approvato=approvato,
-        pagamenti=sit)
+        pagamenti=sit, cofin_esiti=esiti_voci)
 
 
 def risultato_json(r: RisultatoVerifica) -> dict:
@@ -378,6 +389,11 @@ def risultato_json(r: RisultatoVerifica) -> dict:
                             "non_monetario": money_str(r.cofin_totali.non_monetario),
                             "volontariato": money_str(r.cofin_totali.volontariato),
                             "tariffa_volontari": money_str(r.tariffa.valore)},
+        # each co-financing row: its outcome, the window its date places it in, its recognised value
+        "voci_cofinanziamento": [{"riga": e.riga, "esito": e.esito.value, "finestra": e.finestra,
+                                  "valore": money_str(r.cofin_valori.get(e.riga, ZERO)),
+                                  "motivi": [{"codice": m.codice, "messaggio": m.messaggio} for m in e.motivi]}
+                                 for e in r.cofin_esiti],
         "tranche": [{"numero": t.numero, "scadenza": t.scadenza.isoformat(), "importo": money_str(t.importo)}
                     for t in r.piano],
         "saldo": money_str(r.liquidazione.saldo),

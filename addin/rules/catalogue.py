@@ -35,7 +35,8 @@ _ENTRIES = [
     VoceCatalogo("PARTNER_NON_ATS", "non_ammessa",
                  "Il partner non è uno dei componenti dell'ATS."),
     VoceCatalogo("DATA_FUORI_PERIODO", "non_ammessa",
-                 "La spesa non è di competenza dell'anno di rendicontazione o del periodo della co-progettazione."),
+                 "La spesa non è di competenza dell'anno di rendicontazione o del periodo della co-progettazione "
+                 "(anche una voce di cofinanziamento non monetario o di volontariato datata fuori dall'anno)."),
     VoceCatalogo("PAGAMENTO_MANCANTE", "integrabile",
                  "Mancano la data o la modalità di pagamento, o il pagamento è successivo alla data di riferimento "
                  "(finestra ancora aperta): la spesa non risulta ancora quietanzata."),
@@ -84,6 +85,10 @@ _ENTRIES = [
     VoceCatalogo("COFINANZIAMENTO_MONETARIO_INCOERENTE", "segnalazione",
                  "Il cofinanziamento monetario dichiarato (righe «Monetario») differisce di oltre 1 € da quello "
                  "realizzato, cioè la spesa ammessa meno il contributo comunale dovuto: vale il realizzato."),
+    VoceCatalogo("COFINANZIAMENTO_SENZA_DATA", "integrabile",
+                 "Voce di cofinanziamento non monetario o di volontariato senza data (colonna «Data» del foglio "
+                 "Cofinanziamento): non conteggiata; da integrare fino al blocco dell'ultima finestra dell'anno, "
+                 "poi esclusa."),
     VoceCatalogo("DECISIONE_COMUNE_PARZIALE", "riduzione",
                  "Parte della spesa non ammessa dal Comune con motivazione (decisione del registro con l'importo "
                  "non ammesso): la riga è ammessa per il resto."),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from addin.config.models import Config
+from addin.rules.catalogue import effetto
 from addin.rules.lookup import norm
-from addin.rules.models import TipoCofinanziamento, VoceCofinanziamento
+from addin.rules.models import Esito, Motivo, TipoCofinanziamento, VoceCofinanziamento
 from addin.rules.money import ZERO, allocate, fmt_eur, money, ratio
+from addin.rules.windows import FinestraAnno, finestra_di, finestre_anno
 
 _TYPES = {
     "monetario": TipoCofinanziamento.MONETARIO,
@@ -23,6 +25,84 @@ _TYPES = {
 
 def tipo_cofinanziamento(text: object) -> TipoCofinanziamento | None:
     return _TYPES.get(norm(text))
+
+
+# the declared kinds of co-financing that carry a date (column «Data»): a monetary row is derived from
+# the expenses and belongs to the year as a whole
+TIPI_DATATI = frozenset({TipoCofinanziamento.NON_MONETARIO, TipoCofinanziamento.VOLONTARIATO})
+_NOMI_TIPO = {TipoCofinanziamento.NON_MONETARIO: "non monetaria", TipoCofinanziamento.VOLONTARIATO: "di volontariato"}
+
+
+def finestra_voce(config: Config, anno: int, voce: VoceCofinanziamento) -> FinestraAnno | None:
+    """The window of `anno` a non-monetary or volunteer row falls in by its date (column «Data»); None for
+    a monetary row, a row of an unknown type, an undated row or a row dated in another year."""
+    if voce.data is None or voce.data.year != anno or tipo_cofinanziamento(voce.tipo) not in TIPI_DATATI:
+        return None
+    return finestra_di(config, voce.data)
+
+
+@dataclass(slots=True)
+class EsitoVoce:
+    """The outcome of one co-financing row: AMMESSA (counted in the totals), DA_INTEGRARE (not counted
+    until completed), NON_AMMESSA or ESCLUSA (not counted), with its reasons."""
+
+    riga: int
+    esito: Esito
+    motivi: list[Motivo]
+    finestra: int | None = None   # the window its date places it in (non-monetary and volunteer rows)
+
+    @property
+    def conteggiata(self) -> bool:
+        return self.esito is Esito.AMMESSA
+
+
+def valuta_voci(config: Config, anno: int, data_riferimento: dt.date, voci: Sequence[VoceCofinanziamento], *,
+                con_data: bool, motivi_extra: Mapping[int, Sequence[Motivo]] | None = None) -> list[EsitoVoce]:
+    """The outcome of each co-financing row at the reference date (same effects as the expense rows,
+    addin.rules.catalogue): the reader's cell problems, the seals' reasons (`motivi_extra`, by row) and,
+    when the sheet has the column «Data» (`con_data`), the dates of the non-monetary and volunteer rows:
+    dated outside the workbook's year -> DATA_FUORI_PERIODO (not counted); undated ->
+    COFINANZIAMENTO_SENZA_DATA, to be completed until the lock of the year's last window, then excluded.
+    A row to be completed waits for its window's lock (an undated row, for the last one)."""
+    wins = finestre_anno(config, anno)
+    last = wins[-1]
+    start = max(config.periodo.inizio, dt.date(anno, 1, 1))
+    end = min(config.periodo.fine, dt.date(anno, 12, 31))
+    out: list[EsitoVoce] = []
+    for v in voci:
+        motivi = list(v.errori)
+        kind = tipo_cofinanziamento(v.tipo)
+        win = finestra_voce(config, anno, v)
+        if con_data and kind in TIPI_DATATI:
+            what = f"Voce {_NOMI_TIPO[kind]}"
+            if v.data is None:
+                motivi.append(Motivo("COFINANZIAMENTO_SENZA_DATA", (
+                    f"{what} senza data: indicare nella colonna «Data» il giorno (o il primo giorno del mese) in cui "
+                    + ("le ore sono state svolte" if kind is TipoCofinanziamento.VOLONTARIATO
+                       else "la risorsa è stata messa a disposizione")
+                    + f" entro il blocco del {last.blocco:%d/%m/%Y}; fino ad allora non è conteggiata.")))
+            elif not start <= v.data <= end:
+                motivi.append(Motivo("DATA_FUORI_PERIODO", f"{what} datata {v.data:%d/%m/%Y}, fuori dall'anno {anno} "
+                                                           "della rendicontazione: non conteggiata."))
+        motivi.extend((motivi_extra or {}).get(v.riga, ()))
+        esito = Esito.AMMESSA
+        if motivi:
+            effects = {effetto(m.codice) for m in motivi}
+            if "non_ammessa" in effects:
+                esito = Esito.NON_AMMESSA
+            elif "esclusa" in effects:
+                esito = Esito.ESCLUSA
+            elif "integrabile" in effects:
+                lock = win or last
+                if lock.chiusa(data_riferimento):
+                    esito = Esito.ESCLUSA
+                    motivi = [Motivo(m.codice, f"{m.messaggio} Non integrata entro il blocco del "
+                                               f"{lock.blocco:%d/%m/%Y}: esclusa.")
+                              if effetto(m.codice) == "integrabile" else m for m in motivi]
+                else:
+                    esito = Esito.DA_INTEGRARE
+        out.append(EsitoVoce(v.riga, esito, motivi, win.numero if win is not None else None))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

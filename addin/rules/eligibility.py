@@ -51,6 +51,7 @@ def data_decisiva(config: Config, s: Spesa) -> dt.date | None:
     return data_competenza(config, s) or s.data_pagamento
 
 
+@functools.lru_cache(maxsize=4096)   # perf: the same few hundred dates on thousands of rows
 def _fmt_date(d: dt.date) -> str:
     return d.strftime("%d/%m/%Y")
 
@@ -87,8 +88,8 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
     add = out.append
     ammesso = importo
 
-    # amount
-    if s.importo is None or s.importo <= 0:
+    # amount (as rounded to cents: 0.004 is nothing)
+    if importo <= 0:
         if not any(m.codice == "IMPORTO_NON_VALIDO" for m in out):
             add(Motivo("IMPORTO_NON_VALIDO", "Importo rendicontato mancante, nullo o negativo."))
     elif s.importo_documento is not None:
@@ -217,7 +218,7 @@ def _row_reasons(ctx: Contesto, k: _RowConstants, s: Spesa, importo: Decimal, wi
             add(Motivo("PERSONALE_DATI_MANCANTI", f"Spesa di personale senza {', '.join(absent)}."))
         elif s.ore <= 0 or s.costo_orario <= 0:
             add(Motivo("PERSONALE_DATI_MANCANTI", "Ore e costo orario devono essere positivi."))
-        elif s.importo is not None and s.importo > 0:
+        elif importo > 0:
             # a claim above hours × rate (beyond the tolerance) is admitted for hours × rate
             expected = money(s.ore * s.costo_orario)
             if importo - expected > k.tolleranza and ammesso > expected:
@@ -281,24 +282,49 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
     return results
 
 
-def chiave_persona(s: Spesa) -> str:
-    """The identity of the person of a personnel row: the normalised name."""
-    return norm(s.persona)
+def codice_fiscale(text: object) -> str:
+    """A tax code as compared: upper case, without spaces and punctuation ("" when empty)."""
+    return "".join(c for c in str(text or "").upper() if c.isalnum())
+
+
+def codici_dei_nomi(spese: Iterable[Spesa]) -> dict[str, set[str]]:
+    """Normalised name -> the tax codes written with it on the rows (to identify rows without one)."""
+    out: dict[str, set[str]] = {}
+    for s in spese:
+        cf, key = codice_fiscale(s.codice_fiscale), norm(s.persona)
+        if cf and key:
+            out.setdefault(key, set()).add(cf)
+    return out
+
+
+def chiave_persona(s: Spesa, codici: Mapping[str, set[str]] | None = None) -> str:
+    """The identity of the person of a personnel row: its tax code (column «Codice fiscale») when given,
+    so that two spellings of the same person are one person and two persons with the same name are two;
+    without it, the tax code written with the same name on other rows (`codici`, codici_dei_nomi) when
+    there is exactly one, else the normalised name. "" when the row names nobody."""
+    cf = codice_fiscale(s.codice_fiscale)
+    key = norm(s.persona)
+    if not cf and key and codici:
+        known = codici.get(key, set())
+        cf = next(iter(known)) if len(known) == 1 else ""
+    return f"cf:{cf}" if cf else f"nome:{key}" if key else ""
 
 
 def ore_persona_mese(config: Config, spese: Sequence[Spesa], results: Sequence[EsitoRiga],
                      ) -> dict[tuple[str, int, int], list[int]]:
     """Personnel rows that count towards the monthly hours of a person: (person, year, month) ->
-    indexes of the rows (not NON_AMMESSA or ESCLUSA, with hours), the month being the competence month."""
+    indexes of the rows (not NON_AMMESSA or ESCLUSA, with hours), the month being the competence month;
+    the person as chiave_persona identifies it (the tax code first)."""
     lk = lookup_for(config)
     groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    codici = codici_dei_nomi(spese)
     for i, s in enumerate(spese):
         r = results[i]
         d = r.data_decisiva
         if d is None or r.esito in (Esito.NON_AMMESSA, Esito.ESCLUSA) or s.ore is None or s.ore <= 0:
             continue
         cat = lk.categoria(s.categoria)
-        person = chiave_persona(s)
+        person = chiave_persona(s, codici)
         if cat is None or not cat.personale or not person:
             continue
         groups[(person, d.year, d.month)].append(i)
@@ -315,7 +341,9 @@ def _cap_hours(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], 
         if total <= cap:
             continue
         idxs = sorted(idxs, key=lambda i: spese[i].riga)
-        rows = ", ".join(str(spese[i].riga) for i in idxs)
+        # the same for every row of the group
+        group = (f"{fmt_num(total)} ore nel mese {month:02d}/{year} (righe {', '.join(str(spese[i].riga) for i in idxs)}), "
+                 f"oltre il massimo di {fmt_num(cap)} ore al mese")
         used = Decimal(0)
         for i in idxs:
             s, r = spese[i], results[i]
@@ -325,8 +353,7 @@ def _cap_hours(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], 
             if excess <= 0:
                 continue
             win = finestra_di(ctx.config, r.data_decisiva)
-            head = (f"{s.persona}: {fmt_num(total)} ore nel mese {month:02d}/{year} (righe {rows}), oltre il "
-                    f"massimo di {fmt_num(cap)} ore al mese: {fmt_num(excess)} ore di questa riga")
+            head = f"{s.persona}: {group}: {fmt_num(excess)} ore di questa riga"
             if not win.chiusa(ctx.data_riferimento):
                 r.motivi.append(Motivo("PERSONALE_ORE_ECCESSIVE",
                                        f"{head} da giustificare entro il blocco del {_fmt_date(win.blocco)}."))
@@ -345,6 +372,8 @@ _LEGAL_FORMS = frozenset({"srl", "srls", "spa", "sas", "snc", "sapa", "scarl", "
                           "sociale", "impresa", "unipersonale"})
 _PUNCT = re.compile(r"[^\w\s]")
 _GROUPS = re.compile(r"[^\W_]+")
+_ASCII_GROUPS = re.compile(r"[a-z0-9]+")           # _GROUPS on casefolded ASCII text
+_FROM_ASCII_DIGIT = re.compile(r"[0-9].*", re.DOTALL)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -362,12 +391,17 @@ def norm_numero(numero: str) -> str:
     """A document number for matching: the letters before the first digit (a prefix such as «FT», «F-»,
     «N.») are dropped, the groups of letters and digits are joined by «-» and leading zeros dropped:
     «FT 12» = «F-12» = «12», «12/2026» = «12-2026», «0012» = «12». A number without digits keeps its letters."""
-    # perf: document numbers are nearly all distinct, so ASCII ones bypass norm()'s cache (no accents to strip)
-    text = numero.casefold() if numero.isascii() else norm(numero)
-    first_digit = next((i for i, ch in enumerate(text) if ch.isdigit()), None)
-    if first_digit is not None:
-        text = text[first_digit:]
-    return "-".join(g.lstrip("0") or "0" if g.isdigit() else g for g in _GROUPS.findall(text))
+    if numero.isascii():
+        # perf: document numbers are nearly all distinct, so ASCII ones bypass norm()'s cache (no accents to
+        # strip) and its per-character scans (ASCII letters and digits only)
+        text = numero.casefold()
+        m = _FROM_ASCII_DIGIT.search(text)
+        groups = _ASCII_GROUPS.findall(m.group() if m else text)
+    else:
+        text = norm(numero)
+        first_digit = next((i for i, ch in enumerate(text) if ch.isdigit()), None)
+        groups = _GROUPS.findall(text if first_digit is None else text[first_digit:])
+    return "-".join(g.lstrip("0") or "0" if g.isdigit() else g for g in groups)
 
 
 def chiave_documento(fornitore: object, numero: object) -> tuple[str, str] | None:

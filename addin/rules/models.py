@@ -74,6 +74,9 @@ class VoceCofinanziamento:
     descrizione: str | None = None
     quantita: Decimal | None = None  # ore o quantita'
     valore_unitario: Decimal | None = None
+    # non-monetary and volunteer rows: the day the resource was given or the hours were done (a month:
+    # its first day); it decides the window (column «Data», added after the first templates)
+    data: dt.date | None = None
     errori: list[Motivo] = field(default_factory=list)
 
 

@@ -5,8 +5,11 @@ A row's amount not admitted (reported - admitted, da integrare included) is coun
 its *decisive* reason: the first reason of the strongest effect it carries, in the order
 non ammessa > esclusa > da integrare (integrabile) > riduzione. So the figures per reason add up
 exactly to the total not admitted, and a row with three reasons is never counted three times.
+An advisory reason (``segnalazione``: a supplier member of the ATS, discordant document amounts) cuts
+nothing and is never decisive; a reason to be justified (``integrabile_riduzione``: hours beyond the
+monthly maximum) counts as *da integrare* while the row is DA_INTEGRARE and as a reduction afterwards.
 A code outside the catalogue (never expected) counts as the strongest effect; a row with an amount
-not admitted but no reason (an invalid amount of zero has none) is counted under ``ALTRO``.
+not admitted but no deciding reason (an invalid amount of zero has none) is counted under ``ALTRO``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,21 @@ from addin.rules.models import Esito, EsitoRiga, Spesa
 from addin.rules.money import ZERO
 
 ALTRO = "ALTRO"
-_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "riduzione": 3}
+# every effect of the catalogue (rules.catalogue.Effetto): a missing one made Verifica fail with a KeyError
+_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "integrabile_riduzione": 2, "riduzione": 3,
+             "segnalazione": 4}
+
+
+def _rank(codice: str, esito: Esito) -> int | None:
+    """Strength of a reason for a row with this outcome (lower decides); None: it cuts nothing."""
+    v = CATALOGO.get(codice)
+    if v is None:
+        return -1
+    if v.effetto == "segnalazione":
+        return None
+    if v.effetto == "integrabile_riduzione":
+        return _STRENGTH["integrabile" if esito is Esito.DA_INTEGRARE else "riduzione"]
+    return _STRENGTH[v.effetto]
 
 
 def motivo_decisivo(e: EsitoRiga) -> str | None:
@@ -29,9 +46,8 @@ def motivo_decisivo(e: EsitoRiga) -> str | None:
         return None
     best, rank = None, 99
     for m in e.motivi:
-        v = CATALOGO.get(m.codice)
-        r = _STRENGTH[v.effetto] if v is not None else -1
-        if r < rank:
+        r = _rank(m.codice, e.esito)
+        if r is not None and r < rank:
             best, rank = m.codice, r
     return best or ALTRO
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from addin.config.models import Config
-from addin.rules.eligibility import data_decisiva
+from addin.rules.eligibility import codice_fiscale, data_decisiva
 from addin.rules.lookup import lookup_for, norm
 from addin.rules.models import Spesa
 
@@ -79,11 +79,6 @@ def seme_da_chiave(chiave: bytes, programma: int, anno: int, semestre: int) -> i
 
 def semestre_di(month: int) -> int:
     return 1 if month <= 6 else 2
-
-
-def codice_fiscale(text: object) -> str:
-    """A tax code as compared: upper case, without spaces and punctuation ("" when empty)."""
-    return "".join(c for c in str(text or "").upper() if c.isalnum())
 
 
 Fonti = Sequence[tuple[str, Sequence[Spesa]]]   # (source name, rows of that workbook)

@@ -41,19 +41,47 @@ class FinestraAnno:
 
 
 def finestre_anno(config: Config, anno: int) -> list[FinestraAnno]:
-    out = []
-    for f in config.finestre:
-        blocco_anno = anno + 1 if f.blocco_anno_successivo else anno
-        out.append(FinestraAnno(anno, f.numero, month_day(anno, f.inizio),
-                                month_day(anno, f.fine), month_day(blocco_anno, f.blocco)))
+    return list(_finestre(config, anno))
+
+
+# perf: a check asks for the window of thousands of dates. The windows of a configuration are computed
+# once per year (configurations are immutable; the last few are kept, by identity, as lookup_for does)
+_per_config: dict[int, tuple[Config, dict[int, tuple[FinestraAnno, ...]], dict[dt.date, FinestraAnno]]] = {}
+
+
+def _memo(config: Config) -> tuple[dict[int, tuple[FinestraAnno, ...]], dict[dt.date, FinestraAnno]]:
+    entry = _per_config.get(id(config))
+    if entry is None or entry[0] is not config:
+        if len(_per_config) >= 8:
+            _per_config.clear()
+        entry = _per_config[id(config)] = (config, {}, {})
+    return entry[1], entry[2]
+
+
+def _finestre(config: Config, anno: int) -> tuple[FinestraAnno, ...]:
+    by_year = _memo(config)[0]
+    out = by_year.get(anno)
+    if out is None:
+        out = by_year[anno] = tuple(
+            FinestraAnno(anno, f.numero, month_day(anno, f.inizio), month_day(anno, f.fine),
+                         month_day(anno + 1 if f.blocco_anno_successivo else anno, f.blocco))
+            for f in config.finestre)
     return out
 
 
 def finestra_di(config: Config, data: dt.date) -> FinestraAnno:
-    for f in finestre_anno(config, data.year):
-        if f.contiene(data):
-            return f
-    raise AssertionError("windows tile the year")  # guaranteed by Config validation
+    by_date = _memo(config)[1]
+    found = by_date.get(data)
+    if found is None:
+        for f in _finestre(config, data.year):
+            if f.contiene(data):
+                found = f
+                break
+        else:
+            raise AssertionError("windows tile the year")  # guaranteed by Config validation
+        if len(by_date) < 20_000:
+            by_date[data] = found
+    return found
 
 
 def finestra_chiusa(config: Config, data: dt.date, riferimento: dt.date) -> bool:

@@ -54,6 +54,9 @@ class CartellaRendiconto:
     budget: list[VoceBudget]
     meta: dict[str, str] = field(default_factory=dict)   # raw key/value pairs of the hidden _meta sheet
     avvisi: list[str] = field(default_factory=list)      # non-blocking warnings (Italian)
+    # the `Cofinanziamento` sheet has the optional column «Data» (templates from 29/11/2026): its
+    # non-monetary and volunteer rows must then be dated, and are sealed with their window
+    cofin_con_data: bool = False
 
 
 # --- limits against hostile files -----------------------------------------------------------
@@ -619,9 +622,6 @@ def _find_header(grid: list[list[object]], cols: tuple[S.Col, ...], sheet: str, 
 
 
 _BAD = object()   # a cell that is not of its column's kind (becomes a reason of the row)
-# exact spellings of SI/NO as typed or chosen from the dropdown (anything else goes through _bool)
-_BOOL_TEXT = {form: value for words, value in ((_SI, True), (_NO, False))
-              for w in words for form in (w, w.upper(), w.capitalize())}
 
 
 def _or_bad(parse, v: object) -> object:
@@ -634,10 +634,11 @@ def _or_bad(parse, v: object) -> object:
         return _BAD
 
 
-def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> list[object]:
+def _column(raw: Sequence[object], kind: str, memo: dict[object, object]) -> list[object]:
     """One column converted to its kind. perf: the common cell types are handled inline, column by
-    column (fewer calls per cell than row by row), and a repeated float becomes the same Decimal
-    (`decimals`, shared by the columns of a table; zeros are left out, -0.0 == 0.0); the rest goes
+    column (fewer calls per cell than row by row), and a text or a float met before is not parsed again:
+    `memo` (shared by the table's columns of this kind) maps a text (dates come from the add-in as ISO
+    text, the empty cells as "") or a non-zero float (-0.0 == 0.0) to its parsed value; the rest goes
     through the parsers."""
     str_, float_, date_, datetime_ = str, float, dt.date, dt.datetime
     if kind == "text":
@@ -648,19 +649,24 @@ def _column(raw: list[object], kind: str, decimals: dict[float, Decimal]) -> lis
             if v.__class__ is float_ and isfinite(v):
                 d = Decimal(repr(v))
                 if v:
-                    decimals[v] = d
+                    memo[v] = d
                 return d
-            return _or_bad(_number, v)
-        return [decimals[v] if v.__class__ is float_ and v in decimals else num(v) for v in raw]
+            d = _or_bad(_number, v)
+            if v.__class__ is str_:
+                memo[v] = d
+            return d
+        return [memo[v] if (v.__class__ is float_ or v.__class__ is str_) and v in memo else num(v) for v in raw]
+    parse = {"date": _date, "month": _month, "bool": _bool}[kind]
+
+    def parsed(v: object) -> object:
+        d = _or_bad(parse, v)
+        if v.__class__ is str_:
+            memo[v] = d
+        return d
     if kind == "date":
-        return [v if v.__class__ is date_ else v.date() if v.__class__ is datetime_ else _or_bad(_date, v)
-                for v in raw]
-    if kind == "month":
-        return [_or_bad(_month, v) for v in raw]
-    if kind == "bool":
-        text = _BOOL_TEXT
-        return [text[v] if v.__class__ is str_ and v in text else _or_bad(_bool, v) for v in raw]
-    raise AssertionError(kind)
+        return [v if v.__class__ is date_ else v.date() if v.__class__ is datetime_
+                else memo[v] if v.__class__ is str_ and v in memo else parsed(v) for v in raw]
+    return [memo[v] if v.__class__ is str_ and v in memo else parsed(v) for v in raw]
 
 
 def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dict[str, int], header_row: int,
@@ -675,12 +681,12 @@ def _parse_table(grid: list[list[object]], cols: tuple[S.Col, ...], mapping: dic
     if body and min(map(len, body)) < width:
         body = [list(row) + [None] * (width - len(row)) if len(row) < width else row for row in body]
     first_row = header_row + 2                      # Excel number of body[0]
-    decimals: dict[float, Decimal] = {}
+    memos: dict[str, dict[object, object]] = {}   # by kind: see _column
     columns: dict[str, list[object]] = {}
     errors: dict[int, list[Motivo]] = {}
     for c, i in specs:
         raw = [row[i] for row in body]
-        values = _column(raw, c.kind, decimals)
+        values = _column(raw, c.kind, memos.setdefault("money" if c.kind == "number" else c.kind, {}))
         if True in map(operator.is_, values, repeat(_BAD)):   # identity: == on Decimals is slow
             code = money_code.get(c.key, "DATO_NON_VALIDO")
             for k, v in enumerate(values):
@@ -803,6 +809,7 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
                                        {"valore_unitario": "IMPORTO_NON_VALIDO"})
     _norm_actions(columns)
     cofin = _models(VoceCofinanziamento, rows, columns, errs)
+    cofin_con_data = "data" in mp
 
     # Budget
     grid = sheets[S.BUDGET]
@@ -832,4 +839,5 @@ def parse_cartella(sheets: Mapping[str, list[list[object]]], config: Config,
         budget.append(VoceBudget(azione=norm_action(v.get("azione")), categoria=cat.codice, riga=r, **amounts))
 
     return CartellaRendiconto(path=path, programma=programma, anno=anno, versione=versione, spese=spese,
-                              cofinanziamento=cofin, budget=budget, meta=meta, avvisi=avvisi)
+                              cofinanziamento=cofin, budget=budget, meta=meta, avvisi=avvisi,
+                              cofin_con_data=cofin_con_data)

@@ -104,6 +104,9 @@ COFIN_COLS: tuple[Col, ...] = (
     Col("azione", "Azione", "text", 9, L_AZIONI, "Codice dell'azione."),
     Col("tipo", "Tipo", "text", 16, L_TIPI_COFIN, "Monetario, Non monetario o Volontariato."),
     Col("descrizione", "Descrizione", "text", 34, None, "Risorsa messa a disposizione."),
+    Col("data", "Data", "date", 12, None,
+        "Non monetario e volontariato: giorno in cui la risorsa è stata messa a disposizione o le ore sono state "
+        "svolte (gg/mm/aaaa; per un mese intero il primo giorno del mese). Decide la finestra.", optional=True),
     Col("quantita", "Ore o quantità", "number", 12, None, "Ore di volontariato o quantità (vuoto = 1)."),
     Col("valore_unitario", "Valore unitario", "money", 13, None, "Per il volontariato: valore orario."),
     Col("valore", "Valore", "formula", 14, None, "Calcolato: volontariato al massimo alla tariffa."),

@@ -10,8 +10,14 @@ INTERFACE CONTRACT (used by addin.casi.blocca and addin.casi.verifica):
 What a seal covers (see docs/blocco.md):
 - a window seal ("finestraN"): every `Spese` row whose deciding date (by default its competence date:
   addin.rules.eligibility.data_decisiva) falls in window N of the workbook's year, in row order;
-- the co-financing seal ("cofinanziamento"): every `Cofinanziamento` row, written once the last window
-  of the year is closed (co-financing rows carry no date, so they belong to the year as a whole).
+- the co-financing seal of a window ("cofinanziamentoN", made together with "finestraN" when the
+  `Cofinanziamento` sheet has the column «Data»): every non-monetary or volunteer row dated in window N
+  (addin.rules.cofinancing.finestra_voce), in row order;
+- the year's co-financing seal ("cofinanziamento"): the other `Cofinanziamento` rows (monetary rows,
+  derived from the expenses; undated rows; rows of an unknown type or dated in another year), written once
+  the last window of the year is closed. A workbook without the column «Data» (older templates) has no
+  window co-financing seals: this seal then covers every row, as before; so does it once it exists
+  without window co-financing seals (made by an earlier version): none are added afterwards.
 The canonical form of a row is a JSON object of the partner's input fields (schema order): text as
 read, amounts and numbers as normalised Decimal strings, dates ISO, SI/NO as true/false. The two
 columns reserved to the Comune (decision and its reason) are outside the seal: the Comune writes them
@@ -21,7 +27,11 @@ addin.workbook.reader, so sealing and verification see exactly the same values.
 Storage: extra key/value rows of the hidden `_meta` sheet, keys starting with `sigillo.`:
     sigillo.<ambito>.<campo>       header fields (versione, programma, anno, finestra, periodo, blocco,
                                    data, righe, chiave = key fingerprint, hmac = seal HMAC)
-    sigillo.<ambito>.riga.<n>      "<row HMAC hex> <canonical row text>" for Excel row n
+    sigillo.<ambito>.dati.<k>      the sealed rows, compressed (written since 29/11/2026): chunk k (1, 2...)
+                                   of "z1:" + base64(zlib(lines "<n> <row HMAC hex> <canonical row text>")),
+                                   at most LUNGHEZZA_PEZZO characters a cell (Excel: 32,767)
+    sigillo.<ambito>.riga.<n>      the first form, still read: "<row HMAC hex> <canonical row text>" for
+                                   Excel row n (about 695 bytes a sealed row against about 105 compressed)
 The seal HMAC covers every header field and the ordered list (row number, row HMAC), so deleting,
 adding, reordering or editing a `_meta` entry is detected; the row HMAC authenticates the stored row
 text, which the report uses to show the old values of a changed row.
@@ -35,6 +45,9 @@ import hmac as _hmac
 import json
 import os
 import re
+import zlib
+from base64 import b64decode, b64encode
+from binascii import Error as ErroreBase64
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
@@ -42,6 +55,7 @@ from pathlib import Path
 
 from addin.config.models import Config
 from addin.errors import ErroreChiave
+from addin.rules.cofinancing import finestra_voce
 from addin.rules.eligibility import data_decisiva
 from addin.rules.models import Motivo, Spesa, VoceCofinanziamento
 from addin.rules.money import fmt_eur
@@ -50,7 +64,7 @@ from addin.workbook import schema
 
 VERSIONE = "2"          # 1: values as read; 2: what a person sees (see forma_canonica)
 PREFISSO = "sigillo."
-AMBITO_COFIN = "cofinanziamento"
+AMBITO_COFIN = "cofinanziamento"          # the year's co-financing seal; "cofinanziamentoN": window N's
 ENV_CHIAVE = "RENDICONTA_CHIAVE"            # the key itself
 ENV_CHIAVE_FILE = "RENDICONTA_CHIAVE_FILE"  # the path of the file holding the key
 BOM_UTF8 = b"\xef\xbb\xbf"
@@ -253,6 +267,9 @@ class Sigillo:
     righe: list[RigaSigillata]
     hmac: str
     problemi: list[str] = field(default_factory=list)   # malformed entries found while reading
+    # how the copy read from `_meta` holds its rows: "compatta" (compressed), "righe" (the first form,
+    # rewritten by the next `blocca`), "" (no rows); not part of the seal
+    forma: str = field(default="", compare=False)
 
     @property
     def versione(self) -> str:
@@ -262,15 +279,68 @@ class Sigillo:
     def etichetta(self) -> str:
         if self.ambito == AMBITO_COFIN:
             return f"cofinanziamento {self.intestazione.get('anno', '?')}"
+        if ambito_cofinanziamento(self.ambito):
+            return f"cofinanziamento finestra {self.intestazione.get('finestra', '?')}"
         return f"finestra {self.intestazione.get('finestra', '?')}"
 
-    def voci_meta(self) -> list[tuple[str, str]]:
-        """The `_meta` key/value rows of this seal, in writing order."""
+    def voci_meta(self, compatta: bool = True) -> list[tuple[str, str]]:
+        """The `_meta` key/value rows of this seal, in writing order: the rows compressed in a few
+        cells (`compatta`), or one cell a row (the first form, still read)."""
         p = f"{PREFISSO}{self.ambito}."
         out = [(p + k, self.intestazione[k]) for k in _campi(self.versione)]
         out.append((p + "hmac", self.hmac))
-        out += [(f"{p}riga.{r.riga}", f"{r.hmac} {r.testo}") for r in self.righe]
-        return out
+        if not compatta:
+            return out + [(f"{p}riga.{r.riga}", f"{r.hmac} {r.testo}") for r in self.righe]
+        return out + [(f"{p}dati.{k}", pezzo) for k, pezzo in enumerate(comprimi_righe(self.righe), start=1)]
+
+
+# --- compressed copies of the sealed rows ------------------------------------------------------------
+# Why: the row texts repeat their keys and most values, so zlib shrinks them about tenfold (the row HMACs,
+# random, stay: about 105 bytes a sealed row instead of 695), and the add-in sends `_meta` to the server
+# with every Valida/Verifica/Blocca (Excel on the web: 5 MB a request). Only the
+# storage changes: the rows read back are the same RigaSigillata (number, HMAC, text), so the seal HMAC,
+# the row HMACs and every check are those of the first form; a chunk that does not decode is a problem of
+# the seal (reported as altered, like any other malformed entry).
+FORMATO_COPIA = "z1:"            # zlib + base64, lines "<row> <row HMAC> <text>"
+LUNGHEZZA_PEZZO = 30_000         # characters per `_meta` cell (Excel holds 32,767)
+MAX_BYTE_COPIA = 64 * 1024 * 1024   # decompressed size accepted: a crafted chunk must not exhaust memory
+
+
+def comprimi_righe(righe: Sequence[RigaSigillata]) -> list[str]:
+    """The sealed rows as `_meta` chunks (none when there are no rows)."""
+    if not righe:
+        return []
+    text = "\n".join(f"{r.riga} {r.hmac} {r.testo}" for r in righe)
+    data = b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+    size = LUNGHEZZA_PEZZO - len(FORMATO_COPIA)
+    return [FORMATO_COPIA + data[i:i + size] for i in range(0, len(data), size)]
+
+
+def _decomprimi_righe(pezzi: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(row number text, "<HMAC> <text>") of compressed chunks {"1": chunk, ...}, and the problems found."""
+    bad = [f"voce «dati.{k}» non valida" for k in pezzi if not (k.isascii() and k.isdigit())]
+    if bad:
+        return [], bad
+    by_number = {int(k): str(v).strip() for k, v in pezzi.items()}
+    if sorted(by_number) != list(range(1, len(pezzi) + 1)):     # a gap, or "1" and "01" both given
+        return [], ["copia compressa delle righe incompleta o ripetuta (parti mancanti o doppie)"]
+    chunks = [by_number[n] for n in range(1, len(pezzi) + 1)]
+    if not all(c.startswith(FORMATO_COPIA) for c in chunks):
+        return [], ["copia compressa delle righe in un formato non riconosciuto"]
+    try:
+        raw = b64decode("".join(c[len(FORMATO_COPIA):] for c in chunks), validate=True)
+        d = zlib.decompressobj()
+        data = d.decompress(raw, MAX_BYTE_COPIA)
+        if d.unconsumed_tail or not d.eof:
+            return [], ["copia compressa delle righe illeggibile (troppo grande o troncata)"]
+        text = data.decode("utf-8")
+    except (ErroreBase64, ValueError, zlib.error):
+        return [], ["copia compressa delle righe illeggibile"]
+    out = []
+    for line in text.split("\n"):
+        num, _, rest = line.partition(" ")
+        out.append((num, rest))
+    return out, []
 
 
 def _seal_payload(ambito: str, intestazione: Mapping[str, str], righe: Sequence[RigaSigillata]) -> object:
@@ -280,6 +350,43 @@ def _seal_payload(ambito: str, intestazione: Mapping[str, str], righe: Sequence[
 
 def _finestra_ambito(f: FinestraAnno) -> str:
     return f"finestra{f.numero}"
+
+
+def ambito_cofin_finestra(numero: int) -> str:
+    """The scope of the co-financing seal of window `numero` ("cofinanziamento1")."""
+    return f"{AMBITO_COFIN}{numero}"
+
+
+def numero_cofin_finestra(ambito: str) -> int | None:
+    """N for "cofinanziamentoN", else None."""
+    rest = ambito[len(AMBITO_COFIN):] if ambito.startswith(AMBITO_COFIN) else ""
+    return int(rest) if rest.isdigit() and rest[0] != "0" else None
+
+
+def ambito_cofinanziamento(ambito: str) -> bool:
+    """The seal covers `Cofinanziamento` rows (the year's seal or a window's), not `Spese` rows."""
+    return ambito == AMBITO_COFIN or numero_cofin_finestra(ambito) is not None
+
+
+def righe_cofin_finestra(config: Config, anno: int, voci: Iterable[VoceCofinanziamento],
+                         f: FinestraAnno) -> list[VoceCofinanziamento]:
+    """The non-monetary and volunteer rows dated in window f, in row order."""
+    out = [v for v in voci if (w := finestra_voce(config, anno, v)) is not None and w.numero == f.numero]
+    return sorted(out, key=lambda v: v.riga)
+
+
+def righe_cofin_anno(config: Config, anno: int, voci: Iterable[VoceCofinanziamento],
+                     finestre: Iterable[int]) -> list[VoceCofinanziamento]:
+    """The rows of the year's co-financing seal: those that no window co-financing seal (of the windows
+    `finestre`) covers, in row order."""
+    sealed = set(finestre)
+    out = [v for v in voci if (w := finestra_voce(config, anno, v)) is None or w.numero not in sealed]
+    return sorted(out, key=lambda v: v.riga)
+
+
+def _finestre_cofin(sigilli: Iterable[object]) -> set[int]:
+    """The windows with a co-financing seal among `sigilli` (scopes or seals)."""
+    return {n for x in sigilli if (n := numero_cofin_finestra(getattr(x, "ambito", x))) is not None}
 
 
 def righe_finestra(config: Config, spese: Iterable[Spesa], f: FinestraAnno) -> list[Spesa]:
@@ -302,13 +409,30 @@ def crea_sigillo(chiave: bytes, ambito: str, programma: int, anno: int, finestra
     return Sigillo(ambito, head, entries, _mac(chiave, _seal_payload(ambito, head, entries)))
 
 
-def ambiti_da_sigillare(config: Config, anno: int, data_riferimento: dt.date) -> list[str]:
-    """The seals due at the reference date: every closed window, and co-financing once all are closed."""
+def ambiti_da_sigillare(config: Config, anno: int, data_riferimento: dt.date, *,
+                        cofin_finestre: bool = False) -> list[str]:
+    """The seals due at the reference date: every closed window (with its co-financing seal when
+    `cofin_finestre`), and the year's co-financing once all are closed."""
     wins = finestre_anno(config, anno)
-    out = [_finestra_ambito(f) for f in wins if f.chiusa(data_riferimento)]
+    out = []
+    for f in wins:
+        if f.chiusa(data_riferimento):
+            out.append(_finestra_ambito(f))
+            if cofin_finestre:
+                out.append(ambito_cofin_finestra(f.numero))
     if wins and all(f.chiusa(data_riferimento) for f in wins):
         out.append(AMBITO_COFIN)
     return out
+
+
+def cofin_per_finestra(cartella, sigilli: Iterable[object]) -> bool:
+    """Whether the co-financing rows of this workbook are sealed with their windows: the sheet has the
+    column «Data», or a window co-financing seal already exists (removing the column later changes
+    nothing), unless the year's co-financing seal exists without them (made by an earlier version)."""
+    scopes = {getattr(x, "ambito", x) for x in sigilli}
+    if AMBITO_COFIN in scopes and not _finestre_cofin(scopes):
+        return False
+    return bool(getattr(cartella, "cofin_con_data", False)) or bool(_finestre_cofin(scopes))
 
 
 def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.date, *,
@@ -317,16 +441,24 @@ def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.
     seals already made, by scope (the Comune's register); None: those found in the workbook's `_meta`."""
     present = dict(presenti) if presenti is not None else leggi_sigilli(cartella.meta)
     chain = list(present.values())
-    wins = {_finestra_ambito(f): f for f in finestre_anno(config, cartella.anno)}
+    anno = cartella.anno
+    wins = {_finestra_ambito(f): f for f in finestre_anno(config, anno)}
     out = []
-    for ambito in ambiti_da_sigillare(config, cartella.anno, data_riferimento):
+    for ambito in ambiti_da_sigillare(config, anno, data_riferimento,
+                                      cofin_finestre=cofin_per_finestra(cartella, present.values())):
         if ambito in present:
             continue
         if ambito == AMBITO_COFIN:
             last = list(wins.values())[-1]
-            seal = crea_sigillo(chiave, ambito, cartella.programma, cartella.anno, f"anno {cartella.anno}",
-                                f"{cartella.anno}-01-01..{cartella.anno}-12-31", last.blocco,
-                                data_riferimento, cartella.cofinanziamento, chain)
+            seal = crea_sigillo(chiave, ambito, cartella.programma, anno, f"anno {anno}",
+                                f"{anno}-01-01..{anno}-12-31", last.blocco, data_riferimento,
+                                righe_cofin_anno(config, anno, cartella.cofinanziamento, _finestre_cofin(chain)),
+                                chain)
+        elif (n := numero_cofin_finestra(ambito)) is not None:
+            f = wins[f"finestra{n}"]
+            seal = crea_sigillo(chiave, ambito, cartella.programma, anno, f.etichetta,
+                                f"{f.inizio.isoformat()}..{f.fine.isoformat()}", f.blocco, data_riferimento,
+                                righe_cofin_finestra(config, anno, cartella.cofinanziamento, f), chain)
         else:
             f = wins[ambito]
             seal = crea_sigillo(chiave, ambito, cartella.programma, cartella.anno, f.etichetta,
@@ -341,6 +473,7 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
     """The seals stored in the `_meta` key/value pairs, by scope (malformed entries go to .problemi)."""
     raw: dict[str, dict[str, str]] = {}
     rows: dict[str, list[tuple[str, str]]] = {}
+    chunks: dict[str, dict[str, str]] = {}
     for k, v in meta.items():
         key = str(k).strip()
         if not key.startswith(PREFISSO):
@@ -350,6 +483,9 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
         value = "" if v is None else str(v)
         if campo.startswith("riga."):
             rows.setdefault(ambito, []).append((campo[5:], value))
+        elif campo.startswith("dati."):
+            chunks.setdefault(ambito, {})[campo[5:]] = value
+            rows.setdefault(ambito, [])
         else:
             raw.setdefault(ambito, {})[campo] = value
             rows.setdefault(ambito, [])
@@ -359,16 +495,20 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
         campi = _campi(head.get("versione"))
         problems = [f"campo «{k}» mancante" for k in (*campi, "hmac") if k not in head]
         entries = []
-        for num, value in rows.get(ambito, []):
+        compressed, bad = _decomprimi_righe(chunks[ambito]) if ambito in chunks else ([], [])
+        problems += bad
+        for num, value in [*rows.get(ambito, []), *compressed]:
             mac, _, testo = value.partition(" ")
             try:
                 n = int(float(num))
-            except ValueError:
+            except (ValueError, OverflowError):
                 problems.append(f"voce «riga.{num}» non valida")
                 continue
             entries.append(RigaSigillata(n, mac.strip(), testo))
         entries.sort(key=lambda r: r.riga)
-        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems)
+        forma = "righe" if rows.get(ambito) else "compatta" if ambito in chunks else ""
+        out[ambito] = Sigillo(ambito, {k: head.get(k, "") for k in campi}, entries, head.get("hmac", ""), problems,
+                              forma)
     return out
 
 
@@ -405,7 +545,7 @@ def righe_da_bloccare(verifica: RisultatoSigilli | None, nuovi: Sequence[Sigillo
     spese = set(verifica.righe_spese_sigillate) if verifica else set()
     cofin = set(verifica.righe_cofin_sigillate) if verifica else set()
     for s in nuovi:
-        (cofin if s.ambito == AMBITO_COFIN else spese).update(r.riga for r in s.righe)
+        (cofin if ambito_cofinanziamento(s.ambito) else spese).update(r.riga for r in s.righe)
     return spese, cofin
 
 
@@ -590,6 +730,21 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         return res
     res.sigilli = [s.etichetta for s in seals.values()]
     spese, cofin = _Righe(cartella.spese), _Righe(cartella.cofinanziamento)
+    cofin_wins = _finestre_cofin(seals)     # windows whose co-financing rows have their own seal
+
+    def win_of(ambito: str) -> FinestraAnno | None:
+        n = numero_cofin_finestra(ambito)
+        return wins.get(ambito if n is None else f"finestra{n}")
+
+    def covered(ambito: str, win: FinestraAnno | None) -> list:
+        """The current rows a seal covers by their dates (a seal that cannot be trusted reports them)."""
+        if ambito == AMBITO_COFIN:
+            return righe_cofin_anno(config, anno, cartella.cofinanziamento, cofin_wins)
+        if win is None:
+            return []
+        if ambito_cofinanziamento(ambito):
+            return righe_cofin_finestra(config, anno, cartella.cofinanziamento, win)
+        return righe_finestra(config, cartella.spese, win)
     if chiave is None:
         res.stato = "non_verificabili"
         res.dettagli.append(f"Sigilli presenti ({', '.join(res.sigilli)}) ma NON verificati: manca la chiave "
@@ -622,8 +777,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         return res
     valid: list[Sigillo] = []
     for ambito, seal in seals.items():
-        is_cofin = ambito == AMBITO_COFIN
-        win = wins.get(ambito)
+        win = win_of(ambito)
         if seal in foreign:
             why = (f"impronta della chiave {seal.intestazione['chiave']} diversa da quella degli altri sigilli "
                    f"({fp}): creato con un'altra chiave o alterato")
@@ -631,20 +785,24 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
             why = "; ".join(seal.problemi)
         elif (not _hmac.compare_digest(_mac(chiave, _seal_payload(ambito, seal.intestazione, seal.righe)),
                                        seal.hmac)
-              or (not is_cofin and win is None) or seal.intestazione.get("anno") != str(anno)
+              or (ambito != AMBITO_COFIN and win is None) or seal.intestazione.get("anno") != str(anno)
               or seal.intestazione.get("programma") != str(cartella.programma)):
             why = "i dati del sigillo non corrispondono"
         else:
             valid.append(seal)
             continue
-        _alterato(res, config, seal, why, win, spese, cofin, dove)
+        _alterato(res, seal, why, covered(ambito, win), spese, cofin, dove)
     # a later seal records the earlier ones: one removed or replaced in `_meta` is found (the register
     # needs no such link: its own hash chain proves its seals, and a re-seal replaces one on purpose)
     by_ambito = {s.ambito: s for s in seals.values()}
 
     def label_of(ambito: str) -> str:
-        return (f"finestra {wins[ambito].etichetta}" if ambito in wins
-                else f"cofinanziamento {anno}" if ambito == AMBITO_COFIN else ambito)
+        if ambito in wins:
+            return f"finestra {wins[ambito].etichetta}"
+        if ambito == AMBITO_COFIN:
+            return f"cofinanziamento {anno}"
+        w = win_of(ambito)
+        return f"cofinanziamento finestra {w.etichetta}" if w is not None else ambito
 
     for seal in ([] if dal_registro else list(valid)):
         if seal not in valid:
@@ -663,25 +821,24 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
             if old is not None:
                 if old in valid:
                     valid.remove(old)
-                _alterato(res, config, old, "sostituito dopo il sigillo successivo", wins.get(ambito), spese, cofin)
+                _alterato(res, old, "sostituito dopo il sigillo successivo",
+                          covered(ambito, win_of(ambito)), spese, cofin)
                 continue
             res.sigilli_alterati.append(label)
-            win = wins.get(ambito)
-            rows = (righe_finestra(config, cartella.spese, win) if win
-                    else cartella.cofinanziamento if ambito == AMBITO_COFIN else [])
-            target = res.motivi_cofinanziamento if ambito == AMBITO_COFIN else res.motivi
+            rows = covered(ambito, win_of(ambito))
+            is_cofin = ambito_cofinanziamento(ambito)
+            target = res.motivi_cofinanziamento if is_cofin else res.motivi
             for r in rows:
                 _add(target, r.riga, "RIGA_SIGILLATA_MODIFICATA",
                      f"Il sigillo {label} è stato rimosso dal foglio «{schema.META}»: la riga non può essere "
                      "garantita.")
-            (res.righe_cofin_sigillate if ambito == AMBITO_COFIN
-             else res.righe_spese_sigillate).update(r.riga for r in rows)
+            (res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate).update(r.riga for r in rows)
 
     # 2. the rows: exact matches by content first (wherever they are now), then pairs, then the rest
     counts: dict[str, int] = {}
     unmatched: dict[bool, list[tuple[Sigillo, RigaSigillata, bool]]] = {False: [], True: []}
     for seal in sorted(valid, key=lambda s: s.ambito):
-        is_cofin = seal.ambito == AMBITO_COFIN
+        is_cofin = ambito_cofinanziamento(seal.ambito)
         rows = cofin if is_cofin else spese
         prog, v = seal.intestazione["programma"], seal.versione
         by_mac: dict[str, list[int]] = {}
@@ -731,15 +888,27 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                  f"{'; '.join(diffs) or 'valori originali non leggibili'}.")
     res.righe_cancellate.sort()
 
-    # 3. rows that no seal holds: in a sealed window, or any co-financing row once that is sealed
+    # 3. rows that no seal holds: in a sealed window (expenses and dated co-financing rows), or any other
+    # co-financing row once the year's co-financing is sealed
     for seal in valid:
         when = _data(seal)
         if seal.ambito == AMBITO_COFIN:
-            for n in sorted(set(cofin.by_row) - cofin.consumed):
-                if n not in res.motivi_cofinanziamento:
+            for v in covered(AMBITO_COFIN, None):
+                n = v.riga
+                if n not in cofin.consumed and n not in res.motivi_cofinanziamento:
                     counts[seal.ambito] += 1
                     _add(res.motivi_cofinanziamento, n, "INSERIMENTO_RETROATTIVO",
                          f"Voce di cofinanziamento aggiunta dopo il sigillo del {when} ({seal.etichetta}).")
+            continue
+        if ambito_cofinanziamento(seal.ambito):
+            win = win_of(seal.ambito)
+            for v in righe_cofin_finestra(config, anno, cartella.cofinanziamento, win):
+                if v.riga in cofin.consumed or v.riga in res.motivi_cofinanziamento:
+                    continue
+                counts[seal.ambito] += 1
+                _add(res.motivi_cofinanziamento, v.riga, "INSERIMENTO_RETROATTIVO",
+                     f"Voce di cofinanziamento del {v.data:%d/%m/%Y} inserita nella finestra {win.etichetta} dopo "
+                     f"il blocco (sigillo del {when}): non è nel sigillo.")
             continue
         win = wins[seal.ambito]
         for s in righe_finestra(config, cartella.spese, win):
@@ -766,6 +935,13 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
     if missing:
         res.dettagli.append(f"Finestre chiuse alla data di riferimento ma non ancora sigillate: "
                             f"{', '.join(missing)} (eseguire «rendiconta blocca»).")
+    if cofin_per_finestra(cartella, seals.values()):
+        late = [wins[f"finestra{n}"].etichetta for a in ambiti_da_sigillare(config, anno, data_riferimento,
+                                                                          cofin_finestre=True)
+                if (n := numero_cofin_finestra(a)) is not None and a not in seals and f"finestra{n}" in seals]
+        if late:
+            res.dettagli.append(f"Voci di cofinanziamento datate nelle finestre già sigillate {', '.join(late)} non "
+                                "ancora sigillate (eseguire «rendiconta blocca»).")
     if res.stato == "verificati" and res.integri:
         res.dettagli.insert(0, "Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata "
                                "modificata.")
@@ -775,23 +951,23 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
 def _righe_alla_posizione(res: RisultatoSigilli, seals: Iterable[Sigillo], spese: _Righe, cofin: _Righe) -> None:
     """Seals that cannot be checked: their rows are taken where the seals recorded them."""
     for seal in seals:
-        rows = cofin if seal.ambito == AMBITO_COFIN else spese
-        target = res.righe_cofin_sigillate if seal.ambito == AMBITO_COFIN else res.righe_spese_sigillate
+        is_cofin = ambito_cofinanziamento(seal.ambito)
+        rows = cofin if is_cofin else spese
+        target = res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate
         target.update(e.riga for e in seal.righe if e.riga in rows.by_row)
 
 
-def _alterato(res: RisultatoSigilli, config: Config, seal: Sigillo, why: str, win: FinestraAnno | None,
+def _alterato(res: RisultatoSigilli, seal: Sigillo, why: str, coperte: Iterable[Spesa | VoceCofinanziamento],
               spese: _Righe, cofin: _Righe, dove: str = f"nel foglio «{schema.META}»") -> None:
-    """A seal whose own data do not verify: every row it covers (by date and by its entries) is reported."""
+    """A seal whose own data do not verify: every row it covers (`coperte`, by date, and its entries) is
+    reported."""
     label = seal.etichetta
-    is_cofin = seal.ambito == AMBITO_COFIN
+    is_cofin = ambito_cofinanziamento(seal.ambito)
     res.sigilli_alterati.append(label)
     res.dettagli.append(f"Sigillo {label} ALTERATO {dove} ({why}): le righe che "
                         "copre non possono essere garantite.")
     rows = cofin if is_cofin else spese
-    targets = (set(rows.by_row) if is_cofin else
-               {s.riga for s in righe_finestra(config, rows.by_row.values(), win)} if win else set())
-    targets |= {e.riga for e in seal.righe if e.riga in rows.by_row}
+    targets = {r.riga for r in coperte} | {e.riga for e in seal.righe if e.riga in rows.by_row}
     target = res.motivi_cofinanziamento if is_cofin else res.motivi
     for r in sorted(targets):
         _add(target, r, "RIGA_SIGILLATA_MODIFICATA", f"Sigillo {label} alterato: la riga non può essere garantita.")

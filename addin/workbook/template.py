@@ -310,8 +310,8 @@ def _cofinanziamento(wb: Workbook, d: Dati) -> None:
     ws = wb.create_sheet(S.COFINANZIAMENTO)
     _title(ws, f"Cofinanziamento {d.anno} - Programma {d.programma}: {d.prog.nome}",
            "Non monetario (risorse valorizzate) e volontariato (ore × valore orario, al massimo la tariffa del "
-           "foglio Riepilogo); il monetario si ricava dalle spese (righe «Monetario» solo per riscontro). "
-           "Il Valore è calcolato.")
+           "foglio Riepilogo), con la Data che le colloca in una finestra; il monetario si ricava dalle spese "
+           "(righe «Monetario» solo per riscontro). Il Valore è calcolato.")
     cols = S.COFIN_COLS
     tipo, qty, unit = _letter(cols, "tipo"), _letter(cols, "quantita"), _letter(cols, "valore_unitario")
     vol = _text(S.TIPI_COFIN["VOLONTARIATO"])
@@ -722,8 +722,13 @@ def _istruzioni(wb: Workbook, d: Dati) -> None:
         f"6. Foglio «{S.COFINANZIAMENTO}»: risorse non monetarie (logistiche, strumentali, "
         "organizzative, umane e professionali, valorizzate economicamente) e ore di volontariato. Per il "
         "volontariato scrivi le ore in «Ore o quantità» e il valore orario: il Valore è calcolato al massimo alla "
-        f"tariffa del foglio «{S.RIEPILOGO}». Il cofinanziamento monetario si ricava dalle spese (spese meno "
-        "contributo): le righe «Monetario» servono solo al riscontro.",
+        f"tariffa del foglio «{S.RIEPILOGO}». Per ogni voce non monetaria e di volontariato indica la Data "
+        "(gg/mm/aaaa) in cui la risorsa è stata messa a disposizione o le ore sono state svolte (per un mese "
+        "intero il primo giorno del mese): la data colloca la voce in una finestra, e la voce viene bloccata con "
+        "quella finestra come le spese. Una voce senza data non è conteggiata finché non la completi (al più "
+        "tardi entro il blocco dell'ultima finestra dell'anno, poi è esclusa); una data fuori dall'anno la "
+        "esclude. Il cofinanziamento monetario si ricava dalle spese (spese meno contributo): le righe "
+        "«Monetario» servono solo al riscontro e non hanno bisogno di data.",
         f"7. Foglio «{S.BUDGET}»: per ogni azione e categoria gli importi iniziali e le variazioni di luglio e "
         "novembre concordate in Cabina di regia; le colonne «attuale» sono calcolate.",
         f"8. I fogli «{S.RIEPILOGO}» e «{S.TRANCHE}» si calcolano da soli. I fogli sono protetti senza password "

@@ -160,6 +160,43 @@ test("Valida writes Esito and Importo ammesso of every row into the protected Sp
   assert.match(dialogs[0].searchParams.get("prompt"), /righe di spesa controllate/);
 });
 
+const { ESITI_CANCELLATI, svuotaEsiti } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
+
+test("before Valida, Verifica and Blocca the task pane clears Esito, Importo ammesso and Motivi only", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.valida); // the outputs are in the (protected) sheet
+  const spese = wb.sheet("Spese");
+  const { row: head, col: esito } = headerPos("Spese", "Esito");
+  const motivi = headerPos("Spese", "Motivi").col;
+  const azione = headerPos("Spese", "Azione").col;
+  const rows = Object.keys(F.esiti).map(Number);
+  const before = rows.map((r) => spese.peek(r, azione).value);
+  assert.ok(rows.some((r) => spese.peek(r, esito).value !== ""));
+  current = wb;
+  assert.equal(await Excel.run((context) => svuotaEsiti(context)), true);
+  for (const r of rows) {
+    for (let c = esito; c <= motivi; c++) assert.equal(spese.peek(r, c).value, "", `row ${r} col ${c}`);
+  }
+  assert.deepEqual(rows.map((r) => spese.peek(r, azione).value), before, "the partner's data untouched");
+  assert.notEqual(spese.peek(head, esito).value, "", "the header stays");
+  assert.ok(spese.protected);
+  // a workbook without the columns: nothing changes, the script runs anyway
+  const altro = new Workbook([{ name: "Spese", values: [["Azione"], ["1.1"]] }]);
+  current = altro;
+  assert.equal(await Excel.run((context) => svuotaEsiti(context)), false);
+  assert.equal(altro.sheet("Spese").peek(2, 1).value, "1.1");
+  assert.match(ESITI_CANCELLATI, /premere di nuovo il pulsante/);
+  // the consolidation workbook (its Spese has the same columns; `_meta` says «consolidato»): untouched
+  const cons = new Workbook(F.consolidato);
+  await esegui(cons, F.consolida);
+  const consSpese = cons.sheet("Spese");
+  const filled = [...consSpese.cells.values()].filter((c) => c.value !== "").length;
+  assert.ok(filled > 0);
+  current = cons;
+  assert.equal(await Excel.run((context) => svuotaEsiti(context)), false);
+  assert.equal([...consSpese.cells.values()].filter((c) => c.value !== "").length, filled);
+});
+
 // --- Verifica -------------------------------------------------------------------------------------
 test("Verifica adds three sheets, text stays text, amounts and dates keep their formats", async () => {
   const wb = new Workbook(F.programma);

@@ -195,6 +195,27 @@ export class Workbook {
       getRangeByIndexes(row, col, nrows, ncols) {
         return wb.range(resolve, () => ({ r0: row + 1, c0: col + 1, r1: row + nrows, c1: col + ncols }));
       },
+      // the values-only used range: from the first to the last cell holding a value (loaded by sync)
+      getUsedRangeOrNullObject() {
+        const used = {
+          load() {
+            wb.queue.push(() => {
+              const full = [...resolve().cells.entries()].filter(([, c]) => c.value !== "" && c.value !== null);
+              const rows = full.map(([k]) => Number(k.split(",")[0]));
+              const cols = full.map(([k]) => Number(k.split(",")[1]));
+              used.isNullObject = full.length === 0;
+              if (full.length) {
+                used.rowIndex = Math.min(...rows) - 1;
+                used.rowCount = Math.max(...rows) - used.rowIndex;
+                used.columnIndex = Math.min(...cols) - 1;
+                used.columnCount = Math.max(...cols) - used.columnIndex;
+              }
+            });
+            return used;
+          },
+        };
+        return used;
+      },
       getRanges() {
         return {
           clear(applyTo) {
@@ -236,8 +257,28 @@ export class Workbook {
         },
       },
     };
+    let loaded = null;
     return {
       format,
+      load() {
+        wb.queue.push(() => {
+          const s = resolveSheet();
+          const { r0, c0, r1, c1 } = box();
+          loaded = [];
+          for (let r = r0; r <= r1; r++) {
+            const row = [];
+            for (let c = c0; c <= c1; c++) row.push(s.cell(r, c).value);
+            loaded.push(row);
+          }
+        });
+        return this;
+      },
+      get values() {
+        if (loaded === null) {
+          throw new ExcelError("PropertyNotLoaded", "The property 'values' is not available: call load() and sync().");
+        }
+        return loaded;
+      },
       set values(matrix) {
         wb.queue.push(() => {
           const s = resolveSheet();

@@ -1,14 +1,14 @@
 """Extra route of the add-in: the task pane uploads the programme workbooks to consolidate; the
-server consolidates them (addin.casi.consolida) and returns what goes into each sheet of the open
-consolidation workbook, which the task pane then hands to the `consolida` script."""
+server consolidates them (addin.casi.consolida, in a worker process: addin.processi) and returns what
+goes into each sheet of the open consolidation workbook, which the task pane then hands to the
+`consolida` script."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
 
 from xlwings_server import dependencies as dep
 from xlwings_server.config import settings
@@ -20,9 +20,10 @@ MAX_BYTES = 50 * 1024 * 1024   # per file
 
 
 @router.post("/rendiconta/consolida")
-async def consolida(current_user: dep.User, files: list[UploadFile] = File(...)):
+async def consolida(current_user: dep.User, request: Request, files: list[UploadFile] = File(...)):
     from addin import xlbridge
     from addin.errors import ErroreRendiconta
+    from addin.serve import esecutore
 
     if not files or len(files) > MAX_FILES:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"Caricare da 1 a {MAX_FILES} cartelle .xlsx.")
@@ -40,6 +41,7 @@ async def consolida(current_user: dep.User, files: list[UploadFile] = File(...))
             dest.write_bytes(data)
             paths.append(str(dest))
         try:
-            return await run_in_threadpool(xlbridge.dati_consolidato, paths, None, None, tmp)
+            # in a worker process (a thread without a pool): the workbooks are read there, from `tmp`
+            return await esecutore(request).chiama(xlbridge.dati_consolidato, paths, None, None, tmp)
         except ErroreRendiconta as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None

@@ -1,7 +1,7 @@
 // Task pane of the Rendiconta add-in: registers the callbacks used by the scripts (rendiconta.js),
 // shows every failure in Italian, uploads programme workbooks for `consolida`, keeps the access code.
 import { registerCallback } from "./custom-scripts/index.js";
-import { formattaCelle, proteggiRighe, traduciErrore } from "./rendiconta.js";
+import { ESITI_CANCELLATI, formattaCelle, proteggiRighe, svuotaEsiti, traduciErrore } from "./rendiconta.js";
 
 registerCallback(formattaCelle);
 registerCallback(proteggiRighe);
@@ -31,11 +31,45 @@ if (erroreGlobale) {
   new MutationObserver(() => {
     const testo = erroreGlobale.textContent;
     if (testo && testo !== ultimo) {
-      ultimo = traduciErrore(testo);
+      ultimo = traduciErrore(testo) + (esitiSvuotati ? ESITI_CANCELLATI : "");
       erroreGlobale.textContent = ultimo;
     }
   }).observe(erroreGlobale, { childList: true, characterData: true, subtree: true });
 }
+
+// Valida, Verifica and Blocca: the outcome columns are cleared before xlwings reads the workbook (they
+// are rewritten by the script; see svuotaEsiti), then the click goes on to xlwings' own handler. A
+// capture listener on the document runs before the button's listener; the click is dispatched again
+// once the columns are cleared. If the script then fails, the alert says to press the button again.
+const SCRIPT_CON_ESITI = ["valida", "verifica", "blocca"];
+let esitiSvuotati = false;
+document.addEventListener(
+  "click",
+  (event) => {
+    const bottone = event.target && event.target.closest ? event.target.closest("[xw-click]") : null;
+    if (!bottone || !SCRIPT_CON_ESITI.includes(bottone.getAttribute("xw-click"))) {
+      esitiSvuotati = false; // another button: its failures say nothing about the outcomes
+      return;
+    }
+    if (bottone.dataset.esitiPronti === "1") {
+      delete bottone.dataset.esitiPronti;
+      return; // second pass: xlwings' handler reads the workbook and runs the script
+    }
+    event.stopImmediatePropagation();
+    event.preventDefault();
+    if (bottone.disabled || bottone.dataset.esitiInCorso === "1") return; // running, or a double click
+    bottone.dataset.esitiInCorso = "1";
+    Excel.run((context) => svuotaEsiti(context))
+      .catch(() => false)
+      .then((svuotati) => {
+        esitiSvuotati = svuotati;
+        delete bottone.dataset.esitiInCorso;
+        bottone.dataset.esitiPronti = "1";
+        bottone.click();
+      });
+  },
+  true,
+);
 
 const CHIAVE_CODICE = "rendiconta.codice";
 

@@ -100,3 +100,46 @@ export function traduciErrore(errore) {
   if (/[àèéìòù«]|\b(il|la|non|della|del|per)\b/i.test(testo)) return testo; // already Italian (our server)
   return `Errore: ${testo}. Riprovare; se si ripete, avvisare il Comune indicando giorno e ora.`;
 }
+
+// Valida, Verifica and Blocca rewrite Esito, Importo ammesso and Motivi of every row; sent back to the
+// server they would add about 210 bytes a row to what Excel on the web must read in one request (5 MB at
+// most: docs/addin.md, «Limite di Excel per il web»). Before those scripts the task pane clears them on
+// `Spese`, from below the header to the last used row. True when cleared; false (nothing changed, the
+// script runs anyway) when the workbook is not a programme's, the sheet or the columns are missing or
+// Excel refuses (a locked cell).
+export const COLONNE_ESITI = ["Esito", "Importo ammesso", "Motivi"];
+
+export async function svuotaEsiti(context, foglio = "Spese") {
+  try {
+    // only in a programme workbook: the consolidation workbook's Spese has the same three columns,
+    // which Valida would not rewrite there (`_meta`: key «tipo», value «programma» or no such key)
+    const meta = context.workbook.worksheets.getItem("_meta").getRangeByIndexes(0, 0, 20, 2);
+    meta.load("values");
+    await context.sync();
+    const tipo = meta.values.find((r) => String(r[0]).trim() === "tipo");
+    if (tipo && String(tipo[1]).trim() !== "programma") return false;
+    const ws = context.workbook.worksheets.getItem(foglio);
+    const usato = ws.getUsedRangeOrNullObject(true);
+    usato.load("isNullObject, rowIndex, rowCount");
+    const testa = ws.getRangeByIndexes(0, 0, 10, 60);
+    testa.load("values");
+    await context.sync();
+    if (usato.isNullObject) return false;
+    const riga = testa.values.findIndex((r) => COLONNE_ESITI.every((h) => r.includes(h)));
+    const fine = usato.rowIndex + usato.rowCount; // 0-based, past the last used row
+    if (riga < 0 || fine <= riga + 1) return false;
+    const colonne = COLONNE_ESITI.map((h) => testa.values[riga].indexOf(h));
+    const c0 = Math.min(...colonne);
+    const c1 = Math.max(...colonne);
+    if (c1 - c0 !== COLONNE_ESITI.length - 1) return false;
+    ws.getRangeByIndexes(riga + 1, c0, fine - riga - 1, c1 - c0 + 1).clear("Contents");
+    await context.sync();
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
+// What the task pane adds to a failure after it cleared the outcomes.
+export const ESITI_CANCELLATI =
+  " Esito, Importo ammesso e Motivi sono stati svuotati prima dell'invio: premere di nuovo il pulsante per riscriverli.";

@@ -1,0 +1,141 @@
+"""What the add-in moves between Excel, the task pane and the server stays within Excel on the web's limit
+(5 MB = 5,242,880 bytes a request or response) at the largest workbook the templates support (10,000
+expense rows): measured on real payloads through the real endpoint (no timing).
+
+Two programme workbooks of 500 and 1,000 rows (demo rows repeated, as bench/verifica.py builds them) go
+through Valida, Blocca and Valida again; the sizes per expense row are the difference between the two
+(the sheets' fixed part cancels out) and the 10,000-row size is the 1,000-row size plus 9,000 rows at that
+rate. Sizes are counted as the task pane sends them (compact JSON, UTF-8: tests/dimensioni_web.byte_json)
+and as Excel returns them to xlwings' getBookData (values plus every cell's number format). The full
+10,000-row figures are bench/addin_dimensioni.py's (README)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+from pathlib import Path
+
+SERVER_DIR = Path(__file__).resolve().parents[1] / "addin" / "server"
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+os.environ["XLWINGS_PROJECT_DIR"] = str(SERVER_DIR)
+os.environ["DOTENV_PATH"] = str(SERVER_DIR / "nonexistent.env")
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from dimensioni_web import (LIMITE_WEB, byte_json, formati_del_modello, lettura_excel, solo_fogli,  # noqa: E402
+                            svuota_esiti)
+from xlwings_book import applica_valori, book_json  # noqa: E402
+
+# every window of 2026 closed and the co-financing sealed: the most rows sealed
+OGGI = dt.date(2027, 2, 15)
+MAX_RIGHE = 10_000
+
+
+def _cartella(cfg, n: int, path: Path) -> Path:
+    from dataclasses import replace
+
+    from addin.demo_data import genera_demo
+    from addin.workbook.filler import fill_workbook
+    from addin.workbook.template import build_template
+
+    demo = genera_demo(cfg)
+    rows, i = [], 0
+    while len(rows) < n:
+        for s in demo.spese[: n - len(rows)]:
+            c = replace(s, errori=[])
+            c.numero_documento = f"{s.numero_documento}-{i}"
+            rows.append(c)
+        i += 1
+    wb = build_template(cfg, 1, 2026)    # its table holds 1,000 rows
+    fill_workbook(wb, rows, demo.cofinanziamento, demo.budget)
+    wb.save(path)
+    return path
+
+
+def _percorso(cfg, n: int, tmp: Path, monkeypatch) -> dict:
+    """Sizes of one workbook through Valida, Blocca and Valida again (own register, key, date)."""
+    from openpyxl import load_workbook
+
+    from addin import xlbridge
+    from addin.serve import crea_app
+    from addin.workbook.seals import leggi_sigilli
+    from macros_py.scripts import FOGLI_PROGRAMMA
+
+    monkeypatch.setattr(xlbridge, "today", lambda: OGGI)
+    monkeypatch.setenv("RENDICONTA_REGISTRO", f"sqlite:///{tmp}/registro-{n}.sqlite")
+    monkeypatch.setenv("RENDICONTA_SVILUPPO_LOCALE", "1")
+    monkeypatch.setenv("RENDICONTA_CHIAVE", "chiave-di-prova-del-comune-0123456789")
+    wb = load_workbook(_cartella(cfg, n, tmp / f"P1_{n}.xlsx"))
+    formati = formati_del_modello(wb)
+    first = solo_fogli(book_json(wb, "P1_2026.xlsx"), FOGLI_PROGRAMMA)
+    local = TestClient(crea_app(), client=("127.0.0.1", 50000))
+
+    def call(name: str, book: dict) -> list[dict]:
+        r = local.post(f"/xlwings/custom-scripts-call/{name}", json=svuota_esiti(book))
+        assert r.status_code == 200 and not [a for a in r.json()["actions"]
+                                             if a["func"] == "alert" and "errore" in str(a["args"][1:])]
+        return r.json()["actions"]
+
+    book = applica_valori(first, call("valida", first))
+    out = {"prima": byte_json(first), "dopo_valida": byte_json(book),
+           "dopo_valida_svuotata": byte_json(svuota_esiti(book)),
+           "lettura_prima": lettura_excel(svuota_esiti(book), formati)}
+    book = applica_valori(book, call("blocca", book))
+    meta = {r[0]: r[1] for r in next(s["values"] for s in book["sheets"] if s["name"] == "_meta") if r and r[0]}
+    seals = leggi_sigilli(meta)
+    out["sigillate"] = sum(len(s.righe) for s in seals.values())
+    out["copie"] = sum(len(k) + len(v) for k, v in meta.items() if k.startswith("sigillo."))
+    out["pezzi"] = [v for k, v in meta.items() if ".dati." in k]
+    out["forme"] = {s.forma for s in seals.values() if s.righe}
+    out["dopo_blocca"] = byte_json(svuota_esiti(book))
+    call("valida", book)
+    return out
+
+
+@pytest.fixture(scope="module")
+def misure(cfg, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    try:
+        tmp = tmp_path_factory.mktemp("dimensioni")
+        return {n: _percorso(cfg, n, tmp, mp) for n in (500, 1000)}
+    finally:
+        mp.undo()
+
+
+def _a_10000(m: dict, key: str) -> float:
+    """The size at 10,000 rows: the 1,000-row size plus 9,000 rows at the rate between 500 and 1,000."""
+    per_riga = (m[1000][key] - m[500][key]) / 500
+    return m[1000][key] + (MAX_RIGHE - 1000) * per_riga
+
+
+def test_the_outcomes_do_not_travel_back_to_the_server(misure):
+    """After a first Valida the task pane clears Esito/Importo ammesso/Motivi before sending: the request
+    is byte for byte as large as the first one (they would add about 210 bytes a row: 2 MB at 10,000)."""
+    for m in misure.values():
+        assert m["dopo_valida"] > m["prima"]                       # Valida wrote them into the workbook
+        assert m["dopo_valida_svuotata"] == m["prima"]
+
+
+def test_seal_copies_in_meta_are_compressed_and_fit_excel_cells(misure):
+    for n, m in misure.items():
+        assert m["sigillate"] > n * 0.8          # every window closed: most rows sealed (the others undated)
+        assert m["forme"] == {"compatta"} and m["pezzi"]
+        assert all(len(p) <= 32_767 for p in m["pezzi"])          # Excel's characters per cell
+        # the first form took about 695 bytes a sealed row (HMAC 64 + space + canonical text ~600 + key);
+        # compressed: the HMAC's 32 random bytes stay (43 in base64), the repetitive text shrinks
+        assert m["copie"] / m["sigillate"] < 120
+
+
+def test_requests_at_10000_rows_stay_within_excel_on_the_web(misure):
+    """Extrapolated from 500 and 1,000 rows to 10,000: every request the task pane sends for Valida,
+    Verifica and Blocca (before and after Blocca) is under 5,242,880 bytes, and so is what Excel returns
+    to getBookData before Blocca (values and number formats)."""
+    assert _a_10000(misure, "prima") < LIMITE_WEB
+    assert _a_10000(misure, "dopo_blocca") < LIMITE_WEB
+    assert _a_10000(misure, "lettura_prima") < LIMITE_WEB
+    # the seals' share of the request after Blocca: the compressed copies, not ~695 bytes a sealed row
+    per_riga = (misure[1000]["dopo_blocca"] - misure[1000]["prima"]) / misure[1000]["sigillate"]
+    assert per_riga < 120
