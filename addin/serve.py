@@ -455,7 +455,7 @@ def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_di
     tmp = Path(tempfile.mkdtemp(prefix="rendiconta-server-"))
     atexit.register(shutil.rmtree, tmp, True)
     ambiente(progetto_con_statici(tmp))
-    crea_app()   # the start-up checks fail here, before uvicorn starts
+    processi = crea_app().esecutore.processi   # the start-up checks fail here, before uvicorn starts
     ssl = {}
     if https:
         cert, key = certificati(cert_dir or SERVER_DIR / "certs", installa_ca)
@@ -463,5 +463,7 @@ def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_di
     scheme = "https" if https else "http"
     print(f"Componente aggiuntivo su {scheme}://{host}:{port} - manifest: {scheme}://{host}:{port}/manifest "
           "(Ctrl+C per fermare)" + (" - MODALITÀ DI SVILUPPO: tutti i ruoli, solo da questo computer" if sviluppo
-                                    else ""))
+                                    else "")
+          + (" - operazioni nel processo del server" if not processi else " - operazioni in 1 processo di lavoro"
+             if processi == 1 else f" - operazioni in {processi} processi di lavoro"))
     uvicorn.run("addin.serve:crea_app", factory=True, host=host, port=port, log_level="info", **ssl)
