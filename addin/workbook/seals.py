@@ -231,13 +231,26 @@ def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -
     return str(v) if versione == "1" else _testo_visibile(str(v))
 
 
-def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE) -> str:
+def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE,
+                   memo: dict[tuple, object] | None = None) -> str:
     """The canonical text of one row: what its seal covers (the row number is not part of it).
-    `versione` "1" is the form of the first seals (values as read), still verified."""
+    `versione` "1" is the form of the first seals (values as read), still verified. `memo` (perf, for
+    many rows of one version): canonical values by (kind, type, value); equal values of one type have
+    the same canonical form (numbers are normalised)."""
     cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    # an empty optional column is left out, so rows sealed before the column existed keep their text
-    obj = {c.key: _canon_value(v, c.kind, versione) for c in cols
-           if (v := getattr(riga, c.key, None)) is not None or not c.optional}
+    obj = {}
+    for c in cols:
+        v = getattr(riga, c.key, None)
+        if v is None and c.optional:
+            continue   # an empty optional column is left out: rows sealed before it existed keep their text
+        if memo is None:
+            obj[c.key] = _canon_value(v, c.kind, versione)
+            continue
+        k = (c.kind, v.__class__, v)
+        try:
+            obj[c.key] = memo[k]
+        except KeyError:
+            obj[c.key] = memo[k] = _canon_value(v, c.kind, versione)
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -641,7 +654,8 @@ class _Righe:
 
     def testi(self, versione: str) -> dict[int, str]:
         if versione not in self._testi:
-            self._testi[versione] = {n: forma_canonica(r, versione) for n, r in self.by_row.items()}
+            memo: dict[tuple, object] = {}
+            self._testi[versione] = {n: forma_canonica(r, versione, memo) for n, r in self.by_row.items()}
         return self._testi[versione]
 
     def oggetto(self, versione: str, n: int) -> dict:
