@@ -557,6 +557,24 @@ def test_chain_with_an_act_removed_in_the_middle():
                                           "precede (un atto precedente è stato modificato o cancellato).")]
 
 
+def test_chain_with_a_position_repeated():
+    # an act written again at position 2 after act 2, correctly chained and hashed: its position is not
+    # valid (kills registro.x__verifica_catena__mutmut_28-35: the POSIZIONE_NON_VALIDA anomaly had no test)
+    from addin.registro.catena import HASH_INIZIALE, hash_atto
+    from addin.registro.registro import verifica_catene
+
+    rows, prev = [], HASH_INIZIALE
+    for pos, when in ((1, "10:00:00"), (2, "11:00:00"), (2, "12:00:00")):
+        r = {"programma": 1, "anno": 2026, "posizione": pos, "tipo": "RICEZIONE", "data": "2026-06-01",
+             "registrato_il": f"2026-06-01T{when}", "autore": "Rossi", "riferimento": None,
+             "dati": '{"file":"P1.xlsx"}', "hash_precedente": prev}
+        r["hash"] = prev = hash_atto(r)
+        rows.append(r)
+    found = [(a.programma, a.anno, a.posizione, a.codice, a.messaggio)
+             for a in verifica_catene(rows, {(1, 2026): (2, rows[-1]["hash"])})]
+    assert found == [(1, 2026, 2, "POSIZIONE_NON_VALIDA", "Registro programma 1, anno 2026: posizione 2 non valida.")]
+
+
 # --- duplicates and overheads: control flow that mutants showed unguarded ----------------------------
 
 def test_duplicates_control_flow():
@@ -759,6 +777,20 @@ def test_hours_cap_rows_in_row_order_and_message_word_for_word():
         "questa riga non giustificate entro il blocco del 31/05/2026: non ammessi 20,00 €."]
 
 
+def test_hours_cap_message_names_six_rows_and_counts_the_others():
+    from tests.test_rules_personale import cedolino
+
+    # eight March rows of 25 h each, rows 4..11: 8 × 25 = 200 h; in row order the cap 173 is reached in
+    # row 10 (6 × 25 = 150, room 23, excess 2), row 11 is 25 h beyond it. The message names rows 4..9 and
+    # counts the other two (a person-month with hundreds of rows must not make a message of pages).
+    rows = [cedolino(n, "25") for n in range(4, 12)]
+    got = check(rows)
+    assert [m.messaggio for m in got[-1].motivi] == [
+        "Mario Bianchi: 200 ore nel mese 03/2026 (righe 4, 5, 6, 7, 8, 9 e altre 2), oltre il massimo di 173 ore "
+        "al mese: 25 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
+    assert [m.messaggio.split(": ")[2] for m in got[-2].motivi] == ["2 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
+
+
 def test_hours_cap_skips_rejected_and_non_personnel_rows_and_goes_on():
     from tests.test_rules_personale import cedolino
 
@@ -837,3 +869,19 @@ def test_year_closed_only_after_the_last_lock_and_reference_date_warnings(cfg):
         "ATTENZIONE: la data di riferimento 01/04/2028 è oltre 15 mesi dalla fine dell'anno 2026 del file (dopo il "
         "31/03/2028): probabilmente il file o la data sono sbagliati.")
     assert avviso_anno(2026, dt.date(2028, 3, 31)) is None and avviso_anno(2026, dt.date(2026, 1, 1)) is None
+
+
+def test_person_key_by_tax_code_name_or_nobody():
+    # kills eligibility.x_chiave_persona 10, 12 (a name no tax code was written with), 15, 20 (a name
+    # written with two tax codes stays a name), 24, 25 (a row naming nobody has no key)
+    from addin.rules.eligibility import chiave_persona, codici_dei_nomi
+    from addin.rules.models import Spesa
+
+    codici = codici_dei_nomi([Spesa(1, persona="Mario Rossi", codice_fiscale="RSSMRA80A01D142X"),
+                              Spesa(2, persona="Mario Rossi", codice_fiscale="RSSMRA85B02D142Y"),
+                              Spesa(3, persona="Anna Bianchi", codice_fiscale="bncnna70c41d142z")])
+    assert chiave_persona(Spesa(4, persona="mario  rossi"), codici) == "nome:mario rossi"
+    assert chiave_persona(Spesa(5, persona="Anna Bianchi"), codici) == "cf:BNCNNA70C41D142Z"
+    assert chiave_persona(Spesa(6, persona="Luca Neri"), codici) == "nome:luca neri"
+    assert chiave_persona(Spesa(7, persona="Luca Neri", codice_fiscale=" nrl-lcu 80a01 "), codici) == "cf:NRLLCU80A01"
+    assert chiave_persona(Spesa(8), codici) == "" and chiave_persona(Spesa(9, persona="Anna Bianchi")) == "nome:anna bianchi"
