@@ -342,3 +342,40 @@ def test_volunteer_row_sealed_with_window_1_then_altered_is_not_counted(cfg):
     assert (e4.esito, [m.codice for m in e4.motivi]) == (Esito.NON_AMMESSA, ["RIGA_SIGILLATA_MODIFICATA"])
     assert e5.esito is Esito.AMMESSA
     assert any("riga 4" in a and "Ore o quantità: 10 → 100" in a and "Voce non conteggiata" in a for a in r.avvisi)
+
+
+# --- mutants that survived `make mutate` (docs/sviluppo.md): each test names what it kills ----------------
+
+def test_row_value_without_unit_or_quantity_and_below_one_euro():
+    # kills cofinancing.x_valore_voce__mutmut_3 (no unit value: 0, not a TypeError) and 24 (`value > 1`)
+    assert valore_voce(VoceCofinanziamento(1, tipo="Non monetario", quantita=D("3")), D("20.00")) == D("0.00")
+    assert valore_voce(VoceCofinanziamento(1, tipo="Non monetario", quantita=D("1"), valore_unitario=D("0.50")),
+                       D("20.00")) == D("0.50")
+    # no quantity: 1 × 7.00
+    assert valore_voce(VoceCofinanziamento(1, tipo="Non monetario", valore_unitario=D("7.00")), D("20.00")) == D("7.00")
+
+
+def test_minimum_and_largest_contribution_on_both_bases(cfg):
+    from addin.rules.cofinancing import cofinanziamento_minimo, contributo_massimo_per_quota
+
+    # kills x_cofinanziamento_minimo (no test before): 10% of 1,000.05 = 100.005 -> 100.01 (half up)
+    assert cofinanziamento_minimo(cfg, D("1000.05")) == D("100.01")
+    # total-cost base: (1 − 0.10) × 1,000.00 = 900.00
+    assert contributo_massimo_per_quota(cfg, D("1000.00")) == D("900.00")
+    # municipal base: 1,000.00 / 1.10 = 909.0909... -> 909.09 (kills x_contributo_massimo_per_quota 10-14)
+    mun = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'base = "costo_totale"', 'base = "finanziamento_comunale"', 1))
+    assert contributo_massimo_per_quota(mun, D("1000.00")) == D("909.09")
+
+
+def test_reduction_below_one_euro_and_shortfalls_at_programme_level(cfg):
+    # P2 C 900.50, V 1,000.00: limit 900.00, shortfall 0.50, and the ATS (P2 alone) is short by 0.50 too:
+    # 0.50 is allocated (kills x_riduzione_quota__mutmut_65, `reduction > 1`)
+    rq = riduzione_quota(cfg, [(2, D("900.50"), D("1000.00"))])
+    assert (rq.totale, rq.per_programma) == (D("0.50"), {2: D("0.50")})
+    # programme level: the shortfalls are kept as well (kills 17)
+    prog = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'livello_vincolante = "ats"', 'livello_vincolante = "programma"', 1).replace(
+        'livello_indicativo = "programma"', 'livello_indicativo = "ats"', 1))
+    rq = riduzione_quota(prog, [(2, D("950.00"), D("1000.00")), (4, D("500.00"), D("1000.00"))])
+    assert rq.scoperto == {2: D("50.00"), 4: D("0.00")}

@@ -557,6 +557,24 @@ def test_chain_with_an_act_removed_in_the_middle():
                                           "precede (un atto precedente è stato modificato o cancellato).")]
 
 
+def test_chain_with_a_position_repeated():
+    # an act written again at position 2 after act 2, correctly chained and hashed: its position is not
+    # valid (kills registro.x__verifica_catena__mutmut_28-35: the POSIZIONE_NON_VALIDA anomaly had no test)
+    from addin.registro.catena import HASH_INIZIALE, hash_atto
+    from addin.registro.registro import verifica_catene
+
+    rows, prev = [], HASH_INIZIALE
+    for pos, when in ((1, "10:00:00"), (2, "11:00:00"), (2, "12:00:00")):
+        r = {"programma": 1, "anno": 2026, "posizione": pos, "tipo": "RICEZIONE", "data": "2026-06-01",
+             "registrato_il": f"2026-06-01T{when}", "autore": "Rossi", "riferimento": None,
+             "dati": '{"file":"P1.xlsx"}', "hash_precedente": prev}
+        r["hash"] = prev = hash_atto(r)
+        rows.append(r)
+    found = [(a.programma, a.anno, a.posizione, a.codice, a.messaggio)
+             for a in verifica_catene(rows, {(1, 2026): (2, rows[-1]["hash"])})]
+    assert found == [(1, 2026, 2, "POSIZIONE_NON_VALIDA", "Registro programma 1, anno 2026: posizione 2 non valida.")]
+
+
 # --- duplicates and overheads: control flow that mutants showed unguarded ----------------------------
 
 def test_duplicates_control_flow():
@@ -837,3 +855,19 @@ def test_year_closed_only_after_the_last_lock_and_reference_date_warnings(cfg):
         "ATTENZIONE: la data di riferimento 01/04/2028 è oltre 15 mesi dalla fine dell'anno 2026 del file (dopo il "
         "31/03/2028): probabilmente il file o la data sono sbagliati.")
     assert avviso_anno(2026, dt.date(2028, 3, 31)) is None and avviso_anno(2026, dt.date(2026, 1, 1)) is None
+
+
+def test_person_key_by_tax_code_name_or_nobody():
+    # kills eligibility.x_chiave_persona 10, 12 (a name no tax code was written with), 15, 20 (a name
+    # written with two tax codes stays a name), 24, 25 (a row naming nobody has no key)
+    from addin.rules.eligibility import chiave_persona, codici_dei_nomi
+    from addin.rules.models import Spesa
+
+    codici = codici_dei_nomi([Spesa(1, persona="Mario Rossi", codice_fiscale="RSSMRA80A01D142X"),
+                              Spesa(2, persona="Mario Rossi", codice_fiscale="RSSMRA85B02D142Y"),
+                              Spesa(3, persona="Anna Bianchi", codice_fiscale="bncnna70c41d142z")])
+    assert chiave_persona(Spesa(4, persona="mario  rossi"), codici) == "nome:mario rossi"
+    assert chiave_persona(Spesa(5, persona="Anna Bianchi"), codici) == "cf:BNCNNA70C41D142Z"
+    assert chiave_persona(Spesa(6, persona="Luca Neri"), codici) == "nome:luca neri"
+    assert chiave_persona(Spesa(7, persona="Luca Neri", codice_fiscale=" nrl-lcu 80a01 "), codici) == "cf:NRLLCU80A01"
+    assert chiave_persona(Spesa(8), codici) == "" and chiave_persona(Spesa(9, persona="Anna Bianchi")) == "nome:anna bianchi"

@@ -281,3 +281,16 @@ def test_seed_descriptions_and_frozen_sample(cfg):
     assert c == Campione(2026, 1, 42, 4, 3, ["ANNA VERDI", "Luca Neri", "Sara Blu"],
                          {"ANNA VERDI": [4, 9], "Luca Neri": [5], "Sara Blu": []}, "registro",
                          {"ANNA VERDI": [("", 4), ("", 9)], "Luca Neri": [("", 5)], "Sara Blu": []})
+
+
+def test_budget_not_matching_the_configuration_word_for_word(cfg):
+    from addin.rules.budget import budget_non_conforme
+
+    # P1 2026 configured: municipal 722,461.31, co-financing 88,436.17; typed 722,000.00 and 88,000.00:
+    # differences -461.31 and -436.17 (kills budget_non_conforme 26-29, 34)
+    msg = budget_non_conforme(cfg, 1, 2026, [VoceBudget("1.1", "BENI", comunale_iniziale=D("722000.00"),
+                                                        cofin_iniziale=D("88000.00"))])
+    assert msg == ("BUDGET_NON_CONFORME: il foglio «Budget» del programma 1 per il 2026 riporta comunale iniziale "
+                   "722.000,00 € invece di 722.461,31 € (differenza -461,31 €); cofinanziamento iniziale 88.000,00 € "
+                   "invece di 88.436,17 € (differenza -436,17 €) rispetto al budget configurato: da riconciliare "
+                   "(solo segnalazione).")

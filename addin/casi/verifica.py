@@ -77,6 +77,8 @@ class RisultatoVerifica:
     seme: int | None = None                     # sample seed given by the officer
     chiave: bytes | None = field(default=None, repr=False, compare=False)  # the Comune's key (sample seed)
     sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
+    # the add-in's check (xlbridge.verifica) has no file bytes: the hash of the sheet values Excel sent
+    sha256_dati: str | None = None
     ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
     registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
     # the approved budget per action × category (register's variations); None: register not consulted,
