@@ -273,3 +273,24 @@ def test_risigilla_is_refused_to_a_partner(client, auth_on, programmi):
     r = client.post("/xlwings/custom-scripts-call/risigilla", json={**_book(programmi[1]), "args": ["1", "x"]},
                     headers=PARTNER)
     assert r.status_code == 403 and "«comune»" in r.json()["detail"]
+
+
+@richiede_libreoffice
+def test_the_verbale_made_in_a_worker_process_is_served_by_the_server(monkeypatch, auth_on, programmi, tmp_path):
+    """With worker processes (addin.processi) Verifica and its verbale run in the worker, the download
+    route in the server process: both read the same folder (RENDICONTA_VERBALI, read at start-up)."""
+    from tests.test_server_processi import _post, server
+
+    folder = tmp_path / "verbali"
+    folder.mkdir()
+    with server(monkeypatch, 1, RENDICONTA_VERBALI=str(folder),
+                RENDICONTA_REGISTRO=f"sqlite:///{tmp_path}/lavoratori.sqlite") as (app, c):
+        r = _post(c, "verifica", _book(programmi[1]), COMUNE)
+        assert r.status_code == 200, r.text
+        assert app.esecutore.compiti == 1   # the check and the PDF in the worker
+        [call] = [a for a in actions(r.json(), "runMacro") if a["args"][0] == "formattaCelle"]
+        nome = call["args"][2]["verbale"]["nome"]
+        assert [f.name for f in folder.iterdir()] == [nome]
+        got = c.get(f"/rendiconta/verbale/{nome}", headers=COMUNE)
+        assert got.status_code == 200 and got.content == (folder / nome).read_bytes()
+        assert c.get(f"/rendiconta/verbale/{nome}", headers=PARTNER).status_code == 404
