@@ -228,6 +228,20 @@ def test_tampering_with_the_seal_itself_is_reported(cfg, field):
     assert any("ALTERATO" in d for d in r.dettagli)
 
 
+def test_a_stored_copy_altered_alone_still_recognises_its_intact_row(cfg):
+    # the row's HMAC is that of the row as sealed: an intact row is found by it even when the text stored
+    # beside the HMAC was edited (rows are otherwise matched by their text: this is the other path)
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
+    k = "sigillo.finestra1.riga.5"
+    mac, _, text = c.meta[k].partition(" ")
+    obj = json.loads(text)
+    obj["importo"] = "999"
+    c.meta[k] = mac + " " + json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert 5 not in r.motivi and 5 in r.righe_spese_sigillate
+    assert any("riga 5: il testo registrato" in d for d in r.dettagli)
+
+
 def test_deleting_a_seal_entry_from_meta_is_reported(cfg):
     c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
     del c.meta["sigillo.finestra1.riga.6"]

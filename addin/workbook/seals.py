@@ -190,11 +190,14 @@ def _mac(chiave: bytes, payload: object) -> str:
 LIMITE_TESTO = 1000
 _XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CENT = Decimal("0.01")
+_QUINDICI_CIFRE = Context(prec=15, rounding=ROUND_HALF_UP)   # 15 significant digits (plus() only raises flags)
 
 
 def _testo_visibile(v: str) -> str:
-    t = _XESC.sub(lambda m: chr(int(m.group(1), 16)), v)
-    t = t.replace("\r\n", "\n").replace("\r", "\n")
+    # perf: most texts have neither an escape nor a carriage return
+    t = _XESC.sub(lambda m: chr(int(m.group(1), 16)), v) if "_x" in v else v
+    if "\r" in t:
+        t = t.replace("\r\n", "\n").replace("\r", "\n")
     if len(t) > LIMITE_TESTO:
         return "sha256:" + hashlib.sha256(t.encode("utf-8")).hexdigest()
     return t
@@ -205,6 +208,11 @@ def _decimal_text(d: Decimal) -> str:
 
 
 def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -> object:
+    cls = v.__class__
+    if cls is str:       # perf: the commonest cells first
+        return v if versione == "1" else _testo_visibile(v)
+    if cls is dt.date:
+        return v.isoformat()
     if v is None or isinstance(v, bool):
         return v
     if isinstance(v, (int, float)):
@@ -214,7 +222,7 @@ def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -
             if kind == "money":
                 v = v.quantize(_CENT, rounding=ROUND_HALF_UP)
             else:
-                v = Context(prec=15, rounding=ROUND_HALF_UP).plus(v)
+                v = _QUINDICI_CIFRE.plus(v)
         return _decimal_text(v)
     if isinstance(v, dt.datetime):
         return v.isoformat()
@@ -841,17 +849,28 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         is_cofin = ambito_cofinanziamento(seal.ambito)
         rows = cofin if is_cofin else spese
         prog, v = seal.intestazione["programma"], seal.versione
-        by_mac: dict[str, list[int]] = {}
+        # the current rows whose HMAC is a sealed entry's. perf: an entry whose stored text is intact (its
+        # HMAC checked below) matches exactly the rows with that text, found by the text itself; the rows'
+        # HMACs are computed only when a stored text was altered (its HMAC is then the original text's)
+        by_text: dict[str, list[int]] = {}
         for n, testo in rows.testi(v).items():
             if n not in rows.consumed:
-                by_mac.setdefault(_row_mac(chiave, prog, anno, seal.ambito, testo, v), []).append(n)
+                by_text.setdefault(testo, []).append(n)
+        by_mac: dict[str, list[int]] | None = None
         counts[seal.ambito] = 0
         for e in seal.righe:
             text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, seal.ambito, e.testo, v), e.hmac)
-            if not text_ok:
+            if text_ok:
+                found = by_text.get(e.testo, ())
+            else:
                 res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato {dove} "
                                     "è stato alterato (i valori originali non sono mostrati).")
-            cands = [n for n in by_mac.get(e.hmac, ()) if n not in rows.consumed]
+                if by_mac is None:
+                    by_mac = {}
+                    for testo, ns in by_text.items():
+                        by_mac.setdefault(_row_mac(chiave, prog, anno, seal.ambito, testo, v), []).extend(ns)
+                found = by_mac.get(e.hmac, ())
+            cands = [n for n in found if n not in rows.consumed]
             if not cands:
                 unmatched[is_cofin].append((seal, e, text_ok))
                 continue
