@@ -19,6 +19,7 @@ Usage: python bench/addin_server.py [rows] [--solo-funzioni]   (--solo-funzioni:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
@@ -41,6 +42,10 @@ os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ["RENDICONTA_SVILUPPO_LOCALE"] = "1"   # every role, loopback only: Verifica without tokens
 os.environ["DOTENV_PATH"] = str(HERE / "nonexistent.env")
 os.environ["RENDICONTA_PROCESSI"] = "0"   # in this process: threads (the concurrency servers choose their own)
+_DATI = tempfile.mkdtemp(prefix="bench-addin-")   # register and verbali of the benchmark, never the user's
+atexit.register(shutil.rmtree, _DATI, True)
+os.environ["RENDICONTA_REGISTRO"] = f"sqlite:///{_DATI}/registro.sqlite"
+os.environ["RENDICONTA_VERBALI"] = f"{_DATI}/verbali"
 
 MB = 1024 * 1024
 LIMITE_WEB = 5 * MB
@@ -225,7 +230,8 @@ def server(processi: int):
         port = s.getsockname()[1]
     tmp = tempfile.mkdtemp(prefix="bench-server-")
     env = {**os.environ, "RENDICONTA_PROCESSI": str(processi), "RENDICONTA_REGISTRO": f"sqlite:///{tmp}/registro.sqlite",
-           "RENDICONTA_CHIAVE": "chiave-di-prova-del-comune-0123456789", "XLWINGS_LOG_LEVEL": "WARNING"}
+           "RENDICONTA_CHIAVE": "chiave-di-prova-del-comune-0123456789", "XLWINGS_LOG_LEVEL": "WARNING",
+           "RENDICONTA_VERBALI": f"{tmp}/verbali"}   # Verifica's verbali PDF/A: not in the user's data folder
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "addin.serve:crea_app", "--factory", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"], env=env, cwd=HERE.parent)
     url = f"http://127.0.0.1:{port}"

@@ -366,6 +366,14 @@ def test_minimum_and_largest_contribution_on_both_bases(cfg):
     mun = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
         'base = "costo_totale"', 'base = "finanziamento_comunale"', 1))
     assert contributo_massimo_per_quota(mun, D("1000.00")) == D("909.09")
+    # a minimum share of 100% on the total-cost base (allowed by the configuration): no division by
+    # 1 − 1 = 0, the municipal amount itself (kills x_cofinanziamento_minimo_comunale 6, 13-15)
+    from addin.rules.cofinancing import cofinanziamento_minimo_comunale
+
+    full = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace('quota_minima = "0.10"', 'quota_minima = "1"', 1))
+    assert cofinanziamento_minimo_comunale(full, D("100.00")) == D("100.00")
+    # 10% on the total-cost base: 196,406.30 × 0.10 / 0.90 = 21,822.92 (P4 2026)
+    assert cofinanziamento_minimo_comunale(cfg, D("196406.30")) == D("21822.92")
 
 
 def test_reduction_below_one_euro_and_shortfalls_at_programme_level(cfg):
@@ -379,3 +387,62 @@ def test_reduction_below_one_euro_and_shortfalls_at_programme_level(cfg):
         'livello_indicativo = "programma"', 'livello_indicativo = "ats"', 1))
     rq = riduzione_quota(prog, [(2, D("950.00"), D("1000.00")), (4, D("500.00"), D("1000.00"))])
     assert rq.scoperto == {2: D("50.00"), 4: D("0.00")}
+
+
+def test_dated_rows_first_and_last_day_and_undated_messages_word_for_word(cfg):
+    from addin.rules.cofinancing import valuta_voci
+    from addin.rules.models import Esito
+
+    # 01/01/2026 and 31/12/2026 are in the year (kills x_valuta_voci 20, 21, 68, 69)
+    voci = [_datata(4, "Non monetario", "1", "10.00", dt.date(2026, 1, 1)),
+            _datata(5, "Volontariato", "1", "10.00", dt.date(2026, 12, 31))]
+    assert [(x.esito, x.finestra, x.motivi) for x in valuta_voci(cfg, 2026, dt.date(2026, 6, 1), voci, con_data=True)] \
+        == [(Esito.AMMESSA, 1, []), (Esito.AMMESSA, 3, [])]
+    # undated rows: what to write, by kind (kills 60, 62, 63, 65)
+    e = valuta_voci(cfg, 2026, dt.date(2026, 6, 1), [_datata(6, "Volontariato", "1", "10.00"),
+                                                      _datata(7, "Non monetario", "1", "10.00")], con_data=True)
+    assert [m.messaggio for x in e for m in x.motivi] == [
+        "Voce di volontariato senza data: indicare nella colonna «Data» il giorno (o il primo giorno del mese) in cui "
+        "le ore sono state svolte entro il blocco del 31/01/2027; fino ad allora non è conteggiata.",
+        "Voce non monetaria senza data: indicare nella colonna «Data» il giorno (o il primo giorno del mese) in cui "
+        "la risorsa è stata messa a disposizione entro il blocco del 31/01/2027; fino ad allora non è conteggiata."]
+
+
+def test_row_reasons_from_outside_exclude_and_only_integrable_ones_are_closed(cfg):
+    from addin.rules.cofinancing import valuta_voci
+    from addin.rules.models import Esito, Motivo
+
+    voci = [_datata(4, "Non monetario", "1", "10.00", dt.date(2026, 3, 1)), _datata(5, "Volontariato", "1", "10.00")]
+    extra = {4: [Motivo("INSERIMENTO_RETROATTIVO", "Inserita dopo il blocco.")],
+             5: [Motivo("FORNITORE_PARTNER_ATS", "Segnalazione.")]}
+    # an "esclusa" reason excludes (kills x_valuta_voci 92, 93, 95); after the last lock (31/01/2027) the
+    # undated row is excluded and only its integrable reason says so (kills 105, 106)
+    e = valuta_voci(cfg, 2026, dt.date(2027, 2, 1), voci, con_data=True, motivi_extra=extra)
+    assert e[0].esito is Esito.ESCLUSA and [m.codice for m in e[0].motivi] == ["INSERIMENTO_RETROATTIVO"]
+    assert e[1].esito is Esito.ESCLUSA
+    assert [(m.codice, m.messaggio.endswith("Non integrata entro il blocco del 31/01/2027: esclusa."))
+            for m in e[1].motivi] == [("COFINANZIAMENTO_SENZA_DATA", True), ("FORNITORE_PARTNER_ATS", False)]
+
+
+def test_declared_totals_monetary_warning_and_realised_share_on_the_municipal_base():
+    from addin.rules.cofinancing import avviso_monetario
+
+    # kills x_totali_cofinanziamento 12: the declared monetary total is both the (provisional) realised
+    # and the declared one
+    t = totali_cofinanziamento([VoceCofinanziamento(1, tipo="Monetario", quantita=D("1"), valore_unitario=D("500.00"))],
+                               D("20.00"))
+    assert t == TotaliCofinanziamento(D("500.00"), D("0.00"), D("0.00"), D("500.00"))
+    # kills x_avviso_monetario 1-7: word for word (declared 520.00, realised 500.00: difference 20.00)
+    assert avviso_monetario(TotaliCofinanziamento(D("500.00"), D("0.00"), D("0.00"), D("520.00")), "Programma 3: ") == (
+        "Programma 3: COFINANZIAMENTO_MONETARIO_INCOERENTE: cofinanziamento monetario dichiarato 520,00 €, realizzato "
+        "500,00 € (spesa ammessa meno contributo dovuto): differenza 20,00 €. Vale il realizzato; verificare le "
+        "righe «Monetario» del foglio Cofinanziamento.")
+    # kills x_verifica_realizzato 6-10: on the municipal base the base is the contribution due when known,
+    # else admitted − monetary: 1,000.00 − 100.00 = 900.00 (co-financing 100 + 50 = 150.00, minimum 10%)
+    mun = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'base = "costo_totale"', 'base = "finanziamento_comunale"', 1))
+    t = TotaliCofinanziamento(D("100.00"), D("50.00"), D("0.00"))
+    q = verifica_realizzato(mun, D("1000.00"), t)
+    assert (q.base, q.cofinanziamento, q.minimo) == (D("900.00"), D("150.00"), D("90.00"))
+    q = verifica_realizzato(mun, D("1000.00"), t, contributo_comunale=D("850.00"))
+    assert (q.base, q.minimo) == (D("850.00"), D("85.00"))
