@@ -106,8 +106,6 @@ def main(n: int = 10_000) -> None:
     cfg = default_config()
     oggi = dt.date.today()
     os.environ["RENDICONTA_CHIAVE"] = "chiave-di-prova-del-comune-0123456789"
-    registro = tempfile.TemporaryDirectory()   # Verifica and Blocca write acts: never into the user's register
-    os.environ["RENDICONTA_REGISTRO"] = f"sqlite:///{registro.name}/registro.sqlite"
     local = _locale()
     first, body = corpo(n, local)
     book = json.loads(body)
@@ -152,7 +150,6 @@ def main(n: int = 10_000) -> None:
 
     os.environ.pop("RENDICONTA_CHIAVE", None)
     concorrenza(n, body)
-    registro.cleanup()
 
 
 def concorrenza(n: int, body: bytes, campioni: int = 80) -> None:
