@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/addin_dimensioni.py
 	$(BIN)/python bench/consolida.py
 	$(BIN)/python bench/addin_server.py
+	$(BIN)/python bench/verbale.py
 
 # Mutation testing (docs/sviluppo.md): mutmut mutates the rules and the seals one module at a time and
 # runs only the fast unit tests of [tool.mutmut] in pyproject.toml; results in mutants/, not part of `make test`

@@ -235,8 +235,10 @@ def cmd_decisioni_importa(report: str = typer.Argument(..., help="Report di Veri
                                             operatore=operatore))
     for a in res.registrate:
         _atto(a)
-    _cli().console.print(f"Programma {res.programma}, anno {res.anno}: {len(res.registrate)} decisioni registrate, "
-                         f"{res.invariate} già presenti.")
+    n, k = len(res.registrate), res.invariate
+    _cli().console.print(f"Programma {res.programma}, anno {res.anno}: "
+                         + ("1 decisione registrata" if n == 1 else f"{n} decisioni registrate") + ", "
+                         + ("1 già presente." if k == 1 else f"{k} già presenti."))
 
 
 def cmd_avviso(programma: int = ProgrammaOpt, anno: int = AnnoOpt,

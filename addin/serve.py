@@ -26,6 +26,7 @@ import subprocess
 from pathlib import Path
 
 from fastapi import Request   # at module level: the dependency's annotation is resolved from here
+from jinja2 import BaseLoader
 from starlette.concurrency import run_in_threadpool
 
 from addin.errors import ErroreRendiconta, ErroreSistema
@@ -303,6 +304,51 @@ def impostazioni_manifest() -> dict[str, str]:
             "versione": ".".join(str(x) for x in (numeri + [0, 0, 0, 0])[:4])}
 
 
+# xlwings Server's base template (every page of the task pane extends it) is English outside its blocks:
+# the page language, its title and the overlay shown when Office does not start (the page opened in a
+# browser, outside Excel). The served HTML is made Italian here, whatever template folder is used
+# (the package's, or the built copy of `xlwings-server build static`); tests/test_server.py checks the
+# served page, so an upstream change of these texts fails a test instead of showing English.
+TITOLO_PAGINA = "Rendiconta - Comune di Crema"
+MESSAGGIO_FUORI_DA_EXCEL = ("Questa pagina è il riquadro del componente aggiuntivo Rendiconta e funziona solo "
+                            "dentro Excel: aprire la cartella in Excel e scegliere Home > Componenti aggiuntivi > "
+                            "Rendiconta. Se il riquadro è già in Excel, premere Ricarica.")
+BASE_ITALIANA = (
+    ('<html lang="en">', '<html lang="it">'),
+    ("<title>Task pane</title>", f"<title>{TITOLO_PAGINA}</title>"),
+    ("The add-in didn't load properly.", MESSAGGIO_FUORI_DA_EXCEL),
+    ('id="xlwings-taskpane-reload-btn">Reload</button>', 'id="xlwings-taskpane-reload-btn">Ricarica</button>'),
+    ('id="xlwings-taskpane-reload-cancel-btn">Cancel</button>',
+     'id="xlwings-taskpane-reload-cancel-btn">Annulla</button>'),
+    ('aria-label="Close"', 'aria-label="Chiudi"'),
+)
+
+
+class _BaseItaliana(BaseLoader):
+    """A Jinja loader around xlwings Server's: `base.html` with the Italian texts of BASE_ITALIANA."""
+
+    def __init__(self, inner: BaseLoader) -> None:
+        self.inner = inner
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if template == "base.html":
+            for en, it in BASE_ITALIANA:
+                source = source.replace(en, it)
+        return source, filename, uptodate
+
+    def list_templates(self):
+        return self.inner.list_templates()
+
+
+def pagina_italiana(env) -> None:
+    """Serve xlwings Server's base template in Italian (its loader wrapped once)."""
+    if not isinstance(env.loader, _BaseItaliana):
+        env.loader = _BaseItaliana(env.loader)
+        if env.cache is not None:
+            env.cache.clear()
+
+
 def crea_app():
     """The ASGI application of the add-in (see the module docstring)."""
     ambiente()
@@ -319,7 +365,11 @@ def crea_app():
     limite = limite_richiesta()
     from xlwings_server.templates import templates
 
+    from addin.xlbridge import risigillabili
+
     templates.env.globals["rendiconta"] = impostazioni_manifest()
+    templates.env.globals["risigillabili"] = risigillabili()
+    pagina_italiana(templates.env)
 
     async def corpo_cartella(request: Request) -> dict:
         try:
@@ -405,7 +455,7 @@ def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_di
     tmp = Path(tempfile.mkdtemp(prefix="rendiconta-server-"))
     atexit.register(shutil.rmtree, tmp, True)
     ambiente(progetto_con_statici(tmp))
-    crea_app()   # the start-up checks fail here, before uvicorn starts
+    processi = crea_app().esecutore.processi   # the start-up checks fail here, before uvicorn starts
     ssl = {}
     if https:
         cert, key = certificati(cert_dir or SERVER_DIR / "certs", installa_ca)
@@ -413,5 +463,7 @@ def avvia(host: str = "127.0.0.1", port: int = 8000, https: bool = True, cert_di
     scheme = "https" if https else "http"
     print(f"Componente aggiuntivo su {scheme}://{host}:{port} - manifest: {scheme}://{host}:{port}/manifest "
           "(Ctrl+C per fermare)" + (" - MODALITÀ DI SVILUPPO: tutti i ruoli, solo da questo computer" if sviluppo
-                                    else ""))
+                                    else "")
+          + (" - operazioni nel processo del server" if not processi else " - operazioni in 1 processo di lavoro"
+             if processi == 1 else f" - operazioni in {processi} processi di lavoro"))
     uvicorn.run("addin.serve:crea_app", factory=True, host=host, port=port, log_level="info", **ssl)

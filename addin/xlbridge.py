@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from addin.config import default_config
 from addin.config.models import Config
@@ -382,14 +383,17 @@ def tabella(foglio: str, riga: int, colonna: int, righe: Sequence[Sequence[objec
     return Tabella(foglio, riga, colonna, values, out)
 
 
-def scrivi(book, tabelle: Sequence[Tabella], formatta: bool = True) -> None:
+def scrivi(book, tabelle: Sequence[Tabella], formatta: bool = True, riquadro: Mapping | None = None) -> None:
     """Write tables with few actions: every number format of every table in one callback action
     (before the values, so that text is written into text cells), then one raw setValues per table
     (split only past MAX_BYTES_AZIONE). `formatta=False` writes values only, for cells a protected
-    sheet lets edit but not format."""
+    sheet lets edit but not format. `riquadro`: what the task pane shows after the formats (e.g. the
+    verbale of Verifica), carried by the same action: no extra round trip to Excel."""
     tabelle = [t for t in tabelle if t.valori]
     formati = [{"foglio": t.foglio, "formati": t.formati} for t in tabelle if t.formati]
-    if formatta and formati:
+    if formatta and riquadro:
+        book.app.macro(CALLBACK_FORMATI)(formati, dict(riquadro))
+    elif formatta and formati:
         book.app.macro(CALLBACK_FORMATI)(formati)
     for t in tabelle:
         sheet = book.sheets[t.foglio]
@@ -545,11 +549,73 @@ def valida(book, oggi: dt.date | None = None, config: Config | None = None):
 FOGLIO_VERIFICA, FOGLIO_CAMPIONE, FOGLIO_OSSERVAZIONI = "Verifica", "Campione", "Osservazioni"
 
 
+# --- the verbale of a check from the add-in ----------------------------------------------------------
+
+ENV_VERBALI = "RENDICONTA_VERBALI"
+NOME_VERBALE = re.compile(r"^verbale_P(\d{1,2})_(\d{4})_(\d{8})_([0-9a-f]{12})\.pdf$")
+
+
+def cartella_verbali() -> Path:
+    """Where the server keeps the verbali of the add-in's checks: RENDICONTA_VERBALI, else «verbali» in
+    the user's data folder (next to the embedded register)."""
+    raw = os.environ.get(ENV_VERBALI, "").strip()
+    if raw:
+        return Path(raw).expanduser()
+    from addin.registro.connessione import cartella_dati
+
+    return cartella_dati() / "verbali"
+
+
+def impronta_dati(grids: Mapping[str, list[list[object]]]) -> str:
+    """SHA-256 of the sheet values Excel sent (canonical JSON, sheets by name): what the add-in checked."""
+    import hashlib
+    import json
+
+    testo = json.dumps({k: grids[k] for k in sorted(grids)}, ensure_ascii=False, sort_keys=True,
+                       separators=(",", ":"), default=str)
+    return hashlib.sha256(testo.encode("utf-8")).hexdigest()
+
+
+def nome_verbale(r) -> str:
+    """verbale_P<programme>_<year>_<reference date yyyymmdd>_<first 12 hex of the data hash>.pdf"""
+    return f"verbale_P{r.programma}_{r.anno}_{r.data_riferimento:%Y%m%d}_{(r.sha256_dati or '0' * 12)[:12]}.pdf"
+
+
+def verbale_sul_server(r) -> tuple[Path | None, str | None]:
+    """Write the verbale PDF/A of a check into the server's folder: (path, None), or (None, the Italian
+    reason) when it cannot be produced (LibreOffice missing, folder not writable): Verifica goes on."""
+    from addin.documenti.verbale import scrivi_verbale
+
+    cartella = cartella_verbali()
+    try:
+        if not cartella.is_dir():
+            if os.environ.get(ENV_VERBALI, "").strip():
+                return None, (f"la cartella dei verbali «{cartella}» ({ENV_VERBALI}) non esiste sul server: "
+                              "chiedere all'amministratore di crearla.")
+            cartella.mkdir(parents=True, exist_ok=True)
+        return scrivi_verbale(r, cartella / nome_verbale(r)), None
+    except ErroreRendiconta as exc:
+        return None, str(exc)
+    except OSError as exc:
+        from addin.output import errore_os
+
+        return None, f"impossibile scrivere nella cartella dei verbali «{cartella}»: {errore_os(exc)}."
+
+
+def _impronta_pdf(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 @_errori_in_avviso
 def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
-             operatore: str | None = None):
+             operatore: str | None = None, verbale: bool = True):
     """Comune: the whole check in sheets Verifica (summary, row outcomes, warnings), Campione and
-    Osservazioni, plus the outcomes on `Spese`; recorded in the register as a VERIFICA act."""
+    Osservazioni, plus the outcomes on `Spese`; recorded in the register as a VERIFICA act. With
+    `verbale` the verbale PDF/A is written into the server's folder (cartella_verbali; its name and
+    SHA-256 in the act) and the task pane offers it for download; without LibreOffice the check goes on
+    and the pane says why there is no verbale."""
     from addin.workbook import report as rep
 
     from addin.casi.verifica import dati_verifica
@@ -564,8 +630,17 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
         cartella = leggi(book, cfg, grids)
         controlla_referente(reg, operatore, cartella.programma)
         r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
-    reg.registra(r.programma, r.anno, VERIFICA, dati_verifica(r, book.name, None, None), data=r.data_riferimento,
-                 autore=operatore)
+    r.sha256_dati = impronta_dati(grids)
+    if r.registro is not None:
+        from addin.casi.verifica import ricezione_registrata
+
+        r.ricezione = ricezione_registrata(r.registro, None)   # shown, not compared: no file bytes here
+    pdf, problema = verbale_sul_server(r) if verbale else (None, None)
+    dati = dati_verifica(r, book.name, None, _impronta_pdf(pdf) if pdf else None)
+    dati["sha256_dati"] = r.sha256_dati
+    if pdf:
+        dati["verbale"] = pdf.name
+    reg.registra(r.programma, r.anno, VERIFICA, dati, data=r.data_riferimento, autore=operatore)
     with gc_paused():
         t = rep.tabelle_report(r)
         scrivi_esiti(book, r, grids.get(schema.SPESE))
@@ -576,9 +651,14 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
                  (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
         for nome, _ in fogli:
             _foglio_pulito(book, nome)
-        scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli])   # ten actions in all, whatever the size
+        riquadro = {"verbale": {"nome": pdf.name if pdf else "", "problema": problema or ""}} if verbale else None
+        scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli], riquadro=riquadro)   # ten actions in all
     book.sheets[FOGLIO_VERIFICA].activate()
-    avviso(book, _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni.", "Verifica")
+    testo = _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni."
+    if verbale:
+        testo += ("\nVerbale PDF/A pronto: scaricarlo dal riquadro («Scarica il verbale»)." if pdf else
+                  f"\nIl verbale PDF/A non è stato prodotto: {problema}")
+    avviso(book, testo, "Verifica")
     return r
 
 
@@ -601,8 +681,10 @@ def registra_decisioni(book, config: Config | None = None, scadenza: object = No
     importa` does with the report. The button belongs to the task pane (docs/addin.md)."""
     from addin.casi.decisioni import decisioni_della_tabella, registra_decisioni as registra
     from addin.errors import ErroreInput
+    from addin.registro.atti import RICHIESTA_INTEGRAZIONE
 
     cfg = _cfg(config)
+    scadenza = scadenza_integrazioni(scadenza, today())
     cartella = _intestazione(book, cfg)
     if FOGLIO_VERIFICA not in [s.name for s in book.sheets]:
         raise ErroreInput("eseguire prima Verifica: il foglio «Verifica» non c'è.")
@@ -616,16 +698,42 @@ def registra_decisioni(book, config: Config | None = None, scadenza: object = No
         if not row or row[0] in (None, ""):
             break
         rows.append(row)
-    wanted = decisioni_della_tabella(grid[head], rows, scadenza=to_date(scadenza), file=None,
-                                     foglio=FOGLIO_VERIFICA, prima_riga=head + 2)
+    try:
+        wanted = decisioni_della_tabella(grid[head], rows, scadenza=scadenza, file=None,
+                                         foglio=FOGLIO_VERIFICA, prima_riga=head + 2)
+    except ErroreInput as exc:
+        if scadenza is None and exc.colonna == "Tipologia errore":   # a request for documents, no deadline
+            raise ErroreInput("la riga chiede un'integrazione di documenti: scrivere nel riquadro la scadenza "
+                              "delle richieste di integrazione (gg/mm/aaaa) e premere di nuovo Registra "
+                              "decisioni.", foglio=FOGLIO_VERIFICA, riga=exc.riga,
+                              colonna="Tipologia errore") from None
+        raise
     from addin.casi.referenti import controlla_referente
 
     controlla_referente(registro(), operatore, cartella.programma)
-    res = registra(registro(), cartella.programma, cartella.anno, wanted, scadenza=to_date(scadenza),
+    res = registra(registro(), cartella.programma, cartella.anno, wanted, scadenza=scadenza,
                    operatore=operatore)
+    richieste = sum(1 for a in res.registrate if a.dati.get("esito") == RICHIESTA_INTEGRAZIONE)
     avviso(book, f"Decisioni registrate nel registro del Comune: {len(res.registrate)}; già presenti: "
-                 f"{res.invariate}.", "Decisioni")
+                 f"{res.invariate}." + (f"\nRichieste di integrazione: {richieste}, con scadenza il "
+                                        f"{scadenza:%d/%m/%Y}." if richieste else ""), "Decisioni")
     return res
+
+
+def scadenza_integrazioni(valore: object, oggi: dt.date) -> dt.date | None:
+    """The deadline typed in the task pane (gg/mm/aaaa): None when empty; a date before today is refused."""
+    from addin.errors import ErroreInput
+
+    if valore is None or (isinstance(valore, str) and not valore.strip()):
+        return None
+    try:
+        d = to_date(valore.strip() if isinstance(valore, str) else valore, "Scadenza delle richieste di integrazione")
+    except ErroreCella as exc:
+        raise ErroreInput(f"{exc}: correggerla nel riquadro.") from None
+    if d < oggi:
+        raise ErroreInput(f"la scadenza delle richieste di integrazione ({d:%d/%m/%Y}) è già passata (oggi è il "
+                          f"{oggi:%d/%m/%Y}): scrivere nel riquadro una data da oggi in poi.")
+    return d
 
 
 # --- blocca ---------------------------------------------------------------------------------------
@@ -710,10 +818,42 @@ def _esiti(book, cfg: Config, oggi: dt.date, chiave: bytes, grids: dict, reg, ca
 
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
-           password: str | None = None, operatore: str | None = None):
+           password: str | None = None, operatore: str | None = None, risigilla: str | None = None,
+           motivo: str | None = None):
     """Comune: seal the windows closed at the reference date in the register first (existing seals are
     kept and checked: blanking `_meta` changes nothing), copy them into `_meta`, lock the sealed rows
-    and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca)."""
+    and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca).
+    `risigilla` + `motivo`: seal that window again (see `risigilla`)."""
+    return _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo)
+
+
+def risigillabili(config: Config | None = None) -> list[str]:
+    """The choices of «Risigilla finestra» (the task pane lists them): each window's number, co-financing."""
+    return [str(f.numero) for f in _cfg(config).finestre] + ["cofinanziamento"]
+
+
+@_errori_in_avviso
+def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = None, config: Config | None = None,
+              chiave: bytes | None = None, password: str | None = None, operatore: str | None = None):
+    """Comune, «Risigilla finestra» in the task pane: the same use case as `rendiconta blocca --risigilla N
+    --motivo "..."` (a new SIGILLO act with the reason, referencing the seal it replaces), then the
+    `_meta` copies and the protection as Blocca does. The window must be sealed already and closed."""
+    from addin.errors import ErroreInput
+
+    scelte = risigillabili(config)
+    scelta = str(finestra if finestra is not None else "").strip().lower()
+    if scelta not in scelte:
+        raise ErroreInput(("Risigilla: scegliere la finestra" if not scelta else
+                           f"Risigilla: finestra «{scelta[:20]}» non prevista: scegliere")
+                          + f" {', '.join(scelte[:-1])} o Cofinanziamento nel riquadro.")
+    testo = str(motivo if motivo is not None else "").strip()
+    if not testo:
+        raise ErroreInput("Risigilla: scrivere nel riquadro il motivo del nuovo sigillo, che resta agli atti del "
+                          "registro del Comune.")
+    return _blocca(book, oggi, config, chiave, password, operatore, scelta, testo)
+
+
+def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
     from addin.casi.atti_registro import leggi_atti
     from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco, registra_sigilli
     from addin.errors import ErroreChiave
@@ -735,8 +875,16 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
     controlla_referente(reg, operatore, cartella.programma)
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
-        piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli)
-        registra_sigilli(w, stato, piano, oggi)
+        if risigilla is not None:
+            from addin.casi.blocca import ambito_da_risigillare
+            from addin.errors import ErroreInput
+
+            if ambito_da_risigillare(risigilla) not in stato.sigilli:
+                quale = "del cofinanziamento" if risigilla == "cofinanziamento" else f"della finestra {risigilla}"
+                raise ErroreInput(f"Risigilla: nel registro del Comune non c'è ancora un sigillo {quale}: per "
+                                  "sigillare la prima volta usare Blocca.")
+        piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli, risigilla=risigilla, motivo=motivo)
+        registra_sigilli(w, stato, piano, oggi, motivo)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
@@ -756,14 +904,15 @@ def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chia
                                CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
     _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
-    esistenti = [s.etichetta for s in piano.esistenti.values()]
-    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}; già nel registro del Comune: "
-             f"{', '.join(esistenti) or 'nessuno'}.\n"
+    esistenti = [s.etichetta for a, s in piano.esistenti.items() if a not in piano.risigillati]
+    testo = (f"Sigilli nuovi: {', '.join(s.etichetta for s in nuovi) or 'nessuno'}"
+             + (f" (sigillo rifatto: {motivo})" if piano.risigillati else "")
+             + f"; già nel registro del Comune: {', '.join(esistenti) or 'nessuno'}.\n"
              f"Righe bloccate: {len(righe_spese)} di Spese, {len(righe_cofin)} di Cofinanziamento.")
     avvisi = [a.replace(f"Foglio «{schema.SPESE}», riga", "Spese, riga") for a in piano.avvisi]
     if avvisi:
         testo += "\nAttenzione, righe modificate dopo il blocco:\n" + "\n".join(avvisi[:20])
-    avviso(book, testo, "Blocca")
+    avviso(book, testo, "Risigilla" if piano.risigillati else "Blocca")
     return nuovi
 
 

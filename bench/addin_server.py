@@ -5,7 +5,8 @@ Measured in one run, on a programme workbook built from the real template (as be
   has filled Esito/Importo ammesso/Motivi, which then travel too) and each response, against the
   5 MB that Excel on the web allows; the number of actions of each response;
 - time: Valida through the real endpoint (FastAPI TestClient on addin.serve.crea_app: JSON parse,
-  remote book, rules, outputs, JSON response) against the CLI's check of the same file
+  remote book, rules, outputs, JSON response), before Blocca and after it (every sealed row checked
+  against the register's seals; the register is a temporary file), against the CLI's check of the same file
   (python-calamine read + every rule, collector paused as `rendiconta verifica` runs it) as baseline;
   best of 7, wall time and the process's CPU time;
 - concurrency: RC.FINESTRA's latency (median, 95th percentile, maximum) alone and while one and two
@@ -18,6 +19,7 @@ Usage: python bench/addin_server.py [rows] [--solo-funzioni]   (--solo-funzioni:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
@@ -40,6 +42,10 @@ os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ["RENDICONTA_SVILUPPO_LOCALE"] = "1"   # every role, loopback only: Verifica without tokens
 os.environ["DOTENV_PATH"] = str(HERE / "nonexistent.env")
 os.environ["RENDICONTA_PROCESSI"] = "0"   # in this process: threads (the concurrency servers choose their own)
+_DATI = tempfile.mkdtemp(prefix="bench-addin-")   # register and verbali of the benchmark, never the user's
+atexit.register(shutil.rmtree, _DATI, True)
+os.environ["RENDICONTA_REGISTRO"] = f"sqlite:///{_DATI}/registro.sqlite"
+os.environ["RENDICONTA_VERBALI"] = f"{_DATI}/verbali"
 
 MB = 1024 * 1024
 LIMITE_WEB = 5 * MB
@@ -103,6 +109,12 @@ def main(n: int = 10_000) -> None:
     local = _locale()
     first, body = corpo(n, local)
     book = json.loads(body)
+
+    def valida(corpo: bytes):
+        local.post("/xlwings/custom-scripts-call/valida", content=corpo,
+                   headers={"Content-Type": "application/json"}).raise_for_status()
+
+    prima = best(lambda: valida(body), 7)   # before Blocca: no seals to check
     print(f"{n:,} righe di spesa - {dt.datetime.now():%d/%m/%Y %H:%M}, carico medio {os.getloadavg()[0]:.1f}")
     print(f"richiesta (fogli {', '.join(FOGLI_PROGRAMMA)}): prima di Valida {len(json.dumps(first)) / MB:.2f} MB, "
           f"dopo {len(body) / MB:.2f} MB (limite di Excel per il web: 5 MB)")
@@ -116,14 +128,10 @@ def main(n: int = 10_000) -> None:
         print(f"risposta {name}: {len(resp.content) / MB:.2f} MB, {len(acts)} azioni "
               f"({', '.join(sorted({a['func'] for a in acts}))})")
         if name == "blocca":
-            sealed = len(json.dumps(applica_valori(book, acts)))
-            print(f"richiesta dopo Blocca (sigilli copiati in _meta): {sealed / MB:.2f} MB")
+            dopo = json.dumps(applica_valori(book, acts)).encode()
+            print(f"richiesta dopo Blocca (sigilli copiati in _meta): {len(dopo) / MB:.2f} MB")
     over = [k for k, (s, _) in sizes.items() if s >= LIMITE_WEB]
     print("oltre i 5 MB: " + (", ".join(over) if over else "nessuna risposta"))
-
-    def valida():
-        local.post("/xlwings/custom-scripts-call/valida", content=body,
-                    headers={"Content-Type": "application/json"}).raise_for_status()
 
     def controllo(path):
         with gc_paused():   # as the CLI's verifica runs it (verifica_file)
@@ -132,12 +140,13 @@ def main(n: int = 10_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = build(cfg, n, Path(tmp) / f"P1_{n}.xlsx")
         base, base_runs, base_cpu = best(lambda: controllo(path), 7)
-    t_valida, runs, cpu = best(valida, 7)
     print(f"carico medio {os.getloadavg()[0]:.1f}; migliore di 7 (tempo; CPU del processo)")
     print(f"controllo CLI dello stesso file (calamine + regole, base): {base:.3f} s; CPU {base_cpu:.3f} s "
           f"[{', '.join(f'{x:.2f}' for x in base_runs)}]")
-    print(f"Valida lato server (endpoint reale): {t_valida:.3f} s ({t_valida / base:.2f}x); CPU {cpu:.3f} s "
-          f"({cpu / base_cpu:.2f}x) [{', '.join(f'{x:.2f}' for x in runs)}]")
+    for what, (t_valida, runs, cpu) in (("prima di Blocca", prima), ("dopo Blocca, sigilli verificati",
+                                                                      best(lambda: valida(dopo), 7))):
+        print(f"Valida lato server (endpoint reale), {what}: {t_valida:.3f} s ({t_valida / base:.2f}x); "
+              f"CPU {cpu:.3f} s ({cpu / base_cpu:.2f}x) [{', '.join(f'{x:.2f}' for x in runs)}]")
 
     os.environ.pop("RENDICONTA_CHIAVE", None)
     concorrenza(n, body)
@@ -218,7 +227,8 @@ def server(processi: int):
         port = s.getsockname()[1]
     tmp = tempfile.mkdtemp(prefix="bench-server-")
     env = {**os.environ, "RENDICONTA_PROCESSI": str(processi), "RENDICONTA_REGISTRO": f"sqlite:///{tmp}/registro.sqlite",
-           "RENDICONTA_CHIAVE": "chiave-di-prova-del-comune-0123456789", "XLWINGS_LOG_LEVEL": "WARNING"}
+           "RENDICONTA_CHIAVE": "chiave-di-prova-del-comune-0123456789", "XLWINGS_LOG_LEVEL": "WARNING",
+           "RENDICONTA_VERBALI": f"{tmp}/verbali"}   # Verifica's verbali PDF/A: not in the user's data folder
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "addin.serve:crea_app", "--factory", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"], env=env, cwd=HERE.parent)
     url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """Task-pane buttons (xlwings Server scripts).
 
-Roles (addin.ruoli): `verifica`, `blocca` and `registra_decisioni` need «comune» and a programme the register assigns to
+Roles (addin.ruoli): `verifica`, `blocca`, `risigilla` and `registra_decisioni` need «comune» and a programme the register assigns to
 the officer (REFERENTI acts); `valida` and `consolida` need none.
 Without an authentication provider the server is closed: see addin/server/models/user.py.
 Each script checks roles and programme in the server process, then does its work in a worker process
@@ -23,7 +23,7 @@ from addin import xlbridge  # noqa: E402
 from addin.processi import esegui  # noqa: E402
 from addin.ruoli import COMUNE, programma_consentito  # noqa: E402
 
-__all__ = ["valida", "verifica", "blocca", "registra_decisioni", "consolida"]
+__all__ = ["valida", "verifica", "blocca", "risigilla", "registra_decisioni", "consolida"]
 
 RUOLO_COMUNE = [COMUNE]
 # the sheets the task pane sends (the others travel without their values)
@@ -69,12 +69,21 @@ async def blocca(book: xw.Book, utente: CurrentUser):
     await esegui(xlbridge.blocca, book, operatore=_operatore(utente))
 
 
-@script(required_roles=RUOLO_COMUNE, include=FOGLI_DECISIONI)
-async def registra_decisioni(book: xw.Book, utente: CurrentUser):
-    """Comune: registra nel registro le decisioni scritte nelle colonne del controllore del foglio
-    Verifica (Tipologia errore, Commento del controllore, Importo decurtato)."""
+@script(required_roles=RUOLO_COMUNE, include=FOGLI_PROGRAMMA)
+async def risigilla(book: xw.Book, utente: CurrentUser, finestra: str = "", motivo: str = ""):
+    """Comune: sigilla di nuovo una finestra già sigillata (nuovo atto SIGILLO con il motivo, che rimanda
+    al precedente), come «rendiconta blocca --risigilla N --motivo»."""
     _assegnato(book, utente)
-    await esegui(xlbridge.registra_decisioni, book, operatore=_operatore(utente))
+    await esegui(xlbridge.risigilla, book, finestra, motivo, operatore=_operatore(utente))
+
+
+@script(required_roles=RUOLO_COMUNE, include=FOGLI_DECISIONI)
+async def registra_decisioni(book: xw.Book, utente: CurrentUser, scadenza: str = ""):
+    """Comune: registra nel registro le decisioni scritte nelle colonne del controllore del foglio
+    Verifica (Tipologia errore, Commento del controllore, Importo decurtato); le richieste di
+    integrazione con la scadenza scritta nel riquadro (gg/mm/aaaa)."""
+    _assegnato(book, utente)
+    await esegui(xlbridge.registra_decisioni, book, scadenza=scadenza or None, operatore=_operatore(utente))
 
 
 @script(include=FOGLI_CONSOLIDATO)

@@ -84,3 +84,14 @@ def test_the_checks_see_the_bytes_read_not_the_file_on_disk(cartella, cfg, tmp_p
     cartella.write_bytes(b"Azione;Importo\n1.1;100,00\n")          # replaced after the read
     c = leggi_cartella(cartella, cfg, dati=dati)
     assert (c.programma, c.anno, len(c.spese)) == (1, 2026, 2)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(cartella, monkeypatch):
+    """Only what the limit allows is ever held in memory (the limit lowered to 1,000 bytes here)."""
+    from addin.errors import ErroreInput
+    from addin.workbook import reader
+
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1_000)
+    assert cartella.stat().st_size > 1_000
+    with pytest.raises(ErroreInput, match="il file è troppo grande"):
+        reader.leggi_byte(cartella)

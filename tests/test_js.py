@@ -144,7 +144,25 @@ def fixtures(cfg, tmp_path_factory):
         files = [("files", (path.name, path.read_bytes(), "application/octet-stream"))]
         dati = client.post("/rendiconta/consolida", files=files).json()
         cons_book = book_json(load_workbook(cons_path), cons_path.name, include=["_meta"])
+        # the page as served (its language, title and the overlay shown outside Excel)
+        from xlwings_book import pagina
+
+        p = pagina(client.get("/taskpane.html").text)
+        # Verifica keeps the verbale PDF/A in the server's folder; without LibreOffice it says why
+        os.environ["RENDICONTA_VERBALI"] = str(tmp / "verbali")
+        (tmp / "verbali").mkdir()
+        verifica = post("verifica", copy.deepcopy(book))
+        path_env = os.environ["PATH"]
+        os.environ["PATH"] = str(tmp / "senza-libreoffice")
+        try:
+            verifica_senza_pdf = post("verifica", copy.deepcopy(book))
+        finally:
+            os.environ["PATH"] = path_env
+        verbali = sorted(f.name for f in (tmp / "verbali").iterdir())
         data = {
+            "pagina": {"lang": p.lang, "title": p.title, "overlay": " ".join(p.overlay.split())},
+            "verbali": verbali,
+            "verifica_senza_pdf": verifica_senza_pdf,
             "config": settings.jsconfig,
             "opzioni": OPZIONI_PROTEZIONE,
             "programma": excel_state(wb, book),
@@ -153,15 +171,33 @@ def fixtures(cfg, tmp_path_factory):
             "ammessi": {str(e.riga): float(e.importo_ammesso) for e in res.esiti},
             "righe_sigillate": sealed,
             "valida": post("valida", copy.deepcopy(book)),
-            "verifica": post("verifica", copy.deepcopy(book)),
+            "verifica": verifica,
             "blocca": blocca,
             "blocca_ripetuto": post("blocca", dopo),
             "consolidato": excel_state(load_workbook(cons_path), cons_book),
             "consolida": post("consolida", {**cons_book, "args": [dati]}),
             "ammesso_p1": float(res.totali["ammesso"]),
         }
+        # last, as they change the register that the checks above read: Registra decisioni (the officer
+        # asks for documents on programme row 6, deadline in 30 days) and Risigilla
+        from macros_py.scripts import FOGLI_DECISIONI
+        from xlwings_book import foglio_verifica
+
+        wb_dec = load_workbook(path)
+        ws, cols, riga = foglio_verifica(wb_dec, verifica)
+        ws.cell(riga(6), cols["Tipologia errore"]).value = "Richiesta integrazione"
+        ws.cell(riga(6), cols["Commento del controllore"]).value = "copia del contratto"
+        book_dec = book_json(wb_dec, path.name, include=FOGLI_DECISIONI)
+        scadenza = (oggi + dt.timedelta(days=30)).strftime("%d/%m/%Y")
+        decisioni_senza_scadenza = post("registra_decisioni", {**copy.deepcopy(book_dec), "args": [""]})
+        decisioni = post("registra_decisioni", {**copy.deepcopy(book_dec), "args": [scadenza]})
+        data.update({"decisioni": decisioni, "decisioni_senza_scadenza": decisioni_senza_scadenza,
+                     "scadenza": scadenza,
+                     "risigilla": post("risigilla", {**copy.deepcopy(dopo), "args": ["1", "fattura corretta"]})
+                     if sealed else []})
     finally:
         os.environ.pop("RENDICONTA_SVILUPPO_LOCALE", None)
+        os.environ.pop("RENDICONTA_VERBALI", None)
     out = tmp / "fixtures.json"
     out.write_text(json.dumps(data, default=str), encoding="utf-8")
     return {"file": out, "static": static_tree(tmp / "static" / "js")}

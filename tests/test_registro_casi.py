@@ -542,3 +542,28 @@ def test_componente_aggiuntivo_blocca_le_voci_datate(cfg, tmp_path, registro, mo
     assert cofin["bloccate"] == ["A4:G4"]          # row 4 only, Partner (A) .. Valore unitario (G)
     (alert,) = actions(book, "alert")
     assert "1 di Cofinanziamento" in alert["args"][0]
+
+
+def test_colonna_data_del_cofinanziamento_cancellata_dopo_il_sigillo(cfg, tmp_path, registro):
+    """The partner deletes the column «Data» of Cofinanziamento after window 1 was sealed with its
+    volunteer row: the report says so (the rows can no longer be placed in windows)."""
+    wb = build_template(cfg, 1, 2026)
+    cofin = COFIN + [VoceCofinanziamento(0, "Igea", "1.1", "VOLONTARIATO", "Animazione", Decimal("10"),
+                                         Decimal("15"), data=D(2026, 3, 1))]
+    fill_workbook(wb, ROWS, cofin, config=cfg)
+    p = tmp_path / "P1_2026.xlsx"
+    wb.save(p)
+    r, _ = verifica_file(p, cfg, D(2026, 5, 1), out=tmp_path / "r0.xlsx", registro=registro)
+    assert not any("colonna «Data»" in a for a in r.avvisi)          # the current template: nothing to say
+    blocca_file(p, cfg, LOCK, KEY, registro=registro)
+    assert "cofinanziamento1" in {a.dati["ambito"] for a in registro.atti(1, 2026, SIGILLO)}
+    wb = load_workbook(p)
+    ws = wb[schema.COFINANZIAMENTO]
+    col = next(c.column for c in ws[3] if c.value == "Data")
+    ws.delete_cols(col)
+    wb.save(p)
+    r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r1.xlsx", chiave=KEY, registro=registro)
+    assert any("non ha più la colonna «Data»" in a and "cofinanziamento1" in a for a in r.avvisi), r.avvisi
+    # the file-only check of the same workbook: the milder notice (no register to compare with)
+    r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r2.xlsx", chiave=KEY)
+    assert any("non ha la colonna «Data»" in a for a in r.avvisi), r.avvisi

@@ -114,7 +114,7 @@ def test_decisioni_importate_da_un_report_senza_riga_del_titolo(cfg, tmp_path, r
     ws.cell(r6, head.index("Tipologia errore") + 1).value = "Spesa non pertinente"
     ws.cell(r6, head.index("Importo decurtato") + 1).value = 70
     wb.save(report)
-    assert "1 decisioni registrate, 0 già presenti" in " ".join(_ok(["decisioni", "importa", str(report)]).split())
+    assert "1 decisione registrata, 0 già presenti" in " ".join(_ok(["decisioni", "importa", str(report)]).split())
     decs = Registro.apri(registro_url).atti(1, 2026, DECISIONE)
     assert [(d.dati["riga"], d.dati["esito"], d.dati.get("importo")) for d in decs] == [(6, "NON_AMMESSA", "70.00")]
 

@@ -777,6 +777,20 @@ def test_hours_cap_rows_in_row_order_and_message_word_for_word():
         "questa riga non giustificate entro il blocco del 31/05/2026: non ammessi 20,00 €."]
 
 
+def test_hours_cap_message_names_six_rows_and_counts_the_others():
+    from tests.test_rules_personale import cedolino
+
+    # eight March rows of 25 h each, rows 4..11: 8 × 25 = 200 h; in row order the cap 173 is reached in
+    # row 10 (6 × 25 = 150, room 23, excess 2), row 11 is 25 h beyond it. The message names rows 4..9 and
+    # counts the other two (a person-month with hundreds of rows must not make a message of pages).
+    rows = [cedolino(n, "25") for n in range(4, 12)]
+    got = check(rows)
+    assert [m.messaggio for m in got[-1].motivi] == [
+        "Mario Bianchi: 200 ore nel mese 03/2026 (righe 4, 5, 6, 7, 8, 9 e altre 2), oltre il massimo di 173 ore "
+        "al mese: 25 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
+    assert [m.messaggio.split(": ")[2] for m in got[-2].motivi] == ["2 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
+
+
 def test_hours_cap_skips_rejected_and_non_personnel_rows_and_goes_on():
     from tests.test_rules_personale import cedolino
 

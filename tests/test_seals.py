@@ -228,6 +228,35 @@ def test_tampering_with_the_seal_itself_is_reported(cfg, field):
     assert any("ALTERATO" in d for d in r.dettagli)
 
 
+def test_a_stored_copy_altered_alone_still_recognises_its_intact_row(cfg):
+    # the row's HMAC is that of the row as sealed: an intact row is found by it even when the text stored
+    # beside the HMAC was edited (rows are otherwise matched by their text: this is the other path)
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
+    k = "sigillo.finestra1.riga.5"
+    mac, _, text = c.meta[k].partition(" ")
+    obj = json.loads(text)
+    obj["importo"] = "999"
+    c.meta[k] = mac + " " + json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert 5 not in r.motivi and 5 in r.righe_spese_sigillate
+    assert any("riga 5: il testo registrato" in d for d in r.dettagli)
+
+
+def test_canonical_form_with_shared_values_is_the_form_of_each_row():
+    # the canonical values are remembered across rows (perf): equal numbers written with other digits, and the
+    # same number as an amount and as hours, still give each row its own form
+    a = spesa(4, D(2026, 1, 15), "250.50", ore=Decimal("1.50"), persona="Anna\r\nVerdi")
+    b = spesa(5, D(2026, 1, 15), "250.5", ore=Decimal("1.5"), persona="Anna_x000A_Verdi")
+    c = spesa(6, D(2026, 1, 15), "250.504", ore=Decimal("250.504"), persona=None)   # an amount, then hours
+    memo: dict = {}
+    shared = [forma_canonica(r, memo=memo) for r in (a, b, c)]
+    assert shared == [forma_canonica(r) for r in (a, b, c)]
+    fields = [json.loads(t) for t in shared]
+    assert [f["importo"] for f in fields] == ["250.5", "250.5", "250.5"]   # 250.504 -> 250.50 -> 250.5
+    assert [f["ore"] for f in fields] == ["1.5", "1.5", "250.504"]         # hours: 15 significant digits, not cents
+    assert [f.get("persona") for f in fields] == ["Anna\nVerdi", "Anna\nVerdi", None]
+
+
 def test_deleting_a_seal_entry_from_meta_is_reported(cfg):
     c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
     del c.meta["sigillo.finestra1.riga.6"]

@@ -127,12 +127,13 @@ def test_function_errors_are_not_retried_by_the_add_in(client):
 
 def test_scripts_meta_and_roles(client):
     meta = {m["function_name"]: m for m in client.get("/xlwings/custom-scripts-meta").json()}
-    assert set(meta) == {"valida", "verifica", "blocca", "registra_decisioni", "consolida"}
+    assert set(meta) == {"valida", "verifica", "blocca", "risigilla", "registra_decisioni", "consolida"}
     assert meta["verifica"]["required_roles"] == meta["blocca"]["required_roles"] == ["comune"]
+    assert meta["risigilla"]["required_roles"] == ["comune"]
     assert meta["registra_decisioni"]["required_roles"] == ["comune"]
     assert meta["registra_decisioni"]["include"] == "_meta,Verifica"   # not the expense rows (5 MB)
     assert meta["valida"]["required_roles"] is None and meta["consolida"]["required_roles"] is None
-    for name in ("valida", "verifica", "blocca"):
+    for name in ("valida", "verifica", "blocca", "risigilla"):
         assert meta[name]["include"] == "Spese,Cofinanziamento,Budget,_meta"
     assert meta["consolida"]["include"] == "_meta"
 

@@ -122,6 +122,9 @@ def test_https_serves_task_pane_and_manifest(server):
 
     assert re.search(r'/static/js/main\.[0-9a-f]{8}\.js"', html), html[:2000]
     assert "htmx" not in html and "socket.io" not in html
+    # the built templates are served in Italian too (addin.serve.BASE_ITALIANA)
+    assert '<html lang="it">' in html and "<title>Rendiconta - Comune di Crema</title>" in html
+    assert "didn't load" not in html and "funziona solo dentro Excel" in html
 
 
 def test_screenshot_shows_the_four_buttons(server):

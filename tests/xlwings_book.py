@@ -6,6 +6,7 @@ at A1 up to the last cell with a value, empty cells as "", dates as ISO strings 
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 
 from openpyxl.utils import get_column_letter
 
@@ -109,3 +110,42 @@ def applica_valori(book: dict, acts: list[dict]) -> dict:
             sheet["used_range_address"] = f"A1:{get_column_letter(cols)}{rows}"
             sheet["used_range_row_count"], sheet["used_range_column_count"] = rows, cols
     return book
+
+
+class _Pagina(HTMLParser):
+    """lang of <html>, the <title> text, the text of the overlay shown when Office does not start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang, self.title, self.overlay, self._in, self._depth = None, "", "", None, 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "title":
+            self._in = "title"
+        if a.get("id") == "xlwings-office-ready-error":
+            self._in, self._depth = "overlay", 0
+        if self._in == "overlay" and tag == "div":
+            self._depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "title" and self._in == "title":
+            self._in = None
+        if self._in == "overlay" and tag == "div":
+            self._depth -= 1
+            if self._depth == 0:
+                self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in == "overlay":
+            self.overlay += data
+
+
+def pagina(html: str) -> _Pagina:
+    p = _Pagina()
+    p.feed(html)
+    return p

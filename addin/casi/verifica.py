@@ -24,7 +24,7 @@ from addin.rules.cofinancing import (EsitoVoce, TariffaVolontari, TotaliCofinanz
                                      verifica_realizzato)
 from addin.rules.eligibility import Contesto, chiave_documento, totali, valuta_spese
 from addin.rules.lookup import lookup_for
-from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa
+from addin.rules.models import Esito, EsitoRiga, Motivo, Spesa, TipoCofinanziamento
 from addin.rules.reductions import Decurtazione, decurtazioni_per_motivo
 from addin.rules.money import ZERO, fmt_eur, money, money_str
 from addin.rules.sampling import Campione, campione_congelato, campioni_personale
@@ -77,6 +77,8 @@ class RisultatoVerifica:
     seme: int | None = None                     # sample seed given by the officer
     chiave: bytes | None = field(default=None, repr=False, compare=False)  # the Comune's key (sample seed)
     sha256: str | None = None                   # hash of the checked file's bytes (verifica_file sets it)
+    # the add-in's check (xlbridge.verifica) has no file bytes: the hash of the sheet values Excel sent
+    sha256_dati: str | None = None
     ricezione: Ricezione | None = None          # the register's reception of the file, when recorded
     registro: AttiProgramma | None = None       # the Comune's acts (None: file-only check)
     # the approved budget per action × category (register's variations); None: register not consulted,
@@ -246,6 +248,26 @@ def _decisioni(cartella: CartellaRendiconto, atti: AttiProgramma, motivi: dict[i
     return replace(cartella, spese=spese), dopo_regole
 
 
+def avviso_colonna_data(cartella: CartellaRendiconto, atti: AttiProgramma | None) -> str | None:
+    """A Cofinanziamento sheet without the column «Data» (a template older than 29/11/2026, or the column
+    deleted) while it declares non-monetary or volunteer rows: they are not placed in windows and are
+    sealed only at year end; said in the report, more strongly when the register already holds window
+    co-financing seals (the column was there when the Comune sealed)."""
+    if cartella.cofin_con_data:
+        return None
+    if not any(tipo_cofinanziamento(v.tipo) in (TipoCofinanziamento.NON_MONETARIO, TipoCofinanziamento.VOLONTARIATO)
+               for v in cartella.cofinanziamento):
+        return None
+    windows = sorted(a for a in (atti.sigilli if atti is not None else {}) if a.removeprefix("cofinanziamento").isdigit())
+    if windows:
+        return ("Il foglio «Cofinanziamento» non ha più la colonna «Data», presente quando il Comune ha sigillato "
+                f"le voci per finestra ({', '.join(windows)}): le voci non monetarie e di volontariato non possono "
+                "essere collocate nelle finestre. Ripristinare la colonna (modello del programma) e inviare di nuovo il file.")
+    return ("Il foglio «Cofinanziamento» non ha la colonna «Data» (modello precedente al 29/11/2026): le voci non "
+            "monetarie e di volontariato non sono collocate nelle finestre e sono sigillate solo dopo l'ultimo "
+            "blocco dell'anno. Usare il modello aggiornato.")
+
+
 def _decurtazioni(esiti: list[EsitoRiga], decisioni: dict) -> None:
     """NON_AMMESSA decisions for a part of a row (the amount not admitted, below the claimed amount): the
     row keeps its outcome and is admitted net of that amount (NON_AMMESSA when nothing is left)."""
@@ -342,6 +364,8 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
         for m in e.motivi:
             if m.codice in ("DATA_FUORI_PERIODO", "COFINANZIAMENTO_SENZA_DATA"):
                 avvisi.append(f"Foglio «Cofinanziamento», riga {e.riga} ({e.esito.value}): {m.messaggio}")
+    if (senza := avviso_colonna_data(cartella, atti)) is not None:
+        avvisi.append(senza)
     approvato = None
     if variazioni is not None:
         approvato = budget_approvato(config, cartella.budget, variazioni, cartella.programma, anno, data_riferimento)

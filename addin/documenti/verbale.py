@@ -73,14 +73,22 @@ def righe_verbale(r) -> list[Riga]:
             _kv("Data di riferimento", _d(r.data_riferimento))]
     path = getattr(r.cartella, "path", None)
     out.append(_kv("File verificato", Path(path).name if path else "(non indicato)"))
-    out.append(_kv("Impronta SHA-256 del file", r.sha256 or "(non calcolata)"))
+    dati = r.sha256 is None and r.sha256_dati
+    if dati:   # the add-in: Excel sends the sheets' values, not the file's bytes
+        out.append(_kv("Impronta SHA-256 dei dati verificati", dati))
+        out.append(Riga([Cella("", 2), Cella("Verifica dal componente aggiuntivo di Excel: impronta dei valori dei "
+                                             "fogli letti (Spese, Cofinanziamento, Budget, _meta), non dei byte "
+                                             "del file.", 4)], "nota"))
+    else:
+        out.append(_kv("Impronta SHA-256 del file", r.sha256 or "(non calcolata)"))
     ric = r.ricezione
     if ric is not None:
         same = r.sha256 is not None and ric.sha256.lower() == r.sha256.lower()
         out.append(_kv("Ricezione nel registro", f"protocollo {ric.protocollo} del {_d(ric.data)}"
                        + (f", da {ric.mittente}" if ric.mittente else "")))
-        out.append(_kv("Impronta registrata", ric.sha256 + ("" if same else
-                       " - DIVERSA dall'impronta del file verificato")))
+        out.append(_kv("Impronta registrata", ric.sha256 + (
+            "" if same else " (non confrontabile con i dati letti da Excel)" if dati else
+            " - DIVERSA dall'impronta del file verificato")))
     else:
         out.append(_kv("Ricezione nel registro", "non registrata"))
     out.append(_kv("Sigilli", _SIGILLI.get(r.sigilli.stato, r.sigilli.stato)))
@@ -269,7 +277,9 @@ def _cartella(r, righe: list[Riga]):
     ws.oddHeader.left.text = (f"Comune di Crema - Verbale di verifica: programma {r.programma}, anno {r.anno}, "
                               f"al {r.data_riferimento:%d/%m/%Y}").replace("&", "&&")
     ws.oddHeader.left.size = 8
-    ws.oddFooter.left.text = f"SHA-256 del file: {r.sha256 or 'non calcolata'}"
+    dati = r.sha256 is None and r.sha256_dati
+    ws.oddFooter.left.text = f"SHA-256 dei dati verificati: {dati}" if dati else \
+        f"SHA-256 del file: {r.sha256 or 'non calcolata'}"
     ws.oddFooter.left.size = 7
     ws.oddFooter.right.text = "Pagina &P di &N"
     ws.oddFooter.right.size = 8

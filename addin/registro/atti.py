@@ -8,10 +8,12 @@ add its constant and label here, the use case that writes it, and the readers (d
 Payloads (every amount a Decimal string, every date ISO):
 - RICEZIONE   file, sha256, dimensione, data_ricezione, protocollo?, data_protocollo?, consegnato_da?
 - VERIFICA    data_riferimento, sha256_file, sha256_report?, totali{...}, righe[{riga, documento,
-              esito, importo, importo_ammesso, codici}], sigilli (state of the seals)
+              esito, importo, importo_ammesso, codici}], sigilli (state of the seals); from the add-in
+              also sha256_dati (the sheet values Excel sent) and verbale? (the PDF/A kept on the server,
+              sha256_report then being its hash)
 - SIGILLO     ambito, etichetta, intestazione{...}, righe[{riga, hmac, testo}], hmac, chiave (key
-              fingerprint), motivo? (a re-seal: `blocca --risigilla --motivo`; riferimento = the
-              seal it replaces)
+              fingerprint), motivo? (a re-seal: `blocca --risigilla --motivo`, or Risigilla in the
+              add-in; riferimento = the seal it replaces)
 - CAMPIONE    semestre, seme, popolazione[persons], dimensione, estratti[persons], motivo? (a new draw;
               riferimento = the draw it replaces)
 - DECISIONE   esito (NON_AMMESSA | RICHIESTA_INTEGRAZIONE | ACCOLTA | REVOCATA), documento[supplier,

@@ -331,6 +331,9 @@ def ore_persona_mese(config: Config, spese: Sequence[Spesa], results: Sequence[E
     return groups
 
 
+_ROWS_SHOWN = 6   # rows of a person-month named in each message (the rest counted)
+
+
 def _cap_hours(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], lk: Lookup) -> None:
     """Hours of a person in a month above `limiti.ore_mese_massime`: the rows that go beyond it (in row
     order) are to be justified while their window is open; once it is locked the excess hours are
@@ -342,7 +345,10 @@ def _cap_hours(ctx: Contesto, spese: Sequence[Spesa], results: list[EsitoRiga], 
             continue
         idxs = sorted(idxs, key=lambda i: spese[i].riga)
         # the same for every row of the group
-        group = (f"{fmt_num(total)} ore nel mese {month:02d}/{year} (righe {', '.join(str(spese[i].riga) for i in idxs)}), "
+        shown = ", ".join(str(spese[i].riga) for i in idxs[:_ROWS_SHOWN])
+        if len(idxs) > _ROWS_SHOWN:
+            shown += f" e altre {len(idxs) - _ROWS_SHOWN}"
+        group = (f"{fmt_num(total)} ore nel mese {month:02d}/{year} (righe {shown}), "
                  f"oltre il massimo di {fmt_num(cap)} ore al mese")
         used = Decimal(0)
         for i in idxs:

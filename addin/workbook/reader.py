@@ -23,6 +23,7 @@ import datetime as dt
 import html
 import io
 import operator
+import os
 import re
 import zipfile
 import zlib
@@ -236,7 +237,13 @@ def leggi_byte(path: str | Path) -> bytes:
         if not p.is_file():
             raise ErroreInput("il percorso indicato non è un file.", file=str(p))
         with p.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)     # never more than the limit in memory
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise ErroreInput(f"il file è troppo grande (oltre {MAX_FILE_BYTES // (1024 * 1024)} MB).",
+                                  file=fname)
+            data = fh.read(size + 1)               # one byte more: a file grown meanwhile is seen
+            if len(data) > size:
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))    # never more than the limit in memory
     except OSError as exc:
         raise ErroreInput(f"impossibile leggere il file: {errore_os(exc)}.", file=fname) from None
     if not data:

@@ -221,7 +221,7 @@ def intestazione(r) -> str:
 
 # --- writer ----------------------------------------------------------------------------------
 # Esito: codes (up to 29 characters) never break; "Non ammessa" and document numbers fit
-_WIDTHS = {ESITO: [7, 8, 21, 22, 29, 22, 19, 11, 9, 13, 13, 13, 13, 30, 50, 9, 12, 30, 24, 13],
+_WIDTHS = {ESITO: [7, 8, 21, 22, 29, 22, 19, 11, 9, 13, 13, 13, 13, 34, 46, 9, 12, 34, 22, 13],
            SINTESI: [62, 15, 15, 15, 15, 15, 10], CAMPIONE: [10, 16, 36, 12, 10, 26, 40],
            OSSERVAZIONI: [6, 18, 7, 18, 26, 13, 13, 13, 48, 12, 28], AVVISI: [120]}
 # text columns that wrap (0-based), so that long reasons and descriptions are read in full

@@ -190,11 +190,14 @@ def _mac(chiave: bytes, payload: object) -> str:
 LIMITE_TESTO = 1000
 _XESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CENT = Decimal("0.01")
+_QUINDICI_CIFRE = Context(prec=15, rounding=ROUND_HALF_UP)   # 15 significant digits (plus() only raises flags)
 
 
 def _testo_visibile(v: str) -> str:
-    t = _XESC.sub(lambda m: chr(int(m.group(1), 16)), v)
-    t = t.replace("\r\n", "\n").replace("\r", "\n")
+    # perf: most texts have neither an escape nor a carriage return
+    t = _XESC.sub(lambda m: chr(int(m.group(1), 16)), v) if "_x" in v else v
+    if "\r" in t:
+        t = t.replace("\r\n", "\n").replace("\r", "\n")
     if len(t) > LIMITE_TESTO:
         return "sha256:" + hashlib.sha256(t.encode("utf-8")).hexdigest()
     return t
@@ -205,6 +208,11 @@ def _decimal_text(d: Decimal) -> str:
 
 
 def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -> object:
+    cls = v.__class__
+    if cls is str:       # perf: the commonest cells first
+        return v if versione == "1" else _testo_visibile(v)
+    if cls is dt.date:
+        return v.isoformat()
     if v is None or isinstance(v, bool):
         return v
     if isinstance(v, (int, float)):
@@ -214,7 +222,7 @@ def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -
             if kind == "money":
                 v = v.quantize(_CENT, rounding=ROUND_HALF_UP)
             else:
-                v = Context(prec=15, rounding=ROUND_HALF_UP).plus(v)
+                v = _QUINDICI_CIFRE.plus(v)
         return _decimal_text(v)
     if isinstance(v, dt.datetime):
         return v.isoformat()
@@ -223,13 +231,26 @@ def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -
     return str(v) if versione == "1" else _testo_visibile(str(v))
 
 
-def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE) -> str:
+def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE,
+                   memo: dict[tuple, object] | None = None) -> str:
     """The canonical text of one row: what its seal covers (the row number is not part of it).
-    `versione` "1" is the form of the first seals (values as read), still verified."""
+    `versione` "1" is the form of the first seals (values as read), still verified. `memo` (perf, for
+    many rows of one version): canonical values by (kind, type, value); equal values of one type have
+    the same canonical form (numbers are normalised)."""
     cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    # an empty optional column is left out, so rows sealed before the column existed keep their text
-    obj = {c.key: _canon_value(v, c.kind, versione) for c in cols
-           if (v := getattr(riga, c.key, None)) is not None or not c.optional}
+    obj = {}
+    for c in cols:
+        v = getattr(riga, c.key, None)
+        if v is None and c.optional:
+            continue   # an empty optional column is left out: rows sealed before it existed keep their text
+        if memo is None:
+            obj[c.key] = _canon_value(v, c.kind, versione)
+            continue
+        k = (c.kind, v.__class__, v)
+        try:
+            obj[c.key] = memo[k]
+        except KeyError:
+            obj[c.key] = memo[k] = _canon_value(v, c.kind, versione)
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -633,7 +654,8 @@ class _Righe:
 
     def testi(self, versione: str) -> dict[int, str]:
         if versione not in self._testi:
-            self._testi[versione] = {n: forma_canonica(r, versione) for n, r in self.by_row.items()}
+            memo: dict[tuple, object] = {}
+            self._testi[versione] = {n: forma_canonica(r, versione, memo) for n, r in self.by_row.items()}
         return self._testi[versione]
 
     def oggetto(self, versione: str, n: int) -> dict:
@@ -841,17 +863,28 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
         is_cofin = ambito_cofinanziamento(seal.ambito)
         rows = cofin if is_cofin else spese
         prog, v = seal.intestazione["programma"], seal.versione
-        by_mac: dict[str, list[int]] = {}
+        # the current rows whose HMAC is a sealed entry's. perf: an entry whose stored text is intact (its
+        # HMAC checked below) matches exactly the rows with that text, found by the text itself; the rows'
+        # HMACs are computed only when a stored text was altered (its HMAC is then the original text's)
+        by_text: dict[str, list[int]] = {}
         for n, testo in rows.testi(v).items():
             if n not in rows.consumed:
-                by_mac.setdefault(_row_mac(chiave, prog, anno, seal.ambito, testo, v), []).append(n)
+                by_text.setdefault(testo, []).append(n)
+        by_mac: dict[str, list[int]] | None = None
         counts[seal.ambito] = 0
         for e in seal.righe:
             text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, seal.ambito, e.testo, v), e.hmac)
-            if not text_ok:
+            if text_ok:
+                found = by_text.get(e.testo, ())
+            else:
                 res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato {dove} "
                                     "è stato alterato (i valori originali non sono mostrati).")
-            cands = [n for n in by_mac.get(e.hmac, ()) if n not in rows.consumed]
+                if by_mac is None:
+                    by_mac = {}
+                    for testo, ns in by_text.items():
+                        by_mac.setdefault(_row_mac(chiave, prog, anno, seal.ambito, testo, v), []).extend(ns)
+                found = by_mac.get(e.hmac, ())
+            cands = [n for n in found if n not in rows.consumed]
             if not cands:
                 unmatched[is_cofin].append((seal, e, text_ok))
                 continue

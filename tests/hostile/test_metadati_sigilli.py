@@ -37,7 +37,10 @@ def _edit_meta(path, key: str, value) -> None:
 def test_changed_fingerprint_is_never_taken_for_another_key(cfg, tmp_path):
     p = save_workbook(tmp_path / "P1.xlsx", cfg, ROWS, COFIN)
     blocca_file(p, cfg, LOCK, KEY)
-    _edit_meta(p, "sigillo.finestra1.chiave", "0123456789abcdef")   # the partner edits the fingerprint
+    # the partner edits the fingerprint of every seal (window 1 and its co-financing: the template has the
+    # column «Data»): no seal is left to tell which key is right
+    for scope in ("finestra1", "cofinanziamento1"):
+        _edit_meta(p, f"sigillo.{scope}.chiave", "0123456789abcdef")
     c = leggi_cartella(p, cfg)
     r = verifica_sigilli(c, cfg, KEY, LOCK)
     assert not r.integri and r.stato == "non_verificabili"

@@ -18,28 +18,39 @@ const elements = new Map();
 function element(id) {
   if (!elements.has(id)) {
     const kids = new Map();
+    const classes = new Set(["d-none"]);
+    const attributes = new Map();
+    const listeners = {};
     const el = {
       id,
       textContent: "",
-      classList: { add() {}, remove() {} },
+      classList: { add: (c) => classes.add(c), remove: (c) => classes.delete(c), contains: (c) => classes.has(c) },
       querySelector(sel) {
         if (!kids.has(sel)) kids.set(sel, element(`${id} ${sel}`));
         return kids.get(sel);
       },
       remove() {},
-      setAttribute() {},
-      addEventListener() {},
+      setAttribute: (k, v) => attributes.set(k, String(v)),
+      getAttribute: (k) => (attributes.has(k) ? attributes.get(k) : null),
+      removeAttribute: (k) => attributes.delete(k),
+      addEventListener: (type, fn) => (listeners[type] = fn),
+      listeners,
+      clicked: 0,
+      click() {
+        this.clicked++;
+      },
     };
     elements.set(id, el);
   }
   return elements.get(id);
 }
 element("config").textContent = JSON.stringify(F.config);
-element("xlwings-office-ready-error").querySelector(".mb-3").textContent = "The add-in didn't load properly.";
+// the page as the server serves it (tests/test_js.py reads it from /taskpane.html)
+element("xlwings-office-ready-error").querySelector(".mb-3").textContent = F.pagina.overlay;
 const observers = [];
 globalThis.document = {
-  title: "Task pane",
-  documentElement: { lang: "en" },
+  title: F.pagina.title,
+  documentElement: { lang: F.pagina.lang },
   getElementById: (id) => element(id),
   querySelector: (sel) => (sel === "#global-error-alert span" ? element("global-error") : element(sel)),
   querySelectorAll: () => [],
@@ -83,8 +94,10 @@ globalThis.Excel = {
 };
 
 const { traduciErrore } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
-await import(pathToFileURL(`${STATIC}/main.js`)); // registers the callbacks; imports xlwings' index.js
+// registers the callbacks and the components; imports xlwings' index.js
+const { scaricaVerbale } = await import(pathToFileURL(`${STATIC}/main.js`));
 await import(pathToFileURL(`${STATIC}/ribbon.js`));
+await import(pathToFileURL(`${STATIC}/auth.js`)); // globalThis.getAuth: the access code of the task pane
 const { dispatchActions } = await import(pathToFileURL(`${STATIC}/custom-scripts/action-dispatch.js`));
 
 // Apply a script's actions as runPython does: one Excel.run, the actions in order, a final sync.
@@ -106,14 +119,25 @@ function headerPos(name, header) {
 }
 
 // --- the task pane --------------------------------------------------------------------------------
-test("main.js registers its callbacks and makes the page Italian", () => {
+test("main.js registers its callbacks; the served page is Italian, outside Excel too", () => {
   assert.equal(typeof globalThis.callbacks.proteggiRighe, "function");
   assert.equal(typeof globalThis.callbacks.formattaCelle, "function");
   assert.equal(typeof globalThis.callbacks.setValues, "function"); // xlwings' own action callbacks
   assert.equal(document.documentElement.lang, "it");
-  assert.equal(document.title, "Rendiconta");
-  assert.match(element("xlwings-office-ready-error").querySelector(".mb-3").textContent, /non si è caricato/);
-  assert.ok(components.consolida && components.accesso);
+  assert.equal(document.title, "Rendiconta - Comune di Crema");
+  const overlay = element("xlwings-office-ready-error").querySelector(".mb-3").textContent;
+  assert.match(overlay, /funziona solo dentro Excel/);
+  assert.doesNotMatch(overlay, /didn't load|Reload|Cancel/);
+  assert.ok(components.consolida && components.accesso && components.comune);
+});
+
+test("the Comune's inputs become the scripts' arguments (xw-args)", () => {
+  const c = Object.create(components.comune); // a fresh instance, as Alpine makes one
+  Object.assign(c, { scadenza: " 15/12/2026 ", finestra: "2", motivo: "  fattura corretta " });
+  assert.equal(c.argomentiDecisioni, '["15/12/2026"]');
+  assert.equal(c.argomentiRisigilla, '["2","fattura corretta"]');
+  Object.assign(c, { scadenza: "" });
+  assert.deepEqual(JSON.parse(c.argomentiDecisioni), [""]); // the server says what is missing
 });
 
 test("an English failure written by xlwings into the error alert becomes Italian", () => {
@@ -233,6 +257,62 @@ test("Verifica adds three sheets, text stays text, amounts and dates keep their 
   assert.equal(dialogs[0].searchParams.get("title"), "Verifica");
 });
 
+test("Verifica shows the download of the verbale in the task pane", async () => {
+  assert.equal(F.verbali.length, 1, "one verbale on the server");
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.verifica);
+  assert.equal(element("verbale").classList.contains("d-none"), false);
+  const link = element("verbale-scarica");
+  assert.equal(link.getAttribute("data-nome"), F.verbali[0]);
+  assert.equal(link.classList.contains("d-none"), false);
+  assert.match(dialogs[0].searchParams.get("prompt"), /Verbale PDF\/A pronto/);
+});
+
+test("the download asks the server with the access code and saves the file", async () => {
+  const calls = [];
+  const a = element("download-link");
+  globalThis.document.createElement = () => a;
+  globalThis.fetch = async (url, opts) => {
+    calls.push({ url, opts });
+    return { ok: true, status: 200, blob: async () => new Blob(["%PDF-1.7"], { type: "application/pdf" }) };
+  };
+  storage.set("rendiconta.codice", "codice-comune");
+  const providers = config.authProviders;
+  config.authProviders = ["custom"];
+  try {
+    await scaricaVerbale(F.verbali[0]);
+    assert.equal(calls[0].url, `${config.appPath}/rendiconta/verbale/${F.verbali[0]}`);
+    assert.equal(calls[0].opts.headers.Authorization, "codice-comune");
+    assert.equal(a.download, F.verbali[0]);
+    assert.equal(a.clicked, 1);
+    globalThis.fetch = async () => ({ ok: false, status: 404 });
+    await assert.rejects(scaricaVerbale(F.verbali[0]), /Verbale non trovato o non consentito/);
+  } finally {
+    config.authProviders = providers;
+    storage.delete("rendiconta.codice");
+  }
+});
+
+test("Verifica without LibreOffice on the server: the pane says why there is no verbale", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.verifica_senza_pdf);
+  assert.equal(element("verbale-scarica").classList.contains("d-none"), true);
+  assert.equal(element("verbale-scarica").getAttribute("data-nome"), null);
+  assert.match(element("verbale-nota").textContent, /^Il verbale PDF\/A non è stato prodotto: per il PDF serve LibreOffice/);
+  assert.ok(wb.sheet("Verifica"), "the check is written all the same");
+});
+
+// --- Registra decisioni ------------------------------------------------------------------------------
+test("Registra decisioni records the request for documents with the pane's deadline", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.decisioni_senza_scadenza);
+  assert.equal(dialogs[0].searchParams.get("title"), "Rendiconta: errore");
+  assert.match(dialogs[0].searchParams.get("prompt"), /scrivere nel riquadro la scadenza/);
+  await esegui(wb, F.decisioni);
+  assert.equal(dialogs[0].searchParams.get("title"), "Decisioni");
+  assert.match(dialogs[0].searchParams.get("prompt"), new RegExp(`Richieste di integrazione: 1, con scadenza il ${F.scadenza}`));
+});
+
 // --- Blocca ---------------------------------------------------------------------------------------
 function lockedRows(sheet, column) {
   const out = [];
@@ -283,6 +363,25 @@ test("a failed protection is reported in Italian, seals kept; a repeated Blocca 
   const spese = wb.sheet("Spese");
   assert.ok(spese.protected);
   assert.deepEqual(lockedRows(spese, headerPos("Spese", "Azione").col).filter((r) => r <= 1003), F.righe_sigillate);
+});
+
+test("Risigilla finestra writes the new seal into _meta and protects again", async () => {
+  if (!F.righe_sigillate.length) return; // before the first lock date nothing is sealed
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.blocca);
+  const hmac = () => {
+    const meta = wb.sheet("_meta");
+    for (const [k, c] of meta.cells) {
+      if (c.value === "sigillo.finestra1.hmac") return meta.peek(Number(k.split(",")[0]), 2).value;
+    }
+    return null;
+  };
+  const before = hmac();
+  await esegui(wb, F.risigilla);
+  assert.equal(dialogs[0].searchParams.get("title"), "Risigilla");
+  assert.match(dialogs[0].searchParams.get("prompt"), /sigillo rifatto: fattura corretta/);
+  assert.ok(before && hmac() && hmac() !== before, "a new HMAC for window 1");
+  assert.ok(wb.sheet("Spese").protected);
 });
 
 // --- Consolida ------------------------------------------------------------------------------------

@@ -6,22 +6,8 @@ import { ESITI_CANCELLATI, formattaCelle, proteggiRighe, svuotaEsiti, traduciErr
 registerCallback(formattaCelle);
 registerCallback(proteggiRighe);
 
-// The page around the buttons comes from xlwings Server's base template: make it Italian.
-document.documentElement.lang = "it";
-document.title = "Rendiconta";
-const nonCaricato = document.getElementById("xlwings-office-ready-error");
-if (nonCaricato) {
-  const testo = nonCaricato.querySelector(".mb-3");
-  if (testo) {
-    testo.textContent =
-      "Il componente aggiuntivo non si è caricato. Aprirlo da Excel (Home > Componenti aggiuntivi > " +
-      "Rendiconta) e premere Ricarica.";
-  }
-  const ricarica = document.getElementById("xlwings-taskpane-reload-btn");
-  if (ricarica) ricarica.textContent = "Ricarica";
-  const annulla = document.getElementById("xlwings-taskpane-reload-cancel-btn");
-  if (annulla) annulla.textContent = "Annulla";
-}
+// The page around the buttons (language, title, the overlay shown outside Excel) is served in Italian
+// by the server (addin/serve.py, BASE_ITALIANA): nothing to rewrite here.
 
 // xlwings writes a script's failure (English, e.g. "Action 4 (runMacro) failed: ...") into the
 // global error alert: replace it with the Italian text and what to do.
@@ -37,11 +23,11 @@ if (erroreGlobale) {
   }).observe(erroreGlobale, { childList: true, characterData: true, subtree: true });
 }
 
-// Valida, Verifica and Blocca: the outcome columns are cleared before xlwings reads the workbook (they
-// are rewritten by the script; see svuotaEsiti), then the click goes on to xlwings' own handler. A
+// Valida, Verifica, Blocca and Risigilla: the outcome columns are cleared before xlwings reads the
+// workbook (they are rewritten by the script; see svuotaEsiti), then the click goes on to xlwings' own handler. A
 // capture listener on the document runs before the button's listener; the click is dispatched again
 // once the columns are cleared. If the script then fails, the alert says to press the button again.
-const SCRIPT_CON_ESITI = ["valida", "verifica", "blocca"];
+const SCRIPT_CON_ESITI = ["valida", "verifica", "blocca", "risigilla"];
 let esitiSvuotati = false;
 document.addEventListener(
   "click",
@@ -90,6 +76,76 @@ registerAlpineComponent("accesso", {
     this.stato = "Codice salvato su questo computer.";
   },
 });
+
+// The Comune's inputs travel as the scripts' arguments (xw-args, read by xlwings when the button is
+// pressed): the deadline of the requests for documents, the window to seal again and the reason. The
+// server checks them (addin/xlbridge.py) and answers in Italian.
+registerAlpineComponent("comune", {
+  scadenza: "",
+  finestra: "1",
+  motivo: "",
+  get argomentiDecisioni() {
+    return JSON.stringify([this.scadenza.trim()]);
+  },
+  get argomentiRisigilla() {
+    return JSON.stringify([this.finestra, this.motivo.trim()]);
+  },
+});
+
+// What a script shows in the task pane (the `riquadro` argument of formattaCelle, rendiconta.js).
+globalThis.aggiornaRiquadro = async (riquadro) => {
+  if (riquadro.verbale) mostraVerbale(riquadro.verbale);
+};
+
+// Verifica: the verbale PDF/A kept on the server (a download link), or why there is none.
+export function mostraVerbale(verbale) {
+  const box = document.getElementById("verbale");
+  const link = document.getElementById("verbale-scarica");
+  const nota = document.getElementById("verbale-nota");
+  if (!box || !link || !nota) return;
+  box.classList.remove("d-none");
+  if (verbale && verbale.nome) {
+    link.setAttribute("data-nome", verbale.nome);
+    link.classList.remove("d-none");
+    nota.textContent = ` (${verbale.nome})`;
+  } else {
+    link.removeAttribute("data-nome");
+    link.classList.add("d-none");
+    nota.textContent = `Il verbale PDF/A non è stato prodotto: ${(verbale && verbale.problema) || "motivo non indicato"}`;
+  }
+}
+
+// The download goes through fetch (the route wants the access code in the headers), then a file link.
+export async function scaricaVerbale(nome) {
+  const { headers } = await authHeaders();
+  const resp = await fetch(`${config.appPath}/rendiconta/verbale/${encodeURIComponent(nome)}`, { headers });
+  if (!resp.ok) {
+    throw new Error(
+      resp.status === 404
+        ? "Verbale non trovato o non consentito con questo codice di accesso: rieseguire Verifica."
+        : `Verbale non scaricato (errore ${resp.status}): riprovare.`,
+    );
+  }
+  const url = URL.createObjectURL(await resp.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = nome;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+const linkVerbale = document.getElementById("verbale-scarica");
+if (linkVerbale) {
+  linkVerbale.addEventListener("click", async (event) => {
+    event.preventDefault();
+    const nota = document.getElementById("verbale-nota");
+    try {
+      await scaricaVerbale(linkVerbale.getAttribute("data-nome") || "");
+    } catch (e) {
+      if (nota) nota.textContent = " " + traduciErrore(e);
+    }
+  });
+}
 
 registerAlpineComponent("consolida", {
   occupato: false,

@@ -3,7 +3,9 @@
 // shows. main.js registers and wires them; tests/js runs them in Node against an Office.js mock.
 
 // Every number format of a script in one action and one sync: [{foglio, formati: {format: [A1]}}].
-export async function formattaCelle(context, fogli) {
+// `riquadro` (optional): what the task pane shows afterwards (Verifica: the verbale), handed to
+// globalThis.aggiornaRiquadro (main.js); it rides on this action so that Verifica stays within ten.
+export async function formattaCelle(context, fogli, riquadro) {
   for (const f of fogli) {
     const ws = context.workbook.worksheets.getItem(f.foglio);
     for (const [formato, indirizzi] of Object.entries(f.formati)) {
@@ -18,6 +20,7 @@ export async function formattaCelle(context, fogli) {
         "Uscire dalla modifica della cella (Invio o Esc) e premere di nuovo il pulsante.",
     );
   }
+  if (riquadro && typeof globalThis.aggiornaRiquadro === "function") await globalThis.aggiornaRiquadro(riquadro);
 }
 
 // Blocca, after the seals: for each sheet unlock the data area, lock the sealed rows' input cells,
