@@ -887,3 +887,18 @@ def test_person_key_by_tax_code_name_or_nobody():
     assert chiave_persona(Spesa(6, persona="Luca Neri"), codici) == "nome:luca neri"
     assert chiave_persona(Spesa(7, persona="Luca Neri", codice_fiscale=" nrl-lcu 80a01 "), codici) == "cf:NRLLCU80A01"
     assert chiave_persona(Spesa(8), codici) == "" and chiave_persona(Spesa(9, persona="Anna Bianchi")) == "nome:anna bianchi"
+
+
+def test_window_caches_are_per_configuration(cfg):
+    # two configurations in one process, window 1 ending on 30/04 and on 31/05: each keeps its own windows
+    # (kills windows.x__finestre__mutmut_2 and x_finestra_di__mutmut_2, one cache for every configuration)
+    from addin.rules.windows import finestra_di, finestre_anno
+
+    from addin.config import DEFAULT_CONFIG, parse_config
+
+    late = parse_config(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        'fine = "04-30"\nblocco = "05-31"', 'fine = "05-31"\nblocco = "06-30"', 1).replace(
+        'inizio = "05-01"', 'inizio = "06-01"', 1))
+    assert [f.numero for f in (finestra_di(cfg, dt.date(2026, 5, 15)), finestra_di(late, dt.date(2026, 5, 15)))] == [2, 1]
+    assert finestre_anno(cfg, 2026)[0].blocco == dt.date(2026, 5, 31)
+    assert finestre_anno(late, 2026)[0].blocco == dt.date(2026, 6, 30)
