@@ -691,3 +691,14 @@ def test_compressed_copy_problems_word_for_word():
     assert _decomprimi_righe({"1": z(good)[:10] + "*" + z(good)[10:]}) == ([], ["copia compressa delle righe illeggibile"])
     assert _decomprimi_righe({"1": z(good[:-6])}) == (
         [], ["copia compressa delle righe illeggibile (troppo grande o troncata)"])
+
+
+def test_signed_text_of_a_seal_computed_outside_the_program():
+    # the text a seal signs is compact JSON in UTF-8, accents as they are (not \u escapes): with the key
+    # b"chiave-di-prova-del-comune-0123456789", `printf '%s' '{"fornitore":"Nicolò","righe":[1,2]}' |
+    # openssl dgst -sha256 -hmac chiave-di-prova-del-comune-0123456789` gives the value below
+    # (kills seals.x__mac 3, 6, 8, 10: a seal written before would no longer verify)
+    from addin.workbook.seals import _mac
+
+    assert _mac(b"chiave-di-prova-del-comune-0123456789", {"fornitore": "Nicolò", "righe": [1, 2]}) == \
+        "0dc13e8eeedccb87c29185aa87fbf28defbd591bd73bef118a6bd05c7ea8e10e"
