@@ -959,11 +959,14 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
     if res.spostate:
         shown = ", ".join(f"{a} → {b}" for _, a, b in res.spostate[:12])
         more = f" e altre {len(res.spostate) - 12}" if len(res.spostate) > 12 else ""
-        res.dettagli.append(f"{len(res.spostate)} righe bloccate hanno cambiato posizione (ordinamento, righe "
+        n = len(res.spostate)
+        res.dettagli.append(("1 riga bloccata ha cambiato posizione" if n == 1 else
+                             f"{n} righe bloccate hanno cambiato posizione") + " (ordinamento, righe "
                             f"inserite o cancellate) con il contenuto invariato: riga {shown}{more}.")
     n_ins = sum(1 for v in res.motivi.values() if any(m.codice == "INSERIMENTO_RETROATTIVO" for m in v))
     if n_ins:
-        res.dettagli.append(f"{n_ins} righe inserite in finestre già bloccate (INSERIMENTO_RETROATTIVO).")
+        res.dettagli.append(("1 riga inserita in una finestra già bloccata" if n_ins == 1 else
+                             f"{n_ins} righe inserite in finestre già bloccate") + " (INSERIMENTO_RETROATTIVO).")
     missing = [wins[a].etichetta for a in due if a in wins and a not in seals]
     if missing:
         res.dettagli.append(f"Finestre chiuse alla data di riferimento ma non ancora sigillate: "
