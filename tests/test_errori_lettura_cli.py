@@ -5,7 +5,6 @@ untouched and no report written."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import os
@@ -14,14 +13,12 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from addin.errors import EXIT_INPUT
-from addin.rules.models import Spesa
-from hostile.build import save_workbook
+from hostile.build import save_workbook, spesa_valida
 
 RENDICONTA = Path(sys.executable).with_name("rendiconta")
 
@@ -30,18 +27,10 @@ _ENGLISH = re.compile(r"[A-Za-z]+Error\b|Traceback|Exception|Cannot|not found|No
                       r"corrupt|BadZip|Worksheet|[Ff]ile format|syntax")
 
 
-def _spesa(n: int) -> Spesa:
-    return Spesa(riga=0, azione="1.1", partner="Igea", categoria="BENI", descrizione="Materiale didattico",
-                 fornitore="Cartoleria srl", tipo_documento="Fattura", numero_documento=f"F{n}",
-                 data_documento=dt.date(2026, 2, 1), data_pagamento=dt.date(2026, 2, 10),
-                 modalita_pagamento="Bonifico", importo_documento=Decimal("100.00"), importo=Decimal("100.00"),
-                 doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
-                 data_trasmissione=dt.date(2026, 3, 1))
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, cfg) -> Path:
-    return save_workbook(tmp_path_factory.mktemp("base") / "base.xlsx", cfg, [_spesa(1), _spesa(2)])
+    return save_workbook(tmp_path_factory.mktemp("base") / "base.xlsx", cfg,
+                         [spesa_valida(numero_documento="F1"), spesa_valida(numero_documento="F2")])
 
 
 def _spese_part(base: Path) -> str:

@@ -8,13 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from addin.rules.models import Spesa
-from hostile.build import save_workbook
+from hostile.build import save_workbook, spesa_valida
 
 _OPENED: list[str] | None = None      # paths opened while a test listens (None: not listening)
 
@@ -40,18 +38,10 @@ class _ascolta:
         _OPENED = None
 
 
-def _spesa(n: int) -> Spesa:
-    return Spesa(riga=0, azione="1.1", partner="Igea", categoria="BENI", descrizione="Materiale didattico",
-                 fornitore="Cartoleria srl", tipo_documento="Fattura", numero_documento=f"F{n}",
-                 data_documento=dt.date(2026, 2, 1), data_pagamento=dt.date(2026, 2, 10),
-                 modalita_pagamento="Bonifico", importo_documento=Decimal("100.00"), importo=Decimal("100.00"),
-                 doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
-                 data_trasmissione=dt.date(2026, 3, 1))
-
-
 @pytest.fixture
 def cartella(tmp_path, cfg) -> Path:
-    return save_workbook(tmp_path / "P1_2026.xlsx", cfg, [_spesa(1), _spesa(2)])
+    return save_workbook(tmp_path / "P1_2026.xlsx", cfg,
+                         [spesa_valida(numero_documento="F1"), spesa_valida(numero_documento="F2")])
 
 
 def test_verifica_hashes_the_bytes_it_checks_reading_the_file_once(cartella, cfg, tmp_path):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,23 +10,12 @@ from typer.testing import CliRunner
 
 from addin.cli import app
 from addin.errors import EXIT_INPUT, ErroreInput
-from addin.rules.models import Spesa
 from addin.workbook.reader import leggi_cartella
 from hostile.build import save_workbook
+from hostile.build import spesa_valida as _spesa
 from hostile.corpus import casi
 
 runner = CliRunner()
-
-
-def _spesa(**kw) -> Spesa:
-    base = dict(riga=0, azione="1.1", partner="Igea", categoria="BENI", descrizione="Materiale didattico",
-                fornitore="Cartoleria srl", tipo_documento="Fattura", numero_documento="F1",
-                data_documento=dt.date(2026, 2, 1), data_pagamento=dt.date(2026, 2, 10),
-                modalita_pagamento="Bonifico", importo_documento=Decimal("100.00"), importo=Decimal("100.00"),
-                doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
-                data_trasmissione=dt.date(2026, 3, 1))
-    base.update(kw)
-    return Spesa(**base)
 
 
 @pytest.fixture(scope="module")
