@@ -27,6 +27,18 @@ _ENGLISH = re.compile(r"[A-Za-z]+Error\b|Traceback|Exception|Cannot|not found|No
                       r"corrupt|BadZip|Worksheet|[Ff]ile format|syntax")
 
 
+def _errore_in_italiano(args: list[str], italian: str) -> None:
+    """The console script run on `args` (no key in the environment, wide console) ends with exit code 3
+    and an Italian «Errore: …» containing `italian`, with nothing of the parsers' English."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RENDICONTA_CHIAVE", "RENDICONTA_CHIAVE_FILE")}
+    env["COLUMNS"] = "200"
+    res = subprocess.run([str(RENDICONTA), *args], capture_output=True, text=True, timeout=120, env=env)
+    said = " ".join((res.stdout + res.stderr).split())
+    assert res.returncode == EXIT_INPUT, said
+    assert said.startswith("Errore: ") and italian in said, said
+    assert not _ENGLISH.search(said), said
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory, cfg) -> Path:
     return save_workbook(tmp_path_factory.mktemp("base") / "base.xlsx", cfg,
@@ -130,14 +142,8 @@ def test_unreadable_file_italian_message_and_exit_code(case, base, tmp_path):
     before, listing = _digest(path), sorted(p.name for p in folder.iterdir())
     out = tmp_path / "out"
     out.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("RENDICONTA_CHIAVE", "RENDICONTA_CHIAVE_FILE")}
-    env["COLUMNS"] = "200"
-    res = subprocess.run([str(RENDICONTA), "verifica", str(path), "--data", "01/06/2026", "--senza-registro",
-                          "--out", str(out / "report.xlsx")], capture_output=True, text=True, timeout=120, env=env)
-    said = " ".join((res.stdout + res.stderr).split())
-    assert res.returncode == EXIT_INPUT, said
-    assert said.startswith("Errore: ") and italian in said, said
-    assert not _ENGLISH.search(said), said
+    _errore_in_italiano(["verifica", str(path), "--data", "01/06/2026", "--senza-registro",
+                         "--out", str(out / "report.xlsx")], italian)
     assert _digest(path) == before and sorted(p.name for p in folder.iterdir()) == listing   # input untouched
     assert list(out.iterdir()) == []                                                          # no report
 
@@ -161,12 +167,6 @@ def test_blocca_unreadable_by_openpyxl_italian_message(case, base, tmp_path):
     key = tmp_path / "chiave.txt"
     key.write_text("una-chiave-del-comune-lunga-abbastanza-per-i-sigilli", encoding="utf-8")
     before, listing = _digest(path), sorted(p.name for p in folder.iterdir())
-    env = {k: v for k, v in os.environ.items() if k not in ("RENDICONTA_CHIAVE", "RENDICONTA_CHIAVE_FILE")}
-    env["COLUMNS"] = "200"
-    res = subprocess.run([str(RENDICONTA), "blocca", str(path), "--data", "01/06/2026", "--chiave", str(key),
-                          "--senza-registro"], capture_output=True, text=True, timeout=120, env=env)
-    said = " ".join((res.stdout + res.stderr).split())
-    assert res.returncode == EXIT_INPUT, said
-    assert said.startswith("Errore: ") and italian in said, said
-    assert not _ENGLISH.search(said), said
+    _errore_in_italiano(["blocca", str(path), "--data", "01/06/2026", "--chiave", str(key), "--senza-registro"],
+                        italian)
     assert _digest(path) == before and sorted(p.name for p in folder.iterdir()) == listing
