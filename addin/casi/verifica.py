@@ -258,7 +258,9 @@ def avviso_colonna_data(cartella: CartellaRendiconto, atti: AttiProgramma | None
     if not any(tipo_cofinanziamento(v.tipo) in (TipoCofinanziamento.NON_MONETARIO, TipoCofinanziamento.VOLONTARIATO)
                for v in cartella.cofinanziamento):
         return None
-    windows = sorted(a for a in (atti.sigilli if atti is not None else {}) if a.removeprefix("cofinanziamento").isdigit())
+    from addin.workbook.seals import numero_cofin_finestra
+
+    windows = sorted(a for a in (atti.sigilli if atti is not None else {}) if numero_cofin_finestra(a) is not None)
     if windows:
         return ("Il foglio «Cofinanziamento» non ha più la colonna «Data», presente quando il Comune ha sigillato "
                 f"le voci per finestra ({', '.join(windows)}): le voci non monetarie e di volontariato non possono "
