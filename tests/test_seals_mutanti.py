@@ -1,0 +1,409 @@
+"""The seal check in the situations the first mutation runs showed untested (issue 17, docs/sviluppo.md
+«Sigilli»): another key among the seals, a seal removed or replaced in `_meta` (the chain of
+«precedenti»), co-financing rows inserted after their seal, stored copies altered, many moved rows,
+windows due but not sealed. Every line is written out by hand from the texts of
+addin/workbook/seals.py (what the officer files); the fixtures are test_seals.BASE (rows 4-7 with
+documents of 15/01, 31/03, 30/04, 02/05/2026, row 8 without payment, document of 10/02/2026) and
+test_seals._cofin_datato (co-financing row 5 dated 10/03/2026, row 6 dated 15/06/2026, rows 4 and 7 for
+the year's seal). Windows of the default configuration: 1 = January-April (locked 31/05), 2 = May-August
+(locked 30/09), 3 = September-December (locked 31/01 of the next year)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import hmac
+from decimal import Decimal
+
+from addin.rules.models import VoceCofinanziamento
+from addin.workbook.seals import leggi_sigilli, nuovi_sigilli, verifica_sigilli
+from tests.test_seals import BASE, KEY, LOCK, D, _cofin_datato, _con_data, cartella, seal_into, spesa
+
+OTTOBRE = D(2026, 10, 1)          # window 2 locked on 30/09: closed
+ANNO_CHIUSO = D(2027, 2, 1)       # window 3 locked on 31/01/2027: every seal of 2026 due
+
+
+def impronta(k: bytes) -> str:
+    # the key fingerprint: HMAC-SHA256 of the fixed text under the key, first 16 hex digits
+    return hmac.new(k, b"rendiconta/impronta-chiave", hashlib.sha256).hexdigest()[:16]
+
+
+def motivi(ms: dict) -> dict:
+    return {n: [(m.codice, m.messaggio) for m in v] for n, v in ms.items()}
+
+
+ALTRA = b"un'altra-chiave-del-tutto-diversa-0123"
+GARANTITA = "la riga non può essere garantita."
+
+
+def test_another_key_in_the_register_and_one_seal_of_another_key_among_others(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    r = verifica_sigilli(cartella(BASE), cfg, ALTRA, LOCK, sigilli=leggi_sigilli(c.meta))
+    assert (r.stato, r.integri, r.motivi) == ("non_verificabili", False, {})
+    assert r.dettagli == [
+        f"Sigilli finestra 1/2026: registrati dal Comune con un'altra chiave (impronta {impronta(KEY)}, chiave "
+        f"fornita {impronta(ALTRA)}): usare la chiave con cui il programma è stato bloccato."]
+    # the rows stay locked where the seal recorded them: 4, 5, 6, 8
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 8}, set())
+
+    # windows 1 and 2 sealed on 01/10/2026; window 2's fingerprint replaced: that seal only is altered
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, OTTOBRE)
+    c.meta["sigillo.finestra2.chiave"] = "0" * 16
+    for dal_registro, dove in ((False, "nel foglio «_meta»"), (True, "nel registro del Comune")):
+        r = verifica_sigilli(c, cfg, KEY, OTTOBRE, sigilli=leggi_sigilli(c.meta) if dal_registro else None)
+        assert (r.stato, r.sigilli_alterati) == ("verificati", ["finestra 2/2026"])
+        assert r.dettagli == [
+            f"Sigillo finestra 2/2026 ALTERATO {dove} (impronta della chiave 0000000000000000 diversa da quella "
+            f"degli altri sigilli ({impronta(KEY)}): creato con un'altra chiave o alterato): le righe che copre non "
+            "possono essere garantite.",
+            "Sigillo finestra 1/2026 (4 righe, bloccato il 01/10/2026): verificato, nessuna modifica."]
+        # window 2 holds row 7 (02/05/2026)
+        assert motivi(r.motivi) == {7: [("RIGA_SIGILLATA_MODIFICATA", f"Sigillo finestra 2/2026 alterato: {GARANTITA}")]}
+        assert r.righe_spese_sigillate == {4, 5, 6, 7, 8}
+
+
+def test_a_seal_for_another_year_or_programme_or_an_unknown_window_is_altered(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    seals = leggi_sigilli(c.meta)
+    for other in (dataclasses.replace(cartella(BASE), anno=2027), dataclasses.replace(cartella(BASE), programma=2)):
+        r = verifica_sigilli(other, cfg, KEY, LOCK, sigilli=seals)
+        assert r.sigilli_alterati == ["finestra 1/2026"], other
+        assert r.dettagli[0] == ("Sigillo finestra 1/2026 ALTERATO nel registro del Comune (i dati del sigillo non "
+                                 "corrispondono): le righe che copre non possono essere garantite.")
+    # a seal filed under a window the year does not have (its HMAC is that of "finestra1")
+    moved = {"finestra9": dataclasses.replace(seals["finestra1"], ambito="finestra9")}
+    r = verifica_sigilli(cartella(BASE), cfg, KEY, LOCK, sigilli=moved)
+    assert r.sigilli_alterati == ["finestra 1/2026"] and r.motivi_cofinanziamento == {}
+    # no window to take rows from: only the rows the seal recorded (4, 5, 6, 8)
+    assert sorted(r.motivi) == [4, 5, 6, 8]
+
+
+def test_a_seal_removed_from_meta_is_found_by_the_next_one(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)                 # finestra1, 01/06/2026
+    mac1 = c.meta["sigillo.finestra1.hmac"]
+    seal_into(c, cfg, OTTOBRE)                                             # finestra2 records finestra1
+    for k in [k for k in c.meta if k.startswith("sigillo.finestra1.")]:
+        del c.meta[k]
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli == [
+        f"Il sigillo finestra 2/2026 registra il sigillo finestra 1/2026 (hmac {mac1[:12]}…), che risulta rimosso "
+        "dal foglio «_meta».",
+        # window 2 holds row 7 only ("1 righe": the count, as written)
+        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/10/2026): verificato, nessuna modifica.",
+        "Finestre chiuse alla data di riferimento ma non ancora sigillate: 1/2026 (eseguire «rendiconta blocca»)."]
+    removed = [("RIGA_SIGILLATA_MODIFICATA", f"Il sigillo finestra 1/2026 è stato rimosso dal foglio «_meta»: {GARANTITA}")]
+    assert motivi(r.motivi) == {4: removed, 5: removed, 6: removed, 8: removed}
+    assert (r.sigilli_alterati, r.righe_spese_sigillate, r.righe_cofin_sigillate) == (
+        ["finestra 1/2026"], {4, 5, 6, 7, 8}, set())
+    # the register needs no such link: a seal missing from it is only a window not sealed
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE, sigilli=leggi_sigilli(c.meta))
+    assert (r.motivi, r.sigilli_alterati) == ({}, [])
+    assert r.dettagli[-1] == ("Finestre chiuse alla data di riferimento ma non ancora sigillate: 1/2026 (eseguire "
+                              "«rendiconta blocca»).")
+
+
+def test_a_seal_replaced_in_meta_or_altered_is_reported_once(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    mac1 = c.meta["sigillo.finestra1.hmac"]
+    seal_into(c, cfg, OTTOBRE)
+    # finestra1 made again on 02/06/2026 (a valid seal in itself, but not the one finestra2 records)
+    again = seal_into(cartella(copy.deepcopy(BASE)), cfg, D(2026, 6, 2))
+    c.meta.update({k: v for k, v in again.meta.items() if k.startswith("sigillo.")})
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli == [
+        f"Il sigillo finestra 2/2026 registra il sigillo finestra 1/2026 (hmac {mac1[:12]}…), che risulta sostituito "
+        "nel foglio «_meta».",
+        "Sigillo finestra 1/2026 ALTERATO nel foglio «_meta» (sostituito dopo il sigillo successivo): le righe che "
+        "copre non possono essere garantite.",
+        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/10/2026): verificato, nessuna modifica."]
+    altered = [("RIGA_SIGILLATA_MODIFICATA", f"Sigillo finestra 1/2026 alterato: {GARANTITA}")]
+    assert motivi(r.motivi) == {4: altered, 5: altered, 6: altered, 8: altered}
+    assert r.sigilli_alterati == ["finestra 1/2026"]
+    # finestra1's own HMAC broken: reported once as altered, not again as replaced
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    seal_into(c, cfg, OTTOBRE)
+    c.meta["sigillo.finestra1.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli == [
+        "Sigillo finestra 1/2026 ALTERATO nel foglio «_meta» (i dati del sigillo non corrispondono): le righe che "
+        "copre non possono essere garantite.",
+        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/10/2026): verificato, nessuna modifica."]
+    assert r.sigilli_alterati == ["finestra 1/2026"] and sorted(r.motivi) == [4, 5, 6, 8]
+
+
+def test_a_cofinancing_seal_removed_from_meta_is_found_by_the_next_one(cfg):
+    # window 1 and its co-financing (row 5, 10/03/2026) sealed on 01/06, window 2 on 01/10/2026
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    mac = c.meta["sigillo.cofinanziamento1.hmac"]
+    seal_into(c, cfg, OTTOBRE)
+    for k in [k for k in c.meta if k.startswith("sigillo.cofinanziamento1.")]:
+        del c.meta[k]
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    line = (f"registra il sigillo cofinanziamento finestra 1/2026 (hmac {mac[:12]}…), che risulta rimosso dal "
+            "foglio «_meta».")
+    # both seals of window 2 record it; in scope order cofinanziamento2 reports it first, then finestra2 finds
+    # it already reported
+    assert r.dettagli[0] == f"Il sigillo cofinanziamento finestra 2/2026 {line}"
+    assert not any(d.startswith("Il sigillo finestra 2/2026") for d in r.dettagli)
+    assert r.motivi == {}
+    assert motivi(r.motivi_cofinanziamento) == {5: [(
+        "RIGA_SIGILLATA_MODIFICATA",
+        f"Il sigillo cofinanziamento finestra 1/2026 è stato rimosso dal foglio «_meta»: {GARANTITA}")]}
+    assert r.sigilli_alterati == ["cofinanziamento finestra 1/2026"]
+    # row 5 locked as a co-financing row, row 6 (15/06/2026) by cofinanziamento2
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 7, 8}, {5, 6})
+
+
+def test_the_years_cofinancing_seal_removed_is_found_by_a_seal_made_again(cfg):
+    # every 2026 seal made on 01/02/2027; then window 3's co-financing seal (no rows) made again, as the
+    # register's re-seal does: it records all the others, the year's co-financing seal (rows 4 and 7)
+    # included, and no other seal records it (only the year's seal was made after it)
+    c = seal_into(_con_data(BASE), cfg, ANNO_CHIUSO)
+    present = {a: s for a, s in leggi_sigilli(c.meta).items() if a != "cofinanziamento3"}
+    [again] = nuovi_sigilli(c, cfg, KEY, D(2027, 2, 2), presenti=present)
+    assert again.ambito == "cofinanziamento3"
+    c.meta.update(dict(again.voci_meta()))
+    mac = c.meta["sigillo.cofinanziamento.hmac"]
+    for k in [k for k in c.meta if k.startswith("sigillo.cofinanziamento.")]:
+        del c.meta[k]
+    r = verifica_sigilli(c, cfg, KEY, ANNO_CHIUSO)
+    assert r.dettagli[0] == (f"Il sigillo cofinanziamento finestra 3/2026 registra il sigillo cofinanziamento 2026 "
+                             f"(hmac {mac[:12]}…), che risulta rimosso dal foglio «_meta».")
+    removed = [("RIGA_SIGILLATA_MODIFICATA", f"Il sigillo cofinanziamento 2026 è stato rimosso dal foglio «_meta»: "
+                                             f"{GARANTITA}")]
+    assert motivi(r.motivi_cofinanziamento) == {4: removed, 7: removed}
+    assert r.motivi == {} and r.sigilli_alterati == ["cofinanziamento 2026"]
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == ({4, 5, 6, 7, 8}, {4, 5, 6, 7})
+    # the date of the seal made again is its own
+    assert "Sigillo cofinanziamento finestra 3/2026 (0 righe, bloccato il 02/02/2027): verificato, nessuna " \
+        "modifica." in r.dettagli
+
+
+def test_cofinancing_rows_inserted_after_their_seal_word_for_word(cfg):
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    c.cofinanziamento.append(VoceCofinanziamento(8, "Auser", "1.1", "Volontariato", "Ore in febbraio",
+                                                 Decimal("3"), Decimal("20"), D(2026, 2, 1)))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert motivi(r.motivi_cofinanziamento) == {8: [(
+        "INSERIMENTO_RETROATTIVO", "Voce di cofinanziamento del 01/02/2026 inserita nella finestra 1/2026 dopo il "
+                                   "blocco (sigillo del 01/06/2026): non è nel sigillo.")]}
+    # co-financing insertions are counted under their seal, not among the expense rows inserted
+    assert r.dettagli == [
+        "Sigillo cofinanziamento finestra 1/2026 (1 righe, bloccato il 01/06/2026): 1 anomalia.",
+        "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): verificato, nessuna modifica."]
+    # the year's seal: a monetary row 9 added after it (sealed on 01/02/2027, every window too)
+    c = seal_into(_con_data(BASE), cfg, ANNO_CHIUSO)
+    c.cofinanziamento.append(VoceCofinanziamento(9, "Igea", "1.1", "Monetario", "Quota nuova", None, Decimal("1")))
+    r = verifica_sigilli(c, cfg, KEY, ANNO_CHIUSO)
+    assert motivi(r.motivi_cofinanziamento) == {9: [(
+        "INSERIMENTO_RETROATTIVO", "Voce di cofinanziamento aggiunta dopo il sigillo del 01/02/2027 "
+                                   "(cofinanziamento 2026).")]}
+    # seals in scope order: cofinanziamento (rows 4, 7), cofinanziamento1 (5), 2 (6), 3 (none), finestra1-3
+    assert r.dettagli == [
+        "Sigillo cofinanziamento 2026 (2 righe, bloccato il 01/02/2027): 1 anomalia.",
+        "Sigillo cofinanziamento finestra 1/2026 (1 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo cofinanziamento finestra 2/2026 (1 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo cofinanziamento finestra 3/2026 (0 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo finestra 1/2026 (4 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo finestra 3/2026 (0 righe, bloccato il 01/02/2027): verificato, nessuna modifica."]
+
+
+def test_a_stored_copy_altered_word_for_word(cfg):
+    # the copy of row 5 edited in `_meta` (first form, one cell a row): its HMAC no longer matches its text
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
+    mac, _, text = c.meta["sigillo.finestra1.riga.5"].partition(" ")
+    c.meta["sigillo.finestra1.riga.5"] = mac + " " + text.replace('"importo":"250.5"', '"importo":"999"')
+    altered = ("Sigillo finestra 1/2026, riga 5: il testo registrato nel foglio «_meta» è stato alterato (i valori "
+               "originali non sono mostrati).")
+    # the row itself intact: found by the row HMAC, nothing else to say
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    # (the rows are intact: the seal says so, and says the copy was altered)
+    assert r.dettagli == ["Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata modificata.",
+                          altered, "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): verificato, nessuna "
+                                   "modifica."]
+    assert r.motivi == {} and r.righe_spese_sigillate == {4, 5, 6, 8}
+    # the row changed too: paired by its position, its old values unknown
+    c.spese[1] = dataclasses.replace(c.spese[1], importo=Decimal("999"))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {5: [("RIGA_SIGILLATA_MODIFICATA", "Riga bloccata il 01/06/2026 (finestra 1/2026) "
+                                     "modificata dopo il sigillo: dati originali non disponibili.")]}
+    assert r.modificate == {} and r.righe_spese_sigillate == {4, 5, 6, 8}
+    # the row deleted (rows below not moved): nothing at its position
+    c.spese = [s for s in c.spese if s.riga != 5]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.dettagli[:2] == [altered, "Sigillo finestra 1/2026: la riga 5, bloccata il 01/06/2026, è stata "
+                                       "cancellata o svuotata (era: dati originali non disponibili)."]
+    assert r.righe_cancellate == [5]
+
+
+def test_many_moved_rows_are_listed_twelve_at_most(cfg):
+    # fourteen rows of window 1 (rows 4-17, 10/01-23/01/2026), all moved down by 100 rows
+    rows = [spesa(n, D(2026, 1, n + 6)) for n in range(4, 18)]
+    c = seal_into(cartella(rows), cfg, LOCK)
+    c.spese = [dataclasses.replace(s, riga=s.riga + 100) for s in c.spese]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.integri
+    assert r.dettagli == [
+        "Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata modificata.",
+        "Sigillo finestra 1/2026 (14 righe, bloccato il 01/06/2026): verificato, nessuna modifica.",
+        "14 righe bloccate hanno cambiato posizione (ordinamento, righe inserite o cancellate) con il contenuto "
+        "invariato: riga 4 → 104, 5 → 105, 6 → 106, 7 → 107, 8 → 108, 9 → 109, 10 → 110, 11 → 111, 12 → 112, "
+        "13 → 113, 14 → 114, 15 → 115 e altre 2."]
+    # thirteen: "e altre 1"; twelve: none
+    c.spese = c.spese[:13]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.dettagli[-1].endswith("15 → 115 e altre 1.")
+    c.spese = c.spese[:12]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.dettagli[-1].endswith("14 → 114, 15 → 115.")
+
+
+def test_windows_due_but_not_sealed_and_late_cofinancing(cfg):
+    # window 1 sealed on 01/06/2026, checked on 01/10/2026: window 2 is due
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli[-1] == ("Finestre chiuse alla data di riferimento ma non ancora sigillate: 2/2026 (eseguire "
+                              "«rendiconta blocca»).")
+    assert r.integri         # a window not sealed yet is no change to the sealed rows
+    # no seal at all on 01/10/2026: both windows listed
+    r = verifica_sigilli(cartella(BASE), cfg, KEY, OTTOBRE)
+    assert r.dettagli[-1] == ("Finestre già chiuse alla data di riferimento ma non sigillate: 1/2026, 2/2026 "
+                              "(eseguire «rendiconta blocca»).")
+    # a workbook sealed without the column «Data», which it has now: window 1's dated co-financing is late
+    c = seal_into(cartella(copy.deepcopy(BASE), _cofin_datato()), cfg, LOCK)
+    c.cofin_con_data = True
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.dettagli == [
+        "Sigilli verificati con la chiave del Comune: nessuna riga bloccata è stata modificata.",
+        "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): verificato, nessuna modifica.",
+        "Voci di cofinanziamento datate nelle finestre già sigillate 1/2026 non ancora sigillate (eseguire "
+        "«rendiconta blocca»)."]
+    # the same workbook with window 2 due too (not sealed): only window 1 is late
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli[-1] == ("Voci di cofinanziamento datate nelle finestre già sigillate 1/2026 non ancora "
+                              "sigillate (eseguire «rendiconta blocca»).")
+
+
+# --- pairing a changed sealed row with the row that replaced it (seals._pair) ------------------------
+
+MODIFICATA = "Riga bloccata il 01/06/2026 (finestra 1/2026){} modificata dopo il sigillo: {}."
+
+
+def _edited(rows, riga, **changes):
+    return [dataclasses.replace(s, **changes) if s.riga == riga else s for s in rows]
+
+
+def test_a_row_is_recognised_with_up_to_three_fields_changed(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    # row 5 (31/03/2026, 250.50, F5, «Materiale 5»), another supplier: not the same document
+    two = _edited(BASE, 5, fornitore="Ditta Bianchi", importo=Decimal("300.00"))
+    r = verifica_sigilli(cartella(two, meta=c.meta), cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {5: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format(
+        "", "Fornitore/Percettore: Cartoleria Rossi → Ditta Bianchi; Importo rendicontato: 250,50 € → 300,00 €"))]}
+    three = _edited(two, 5, descrizione="Altro")
+    r = verifica_sigilli(cartella(three, meta=c.meta), cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {5: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format(
+        "", "Descrizione: Materiale 5 → Altro; Fornitore/Percettore: Cartoleria Rossi → Ditta Bianchi; Importo "
+            "rendicontato: 250,50 € → 300,00 €"))]}
+    assert r.modificate == {5: (leggi_sigilli(c.meta)["finestra1"].righe[1].testo, "2")}
+    # four fields (the document number too): another row, the sealed one deleted
+    four = _edited(three, 5, numero_documento="X9")
+    r = verifica_sigilli(cartella(four, meta=c.meta), cfg, KEY, LOCK)
+    assert r.dettagli == [
+        "Sigillo finestra 1/2026: la riga 5, bloccata il 01/06/2026, è stata cancellata o svuotata (era: Data "
+        "pagamento 31/03/2026, Data documento 31/03/2026, Fornitore/Percettore Cartoleria Rossi, N. documento F5, "
+        "Importo rendicontato 250,50 €).",
+        "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): 2 anomalie.",
+        "1 riga inserita in una finestra già bloccata (INSERIMENTO_RETROATTIVO)."]
+    assert motivi(r.motivi) == {5: [("INSERIMENTO_RETROATTIVO", "Spesa del 31/03/2026 inserita nella finestra "
+                                     "1/2026 dopo il blocco (sigillo del 01/06/2026): non è nel sigillo.")]}
+    assert r.righe_cancellate == [5] and r.modificate == {}
+
+
+def test_a_field_emptied_counts_as_a_difference(cfg):
+    # row 5 sealed with a tax code (an optional column: left out of the canonical text when empty)
+    rows = _edited(BASE, 5, codice_fiscale="RSSMRA80A01H501U")
+    c = seal_into(cartella(copy.deepcopy(rows)), cfg, LOCK)
+    # tax code emptied, supplier, amount and description changed: four differences, not the same row
+    now = _edited(rows, 5, codice_fiscale=None, fornitore="Ditta Bianchi", importo=Decimal("300.00"),
+                  descrizione="Altro")
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert r.righe_cancellate == [5] and [m.codice for m in r.motivi[5]] == ["INSERIMENTO_RETROATTIVO"]
+    # tax code emptied and the amount changed: two differences, the row edited
+    now = _edited(rows, 5, codice_fiscale=None, importo=Decimal("300.00"))
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {5: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format(
+        "", "Importo rendicontato: 250,50 € → 300,00 €; Codice fiscale: RSSMRA80A01H501U → (vuoto)"))]}
+
+
+def test_the_row_at_the_same_position_wins_a_tie(cfg):
+    # rows 4 (15/01) and 10 (30/04/2026, 12.34) sealed; then a copy of row 10 inserted above it as row 9,
+    # amount 13.00, and row 10's amount changed to 14.00: both differ from the sealed row 10 in one field
+    sealed = [spesa(4, D(2026, 1, 15)), spesa(10, D(2026, 4, 30), "12.34")]
+    c = seal_into(cartella(copy.deepcopy(sealed)), cfg, LOCK)
+    now = [sealed[0], dataclasses.replace(sealed[1], riga=9, importo=Decimal("13.00")),
+           dataclasses.replace(sealed[1], importo=Decimal("14.00"))]
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {
+        9: [("INSERIMENTO_RETROATTIVO", "Spesa del 30/04/2026 inserita nella finestra 1/2026 dopo il blocco "
+                                        "(sigillo del 01/06/2026): non è nel sigillo.")],
+        10: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format("", "Importo rendicontato: 12,34 € → 14,00 €"))]}
+    assert r.righe_spese_sigillate == {4, 10}
+
+
+def test_one_row_replaces_one_sealed_row_only(cfg):
+    # rows 5 and 6 sealed, the same but for the document number (F5, F6); both deleted, and a row 9 added:
+    # row 5 with the amount changed (one field from row 5, two from row 6)
+    sealed = [spesa(5, D(2026, 3, 31), descrizione="Materiale"), spesa(6, D(2026, 3, 31), descrizione="Materiale")]
+    c = seal_into(cartella(copy.deepcopy(sealed)), cfg, LOCK)
+    now = [dataclasses.replace(sealed[0], riga=9, importo=Decimal("120.00"))]
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {9: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format(
+        " (era alla riga 5)", "Importo rendicontato: 100,00 € → 120,00 €"))]}
+    assert r.righe_cancellate == [6]
+
+
+def test_a_stored_copy_replaced_by_an_empty_object_is_paired_by_position(cfg):
+    # row 5's copy in `_meta` replaced by "{}" (its HMAC kept), row 5 changed; row 6 changed too
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
+    mac = c.meta["sigillo.finestra1.riga.5"].partition(" ")[0]
+    c.meta["sigillo.finestra1.riga.5"] = mac + " {}"
+    now = _edited(_edited(BASE, 5, importo=Decimal("999")), 6, importo=Decimal("13.00"))
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert motivi(r.motivi) == {
+        5: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format("", "dati originali non disponibili"))],
+        6: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format("", "Importo rendicontato: 12,34 € → 13,00 €"))]}
+    assert r.righe_cancellate == [] and list(r.modificate) == [6]
+
+
+def _sigillo_v1(rows, ambito="cofinanziamento"):
+    """A seal of the first format (version "1": values as read), as the Comune's register holds it. Built
+    with the program's own HMAC helpers: the signed text itself is pinned by
+    test_seals.test_signed_text_of_a_seal_computed_outside_the_program."""
+    from addin.workbook.seals import (RigaSigillata, Sigillo, _mac, _row_mac, _seal_payload, forma_canonica,
+                                      impronta_chiave)
+
+    entries = []
+    for r in rows:
+        t = forma_canonica(r, "1")
+        entries.append(RigaSigillata(r.riga, _row_mac(KEY, 1, 2026, ambito, t, "1"), t))
+    head = {"versione": "1", "programma": "1", "anno": "2026", "finestra": "anno 2026",
+            "periodo": "2026-01-01..2026-12-31", "blocco": "2027-01-31", "data": "2027-02-01",
+            "righe": str(len(entries)), "chiave": impronta_chiave(KEY)}
+    return Sigillo(ambito, head, entries, _mac(KEY, _seal_payload(ambito, head, entries)))
+
+
+def test_a_first_format_seal_pairs_rows_in_its_own_format(cfg):
+    # version 1 keeps «Ore\r\nsabato» and 20.075 as read; today's form would be «Ore\nsabato» and 20.08
+    v = VoceCofinanziamento(4, "Auser", "1.1", "Volontariato", "Ore\r\nsabato", Decimal("10"), Decimal("20.075"))
+    seals = {"cofinanziamento": _sigillo_v1([v])}
+    assert verifica_sigilli(cartella(BASE, [v]), cfg, KEY, ANNO_CHIUSO, sigilli=seals).motivi_cofinanziamento == {}
+    # the row moved to row 6, its partner and hours changed: two differences in the first format
+    now = dataclasses.replace(v, riga=6, partner="Igea", quantita=Decimal("12"))
+    r = verifica_sigilli(cartella(BASE, [now]), cfg, KEY, ANNO_CHIUSO, sigilli=seals)
+    assert motivi(r.motivi_cofinanziamento) == {6: [(
+        "RIGA_SIGILLATA_MODIFICATA", "Riga bloccata il 01/02/2027 (cofinanziamento 2026) (era alla riga 4) modificata "
+                                     "dopo il sigillo: Partner: Auser → Igea; Ore o quantità: 10 → 12.")]}
+    assert r.righe_cofin_sigillate == {6}
