@@ -407,3 +407,203 @@ def test_a_first_format_seal_pairs_rows_in_its_own_format(cfg):
         "RIGA_SIGILLATA_MODIFICATA", "Riga bloccata il 01/02/2027 (cofinanziamento 2026) (era alla riga 4) modificata "
                                      "dopo il sigillo: Partner: Auser → Igea; Ore o quantità: 10 → 12.")]}
     assert r.righe_cofin_sigillate == {6}
+
+
+def test_an_empty_supplier_and_number_are_no_document(cfg):
+    # row 5 sealed with an empty supplier and document number: four fields changed make another row, even
+    # though both are still empty (an empty value identifies no document)
+    rows = _edited(BASE, 5, fornitore="", numero_documento="")
+    c = seal_into(cartella(copy.deepcopy(rows)), cfg, LOCK)
+    now = _edited(rows, 5, descrizione="Altro", importo=Decimal("1.00"), categoria="Altro",
+                  modalita_pagamento="Contanti")
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert r.righe_cancellate == [5] and [m.codice for m in r.motivi[5]] == ["INSERIMENTO_RETROATTIVO"]
+
+
+# --- the canonical form, computed by hand (what a seal signs: a change here voids every seal made) ----
+
+def test_canonical_values_by_hand():
+    from addin.workbook.seals import _canon_value
+
+    # amounts to the cent, half up (0.125 -> 0.13, not 0.12), trailing zeros dropped; minus zero is "0"
+    assert [_canon_value(Decimal(x), "money") for x in ("0.125", "100.504", "100.50", "-0.004", "1", "0")] == [
+        "0.13", "100.5", "100.5", "0", "1", "0"]
+    # other numbers: 15 significant digits, half up (1.23456789012345 6 -> ...46)
+    assert _canon_value(Decimal("1.234567890123456"), "number") == "1.23456789012346"
+    # Python numbers: an int as it is, a float by its shortest repr (0.1, not 0.1000000000000000055...)
+    assert (_canon_value(3, "number"), _canon_value(0.1, "number"), _canon_value(0.1, "number", "1")) == (
+        "3", "0.1", "0.1")
+    # version 1 (values as read): no rounding, text not decoded
+    assert _canon_value(Decimal("100.504"), "money", "1") == "100.504"
+    assert _canon_value("a_x000A_b\r\nc", "text", "1") == "a_x000A_b\r\nc"
+    # not finite: left as it is
+    assert _canon_value(Decimal("Infinity"), "money") == "Infinity"
+
+    class Testo(str):       # a text of another class (not str itself) takes the generic path
+        pass
+
+    assert (_canon_value(Testo("a\r\nb")), _canon_value(Testo("a\r\nb"), None, "1")) == ("a\nb", "a\r\nb")
+
+
+def test_visible_text_by_hand():
+    import hashlib as h
+
+    from addin.workbook.seals import _testo_visibile
+
+    # _xHHHH_ is hexadecimal: _x0041_ = 65 = «A», _x0010_ = 16; a lone CR and CR LF both become LF
+    assert _testo_visibile("_x0041_ _x0010_") == "A \x10"
+    assert _testo_visibile("a\rb\r\nc") == "a\nb\nc"
+    # up to 1000 characters the text itself, from 1001 its SHA-256 (of the UTF-8 bytes)
+    assert _testo_visibile("è" * 1000) == "è" * 1000
+    assert _testo_visibile("è" * 1001) == "sha256:" + h.sha256(("è" * 1001).encode("utf-8")).hexdigest()
+
+
+def test_canonical_text_of_a_row_by_hand(cfg):
+    # the whole text of a co-financing row, in both formats: compact JSON, schema order, accents as they are
+    v = VoceCofinanziamento(4, "Società Città", "1.1", "Volontariato", "Ore\r\nsabato", Decimal("10.50"),
+                            Decimal("20.075"))
+    from addin.workbook.seals import forma_canonica
+
+    v2 = ('{"partner":"Società Città","azione":"1.1","tipo":"Volontariato","descrizione":"Ore\\nsabato",'
+          '"quantita":"10.5","valore_unitario":"20.08"}')
+    v1 = ('{"partner":"Società Città","azione":"1.1","tipo":"Volontariato","descrizione":"Ore\\r\\nsabato",'
+          '"quantita":"10.5","valore_unitario":"20.075"}')   # numbers normalised in both
+    assert forma_canonica(v) == forma_canonica(v, memo={}) == v2
+    assert forma_canonica(v, "1") == forma_canonica(v, "1", memo={}) == v1
+
+
+def test_first_format_seal_written_back_keeps_its_fields():
+    # a version 1 seal has no «precedenti»: its `_meta` rows are its own nine fields, the HMAC and the rows
+    v = VoceCofinanziamento(4, "Auser", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20"))
+    s = _sigillo_v1([v])
+    assert [k for k, _ in s.voci_meta(False)] == [
+        f"sigillo.cofinanziamento.{k}" for k in ("versione", "programma", "anno", "finestra", "periodo", "blocco",
+                                                 "data", "righe", "chiave", "hmac", "riga.4")]
+
+
+def test_compressed_copy_larger_than_64_mb_is_refused():
+    import base64
+    import zlib
+
+    from addin.workbook.seals import _decomprimi_righe
+
+    # 64 MB and one byte of "4", compressed to about 65 kB (in 1 MB pieces: quicker than one 64 MB string)
+    z, mb = zlib.compressobj(9), b"4" * (1024 * 1024)
+    bomb = b"".join([*(z.compress(mb) for _ in range(64)), z.compress(b"4"), z.flush()])
+    assert _decomprimi_righe({"1": "z1:" + base64.b64encode(bomb).decode("ascii")}) == (
+        [], ["copia compressa delle righe illeggibile (troppo grande o troncata)"])
+
+
+def test_cofinancing_scope_names():
+    from addin.workbook.seals import numero_cofin_finestra
+
+    assert [numero_cofin_finestra(a) for a in ("cofinanziamento1", "cofinanziamento12", "cofinanziamento01",
+                                              "cofinanziamento", "finestra1", "abcdefghijklmno7")] == [
+        1, 12, None, None, None, None]
+
+
+def test_cofinancing_sealed_by_window_from_scopes_or_seals():
+    from types import SimpleNamespace
+
+    from addin.workbook.seals import cofin_per_finestra
+
+    old = SimpleNamespace()          # no «cofin_con_data»: a workbook read before the column existed
+    assert cofin_per_finestra(old, []) is False
+    assert cofin_per_finestra(old, ["finestra1", "cofinanziamento1"]) is True
+    assert cofin_per_finestra(old, ["finestra1", "cofinanziamento"]) is False
+    assert cofin_per_finestra(SimpleNamespace(cofin_con_data=True), ["cofinanziamento"]) is False
+    assert cofin_per_finestra(SimpleNamespace(cofin_con_data=True), ["finestra1"]) is True
+
+
+def test_new_seals_chain_the_earlier_ones_and_respect_those_given(cfg):
+    # every 2026 seal due on 01/02/2027, in this order; each records the ones made before it
+    made = nuovi_sigilli(_con_data(BASE), cfg, KEY, ANNO_CHIUSO)
+    order = ["finestra1", "cofinanziamento1", "finestra2", "cofinanziamento2", "finestra3", "cofinanziamento3",
+             "cofinanziamento"]
+    assert [s.ambito for s in made] == order
+    for i, s in enumerate(made):
+        before = sorted(made[:i], key=lambda x: x.ambito)
+        assert s.intestazione["precedenti"] == ";".join(f"{p.ambito}:{p.hmac}" for p in before), s.ambito
+    # the year's seal is locked with the last window (31/01/2027), the others with their own
+    assert [s.intestazione["blocco"] for s in made] == ["2026-05-31", "2026-05-31", "2026-09-30", "2026-09-30",
+                                                        "2027-01-31", "2027-01-31", "2027-01-31"]
+    # the seals given (the register's) are the ones present, whatever `_meta` holds
+    c = _con_data(BASE)
+    rest = nuovi_sigilli(c, cfg, KEY, ANNO_CHIUSO, presenti={"finestra1": made[0], "cofinanziamento1": made[1]})
+    assert [s.ambito for s in rest] == order[2:]
+
+
+def test_add_keeps_one_reason_per_code():
+    from addin.rules.models import Motivo
+    from addin.workbook.seals import _add, _decoded
+
+    d: dict = {}
+    _add(d, 4, "A", "primo")
+    _add(d, 4, "A", "secondo")
+    _add(d, 4, "B", "terzo")
+    assert d == {4: [Motivo("A", "primo"), Motivo("B", "terzo")]}
+    assert (_decoded("[1]"), _decoded("{}"), _decoded("x")) == (None, {}, None)
+
+
+def test_a_workbook_object_without_meta_has_no_seals(cfg):
+    from types import SimpleNamespace
+
+    r = verifica_sigilli(SimpleNamespace(anno=2026, programma=1, spese=[], cofinanziamento=[]), cfg, KEY, LOCK)
+    assert (r.stato, r.dettagli[0]) == ("assenti", "Nessun sigillo presente nel file: le finestre chiuse non sono "
+                                                   "state bloccate.")
+
+
+def test_an_altered_seal_reports_the_rows_of_its_own_sheet(cfg):
+    # the year's co-financing seal altered (01/02/2027): its rows 4 and 7 only, not the dated 5 and 6
+    c = seal_into(_con_data(BASE), cfg, ANNO_CHIUSO)
+    c.meta["sigillo.cofinanziamento.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, ANNO_CHIUSO)
+    assert sorted(r.motivi_cofinanziamento) == [4, 7] and r.motivi == {}
+    # no expense rows; co-financing row 5 (sealed in window 1) now dated in July, and the seal altered: row 5
+    # is still reported, by the seal's own entry
+    c = seal_into(_con_data(()), cfg, LOCK)
+    c.cofinanziamento[1].data = D(2026, 7, 10)
+    c.meta["sigillo.cofinanziamento1.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert sorted(r.motivi_cofinanziamento) == [5] and r.motivi == {}
+    # expenses only: row 4 now paid in June (out of window 1), the seal altered: row 4 still reported
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    c.spese[0].data_pagamento = D(2026, 6, 15)
+    c.meta["sigillo.finestra1.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert sorted(r.motivi) == [4, 5, 6, 8]
+
+
+def test_key_file_in_utf16_big_endian_or_unreadable(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    import pytest
+
+    from addin.errors import ErroreChiave
+    from addin.workbook.seals import leggi_chiave
+
+    monkeypatch.delenv("RENDICONTA_CHIAVE", raising=False)
+    monkeypatch.delenv("RENDICONTA_CHIAVE_FILE", raising=False)
+    f = tmp_path / "chiave.txt"
+    f.write_bytes(b"\xfe\xff" + "abcdefghijklmnop\n".encode("utf-16-be"))      # BOM FE FF, then big endian
+    k = leggi_chiave(f)
+    assert (k.chiave, k.note) == (b"abcdefghijklmnop", [
+        f"Il file «{f}» è in UTF-16 (con BOM): letto come testo; la chiave è il suo testo."])
+
+    # a file that exists but cannot be read (as root the permissions cannot make one): the system's reason,
+    # or the error itself when it gives none
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ErroreChiave) as e:
+        leggi_chiave(f)
+    assert str(e.value) == f"impossibile leggere la chiave dal file «{f}»: Permission denied"
+
+    def broken(self):
+        raise OSError("disco scollegato")
+
+    monkeypatch.setattr(Path, "read_bytes", broken)
+    with pytest.raises(ErroreChiave) as e:
+        leggi_chiave(f)
+    assert str(e.value) == f"impossibile leggere la chiave dal file «{f}»: disco scollegato"
