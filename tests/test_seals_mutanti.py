@@ -378,7 +378,7 @@ def test_a_stored_copy_replaced_by_an_empty_object_is_paired_by_position(cfg):
     assert r.righe_cancellate == [] and list(r.modificate) == [6]
 
 
-def _sigillo_v1(rows, ambito="cofinanziamento"):
+def _sigillo_v1(rows, ambito="cofinanziamento", finestra="anno 2026", data="2027-02-01"):
     """A seal of the first format (version "1": values as read), as the Comune's register holds it. Built
     with the program's own HMAC helpers: the signed text itself is pinned by
     test_seals.test_signed_text_of_a_seal_computed_outside_the_program."""
@@ -389,8 +389,8 @@ def _sigillo_v1(rows, ambito="cofinanziamento"):
     for r in rows:
         t = forma_canonica(r, "1")
         entries.append(RigaSigillata(r.riga, _row_mac(KEY, 1, 2026, ambito, t, "1"), t))
-    head = {"versione": "1", "programma": "1", "anno": "2026", "finestra": "anno 2026",
-            "periodo": "2026-01-01..2026-12-31", "blocco": "2027-01-31", "data": "2027-02-01",
+    head = {"versione": "1", "programma": "1", "anno": "2026", "finestra": finestra,
+            "periodo": "2026-01-01..2026-12-31", "blocco": "2027-01-31", "data": data,
             "righe": str(len(entries)), "chiave": impronta_chiave(KEY)}
     return Sigillo(ambito, head, entries, _mac(KEY, _seal_payload(ambito, head, entries)))
 
@@ -607,3 +607,22 @@ def test_key_file_in_utf16_big_endian_or_unreadable(tmp_path, monkeypatch):
     with pytest.raises(ErroreChiave) as e:
         leggi_chiave(f)
     assert str(e.value) == f"impossibile leggere la chiave dal file «{f}»: disco scollegato"
+
+
+def test_seals_of_both_formats_on_one_sheet_pair_rows_each_in_its_own(cfg):
+    # window 1 sealed in the first format (row 4), window 2 in today's (row 7), both in the register; each
+    # row has texts and amounts whose two forms differ in five fields (supplier, number, description with
+    # CR LF or an escape, amounts of three decimals), and each then has its payment method changed
+    odd = dict(fornitore="Ditta\r\nRossi", numero_documento="F_x0031_", descrizione="Materiale\r\nvario",
+               importo=Decimal("100.504"), importo_documento=Decimal("100.504"))
+    a, b = spesa(4, D(2026, 1, 15), **odd), spesa(7, D(2026, 5, 2), **odd)
+    v2 = {s.ambito: s for s in nuovi_sigilli(cartella([a, b]), cfg, KEY, OTTOBRE)}
+    seals = {"finestra1": _sigillo_v1([a], "finestra1", "1/2026", "2026-10-01"), "finestra2": v2["finestra2"]}
+    assert verifica_sigilli(cartella([a, b]), cfg, KEY, OTTOBRE, sigilli=seals).integri
+    now = [dataclasses.replace(x, modalita_pagamento="Contanti") for x in (a, b)]
+    r = verifica_sigilli(cartella(now), cfg, KEY, OTTOBRE, sigilli=seals)
+    changed = "Riga bloccata il 01/10/2026 (finestra {}/2026) modificata dopo il sigillo: Modalità pagamento: " \
+              "Bonifico → Contanti."
+    assert motivi(r.motivi) == {4: [("RIGA_SIGILLATA_MODIFICATA", changed.format(1))],
+                                7: [("RIGA_SIGILLATA_MODIFICATA", changed.format(2))]}
+    assert r.righe_cancellate == []
