@@ -626,3 +626,16 @@ def test_seals_of_both_formats_on_one_sheet_pair_rows_each_in_its_own(cfg):
     assert motivi(r.motivi) == {4: [("RIGA_SIGILLATA_MODIFICATA", changed.format(1))],
                                 7: [("RIGA_SIGILLATA_MODIFICATA", changed.format(2))]}
     assert r.righe_cancellate == []
+
+
+def test_seals_due_and_rows_kept_without_the_key(cfg):
+    from addin.workbook.seals import ambiti_da_sigillare
+
+    # on 01/06/2026 window 1 is closed (locked 31/05); its co-financing seal only when asked for
+    assert ambiti_da_sigillare(cfg, 2026, LOCK) == ["finestra1"]
+    assert ambiti_da_sigillare(cfg, 2026, LOCK, cofin_finestre=True) == ["finestra1", "cofinanziamento1"]
+    assert ambiti_da_sigillare(cfg, 2026, ANNO_CHIUSO) == ["finestra1", "finestra2", "finestra3", "cofinanziamento"]
+    # no expense rows, co-financing row 5 sealed: without the key it stays locked as a co-financing row
+    c = seal_into(_con_data(()), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, None, LOCK)
+    assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == (set(), {5})
