@@ -639,3 +639,232 @@ def test_seals_due_and_rows_kept_without_the_key(cfg):
     c = seal_into(_con_data(()), cfg, LOCK)
     r = verifica_sigilli(c, cfg, None, LOCK)
     assert (r.righe_spese_sigillate, r.righe_cofin_sigillate) == (set(), {5})
+
+
+# --- reading the `_meta` copies (seals.leggi_sigilli) and the rest of the check -----------------------
+
+def test_meta_entries_read_in_any_order_missing_or_empty(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
+    seals = leggi_sigilli(c.meta)
+    # the same seal whatever the order of the `_meta` rows (a row entry before the header)
+    assert leggi_sigilli(dict(reversed(list(c.meta.items())))) == seals
+    # how the rows are held: one cell a row, compressed, or none (an empty window)
+    assert seals["finestra1"].forma == "righe"
+    assert leggi_sigilli(seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK).meta)["finestra1"].forma == "compatta"
+    empty = seal_into(cartella([spesa(4, D(2026, 6, 3))]), cfg, LOCK)
+    assert leggi_sigilli(empty.meta)["finestra1"].forma == ""
+    # an empty cell (read as None) is an empty value: the first seal's «precedenti» is empty
+    c.meta["sigillo.finestra1.precedenti"] = None
+    assert verifica_sigilli(c, cfg, KEY, LOCK).integri
+    # fields missing: empty, and named as the problems of the seal
+    del c.meta["sigillo.finestra1.data"], c.meta["sigillo.finestra1.righe"], c.meta["sigillo.finestra1.hmac"]
+    s = leggi_sigilli(c.meta)["finestra1"]
+    assert (s.intestazione["data"], s.intestazione["righe"], s.hmac) == ("", "", "")
+    assert s.problemi == ["campo «data» mancante", "campo «righe» mancante", "campo «hmac» mancante"]
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.dettagli[0] == ("Sigillo finestra 1/2026 ALTERATO nel foglio «_meta» (campo «data» mancante; campo «righe» "
+                             "mancante; campo «hmac» mancante): le righe che copre non possono essere garantite.")
+    # a seal of which only a row is left: every field missing
+    only = leggi_sigilli({"sigillo.finestra1.riga.4": c.meta["sigillo.finestra1.riga.4"]})
+    assert list(only) == ["finestra1"] and len(only["finestra1"].problemi) == 11
+    assert [e.riga for e in only["finestra1"].righe] == [4]
+
+
+def test_a_compressed_seal_with_a_field_missing_names_it(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    del c.meta["sigillo.finestra1.data"]
+    assert leggi_sigilli(c.meta)["finestra1"].problemi == ["campo «data» mancante"]
+
+
+def test_a_bad_row_entry_is_named_and_the_others_read(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK, compatta=False)
+    meta = {"sigillo.finestra1.riga.x": "abc {}", **c.meta}
+    s = leggi_sigilli(meta)["finestra1"]
+    assert s.problemi == ["voce «riga.x» non valida"] and [e.riga for e in s.righe] == [4, 5, 6, 8]
+    r = verifica_sigilli(cartella(BASE, meta=meta), cfg, KEY, LOCK)
+    assert r.dettagli[0] == ("Sigillo finestra 1/2026 ALTERATO nel foglio «_meta» (voce «riga.x» non valida): le righe "
+                             "che copre non possono essere garantite.")
+
+
+def test_lists_of_seals_windows_and_fingerprints(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, OTTOBRE)                  # finestra1 and finestra2
+    r = verifica_sigilli(c, cfg, None, OTTOBRE)
+    assert r.dettagli[0].startswith("Sigilli presenti (finestra 1/2026, finestra 2/2026) ma NON verificati")
+    # both seals of another key than the one given, one of them with its fingerprint changed
+    c.meta["sigillo.finestra2.chiave"] = "0" * 16
+    fps = f"0000000000000000, {impronta(KEY)}"          # sorted: "0..." before the hex digits of KEY's
+    assert impronta(KEY) > "0000000000000000"
+    r = verifica_sigilli(c, cfg, ALTRA, OTTOBRE)
+    assert r.dettagli == [
+        f"Sigilli finestra 1/2026, finestra 2/2026: l'impronta della chiave registrata nel file ({fps}) non è quella "
+        f"della chiave fornita ({impronta(ALTRA)}). O i sigilli sono stati creati con un'altra chiave, o il foglio "
+        "«_meta» è stato alterato: nessuna garanzia sulle righe bloccate. Verificare con la chiave registrata dal "
+        "Comune per questo file."]
+    r = verifica_sigilli(c, cfg, ALTRA, OTTOBRE, sigilli=leggi_sigilli(c.meta))
+    assert r.dettagli == [
+        f"Sigilli finestra 1/2026, finestra 2/2026: registrati dal Comune con un'altra chiave (impronta {fps}, chiave "
+        f"fornita {impronta(ALTRA)}): usare la chiave con cui il programma è stato bloccato."]
+    # window 1 sealed, checked on 01/02/2027: windows 2 and 3 due
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, KEY, ANNO_CHIUSO)
+    assert r.dettagli[-1] == ("Finestre chiuse alla data di riferimento ma non ancora sigillate: 2/2026, 3/2026 "
+                              "(eseguire «rendiconta blocca»).")
+    # windows 1 and 2 sealed without the column «Data», which the workbook has now: both late
+    c = seal_into(cartella(copy.deepcopy(BASE), _cofin_datato()), cfg, OTTOBRE)
+    c.cofin_con_data = True
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli[-1] == ("Voci di cofinanziamento datate nelle finestre già sigillate 1/2026, 2/2026 non ancora "
+                              "sigillate (eseguire «rendiconta blocca»).")
+    # another key on a workbook with a co-financing seal: its row stays locked as a co-financing row
+    c = seal_into(_con_data(()), cfg, LOCK)
+    r = verifica_sigilli(c, cfg, ALTRA, LOCK)
+    assert (r.stato, r.righe_cofin_sigillate) == ("non_verificabili", {5})
+
+
+def _senza(meta: dict, ambito: str) -> None:
+    for k in [k for k in meta if k.startswith(f"sigillo.{ambito}.")]:
+        del meta[k]
+
+
+def test_every_seal_recorded_is_checked(cfg):
+    # windows 1 and 2 with their co-financing seals, made on 01/10/2026 in the order finestra1,
+    # cofinanziamento1, finestra2, cofinanziamento2: cofinanziamento2 records the three others
+    # (its «precedenti», by scope: cofinanziamento1, finestra1, finestra2)
+    base = seal_into(_con_data(BASE), cfg, OTTOBRE)
+    macs = {a: base.meta[f"sigillo.{a}.hmac"] for a in ("cofinanziamento1", "finestra1", "finestra2")}
+    # finestra2 removed: cofinanziamento2 goes past the two it finds intact and reports it
+    c = copy.deepcopy(base)
+    _senza(c.meta, "finestra2")
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli[0] == (f"Il sigillo cofinanziamento finestra 2/2026 registra il sigillo finestra 2/2026 (hmac "
+                             f"{macs['finestra2'][:12]}…), che risulta rimosso dal foglio «_meta».")
+    assert sorted(r.motivi) == [7]
+    # cofinanziamento1 altered as well: reported once as altered, and finestra2 still found removed
+    c.meta["sigillo.cofinanziamento1.hmac"] = "0" * 64
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.sigilli_alterati == ["cofinanziamento finestra 1/2026", "finestra 2/2026"]
+    assert (sorted(r.motivi), sorted(r.motivi_cofinanziamento)) == ([7], [5])
+    # cofinanziamento1 made again (a valid seal, not the one recorded) and finestra2 removed: both found
+    c = copy.deepcopy(base)
+    # (made as if finestra2 were not there, so that the new seal does not record it)
+    present = {a: s for a, s in leggi_sigilli(c.meta).items() if a not in ("cofinanziamento1", "finestra2")}
+    again = {s.ambito: s for s in nuovi_sigilli(c, cfg, KEY, D(2026, 10, 2), presenti=present)}
+    c.meta.update(dict(again["cofinanziamento1"].voci_meta()))
+    _senza(c.meta, "finestra2")
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert r.dettagli[:3] == [
+        f"Il sigillo cofinanziamento finestra 2/2026 registra il sigillo cofinanziamento finestra 1/2026 (hmac "
+        f"{macs['cofinanziamento1'][:12]}…), che risulta sostituito nel foglio «_meta».",
+        "Sigillo cofinanziamento finestra 1/2026 ALTERATO nel foglio «_meta» (sostituito dopo il sigillo successivo): "
+        "le righe che copre non possono essere garantite.",
+        f"Il sigillo cofinanziamento finestra 2/2026 registra il sigillo finestra 2/2026 (hmac "
+        f"{macs['finestra2'][:12]}…), che risulta rimosso dal foglio «_meta»."]
+    assert motivi(r.motivi_cofinanziamento) == {5: [("RIGA_SIGILLATA_MODIFICATA", "Sigillo cofinanziamento finestra "
+                                                     f"1/2026 alterato: {GARANTITA}")]}
+    assert sorted(r.motivi) == [7]
+
+
+def test_a_seal_replaced_is_reported_with_the_rows_now_in_its_window(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    seal_into(c, cfg, OTTOBRE)
+    again = seal_into(cartella(copy.deepcopy(BASE)), cfg, D(2026, 6, 2))
+    c.meta.update({k: v for k, v in again.meta.items() if k.startswith("sigillo.finestra1.")})
+    c.spese.append(spesa(9, D(2026, 2, 2)))               # a row dated in window 1, in no seal
+    r = verifica_sigilli(c, cfg, KEY, OTTOBRE)
+    assert sorted(r.motivi) == [4, 5, 6, 8, 9]
+    assert motivi(r.motivi)[9] == [("RIGA_SIGILLATA_MODIFICATA", f"Sigillo finestra 1/2026 alterato: {GARANTITA}")]
+
+
+def test_seals_recorded_but_unknown_and_a_later_seal_still_checked(cfg):
+    # seals made by hand (with the key): finestra1 records a finestra2 other than the one in `_meta`;
+    # finestra3 records a seal «finestra5» that the year does not have
+    from addin.workbook.seals import Sigillo, crea_sigillo
+
+    rows = copy.deepcopy(BASE)
+    w1 = [r for r in rows if r.riga in (4, 5, 6, 8)]
+    f2_old = crea_sigillo(KEY, "finestra2", 1, 2026, "2/2026", "p", D(2026, 9, 30), OTTOBRE, [rows[3]])
+    f2_new = crea_sigillo(KEY, "finestra2", 1, 2026, "2/2026", "p", D(2026, 9, 30), D(2026, 10, 2), [rows[3]])
+    f1 = crea_sigillo(KEY, "finestra1", 1, 2026, "1/2026", "p", D(2026, 5, 31), LOCK, w1, [f2_old])
+    ghost = Sigillo("finestra5", {}, [], "ab" * 32)
+    f3 = crea_sigillo(KEY, "finestra3", 1, 2026, "3/2026", "p", D(2027, 1, 31), ANNO_CHIUSO, [], [ghost])
+    c = cartella(rows)
+    for s in (f1, f2_new, f3):
+        c.meta.update(dict(s.voci_meta()))
+    r = verifica_sigilli(c, cfg, KEY, ANNO_CHIUSO)
+    assert r.dettagli[:3] == [
+        f"Il sigillo finestra 1/2026 registra il sigillo finestra 2/2026 (hmac {f2_old.hmac[:12]}…), che risulta "
+        "sostituito nel foglio «_meta».",
+        "Sigillo finestra 2/2026 ALTERATO nel foglio «_meta» (sostituito dopo il sigillo successivo): le righe che "
+        "copre non possono essere garantite.",
+        "Il sigillo finestra 3/2026 registra il sigillo finestra5 (hmac abababababab…), che risulta rimosso dal foglio "
+        "«_meta»."]
+    assert r.sigilli_alterati == ["finestra 2/2026", "finestra5"] and sorted(r.motivi) == [7]
+
+
+def test_a_copy_altered_in_a_first_format_seal_still_finds_its_row(cfg):
+    from addin.workbook.seals import RigaSigillata
+
+    v = VoceCofinanziamento(4, "Auser", "1.1", "Volontariato", "Ore\r\nsabato", Decimal("10"), Decimal("20.075"))
+    s = _sigillo_v1([v])
+    s.righe = [RigaSigillata(4, s.righe[0].hmac, "{}")]       # the row HMACs (in the seal's HMAC) kept
+    r = verifica_sigilli(cartella(BASE, [v]), cfg, KEY, ANNO_CHIUSO, sigilli={"cofinanziamento": s})
+    assert r.motivi_cofinanziamento == {} and r.righe_cofin_sigillate == {4}
+    assert r.dettagli[1] == ("Sigillo cofinanziamento 2026, riga 4: il testo registrato nel registro del Comune è "
+                             "stato alterato (i valori originali non sono mostrati).")
+
+
+def test_a_row_found_twice_is_taken_nearest_its_sealed_place(cfg):
+    # row 10 sealed (30/04/2026); now its content at row 12 and an identical copy at row 5 (distance 2 and 5)
+    sealed = [spesa(4, D(2026, 1, 15)), spesa(10, D(2026, 4, 30), "12.34")]
+    c = seal_into(cartella(copy.deepcopy(sealed)), cfg, LOCK)
+    now = [sealed[0], dataclasses.replace(sealed[1], riga=5), dataclasses.replace(sealed[1], riga=12)]
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert r.spostate == [("finestra 1/2026", 10, 12)]
+    assert [m.codice for m in r.motivi[5]] == ["INSERIMENTO_RETROATTIVO"] and list(r.motivi) == [5]
+
+
+def test_anomalies_are_counted_one_by_one(cfg):
+    c = seal_into(cartella(copy.deepcopy(BASE)), cfg, LOCK)
+    # row 5 deleted, row 6 changed: both reported, two anomalies
+    now = _edited([s for s in BASE if s.riga != 5], 6, importo=Decimal("13.00"))
+    r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
+    assert r.righe_cancellate == [5] and list(r.motivi) == [6]
+    assert "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): 2 anomalie." in r.dettagli
+    # two co-financing rows added in window 1 after its seal, and an expense row: each counted under its seal
+    c = seal_into(_con_data(BASE), cfg, LOCK)
+    for n in (8, 9):
+        c.cofinanziamento.append(VoceCofinanziamento(n, "Auser", "1.1", "Volontariato", "Ore", Decimal("1"),
+                                                     Decimal("20"), D(2026, 2, n)))
+    c.spese.append(spesa(9, D(2026, 2, 2)))
+    r = verifica_sigilli(c, cfg, KEY, LOCK)
+    assert r.dettagli[:2] == ["Sigillo cofinanziamento finestra 1/2026 (1 righe, bloccato il 01/06/2026): 2 anomalie.",
+                              "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): 1 anomalia."]
+    # two monetary rows added after the year's seal, and an expense row dated in window 1
+    c = seal_into(_con_data(BASE), cfg, ANNO_CHIUSO)
+    for n in (8, 9):
+        c.cofinanziamento.append(VoceCofinanziamento(n, "Igea", "1.1", "Monetario", "Quota", None, Decimal("1")))
+    c.spese.append(spesa(9, D(2026, 2, 2)))
+    r = verifica_sigilli(c, cfg, KEY, ANNO_CHIUSO)
+    assert "Sigillo cofinanziamento 2026 (2 righe, bloccato il 01/02/2027): 2 anomalie." in r.dettagli
+    assert "Sigillo finestra 1/2026 (4 righe, bloccato il 01/02/2027): 1 anomalia." in r.dettagli
+    assert [m.codice for m in r.motivi[9]] == ["INSERIMENTO_RETROATTIVO"]
+
+
+def test_a_row_sealed_with_a_column_since_removed(cfg):
+    # a first-format row whose sealed text has a field today's columns do not have («vecchia»): the row is
+    # the same in every column, yet not the text sealed; nothing can be shown field by field
+    import json
+
+    from addin.workbook.seals import RigaSigillata, _mac, _row_mac, _seal_payload
+
+    v = VoceCofinanziamento(4, "Auser", "1.1", "Volontariato", "Ore", Decimal("10"), Decimal("20"))
+    s = _sigillo_v1([v])
+    obj = json.loads(s.righe[0].testo)
+    obj["vecchia"] = "x"
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    s.righe = [RigaSigillata(4, _row_mac(KEY, 1, 2026, "cofinanziamento", text, "1"), text)]
+    s.hmac = _mac(KEY, _seal_payload("cofinanziamento", s.intestazione, s.righe))
+    r = verifica_sigilli(cartella(BASE, [v]), cfg, KEY, ANNO_CHIUSO, sigilli={"cofinanziamento": s})
+    assert motivi(r.motivi_cofinanziamento) == {4: [(
+        "RIGA_SIGILLATA_MODIFICATA", "Riga bloccata il 01/02/2027 (cofinanziamento 2026) modificata dopo il sigillo: "
+                                     "valori originali non leggibili.")]}
