@@ -828,7 +828,9 @@ def test_anomalies_are_counted_one_by_one(cfg):
     # row 5 deleted, row 6 changed: both reported, two anomalies
     now = _edited([s for s in BASE if s.riga != 5], 6, importo=Decimal("13.00"))
     r = verifica_sigilli(cartella(now, meta=c.meta), cfg, KEY, LOCK)
-    assert r.righe_cancellate == [5] and list(r.motivi) == [6]
+    assert r.righe_cancellate == [5]
+    assert motivi(r.motivi) == {6: [("RIGA_SIGILLATA_MODIFICATA", MODIFICATA.format(
+        "", "Importo rendicontato: 12,34 € → 13,00 €"))]}
     assert "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): 2 anomalie." in r.dettagli
     # two co-financing rows added in window 1 after its seal, and an expense row: each counted under its seal
     c = seal_into(_con_data(BASE), cfg, LOCK)
