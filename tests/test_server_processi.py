@@ -117,10 +117,11 @@ def test_a_killed_worker_is_an_italian_503_and_the_pool_is_replaced(monkeypatch,
 
 def test_a_worker_out_of_memory_is_an_italian_500_and_the_worker_serves_on(monkeypatch, programmi):
     """A worker limited to 320 MB of address space (RENDICONTA_MEMORIA_PROCESSO_MB; about 260 MB once its
-    modules are imported) receives a 6 MB request whose 2 million empty objects need over 140 MB."""
+    modules are imported) receives a 15 MB request whose 2.5 million two-letter texts need about 150 MB
+    (a new 51-byte string each, plus its pointer: JSON gives every string value its own object)."""
     book = _book(programmi[1])
     enorme = copy.deepcopy(book)
-    enorme["sheets"][0]["values"] = [[{}] * 1000 for _ in range(2000)]   # "{}, " x 2,000,000: 6 MB of JSON
+    enorme["sheets"][0]["values"] = [["ab"] * 1000 for _ in range(2500)]   # '"ab", ' x 2,500,000: 15 MB
     with server(monkeypatch, 1, RENDICONTA_MEMORIA_PROCESSO_MB="320") as (app, c):
         [pid] = c.lavoratori()
         r = _post(c, "valida", enorme)
