@@ -14,7 +14,7 @@ def byte_json(x: object) -> int:
     return len(json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
-def _taglia(values: list[list]) -> list[list]:
+def taglia(values: list[list]) -> list[list]:
     """The matrix from A1 to the last cell holding a value (xlwings reads the values-only used range)."""
     rows = max((i + 1 for i, r in enumerate(values) if any(c not in (None, "") for c in r)), default=1)
     cols = max((j + 1 for r in values[:rows] for j, c in enumerate(r) if c not in (None, "")), default=1)
@@ -39,7 +39,7 @@ def svuota_esiti(book: dict, foglio: str = "Spese") -> dict:
             for c in cols:
                 if c < len(r):
                     r[c] = ""
-        sheet["values"] = _taglia(values)
+        sheet["values"] = taglia(values)
     return book
 
 
