@@ -1032,6 +1032,16 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
     from addin.casi.consolida import consolida_file
 
     cfg = _cfg(config)
+    # the uploads live in the server's temporary folders: the capofila's workbook names them by file name
+    # (`_meta` file.N, Anomalie's «File», messages), never by a path of the server
+    cartelle = sorted({str(Path(p).parent) + os.sep for p in paths}, key=len, reverse=True)
+
+    def senza_cartelle(v: object) -> object:
+        if isinstance(v, str):
+            for c in cartelle:
+                v = v.replace(c, "")
+        return v
+
     with tempfile.TemporaryDirectory(dir=cartella_lavoro) as tmp:
         out = Path(tmp) / "consolidato.xlsx"
         r = consolida_file(list(paths), cfg, oggi or today(), out, registro=registro())
@@ -1043,7 +1053,7 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
             ws = wb[name]
             righe, formati = [], {}
             for i, row in enumerate(ws.iter_rows()):
-                righe.append([_json_cella(c.value) for c in row])
+                righe.append([_json_cella(senza_cartelle(c.value)) for c in row])
                 if i == 3:   # first data row (title, note, header, data): its formats stand for the column
                     formati = {j: c.number_format for j, c in enumerate(row)
                                if c.number_format and c.number_format != "General"}

@@ -563,7 +563,8 @@ def test_colonna_data_del_cofinanziamento_cancellata_dopo_il_sigillo(cfg, tmp_pa
     ws.delete_cols(col)
     wb.save(p)
     r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r1.xlsx", chiave=KEY, registro=registro)
-    assert any("non ha più la colonna «Data»" in a and "cofinanziamento1" in a for a in r.avvisi), r.avvisi
+    assert any("non ha più la colonna «Data»" in a and "per finestra (cofinanziamento finestra 1/2026):" in a
+               for a in r.avvisi), r.avvisi
     # the file-only check of the same workbook: the milder notice (no register to compare with)
     r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r2.xlsx", chiave=KEY)
     assert any("non ha la colonna «Data»" in a for a in r.avvisi), r.avvisi

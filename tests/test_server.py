@@ -532,6 +532,22 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     assert acts[-1]["func"] == "alert"
 
 
+def test_consolida_names_the_uploads_by_file_name_never_by_a_server_path(client, programmi):
+    import tempfile
+
+    files = [("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in programmi.values()]
+    files.append(("files", ("rotto.xlsx", b"non sono un file excel", "application/octet-stream")))
+    r = client.post("/rendiconta/consolida", files=files)
+    assert r.status_code == 200, r.text
+    fogli = r.json()["fogli"]
+    meta = {row[0]: row[1] for row in fogli["_meta"]["righe"] if row and row[0]}
+    assert sorted(v for k, v in meta.items() if str(k).startswith("file.")) == sorted(p.name for p in programmi.values())
+    anomalie = fogli["Anomalie"]["righe"]
+    assert any("rotto.xlsx" in row for row in anomalie), anomalie
+    testi = [v for f in fogli.values() for row in f["righe"] for v in row if isinstance(v, str)]
+    assert not [t for t in testi if tempfile.gettempdir() in t or "rendiconta-" in t]
+
+
 def test_consolida_rejects_non_xlsx(client):
     r = client.post("/rendiconta/consolida", files=[("files", ("note.txt", io.BytesIO(b"x"), "text/plain"))])
     assert r.status_code == 400 and "xlsx" in r.json()["detail"]

@@ -260,10 +260,11 @@ def avviso_colonna_data(cartella: CartellaRendiconto, atti: AttiProgramma | None
         return None
     from addin.workbook.seals import numero_cofin_finestra
 
-    windows = sorted(a for a in (atti.sigilli if atti is not None else {}) if numero_cofin_finestra(a) is not None)
+    sigilli = atti.sigilli if atti is not None else {}
+    windows = sorted((n, s.etichetta) for a, s in sigilli.items() if (n := numero_cofin_finestra(a)) is not None)
     if windows:
         return ("Il foglio «Cofinanziamento» non ha più la colonna «Data», presente quando il Comune ha sigillato "
-                f"le voci per finestra ({', '.join(windows)}): le voci non monetarie e di volontariato non possono "
+                f"le voci per finestra ({', '.join(e for _, e in windows)}): le voci non monetarie e di volontariato non possono "
                 "essere collocate nelle finestre. Ripristinare la colonna (modello del programma) e inviare di nuovo il file.")
     return ("Il foglio «Cofinanziamento» non ha la colonna «Data» (modello precedente al 29/11/2026): le voci non "
             "monetarie e di volontariato non sono collocate nelle finestre e sono sigillate solo dopo l'ultimo "
