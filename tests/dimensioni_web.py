@@ -66,7 +66,7 @@ def _seriale(v):
     return v
 
 
-BYTE_BLOCCO = 1_000_000   # static/js/rendiconta.js, BYTE_BLOCCO and PRIME_RIGHE
+BYTE_BLOCCO = 750_000   # static/js/rendiconta.js, BYTE_BLOCCO and PRIME_RIGHE
 PRIME_RIGHE = 64
 
 

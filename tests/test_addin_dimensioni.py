@@ -159,7 +159,7 @@ def test_every_excel_read_stays_under_1_mb_at_any_size(misure):
     """What getBookData alone read in ONE request grows with the rows: extrapolated to 10,000 it passes
     Excel on the web's 5 MB after Blocca (it did: 5.66 MB). Now xlwings reads only `_meta` (its seal
     copies grow about 105 bytes a sealed row: under 1 MB at 10,000) and the large sheets go in blocks,
-    each near BYTE_BLOCCO (1,000,000 bytes) whatever the sheet's length."""
+    each near BYTE_BLOCCO (750,000 bytes) whatever the sheet's length."""
     assert _a_10000(misure, "lettura_una_dopo") > LIMITE_WEB          # why the blocks: one read is too much
     assert _a_10000(misure, "meta_dopo") < 1024 * 1024
     assert _a_10000(misure, "meta_prima") < 50_000                     # before Blocca `_meta` holds a few keys
