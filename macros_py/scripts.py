@@ -30,7 +30,8 @@ from addin.ruoli import COMUNE, programma_consentito  # noqa: E402
 __all__ = ["valida", "verifica", "blocca", "risigilla", "registra_decisioni", "consolida"]
 
 RUOLO_COMUNE = [COMUNE]
-# the sheets the task pane sends (the others travel without their values)
+# the sheets xlwings sends for a task pane of an earlier version (the others travel without their values);
+# the current one sends only `_meta` this way, the large sheets as the script's argument
 FOGLI_PROGRAMMA = xlbridge.FOGLI_LETTI
 FOGLI_CONSOLIDATO = xlbridge.FOGLI_CONSOLIDATO_LETTI
 # the officer's decisions are in Verifica; programme and year in `_meta` (not the expense rows: 5 MB)

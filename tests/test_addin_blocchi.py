@@ -248,3 +248,19 @@ def test_the_checked_grids_travel_to_a_worker_process():
     assert pickle.loads(pickle.dumps(v)) == v
     assert v.tabelle == {"Spese": [(3, 1003)]}
     assert xlbridge.fogli_inviati(None, xlbridge.FOGLI_DAL_RIQUADRO) is None   # an earlier task pane
+
+
+def test_the_task_pane_reads_the_sheets_the_server_accepts():
+    """main.js names, per button, the sheets it reads in blocks: the ones xlbridge accepts from it."""
+    import json
+    import re
+
+    from addin import xlbridge
+
+    js = (SERVER_DIR / "static" / "js" / "main.js").read_text(encoding="utf-8")
+    programma = json.loads(re.search(r"const FOGLI_PROGRAMMA = (\[[^\]]*\]);", js).group(1))
+    assert programma == xlbridge.FOGLI_DAL_RIQUADRO
+    decisioni = json.loads(re.search(r"registra_decisioni: (\[[^\]]*\]),", js).group(1))
+    assert decisioni == xlbridge.FOGLI_DAL_RIQUADRO_DECISIONI
+    for script in ("valida", "verifica", "blocca", "risigilla"):
+        assert re.search(rf"\b{script}: FOGLI_PROGRAMMA,", js), script
