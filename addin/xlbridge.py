@@ -931,7 +931,7 @@ def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = Non
 
 
 def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo, inviati=None):
-    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.atti_registro import controlla_data_decisiva, leggi_atti
     from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco, registra_sigilli
     from addin.errors import ErroreChiave
     from addin.registro.atti import SIGILLO
@@ -952,6 +952,7 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo, 
     controlla_referente(reg, operatore, cartella.programma)
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
+        controlla_data_decisiva(stato, cfg)
         if risigilla is not None:
             from addin.casi.blocca import ambito_da_risigillare
             from addin.errors import ErroreInput
@@ -961,7 +962,7 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo, 
                 raise ErroreInput(f"Risigilla: nel registro del Comune non c'è ancora un sigillo {quale}: per "
                                   "sigillare la prima volta usare Blocca.")
         piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli, risigilla=risigilla, motivo=motivo)
-        registra_sigilli(w, stato, piano, oggi, motivo)
+        registra_sigilli(w, stato, piano, oggi, motivo, cfg.regole.data_decisiva)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
@@ -975,6 +976,7 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo, 
     stale = piano.copie_da_aggiornare(cartella.meta)
     if stale:
         scrivi(book, [_copie_meta(grids.get(schema.META) or [], stale)])
+
     def tabelle(nome):   # the Excel tables of a sheet the task pane read (None: xlwings sent the sheet)
         return None if inviati is None else inviati.tabelle.get(nome, [])
 

@@ -467,6 +467,21 @@ def test_the_default_limit_is_20_mb(monkeypatch):
         limite_richiesta()
 
 
+@pytest.mark.parametrize("cella,dove", [
+    ({"type": "entity", "text": "Cartoleria"}, "riga 5, colonna C"),    # an object where Excel sends values
+    ([1, 2], "riga 5, colonna C"),
+])
+def test_a_cell_that_is_not_a_value_gets_an_italian_400_naming_it(client, programmi, cella, dove):
+    book = _book(programmi[1])
+    spese = [s["name"] for s in book["sheets"]].index(schema.SPESE)
+    book["sheets"][spese]["values"][4][2] = cella          # Excel row 5, column C
+    r = client.post("/xlwings/custom-scripts-call/valida", json=book)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == (f"Dati della cartella non validi: foglio «Spese», {dove}: valore di cella non "
+                                  "ammesso (solo testo, numeri, VERO/FALSO o vuoto). Aggiornare il componente "
+                                  "aggiuntivo e riprovare.")
+
+
 @pytest.mark.parametrize("path,body,code", [
     ("/xlwings/custom-scripts-call/cancella_tutto", {"book": {}, "sheets": []}, 404),
     ("/xlwings/custom-scripts-call/valida", b"{not json", 400),

@@ -32,7 +32,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.casi.atti_registro import dati_sigillo, leggi_atti
+from addin.casi.atti_registro import controlla_data_decisiva, dati_sigillo, leggi_atti
 from addin.config.models import Config
 from addin.errors import ErroreChiave, ErroreInput, ErroreOutput, ErroreRegistro
 from addin.registro.atti import SIGILLO
@@ -303,14 +303,15 @@ def _esegui(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
 
 
 def registra_sigilli(scrittura, stato, piano: PianoBlocco, data_riferimento: dt.date,
-                     motivo: str | None = None) -> list[int]:
+                     motivo: str | None = None, data_decisiva: str | None = None) -> list[int]:
     """Record the plan's new seals as SIGILLO acts in the open register transaction `scrittura` (a
     re-seal references the act it replaces, with its reason); `stato`: the chain's acts read in that
     transaction. Returns the new acts' positions. Shared by the CLI and the add-in."""
     out = []
     for s in piano.nuovi:
         replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
-        atto = scrittura.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
+        atto = scrittura.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None, data_decisiva),
+                                  data=data_riferimento,
                                   riferimento=replaced.posizione if replaced else None)
         out.append(atto.posizione)
     return out
@@ -353,9 +354,10 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
                 raise ErroreInput(f"il file è stato sostituito durante il blocco (ora programma {cartella.programma}, "
                                   f"anno {cartella.anno}): ripetere il blocco.", file=path.name)
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
+        controlla_data_decisiva(stato, config)
 
         def registra(piano: PianoBlocco) -> None:
-            res.atti += registra_sigilli(w, stato, piano, data_riferimento, motivo)
+            res.atti += registra_sigilli(w, stato, piano, data_riferimento, motivo, config.regole.data_decisiva)
 
         _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, stato.sigilli,
                 risigilla, motivo, registra, dati)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-from addin.casi.atti_registro import AttiProgramma, chiave_decisione
+from addin.casi.atti_registro import AttiProgramma, chiave_decisione, controlla_data_decisiva
 from addin.config.models import Config
 from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
 from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
@@ -319,6 +319,8 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     `variazioni` / `pagamenti`: the register's approved budget variations and payments made (None: the
     register was not consulted). With the variations the contribution, the tranches and the budget
     check use the approved budget, and the variations typed in the Budget sheet are listed as proposals."""
+    if atti is not None:
+        controlla_data_decisiva(atti, config)
     motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento, atti)
     avvisi_registro: list[str] = []
     dopo_regole: dict = {}
