@@ -198,7 +198,7 @@ export async function leggiFogli(context, nomi, { byteBlocco = BYTE_BLOCCO, prim
   const fogli = presenti.map((nome) => {
     const sheet = ws.getItem(nome);
     const usato = sheet.getUsedRangeOrNullObject(true);
-    usato.load("isNullObject, rowIndex, rowCount, columnIndex, columnCount");
+    usato.load("rowIndex, rowCount, columnIndex, columnCount"); // isNullObject: known after the sync
     const tabelle = sheet.tables;
     tabelle.load("items/name");
     return { nome, sheet, usato, tabelle };
