@@ -89,8 +89,8 @@ def test_a_seal_removed_from_meta_is_found_by_the_next_one(cfg):
     assert r.dettagli == [
         f"Il sigillo finestra 2/2026 registra il sigillo finestra 1/2026 (hmac {mac1[:12]}…), che risulta rimosso "
         "dal foglio «_meta».",
-        # window 2 holds row 7 only ("1 righe": the count, as written)
-        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/10/2026): verificato, nessuna modifica.",
+        # window 2 holds row 7 only
+        "Sigillo finestra 2/2026 (1 riga, bloccato il 01/10/2026): verificato, nessuna modifica.",
         "Finestre chiuse alla data di riferimento ma non ancora sigillate: 1/2026 (eseguire «rendiconta blocca»)."]
     removed = [("RIGA_SIGILLATA_MODIFICATA", f"Il sigillo finestra 1/2026 è stato rimosso dal foglio «_meta»: {GARANTITA}")]
     assert motivi(r.motivi) == {4: removed, 5: removed, 6: removed, 8: removed}
@@ -116,7 +116,7 @@ def test_a_seal_replaced_in_meta_or_altered_is_reported_once(cfg):
         "nel foglio «_meta».",
         "Sigillo finestra 1/2026 ALTERATO nel foglio «_meta» (sostituito dopo il sigillo successivo): le righe che "
         "copre non possono essere garantite.",
-        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/10/2026): verificato, nessuna modifica."]
+        "Sigillo finestra 2/2026 (1 riga, bloccato il 01/10/2026): verificato, nessuna modifica."]
     altered = [("RIGA_SIGILLATA_MODIFICATA", f"Sigillo finestra 1/2026 alterato: {GARANTITA}")]
     assert motivi(r.motivi) == {4: altered, 5: altered, 6: altered, 8: altered}
     assert r.sigilli_alterati == ["finestra 1/2026"]
@@ -128,7 +128,7 @@ def test_a_seal_replaced_in_meta_or_altered_is_reported_once(cfg):
     assert r.dettagli == [
         "Sigillo finestra 1/2026 ALTERATO nel foglio «_meta» (i dati del sigillo non corrispondono): le righe che "
         "copre non possono essere garantite.",
-        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/10/2026): verificato, nessuna modifica."]
+        "Sigillo finestra 2/2026 (1 riga, bloccato il 01/10/2026): verificato, nessuna modifica."]
     assert r.sigilli_alterati == ["finestra 1/2026"] and sorted(r.motivi) == [4, 5, 6, 8]
 
 
@@ -190,7 +190,7 @@ def test_cofinancing_rows_inserted_after_their_seal_word_for_word(cfg):
                                    "blocco (sigillo del 01/06/2026): non è nel sigillo.")]}
     # co-financing insertions are counted under their seal, not among the expense rows inserted
     assert r.dettagli == [
-        "Sigillo cofinanziamento finestra 1/2026 (1 righe, bloccato il 01/06/2026): 1 anomalia.",
+        "Sigillo cofinanziamento finestra 1/2026 (1 riga, bloccato il 01/06/2026): 1 anomalia.",
         "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): verificato, nessuna modifica."]
     # the year's seal: a monetary row 9 added after it (sealed on 01/02/2027, every window too)
     c = seal_into(_con_data(BASE), cfg, ANNO_CHIUSO)
@@ -202,11 +202,11 @@ def test_cofinancing_rows_inserted_after_their_seal_word_for_word(cfg):
     # seals in scope order: cofinanziamento (rows 4, 7), cofinanziamento1 (5), 2 (6), 3 (none), finestra1-3
     assert r.dettagli == [
         "Sigillo cofinanziamento 2026 (2 righe, bloccato il 01/02/2027): 1 anomalia.",
-        "Sigillo cofinanziamento finestra 1/2026 (1 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
-        "Sigillo cofinanziamento finestra 2/2026 (1 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo cofinanziamento finestra 1/2026 (1 riga, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo cofinanziamento finestra 2/2026 (1 riga, bloccato il 01/02/2027): verificato, nessuna modifica.",
         "Sigillo cofinanziamento finestra 3/2026 (0 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
         "Sigillo finestra 1/2026 (4 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
-        "Sigillo finestra 2/2026 (1 righe, bloccato il 01/02/2027): verificato, nessuna modifica.",
+        "Sigillo finestra 2/2026 (1 riga, bloccato il 01/02/2027): verificato, nessuna modifica.",
         "Sigillo finestra 3/2026 (0 righe, bloccato il 01/02/2027): verificato, nessuna modifica."]
 
 
@@ -839,7 +839,7 @@ def test_anomalies_are_counted_one_by_one(cfg):
                                                      Decimal("20"), D(2026, 2, n)))
     c.spese.append(spesa(9, D(2026, 2, 2)))
     r = verifica_sigilli(c, cfg, KEY, LOCK)
-    assert r.dettagli[:2] == ["Sigillo cofinanziamento finestra 1/2026 (1 righe, bloccato il 01/06/2026): 2 anomalie.",
+    assert r.dettagli[:2] == ["Sigillo cofinanziamento finestra 1/2026 (1 riga, bloccato il 01/06/2026): 2 anomalie.",
                               "Sigillo finestra 1/2026 (4 righe, bloccato il 01/06/2026): 1 anomalia."]
     # two monetary rows added after the year's seal, and an expense row dated in window 1
     c = seal_into(_con_data(BASE), cfg, ANNO_CHIUSO)

@@ -954,7 +954,8 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                  f"(sigillo del {when}): non è nel sigillo.")
     for seal in sorted(valid, key=lambda s: s.ambito):
         n = counts.get(seal.ambito, 0)
-        res.dettagli.append(f"Sigillo {seal.etichetta} ({len(seal.righe)} righe, bloccato il {_data(seal)}): "
+        res.dettagli.append(f"Sigillo {seal.etichetta} ({len(seal.righe)} {'riga' if len(seal.righe) == 1 else 'righe'}, "
+                            f"bloccato il {_data(seal)}): "
                             + ("verificato, nessuna modifica." if n == 0 else "1 anomalia." if n == 1 else f"{n} anomalie."))
     if res.spostate:
         shown = ", ".join(f"{a} → {b}" for _, a, b in res.spostate[:12])
