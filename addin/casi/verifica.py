@@ -167,7 +167,7 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
                           sigilli=atti.sigilli if atti is not None else None)
     if atti is not None:
         # seals in `_meta` that the register does not know (forged, or made without the register)
-        in_file = leggi_sigilli(cartella.meta)
+        in_file = leggi_sigilli(cartella.meta, atti.sigilli)
         unknown = [s.etichetta for a, s in in_file.items()
                    if a not in atti.sigilli or (s.intestazione, s.hmac, s.righe, s.problemi)
                    != (atti.sigilli[a].intestazione, atti.sigilli[a].hmac, atti.sigilli[a].righe, [])]
