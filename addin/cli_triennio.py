@@ -236,10 +236,12 @@ def cmd_annulla_variazione(programma: int = typer.Option(..., "--programma"), an
 
 # --- several years -----------------------------------------------------------------------------------------
 
-def file_ricevuti(reg, config) -> list[Path | ErroreInput]:
+def file_ricevuti(reg, config, letti: dict[str, bytes] | None = None) -> list[Path | ErroreInput]:
     """The workbooks of the register's receptions (the latest reception of each file of each programme
-    and year); a file missing or changed since its reception becomes an error, never silently used."""
+    and year); a file missing or changed since its reception becomes an error, never silently used.
+    `letti` receives the bytes that were hashed (by path), so that exactly those are consolidated."""
     from addin.registro.atti import RICEZIONE
+    from addin.workbook.reader import leggi_byte
 
     out: list[Path | ErroreInput] = []
     for p in config.programmi:
@@ -252,11 +254,19 @@ def file_ricevuti(reg, config) -> list[Path | ErroreInput]:
                 path = Path(d.get("percorso") or name)
                 if not path.is_file():
                     out.append(ErroreInput(f"file ricevuto non trovato (programma {p.codice}, anno {y}).", file=name))
-                elif d.get("sha256") and hashlib.sha256(path.read_bytes()).hexdigest() != d["sha256"]:
+                    continue
+                try:
+                    dati = leggi_byte(path)
+                except ErroreInput as exc:
+                    out.append(exc)
+                    continue
+                if d.get("sha256") and hashlib.sha256(dati).hexdigest() != d["sha256"]:
                     out.append(ErroreInput("il file è cambiato dopo la ricezione registrata: non consolidato.",
                                            file=name))
                 else:
                     out.append(path)
+                    if letti is not None:
+                        letti[str(path)] = dati
     return out
 
 
@@ -276,8 +286,9 @@ def consolida_piu_anni(files: list[Path], out: Path, rif: dt.date, *, registro: 
     reg = apri(registro)
     paths: list[Path] = list(files)
     errors: list[ErroreInput] = []
+    letti: dict[str, bytes] = {}
     if triennio:
-        for x in file_ricevuti(reg, cfg):
+        for x in file_ricevuti(reg, cfg, letti):
             (errors if isinstance(x, ErroreInput) else paths).append(x)
     if not paths:
         cli.fail(ErroreInput("nessun file da consolidare: nessuna ricezione nel registro e nessun file indicato."))
@@ -285,7 +296,8 @@ def consolida_piu_anni(files: list[Path], out: Path, rif: dt.date, *, registro: 
                                         input=[*paths, *([chiave] if chiave else [])]))
     key = cli.carica_chiave_cli(chiave)
     r = _run(lambda: consolida_triennio_file(paths, cfg, rif, out, pagamenti=pagamenti_registrati(reg, cfg),
-                                             variazioni=variazioni_registrate(reg, cfg), chiave=key, errori=errors))
+                                             variazioni=variazioni_registrate(reg, cfg), chiave=key, errori=errors,
+                                             dati=letti))
     if json_out:
         typer.echo(json.dumps(risultato_json(r), ensure_ascii=False, indent=1))
         return
@@ -366,15 +378,17 @@ def aggiungi_comandi(app: typer.Typer) -> None:
         reg = apri(registro)
         paths: list[Path] = list(files or [])
         errors: list[ErroreInput] = []
+        letti: dict[str, bytes] = {}
         if ricevuti:
-            for x in file_ricevuti(reg, cfg):
+            for x in file_ricevuti(reg, cfg, letti):
                 (errors if isinstance(x, ErroreInput) else paths).append(x)
         _run(lambda: controlla_destinazione(out, [".xlsx"], sovrascrivi=sovrascrivi, cosa="la relazione", input=paths))
         if pdf is not None:
             _run(lambda: controlla_destinazione(pdf, [".pdf"], sovrascrivi=sovrascrivi, cosa="il PDF della relazione",
                                                 input=paths))
         r = _run(lambda: consolida_triennio_file(paths, cfg, rif, None, pagamenti=pagamenti_registrati(reg, cfg),
-                                                 variazioni=variazioni_registrate(reg, cfg), errori=errors))
+                                                 variazioni=variazioni_registrate(reg, cfg), errori=errors,
+                                                 dati=letti))
         if anno not in r.anni:
             cli.fail(ErroreInput(f"nessun rendiconto del {anno} tra i file indicati."))
         rep = report_cabina(cfg, r, tipo, anno, atti_per_relazione(reg, cfg, anno))

@@ -44,6 +44,12 @@ class ErroreInput(ErroreRendiconta):
         return (", ".join(where) + ": " if where else "") + self.messaggio
 
 
+class ErroreConfigurazione(ErroreRendiconta):
+    """The configuration contradicts the register (e.g. a rule changed after the windows were sealed)."""
+
+    exit_code = EXIT_CONFIG
+
+
 class ErroreOutput(ErroreRendiconta):
     exit_code = EXIT_OUTPUT
 

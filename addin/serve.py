@@ -373,9 +373,15 @@ def crea_app():
 
     async def corpo_cartella(request: Request) -> dict:
         try:
-            data = await run_in_threadpool(json.loads, await request.body())   # megabytes: off the loop
+            # megabytes: parsed and their cells checked off the loop
+            data, cella = await run_in_threadpool(_cartella_json, await request.body())
         except (ValueError, UnicodeDecodeError):
             raise HTTPException(400, "Dati della cartella non validi: il corpo non è JSON.") from None
+        if cella is not None:
+            foglio, riga, colonna = cella
+            raise HTTPException(400, f"Dati della cartella non validi: foglio «{foglio}», riga {riga}, colonna "
+                                     f"{colonna}: valore di cella non ammesso (solo testo, numeri, VERO/FALSO o "
+                                     "vuoto). Aggiornare il componente aggiuntivo e riprovare.")
         sheets = data.get("sheets") if isinstance(data, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("book"), dict) or not isinstance(sheets, list) \
                 or not all(isinstance(s, dict) and isinstance(s.get("name"), str)
@@ -395,6 +401,30 @@ def crea_app():
     _script_fuori_dal_ciclo(app, settings.app_path)
     return Guardia(main_app, limite, _nomi(custom_scripts, "__xlscript__"),
                    _nomi(custom_functions, "__xlfunc__"), settings.app_path, Esecutore.da_ambiente())
+
+
+_SCALARI = frozenset((str, int, float, bool, type(None)))     # exact types: what json.loads makes of values
+
+
+def _cartella_json(body: bytes) -> tuple[object, tuple[str, int, str] | None]:
+    """The workbook a script receives, parsed, and the first cell that is not what Excel sends as a
+    value (text, number, boolean or empty: never an object or a list, which xlwings cannot hold) as
+    (sheet, row, column letter); None when every cell is a value."""
+    data = json.loads(body)
+    sheets = data.get("sheets") if isinstance(data, dict) else None
+    for s in sheets if isinstance(sheets, list) else ():
+        values = s.get("values") if isinstance(s, dict) else None
+        if not isinstance(values, list):
+            continue
+        for i, row in enumerate(values):
+            if not isinstance(row, list):
+                return data, (str(s.get("name")), i + 1, "A")
+            if not _SCALARI.issuperset(map(type, row)):      # about 1 ms per 1,000 rows of 30 cells
+                from openpyxl.utils import get_column_letter
+
+                j = next(j for j, c in enumerate(row) if type(c) not in _SCALARI)
+                return data, (str(s.get("name")), i + 1, get_column_letter(j + 1))
+    return data, None
 
 
 def progetto_con_statici(cartella: Path) -> Path:

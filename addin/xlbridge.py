@@ -860,7 +860,7 @@ def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = Non
 
 
 def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
-    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.atti_registro import controlla_data_decisiva, leggi_atti
     from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco, registra_sigilli
     from addin.errors import ErroreChiave
     from addin.registro.atti import SIGILLO
@@ -881,6 +881,7 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
     controlla_referente(reg, operatore, cartella.programma)
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
+        controlla_data_decisiva(stato, cfg)
         if risigilla is not None:
             from addin.casi.blocca import ambito_da_risigillare
             from addin.errors import ErroreInput
@@ -890,7 +891,7 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
                 raise ErroreInput(f"Risigilla: nel registro del Comune non c'è ancora un sigillo {quale}: per "
                                   "sigillare la prima volta usare Blocca.")
         piano = pianifica_blocco(cartella, cfg, oggi, chiave, stato.sigilli, risigilla=risigilla, motivo=motivo)
-        registra_sigilli(w, stato, piano, oggi, motivo)
+        registra_sigilli(w, stato, piano, oggi, motivo, cfg.regole.data_decisiva)
     sigilli, nuovi = piano.sigilli, piano.nuovi
     if not sigilli:
         _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
@@ -957,6 +958,16 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
     from addin.casi.consolida import consolida_file
 
     cfg = _cfg(config)
+    # the uploads live in the server's temporary folders: the capofila's workbook names them by file name
+    # (`_meta` file.N, Anomalie's «File», messages), never by a path of the server
+    cartelle = sorted({str(Path(p).parent) + os.sep for p in paths}, key=len, reverse=True)
+
+    def senza_cartelle(v: object) -> object:
+        if isinstance(v, str):
+            for c in cartelle:
+                v = v.replace(c, "")
+        return v
+
     with tempfile.TemporaryDirectory(dir=cartella_lavoro) as tmp:
         out = Path(tmp) / "consolidato.xlsx"
         r = consolida_file(list(paths), cfg, oggi or today(), out, registro=registro())
@@ -968,7 +979,7 @@ def dati_consolidato(paths: Sequence[str], config: Config | None = None, oggi: d
             ws = wb[name]
             righe, formati = [], {}
             for i, row in enumerate(ws.iter_rows()):
-                righe.append([_json_cella(c.value) for c in row])
+                righe.append([_json_cella(senza_cartelle(c.value)) for c in row])
                 if i == 3:   # first data row (title, note, header, data): its formats stand for the column
                     formati = {j: c.number_format for j, c in enumerate(row)
                                if c.number_format and c.number_format != "General"}

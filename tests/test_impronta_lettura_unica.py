@@ -65,6 +65,23 @@ def test_ricevi_records_hash_and_size_of_the_bytes_it_checks_reading_the_file_on
     assert opened.count(str(cartella)) == 1, opened
 
 
+def test_triennio_consolidates_the_received_bytes_it_hashed_reading_each_file_once(cartella, cfg, registro):
+    """`consolida --triennio` and `cabina --ricevuti`: the hash compared with the reception and the
+    workbook consolidated are the same bytes (one open of the file)."""
+    from addin.casi.ricevi import ricevi
+    from addin.casi.triennio import consolida_triennio_file
+    from addin.cli_triennio import file_ricevuti
+
+    ricevi(registro, cartella, cfg, data_ricezione=dt.date(2026, 6, 2), protocollo="2026/1")
+    letti: dict[str, bytes] = {}
+    with _ascolta() as opened:
+        paths = file_ricevuti(registro, cfg, letti)
+        r = consolida_triennio_file(paths, cfg, dt.date(2026, 6, 2), None, dati=letti)
+    assert paths == [cartella] and letti == {str(cartella): cartella.read_bytes()}
+    assert opened.count(str(cartella)) == 1, opened
+    assert list(r.anni) == [2026] and not r.errori
+
+
 def test_the_checks_see_the_bytes_read_not_the_file_on_disk(cartella, cfg, tmp_path):
     """The safety checks and the parser judge the bytes handed to them: a file replaced after the read
     does not change what is checked (here the file on disk is replaced by a CSV before parsing)."""

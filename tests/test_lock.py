@@ -199,6 +199,46 @@ def test_not_a_workbook_is_an_input_error(cfg, tmp_path):
     assert p.read_bytes() == b"non sono un file excel"
 
 
+def _salvato_da_excel_durante_il_blocco(monkeypatch, path: Path) -> None:
+    """Excel saves the workbook (row 6's amount typed again) after Blocca read it and before it writes."""
+    import addin.casi.blocca as blocca
+
+    real = blocca.apri_cartella
+
+    def apri(p, dati=None):
+        _edit(path, 6, "Importo rendicontato", 71)
+        return real(p, dati)
+
+    monkeypatch.setattr(blocca, "apri_cartella", apri)
+
+
+def test_a_save_from_excel_while_blocca_runs_is_never_overwritten(cfg, wbpath, monkeypatch):
+    from addin.errors import ErroreOutput
+
+    _salvato_da_excel_durante_il_blocco(monkeypatch, wbpath)
+    with pytest.raises(ErroreOutput, match="modificato mentre veniva bloccato .* non è stato toccato"):
+        blocca_file(wbpath, cfg, LOCK, KEY)
+    wb = load_workbook(wbpath)
+    ws = wb[schema.SPESE]
+    assert ws.cell(6, cols(ws, schema.SPESE_COLS)["Importo rendicontato"]).value == 71   # Excel's save stands
+    assert not any(str(r[0].value or "").startswith("sigillo.") for r in wb[schema.META].iter_rows())
+    assert backups(wbpath) == [] and [f.name for f in wbpath.parent.iterdir()] == [wbpath.name]
+
+
+def test_a_save_while_blocca_runs_records_no_seal_in_the_register(cfg, wbpath, monkeypatch, registro):
+    from addin.errors import ErroreOutput
+    from addin.registro.atti import SIGILLO
+
+    _salvato_da_excel_durante_il_blocco(monkeypatch, wbpath)
+    with pytest.raises(ErroreOutput, match="nel registro non è stato registrato nulla"):
+        blocca_file(wbpath, cfg, LOCK, KEY, registro=registro)
+    assert registro.atti(1, 2026, SIGILLO) == [] and backups(wbpath) == []
+    # pressed again, it seals what the file holds now (row 6 is in window 2: 71 is not sealed)
+    monkeypatch.undo()
+    res = blocca_file(wbpath, cfg, LOCK, KEY, registro=registro)
+    assert sorted(res.nuovi) == ["cofinanziamento finestra 1/2026", "finestra 1/2026"] and len(backups(wbpath)) == 1
+
+
 def _edit(p: Path, row: int, header: str, value) -> None:
     wb = load_workbook(p)
     ws = wb[schema.SPESE]

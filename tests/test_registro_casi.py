@@ -563,7 +563,34 @@ def test_colonna_data_del_cofinanziamento_cancellata_dopo_il_sigillo(cfg, tmp_pa
     ws.delete_cols(col)
     wb.save(p)
     r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r1.xlsx", chiave=KEY, registro=registro)
-    assert any("non ha più la colonna «Data»" in a and "cofinanziamento1" in a for a in r.avvisi), r.avvisi
+    assert any("non ha più la colonna «Data»" in a and "per finestra (cofinanziamento finestra 1/2026):" in a
+               for a in r.avvisi), r.avvisi
     # the file-only check of the same workbook: the milder notice (no register to compare with)
     r, _ = verifica_file(p, cfg, LOCK, out=tmp_path / "r2.xlsx", chiave=KEY)
     assert any("non ha la colonna «Data»" in a for a in r.avvisi), r.avvisi
+
+
+def test_data_decisiva_cambiata_dopo_il_sigillo_e_un_errore_di_configurazione(cfg, tmp_path, registro):
+    """Window 1 sealed with the deciding date «pagamento»; the configuration then says «competenza»: a row
+    with its document in March and its payment in May would move into sealed window 1 and look inserted
+    after the seal. Verifica and Blocca refuse with an Italian configuration error (exit 4) instead."""
+    from addin.errors import EXIT_CONFIG, ErroreConfigurazione
+
+    per_pagamento = cfg.model_copy(update={"regole": cfg.regole.model_copy(update={"data_decisiva": "pagamento"})})
+    rows = ROWS + [sp(D(2026, 5, 10), "20", 5, doc=D(2026, 3, 20))]    # row 8: paid in window 2, dated in 1
+    p = _wb(tmp_path, per_pagamento, rows)
+    blocca_file(p, per_pagamento, LOCK, KEY, registro=registro)
+    assert {a.dati["data_decisiva"] for a in registro.atti(1, 2026, SIGILLO)} == {"pagamento"}
+    r, _ = verifica_file(p, per_pagamento, LOCK, out=tmp_path / "r.xlsx", chiave=KEY, registro=registro)
+    assert r.sigilli.stato == "verificati"
+    atteso = ("la configurazione indica come data decisiva «competenza» ([regole] data_decisiva), ma il sigillo "
+              "finestra 1/2026 del programma 1 nel registro del Comune è stato fatto con "
+              "«pagamento»: con un altro criterio le righe cambierebbero finestra. Ripristinare "
+              'data_decisiva = "pagamento" nella configurazione.')
+    with pytest.raises(ErroreConfigurazione) as exc:
+        verifica_file(p, cfg, LOCK, out=tmp_path / "r2.xlsx", chiave=KEY, registro=registro)
+    assert str(exc.value) == atteso and exc.value.exit_code == EXIT_CONFIG == 4
+    before = p.read_bytes()
+    with pytest.raises(ErroreConfigurazione):
+        blocca_file(p, cfg, D(2026, 10, 1), KEY, registro=registro)
+    assert p.read_bytes() == before and len(registro.atti(1, 2026, SIGILLO)) == 2

@@ -467,6 +467,21 @@ def test_the_default_limit_is_20_mb(monkeypatch):
         limite_richiesta()
 
 
+@pytest.mark.parametrize("cella,dove", [
+    ({"type": "entity", "text": "Cartoleria"}, "riga 5, colonna C"),    # an object where Excel sends values
+    ([1, 2], "riga 5, colonna C"),
+])
+def test_a_cell_that_is_not_a_value_gets_an_italian_400_naming_it(client, programmi, cella, dove):
+    book = _book(programmi[1])
+    spese = [s["name"] for s in book["sheets"]].index(schema.SPESE)
+    book["sheets"][spese]["values"][4][2] = cella          # Excel row 5, column C
+    r = client.post("/xlwings/custom-scripts-call/valida", json=book)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == (f"Dati della cartella non validi: foglio «Spese», {dove}: valore di cella non "
+                                  "ammesso (solo testo, numeri, VERO/FALSO o vuoto). Aggiornare il componente "
+                                  "aggiuntivo e riprovare.")
+
+
 @pytest.mark.parametrize("path,body,code", [
     ("/xlwings/custom-scripts-call/cancella_tutto", {"book": {}, "sheets": []}, 404),
     ("/xlwings/custom-scripts-call/valida", b"{not json", 400),
@@ -530,6 +545,22 @@ def test_consolida_upload_then_script(client, cfg, programmi, tmp_path):
     assert any(a["func"] == "sheetClearContents" and a["sheet_position"] == crus for a in acts)
     assert any(a["func"] == "sheetClearContents" for a in acts)
     assert acts[-1]["func"] == "alert"
+
+
+def test_consolida_names_the_uploads_by_file_name_never_by_a_server_path(client, programmi):
+    import tempfile
+
+    files = [("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in programmi.values()]
+    files.append(("files", ("rotto.xlsx", b"non sono un file excel", "application/octet-stream")))
+    r = client.post("/rendiconta/consolida", files=files)
+    assert r.status_code == 200, r.text
+    fogli = r.json()["fogli"]
+    meta = {row[0]: row[1] for row in fogli["_meta"]["righe"] if row and row[0]}
+    assert sorted(v for k, v in meta.items() if str(k).startswith("file.")) == sorted(p.name for p in programmi.values())
+    anomalie = fogli["Anomalie"]["righe"]
+    assert any("rotto.xlsx" in row for row in anomalie), anomalie
+    testi = [v for f in fogli.values() for row in f["righe"] for v in row if isinstance(v, str)]
+    assert not [t for t in testi if tempfile.gettempdir() in t or "rendiconta-" in t]
 
 
 def test_consolida_rejects_non_xlsx(client):

@@ -15,19 +15,39 @@ from dataclasses import dataclass, field
 from addin.registro import Atto
 from addin.registro.atti import (ACCOLTA, AVVISO, CAMPIONE, DECISIONE, NON_AMMESSA, OSSERVAZIONI, RICEZIONE,
                                  RICHIESTA_INTEGRAZIONE, SIGILLO)
-from addin.workbook.seals import RigaSigillata, Sigillo
+from addin.workbook.seals import RigaSigillata, Sigillo, ambito_cofinanziamento
 
 
 # --- seals ----------------------------------------------------------------------------------------
 
-def dati_sigillo(s: Sigillo, motivo: str | None = None) -> dict:
-    """The payload of a SIGILLO act: the whole seal (header, every row's HMAC and canonical text)."""
+def dati_sigillo(s: Sigillo, motivo: str | None = None, data_decisiva: str | None = None) -> dict:
+    """The payload of a SIGILLO act: the whole seal (header, every row's HMAC and canonical text), and
+    the deciding date that placed the rows in the window (config.regole.data_decisiva)."""
     d = {"ambito": s.ambito, "etichetta": s.etichetta, "intestazione": dict(s.intestazione),
          "righe": [dataclasses.asdict(r) for r in s.righe], "hmac": s.hmac,
          "chiave": s.intestazione.get("chiave", "")}
+    if data_decisiva:
+        d["data_decisiva"] = data_decisiva
     if motivo:
         d["motivo"] = motivo
     return d
+
+
+def controlla_data_decisiva(atti: "AttiProgramma", config) -> None:
+    """ErroreConfigurazione when the register's seals in force were made with another deciding date
+    (competence or payment) than the configuration's: the rows would change window, and rows of a sealed
+    window would look inserted after the seal. Seals recorded before 29/11/2026 do not say: not checked."""
+    from addin.errors import ErroreConfigurazione
+
+    voluto = config.regole.data_decisiva
+    for ambito, a in sorted(atti.atti_sigillo.items(), key=lambda kv: (ambito_cofinanziamento(kv[0]), kv[0])):
+        usato = a.dati.get("data_decisiva")
+        if usato and usato != voluto:
+            raise ErroreConfigurazione(
+                f"la configurazione indica come data decisiva «{voluto}» ([regole] data_decisiva), ma il "
+                f"sigillo {a.dati.get('etichetta') or ambito} del programma {atti.programma} nel registro del "
+                f"Comune è stato fatto con «{usato}»: con un altro criterio le righe cambierebbero finestra. "
+                f"Ripristinare data_decisiva = \"{usato}\" nella configurazione.")
 
 
 def sigillo_da_atto(a: Atto) -> Sigillo:

@@ -32,14 +32,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from addin.casi.atti_registro import dati_sigillo, leggi_atti
+from addin.casi.atti_registro import controlla_data_decisiva, dati_sigillo, leggi_atti
 from addin.config.models import Config
 from addin.errors import ErroreChiave, ErroreInput, ErroreOutput, ErroreRegistro
 from addin.registro.atti import SIGILLO
 from addin.workbook import schema
 from addin.workbook.protection import (FormulaDaRipristinare, aggiungi_meta, applica_blocco, apri_cartella,
                                        formule_in_valori, rimuovi_meta, ripristina_formule)
-from addin.workbook.reader import CartellaRendiconto, leggi_cartella, leggi_griglie
+from addin.workbook.reader import CartellaRendiconto, leggi_byte, leggi_cartella, leggi_griglie
 from addin.workbook.seals import (AMBITO_COFIN, COLONNE_COFIN, PREFISSO, RisultatoSigilli, Sigillo,
                                   ambiti_da_sigillare, ambito_cofin_finestra, leggi_sigilli, nuovi_sigilli,
                                   righe_da_bloccare, verifica_sigilli)
@@ -201,10 +201,12 @@ PREFISSO_TEMP = "blocca-"
 
 
 def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes, password: str | None,
-            cartella: CartellaRendiconto, griglie, piano: PianoBlocco, res: RisultatoBlocco) -> None:
-    """Lock the sealed rows, refresh the `_meta` copies, write the file atomically (with a backup)."""
+            cartella: CartellaRendiconto, griglie, piano: PianoBlocco, res: RisultatoBlocco, dati: bytes) -> None:
+    """Lock the sealed rows, refresh the `_meta` copies, write the file atomically (with a backup).
+    `dati`: the bytes the seals were computed from; the edit starts from them, and the file is replaced
+    only if it still holds them (a save from Excel meanwhile is never overwritten)."""
     spese_rows, cofin_rows = piano.righe()
-    wb = apri_cartella(path)
+    wb = apri_cartella(path, dati)
     grids = griglie[0]
     notes: list[str] = []
     harmless: list[FormulaDaRipristinare] = []     # written back with their value once saved
@@ -252,6 +254,7 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
         if failed:
             raise ErroreOutput(f"controllo dopo la scrittura fallito per «{path.name}»: il file non è stato "
                                "modificato. Segnalalo agli sviluppatori.")
+        _ancora_uguale(path, dati)
         backup = _backup_path(path)
         try:
             shutil.copy2(path, backup)
@@ -265,9 +268,24 @@ def _scrivi(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     res.modificato, res.backup = True, backup
 
 
+def _ancora_uguale(path: Path, dati: bytes) -> None:
+    """ErroreOutput when the file no longer holds the bytes read at the start (saved from Excel or
+    LibreOffice, or replaced, while Blocca ran): it is left as it is, and the register's transaction
+    (blocca_file) records nothing."""
+    try:
+        uguale = path.read_bytes() == dati
+    except OSError as exc:
+        raise ErroreOutput(f"impossibile rileggere il file «{path.name}» prima di sostituirlo: "
+                           f"{exc.strerror or exc}") from None
+    if not uguale:
+        raise ErroreOutput(f"il file «{path.name}» è stato modificato mentre veniva bloccato (salvato da Excel o "
+                           "LibreOffice?): non è stato toccato e nel registro non è stato registrato nulla. "
+                           "Chiudere il file e ripetere il blocco.")
+
+
 def _esegui(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes, password: str | None,
             cartella: CartellaRendiconto, griglie, res: RisultatoBlocco, esistenti: dict[str, Sigillo] | None,
-            risigilla: str | None, motivo: str | None, registra=None) -> PianoBlocco:
+            risigilla: str | None, motivo: str | None, registra=None, dati: bytes = b"") -> PianoBlocco:
     piano = pianifica_blocco(cartella, config, data_riferimento, chiave, esistenti, risigilla=risigilla,
                              motivo=motivo)
     res.verifica = piano.verifica
@@ -280,19 +298,20 @@ def _esegui(path: Path, config: Config, data_riferimento: dt.date, chiave: bytes
     if registra is not None:
         registra(piano)
     if piano.esistenti or piano.nuovi:     # else no window closed yet: nothing to lock
-        _scrivi(path, config, data_riferimento, chiave, password, cartella, griglie, piano, res)
+        _scrivi(path, config, data_riferimento, chiave, password, cartella, griglie, piano, res, dati)
     return piano
 
 
 def registra_sigilli(scrittura, stato, piano: PianoBlocco, data_riferimento: dt.date,
-                     motivo: str | None = None) -> list[int]:
+                     motivo: str | None = None, data_decisiva: str | None = None) -> list[int]:
     """Record the plan's new seals as SIGILLO acts in the open register transaction `scrittura` (a
     re-seal references the act it replaces, with its reason); `stato`: the chain's acts read in that
     transaction. Returns the new acts' positions. Shared by the CLI and the add-in."""
     out = []
     for s in piano.nuovi:
         replaced = stato.atti_sigillo.get(s.ambito) if s.ambito in piano.risigillati else None
-        atto = scrittura.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None), data=data_riferimento,
+        atto = scrittura.registra(SIGILLO, dati_sigillo(s, motivo if replaced else None, data_decisiva),
+                                  data=data_riferimento,
                                   riferimento=replaced.posizione if replaced else None)
         out.append(atto.posizione)
     return out
@@ -313,19 +332,33 @@ def blocca_file(path: str | Path, config: Config, data_riferimento: dt.date, chi
         target = path.resolve()
         link_note.append(f"«{path.name}» è un collegamento: è stato bloccato il file a cui punta, «{target}».")
         path = target
-    griglie = leggi_griglie(path)
+    dati = leggi_byte(path)                # one read: what is sealed, locked and written back
+    griglie = leggi_griglie(path, dati=dati)
     cartella = leggi_cartella(path, config, griglie=griglie)
     res = RisultatoBlocco(path, data_riferimento)
-    res.avvisi += link_note + pulisci_temporanei(path)
+    res.avvisi += link_note
     if registro is None:
-        _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, None, risigilla, motivo)
+        res.avvisi += pulisci_temporanei(path)
+        _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, None, risigilla, motivo,
+                dati=dati)
         return res
     with registro.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
+        # another Blocca of the same programme and year (the chain's lock) may have written the file while
+        # this one waited: the seals are computed from, and the edit starts from, what the file holds now
+        # (and its temporary files are no longer being written)
+        res.avvisi += pulisci_temporanei(path)
+        if (adesso := leggi_byte(path)) != dati:
+            dati, griglie = adesso, leggi_griglie(path, dati=adesso)
+            prima, cartella = cartella, leggi_cartella(path, config, griglie=griglie)
+            if (cartella.programma, cartella.anno) != (prima.programma, prima.anno):
+                raise ErroreInput(f"il file è stato sostituito durante il blocco (ora programma {cartella.programma}, "
+                                  f"anno {cartella.anno}): ripetere il blocco.", file=path.name)
         stato = leggi_atti(cartella.programma, cartella.anno, w.atti(SIGILLO))
+        controlla_data_decisiva(stato, config)
 
         def registra(piano: PianoBlocco) -> None:
-            res.atti += registra_sigilli(w, stato, piano, data_riferimento, motivo)
+            res.atti += registra_sigilli(w, stato, piano, data_riferimento, motivo, config.regole.data_decisiva)
 
         _esegui(path, config, data_riferimento, chiave, password, cartella, griglie, res, stato.sigilli,
-                risigilla, motivo, registra)
+                risigilla, motivo, registra, dati)
     return res

@@ -15,7 +15,7 @@ The payments and variations are the register's, never the workbook's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -181,9 +181,11 @@ def consolida_triennio_file(paths: Sequence[str | Path], config: Config, data_ri
                             out: str | Path | None, *, pagamenti: Sequence[Pagamento] = (),
                             variazioni: Sequence[VariazioneBudget] = (), anni: Sequence[int] | None = None,
                             chiave: bytes | None = None, seme: int | None = None,
-                            errori: Sequence[ErroreInput] = ()) -> RisultatoTriennio:
+                            errori: Sequence[ErroreInput] = (),
+                            dati: Mapping[str, bytes] | None = None) -> RisultatoTriennio:
     """Read the workbooks of several years (unreadable ones, and the `errori` met finding them, become
     anomalies), consolidate them with the register's acts and write `out` atomically (when given).
+    `dati`: bytes already read (and hashed) by path, parsed instead of reading the file again.
     Inputs are only read."""
     import os
 
@@ -198,7 +200,7 @@ def consolida_triennio_file(paths: Sequence[str | Path], config: Config, data_ri
     items: list[CartellaRendiconto | ErroreLettura | ErroreInput] = list(errori)
     for p in paths:
         try:
-            items.append(leggi_cartella(p, config))
+            items.append(leggi_cartella(p, config, dati=(dati or {}).get(str(p))))
         except ErroreInput as exc:
             items.append(ErroreLettura(str(p), exc.testo() if exc.file else f"file «{p}»: {exc.testo()}"))
     if paths and not any(isinstance(x, CartellaRendiconto) for x in items):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 
-from addin.casi.atti_registro import AttiProgramma, chiave_decisione
+from addin.casi.atti_registro import AttiProgramma, chiave_decisione, controlla_data_decisiva
 from addin.config.models import Config
 from addin.registro.atti import ACCOLTA, NON_AMMESSA, RICHIESTA_INTEGRAZIONE, VERIFICA
 from addin.rules.budget import UsoBudget, budget_non_conforme, uso_budget
@@ -260,10 +260,11 @@ def avviso_colonna_data(cartella: CartellaRendiconto, atti: AttiProgramma | None
         return None
     from addin.workbook.seals import numero_cofin_finestra
 
-    windows = sorted(a for a in (atti.sigilli if atti is not None else {}) if numero_cofin_finestra(a) is not None)
+    sigilli = atti.sigilli if atti is not None else {}
+    windows = sorted((n, s.etichetta) for a, s in sigilli.items() if (n := numero_cofin_finestra(a)) is not None)
     if windows:
         return ("Il foglio «Cofinanziamento» non ha più la colonna «Data», presente quando il Comune ha sigillato "
-                f"le voci per finestra ({', '.join(windows)}): le voci non monetarie e di volontariato non possono "
+                f"le voci per finestra ({', '.join(e for _, e in windows)}): le voci non monetarie e di volontariato non possono "
                 "essere collocate nelle finestre. Ripristinare la colonna (modello del programma) e inviare di nuovo il file.")
     return ("Il foglio «Cofinanziamento» non ha la colonna «Data» (modello precedente al 29/11/2026): le voci non "
             "monetarie e di volontariato non sono collocate nelle finestre e sono sigillate solo dopo l'ultimo "
@@ -318,6 +319,8 @@ def esegui_verifica(cartella: CartellaRendiconto, config: Config, data_riferimen
     `variazioni` / `pagamenti`: the register's approved budget variations and payments made (None: the
     register was not consulted). With the variations the contribution, the tranches and the budget
     check use the approved budget, and the variations typed in the Budget sheet are listed as proposals."""
+    if atti is not None:
+        controlla_data_decisiva(atti, config)
     motivi_extra, sig = _sigilli(cartella, config, chiave, data_riferimento, atti)
     avvisi_registro: list[str] = []
     dopo_regole: dict = {}

@@ -24,8 +24,9 @@ from addin.rules.money import ZERO
 
 ALTRO = "ALTRO"
 # every effect of the catalogue (rules.catalogue.Effetto): a missing one made Verifica fail with a KeyError
-_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "integrabile_riduzione": 2, "riduzione": 3,
-             "segnalazione": 4}
+# the effects that cut an amount (catalogue.Effetto); «integrabile_riduzione» ranks as one of its two
+# meanings (_rank), «segnalazione» cuts nothing
+_STRENGTH = {"non_ammessa": 0, "esclusa": 1, "integrabile": 2, "riduzione": 3}
 
 
 def _rank(codice: str, esito: Esito) -> int | None:

@@ -8,6 +8,7 @@ The protection password, if any, is given by the caller (configuration or prompt
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import tempfile
@@ -165,10 +166,11 @@ def _coda_vuota(zf: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
     return row_end, sheet_end
 
 
-def _senza_code_vuote(path: Path) -> Path | None:
+def _senza_code_vuote(path: Path, sorgente=None) -> Path | None:
     """A temporary copy of the workbook without the empty styled rows after the last value of each
-    worksheet (hundreds of thousands of them cost openpyxl gigabytes); None when there are none to trim."""
-    with zipfile.ZipFile(path) as zf:
+    worksheet (hundreds of thousands of them cost openpyxl gigabytes); None when there are none to trim.
+    `sorgente`: the file's content already read (a binary file object), else the file at `path`."""
+    with zipfile.ZipFile(sorgente if sorgente is not None else path) as zf:
         cuts = {i.filename: c for i in zf.infolist()
                 if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
                 and (c := _coda_vuota(zf, i.filename)) is not None}
@@ -194,15 +196,17 @@ def _senza_code_vuote(path: Path) -> Path | None:
     return Path(name)
 
 
-def apri_cartella(path: str | Path) -> Workbook:
+def apri_cartella(path: str | Path, dati: bytes | None = None) -> Workbook:
     """Open a workbook for editing with openpyxl, keeping macros of .xlsm files and external links. Empty
     styled rows after the last value of a sheet are left out when they are many (the saved file is then
-    without them)."""
+    without them). `dati`: the file's bytes already read (reader.leggi_byte), so that what is edited is
+    what was checked, whatever happened to the file since; else the file at `path` is read."""
     path = Path(path)
     trimmed = None
     try:
-        trimmed = _senza_code_vuote(path)
-        wb = load_workbook(trimmed or path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
+        trimmed = _senza_code_vuote(path, io.BytesIO(dati) if dati is not None else None)
+        source = trimmed or (io.BytesIO(dati) if dati is not None else path)
+        wb = load_workbook(source, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
     except Exception as exc:  # noqa: BLE001 - any openpyxl failure is an unreadable input
         from addin.workbook.reader import descrivi_errore_lettura
 
