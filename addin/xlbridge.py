@@ -455,14 +455,14 @@ def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, 
               reg=None, cartella=None):
     """The check of the open workbook with the register's acts (seals, decisions, sample, notice) and its
     approved budget variations and payments made, as `rendiconta verifica` reads them (verifica_file)."""
-    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.atti_registro import TIPI_LETTI, leggi_atti
     from addin.casi.pagamenti import pagamenti_registrati
     from addin.casi.variazioni import variazioni_registrate
     from addin.casi.verifica import esegui_verifica
 
     cartella = cartella if cartella is not None else leggi(book, config, grids)
     reg = reg if reg is not None else registro()
-    atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
+    atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno, tipi=TIPI_LETTI))
     return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti,
                            variazioni=variazioni_registrate(reg, config, [cartella.anno]),
                            pagamenti=pagamenti_registrati(reg, config, [cartella.anno]))

@@ -47,6 +47,25 @@ def test_primo_atto_ha_l_impronta_calcolata_a_mano(registro):
     assert registro.verifica() == []
 
 
+def test_gli_atti_di_alcuni_tipi_in_ordine_di_catena(registro):
+    # a check reads only the acts leggi_atti folds: the VERIFICA acts (every row's outcome) stay in the database,
+    # and the state of the chain is the same as from every act
+    from addin.casi.atti_registro import TIPI_LETTI, leggi_atti
+    from addin.registro.atti import VERIFICA
+
+    _popola(registro)
+    registro.registra(1, 2026, VERIFICA, {"righe": [{"riga": 7, "esito": "Non ammessa"}]})
+    registro.registra(1, 2026, DECISIONE, {"esito": "NON_AMMESSA", "importo": Decimal("3.00"), "riga": 9})
+    assert [a.posizione for a in registro.atti(1, 2026)] == [1, 2, 3, 4, 5]
+    letti = registro.atti(1, 2026, tipi=TIPI_LETTI)
+    assert [(a.posizione, a.tipo) for a in letti] == [(1, RICEZIONE), (2, DECISIONE), (3, DECISIONE), (5, DECISIONE)]
+    assert [a.posizione for a in registro.atti(1, 2026, tipi=[VERIFICA, RICEZIONE])] == [1, 4]
+    assert registro.atti(1, 2026, tipi=[]) == []
+    tutti, solo = leggi_atti(1, 2026, registro.atti(1, 2026)), leggi_atti(1, 2026, letti)
+    assert solo.decisioni == tutti.decisioni and list(solo.decisioni) == [("riga", 9)]
+    assert solo.ricezioni == tutti.ricezioni and solo.sigilli == tutti.sigilli == {}
+
+
 def test_i_numeri_in_virgola_mobile_sono_rifiutati(registro):
     with pytest.raises(TypeError):
         registro.registra(1, 2026, RICEZIONE, {"importo": 1.5})
