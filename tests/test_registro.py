@@ -66,6 +66,28 @@ def test_gli_atti_di_alcuni_tipi_in_ordine_di_catena(registro):
     assert solo.ricezioni == tutti.ricezioni and solo.sigilli == tutti.sigilli == {}
 
 
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_il_contenuto_di_un_atto_si_legge_come_con_json_loads(valore):
+    # the register's payloads are canonical JSON (dati_canonici): the fast parser gives json.loads' objects
+    from addin.registro.registro import _dati
+
+    for testo in (json.dumps(valore, ensure_ascii=False, sort_keys=True, separators=(",", ":")), json.dumps(valore)):
+        assert _dati(testo) == json.loads(testo)
+
+
+def test_il_contenuto_che_il_parser_veloce_rifiuta_resta_di_json_loads():
+    from addin.registro.registro import _dati
+
+    assert _dati('{"testo":"\\ud800x"}') == {"testo": "\ud800x"}   # a lone surrogate escape
+    with pytest.raises(json.JSONDecodeError):
+        _dati('{"a":1}x')
+
+
 def test_i_numeri_in_virgola_mobile_sono_rifiutati(registro):
     with pytest.raises(TypeError):
         registro.registra(1, 2026, RICEZIONE, {"importo": 1.5})

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from pydantic_core import from_json
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -71,10 +72,20 @@ class Atto:
         return f"atto {self.posizione} ({descrivi_tipo(self.tipo)}) P{self.programma}/{self.anno}"
 
 
+def _dati(testo: str) -> dict:
+    """An act's payload as stored (canonical JSON, catena.dati_canonici). perf: pydantic_core's parser (a
+    dependency already), about twice as fast as json.loads on the seals' megabytes and giving the same objects;
+    what it refuses (a lone surrogate escape, invalid JSON) goes to json.loads, whose result or error stands."""
+    try:
+        return from_json(testo)
+    except ValueError:
+        return json.loads(testo)
+
+
 def _atto(row) -> Atto:
     m = row._mapping
     return Atto(m["programma"], m["anno"], m["posizione"], m["tipo"], dt.date.fromisoformat(m["data"]),
-                m["registrato_il"], m["autore"], m["riferimento"], json.loads(m["dati"]),
+                m["registrato_il"], m["autore"], m["riferimento"], _dati(m["dati"]),
                 m["hash_precedente"], m["hash"])
 
 

@@ -997,11 +997,19 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                 by_text.setdefault(testo, []).append(n)
         by_mac: dict[str, list[int]] | None = None
         counts[seal.ambito] = 0
-        row_mac = _MacRighe(chiave, prog, anno, seal.ambito, v)
+        row_mac, consumed, compare = _MacRighe(chiave, prog, anno, seal.ambito, v), rows.consumed, _hmac.compare_digest
+        sealed = res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate
         for e in seal.righe:
-            text_ok = _hmac.compare_digest(row_mac(e.testo), e.hmac)
+            text_ok = compare(row_mac(e.testo), e.hmac)
             if text_ok:
                 found = by_text.get(e.testo, ())
+                if len(found) == 1 and found[0] not in consumed:   # perf: the usual case, one row holds the text
+                    n = found[0]
+                    consumed.add(n)
+                    sealed.add(n)
+                    if n != e.riga:
+                        res.spostate.append((seal.etichetta, e.riga, n))
+                    continue
             else:
                 res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato {dove} "
                                     "è stato alterato (i valori originali non sono mostrati).")
@@ -1010,13 +1018,13 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                     for testo, ns in by_text.items():
                         by_mac.setdefault(row_mac(testo), []).extend(ns)
                 found = by_mac.get(e.hmac, ())
-            cands = [n for n in found if n not in rows.consumed]
+            cands = [n for n in found if n not in consumed]
             if not cands:
                 unmatched[is_cofin].append((seal, e, text_ok))
                 continue
             n = e.riga if e.riga in cands else min(cands, key=lambda x: (abs(x - e.riga), x))
-            rows.consumed.add(n)
-            (res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate).add(n)
+            consumed.add(n)
+            sealed.add(n)
             if n != e.riga:
                 res.spostate.append((seal.etichetta, e.riga, n))
     for is_cofin, lst in unmatched.items():
