@@ -67,7 +67,8 @@ def test_gli_atti_di_alcuni_tipi_in_ordine_di_catena(registro):
 
 
 _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
-                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4), max_leaves=20)
+                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4),
+                     max_leaves=20)
 
 
 @settings(max_examples=300, deadline=None)

@@ -203,7 +203,8 @@ class Registro:
             return w.registra(tipo, dati, data=data, riferimento=riferimento)
 
     # --- reading -----------------------------------------------------------------------------------
-    def atti(self, programma: int, anno: int, tipo: str | None = None, *, tipi: Iterable[str] | None = None) -> list[Atto]:
+    def atti(self, programma: int, anno: int, tipo: str | None = None, *,
+             tipi: Iterable[str] | None = None) -> list[Atto]:
         """The acts of a chain in order; `tipo` or `tipi`: only those of that type or types (perf: the others'
         payloads are not even read, e.g. the VERIFICA acts, row by row, that a check does not use)."""
         with self.engine.connect() as conn:

@@ -241,7 +241,7 @@ def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE,
     The text is json.dumps(object, ensure_ascii=False, separators=(",", ":")) of the object {column:
     canonical value} in schema order; it is assembled member by member with json's own string encoder
     (perf: the same characters, without building an encoder and a dict for every row;
-    tests/test_seals.py proves it equal to json.dumps)."""
+    tests/test_seals_forme.py proves it equal to json.dumps)."""
     cofin = isinstance(riga, VoceCofinanziamento)
     spec, get = (_SPEC_COFIN, _GET_COFIN) if cofin else (_SPEC_SPESE, _GET_SPESE)
     try:
@@ -265,7 +265,7 @@ def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE,
 
 def forme_canoniche(righe: Sequence[Spesa | VoceCofinanziamento], versione: str = VERSIONE) -> list[str]:
     """forma_canonica of each row, in order (perf, for a whole sheet: column by column, each distinct value
-    of a column turned into its JSON member once; the same texts as row by row, which tests/test_seals.py
+    of a column turned into its JSON member once; the same texts as row by row, which tests/test_seals_forme.py
     proves)."""
     model = righe[0].__class__ if righe else None
     if model not in (Spesa, VoceCofinanziamento) or any(r.__class__ is not model for r in righe):
@@ -316,7 +316,7 @@ class _MacRighe:
     """The row HMACs of one seal: _row_mac(chiave, programma, anno, ambito, testo, versione) for many texts.
     perf: the payload is the JSON list ["riga", versione, programma, anno, ambito, testo]; its fixed
     beginning is fed to the HMAC once and the state copied for each row (the same bytes are hashed:
-    tests/test_seals.py proves it equal to _row_mac)."""
+    tests/test_seals_forme.py proves it equal to _row_mac)."""
 
     def __init__(self, chiave: bytes, programma: object, anno: object, ambito: str, versione: str = VERSIONE) -> None:
         head = json.dumps(["riga", versione, str(programma), str(anno), ambito], ensure_ascii=False,
@@ -997,6 +997,10 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                 by_text.setdefault(testo, []).append(n)
         by_mac: dict[str, list[int]] | None = None
         counts[seal.ambito] = 0
+        # every entry's HMAC is checked, also for the register's seals: the seal's own HMAC covers the entries'
+        # numbers and HMACs, not their texts, and the row HMAC (made with the key) is what proves a stored text;
+        # skipping it for texts equal to a current row would let someone who can write in the database but has
+        # no key change a row in the register and in the workbook alike without an alarm
         row_mac, consumed, compare = _MacRighe(chiave, prog, anno, seal.ambito, v), rows.consumed, _hmac.compare_digest
         sealed = res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate
         for e in seal.righe:
