@@ -274,17 +274,37 @@ def forme_canoniche(righe: Sequence[Spesa | VoceCofinanziamento], versione: str 
     columns = []
     for key, optional, kind, member in (_SPEC_COFIN if model is VoceCofinanziamento else _SPEC_SPESE):
         values = list(map(attrgetter(key), righe))
-        if len(set(map(type, values))) > 1:   # 1, 1.0 and True are equal keys: tell them apart by type
+        types = set(map(type, values))
+        types.discard(type(None))
+        if len(types) > 1:   # 1, 1.0 and True are equal keys: tell them apart by type
             values = list(zip(map(type, values), values))
             members = {k: member + _json_valore(_canon_value(k[1], kind, versione)) for k in set(values)}
-        else:
-            members = {v: member + _json_valore(_canon_value(v, kind, versione)) for v in set(values)}
-        if optional:   # an empty optional column is left out (see forma_canonica)
-            for k in (None, (type(None), None)):
-                if k in members:
-                    members[k] = ""
+            none = (type(None), None)
+        else:   # one type (and None, equal to nothing else): by value
+            distinct = set(values)
+            distinct.discard(None)
+            members = _membri(member, distinct, types.pop() if types else None, kind, versione)
+            members[None] = member + "null"
+            none = None
+        if optional and none in members:   # an empty optional column is left out (see forma_canonica)
+            members[none] = ""
         columns.append(list(map(members.__getitem__, values)))
     return ["{" + ",".join(filter(None, parts)) + "}" for parts in zip(*columns)]
+
+
+def _membri(member: str, distinct: set, tipo: type | None, kind: str, versione: str) -> dict[object, str]:
+    """'"key":<JSON of the canonical value>' of each distinct value of one type of a column (perf: texts that
+    the canonical form keeps as they are, the commonest, and dates through C functions, no call per value)."""
+    if tipo is str:
+        odd = {v for v in distinct if "_x" in v or "\r" in v or len(v) > LIMITE_TESTO} if versione != "1" else set()
+        plain = list(distinct - odd)
+        out = dict(zip(plain, map(member.__add__, map(_json_testo, plain))))
+        out.update((v, member + _json_testo(_testo_visibile(v))) for v in odd)
+        return out
+    if tipo is dt.date:
+        days = list(distinct)
+        return dict(zip(days, map(member.__add__, map(_json_testo, map(dt.date.isoformat, days)))))
+    return {v: member + _json_valore(_canon_value(v, kind, versione)) for v in distinct}
 
 
 _json_testo = json.encoder.encode_basestring   # what json.dumps(..., ensure_ascii=False) uses for a str
