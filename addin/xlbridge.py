@@ -257,12 +257,70 @@ def griglia(sheet) -> list[list[object]]:
 
 FOGLI_LETTI = [schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET, schema.META]   # what the scripts read
 FOGLI_CONSOLIDATO_LETTI = [schema.META]
+# the large sheets the task pane reads itself, in blocks of rows, and sends as the scripts' last argument
+# (static/js/rendiconta.js, leggiFogli); xlwings then sends only `_meta` (docs/addin.md, «Limite di Excel
+# per il web»)
+FOGLI_DAL_RIQUADRO = [schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET]
+_CELLA_JSON = (str, int, float, bool, type(None))
 
 
-def griglie(book, fogli: Sequence[str] | None = None) -> dict[str, list[list[object]]]:
+@dataclass(frozen=True)
+class FogliInviati:
+    """The sheets the task pane read in blocks of rows (fogli_inviati checked them): each sheet's values
+    from A1 to the last used cell exactly as xlwings' getBookData would send them (date-formatted cells as
+    ISO text), and the rows (first, last; 1-based) of each sheet's Excel tables, which Blocca's protection
+    covers beyond the used range."""
+
+    griglie: dict[str, list[list[object]]]
+    tabelle: dict[str, list[tuple[int, int]]]
+
+
+def fogli_inviati(valore: object, ammessi: Sequence[str]) -> FogliInviati | None:
+    """The script argument `{"griglie": {sheet: [[cell, ...], ...]}, "tabelle": {sheet: [[first, last]]}}`
+    checked: only the `ammessi` sheets, rows as lists, cells as JSON scalars, table rows as positive
+    integers. None (the book's own values are read, as before) when the argument is missing: a task
+    pane of an earlier version. Anything else: ErroreInput in Italian (HTTP 400)."""
+    from addin.errors import ErroreInput
+
+    if valore is None:
+        return None
+    aggiorna = ("aggiornare il componente aggiuntivo (tasto destro sul riquadro, Ricarica) e riprovare.")
+    griglie_ = valore.get("griglie") if isinstance(valore, dict) else None
+    tabelle_ = valore.get("tabelle", {}) if isinstance(valore, dict) else None
+    if not isinstance(griglie_, dict) or not isinstance(tabelle_, dict) or set(valore) - {"griglie", "tabelle"}:
+        raise ErroreInput("dati dei fogli inviati dal riquadro non validi: " + aggiorna)
+    for nome in [*griglie_, *tabelle_]:
+        if nome not in ammessi:
+            raise ErroreInput(f"il riquadro ha inviato il foglio «{str(nome)[:40]}», che questo pulsante non legge "
+                              f"(fogli previsti: {', '.join(ammessi)}): " + aggiorna)
+    out: dict[str, list[list[object]]] = {}
+    for nome, grid in griglie_.items():
+        if not isinstance(grid, list) or not all(isinstance(r, list) for r in grid) \
+                or not all(c.__class__ in _CELLA_JSON for r in grid for c in r):
+            raise ErroreInput("valori del foglio inviati dal riquadro non validi (righe di celle attese): " + aggiorna,
+                              foglio=nome)
+        out[nome] = grid
+    tab: dict[str, list[tuple[int, int]]] = {}
+    for nome, righe in tabelle_.items():
+        if not isinstance(righe, list) or not all(
+                isinstance(t, list) and len(t) == 2 and all(type(x) is int and x >= 1 for x in t) and t[0] <= t[1]
+                for t in righe):
+            raise ErroreInput("righe delle tabelle inviate dal riquadro non valide: " + aggiorna, foglio=nome)
+        tab[nome] = [(a, b) for a, b in righe]
+    return FogliInviati(out, tab)
+
+
+def griglie(book, fogli: Sequence[str] | None = None,
+            inviati: FogliInviati | None = None) -> dict[str, list[list[object]]]:
+    """The grids of the `fogli` sheets (FOGLI_LETTI) present in the workbook. With `inviati` (the task pane
+    read the large sheets), those come from it and only the others (`_meta`, which xlwings sends) from the
+    book: a large sheet missing from `inviati` is missing from the workbook."""
     wanted = fogli or FOGLI_LETTI
     names = [s.name for s in book.sheets]
-    return {n: griglia(book.sheets[n]) for n in wanted if n in names}
+    if inviati is None:
+        return {n: griglia(book.sheets[n]) for n in wanted if n in names}
+    return {n: inviati.griglie[n] if n in inviati.griglie else griglia(book.sheets[n]) for n in wanted
+            if n in names and (n in inviati.griglie or n not in FOGLI_DAL_RIQUADRO)}
 
 
 def programma_della_cartella(book) -> int | None:
@@ -278,10 +336,12 @@ def programma_della_cartella(book) -> int | None:
     return None
 
 
-def leggi(book, config: Config, grids: dict[str, list[list[object]]] | None = None):
+def leggi(book, config: Config, grids: dict[str, list[list[object]]] | None = None,
+          inviati: FogliInviati | None = None):
     """The programme workbook parsed by the project's reader; `grids` (if given) receives the cell
-    grids read, so that writing back needs no second read."""
-    g = griglie(book)
+    grids read, so that writing back needs no second read. `inviati`: the large sheets as the task pane
+    read them (fogli_inviati)."""
+    g = griglie(book, inviati=inviati)
     if grids is not None:
         grids.update(g)
     return parse_cartella(g, config, path=book.name)
@@ -536,18 +596,20 @@ def _voci_non_conteggiate(r) -> str:
 
 
 @_errori_in_avviso
-def valida(book, oggi: dt.date | None = None, config: Config | None = None):
-    """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert."""
+def valida(book, oggi: dt.date | None = None, config: Config | None = None, inviati: FogliInviati | None = None):
+    """Partner: every rule on the open workbook, outcomes on `Spese`, a summary alert. `inviati`: the large
+    sheets as the task pane read them (fogli_inviati); None: the book's own values."""
     cfg = _cfg(config)
     grids: dict = {}
     with gc_paused():   # as the CLI's verifica: tens of thousands of rows, values and reasons (addin.runtime)
-        r = _verifica(book, cfg, oggi, _chiave(), grids)
+        r = _verifica(book, cfg, oggi, _chiave(), grids, cartella=leggi(book, cfg, grids, inviati))
         scrivi_esiti(book, r, grids.get(schema.SPESE))
     avviso(book, _riepilogo(r), "Valida")
     return r
 
 
 FOGLIO_VERIFICA, FOGLIO_CAMPIONE, FOGLIO_OSSERVAZIONI = "Verifica", "Campione", "Osservazioni"
+FOGLI_DAL_RIQUADRO_DECISIONI = [FOGLIO_VERIFICA]   # Registra decisioni: the task pane reads Verifica
 
 
 # --- the verbale of a check from the add-in ----------------------------------------------------------
@@ -611,7 +673,7 @@ def _impronta_pdf(path: Path) -> str:
 
 @_errori_in_avviso
 def verifica(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
-             operatore: str | None = None, verbale: bool = True):
+             operatore: str | None = None, verbale: bool = True, inviati: FogliInviati | None = None):
     """Comune: the whole check in sheets Verifica (summary, row outcomes, warnings), Campione and
     Osservazioni, plus the outcomes on `Spese`; recorded in the register as a VERIFICA act. With
     `verbale` the verbale PDF/A is written into the server's folder (cartella_verbali; its name and
@@ -628,7 +690,7 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
     grids: dict = {}
     reg = registro()
     with gc_paused():   # as the CLI's verifica (addin.runtime)
-        cartella = leggi(book, cfg, grids)
+        cartella = leggi(book, cfg, grids, inviati)
         controlla_referente(reg, operatore, cartella.programma)
         r = _verifica(book, cfg, oggi, chiave if chiave is not None else _chiave(), grids, reg, cartella)
     r.sha256_dati = impronta_dati(grids)
@@ -681,10 +743,12 @@ def _intestazione(book, config: Config):
 
 
 @_errori_in_avviso
-def registra_decisioni(book, config: Config | None = None, scadenza: object = None, operatore: str | None = None):
+def registra_decisioni(book, config: Config | None = None, scadenza: object = None, operatore: str | None = None,
+                       inviati: FogliInviati | None = None):
     """Comune: record in the register the decisions written in the controller columns of the Verifica
     sheet (Tipologia errore, Commento del controllore, Importo decurtato), as `rendiconta decisioni
-    importa` does with the report. The button belongs to the task pane (docs/addin.md)."""
+    importa` does with the report. The button belongs to the task pane (docs/addin.md). `inviati`: the
+    Verifica sheet as the task pane read it (fogli_inviati); None: the book's own values."""
     from addin.casi.decisioni import decisioni_della_tabella, registra_decisioni as registra
     from addin.errors import ErroreInput
     from addin.registro.atti import RICHIESTA_INTEGRAZIONE
@@ -692,9 +756,10 @@ def registra_decisioni(book, config: Config | None = None, scadenza: object = No
     cfg = _cfg(config)
     scadenza = scadenza_integrazioni(scadenza, today())
     cartella = _intestazione(book, cfg)
-    if FOGLIO_VERIFICA not in [s.name for s in book.sheets]:
+    if FOGLIO_VERIFICA not in [s.name for s in book.sheets] or (
+            inviati is not None and FOGLIO_VERIFICA not in inviati.griglie):
         raise ErroreInput("eseguire prima Verifica: il foglio «Verifica» non c'è.")
-    grid = griglia(book.sheets[FOGLIO_VERIFICA])
+    grid = inviati.griglie[FOGLIO_VERIFICA] if inviati is not None else griglia(book.sheets[FOGLIO_VERIFICA])
     head = next((i for i, row in enumerate(grid) if row and row[0] == "Riga" and "Tipologia errore" in row), None)
     if head is None:
         raise ErroreInput("tabella dell'esito delle righe non trovata (eseguire di nuovo Verifica).",
@@ -765,25 +830,36 @@ def _runs(numbers) -> list[tuple[int, int]]:
     return out
 
 
-def _ultima_riga(sheet, header: int) -> int:
-    last = sheet.used_range.last_cell.row
-    for t in sheet.tables:
-        rng = t.range
-        if rng.row <= header <= rng.last_cell.row:
-            last = max(last, rng.last_cell.row)
+def _ultima_riga(sheet, header: int, grid: list[list[object]] | None = None,
+                 tabelle: Sequence[tuple[int, int]] | None = None) -> int:
+    """The last row of the data area: the used range's or, further down, that of the Excel table holding
+    the header row (the template's tables reach past the rows filled in). `tabelle`: the tables' rows as
+    the task pane read them, with the sheet's `grid` (from A1 to the used range's last row); None: the
+    sheet came with xlwings' book data (its used range and tables)."""
+    if tabelle is not None:
+        spans = list(tabelle)
+        last = len(grid or [])
+    else:
+        spans = [(t.range.row, t.range.last_cell.row) for t in sheet.tables]
+        last = sheet.used_range.last_cell.row
+    for first, end in spans:
+        if first <= header <= end:
+            last = max(last, end)
     return last
 
 
 def protezione_foglio(sheet, cols: tuple[schema.Col, ...], righe: set[int], chiavi: tuple[str, ...],
-                      password: str | None, grid: list[list[object]] | None = None) -> dict:
+                      password: str | None, grid: list[list[object]] | None = None,
+                      tabelle: Sequence[tuple[int, int]] | None = None) -> dict:
     """What the protection callback does on one sheet, as A1 addresses: unlock the data area (every
-    non-formula column), lock the `chiavi` columns of the sealed `righe`, protect the sheet."""
+    non-formula column), lock the `chiavi` columns of the sealed `righe`, protect the sheet. `tabelle`:
+    the sheet's Excel tables as the task pane read them (see _ultima_riga)."""
     header, mapping = trova_intestazione(grid if grid is not None else griglia(sheet), cols)
     if header == 0:
         from addin.errors import ErroreInput
         raise ErroreInput("intestazione della tabella non trovata.", foglio=sheet.name)
     kinds = {c.key: c.kind for c in cols}
-    last = max([_ultima_riga(sheet, header), *righe])
+    last = max([_ultima_riga(sheet, header, grid, tabelle), *righe])
     aperte = [mapping[k] for k in mapping if kinds[k] != "formula"]
     chiuse = [mapping[k] for k in chiavi if k in mapping]
     area = [f"{_lettera(a)}{header + 1}:{_lettera(b)}{last}" for a, b in _runs(aperte)]
@@ -825,12 +901,12 @@ def _esiti(book, cfg: Config, oggi: dt.date, chiave: bytes, grids: dict, reg, ca
 @_errori_in_avviso
 def blocca(book, oggi: dt.date | None = None, config: Config | None = None, chiave: bytes | None = None,
            password: str | None = None, operatore: str | None = None, risigilla: str | None = None,
-           motivo: str | None = None):
+           motivo: str | None = None, inviati: FogliInviati | None = None):
     """Comune: seal the windows closed at the reference date in the register first (existing seals are
     kept and checked: blanking `_meta` changes nothing), copy them into `_meta`, lock the sealed rows
     and protect `Spese` and `Cofinanziamento` (same rules as `rendiconta blocca`, addin.casi.blocca).
     `risigilla` + `motivo`: seal that window again (see `risigilla`)."""
-    return _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo)
+    return _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo, inviati)
 
 
 def risigillabili(config: Config | None = None) -> list[str]:
@@ -840,7 +916,8 @@ def risigillabili(config: Config | None = None) -> list[str]:
 
 @_errori_in_avviso
 def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = None, config: Config | None = None,
-              chiave: bytes | None = None, password: str | None = None, operatore: str | None = None):
+              chiave: bytes | None = None, password: str | None = None, operatore: str | None = None,
+              inviati: FogliInviati | None = None):
     """Comune, «Risigilla finestra» in the task pane: the same use case as `rendiconta blocca --risigilla N
     --motivo "..."` (a new SIGILLO act with the reason, referencing the seal it replaces), then the
     `_meta` copies and the protection as Blocca does. The window must be sealed already and closed."""
@@ -856,10 +933,10 @@ def risigilla(book, finestra: object, motivo: object, oggi: dt.date | None = Non
     if not testo:
         raise ErroreInput("Risigilla: scrivere nel riquadro il motivo del nuovo sigillo, che resta agli atti del "
                           "registro del Comune.")
-    return _blocca(book, oggi, config, chiave, password, operatore, scelta, testo)
+    return _blocca(book, oggi, config, chiave, password, operatore, scelta, testo, inviati)
 
 
-def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
+def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo, inviati=None):
     from addin.casi.atti_registro import controlla_data_decisiva, leggi_atti
     from addin.casi.blocca import CHIAVI_BLOCCATE_COFIN, CHIAVI_BLOCCATE_SPESE, pianifica_blocco, registra_sigilli
     from addin.errors import ErroreChiave
@@ -876,7 +953,7 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
     from addin.casi.referenti import controlla_referente
 
     grids: dict = {}
-    cartella = leggi(book, cfg, grids)
+    cartella = leggi(book, cfg, grids, inviati)
     reg = registro()
     controlla_referente(reg, operatore, cartella.programma)
     with reg.scrittura(cartella.programma, cartella.anno, autore=operatore) as w:
@@ -905,10 +982,15 @@ def _blocca(book, oggi, config, chiave, password, operatore, risigilla, motivo):
     stale = piano.copie_da_aggiornare(cartella.meta)
     if stale:
         scrivi(book, [_copie_meta(grids.get(schema.META) or [], stale)])
+
+    def tabelle(nome):   # the Excel tables of a sheet the task pane read (None: xlwings sent the sheet)
+        return None if inviati is None else inviati.tabelle.get(nome, [])
+
     fogli = [protezione_foglio(book.sheets[schema.SPESE], schema.SPESE_COLS, righe_spese, CHIAVI_BLOCCATE_SPESE,
-                               password, grids.get(schema.SPESE)),
+                               password, grids.get(schema.SPESE), tabelle(schema.SPESE)),
              protezione_foglio(book.sheets[schema.COFINANZIAMENTO], schema.COFIN_COLS, righe_cofin,
-                               CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO))]
+                               CHIAVI_BLOCCATE_COFIN, password, grids.get(schema.COFINANZIAMENTO),
+                               tabelle(schema.COFINANZIAMENTO))]
     proteggi(book, fogli)
     _esiti(book, cfg, oggi, chiave, grids, reg, cartella)
     esistenti = [s.etichetta for a, s in piano.esistenti.items() if a not in piano.risigillati]

@@ -6,11 +6,15 @@ A programme workbook built from the real template (as bench/verifica.py), the Co
 temporary SQLite file, the real endpoint (FastAPI TestClient on addin.serve.crea_app, local development
 mode), step by step as an officer works: Valida, Verifica, Blocca, Valida again, Verifica, Registra
 decisioni, with the task pane clearing Esito/Importo ammesso/Motivi before Valida, Verifica and Blocca
-(static/js/rendiconta.js, svuotaEsiti; tests/dimensioni_web.svuota_esiti). For each request: the HTTP body
-the task pane sends (compact JSON, UTF-8, as JSON.stringify) and what Excel on the web must return to
-xlwings' getBookData in ONE request (values with dates as serial numbers, plus the number format of every
-cell). For each response: the HTTP body and the largest single Excel write (one setValues, or the formats
-callback). Sizes are deterministic: no timing here (bench/addin_server.py times the server).
+(static/js/rendiconta.js, svuotaEsiti; tests/dimensioni_web.svuota_esiti). Each request as the task pane
+now builds it (static/js/main.js, eseguiScript; tests/dimensioni_web.richiesta_a_blocchi): the large sheets
+read in blocks of rows (leggiFogli) and sent as the script's last argument, xlwings' getBookData reading
+only `_meta`. For each request: the HTTP body the task pane sends (compact JSON, UTF-8, as JSON.stringify),
+the largest single Excel response it took (getBookData of `_meta`, or one block: values with dates as
+serial numbers plus the number format of every cell) and, for comparison, what getBookData alone would
+have read in ONE request (every sheet the script reads). For each response: the HTTP body and the largest
+single Excel write (one setValues, or the formats callback). Sizes are deterministic: no timing here
+(bench/addin_server.py times the server).
 Usage: python bench/addin_dimensioni.py [rows]
 """
 
@@ -39,11 +43,12 @@ def dimensioni(n: int, local, cfg) -> dict:
     """The sizes of every step (printed); the largest request and response."""
     from openpyxl import load_workbook
     from verifica import build
-    from dimensioni_web import (byte_json, formati_del_modello, lettura_excel, scritture_excel, solo_fogli,
-                                svuota_esiti)
+    from dimensioni_web import (byte_json, formati_del_modello, lettura_excel, richiesta_a_blocchi,
+                                scritture_excel, solo_fogli, svuota_esiti)
     from xlwings_book import applica_valori, book_json
 
     from addin.workbook.seals import leggi_sigilli
+    from addin.xlbridge import FOGLI_DAL_RIQUADRO, FOGLI_DAL_RIQUADRO_DECISIONI
     from macros_py.scripts import FOGLI_DECISIONI, FOGLI_PROGRAMMA
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,18 +59,22 @@ def dimensioni(n: int, local, cfg) -> dict:
     names = [s["name"] for s in book["sheets"]]
     print(f"{n:,} righe di spesa - {dt.datetime.now():%d/%m/%Y %H:%M}, carico medio {os.getloadavg()[0]:.1f}; "
           f"limite di Excel per il web: {LIMITE_WEB:,} byte a richiesta o risposta")
-    print(f"{'passo':<40} {'HTTP':>9} {'Excel':>9}  (MB; Excel: lettura di getBookData o scrittura più grande)")
+    print(f"{'passo':<40} {'HTTP':>9} {'Excel':>9} {'in una':>9}  (MB; Excel: la lettura o la scrittura più "
+          "grande; «in una»: getBookData di tutti i fogli in una richiesta, come prima)")
     worst = {"richiesta": 0, "risposta": 0}   # Excel's side: the HTTP bodies are not under its limit
 
-    def line(label, http, excel, kind):
+    def line(label, http, excel, kind, una=None):
         worst[kind] = max(worst[kind], excel)
         flag = "  OLTRE 5 MB (Excel)" if excel > LIMITE_WEB else ""
-        print(f"{label:<40} {http / MB:>9.2f} {excel / MB:>9.2f}{flag}")
+        una = f"{una / MB:>9.2f}" if una is not None else " " * 9
+        print(f"{label:<40} {http / MB:>9.2f} {excel / MB:>9.2f} {una}{flag}")
 
-    def call(name, book, include=FOGLI_PROGRAMMA, svuota=True):
-        sent = solo_fogli(svuota_esiti(book) if svuota else book, include)
+    def call(name, book, include=FOGLI_PROGRAMMA, grandi=FOGLI_DAL_RIQUADRO, args=(), svuota=True):
+        state = solo_fogli(svuota_esiti(book) if svuota else book, include)
+        sent, letture = richiesta_a_blocchi(state, grandi, formati, list(args))
         body = json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode()
-        line(f"richiesta {name}", len(body), lettura_excel(sent, formati), "richiesta")
+        line(f"richiesta {name} ({len(letture)} letture)", len(body), max(letture), "richiesta",
+             lettura_excel(state, formati))
         r = local.post(f"/xlwings/custom-scripts-call/{name}", content=body,
                        headers={"Content-Type": "application/json"})
         r.raise_for_status()
@@ -99,7 +108,8 @@ def dimensioni(n: int, local, cfg) -> dict:
     decisioni = json.loads(json.dumps(book))
     decisioni["sheets"].append({**decisioni["sheets"][0], "name": "Verifica",
                                 "values": [r + [""] * (width - len(r)) for r in verifica]})
-    call("registra_decisioni", decisioni, include=FOGLI_DECISIONI, svuota=False)
+    call("registra_decisioni", decisioni, include=FOGLI_DECISIONI, grandi=FOGLI_DAL_RIQUADRO_DECISIONI,
+         args=[""], svuota=False)
     print(f"massimo per Excel: lettura {worst['richiesta'] / MB:.2f} MB, scrittura {worst['risposta'] / MB:.2f} MB "
           f"({'entro' if max(worst.values()) <= LIMITE_WEB else 'OLTRE'} i 5 MB; i corpi HTTP non hanno questo limite)")
     return worst

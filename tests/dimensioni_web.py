@@ -14,7 +14,7 @@ def byte_json(x: object) -> int:
     return len(json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
-def _taglia(values: list[list]) -> list[list]:
+def taglia(values: list[list]) -> list[list]:
     """The matrix from A1 to the last cell holding a value (xlwings reads the values-only used range)."""
     rows = max((i + 1 for i, r in enumerate(values) if any(c not in (None, "") for c in r)), default=1)
     cols = max((j + 1 for r in values[:rows] for j, c in enumerate(r) if c not in (None, "")), default=1)
@@ -39,7 +39,7 @@ def svuota_esiti(book: dict, foglio: str = "Spese") -> dict:
             for c in cols:
                 if c < len(r):
                     r[c] = ""
-        sheet["values"] = _taglia(values)
+        sheet["values"] = taglia(values)
     return book
 
 
@@ -54,30 +54,80 @@ def solo_fogli(book: dict, include: list[str]) -> dict:
     return book
 
 
+def _seriale(v):
+    """A date as Excel holds it (serial number) from the ISO text the client sends."""
+    import datetime as dt
+    import re
+
+    if isinstance(v, str) and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$", v):
+        d = dt.datetime.strptime(v[:19], "%Y-%m-%dT%H:%M:%S") - dt.datetime(1899, 12, 30)
+        x = d.total_seconds() / 86400
+        return int(x) if x == int(x) else x
+    return v
+
+
+BYTE_BLOCCO = 750_000   # static/js/rendiconta.js, BYTE_BLOCCO and PRIME_RIGHE
+PRIME_RIGHE = 64
+
+
+def blocchi_lettura(values: list[list], fmt=None, byte_blocco: int = BYTE_BLOCCO, prime: int = PRIME_RIGHE) -> list[int]:
+    """Bytes of each Excel response when the task pane reads a sheet in blocks of rows (leggiFogli in
+    static/js/rendiconta.js, whose block sizing this follows; tests/js proves the function itself): each
+    block's values (dates as serials) and number formats. `fmt`: (row, column) -> format, 1-based."""
+    per_riga = [(byte_json([_seriale(v) for v in r]),
+                 byte_json([(fmt(i, j) if fmt else None) or "General" for j in range(1, len(r) + 1)]))
+                for i, r in enumerate(values, start=1)]
+    out, r, n = [], 0, prime
+    while r < len(per_riga):
+        k = max(1, min(n, len(per_riga) - r))
+        rows = per_riga[r:r + k]
+        b = sum(v + f for v, f in rows) + 2 * (k - 1) + 4   # commas between rows, brackets of both matrices
+        if b > LIMITE_WEB and k > 1:
+            n = k // 2
+            continue
+        out.append(b)
+        r += k
+        n = max(1, min(2 * k, int(byte_blocco // max(1, b / k))))
+    return out
+
+
+def richiesta_a_blocchi(book: dict, grandi: list[str], formati: dict[str, object], args: list | None = None,
+                        meta: str = "_meta") -> tuple[dict, list[int]]:
+    """The request the task pane sends now (static/js/main.js, eseguiScript) for the state `book` (book
+    JSON with every sheet's values): xlwings' book data with only `_meta`'s values, the `grandi` sheets'
+    values and their tables' rows as the script's last argument; and the bytes of every Excel response it
+    took: getBookData of `_meta` (values and formats, one request) and each block of the large sheets."""
+    import copy
+
+    from openpyxl.utils.cell import range_boundaries
+
+    out = copy.deepcopy(book)
+    griglie, tabelle, letture = {}, {}, []
+    for sheet in out["sheets"]:
+        if sheet["name"] in grandi and sheet["values"] != [[]]:
+            griglie[sheet["name"]] = sheet["values"]
+            tabelle[sheet["name"]] = [[range_boundaries(t["range_address"])[1], range_boundaries(t["range_address"])[3]]
+                                      for t in sheet.get("tables", [])]
+            letture += blocchi_lettura(sheet["values"], formati.get(sheet["name"]))
+        if sheet["name"] != meta:
+            sheet["values"] = [[]]
+    letture.insert(0, lettura_excel(out, formati))
+    out["args"] = [*(args or []), {"griglie": griglie, "tabelle": tabelle}]
+    return out, letture
+
+
 def lettura_excel(book: dict, formati: dict[str, object]) -> int:
     """Bytes of what Excel on the web returns to xlwings' getBookData in ONE request: for every sheet sent,
     the values of its used range (dates as serial numbers: the client converts them afterwards) and the
     number format of every cell (`.load("values, numberFormat")`). `formati`: sheet -> function
     (row, column) -> number format (1-based), "General" when missing."""
-    import datetime as dt
-    import re
-
-    iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
-
-    def serial(v):
-        if isinstance(v, str) and iso.match(v):
-            d = dt.datetime.strptime(v[:19], "%Y-%m-%dT%H:%M:%S") - dt.datetime(1899, 12, 30)
-            x = d.total_seconds() / 86400
-            return int(x) if x == int(x) else x
-        return v
-
     total = 0
     for sheet in book["sheets"]:
         values = sheet["values"]
         if values == [[]]:
             continue
         fmt = formati.get(sheet["name"])
-        total += byte_json([[serial(v) for v in r] for r in values])
+        total += byte_json([[_seriale(v) for v in r] for r in values])
         total += byte_json([[(fmt(i, j) if fmt else None) or "General" for j in range(1, len(r) + 1)]
                             for i, r in enumerate(values, start=1)])
     return total

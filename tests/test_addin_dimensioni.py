@@ -3,11 +3,15 @@
 expense rows): measured on real payloads through the real endpoint (no timing).
 
 Two programme workbooks of 500 and 1,000 rows (demo rows repeated, as bench/verifica.py builds them) go
-through Valida, Blocca and Valida again; the sizes per expense row are the difference between the two
+through Valida, Blocca and Valida again, each request as the task pane now sends it (the large sheets read
+in blocks of rows and sent as the script's argument, xlwings reading only `_meta`:
+tests/dimensioni_web.richiesta_a_blocchi); the sizes per expense row are the difference between the two
 (the sheets' fixed part cancels out) and the 10,000-row size is the 1,000-row size plus 9,000 rows at that
 rate. Sizes are counted as the task pane sends them (compact JSON, UTF-8: tests/dimensioni_web.byte_json)
-and as Excel returns them to xlwings' getBookData (values plus every cell's number format). The full
-10,000-row figures are bench/addin_dimensioni.py's (README)."""
+and as Excel returns them (values plus every cell's number format) to getBookData and to each block. A
+block's size does not grow with the sheet (its rows are chosen by measured bytes): the largest block is
+bounded at any size, and tests/js proves it on a 10,000-row sheet. The full 10,000-row figures are
+bench/addin_dimensioni.py's (docs/addin.md)."""
 
 from __future__ import annotations
 
@@ -25,8 +29,8 @@ os.environ["DOTENV_PATH"] = str(SERVER_DIR / "nonexistent.env")
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
-from dimensioni_web import (LIMITE_WEB, byte_json, formati_del_modello, lettura_excel, solo_fogli,  # noqa: E402
-                            svuota_esiti)
+from dimensioni_web import (BYTE_BLOCCO, LIMITE_WEB, byte_json, formati_del_modello, lettura_excel,  # noqa: E402
+                            richiesta_a_blocchi, solo_fogli, svuota_esiti)
 from xlwings_book import applica_valori, book_json  # noqa: E402
 
 # every window of 2026 closed and the co-financing sealed: the most rows sealed
@@ -62,6 +66,7 @@ def _percorso(cfg, n: int, tmp: Path, monkeypatch) -> dict:
     from addin import xlbridge
     from addin.serve import crea_app
     from addin.workbook.seals import leggi_sigilli
+    from addin.xlbridge import FOGLI_DAL_RIQUADRO
     from macros_py.scripts import FOGLI_PROGRAMMA
 
     monkeypatch.setattr(xlbridge, "today", lambda: OGGI)
@@ -73,17 +78,22 @@ def _percorso(cfg, n: int, tmp: Path, monkeypatch) -> dict:
     first = solo_fogli(book_json(wb, "P1_2026.xlsx"), FOGLI_PROGRAMMA)
     local = TestClient(crea_app(), client=("127.0.0.1", 50000))
 
-    def call(name: str, book: dict) -> list[dict]:
-        r = local.post(f"/xlwings/custom-scripts-call/{name}", json=svuota_esiti(book))
+    letture: dict[str, list[int]] = {}
+
+    def call(name: str, book: dict, passo: str) -> list[dict]:
+        sent, letture[passo] = richiesta_a_blocchi(svuota_esiti(book), FOGLI_DAL_RIQUADRO, formati)
+        r = local.post(f"/xlwings/custom-scripts-call/{name}", json=sent)
         assert r.status_code == 200 and not [a for a in r.json()["actions"]
                                              if a["func"] == "alert" and "errore" in str(a["args"][1:])]
+        out[f"http_{passo}"] = byte_json(sent)
         return r.json()["actions"]
 
-    book = applica_valori(first, call("valida", first))
-    out = {"prima": byte_json(first), "dopo_valida": byte_json(book),
-           "dopo_valida_svuotata": byte_json(svuota_esiti(book)),
-           "lettura_prima": lettura_excel(svuota_esiti(book), formati)}
-    book = applica_valori(book, call("blocca", book))
+    out: dict = {}
+    book = applica_valori(first, call("valida", first, "prima"))
+    out.update({"prima": byte_json(first), "dopo_valida": byte_json(book),
+                "dopo_valida_svuotata": byte_json(svuota_esiti(book)),
+                "lettura_una_prima": lettura_excel(svuota_esiti(book), formati)})
+    book = applica_valori(book, call("blocca", book, "blocca"))
     meta = {r[0]: r[1] for r in next(s["values"] for s in book["sheets"] if s["name"] == "_meta") if r and r[0]}
     seals = leggi_sigilli(meta)
     out["sigillate"] = sum(len(s.righe) for s in seals.values())
@@ -91,7 +101,10 @@ def _percorso(cfg, n: int, tmp: Path, monkeypatch) -> dict:
     out["pezzi"] = [v for k, v in meta.items() if ".dati." in k]
     out["forme"] = {s.forma for s in seals.values() if s.righe}
     out["dopo_blocca"] = byte_json(svuota_esiti(book))
-    call("valida", book)
+    out["lettura_una_dopo"] = lettura_excel(svuota_esiti(book), formati)
+    call("valida", book, "dopo")
+    for passo, sizes in letture.items():
+        out[f"meta_{passo}"], out[f"blocchi_{passo}"] = sizes[0], sizes[1:]   # getBookData of `_meta`, the blocks
     return out
 
 
@@ -134,11 +147,26 @@ def test_seal_copies_in_meta_are_compressed_and_fit_excel_cells(misure):
 
 def test_requests_at_10000_rows_stay_within_excel_on_the_web(misure):
     """Extrapolated from 500 and 1,000 rows to 10,000: every request the task pane sends for Valida,
-    Verifica and Blocca (before and after Blocca) is under 5,242,880 bytes, and so is what Excel returns
-    to getBookData before Blocca (values and number formats)."""
+    Verifica and Blocca (before and after Blocca) is under 5,242,880 bytes."""
     assert _a_10000(misure, "prima") < LIMITE_WEB
     assert _a_10000(misure, "dopo_blocca") < LIMITE_WEB
-    assert _a_10000(misure, "lettura_prima") < LIMITE_WEB
+    # the new request carries the same values (the large sheets as argument instead of book data)
+    for m in misure.values():
+        assert abs(m["http_prima"] - m["prima"]) < 2_000 and abs(m["http_dopo"] - m["dopo_blocca"]) < 2_000
+
+
+def test_every_excel_read_stays_under_1_mb_at_any_size(misure):
+    """What getBookData alone read in ONE request grows with the rows: extrapolated to 10,000 it passes
+    Excel on the web's 5 MB after Blocca (it did: 5.66 MB). Now xlwings reads only `_meta` (its seal
+    copies grow about 105 bytes a sealed row: under 1 MB at 10,000) and the large sheets go in blocks,
+    each near BYTE_BLOCCO (750,000 bytes) whatever the sheet's length."""
+    assert _a_10000(misure, "lettura_una_dopo") > LIMITE_WEB          # why the blocks: one read is too much
+    assert _a_10000(misure, "meta_dopo") < 1024 * 1024
+    assert _a_10000(misure, "meta_prima") < 50_000                     # before Blocca `_meta` holds a few keys
+    for m in misure.values():
+        for passo in ("prima", "blocca", "dopo"):
+            blocchi = m[f"blocchi_{passo}"]
+            assert len(blocchi) >= 3 and max(blocchi) < BYTE_BLOCCO * 1.05, (passo, blocchi)
     # the seals' share of the request after Blocca: the compressed copies, not ~695 bytes a sealed row
     seals = {n: m["dopo_blocca"] - m["prima"] for n, m in misure.items()}
     assert (seals[1000] - seals[500]) / (misure[1000]["sigillate"] - misure[500]["sigillate"]) < 120

@@ -87,7 +87,8 @@ def excel_state(wb, book: dict, password: dict[str, str] | None = None) -> list[
                 unlocked += [(c.row, c.column) for c in row if c.protection.locked is False]
         out.append({"name": ws.title, "values": sent["values"], "protected": bool(ws.protection.sheet),
                     "password": (password or {}).get(ws.title, ""), "unlocked": _runs(unlocked),
-                    "visibility": sent["visibility"]})
+                    "visibility": sent["visibility"],
+                    "tables": [{"name": t["name"], "address": t["range_address"]} for t in sent["tables"]]})
     assert [s["name"] for s in out] == [s["name"] for s in book["sheets"]]
     return out
 
@@ -96,6 +97,7 @@ def excel_state(wb, book: dict, password: dict[str, str] | None = None) -> list[
 def fixtures(cfg, tmp_path_factory):
     from fastapi.testclient import TestClient
     from openpyxl import load_workbook
+    from dimensioni_web import taglia
     from xlwings_book import applica_valori, book_json
 
     from addin.casi.verifica import verifica_file
@@ -186,6 +188,14 @@ def fixtures(cfg, tmp_path_factory):
             "consolidato": excel_state(load_workbook(cons_path), cons_book),
             "consolida": post("consolida", {**cons_book, "args": [dati]}),
             "ammesso_p1": float(res.totali["ammesso"]),
+            # what the task pane's leggiFogli must send for the programme scripts: the values getBookData sent
+            # for those sheets (tests/test_addin_blocchi.py: the server's actions are then the same), up to
+            # the last cell with a value in the mock (its formula cells hold no computed value: Excel's used
+            # range, which both read, would include them), and the rows of the template's tables, written
+            # here by hand (Spese A3:AB1003, Cofinanziamento A3:H303, Budget A3:K28: addin/workbook/template.py)
+            "griglie_programma": {s["name"]: taglia(s["values"]) for s in book["sheets"]
+                                  if s["name"] in ("Spese", "Cofinanziamento", "Budget")},
+            "tabelle_programma": {"Spese": [[3, 1003]], "Cofinanziamento": [[3, 303]], "Budget": [[3, 28]]},
         }
         # last, as they change the register that the checks above read: Registra decisioni (the officer
         # asks for documents on programme row 6, deadline in 30 days) and Risigilla

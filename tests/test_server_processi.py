@@ -44,22 +44,30 @@ def _post(client, name: str, book: dict, headers: dict | None = None):
 
 def test_scripts_in_a_worker_return_what_they_return_in_a_thread(monkeypatch, auth_on, programmi, tmp_path):
     """Valida and Verifica (a register write, authored by the officer) in a worker process answer
-    byte for byte what the same scripts answer in a thread of the server."""
+    byte for byte what the same scripts answer in a thread of the server; Valida with the large sheets
+    as its argument (the task pane's blocks, checked in the server process and pickled to the worker)
+    answers what it answers with them in the book data."""
+    from dimensioni_web import richiesta_a_blocchi
+
     from addin.registro import Registro
     from addin.registro.atti import VERIFICA
+    from addin.xlbridge import FOGLI_DAL_RIQUADRO
 
     book = _book(programmi[1])
+    a_blocchi, _ = richiesta_a_blocchi(book, FOGLI_DAL_RIQUADRO, {})
     registro_lavoratori = f"sqlite:///{tmp_path}/lavoratori.sqlite"
     with server(monkeypatch, 1, RENDICONTA_REGISTRO=registro_lavoratori) as (app, c):
         assert len(c.lavoratori()) == 1   # started with the application
         r_valida = _post(c, "valida", book, PARTNER)
         r_verifica = _post(c, "verifica", book, COMUNE)
         assert r_verifica.status_code == 200, r_verifica.text
-        assert app.esecutore.compiti == 2   # both ran in the worker
+        r_blocchi = _post(c, "valida", a_blocchi, PARTNER)
+        assert app.esecutore.compiti == 3   # all three ran in the worker
         # the custom functions stay in the server process
         r = c.post("/xlwings/custom-functions-call", json=fcall("finestra", "02/05/2026"), headers=PARTNER)
         assert r.json() == {"result": [["2/2026"]]}
-        assert app.esecutore.compiti == 2
+        assert app.esecutore.compiti == 3
+    assert r_blocchi.status_code == 200 and r_blocchi.content == r_valida.content, r_blocchi.text[:300]
     assert r_valida.status_code == 200 and r_verifica.status_code == 200, (r_valida.text, r_verifica.text)
     [atto] = Registro.apri(registro_lavoratori).atti(1, 2026)
     assert (atto.tipo, atto.autore) == (VERIFICA, "Ufficio Servizi Sociali")
@@ -117,10 +125,11 @@ def test_a_killed_worker_is_an_italian_503_and_the_pool_is_replaced(monkeypatch,
 
 def test_a_worker_out_of_memory_is_an_italian_500_and_the_worker_serves_on(monkeypatch, programmi):
     """A worker limited to 320 MB of address space (RENDICONTA_MEMORIA_PROCESSO_MB; about 260 MB once its
-    modules are imported) receives a 6 MB request whose 2 million empty objects need over 140 MB."""
+    modules are imported) receives a 15 MB request whose 2.5 million two-letter texts need about 150 MB
+    (a new 51-byte string each, plus its pointer: JSON gives every string value its own object)."""
     book = _book(programmi[1])
     enorme = copy.deepcopy(book)
-    enorme["sheets"][0]["values"] = [[{}] * 1000 for _ in range(2000)]   # "{}, " x 2,000,000: 6 MB of JSON
+    enorme["sheets"][0]["values"] = [["ab"] * 1000 for _ in range(2500)]   # '"ab", ' x 2,500,000: 15 MB
     with server(monkeypatch, 1, RENDICONTA_MEMORIA_PROCESSO_MB="320") as (app, c):
         [pid] = c.lavoratori()
         r = _post(c, "valida", enorme)

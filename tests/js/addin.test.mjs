@@ -23,6 +23,16 @@ function element(id) {
     const listeners = {};
     const el = {
       id,
+      dataset: {},
+      children: [],
+      appendChild(child) {
+        this.children.push(child);
+        child.remove = () => this.children.splice(this.children.indexOf(child), 1);
+        return child;
+      },
+      closest(sel) {
+        return sel === "[xw-click]" && attributes.has("xw-click") ? el : null;
+      },
       textContent: "",
       classList: { add: (c) => classes.add(c), remove: (c) => classes.delete(c), contains: (c) => classes.has(c) },
       querySelector(sel) {
@@ -48,13 +58,14 @@ element("config").textContent = JSON.stringify(F.config);
 // the page as the server serves it (tests/test_js.py reads it from /taskpane.html)
 element("xlwings-office-ready-error").querySelector(".mb-3").textContent = F.pagina.overlay;
 const observers = [];
+const documentListeners = [];
 globalThis.document = {
   title: F.pagina.title,
   documentElement: { lang: F.pagina.lang },
   getElementById: (id) => element(id),
   querySelector: (sel) => (sel === "#global-error-alert span" ? element("global-error") : element(sel)),
   querySelectorAll: () => [],
-  addEventListener() {},
+  addEventListener: (type, fn, capture) => documentListeners.push({ type, fn, capture }),
   createElement: () => element(`new-${elements.size}`),
 };
 globalThis.window = { location: { origin: "https://127.0.0.1:8000", search: "" } };
@@ -451,4 +462,200 @@ test("Consolida fills the consolidation workbook's sheets", async () => {
 test("address helpers", () => {
   assert.deepEqual(parseA1("B3:D7"), { r0: 3, c0: 2, r1: 7, c1: 4 });
   assert.equal(colNumber("AA"), 27);
+});
+
+// --- the large sheets, read by the task pane in blocks of rows ------------------------------------
+const { leggiFogli, BYTE_BLOCCO, erroreLettura } = await import(pathToFileURL(`${STATIC}/rendiconta.js`));
+const LIMITE = 5 * 1024 * 1024;
+
+test("leggiFogli reads the programme sheets as getBookData sent them, with their tables' rows", async () => {
+  const wb = new Workbook(F.programma);
+  current = wb;
+  const fogli = await Excel.run((context) => leggiFogli(context, ["Spese", "Cofinanziamento", "Budget", "Assente"]));
+  assert.deepEqual(Object.keys(fogli.griglie).sort(), ["Budget", "Cofinanziamento", "Spese"]);
+  for (const nome of Object.keys(F.griglie_programma)) {
+    assert.deepEqual(fogli.griglie[nome], F.griglie_programma[nome], nome);
+  }
+  assert.deepEqual(fogli.tabelle, F.tabelle_programma);
+});
+
+test("dates read as xlwings reads them: a date-formatted serial as ISO text, typed text and numbers as they are", async () => {
+  // 46099 days after 30/12/1899 is 18/03/2026 (25569 is 01/01/1970; 46099 - 25569 = 20530 days =
+  // 56 years with 14 leap days (20454) to 01/01/2026, + 76 days: 31 of January, 28 of February, 17 of March)
+  const wb = new Workbook([
+    {
+      name: "Spese",
+      values: [
+        ["Data", "Testo", "Numero", "Importo"],
+        [46099, "18/03/2026", 46099, 1234.5],
+        [46099.5, "2026-03-18", "", 0],
+      ],
+      formats: [
+        ["General", "General", "General", "General"],
+        ["dd/mm/yyyy", "@", "General", '#,##0.00 "€"'],
+        ["dd/mm/yyyy hh:mm", "@", "0", "#,##0.00"],
+      ],
+    },
+  ]);
+  current = wb;
+  const { griglie } = await Excel.run((context) => leggiFogli(context, ["Spese"]));
+  assert.deepEqual(griglie.Spese, [
+    ["Data", "Testo", "Numero", "Importo"],
+    ["2026-03-18T00:00:00.000Z", "18/03/2026", 46099, 1234.5],
+    ["2026-03-18T12:00:00.000Z", "2026-03-18", "", 0],
+  ]);
+});
+
+// A Spese sheet of 10,000 expense rows below its three header rows, 28 columns as the template's
+// (text, dates, amounts with their formats): about 790 bytes a row with the formats, 7.9 MB in all.
+function speseGrandi(righe) {
+  const values = [["Spese"], [], Array.from({ length: 28 }, (_, j) => `Colonna ${j + 1}`)];
+  const formats = [[], [], []];
+  const riga = [];
+  const formato = [];
+  for (let j = 0; j < 28; j++) {
+    if (j % 7 === 3) {
+      riga.push(46099);
+      formato.push("dd/mm/yyyy");
+    } else if (j % 7 === 5) {
+      riga.push(1234.56);
+      formato.push('#,##0.00 "€"');
+    } else {
+      riga.push(`Fattura 123/2026 riga ${j}`);
+      formato.push("@");
+    }
+  }
+  for (let i = 0; i < righe; i++) {
+    values.push(riga.map((v, j) => (j === 0 ? `1.${i}` : v)));
+    formats.push(formato);
+  }
+  return new Workbook([{ name: "Spese", values, formats, tables: [{ name: "TabSpese", address: `A3:AB${righe + 3}` }] }]);
+}
+
+test("a 10,000-row sheet: one read is over Excel on the web's 5 MB, the blocks each under 1 MB", async () => {
+  const wb = speseGrandi(10000);
+  current = wb;
+  // what getBookData does: the whole used range in one request
+  await assert.rejects(
+    Excel.run(async (context) => {
+      const r = context.workbook.worksheets.getItem("Spese").getRangeByIndexes(0, 0, 10003, 28);
+      r.load("values, numberFormat");
+      await context.sync();
+    }),
+    (e) => e.code === "RequestPayloadSizeLimitExceeded",
+  );
+  wb.payloads.length = 0;
+  const misure = [];
+  const { griglie, tabelle } = await Excel.run((context) => leggiFogli(context, ["Spese"], { misure }));
+  assert.equal(griglie.Spese.length, 10003);
+  assert.equal(griglie.Spese[10002][0], "1.9999");
+  assert.equal(griglie.Spese[4][3], "2026-03-18T00:00:00.000Z");
+  assert.equal(griglie.Spese[4][5], 1234.56);
+  assert.deepEqual(tabelle, { Spese: [[3, 10003]] });
+  const totale = misure.reduce((a, m) => a + m.byte, 0);
+  assert.ok(totale > LIMITE, `${totale} bytes in all`);
+  assert.ok(misure.length >= 8, `${misure.length} blocks`);
+  assert.ok(Math.max(...wb.payloads) < BYTE_BLOCCO * 1.05, `largest Excel response ${Math.max(...wb.payloads)}`);
+  assert.equal(Math.max(...wb.payloads), Math.max(...misure.map((m) => m.byte)));
+});
+
+test("cells of 32,767 characters: a block Excel refuses is read again in halves, then one row at a time", async () => {
+  const lunga = "x".repeat(32767);
+  const values = Array.from({ length: 30 }, (_, i) => Array.from({ length: 28 }, (_, j) => (j === 0 ? `riga ${i}` : lunga)));
+  const wb = new Workbook([{ name: "Spese", values }]);
+  current = wb;
+  const misure = [];
+  const { griglie } = await Excel.run((context) => leggiFogli(context, ["Spese"], { misure }));
+  assert.equal(griglie.Spese.length, 30);
+  assert.equal(griglie.Spese[29][0], "riga 29");
+  assert.equal(griglie.Spese[29][27].length, 32767);
+  // a row: 27 cells of 32,767 characters (+ quotes and commas) ≈ 0.88 MB, its formats ~ 300 bytes
+  assert.ok(wb.payloads.every((b) => b <= LIMITE));
+  // after the first block: one row each (a row alone weighs more than BYTE_BLOCCO), under 1 MB
+  assert.ok(misure.slice(1).every((m) => m.righe === 1 && m.byte < 1024 * 1024), JSON.stringify(misure.slice(0, 3)));
+  assert.equal(misure.reduce((a, m) => a + m.righe, 0), 30);
+});
+
+// --- the buttons: clear, read in blocks, run with include `_meta` ---------------------------------------
+function premi(script, args) {
+  const b = element(`btn-${script}`);
+  b.setAttribute("xw-click", script);
+  if (args !== undefined) b.setAttribute("xw-args", args);
+  const event = { target: b, stopped: false, stopImmediatePropagation() { this.stopped = true; }, preventDefault() {} };
+  for (const l of documentListeners) if (l.type === "click" && l.capture) l.fn(event);
+  return event;
+}
+
+async function conSpia(fn) {
+  const chiamate = [];
+  const originale = xlwings.runPython;
+  xlwings.runPython = async (opzioni) => {
+    chiamate.push(opzioni);
+  };
+  try {
+    await fn();
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r)); // the click's async work
+  } finally {
+    xlwings.runPython = originale;
+  }
+  return chiamate;
+}
+
+test("Valida: the outcomes cleared, the large sheets read in blocks, xlwings includes only _meta", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.valida); // outcomes in the sheet
+  current = wb;
+  let event;
+  const chiamate = await conSpia(() => {
+    event = premi("valida");
+  });
+  assert.ok(event.stopped, "xlwings' own handler does not run");
+  assert.equal(chiamate.length, 1);
+  const [c] = chiamate;
+  assert.equal(c.scriptName, "valida");
+  assert.equal(c.include, "_meta");
+  assert.equal(c.errorDisplayMode, "taskpane");
+  assert.equal(c.args.length, 1);
+  const { griglie, tabelle } = c.args[0];
+  assert.deepEqual(Object.keys(griglie).sort(), ["Budget", "Cofinanziamento", "Spese"]);
+  assert.deepEqual(tabelle, F.tabelle_programma);
+  const { row: head, col: esito } = headerPos("Spese", "Esito");
+  for (const r of griglie.Spese.slice(head)) assert.ok(r.length < esito || r[esito - 1] === "", "outcomes cleared");
+  assert.equal(element("btn-valida").getAttribute("disabled"), null, "the button is enabled again");
+  assert.equal(element("btn-valida").children.length, 0, "no spinner left");
+});
+
+test("Registra decisioni sends the deadline and the Verifica sheet; Consolida's button is left alone", async () => {
+  const wb = new Workbook([...F.programma, { name: "Verifica", values: [["Riga", "Tipologia errore"], [6, ""]] }]);
+  current = wb;
+  const chiamate = await conSpia(() => premi("registra_decisioni", '["15/12/2026"]'));
+  assert.equal(chiamate.length, 1);
+  assert.equal(chiamate[0].include, "_meta");
+  assert.deepEqual(chiamate[0].args, ["15/12/2026", { griglie: { Verifica: [["Riga", "Tipologia errore"], [6, ""]] }, tabelle: { Verifica: [] } }]);
+  const altro = await conSpia(() => {
+    const event = premi("consolida_altro");
+    assert.equal(event.stopped, false);
+  });
+  assert.equal(altro.length, 0);
+});
+
+test("a read Excel refuses: an Italian message, nothing sent, the note on the cleared outcomes", async () => {
+  const wb = new Workbook(F.programma);
+  await esegui(wb, F.valida);
+  // svuotaEsiti's three requests go through, then Excel refuses every read (even a single row)
+  const sync = wb.sync.bind(wb);
+  let n = 0;
+  wb.sync = async () => {
+    if (++n > 3) wb.limite = 10;
+    return sync();
+  };
+  current = wb;
+  const span = element("global-error");
+  const chiamate = await conSpia(() => premi("verifica"));
+  assert.equal(chiamate.length, 0);
+  assert.match(span.textContent, /^Excel non ha letto la cartella \(dati troppo grandi per una sola richiesta\)/);
+  for (const o of observers) o.cb([]); // the observer leaves the task pane's own text as it is
+  assert.match(span.textContent, /premere di nuovo il pulsante per riscriverli\.$/);
+  assert.equal(span.textContent.split("svuotati").length, 2, "the note once");
+  assert.match(erroreLettura({ code: "AccessDenied" }), /accesso negato/);
 });

@@ -4,7 +4,10 @@
 //   the batch (what Excel does); reading a collection's items before load + sync throws;
 // - protection: on a protected sheet, values may be written only into unlocked cells, and number
 //   formats and lock flags may not change; protect() on a protected sheet and unprotect() with the
-//   wrong password fail.
+//   wrong password fail;
+// - Excel on the web's payload limit: a sync whose loaded values and number formats plus written values
+//   exceed `limite` bytes (5 MB, as JSON in UTF-8) fails with RequestPayloadSizeLimitExceeded and loads
+//   nothing; `payloads` keeps the bytes of every sync that went through.
 // The worksheet protection object is an office-addin-mock OfficeMockObject, so that reading
 // `protected` without load() + sync() yields office-addin-mock's error value, not the state.
 import { OfficeMockObject } from "office-addin-mock";
@@ -50,6 +53,7 @@ class Sheet {
     this.password = "";
     this.options = null;
     this.visibility = "Visible";
+    this.tables = []; // [{name, address}]
   }
   cell(r, c) {
     const k = `${r},${c}`;
@@ -62,13 +66,17 @@ class Sheet {
 }
 
 export class Workbook {
-  // fogli: [{name, values (2D, from A1), protected, password, unlocked: [A1 ranges]}]
+  // fogli: [{name, values (2D, from A1), formats (optional, 2D), protected, password,
+  //          unlocked: [A1 ranges], tables: [{name, address}]}]
   constructor(fogli = []) {
     this.sheets = [];
     this.queue = [];
     this.mocks = [];
     this.syncs = 0;
     this.active = 0;
+    this.limite = 5 * 1024 * 1024;
+    this.payloads = [];
+    this.bytes = 0; // of the batch being synced
     for (const f of fogli) {
       const s = new Sheet(f.name);
       (f.values || []).forEach((row, i) =>
@@ -76,6 +84,12 @@ export class Workbook {
           if (v !== "" && v !== null) s.cell(i + 1, j + 1).value = v;
         }),
       );
+      (f.formats || []).forEach((row, i) =>
+        row.forEach((nf, j) => {
+          if (nf && nf !== "General") s.cell(i + 1, j + 1).numberFormat = nf;
+        }),
+      );
+      s.tables = (f.tables || []).map((t) => ({ ...t }));
       for (const a of f.unlocked || []) this.#each(s, a, (cell) => (cell.locked = false));
       s.protected = Boolean(f.protected);
       s.password = f.password || "";
@@ -104,7 +118,14 @@ export class Workbook {
     this.syncs += 1;
     const ops = this.queue;
     this.queue = [];
+    this.bytes = 0;
+    this.pending = [];
     for (const op of ops) op(); // a throwing op rejects the sync; the rest of the batch is dropped
+    if (this.bytes > this.limite) {
+      for (const undo of this.pending) undo(); // nothing loaded (writes of the batch: not modelled)
+      throw new ExcelError("RequestPayloadSizeLimitExceeded", "The request payload size has exceeded the limit.");
+    }
+    this.payloads.push(this.bytes);
     const mocks = this.mocks;
     this.mocks = [];
     for (const m of mocks) await m.sync();
@@ -196,19 +217,53 @@ export class Workbook {
         return wb.range(resolve, () => ({ r0: row + 1, c0: col + 1, r1: row + nrows, c1: col + ncols }));
       },
       // the values-only used range: from the first to the last cell holding a value (loaded by sync)
+      // the sheet's Excel tables: load("items/name"), then each one's getRange().load("rowIndex, rowCount")
+      tables: (() => {
+        const tables = {
+          _items: null,
+          load() {
+            wb.queue.push(() => {
+              tables._items = resolve().tables.map((t) => ({
+                name: t.name,
+                getRange() {
+                  const box = parseA1(t.address);
+                  const area = {
+                    load() {
+                      wb.queue.push(() => Object.assign(area, { rowIndex: box.r0 - 1, rowCount: box.r1 - box.r0 + 1 }));
+                      return area;
+                    },
+                  };
+                  return area;
+                },
+              }));
+            });
+            return tables;
+          },
+          get items() {
+            if (tables._items === null) {
+              throw new ExcelError("PropertyNotLoaded", "The property 'items' is not available: call load() and sync().");
+            }
+            return tables._items;
+          },
+        };
+        return tables;
+      })(),
       getUsedRangeOrNullObject() {
         const used = {
           load() {
             wb.queue.push(() => {
-              const full = [...resolve().cells.entries()].filter(([, c]) => c.value !== "" && c.value !== null);
-              const rows = full.map(([k]) => Number(k.split(",")[0]));
-              const cols = full.map(([k]) => Number(k.split(",")[1]));
-              used.isNullObject = full.length === 0;
-              if (full.length) {
-                used.rowIndex = Math.min(...rows) - 1;
-                used.rowCount = Math.max(...rows) - used.rowIndex;
-                used.columnIndex = Math.min(...cols) - 1;
-                used.columnCount = Math.max(...cols) - used.columnIndex;
+              let [r0, r1, c0, c1] = [Infinity, 0, Infinity, 0];
+              for (const [k, c] of resolve().cells) {
+                if (c.value === "" || c.value === null) continue;
+                const [r, col] = k.split(",").map(Number);
+                [r0, r1, c0, c1] = [Math.min(r0, r), Math.max(r1, r), Math.min(c0, col), Math.max(c1, col)];
+              }
+              used.isNullObject = r1 === 0;
+              if (r1) {
+                used.rowIndex = r0 - 1;
+                used.rowCount = r1 - used.rowIndex;
+                used.columnIndex = c0 - 1;
+                used.columnCount = c1 - used.columnIndex;
               }
             });
             return used;
@@ -258,18 +313,33 @@ export class Workbook {
       },
     };
     let loaded = null;
+    let formats = null;
     return {
       format,
-      load() {
+      load(props = "values") {
+        const names = Array.isArray(props) ? props : String(props).split(",").map((p) => p.trim());
         wb.queue.push(() => {
           const s = resolveSheet();
           const { r0, c0, r1, c1 } = box();
           loaded = [];
+          const nf = [];
           for (let r = r0; r <= r1; r++) {
             const row = [];
-            for (let c = c0; c <= c1; c++) row.push(s.cell(r, c).value);
+            const frow = [];
+            for (let c = c0; c <= c1; c++) {
+              const cell = s.peek(r, c);
+              row.push(cell.value);
+              frow.push(cell.numberFormat);
+            }
             loaded.push(row);
+            nf.push(frow);
           }
+          if (names.includes("numberFormat")) formats = nf;
+          wb.bytes += utf8(loaded) + (names.includes("numberFormat") ? utf8(nf) : 0);
+          wb.pending.push(() => {
+            loaded = null;
+            formats = null;
+          });
         });
         return this;
       },
@@ -279,8 +349,15 @@ export class Workbook {
         }
         return loaded;
       },
+      get numberFormat() {
+        if (formats === null) {
+          throw new ExcelError("PropertyNotLoaded", "The property 'numberFormat' is not available: call load() and sync().");
+        }
+        return formats;
+      },
       set values(matrix) {
         wb.queue.push(() => {
+          wb.bytes += utf8(matrix);
           const s = resolveSheet();
           const { r0, c0, r1, c1 } = box();
           if (matrix.length !== r1 - r0 + 1 || matrix.some((row) => row.length !== c1 - c0 + 1)) {
@@ -325,6 +402,11 @@ export class Workbook {
       },
     };
   }
+}
+
+const encoder = new TextEncoder();
+function utf8(x) {
+  return encoder.encode(JSON.stringify(x)).length;
 }
 
 // What Excel does with a string written into a General cell: "1/2026" becomes a date (serial),

@@ -1,7 +1,15 @@
 // Task pane of the Rendiconta add-in: registers the callbacks used by the scripts (rendiconta.js),
 // shows every failure in Italian, uploads programme workbooks for `consolida`, keeps the access code.
 import { registerCallback } from "./custom-scripts/index.js";
-import { ESITI_CANCELLATI, formattaCelle, proteggiRighe, svuotaEsiti, traduciErrore } from "./rendiconta.js";
+import {
+  ESITI_CANCELLATI,
+  formattaCelle,
+  erroreLettura,
+  leggiFogli,
+  proteggiRighe,
+  svuotaEsiti,
+  traduciErrore,
+} from "./rendiconta.js";
 
 registerCallback(formattaCelle);
 registerCallback(proteggiRighe);
@@ -12,47 +20,94 @@ registerCallback(proteggiRighe);
 // xlwings writes a script's failure (English, e.g. "Action 4 (runMacro) failed: ...") into the
 // global error alert: replace it with the Italian text and what to do.
 const erroreGlobale = document.querySelector("#global-error-alert span");
+let ultimoErrore = ""; // the text last written (translated, or the task pane's own): not translated again
 if (erroreGlobale) {
-  let ultimo = "";
   new MutationObserver(() => {
     const testo = erroreGlobale.textContent;
-    if (testo && testo !== ultimo) {
-      ultimo = traduciErrore(testo) + (esitiSvuotati ? ESITI_CANCELLATI : "");
-      erroreGlobale.textContent = ultimo;
+    if (testo && testo !== ultimoErrore) {
+      ultimoErrore = traduciErrore(testo) + (esitiSvuotati ? ESITI_CANCELLATI : "");
+      erroreGlobale.textContent = ultimoErrore;
     }
   }).observe(erroreGlobale, { childList: true, characterData: true, subtree: true });
 }
 
-// Valida, Verifica, Blocca and Risigilla: the outcome columns are cleared before xlwings reads the
-// workbook (they are rewritten by the script; see svuotaEsiti), then the click goes on to xlwings' own handler. A
-// capture listener on the document runs before the button's listener; the click is dispatched again
-// once the columns are cleared. If the script then fails, the alert says to press the button again.
+// The buttons of the scripts run them here, not through xlwings' own [xw-click] handler: a capture
+// listener on the document sees the click first and stops it. Before Valida, Verifica, Blocca and
+// Risigilla the outcome columns are cleared (svuotaEsiti: the script rewrites them); then the large
+// sheets are read in blocks of rows (leggiFogli: Excel on the web refuses a read over 5 MB) and sent as
+// the script's last argument, after the button's own (xw-args); xlwings reads only `_meta`. If the
+// script then fails after the outcomes were cleared, the alert says to press the button again.
+const FOGLI_PROGRAMMA = ["Spese", "Cofinanziamento", "Budget"]; // addin/xlbridge.py, FOGLI_DAL_RIQUADRO
+export const FOGLI_DEGLI_SCRIPT = {
+  valida: FOGLI_PROGRAMMA,
+  verifica: FOGLI_PROGRAMMA,
+  blocca: FOGLI_PROGRAMMA,
+  risigilla: FOGLI_PROGRAMMA,
+  registra_decisioni: ["Verifica"], // FOGLI_DAL_RIQUADRO_DECISIONI
+};
 const SCRIPT_CON_ESITI = ["valida", "verifica", "blocca", "risigilla"];
 let esitiSvuotati = false;
+
+function mostraErrore(testo) {
+  const alert = document.querySelector("#global-error-alert");
+  if (alert) alert.classList.remove("d-none");
+  ultimoErrore = testo;
+  if (erroreGlobale) erroreGlobale.textContent = testo;
+}
+
+// One press of a script's button: clear, read, run. Returns when the script's actions are applied (or
+// its failure is shown in the task pane).
+export async function eseguiScript(bottone, script) {
+  if (bottone.disabled || bottone.dataset.inCorso === "1") return; // running, or a double click
+  bottone.dataset.inCorso = "1";
+  bottone.setAttribute("disabled", "true");
+  const spinner = document.createElement("span");
+  spinner.className = "spinner-border spinner-border-sm ms-1";
+  spinner.setAttribute("role", "status");
+  spinner.setAttribute("aria-hidden", "true");
+  bottone.appendChild(spinner);
+  const alert = document.querySelector("#global-error-alert");
+  if (alert) alert.classList.add("d-none");
+  esitiSvuotati = false;
+  try {
+    let argomenti = JSON.parse(bottone.getAttribute("xw-args") || "[]");
+    if (!Array.isArray(argomenti)) argomenti = [];
+    let fogli = null;
+    await Excel.run(async (context) => {
+      if (SCRIPT_CON_ESITI.includes(script)) esitiSvuotati = await svuotaEsiti(context);
+      fogli = await leggiFogli(context, FOGLI_DEGLI_SCRIPT[script]);
+    });
+    const { auth } = await authHeaders();
+    await xlwings.runPython({
+      scriptName: script,
+      include: "_meta",
+      args: [...argomenti, fogli],
+      auth: auth.token,
+      headers: { "Auth-Provider": auth.provider },
+      errorDisplayMode: "taskpane", // failures go to the global alert, translated by the observer above
+    });
+  } catch (e) {
+    // reading the sheets failed (Excel's error): nothing was sent
+    mostraErrore(erroreLettura(e) + (esitiSvuotati ? ESITI_CANCELLATI : ""));
+  } finally {
+    spinner.remove();
+    delete bottone.dataset.inCorso;
+    bottone.removeAttribute("disabled");
+  }
+}
+
 document.addEventListener(
   "click",
   (event) => {
     const bottone = event.target && event.target.closest ? event.target.closest("[xw-click]") : null;
-    if (!bottone || !SCRIPT_CON_ESITI.includes(bottone.getAttribute("xw-click"))) {
+    const script = bottone ? bottone.getAttribute("xw-click") : null;
+    if (!bottone || !Object.prototype.hasOwnProperty.call(FOGLI_DEGLI_SCRIPT, script)) {
       esitiSvuotati = false; // another button: its failures say nothing about the outcomes
       return;
     }
-    if (bottone.dataset.esitiPronti === "1") {
-      delete bottone.dataset.esitiPronti;
-      return; // second pass: xlwings' handler reads the workbook and runs the script
-    }
-    event.stopImmediatePropagation();
+    event.stopImmediatePropagation(); // xlwings' own handler would read every sheet in one request
     event.preventDefault();
-    if (bottone.disabled || bottone.dataset.esitiInCorso === "1") return; // running, or a double click
-    bottone.dataset.esitiInCorso = "1";
-    Excel.run((context) => svuotaEsiti(context))
-      .catch(() => false)
-      .then((svuotati) => {
-        esitiSvuotati = svuotati;
-        delete bottone.dataset.esitiInCorso;
-        bottone.dataset.esitiPronti = "1";
-        bottone.click();
-      });
+    eseguiScript(bottone, script);
   },
   true,
 );

@@ -1,6 +1,7 @@
 // The add-in's own Office.js code, without DOM: the callbacks that xlwings scripts run through
 // runMacro (number formats, sheet protection) and the Italian text of every failure the task pane
 // shows. main.js registers and wires them; tests/js runs them in Node against an Office.js mock.
+import { convertDateValues } from "./custom-scripts/workbook-metadata.js";
 
 // Every number format of a script in one action and one sync: [{foglio, formati: {format: [A1]},
 // pulisci, attiva}]. A sheet with `pulisci` is cleared first (values and formats, as xlwings' sheetClear
@@ -148,6 +149,99 @@ export async function svuotaEsiti(context, foglio = "Spese") {
   }
 }
 
+// The Italian text of a failure while the task pane reads the workbook (leggiFogli): nothing was sent.
+export function erroreLettura(e) {
+  return (
+    `Excel non ha letto la cartella (${descrizione(e)}): nulla è stato inviato al server. Uscire dalla ` +
+    "modifica della cella (Invio o Esc) e premere di nuovo il pulsante; se si ripete, avvisare il Comune."
+  );
+}
+
 // What the task pane adds to a failure after it cleared the outcomes.
 export const ESITI_CANCELLATI =
   " Esito, Importo ammesso e Motivi sono stati svuotati prima dell'invio: premere di nuovo il pulsante per riscriverli.";
+
+// --- the large sheets, read in blocks of rows ---------------------------------------------------------
+// Excel on the web refuses any single request or response over 5 MB (RequestPayloadSizeLimitExceeded).
+// xlwings' getBookData reads every included sheet's values and number formats in ONE request: 5.7 MB
+// after Blocca and 6.9 MB for Registra decisioni at 10,000 rows. So the task pane reads the large sheets
+// itself, a block of rows per request, and sends them to the script as its last argument; xlwings then
+// includes only `_meta` (docs/addin.md, «Limite di Excel per il web»).
+//
+// Each block loads values AND number formats and goes through xlwings' own convertDateValues, as
+// getBookData does: date-formatted serials become ISO text, a date typed as text and a plain number stay
+// as they are, so the script parses exactly what it parsed before (same outcomes, same seal texts). The
+// formats double what a block weighs, not what travels to the server.
+//
+// Block size: the first block is PRIME_RIGHE rows; each next one aims at BYTE_BLOCCO bytes at the bytes
+// per row measured so far (at most twice the previous block). A block Excel refuses as too large is read
+// again in halves, down to one row: the widest row of the templates (Spese, 28 columns) filled with
+// 32,767 characters a cell (the most a cell holds) weighs about 0.9 MB (1.8 MB in two-byte characters),
+// under the limit. A block read before any measure (the first) or after a jump in row size can exceed
+// BYTE_BLOCCO (never the limit: Excel refuses it, it is read again in halves), and so does a single row
+// heavier than BYTE_BLOCCO; every other block stays near BYTE_BLOCCO (0.75 MB: at 10,000 rows the largest
+// measured was under 1 MB, bench/addin_dimensioni.py).
+
+export const BYTE_BLOCCO = 750000; // bytes an Excel response aims at (values and formats of a block)
+export const PRIME_RIGHE = 64;
+
+function troppoGrande(e) {
+  return /PayloadSize|payload|too large/i.test(`${(e && e.code) || ""} ${(e && e.message) || ""}`);
+}
+
+const codifica = new TextEncoder();
+const byteDi = (x) => codifica.encode(JSON.stringify(x)).length;
+
+// {griglie: {sheet: values from A1 to the last used cell (values-only used range, as getBookData)},
+//  tabelle: {sheet: [[first, last], ...] 1-based rows of its Excel tables}} for the `nomi` sheets that
+// exist; `misure` (optional) receives {foglio, righe, byte} of every block read.
+export async function leggiFogli(context, nomi, { byteBlocco = BYTE_BLOCCO, primeRighe = PRIME_RIGHE, misure } = {}) {
+  const ws = context.workbook.worksheets;
+  ws.load("items/name");
+  await context.sync();
+  const presenti = ws.items.map((s) => s.name).filter((n) => nomi.includes(n));
+  const fogli = presenti.map((nome) => {
+    const sheet = ws.getItem(nome);
+    const usato = sheet.getUsedRangeOrNullObject(true);
+    usato.load("rowIndex, rowCount, columnIndex, columnCount"); // isNullObject: known after the sync
+    const tabelle = sheet.tables;
+    tabelle.load("items/name");
+    return { nome, sheet, usato, tabelle };
+  });
+  await context.sync();
+  for (const f of fogli) f.aree = f.tabelle.items.map((t) => t.getRange().load("rowIndex, rowCount"));
+  await context.sync();
+  const out = { griglie: {}, tabelle: {} };
+  for (const f of fogli) {
+    out.tabelle[f.nome] = f.aree.map((a) => [a.rowIndex + 1, a.rowIndex + a.rowCount]);
+    // an empty sheet: A1 alone, as getBookData sends it
+    const righe = f.usato.isNullObject ? 1 : f.usato.rowIndex + f.usato.rowCount;
+    const colonne = f.usato.isNullObject ? 1 : f.usato.columnIndex + f.usato.columnCount;
+    const griglia = [];
+    let n = primeRighe;
+    for (let r = 0; r < righe; ) {
+      const k = Math.max(1, Math.min(n, righe - r));
+      const blocco = f.sheet.getRangeByIndexes(r, 0, k, colonne);
+      blocco.load("values, numberFormat");
+      try {
+        await context.sync();
+      } catch (e) {
+        if (k > 1 && troppoGrande(e)) {
+          n = Math.floor(k / 2);
+          continue;
+        }
+        throw e;
+      }
+      const valori = blocco.values;
+      const formati = blocco.numberFormat;
+      const byte = byteDi(valori) + byteDi(formati);
+      if (misure) misure.push({ foglio: f.nome, righe: k, byte });
+      convertDateValues(valori, formati);
+      for (const riga of valori) griglia.push(riga);
+      r += k;
+      n = Math.max(1, Math.min(2 * k, Math.floor(byteBlocco / Math.max(1, byte / k))));
+    }
+    out.griglie[f.nome] = griglia;
+  }
+  return out;
+}
