@@ -443,17 +443,27 @@ def tabella(foglio: str, riga: int, colonna: int, righe: Sequence[Sequence[objec
     return Tabella(foglio, riga, colonna, values, out)
 
 
-def scrivi(book, tabelle: Sequence[Tabella], formatta: bool = True, riquadro: Mapping | None = None) -> None:
+def scrivi(book, tabelle: Sequence[Tabella], formatta: bool = True, riquadro: Mapping | None = None,
+           pulisci: Sequence[str] = (), attiva: str | None = None) -> None:
     """Write tables with few actions: every number format of every table in one callback action
     (before the values, so that text is written into text cells), then one raw setValues per table
     (split only past MAX_BYTES_AZIONE). `formatta=False` writes values only, for cells a protected
     sheet lets edit but not format. `riquadro`: what the task pane shows after the formats (e.g. the
-    verbale of Verifica), carried by the same action: no extra round trip to Excel."""
+    verbale of Verifica), carried by the same action: no extra round trip to Excel. `pulisci`: existing
+    sheets the same action clears first (values and formats, as xlwings' sheet.clear()); `attiva`: the
+    sheet it shows (as sheet.activate()): neither costs an action of its own."""
     tabelle = [t for t in tabelle if t.valori]
-    formati = [{"foglio": t.foglio, "formati": t.formati} for t in tabelle if t.formati]
+    extra: dict[str, dict[str, bool]] = {}
+    for nome in pulisci:
+        extra.setdefault(nome, {})["pulisci"] = True
+    if attiva:
+        extra.setdefault(attiva, {})["attiva"] = True
+    formati = [{"foglio": t.foglio, "formati": t.formati, **extra.pop(t.foglio, {})}
+               for t in tabelle if formatta and t.formati]
+    formati += [{"foglio": nome, "formati": {}, **e} for nome, e in extra.items()]
     if formatta and riquadro:
         book.app.macro(CALLBACK_FORMATI)(formati, dict(riquadro))
-    elif formatta and formati:
+    elif formati:
         book.app.macro(CALLBACK_FORMATI)(formati)
     for t in tabelle:
         sheet = book.sheets[t.foglio]
@@ -474,15 +484,6 @@ def scrivi_tabella(sheet, riga: int, colonna: int, righe: Sequence[Sequence[obje
     """One table: its formats (one callback action) and values."""
     if righe:
         scrivi(sheet.book, [tabella(sheet.name, riga, colonna, righe, formati, formatta)], formatta)
-
-
-def _foglio_pulito(book, nome: str):
-    names = [s.name for s in book.sheets]
-    if nome in names:
-        sheet = book.sheets[nome]
-        sheet.clear()
-        return sheet
-    return book.sheets.add(nome, after=book.sheets[len(names) - 1])
 
 
 def avviso(book, testo: str, titolo: str = "Rendiconta", critico: bool = False) -> None:
@@ -514,14 +515,14 @@ def _verifica(book, config: Config, oggi: dt.date | None, chiave: bytes | None, 
               reg=None, cartella=None):
     """The check of the open workbook with the register's acts (seals, decisions, sample, notice) and its
     approved budget variations and payments made, as `rendiconta verifica` reads them (verifica_file)."""
-    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.atti_registro import TIPI_LETTI, leggi_atti
     from addin.casi.pagamenti import pagamenti_registrati
     from addin.casi.variazioni import variazioni_registrate
     from addin.casi.verifica import esegui_verifica
 
     cartella = cartella if cartella is not None else leggi(book, config, grids)
     reg = reg if reg is not None else registro()
-    atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno))
+    atti = leggi_atti(cartella.programma, cartella.anno, reg.atti(cartella.programma, cartella.anno, tipi=TIPI_LETTI))
     return esegui_verifica(cartella, config, oggi or today(), chiave=chiave, atti=atti,
                            variazioni=variazioni_registrate(reg, config, [cartella.anno]),
                            pagamenti=pagamenti_registrati(reg, config, [cartella.anno]))
@@ -711,11 +712,16 @@ def verifica(book, oggi: dt.date | None = None, config: Config | None = None, ch
             righe += [[], *t[rep.AVVISI]]
         fogli = ((FOGLIO_VERIFICA, righe), (FOGLIO_CAMPIONE, t[rep.CAMPIONE]),
                  (FOGLIO_OSSERVAZIONI, t[rep.OSSERVAZIONI]))
+        esistenti = [s.name for s in book.sheets]
         for nome, _ in fogli:
-            _foglio_pulito(book, nome)
+            if nome not in esistenti:
+                book.sheets.add(nome, after=book.sheets[len(book.sheets) - 1])
         riquadro = {"verbale": {"nome": pdf.name if pdf else "", "problema": problema or ""}} if verbale else None
-        scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli], riquadro=riquadro)   # ten actions in all
-    book.sheets[FOGLIO_VERIFICA].activate()
+        # at most ten actions (docs/addin.md): outcomes on Spese, a new sheet each (none when they exist: the
+        # formats action clears them and shows Verifica), the formats, the tables (Verifica in two past
+        # MAX_BYTES_AZIONE, 10,000 rows), the alert
+        scrivi(book, [tabella(nome, 1, 1, rows) for nome, rows in fogli], riquadro=riquadro,
+               pulisci=[nome for nome, _ in fogli if nome in esistenti], attiva=FOGLIO_VERIFICA)
     testo = _riepilogo(r) + "\nDettagli nei fogli Verifica, Campione e Osservazioni."
     if verbale:
         testo += ("\nVerbale PDF/A pronto: scaricarlo dal riquadro («Scarica il verbale»)." if pdf else

@@ -170,3 +170,54 @@ def test_every_excel_read_stays_under_1_mb_at_any_size(misure):
     # the seals' share of the request after Blocca: the compressed copies, not ~695 bytes a sealed row
     seals = {n: m["dopo_blocca"] - m["prima"] for n, m in misure.items()}
     assert (seals[1000] - seals[500]) / (misure[1000]["sigillate"] - misure[500]["sigillate"]) < 120
+
+
+def test_verifica_within_ten_actions_when_its_table_is_split(cfg, tmp_path, monkeypatch):
+    """Verifica at 10,000 rows writes its row table in two setValues (3.6 MB against MAX_BYTES_AZIONE = 3 MB,
+    bench/addin_server.py) and stays within ten actions. The same split here at 1,000 rows with the limit
+    scaled by the rows (300 KB): outcomes on Spese (1), a new sheet each for Verifica, Campione and
+    Osservazioni (3), the formats (1), Verifica in two writes (2), Campione (1), Osservazioni (1), the alert
+    (1) = 10; no action of its own to show Verifica (the formats action shows it). Again with the three
+    sheets already in the workbook: no sheet added, none cleared by an action of its own (the formats
+    action clears them) = 7."""
+    from openpyxl import load_workbook
+
+    from addin import xlbridge
+    from addin.serve import crea_app
+    from macros_py.scripts import FOGLI_PROGRAMMA
+
+    n = 1000
+    monkeypatch.setattr(xlbridge, "MAX_BYTES_AZIONE", xlbridge.MAX_BYTES_AZIONE * n // MAX_RIGHE)
+    monkeypatch.setattr(xlbridge, "today", lambda: OGGI)
+    monkeypatch.setenv("RENDICONTA_REGISTRO", f"sqlite:///{tmp_path}/registro.sqlite")
+    monkeypatch.setenv("RENDICONTA_SVILUPPO_LOCALE", "1")
+    monkeypatch.setenv("RENDICONTA_VERBALI", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path / "vuota"))   # no verbale PDF: not what is counted here
+    wb = load_workbook(_cartella(cfg, n, tmp_path / f"P1_{n}.xlsx"))
+    local = TestClient(crea_app(), client=("127.0.0.1", 50000))
+    n0 = len(wb.worksheets)
+
+    def verifica(wb) -> list[dict]:
+        r = local.post("/xlwings/custom-scripts-call/verifica", json=book_json(wb, "P1_2026.xlsx",
+                                                                                include=FOGLI_PROGRAMMA))
+        assert r.status_code == 200, r.text
+        return r.json()["actions"]
+
+    acts = verifica(wb)
+    funcs = [a["func"] for a in acts]
+    scritture = [a for a in acts if a["func"] == "setValues" and a["sheet_position"] == n0]
+    assert len(scritture) == 2 and scritture[1]["start_row"] == len(scritture[0]["values"])   # split, contiguous
+    assert funcs == ["setValues", "addSheet", "addSheet", "addSheet", "runMacro", "setValues", "setValues",
+                     "setValues", "setValues", "alert"], funcs
+    [fmt] = [a for a in acts if a["func"] == "runMacro"]
+    assert [(f["foglio"], f.get("pulisci", False), f.get("attiva", False)) for f in fmt["args"][1]] == [
+        ("Verifica", False, True), ("Campione", False, False), ("Osservazioni", False, False)]
+
+    for nome in ("Verifica", "Campione", "Osservazioni"):
+        wb.create_sheet(nome)
+    acts = verifica(wb)
+    funcs = [a["func"] for a in acts]
+    assert funcs == ["setValues", "runMacro", "setValues", "setValues", "setValues", "setValues", "alert"], funcs
+    [fmt] = [a for a in acts if a["func"] == "runMacro"]
+    assert [(f["foglio"], f.get("pulisci", False), f.get("attiva", False)) for f in fmt["args"][1]] == [
+        ("Verifica", True, True), ("Campione", True, False), ("Osservazioni", True, False)]

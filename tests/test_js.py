@@ -156,8 +156,15 @@ def fixtures(cfg, tmp_path_factory):
         verifica = post("verifica", copy.deepcopy(book))
         path_env = os.environ["PATH"]
         os.environ["PATH"] = str(tmp / "senza-libreoffice")
+        # Verifica again on a workbook that already holds the three sheets (the mock adds an older check's
+        # content to them): no verbale either, F.verbali stays the first one
+        wb_rep = load_workbook(path)
+        for nome in ("Verifica", "Campione", "Osservazioni"):
+            wb_rep.create_sheet(nome)
+        book_rep = book_json(wb_rep, path.name, include=FOGLI_PROGRAMMA)
         try:
             verifica_senza_pdf = post("verifica", copy.deepcopy(book))
+            verifica_ripetuta = post("verifica", copy.deepcopy(book_rep))
         finally:
             os.environ["PATH"] = path_env
         verbali = sorted(f.name for f in (tmp / "verbali").iterdir())
@@ -165,6 +172,8 @@ def fixtures(cfg, tmp_path_factory):
             "pagina": {"lang": p.lang, "title": p.title, "overlay": " ".join(p.overlay.split())},
             "verbali": verbali,
             "verifica_senza_pdf": verifica_senza_pdf,
+            "verifica_ripetuta": verifica_ripetuta,
+            "programma_con_report": excel_state(wb_rep, book_rep),
             "config": settings.jsconfig,
             "opzioni": OPZIONI_PROTEZIONE,
             "programma": excel_state(wb, book),

@@ -172,9 +172,11 @@ def test_verifica_writes_three_sheets_equal_to_the_cli_report(cfg, demo):
     h = next(i for i, r in enumerate(verifica) if r[0] == "Riga")
     esiti = {r[0]: r[10] for r in verifica[h + 1:] if r[0] not in ("", None) and isinstance(r[0], int)}
     assert esiti == {e["Riga"]: e["Esito"] for e in _report_table(demo["report"]["Esito"])}
-    # the outcomes are also written on Spese, and the Verifica sheet is shown
+    # the outcomes are also written on Spese, and the Verifica sheet is shown (by the formats action)
     assert _written_outputs(book, demo["json"])
-    assert actions(j, "activateSheet")
+    [fmt] = actions(j, "runMacro")
+    assert [f["foglio"] for f in fmt["args"][1] if f.get("attiva")] == ["Verifica"]
+    assert not actions(j, "activateSheet")
 
 
 def test_verifica_reuses_existing_sheets(cfg, demo):
@@ -183,7 +185,10 @@ def test_verifica_reuses_existing_sheets(cfg, demo):
     book.json()["actions"].clear()
     xlbridge.verifica(book, oggi=OGGI, config=cfg)
     assert [a["args"][1] for a in actions(book, "addSheet")] == ["Verifica", "Osservazioni"]
-    assert len(actions(book, "sheetClear")) == 1
+    # the existing sheet is cleared by the formats action (before its formats), not by an action of its own
+    [fmt] = actions(book, "runMacro")
+    assert [f["foglio"] for f in fmt["args"][1] if f.get("pulisci")] == ["Campione"]
+    assert not actions(book, "sheetClear")
 
 
 def test_not_a_reporting_workbook_gives_an_italian_alert(cfg, demo):

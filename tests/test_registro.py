@@ -47,6 +47,48 @@ def test_primo_atto_ha_l_impronta_calcolata_a_mano(registro):
     assert registro.verifica() == []
 
 
+def test_gli_atti_di_alcuni_tipi_in_ordine_di_catena(registro):
+    # a check reads only the acts leggi_atti folds: the VERIFICA acts (every row's outcome) stay in the database,
+    # and the state of the chain is the same as from every act
+    from addin.casi.atti_registro import TIPI_LETTI, leggi_atti
+    from addin.registro.atti import VERIFICA
+
+    _popola(registro)
+    registro.registra(1, 2026, VERIFICA, {"righe": [{"riga": 7, "esito": "Non ammessa"}]})
+    registro.registra(1, 2026, DECISIONE, {"esito": "NON_AMMESSA", "importo": Decimal("3.00"), "riga": 9})
+    assert [a.posizione for a in registro.atti(1, 2026)] == [1, 2, 3, 4, 5]
+    letti = registro.atti(1, 2026, tipi=TIPI_LETTI)
+    assert [(a.posizione, a.tipo) for a in letti] == [(1, RICEZIONE), (2, DECISIONE), (3, DECISIONE), (5, DECISIONE)]
+    assert [a.posizione for a in registro.atti(1, 2026, tipi=[VERIFICA, RICEZIONE])] == [1, 4]
+    assert registro.atti(1, 2026, tipi=[]) == []
+    tutti, solo = leggi_atti(1, 2026, registro.atti(1, 2026)), leggi_atti(1, 2026, letti)
+    assert solo.decisioni == tutti.decisioni and list(solo.decisioni) == [("riga", 9)]
+    assert solo.ricezioni == tutti.ricezioni and solo.sigilli == tutti.sigilli == {}
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4),
+                     max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_il_contenuto_di_un_atto_si_legge_come_con_json_loads(valore):
+    # the register's payloads are canonical JSON (dati_canonici): the fast parser gives json.loads' objects
+    from addin.registro.registro import _dati
+
+    for testo in (json.dumps(valore, ensure_ascii=False, sort_keys=True, separators=(",", ":")), json.dumps(valore)):
+        assert _dati(testo) == json.loads(testo)
+
+
+def test_il_contenuto_che_il_parser_veloce_rifiuta_resta_di_json_loads():
+    from addin.registro.registro import _dati
+
+    assert _dati('{"testo":"\\ud800x"}') == {"testo": "\ud800x"}   # a lone surrogate escape
+    with pytest.raises(json.JSONDecodeError):
+        _dati('{"a":1}x')
+
+
 def test_i_numeri_in_virgola_mobile_sono_rifiutati(registro):
     with pytest.raises(TypeError):
         registro.registra(1, 2026, RICEZIONE, {"importo": 1.5})

@@ -82,6 +82,18 @@ def test_riepilogo_by_hand(cfg):
     assert (liq.anticipi, liq.saldo, liq.da_recuperare) == (D("650215.18"), D("-650014.27"), D("650014.27"))
 
 
+def test_rows_after_one_without_amount_the_same_pair_summed_volunteers_at_the_cap(cfg):
+    spese = [_sp("1.1", "PERSONALE_INTERNO", D("100.00")), _sp("1.3", "SERVIZI", None),
+             _sp("1.1", "BENI", D("50.50")), _sp("1.1", "BENI", D("9.50"))]
+    cofin = [VoceCofinanziamento(0, "Auser", "1.1", "VOLONTARIATO", "Animatori", D(3), D("25.00"))]
+    s = riepilogo(cfg, 1, 2026, spese, cofin)
+    # 100 + 50.50 + 9.50 = 160.00 (the row without an amount does not stop the sum)
+    assert (s.rendicontato, s.per_azione["1.1"], s.per_categoria["BENI"]) == (D("160.00"), D("160.00"), D("60.00"))
+    assert next(r.rendicontato for r in s.righe if (r.azione, r.categoria) == ("1.1", "BENI")) == D("60.00")
+    # volunteers: 3 h at 25.00 valued at the 2026 table rate 20.07: 60.21
+    assert (s.cofinanziamento.volontariato, s.valore_realizzato) == (D("60.21"), D("220.21"))
+
+
 def test_no_rows_no_budget(cfg):
     s = riepilogo(cfg, 2, 2026, [])
     assert (s.rendicontato, s.attribuito, s.non_attribuito, s.budget_comunale, s.budget_cofin) == (D("0"),) * 5

@@ -127,8 +127,14 @@ class AttiProgramma:
         return ", ".join(parts) if parts else "nessun atto del Comune"
 
 
+# the acts leggi_atti folds: a check reads only these (Registro.atti(..., tipi=TIPI_LETTI)); the VERIFICA acts,
+# each with every row's outcome, are left in the database
+TIPI_LETTI = frozenset({RICEZIONE, SIGILLO, CAMPIONE, AVVISO, DECISIONE, OSSERVAZIONI})
+
+
 def leggi_atti(programma: int, anno: int, acts: list[Atto]) -> AttiProgramma:
-    """Fold a chain's acts (in order) into the current state."""
+    """Fold a chain's acts (in order) into the current state (acts of other types than TIPI_LETTI are
+    ignored)."""
     out = AttiProgramma(programma, anno, list(acts))
     by_pos: dict[int, object] = {}     # decision act position -> its key while it stands
     for a in acts:

@@ -86,7 +86,7 @@ class PianoBlocco:
         """The seals in force whose `_meta` copy (in `meta`, the file's key/value pairs) is missing,
         altered, superseded or in the first, uncompressed form: the copies to write again (CLI and add-in
         alike)."""
-        in_file = leggi_sigilli(meta)
+        in_file = leggi_sigilli(meta, self.sigilli)
         return [s for a, s in self.sigilli.items() if a not in in_file
                 or (s.intestazione, s.hmac, s.righe) != (in_file[a].intestazione, in_file[a].hmac, in_file[a].righe)
                 or in_file[a].problemi or in_file[a].forma == "righe"]

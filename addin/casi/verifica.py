@@ -167,7 +167,7 @@ def _sigilli(cartella: CartellaRendiconto, config: Config, chiave: bytes | None,
                           sigilli=atti.sigilli if atti is not None else None)
     if atti is not None:
         # seals in `_meta` that the register does not know (forged, or made without the register)
-        in_file = leggi_sigilli(cartella.meta)
+        in_file = leggi_sigilli(cartella.meta, atti.sigilli)
         unknown = [s.etichetta for a, s in in_file.items()
                    if a not in atti.sigilli or (s.intestazione, s.hmac, s.righe, s.problemi)
                    != (atti.sigilli[a].intestazione, atti.sigilli[a].hmac, atti.sigilli[a].righe, [])]
@@ -518,7 +518,7 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
     Comune's register (addin.registro.Registro) the check reads its acts (seals, decisions, sample,
     notice, and the approved variations and payments unless given) and is recorded as a VERIFICA act
     (with the SHA-256 of the file and of the report). `variazioni` and `pagamenti` as in `esegui_verifica`."""
-    from addin.casi.atti_registro import leggi_atti
+    from addin.casi.atti_registro import TIPI_LETTI, leggi_atti
     from addin.errors import ErroreOutput
     from addin.workbook.reader import leggi_byte, leggi_cartella
     from addin.workbook.report import scrivi_report
@@ -534,7 +534,8 @@ def verifica_file(path: str | Path, config: Config, data_riferimento: dt.date, o
             from addin.casi.pagamenti import pagamenti_registrati
             from addin.casi.variazioni import variazioni_registrate
 
-            atti = leggi_atti(cartella.programma, cartella.anno, registro.atti(cartella.programma, cartella.anno))
+            atti = leggi_atti(cartella.programma, cartella.anno,
+                              registro.atti(cartella.programma, cartella.anno, tipi=TIPI_LETTI))
             if variazioni is None:
                 variazioni = variazioni_registrate(registro, config, [cartella.anno])
             if pagamenti is None:

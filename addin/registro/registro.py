@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from pydantic_core import from_json
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -71,10 +72,20 @@ class Atto:
         return f"atto {self.posizione} ({descrivi_tipo(self.tipo)}) P{self.programma}/{self.anno}"
 
 
+def _dati(testo: str) -> dict:
+    """An act's payload as stored (canonical JSON, catena.dati_canonici). perf: pydantic_core's parser (a
+    dependency already), about twice as fast as json.loads on the seals' megabytes and giving the same objects;
+    what it refuses (a lone surrogate escape, invalid JSON) goes to json.loads, whose result or error stands."""
+    try:
+        return from_json(testo)
+    except ValueError:
+        return json.loads(testo)
+
+
 def _atto(row) -> Atto:
     m = row._mapping
     return Atto(m["programma"], m["anno"], m["posizione"], m["tipo"], dt.date.fromisoformat(m["data"]),
-                m["registrato_il"], m["autore"], m["riferimento"], json.loads(m["dati"]),
+                m["registrato_il"], m["autore"], m["riferimento"], _dati(m["dati"]),
                 m["hash_precedente"], m["hash"])
 
 
@@ -98,11 +109,13 @@ class StatoCatena:
     per_tipo: dict[str, int] = field(default_factory=dict)
 
 
-def _select_atti(programma: int, anno: int, tipo: str | None):
+def _select_atti(programma: int, anno: int, tipo: str | None, tipi: Iterable[str] | None = None):
     t = AttoDB.__table__
     q = select(t).where(t.c.programma == programma, t.c.anno == anno)
     if tipo is not None:
         q = q.where(t.c.tipo == tipo)
+    if tipi is not None:
+        q = q.where(t.c.tipo.in_(sorted(tipi)))
     return q.order_by(t.c.posizione)
 
 
@@ -190,9 +203,12 @@ class Registro:
             return w.registra(tipo, dati, data=data, riferimento=riferimento)
 
     # --- reading -----------------------------------------------------------------------------------
-    def atti(self, programma: int, anno: int, tipo: str | None = None) -> list[Atto]:
+    def atti(self, programma: int, anno: int, tipo: str | None = None, *,
+             tipi: Iterable[str] | None = None) -> list[Atto]:
+        """The acts of a chain in order; `tipo` or `tipi`: only those of that type or types (perf: the others'
+        payloads are not even read, e.g. the VERIFICA acts, row by row, that a check does not use)."""
         with self.engine.connect() as conn:
-            return [_atto(r) for r in conn.execute(_select_atti(programma, anno, tipo))]
+            return [_atto(r) for r in conn.execute(_select_atti(programma, anno, tipo, tipi))]
 
     def catene(self) -> list[StatoCatena]:
         t = AttoDB.__table__

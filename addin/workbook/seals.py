@@ -51,6 +51,7 @@ from binascii import Error as ErroreBase64
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
+from operator import attrgetter
 from pathlib import Path
 
 from addin.config.models import Config
@@ -232,31 +233,120 @@ def _canon_value(v: object, kind: str | None = None, versione: str = VERSIONE) -
 
 
 def forma_canonica(riga: Spesa | VoceCofinanziamento, versione: str = VERSIONE,
-                   memo: dict[tuple, object] | None = None) -> str:
+                   memo: dict[tuple, str] | None = None) -> str:
     """The canonical text of one row: what its seal covers (the row number is not part of it).
     `versione` "1" is the form of the first seals (values as read), still verified. `memo` (perf, for
-    many rows of one version): canonical values by (kind, type, value); equal values of one type have
-    the same canonical form (numbers are normalised)."""
-    cols = COLONNE_COFIN if isinstance(riga, VoceCofinanziamento) else COLONNE_SPESE
-    obj = {}
-    for c in cols:
-        v = getattr(riga, c.key, None)
-        if v is None and c.optional:
+    many rows of one version): the JSON member of each column by (column, type, value); equal values of
+    one type have the same canonical form (numbers are normalised).
+    The text is json.dumps(object, ensure_ascii=False, separators=(",", ":")) of the object {column:
+    canonical value} in schema order; it is assembled member by member with json's own string encoder
+    (perf: the same characters, without building an encoder and a dict for every row;
+    tests/test_seals_forme.py proves it equal to json.dumps)."""
+    cofin = isinstance(riga, VoceCofinanziamento)
+    spec, get = (_SPEC_COFIN, _GET_COFIN) if cofin else (_SPEC_SPESE, _GET_SPESE)
+    try:
+        values = get(riga)
+    except AttributeError:   # not a complete model (a test's stand-in): a missing field is empty
+        values = tuple(getattr(riga, key, None) for key, *_ in spec)
+    parts = []
+    for (key, optional, kind, member), v in zip(spec, values):
+        if v is None and optional:
             continue   # an empty optional column is left out: rows sealed before it existed keep their text
         if memo is None:
-            obj[c.key] = _canon_value(v, c.kind, versione)
+            parts.append(member + _json_valore(_canon_value(v, kind, versione)))
             continue
-        k = (c.kind, v.__class__, v)
+        k = (key, v.__class__, v)
         try:
-            obj[c.key] = memo[k]
+            parts.append(memo[k])
         except KeyError:
-            obj[c.key] = memo[k] = _canon_value(v, c.kind, versione)
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+            parts.append(memo.setdefault(k, member + _json_valore(_canon_value(v, kind, versione))))
+    return "{" + ",".join(parts) + "}"
+
+
+def forme_canoniche(righe: Sequence[Spesa | VoceCofinanziamento], versione: str = VERSIONE) -> list[str]:
+    """forma_canonica of each row, in order (perf, for a whole sheet: column by column, each distinct value
+    of a column turned into its JSON member once; the same texts as row by row, which tests/test_seals_forme.py
+    proves)."""
+    model = righe[0].__class__ if righe else None
+    if model not in (Spesa, VoceCofinanziamento) or any(r.__class__ is not model for r in righe):
+        memo: dict[tuple, str] = {}
+        return [forma_canonica(r, versione, memo) for r in righe]
+    columns = []
+    for key, optional, kind, member in (_SPEC_COFIN if model is VoceCofinanziamento else _SPEC_SPESE):
+        values = list(map(attrgetter(key), righe))
+        types = set(map(type, values))
+        types.discard(type(None))
+        if len(types) > 1:   # 1, 1.0 and True are equal keys: tell them apart by type
+            values = list(zip(map(type, values), values))
+            members = {k: member + _json_valore(_canon_value(k[1], kind, versione)) for k in set(values)}
+            none = (type(None), None)
+        else:   # one type (and None, equal to nothing else): by value
+            distinct = set(values)
+            distinct.discard(None)
+            members = _membri(member, distinct, types.pop() if types else None, kind, versione)
+            members[None] = member + "null"
+            none = None
+        if optional and none in members:   # an empty optional column is left out (see forma_canonica)
+            members[none] = ""
+        columns.append(list(map(members.__getitem__, values)))
+    return ["{" + ",".join(filter(None, parts)) + "}" for parts in zip(*columns)]
+
+
+def _membri(member: str, distinct: set, tipo: type | None, kind: str, versione: str) -> dict[object, str]:
+    """'"key":<JSON of the canonical value>' of each distinct value of one type of a column (perf: texts that
+    the canonical form keeps as they are, the commonest, and dates through C functions, no call per value)."""
+    if tipo is str:
+        odd = {v for v in distinct if "_x" in v or "\r" in v or len(v) > LIMITE_TESTO} if versione != "1" else set()
+        plain = list(distinct - odd)
+        out = dict(zip(plain, map(member.__add__, map(_json_testo, plain))))
+        out.update((v, member + _json_testo(_testo_visibile(v))) for v in odd)
+        return out
+    if tipo is dt.date:
+        days = list(distinct)
+        return dict(zip(days, map(member.__add__, map(_json_testo, map(dt.date.isoformat, days)))))
+    return {v: member + _json_valore(_canon_value(v, kind, versione)) for v in distinct}
+
+
+_json_testo = json.encoder.encode_basestring   # what json.dumps(..., ensure_ascii=False) uses for a str
+
+
+def _json_valore(v: object) -> str:
+    """The JSON text of a canonical value (a str, None or a bool), as json.dumps writes it."""
+    if v.__class__ is str:
+        return _json_testo(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _spec(cols: Sequence[schema.Col]) -> tuple[tuple[str, bool, str, str], ...]:
+    """(attribute, optional, kind, '"key":') of each sealed column, in schema order."""
+    return tuple((c.key, c.optional, c.kind, _json_testo(c.key) + ":") for c in cols)
+
+
+_SPEC_SPESE, _SPEC_COFIN = _spec(COLONNE_SPESE), _spec(COLONNE_COFIN)
+_GET_SPESE = attrgetter(*(c.key for c in COLONNE_SPESE))
+_GET_COFIN = attrgetter(*(c.key for c in COLONNE_COFIN))
 
 
 def _row_mac(chiave: bytes, programma: object, anno: object, ambito: str, testo: str,
              versione: str = VERSIONE) -> str:
     return _mac(chiave, ["riga", versione, str(programma), str(anno), ambito, testo])
+
+
+class _MacRighe:
+    """The row HMACs of one seal: _row_mac(chiave, programma, anno, ambito, testo, versione) for many texts.
+    perf: the payload is the JSON list ["riga", versione, programma, anno, ambito, testo]; its fixed
+    beginning is fed to the HMAC once and the state copied for each row (the same bytes are hashed:
+    tests/test_seals_forme.py proves it equal to _row_mac)."""
+
+    def __init__(self, chiave: bytes, programma: object, anno: object, ambito: str, versione: str = VERSIONE) -> None:
+        head = json.dumps(["riga", versione, str(programma), str(anno), ambito], ensure_ascii=False,
+                          separators=(",", ":"))
+        self._inizio = _hmac.new(chiave, (head[:-1] + ",").encode("utf-8"), hashlib.sha256)
+
+    def __call__(self, testo: str) -> str:
+        h = self._inizio.copy()
+        h.update((_json_testo(testo) + "]").encode("utf-8"))
+        return h.hexdigest()
 
 
 # --- seals ----------------------------------------------------------------------------------------
@@ -339,29 +429,57 @@ def comprimi_righe(righe: Sequence[RigaSigillata]) -> list[str]:
 
 def _decomprimi_righe(pezzi: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
     """(row number text, "<HMAC> <text>") of compressed chunks {"1": chunk, ...}, and the problems found."""
+    text, bad = _testo_copia(pezzi)
+    return ([], bad) if text is None else (_righe_copia(text), [])
+
+
+def _testo_copia(pezzi: Mapping[str, str]) -> tuple[str | None, list[str]]:
+    """The decompressed text of compressed chunks {"1": chunk, ...} (None when they do not decode), and the
+    problems found."""
     bad = [f"voce «dati.{k}» non valida" for k in pezzi if not (k.isascii() and k.isdigit())]
     if bad:
-        return [], bad
+        return None, bad
     by_number = {int(k): str(v).strip() for k, v in pezzi.items()}
     if sorted(by_number) != list(range(1, len(pezzi) + 1)):     # a gap, or "1" and "01" both given
-        return [], ["copia compressa delle righe incompleta o ripetuta (parti mancanti o doppie)"]
+        return None, ["copia compressa delle righe incompleta o ripetuta (parti mancanti o doppie)"]
     chunks = [by_number[n] for n in range(1, len(pezzi) + 1)]
     if not all(c.startswith(FORMATO_COPIA) for c in chunks):
-        return [], ["copia compressa delle righe in un formato non riconosciuto"]
+        return None, ["copia compressa delle righe in un formato non riconosciuto"]
     try:
         raw = b64decode("".join(c[len(FORMATO_COPIA):] for c in chunks), validate=True)
         d = zlib.decompressobj()
         data = d.decompress(raw, MAX_BYTE_COPIA)
         if d.unconsumed_tail or not d.eof:
-            return [], ["copia compressa delle righe illeggibile (troppo grande o troncata)"]
-        text = data.decode("utf-8")
+            return None, ["copia compressa delle righe illeggibile (troppo grande o troncata)"]
+        return data.decode("utf-8"), []
     except (ErroreBase64, ValueError, zlib.error):
-        return [], ["copia compressa delle righe illeggibile"]
+        return None, ["copia compressa delle righe illeggibile"]
+
+
+def _righe_copia(text: str) -> list[tuple[str, str]]:
+    """(row number text, "<HMAC> <text>") of each line of a decompressed copy."""
     out = []
     for line in text.split("\n"):
         num, _, rest = line.partition(" ")
         out.append((num, rest))
-    return out, []
+    return out
+
+
+def _testo_riletto(righe: Sequence[RigaSigillata]) -> str | None:
+    """The decompressed text of the copy of `righe` (what comprimi_righe compresses) when reading it back
+    gives exactly `righe`: at least one row, numbers ints in order (exact as floats), HMACs without spaces
+    at their ends or inside, no line break in any field. None otherwise (the copy is then parsed)."""
+    if not righe:
+        return None
+    prev = None
+    for r in righe:
+        n, mac = r.riga, r.hmac
+        if (n.__class__ is not int or abs(n) >= 2 ** 53 or (prev is not None and n < prev) or mac.__class__ is not str
+                or r.testo.__class__ is not str or " " in mac or mac != mac.strip()):
+            return None
+        prev = n
+    text = "\n".join(f"{r.riga} {r.hmac} {r.testo}" for r in righe)
+    return text if text.count("\n") == len(righe) - 1 else None
 
 
 def _seal_payload(ambito: str, intestazione: Mapping[str, str], righe: Sequence[RigaSigillata]) -> object:
@@ -420,9 +538,10 @@ def crea_sigillo(chiave: bytes, ambito: str, programma: int, anno: int, finestra
                  blocco: dt.date, data: dt.date, righe: Sequence[Spesa | VoceCofinanziamento],
                  precedenti: Sequence[Sigillo] = ()) -> Sigillo:
     entries = []
+    row_mac, memo = _MacRighe(chiave, programma, anno, ambito), {}
     for r in sorted(righe, key=lambda x: x.riga):
-        testo = forma_canonica(r)
-        entries.append(RigaSigillata(r.riga, _row_mac(chiave, programma, anno, ambito, testo), testo))
+        testo = forma_canonica(r, memo=memo)
+        entries.append(RigaSigillata(r.riga, row_mac(testo), testo))
     head = {"versione": VERSIONE, "programma": str(programma), "anno": str(anno), "finestra": finestra,
             "periodo": periodo, "blocco": blocco.isoformat(), "data": data.isoformat(),
             "righe": str(len(entries)), "chiave": impronta_chiave(chiave),
@@ -490,8 +609,12 @@ def nuovi_sigilli(cartella, config: Config, chiave: bytes, data_riferimento: dt.
     return out
 
 
-def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
-    """The seals stored in the `_meta` key/value pairs, by scope (malformed entries go to .problemi)."""
+def leggi_sigilli(meta: Mapping[str, object], riferimento: Mapping[str, Sigillo] | None = None) -> dict[str, Sigillo]:
+    """The seals stored in the `_meta` key/value pairs, by scope (malformed entries go to .problemi).
+    `riferimento` (perf, when the copies are read to be compared with these seals, the register's): a
+    compressed copy whose text is exactly the one the seal of the same scope in `riferimento` would write,
+    read back into the same rows (_testo_riletto), gets that seal's rows themselves instead of a second
+    parse of the same values: the result is the same, the comparison then finds the same objects."""
     raw: dict[str, dict[str, str]] = {}
     rows: dict[str, list[tuple[str, str]]] = {}
     chunks: dict[str, dict[str, str]] = {}
@@ -516,8 +639,15 @@ def leggi_sigilli(meta: Mapping[str, object]) -> dict[str, Sigillo]:
         campi = _campi(head.get("versione"))
         problems = [f"campo «{k}» mancante" for k in (*campi, "hmac") if k not in head]
         entries = []
-        compressed, bad = _decomprimi_righe(chunks[ambito]) if ambito in chunks else ([], [])
-        problems += bad
+        compressed: list[tuple[str, str]] = []
+        if ambito in chunks:
+            text, bad = _testo_copia(chunks[ambito])
+            problems += bad
+            ref = riferimento.get(ambito) if riferimento else None
+            if text is not None and ref is not None and not rows.get(ambito) and text == _testo_riletto(ref.righe):
+                entries = list(ref.righe)
+            elif text is not None:
+                compressed = _righe_copia(text)
         for num, value in [*rows.get(ambito, []), *compressed]:
             mac, _, testo = value.partition(" ")
             try:
@@ -654,8 +784,7 @@ class _Righe:
 
     def testi(self, versione: str) -> dict[int, str]:
         if versione not in self._testi:
-            memo: dict[tuple, object] = {}
-            self._testi[versione] = {n: forma_canonica(r, versione, memo) for n, r in self.by_row.items()}
+            self._testi[versione] = dict(zip(self.by_row, forme_canoniche(list(self.by_row.values()), versione)))
         return self._testi[versione]
 
     def oggetto(self, versione: str, n: int) -> dict:
@@ -766,7 +895,23 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
             return []
         if ambito_cofinanziamento(ambito):
             return righe_cofin_finestra(config, anno, cartella.cofinanziamento, win)
-        return righe_finestra(config, cartella.spese, win)
+        return spese_finestra(win)
+
+    per_finestra: dict[int, list[Spesa]] | None = None
+
+    def spese_finestra(win: FinestraAnno) -> list[Spesa]:
+        """righe_finestra(config, cartella.spese, win); perf: each row's deciding date computed once for
+        every window."""
+        nonlocal per_finestra
+        if per_finestra is None:
+            per_finestra = {f.numero: [] for f in wins.values()}
+            for s in sorted(cartella.spese, key=lambda x: x.riga):
+                d = data_decisiva(config, s)
+                if d is not None:
+                    for f in wins.values():
+                        if f.contiene(d):
+                            per_finestra[f.numero].append(s)
+        return per_finestra[win.numero] if win.numero in per_finestra else righe_finestra(config, cartella.spese, win)
     if chiave is None:
         res.stato = "non_verificabili"
         res.dettagli.append(f"Sigilli presenti ({', '.join(res.sigilli)}) ma NON verificati: manca la chiave "
@@ -872,25 +1017,38 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                 by_text.setdefault(testo, []).append(n)
         by_mac: dict[str, list[int]] | None = None
         counts[seal.ambito] = 0
+        # every entry's HMAC is checked, also for the register's seals: the seal's own HMAC covers the entries'
+        # numbers and HMACs, not their texts, and the row HMAC (made with the key) is what proves a stored text;
+        # skipping it for texts equal to a current row would let someone who can write in the database but has
+        # no key change a row in the register and in the workbook alike without an alarm
+        row_mac, consumed, compare = _MacRighe(chiave, prog, anno, seal.ambito, v), rows.consumed, _hmac.compare_digest
+        sealed = res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate
         for e in seal.righe:
-            text_ok = _hmac.compare_digest(_row_mac(chiave, prog, anno, seal.ambito, e.testo, v), e.hmac)
+            text_ok = compare(row_mac(e.testo), e.hmac)
             if text_ok:
                 found = by_text.get(e.testo, ())
+                if len(found) == 1 and found[0] not in consumed:   # perf: the usual case, one row holds the text
+                    n = found[0]
+                    consumed.add(n)
+                    sealed.add(n)
+                    if n != e.riga:
+                        res.spostate.append((seal.etichetta, e.riga, n))
+                    continue
             else:
                 res.dettagli.append(f"Sigillo {seal.etichetta}, riga {e.riga}: il testo registrato {dove} "
                                     "è stato alterato (i valori originali non sono mostrati).")
                 if by_mac is None:
                     by_mac = {}
                     for testo, ns in by_text.items():
-                        by_mac.setdefault(_row_mac(chiave, prog, anno, seal.ambito, testo, v), []).extend(ns)
+                        by_mac.setdefault(row_mac(testo), []).extend(ns)
                 found = by_mac.get(e.hmac, ())
-            cands = [n for n in found if n not in rows.consumed]
+            cands = [n for n in found if n not in consumed]
             if not cands:
                 unmatched[is_cofin].append((seal, e, text_ok))
                 continue
             n = e.riga if e.riga in cands else min(cands, key=lambda x: (abs(x - e.riga), x))
-            rows.consumed.add(n)
-            (res.righe_cofin_sigillate if is_cofin else res.righe_spese_sigillate).add(n)
+            consumed.add(n)
+            sealed.add(n)
             if n != e.riga:
                 res.spostate.append((seal.etichetta, e.riga, n))
     for is_cofin, lst in unmatched.items():
@@ -944,7 +1102,7 @@ def verifica_sigilli(cartella, config: Config, chiave: bytes | None, data_riferi
                      f"il blocco (sigillo del {when}): non è nel sigillo.")
             continue
         win = wins[seal.ambito]
-        for s in righe_finestra(config, cartella.spese, win):
+        for s in spese_finestra(win):
             if s.riga in spese.consumed or s.riga in res.motivi:
                 continue
             counts[seal.ambito] += 1

@@ -268,6 +268,46 @@ test("Verifica adds three sheets, text stays text, amounts and dates keep their 
   assert.equal(dialogs[0].searchParams.get("title"), "Verifica");
 });
 
+test("Verifica again: the formats action clears the existing sheets first and shows Verifica", async () => {
+  const funcs = F.verifica_ripetuta.map((a) => a.func);
+  assert.ok(funcs.length <= 10, `${funcs.length} actions`);
+  for (const f of ["addSheet", "sheetClear", "activateSheet"]) assert.ok(!funcs.includes(f), f);
+  const wb = new Workbook(F.programma_con_report);
+  // an older, longer check: a value and a date format far below the new table, on each report sheet
+  for (const nome of ["Verifica", "Campione", "Osservazioni"]) {
+    const cell = wb.sheet(nome).cell(2000, 40);
+    Object.assign(cell, { value: "controllo precedente", numberFormat: "dd/mm/yyyy" });
+  }
+  wb.active = 0;
+  const before = wb.syncs;
+  await esegui(wb, F.verifica_ripetuta);
+  assert.ok(wb.syncs - before <= 25, `${wb.syncs - before} round trips`);
+  for (const nome of ["Verifica", "Campione", "Osservazioni"]) {
+    assert.deepEqual(wb.sheet(nome).peek(2000, 40), { value: "", numberFormat: "General", locked: true }, nome);
+  }
+  assert.equal(wb.sheets[wb.active].name, "Verifica");
+  // cleared before the formats, not after: the new table keeps them (its title is text)
+  const v = wb.sheet("Verifica");
+  assert.match(String(v.peek(1, 1).value), /^Verifica del rendiconto - Programma 1/);
+  assert.equal(v.peek(1, 1).numberFormat, "@");
+  assert.equal(dialogs[0].searchParams.get("title"), "Verifica");
+});
+
+test("the formats action refuses to clear a protected report sheet, in Italian, and changes nothing", async () => {
+  const wb = new Workbook(F.programma_con_report);
+  const v = wb.sheet("Verifica");
+  v.cell(5, 5).value = "controllo precedente";
+  v.protected = true;
+  const [fmt] = F.verifica_ripetuta.filter((a) => a.func === "runMacro");
+  current = wb;
+  await assert.rejects(
+    globalThis.callbacks.formattaCelle(wb.context, fmt.args[1]),
+    (e) => /^Excel non ha applicato i formati delle celle \(accesso negato/.test(e.message),
+  );
+  assert.equal(v.peek(5, 5).value, "controllo precedente");
+  assert.equal(wb.sheets[wb.active].name, wb.sheets[0].name);
+});
+
 test("Verifica shows the download of the verbale in the task pane", async () => {
   assert.equal(F.verbali.length, 1, "one verbale on the server");
   const wb = new Workbook(F.programma);

@@ -3,16 +3,21 @@
 // shows. main.js registers and wires them; tests/js runs them in Node against an Office.js mock.
 import { convertDateValues } from "./custom-scripts/workbook-metadata.js";
 
-// Every number format of a script in one action and one sync: [{foglio, formati: {format: [A1]}}].
-// `riquadro` (optional): what the task pane shows afterwards (Verifica: the verbale), handed to
-// globalThis.aggiornaRiquadro (main.js); it rides on this action so that Verifica stays within ten.
+// Every number format of a script in one action and one sync: [{foglio, formati: {format: [A1]},
+// pulisci, attiva}]. A sheet with `pulisci` is cleared first (values and formats, as xlwings' sheetClear
+// action), the sheet with `attiva` is shown (as activateSheet). `riquadro` (optional): what the task pane
+// shows afterwards (Verifica: the verbale), handed to globalThis.aggiornaRiquadro (main.js). All of it
+// rides on this one action so that Verifica stays within ten (docs/addin.md).
 export async function formattaCelle(context, fogli, riquadro) {
+  const foglio = (f) => context.workbook.worksheets.getItem(f.foglio);
+  for (const f of fogli) if (f.pulisci) foglio(f).getRanges().clear("All");
   for (const f of fogli) {
-    const ws = context.workbook.worksheets.getItem(f.foglio);
+    const ws = foglio(f);
     for (const [formato, indirizzi] of Object.entries(f.formati)) {
       for (const a of indirizzi) ws.getRange(a).numberFormat = [[formato]];
     }
   }
+  for (const f of fogli) if (f.attiva) foglio(f).activate();
   try {
     await context.sync();
   } catch (e) {
