@@ -870,3 +870,13 @@ def test_a_row_sealed_with_a_column_since_removed(cfg):
     assert motivi(r.motivi_cofinanziamento) == {4: [(
         "RIGA_SIGILLATA_MODIFICATA", "Riga bloccata il 01/02/2027 (cofinanziamento 2026) modificata dopo il sigillo: "
                                      "valori originali non leggibili.")]}
+
+
+def test_two_identical_sealed_rows_need_two_rows(cfg):
+    # rows 5 and 6 sealed with the same content (the same text); row 6 deleted: one copy is left, the other
+    # sealed row is missing (kills verifica_sigilli 407 of the faster code: a row taken twice)
+    same = dict(descrizione="Materiale", numero_documento="F5")
+    sealed = [spesa(5, D(2026, 3, 31), **same), spesa(6, D(2026, 3, 31), **same)]
+    c = seal_into(cartella(copy.deepcopy(sealed)), cfg, LOCK)
+    r = verifica_sigilli(cartella(sealed[:1], meta=c.meta), cfg, KEY, LOCK)
+    assert r.righe_cancellate == [6] and r.righe_spese_sigillate == {5} and r.motivi == {}
