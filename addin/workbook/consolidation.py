@@ -13,6 +13,7 @@ temporary file in the destination folder and renamed over the destination (atomi
 from __future__ import annotations
 
 import datetime as dt
+from copy import copy
 import io
 import queue
 import re
@@ -283,6 +284,9 @@ def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
           f"{len(r.anomalie)} anomalie. «Gruppo» unisce i luoghi in cui compare lo stesso documento "
           "(doppio finanziamento); «Importo» è l'eccedenza oltre il 100% del documento su quella riga.", cols)
     ordered = sorted(r.anomalie, key=lambda a: _SEVERITY.get(a.gravita, 9))
+    # perf: thousands of anomalies; openpyxl hashes every new Alignment to find its style, so each kind's
+    # style is made once and copied (cell._style, openpyxl's own way of copying a style)
+    stili: dict[tuple[str, bool], object] = {}
     for i, a in enumerate(ordered):
         n = FIRST_DATA_ROW + i
         vals = [(i + 1, "int"), (a.tipo, "text"), (a.gravita, "text"),
@@ -291,7 +295,12 @@ def _anomalie(wb: Workbook, r: "RisultatoConsolidato") -> None:
                 (a.importo, "money"), (a.gruppo, "int"), (a.descrizione, "text")]
         for j, (v, kind) in enumerate(vals, start=1):
             c = _put(ws, n, j, v, kind)
-            c.alignment = Alignment(wrap_text=kind == "text", vertical="top")
+            stile = stili.get((kind, v is None))
+            if stile is None:
+                c.alignment = Alignment(wrap_text=kind == "text", vertical="top")
+                stili[(kind, v is None)] = copy(c._style)
+            else:
+                c._style = copy(stile)
     _altezza_righe(ws, FIRST_DATA_ROW, FIRST_DATA_ROW + len(ordered) - 1,
                    {j: w for j, (h, w) in enumerate(cols, start=1) if h in ("Tipo", "File", "Fornitore", "Descrizione")})
     if ordered:
