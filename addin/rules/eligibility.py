@@ -284,7 +284,12 @@ def valuta_spese(spese: Sequence[Spesa], ctx: Contesto) -> list[EsitoRiga]:
 
 def codice_fiscale(text: object) -> str:
     """A tax code as compared: upper case, without spaces and punctuation ("" when empty)."""
-    return "".join(c for c in str(text or "").upper() if c.isalnum())
+    return _codice_fiscale(str(text or ""))
+
+
+@functools.lru_cache(maxsize=1 << 16)     # perf: the same person's code on every payslip, several calls a row
+def _codice_fiscale(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
 
 
 def codici_dei_nomi(spese: Iterable[Spesa]) -> dict[str, set[str]]:

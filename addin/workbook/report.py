@@ -8,6 +8,7 @@ Text taken from the checked workbook is always written as text, never as a formu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zipfile
 from collections import defaultdict
@@ -282,6 +283,7 @@ _STYLES = (
 _LINE_PT = 15  # one line of 11 pt Calibri
 
 
+@functools.lru_cache(maxsize=1 << 16)     # reasons and descriptions repeat across thousands of rows
 def righe_testo(text: str, width: float) -> int:
     """Lines a text takes wrapped in a column `width` characters wide (greedy by words, on the safe side:
     an average character is narrower than the '0' Excel measures widths with, capitals are wider)."""
