@@ -180,3 +180,77 @@ def test_broken_copy_read_against_the_register_keeps_its_problem():
     assert got == leggi_sigilli(meta)
     assert got["finestra1"].problemi == ["copia compressa delle righe illeggibile"] and got["finestra1"].righe == []
     assert comprimi_righe([]) == []
+
+
+# --- issue #17: the survivors of the mutmut run at 7844d1b in the fast paths ------------------------------
+
+def test_stand_in_row_missing_fields_reads_them_as_empty_in_both_paths():
+    # an object that is not a model (only `descrizione`): every other column is empty, so the mandatory ones
+    # are "key":null and the optional ones are left out; the text "a\r\nb" is kept in version 1 and becomes
+    # "a\nb" in version 2 (CR LF -> LF), json escaping the line breaks as \r and \n
+    from types import SimpleNamespace
+    riga = SimpleNamespace(descrizione="a\r\nb")
+
+    def atteso(desc: str) -> str:
+        return "{" + ",".join(f'"{c.key}":' + (desc if c.key == "descrizione" else "null")
+                              for c in COLONNE_SPESE if not c.optional) + "}"
+    assert forma_canonica(riga) == atteso('"a\\nb"')
+    assert forma_canonica(riga, "1") == atteso('"a\\r\\nb"')
+    assert forme_canoniche([riga]) == [atteso('"a\\nb"')]
+    assert forme_canoniche([riga, riga], "1") == [atteso('"a\\r\\nb"')] * 2
+
+
+def test_sheet_at_once_a_column_of_two_types_keeps_kind_version_and_empty_optional():
+    # iva_detraibile (money, optional) holding a Decimal, an int and None: version 2 rounds 1.005 half-up to
+    # cents = 1.01, version 1 keeps 1.005; the int 2 is "2"; the empty cell leaves the column out
+    rows = [Spesa(riga=4, iva_detraibile=Decimal("1.005")), Spesa(riga=5, iva_detraibile=2),
+            Spesa(riga=6, iva_detraibile=None)]
+    for versione, primo in (("2", "1.01"), ("1", "1.005")):
+        got = [json.loads(t) for t in forme_canoniche(rows, versione)]
+        assert got[0]["iva_detraibile"] == primo and got[1]["iva_detraibile"] == "2"
+        assert "iva_detraibile" not in got[2]
+    # exactly two types equal as keys (1 == True): each keeps its own form, "1" and true
+    ore = [json.loads(t)["ore"] for t in forme_canoniche([Spesa(riga=4, ore=1), Spesa(riga=5, ore=True)])]
+    assert ore == ["1", True]
+
+
+def test_row_hmac_of_a_scope_with_an_accent_hashes_utf8_not_escapes():
+    # by hand: the payload keeps "à" as its UTF-8 bytes (ensure_ascii=False), not as \u00e0
+    payload = '["riga","2","1","2026","àmbito","{}"]'.encode("utf-8")
+    assert _MacRighe(KEY, 1, 2026, "àmbito")("{}") == hmac.new(KEY, payload, hashlib.sha256).hexdigest()
+
+
+def test_copy_equal_to_the_register_gets_the_register_rows_themselves():
+    # the fast path: rows in order (also above row 106 and with a repeated number) are the register's objects
+    for righe in ([RigaSigillata(4, "a" * 64, '{"x":"1"}'), RigaSigillata(5, "b" * 64, ""),
+                   RigaSigillata(200, "c" * 64, "{}")],
+                  [RigaSigillata(4, "a" * 64, "{}"), RigaSigillata(4, "b" * 64, "{}")]):
+        ref = _sigillo(righe)
+        got = leggi_sigilli(_meta(ref), {"finestra1": ref})["finestra1"].righe
+        assert got == righe and all(a is b for a, b in zip(got, righe))
+
+
+def test_register_rows_with_a_non_text_hmac_or_text_are_never_taken_for_the_copy():
+    # a register row whose HMAC or text is not a str (None): the copy holds "None", read back as text
+    for righe in ([RigaSigillata(4, None, "{}")], [RigaSigillata(4, "a", None)]):
+        ref = _sigillo(righe)
+        meta = _meta(ref)
+        assert leggi_sigilli(meta, {"finestra1": ref}) == leggi_sigilli(meta)
+
+
+def test_copy_with_rows_of_the_first_form_too_is_read_as_it_is():
+    # a `_meta` holding both a row of the first form (riga.4) and the compressed copy: both read, the first
+    # form's row first for the same number (stable sort), never the register's rows in its place
+    ref = _sigillo([RigaSigillata(4, "a" * 64, "{}"), RigaSigillata(5, "b" * 64, "{}")])
+    meta = {**_meta(ref), "sigillo.finestra1.riga.4": "z" * 64 + " {}"}
+    got = leggi_sigilli(meta, {"finestra1": ref})
+    assert got == leggi_sigilli(meta)
+    assert [(r.riga, r.hmac[0]) for r in got["finestra1"].righe] == [(4, "z"), (4, "a"), (5, "b")]
+
+
+def test_broken_copy_against_register_rows_that_a_copy_cannot_hold_keeps_no_rows():
+    ref = _sigillo([RigaSigillata(4, "a" * 64, "x\ny")])
+    meta = _meta(ref)
+    meta["sigillo.finestra1.dati.1"] = meta["sigillo.finestra1.dati.1"][:-4] + "!!!!"
+    got = leggi_sigilli(meta, {"finestra1": ref})["finestra1"]
+    assert got.righe == [] and got.problemi == ["copia compressa delle righe illeggibile"]
