@@ -111,7 +111,7 @@ def test_seed_from_the_comune_key(cfg):
     seed = int.from_bytes(digest[:6], "big")
     c = campione_personale(cfg, _staff(12), 3, 2026, 1, chiave=key)
     assert (c.seme, c.origine_seme, c.provvisorio) == (seed, "chiave", False)
-    assert c.dimensione == 1
+    assert (c.anno, c.semestre, c.persone, c.dimensione) == (2026, 1, 12, 1)   # 10% of 12 down, at least 1
     population = sorted(f"nome:persona {i:02d}" for i in range(12))
     assert c.estratti == [f"Persona {x[-2:]}" for x in random.Random(seed).sample(population, 1)]
     # another semester, programme or key: another seed; the officer's seed wins over the key
@@ -119,6 +119,15 @@ def test_seed_from_the_comune_key(cfg):
     assert campione_personale(cfg, _staff(12), 4, 2026, 1, chiave=key).seme != seed
     assert campione_personale(cfg, _staff(12), 3, 2026, 1, chiave=key + b"x").seme != seed
     assert campione_personale(cfg, _staff(12), 3, 2026, 1, seme=7, chiave=key).seme == 7
+
+
+def test_the_provisional_seed_is_a_32_bit_number(cfg, monkeypatch):
+    """Printed in the report and typed back by the officer: at most 2**32 - 1 = 4,294,967,295 (the largest
+    value the random source may give is taken here)."""
+    import addin.rules.sampling as sampling
+
+    monkeypatch.setattr(sampling.secrets, "randbits", lambda n: (1 << n) - 1)
+    assert campione_personale(cfg, _staff(12), 3, 2026, 1).seme == 4_294_967_295
 
 
 def test_without_seed_or_key_the_sample_is_provisional(cfg):
