@@ -789,6 +789,11 @@ def test_hours_cap_message_names_six_rows_and_counts_the_others():
         "Mario Bianchi: 200 ore nel mese 03/2026 (righe 4, 5, 6, 7, 8, 9 e altre 2), oltre il massimo di 173 ore "
         "al mese: 25 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
     assert [m.messaggio.split(": ")[2] for m in got[-2].motivi] == ["2 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
+    # exactly six rows, 6 × 30 = 180 h (7 over the cap in row 9): all six named, nothing counted
+    rows = [cedolino(n, "30") for n in range(4, 10)]
+    assert [m.messaggio for m in check(rows)[-1].motivi] == [
+        "Mario Bianchi: 180 ore nel mese 03/2026 (righe 4, 5, 6, 7, 8, 9), oltre il massimo di 173 ore al mese: "
+        "7 ore di questa riga da giustificare entro il blocco del 31/05/2026."]
 
 
 def test_hours_cap_skips_rejected_and_non_personnel_rows_and_goes_on():
