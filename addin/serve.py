@@ -403,13 +403,14 @@ def crea_app():
                    _nomi(custom_functions, "__xlfunc__"), settings.app_path, Esecutore.da_ambiente())
 
 
-_SCALARI = frozenset((str, int, float, bool, type(None)))     # exact types: what json.loads makes of values
 
 
 def _cartella_json(body: bytes) -> tuple[object, tuple[str, int, str] | None]:
     """The workbook a script receives, parsed, and the first cell that is not what Excel sends as a
     value (text, number, boolean or empty: never an object or a list, which xlwings cannot hold) as
     (sheet, row, column letter); None when every cell is a value."""
+    from addin.xlbridge import TIPI_CELLA
+
     data = json.loads(body)
     sheets = data.get("sheets") if isinstance(data, dict) else None
     for s in sheets if isinstance(sheets, list) else ():
@@ -419,10 +420,10 @@ def _cartella_json(body: bytes) -> tuple[object, tuple[str, int, str] | None]:
         for i, row in enumerate(values):
             if not isinstance(row, list):
                 return data, (str(s.get("name")), i + 1, "A")
-            if not _SCALARI.issuperset(map(type, row)):      # about 1 ms per 1,000 rows of 30 cells
+            if not TIPI_CELLA.issuperset(map(type, row)):      # about 1 ms per 1,000 rows of 30 cells
                 from openpyxl.utils import get_column_letter
 
-                j = next(j for j, c in enumerate(row) if type(c) not in _SCALARI)
+                j = next(j for j, c in enumerate(row) if type(c) not in TIPI_CELLA)
                 return data, (str(s.get("name")), i + 1, get_column_letter(j + 1))
     return data, None
 

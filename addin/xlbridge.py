@@ -261,7 +261,10 @@ FOGLI_CONSOLIDATO_LETTI = [schema.META]
 # (static/js/rendiconta.js, leggiFogli); xlwings then sends only `_meta` (docs/addin.md, «Limite di Excel
 # per il web»)
 FOGLI_DAL_RIQUADRO = [schema.SPESE, schema.COFINANZIAMENTO, schema.BUDGET]
-_CELLA_JSON = (str, int, float, bool, type(None))
+# what a cell may be as JSON sends it: Excel's values (text, number, boolean, empty), never an object or
+# a list (xlwings cannot hold them); exact types, checked here for the sheets the task pane sends and by
+# addin.serve for the workbook's own values
+TIPI_CELLA = frozenset((str, int, float, bool, type(None)))
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,7 @@ def fogli_inviati(valore: object, ammessi: Sequence[str]) -> FogliInviati | None
     out: dict[str, list[list[object]]] = {}
     for nome, grid in griglie_.items():
         if not isinstance(grid, list) or not all(isinstance(r, list) for r in grid) \
-                or not all(c.__class__ in _CELLA_JSON for r in grid for c in r):
+                or not all(TIPI_CELLA.issuperset(map(type, r)) for r in grid):
             raise ErroreInput("valori del foglio inviati dal riquadro non validi (righe di celle attese): " + aggiorna,
                               foglio=nome)
         out[nome] = grid

@@ -21,7 +21,7 @@ from addin.rules.models import Esito, Spesa, VoceCofinanziamento
 from addin.workbook import schema as S
 from addin.workbook.report import RIGA_INTESTAZIONE, RIGA_TITOLO
 from addin.workbook.reader import leggi_cartella
-from hostile.build import build_workbook, save_workbook
+from hostile.build import build_workbook, save_workbook, spesa_valida
 
 runner = CliRunner()
 OPEN, CLOSED = dt.date(2026, 5, 31), dt.date(2026, 6, 1)   # window 1 locks on 31/05/2026
@@ -30,14 +30,8 @@ _n = iter(range(1, 10_000))
 
 
 def sp(**kw) -> Spesa:
-    base = dict(riga=0, azione="1.1", partner="Igea", categoria="BENI", descrizione="Materiale didattico",
-                fornitore="Cartoleria srl", tipo_documento="Fattura", numero_documento=f"F{next(_n)}/2026",
-                data_documento=dt.date(2026, 2, 1), data_pagamento=dt.date(2026, 2, 10),
-                modalita_pagamento="Bonifico", importo_documento=D("100.00"), importo=D("100.00"),
-                doc_giustificativo=True, doc_conservata=True, doc_trasmessa=True,
-                data_trasmissione=dt.date(2026, 3, 1))
-    base.update(kw)
-    return Spesa(**base)
+    """The admitted invoice of hostile.build.spesa_valida, each with its own document number."""
+    return spesa_valida(**{"numero_documento": f"F{next(_n)}/2026", **kw})
 
 
 def pers(nome, ore, costo, importo, **kw) -> Spesa:
